@@ -1,0 +1,301 @@
+"""The domain events of jkn-daerah, version 1.
+
+Each class is one fact. Its ``event_type`` is its name; its ``producer`` is fixed to the
+agency that owns the fact (jurisdiction: no other service may state it). Payloads that
+carry personal data say so in their docstring; they are never logged or traced.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jkn_contracts.envelope import Agency, EventBase
+
+__all__ = [
+    "CoverageCheckRequested",
+    "CoverageReported",
+    "DeactivationReason",
+    "DeactivationRequested",
+    "Membership",
+    "NotificationSent",
+    "ParticipantActivated",
+    "ParticipantDeactivated",
+    "ParticipantRegistered",
+    "ParticipantVerified",
+    "ParticipantWaitlisted",
+    "PesertaStatusChanged",
+    "ProposalSource",
+    "RegistrationRefused",
+    "RejectionReason",
+    "Resident",
+    "SlotReleased",
+    "VerificationRejected",
+]
+
+Nik = Annotated[str, Field(pattern=r"^\d{16}$", description="NIK: 16-digit national id (personal data).")]
+Kk = Annotated[str, Field(pattern=r"^\d{16}$", description="KK: 16-digit family card number (personal data).")]
+NoKartu = Annotated[str, Field(pattern=r"^\d{13}$", description="BPJS card number (13 digits).")]
+KelurahanCode = Annotated[
+    str, Field(pattern=r"^\d{10}$", description="Kemendagri code of the kelurahan (10 digits).")
+]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+class Resident(_Payload):
+    """Who the resident is, as proposed. Personal data: never logged or traced."""
+
+    nik: Nik
+    kk: Kk
+    name: str = Field(min_length=1, max_length=200)
+    sex: Literal["L", "P"] = Field(description="L = laki-laki (male), P = perempuan (female).")
+    birth_date: date
+    kelurahan: KelurahanCode
+    address: str = Field("", max_length=300)
+    phone: str | None = Field(None, pattern=r"^\+?\d{8,15}$", description="For SMS/WhatsApp notices.")
+    email: str | None = Field(None, max_length=200)
+
+
+class ProposalSource(StrEnum):
+    DTKS = "dtks"  # from the social-welfare registry (DTKS/DTSEN)
+    KELURAHAN = "kelurahan"  # proposed by a kelurahan officer
+    WALK_IN = "walk_in"  # a resident who came to the office
+    REGISTRY_REFILL = "registry_refill"  # chosen from the registry to refill freed quota
+
+
+# --- Dinas Sosial (enrollment) -------------------------------------------------------------
+
+
+class RegisteredPayload(_Payload):
+    proposal_id: uuid.UUID
+    source: ProposalSource
+    resident: Resident
+    welfare_decile: int | None = Field(None, ge=1, le=10, description="DTKS/DTSEN decile, if known.")
+    proposed_by: str = Field(min_length=1, max_length=100, description="Officer or system that proposed.")
+    nik_warnings: list[str] = Field(
+        default_factory=list, description="Lenient-mode NIK findings kept for the verifier."
+    )
+
+
+class ParticipantRegistered(EventBase):
+    """Dinas Sosial proposes a resident for the city-paid program."""
+
+    event_type: Literal["ParticipantRegistered"] = "ParticipantRegistered"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: RegisteredPayload
+
+
+class DeactivationReason(StrEnum):
+    MENINGGAL = "meninggal"  # dead
+    PINDAH = "pindah"  # moved out of the city
+    GANDA = "ganda"  # duplicate record
+    TIDAK_DITEMUKAN = "tidak_ditemukan"  # not found (at the address / in the registry)
+    MAMPU = "mampu"  # no longer poor
+    PINDAH_SEGMEN = "pindah_segmen"  # covered by another segment at BPJS (e.g. PPU)
+
+
+class DeactivationRequestedPayload(_Payload):
+    reason: DeactivationReason
+    evidence_ref: str = Field(min_length=1, max_length=200)
+    reported_by: str = Field(min_length=1, max_length=100)
+    kelurahan: KelurahanCode | None = None
+    run_id: uuid.UUID | None = Field(None, description="Reconciliation run that found it, if any.")
+
+
+class DeactivationRequested(EventBase):
+    """Dinas Sosial asks that a participant leave the program, with a reason and evidence."""
+
+    event_type: Literal["DeactivationRequested"] = "DeactivationRequested"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: DeactivationRequestedPayload
+
+
+# --- Dinas Kesehatan (verification) -------------------------------------------------------
+
+
+class RejectionReason(_Payload):
+    code: str = Field(pattern=r"^[A-Z_]+$", description="Machine-readable reason code.")
+    message: str = Field(description="The reason in Bahasa Indonesia, for the resident.")
+
+
+class CoverageCheckRequestedPayload(_Payload):
+    """Personal data (the NIK): the gateway needs it for the BPJS look-up."""
+
+    nik: Nik
+    check_date: date
+
+
+class CoverageCheckRequested(EventBase):
+    """Dinkes asks (through the gateway) whether BPJS already covers this resident."""
+
+    event_type: Literal["CoverageCheckRequested"] = "CoverageCheckRequested"
+    producer: Literal[Agency.DINKES] = Agency.DINKES
+    payload: CoverageCheckRequestedPayload
+
+
+class VerifiedPayload(_Payload):
+    proposal_id: uuid.UUID
+    resident: Resident
+    budget_year: int
+    admitted_from_waitlist: bool = False
+    uhc_priority: bool = Field(False, description="The city is a UHC priority city (same-day start).")
+
+
+class ParticipantVerified(EventBase):
+    """Dinkes finds the proposal valid and funds it from the quota."""
+
+    event_type: Literal["ParticipantVerified"] = "ParticipantVerified"
+    producer: Literal[Agency.DINKES] = Agency.DINKES
+    payload: VerifiedPayload
+
+
+class RejectedPayload(_Payload):
+    proposal_id: uuid.UUID
+    reasons: list[RejectionReason] = Field(min_length=1)
+
+
+class VerificationRejected(EventBase):
+    """Dinkes rejects the proposal, with reason codes and messages in Bahasa Indonesia."""
+
+    event_type: Literal["VerificationRejected"] = "VerificationRejected"
+    producer: Literal[Agency.DINKES] = Agency.DINKES
+    payload: RejectedPayload
+
+
+class WaitlistedPayload(_Payload):
+    proposal_id: uuid.UUID
+    position: int = Field(ge=1, description="Position on the waiting list when it was joined.")
+    welfare_decile: int | None = Field(None, ge=1, le=10)
+
+
+class ParticipantWaitlisted(EventBase):
+    """Valid, but the quota is used up: the proposal waits for a free slot."""
+
+    event_type: Literal["ParticipantWaitlisted"] = "ParticipantWaitlisted"
+    producer: Literal[Agency.DINKES] = Agency.DINKES
+    payload: WaitlistedPayload
+
+
+class SlotReleasedPayload(_Payload):
+    reason: DeactivationReason
+    quota_used: int = Field(ge=0)
+    quota_total: int = Field(ge=0)
+
+
+class SlotReleased(EventBase):
+    """Dinkes releases a participant's quota slot after a deactivation request."""
+
+    event_type: Literal["SlotReleased"] = "SlotReleased"
+    producer: Literal[Agency.DINKES] = Agency.DINKES
+    payload: SlotReleasedPayload
+
+
+# --- BPJS Kesehatan, through the gateway ----------------------------------------------------
+
+
+class Membership(_Payload):
+    """One participation found at BPJS (from a VClaim peserta look-up)."""
+
+    no_kartu: NoKartu
+    jenis_peserta_kode: str = Field(description="BPJS segment code, e.g. 21 PBI (APBN), 13 PPU.")
+    jenis_peserta: str
+    status_kode: str = Field(description="BPJS status code, e.g. 0 AKTIF, 2 Meninggal.")
+    status: str
+
+
+class CoverageReportedPayload(_Payload):
+    check_date: date
+    membership: Membership | None = Field(description="null when BPJS knows no such NIK.")
+
+
+class CoverageReported(EventBase):
+    """The answer to a CoverageCheckRequested (causation_id points to the request)."""
+
+    event_type: Literal["CoverageReported"] = "CoverageReported"
+    producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
+    payload: CoverageReportedPayload
+
+
+class ActivatedPayload(_Payload):
+    proposal_id: uuid.UUID
+    no_kartu: NoKartu
+    kd_provider: str = Field(pattern=r"^[0-9A-Z]{8}$", description="Primary clinic (FKTP) code.")
+    nm_provider: str
+    kelas: str = Field("3", description="hakKelas kode: 3 = KELAS III for PBI.")
+    effective_date: date = Field(description="tglTMT: the day coverage starts.")
+
+
+class ParticipantActivated(EventBase):
+    """BPJS registered the resident as PBI APBD: a card number and a primary clinic."""
+
+    event_type: Literal["ParticipantActivated"] = "ParticipantActivated"
+    producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
+    payload: ActivatedPayload
+
+
+class RefusedPayload(_Payload):
+    proposal_id: uuid.UUID | None = None
+    mutation: Literal["tambah", "kurang", "ubah"]
+    bpjs_code: str
+    bpjs_message: str
+
+
+class RegistrationRefused(EventBase):
+    """BPJS refused a mutation (metaData.code 201 or a permanent failure)."""
+
+    event_type: Literal["RegistrationRefused"] = "RegistrationRefused"
+    producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
+    payload: RefusedPayload
+
+
+class DeactivatedPayload(_Payload):
+    no_kartu: NoKartu
+    reason: DeactivationReason
+    effective_date: date = Field(description="tglTAT: the last day of coverage is the day before.")
+
+
+class ParticipantDeactivated(EventBase):
+    """BPJS accepted the kurang mutation: coverage ends on effective_date."""
+
+    event_type: Literal["ParticipantDeactivated"] = "ParticipantDeactivated"
+    producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
+    payload: DeactivatedPayload
+
+
+class PesertaStatusChangedPayload(_Payload):
+    previous: Membership
+    current: Membership
+
+
+class PesertaStatusChanged(EventBase):
+    """The periodic peserta sync found a change made on the BPJS side (death, new segment)."""
+
+    event_type: Literal["PesertaStatusChanged"] = "PesertaStatusChanged"
+    producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
+    payload: PesertaStatusChangedPayload
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+class NotificationSentPayload(_Payload):
+    message_id: uuid.UUID
+    channel: Literal["sms", "whatsapp", "email", "dev_sink"]
+    template: str
+    about_event_type: str
+    status: Literal["sent", "failed"]
+
+
+class NotificationSent(EventBase):
+    """A resident or agency was told something (the text itself stays in notifications)."""
+
+    event_type: Literal["NotificationSent"] = "NotificationSent"
+    producer: Literal[Agency.NOTIFICATIONS] = Agency.NOTIFICATIONS
+    payload: NotificationSentPayload
