@@ -1,0 +1,70 @@
+"""Every topic, created explicitly: the broker runs with auto.create.topics.enable=false."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
+from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
+
+__all__ = ["DEAD_LETTER_PARTITIONS", "ensure_topics", "wanted_topics"]
+
+DEAD_LETTER_PARTITIONS = 3
+_TOPIC_ALREADY_EXISTS = 36
+
+
+def wanted_topics(prefix: str = "") -> dict[str, int]:
+    """Topic name -> partition count: the catalogue plus one dead-letter topic per consumer."""
+    topics = {prefix + spec.name: spec.partitions for spec in CATALOGUE}
+    topics.update({dead_letter_topic(group, prefix): DEAD_LETTER_PARTITIONS for group in CONSUMERS})
+    return topics
+
+
+async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    counts = {}
+    for topic in await admin.describe_topics(names):
+        if topic["error_code"] == 0:
+            counts[topic["topic"]] = len(topic["partitions"])
+    return counts
+
+
+async def ensure_topics(
+    bootstrap: str, prefix: str = "", *, replication_factor: int | None = None,
+    timeout_s: float = 30.0,
+) -> list[str]:
+    """Create every catalogue and dead-letter topic that is missing; grow partition counts
+    that are too small. Existing topics are fine. Returns the topic names."""
+    if replication_factor is None:
+        replication_factor = int(os.environ.get("JKN_TOPIC_REPLICATION_FACTOR", "1"))
+    wanted = wanted_topics(prefix)
+    names = list(wanted)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="jkn-devstack",
+                                request_timeout_ms=int(timeout_s * 1000))
+    await admin.start()
+    try:
+        existing = await _partition_counts(admin, names)
+        missing = [NewTopic(n, wanted[n], replication_factor) for n in names if n not in existing]
+        if missing:
+            response = await admin.create_topics(missing, timeout_ms=int(timeout_s * 1000))
+            for error in response.topic_errors:
+                name, code = error[0], error[1]
+                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                    message = error[2] if len(error) > 2 else ""
+                    raise RuntimeError(f"could not create topic {name}: error {code} {message}")
+        grow = {n: NewPartitions(wanted[n]) for n, count in existing.items() if count < wanted[n]}
+        if grow:
+            await admin.create_partitions(grow, timeout_ms=int(timeout_s * 1000))
+        # wait until the metadata shows every topic with all its partitions
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            counts = await _partition_counts(admin, names)
+            if all(counts.get(n, 0) >= wanted[n] for n in names):
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                late = sorted(n for n in names if counts.get(n, 0) < wanted[n])
+                raise TimeoutError(f"topics not visible after {timeout_s}s: {late}")
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    return names
