@@ -1,0 +1,273 @@
+"""Generate the committed contract documents from the pydantic models.
+
+    uv run python -m jkn_contracts._generate            # write schemas/ and asyncapi.json
+    uv run python -m jkn_contracts._generate --check    # exit 1 if the committed files drifted
+    uv run python -m jkn_contracts._generate --publish  # also freeze new versions in published/
+
+Writes, under ``contracts/``:
+
+- ``schemas/<EventType>.v<schema_version>.json``: one JSON Schema (draft 2020-12) per
+  event type, in pydantic's *validation* mode: what a consumer accepts (fields with a
+  default are optional), which is what backward compatibility is about;
+- ``asyncapi.json``: an AsyncAPI 3.0.0 document of the topic catalogue.
+
+Output is deterministic (sorted keys, stable order, trailing newline) so that a drift
+test can compare bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from jkn_contracts import CATALOGUE, CONSUMERS, EVENT_TYPES, PARTICIPANT_ID_PATTERN, EventBase
+from jkn_contracts.topics import dead_letter_topic
+
+__all__ = [
+    "ASYNCAPI_FILE",
+    "CONTRACTS_DIR",
+    "build_asyncapi",
+    "build_schemas",
+    "drifted_files",
+    "expected_files",
+    "main",
+    "publish",
+    "render",
+    "schema_filename",
+    "write",
+]
+
+CONTRACTS_DIR = Path(__file__).resolve().parents[2]
+ASYNCAPI_FILE = "asyncapi.json"
+_KAFKA_BINDING = "0.5.0"
+_DLQ_HEADERS = {
+    "x-dlq-reason": "Why the consumer gave up (error class and a message free of personal data).",
+    "x-original-topic": "Topic the record was read from.",
+    "x-original-partition": "Partition the record was read from (decimal).",
+    "x-original-offset": "Offset of the record in that partition (decimal).",
+}
+
+
+def render(document: object) -> str:
+    """The canonical text of a generated document (sorted keys, 2-space indent, newline)."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def schema_version_of(event: type[EventBase]) -> int:
+    """The ``schema_version`` an event class publishes (its field default)."""
+    version = event.model_fields["schema_version"].default
+    if not isinstance(version, int):
+        raise TypeError(f"{event.__name__}.schema_version needs an int default")
+    return version
+
+
+def schema_filename(event: type[EventBase]) -> str:
+    """``<EventType>.v<schema_version>.json``."""
+    return f"{event.__name__}.v{schema_version_of(event)}.json"
+
+
+def build_schemas() -> dict[str, dict[str, Any]]:
+    """File name -> JSON Schema of every event type, in validation mode."""
+    schemas: dict[str, dict[str, Any]] = {}
+    for name in sorted(EVENT_TYPES):
+        event = EVENT_TYPES[name]
+        schema = event.model_json_schema(mode="validation")
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"urn:jkn-daerah:event:{name}:v{schema_version_of(event)}"
+        schemas[schema_filename(event)] = schema
+    return schemas
+
+
+def _key_binding() -> dict[str, Any]:
+    return {
+        "bindingVersion": _KAFKA_BINDING,
+        "key": {
+            "type": "string",
+            "pattern": PARTICIPANT_ID_PATTERN,
+            "description": "participant_id: keyed pseudonym of the NIK (never the NIK itself), "
+            "so that one resident's events share a partition and keep their order.",
+        },
+    }
+
+
+def _event_message(event: type[EventBase]) -> dict[str, Any]:
+    return {
+        "name": event.__name__,
+        "title": event.__name__,
+        "summary": (event.__doc__ or "").strip().splitlines()[0],
+        "contentType": "application/json",
+        "payload": {"$ref": f"./schemas/{schema_filename(event)}"},
+        "headers": {
+            "type": "object",
+            "properties": {
+                "traceparent": {"type": "string", "description": "W3C trace context."},
+                "tracestate": {"type": "string", "description": "W3C trace context."},
+            },
+        },
+        "bindings": {"kafka": _key_binding()},
+    }
+
+
+def _dead_letter_message() -> dict[str, Any]:
+    return {
+        "name": "DeadLetter",
+        "title": "DeadLetter",
+        "summary": "A record its consumer could not process, copied unchanged with the reason.",
+        "description": "The value and key are the original record's; the value may not even "
+        "be valid JSON (that can be why it is here).",
+        "headers": {
+            "type": "object",
+            "required": sorted(_DLQ_HEADERS),
+            "properties": {
+                name: {"type": "string", "description": text} for name, text in _DLQ_HEADERS.items()
+            },
+        },
+        "payload": {"description": "The original record value, unchanged."},
+        "bindings": {"kafka": _key_binding()},
+    }
+
+
+def build_asyncapi() -> dict[str, Any]:
+    """The AsyncAPI 3.0.0 document of the catalogue, its consumers and dead-letter topics."""
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {"DeadLetter": _dead_letter_message()}
+    for spec in CATALOGUE:
+        refs = {e.__name__: {"$ref": f"#/components/messages/{e.__name__}"} for e in spec.events}
+        channels[spec.name] = {
+            "address": spec.name,
+            "title": spec.name,
+            "description": spec.description,
+            "messages": refs,
+            "bindings": {
+                "kafka": {"bindingVersion": _KAFKA_BINDING, "partitions": spec.partitions}
+            },
+        }
+        messages.update({e.__name__: _event_message(e) for e in spec.events})
+        own_refs = [{"$ref": f"#/channels/{spec.name}/messages/{name}"} for name in refs]
+        operations[f"{spec.owner.value}.send.{spec.name}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{spec.name}"},
+            "messages": own_refs,
+            "summary": f"{spec.owner.value} publishes its facts (only the owner may).",
+            "x-agency": spec.owner.value,
+        }
+    for group in sorted(CONSUMERS):
+        for topic in CONSUMERS[group]:
+            names = list(channels[topic]["messages"])
+            operations[f"{group}.receive.{topic}"] = {
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{topic}"},
+                "messages": [{"$ref": f"#/channels/{topic}/messages/{n}"} for n in names],
+                "summary": f"Consumer group {group} reads {topic}.",
+                "bindings": {
+                    "kafka": {
+                        "bindingVersion": _KAFKA_BINDING,
+                        "groupId": {"type": "string", "enum": [group]},
+                    }
+                },
+            }
+        dlq = dead_letter_topic(group)
+        channels[dlq] = {
+            "address": dlq,
+            "title": dlq,
+            "description": f"Dead letters of consumer group {group}: records it gave up on.",
+            "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
+        }
+        operations[f"{group}.send.{dlq}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{dlq}"},
+            "messages": [{"$ref": f"#/channels/{dlq}/messages/DeadLetter"}],
+            "summary": f"{group} parks a record it could not process.",
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "jkn-daerah events",
+            "version": "1.0.0",
+            "description": "Facts exchanged by the agencies of a city's PBI APBD program. "
+            "Every record is keyed by participant_id; each agency publishes only its own facts.",
+        },
+        "defaultContentType": "application/json",
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+
+
+def expected_files() -> dict[str, str]:
+    """Path under ``contracts/`` -> the text the generator writes there."""
+    files = {f"schemas/{name}": render(schema) for name, schema in build_schemas().items()}
+    files[ASYNCAPI_FILE] = render(build_asyncapi())
+    return files
+
+
+def drifted_files(root: Path = CONTRACTS_DIR) -> list[str]:
+    """Generated files that are missing, different, or stale (no longer generated)."""
+    expected = expected_files()
+    drifted = [
+        path
+        for path, text in expected.items()
+        if not (root / path).is_file() or (root / path).read_text(encoding="utf-8") != text
+    ]
+    stale = [
+        f"schemas/{p.name}"
+        for p in sorted((root / "schemas").glob("*.json"))
+        if f"schemas/{p.name}" not in expected
+    ]
+    return sorted(drifted + stale)
+
+
+def write(root: Path = CONTRACTS_DIR) -> list[str]:
+    """Write every drifted file and delete stale schemas; return the paths changed."""
+    expected = expected_files()
+    changed = drifted_files(root)
+    for path in changed:
+        target = root / path
+        if path in expected:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(expected[path], encoding="utf-8")
+        else:
+            target.unlink()
+    return changed
+
+
+def publish(root: Path = CONTRACTS_DIR) -> list[str]:
+    """Freeze schema versions not yet published into ``published/``; never overwrite one."""
+    frozen: list[str] = []
+    (root / "published").mkdir(exist_ok=True)
+    for name, schema in build_schemas().items():
+        target = root / "published" / name
+        if not target.exists():
+            target.write_text(render(schema), encoding="utf-8")
+            frozen.append(f"published/{name}")
+    return frozen
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write (default), ``--check`` for drift, ``--publish`` to freeze."""
+    parser = argparse.ArgumentParser(prog="python -m jkn_contracts._generate")
+    parser.add_argument("--root", type=Path, default=CONTRACTS_DIR, help="contracts/ folder")
+    parser.add_argument("--check", action="store_true", help="only report drift (exit 1)")
+    parser.add_argument("--publish", action="store_true", help="freeze new versions")
+    args = parser.parse_args(argv)
+    if args.check:
+        drifted = drifted_files(args.root)
+        for path in drifted:
+            print(f"drifted: {path}", file=sys.stderr)
+        if drifted:
+            print("run: uv run python -m jkn_contracts._generate", file=sys.stderr)
+        return 1 if drifted else 0
+    for path in write(args.root):
+        print(f"wrote {path}")
+    if args.publish:
+        for path in publish(args.root):
+            print(f"published {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The committed JSON Schemas and AsyncAPI document are exactly what the models generate."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jkn_contracts import CATALOGUE, CONSUMERS, EVENT_TYPES, dead_letter_topic
+from jkn_contracts._generate import (
+    ASYNCAPI_FILE,
+    CONTRACTS_DIR,
+    build_asyncapi,
+    drifted_files,
+    expected_files,
+)
+
+
+def test_committed_contract_documents_match_the_models() -> None:
+    drifted = drifted_files()
+    assert not drifted, (
+        f"contract documents out of date: {drifted}. "
+        "Run `uv run python -m jkn_contracts._generate` and commit the result."
+    )
+
+
+def test_generation_is_deterministic() -> None:
+    assert expected_files() == expected_files()
+
+
+def test_there_is_one_schema_file_per_event_type_and_version() -> None:
+    schemas = sorted(p for p in expected_files() if p.startswith("schemas/"))
+    assert schemas == sorted(f"schemas/{name}.v1.json" for name in EVENT_TYPES)
+
+
+def test_asyncapi_has_a_channel_per_topic_and_per_dead_letter_topic() -> None:
+    doc = build_asyncapi()
+    assert doc["asyncapi"] == "3.0.0"
+    expected = {spec.name for spec in CATALOGUE} | {dead_letter_topic(g) for g in CONSUMERS}
+    assert set(doc["channels"]) == expected
+    for name, channel in doc["channels"].items():
+        assert channel["address"] == name
+
+
+def test_only_the_owner_sends_and_every_consumer_group_receives() -> None:
+    operations = build_asyncapi()["operations"].values()
+    sends = {
+        (op["channel"]["$ref"].split("/")[-1], op.get("x-agency"))
+        for op in operations
+        if op["action"] == "send" and "x-agency" in op
+    }
+    assert sends == {(spec.name, spec.owner.value) for spec in CATALOGUE}
+    receives = {
+        op["channel"]["$ref"].split("/")[-1] + "<-" + op["bindings"]["kafka"]["groupId"]["enum"][0]
+        for op in operations
+        if op["action"] == "receive"
+    }
+    assert receives == {f"{t}<-{g}" for g, topics in CONSUMERS.items() for t in topics}
+
+
+def test_dead_letter_messages_carry_the_reason_and_the_original_position() -> None:
+    headers = build_asyncapi()["components"]["messages"]["DeadLetter"]["headers"]
+    assert set(headers["required"]) == {
+        "x-dlq-reason",
+        "x-original-topic",
+        "x-original-partition",
+        "x-original-offset",
+    }
+
+
+def test_every_message_is_keyed_by_participant_id() -> None:
+    for message in build_asyncapi()["components"]["messages"].values():
+        assert "participant_id" in message["bindings"]["kafka"]["key"]["description"]
+
+
+def _resolve(doc: dict[str, Any], ref: str) -> Any:
+    if not ref.startswith("#/"):
+        return json.loads((CONTRACTS_DIR / ref).read_text(encoding="utf-8"))
+    node: Any = doc
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def test_every_reference_in_the_asyncapi_document_resolves() -> None:
+    doc = json.loads((CONTRACTS_DIR / ASYNCAPI_FILE).read_text(encoding="utf-8"))
+    refs: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            refs.extend([node["$ref"]] if "$ref" in node else [])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
+    assert refs
+    for ref in refs:
+        assert _resolve(doc, ref) is not None, ref
