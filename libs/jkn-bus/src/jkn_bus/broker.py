@@ -1,0 +1,41 @@
+"""Kafka clients with safe defaults (see PITFALLS.md, "Delivery").
+
+- The producer is idempotent with ``acks=all``: a retried send is written once, in order.
+- The FastStream broker never auto-creates topics; topics are created explicitly from the
+  catalogue (``make up`` / the topics job in deploy/).
+- Subscribers start a new consumer group at the ``earliest`` offset and commit only after
+  the message's effects are committed in Postgres (see ``consumer.py``).
+"""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+__all__ = ["make_broker", "make_producer"]
+
+
+def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+    """An idempotent producer (``acks=all``); callers ``await producer.start()``."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=15000,
+    )
+
+
+def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+    """A FastStream broker for subscribers only: publishing goes through the outbox relay."""
+    return KafkaBroker(
+        bootstrap_servers,
+        client_id=client_id,
+        allow_auto_create_topics=False,
+        enable_idempotence=True,
+        acks="all",
+        # The AsyncAPI "try it out" page could publish to the real broker: we never serve it.
+        specification_url=None,
+        consumer_only=True,
+    )

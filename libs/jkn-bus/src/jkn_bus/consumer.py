@@ -1,0 +1,194 @@
+"""Consuming events: idempotent inbox, bounded retries, dead letters, commit after success.
+
+For each record, in partition order:
+
+1. The trace context in its headers becomes the parent of a CONSUMER span.
+2. A record that is not a valid event (unknown type, failed validation) goes straight to
+   this service's dead-letter topic with the reason: retrying cannot fix it.
+3. Otherwise, in ONE transaction: the event id is inserted in the inbox (``ON CONFLICT DO
+   NOTHING``). If it was already there the effects already happened: skip. Else the
+   handler applies its effects and writes its own events to the outbox. Commit.
+4. Only then is the Kafka offset committed. A crash before that redelivers the record and
+   step 3 finds it in the inbox: one effect however often it is delivered.
+
+Failures. Infrastructure errors (database unreachable) and ``TransientError`` (e.g. BPJS
+unavailable) are retried with capped backoff for as long as they last: blocking the
+partition is right, order matters and nothing is wrong with the message. Any other
+exception is a defect of the message or the handler: after ``max_attempts`` the record goes
+to the dead-letter topic with the reason and its original topic/partition/offset in
+headers, and the partition moves on — a poison message never blocks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
+from pydantic import ValidationError
+
+from jkn_bus import metrics
+from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, kafka_headers, tracer
+from jkn_bus.unit_of_work import UnitOfWork
+from jkn_contracts import AnyEvent, dead_letter_topic, parse_event
+
+__all__ = ["EventConsumer", "Handler", "Record", "TransientError"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
+
+_INFRA_ERRORS = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
+                 asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError)
+
+
+class TransientError(Exception):
+    """Raised by a handler when a dependency is temporarily unavailable: retry, never DLQ."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """The parts of a Kafka record the consumer needs (an aiokafka ConsumerRecord fits)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
+
+
+class EventConsumer:
+    """Applies events of the subscribed topics to one service, exactly once in effect."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        producer: Callable[[], Awaitable[AIOKafkaProducer]],
+        *,
+        service: str,
+        handlers: Mapping[str, Handler],
+        topic_prefix: str = "",
+        max_attempts: int = 4,
+        backoff_s: Sequence[float] = (0.2, 1.0, 3.0),
+        max_transient_backoff_s: float = 15.0,
+    ) -> None:
+        self._pool = pool
+        self._producer = producer
+        self._service = service
+        self._handlers = handlers
+        self._topic_prefix = topic_prefix
+        self._max_attempts = max_attempts
+        self._backoff_s = backoff_s
+        self._max_transient_backoff_s = max_transient_backoff_s
+
+    async def process(self, record: Record) -> str:
+        """Apply one record; returns the outcome: applied, duplicate, ignored or dead_lettered."""
+        headers = kafka_headers(record.headers)
+        with tracer().start_as_current_span(
+            f"{record.topic} process",
+            context=context_from_headers(headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self._service,
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+            },
+        ) as span:
+            try:
+                event = parse_event(record.value or b"")
+            except ValidationError as exc:
+                reason = "invalid event: " + "; ".join(
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False)
+                )
+                return await self._dead_letter(record, reason[:1000], attempts=1, event_type="?")
+            span.set_attribute(PARTICIPANT_ATTR, event.participant_id)
+            span.set_attribute("jkn.event_type", event.event_type)
+            handler = self._handlers.get(event.event_type)
+            if handler is None:
+                metrics.CONSUMED.labels(self._service, event.event_type, "ignored").inc()
+                return "ignored"
+            return await self._apply_with_retries(record, event, handler)
+
+    async def _apply_with_retries(self, record: Record, event: AnyEvent, handler: Handler) -> str:
+        attempts = 0
+        transient_delay = self._backoff_s[0]
+        while True:
+            try:
+                outcome = await self._apply(record, event, handler)
+            except (*_INFRA_ERRORS, TransientError) as exc:
+                log.warning(
+                    "transient failure applying %s (%s); retrying in %.1fs",
+                    event.event_type, type(exc).__name__, transient_delay,
+                    extra={"participant_id": event.participant_id},
+                )
+                await asyncio.sleep(transient_delay)
+                transient_delay = min(transient_delay * 2, self._max_transient_backoff_s)
+                continue
+            except Exception as exc:  # noqa: BLE001 - any other failure is the message's or handler's defect
+                attempts += 1
+                if attempts >= self._max_attempts:
+                    reason = f"{type(exc).__name__}: {exc}"[:1000]
+                    return await self._dead_letter(record, reason, attempts, event.event_type)
+                delay = self._backoff_s[min(attempts - 1, len(self._backoff_s) - 1)]
+                log.warning(
+                    "failed applying %s (attempt %d/%d, %s); retrying in %.1fs",
+                    event.event_type, attempts, self._max_attempts, type(exc).__name__, delay,
+                    extra={"participant_id": event.participant_id},
+                )
+                await asyncio.sleep(delay)
+                continue
+            metrics.CONSUMED.labels(self._service, event.event_type, outcome).inc()
+            return outcome
+
+    async def _apply(self, record: Record, event: AnyEvent, handler: Handler) -> str:
+        started = time.perf_counter()
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = await conn.fetchval(
+                'INSERT INTO inbox (event_id, event_type, topic, partition, "offset")'
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING true",
+                event.event_id, event.event_type, record.topic, record.partition, record.offset,
+            )
+            if not fresh:
+                return "duplicate"
+            await handler(UnitOfWork(conn, topic_prefix=self._topic_prefix, cause=event), event)
+        metrics.HANDLER_SECONDS.labels(self._service, event.event_type).observe(
+            time.perf_counter() - started
+        )
+        return "applied"
+
+    async def _dead_letter(self, record: Record, reason: str, attempts: int, event_type: str) -> str:
+        dlq = dead_letter_topic(self._service, self._topic_prefix)
+        headers = [
+            *[(k, v) for k, v in record.headers if not k.startswith("x-dlq-")],
+            ("x-dlq-reason", reason.encode()),
+            ("x-dlq-consumer", self._service.encode()),
+            ("x-dlq-attempts", str(attempts).encode()),
+            ("x-original-topic", record.topic.encode()),
+            ("x-original-partition", str(record.partition).encode()),
+            ("x-original-offset", str(record.offset).encode()),
+        ]
+        producer = await self._producer()
+        await producer.send_and_wait(dlq, value=record.value, key=record.key, headers=headers)
+        await self._pool.execute(
+            'INSERT INTO dead_letters (topic, partition, "offset", reason, attempts)'
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            record.topic, record.partition, record.offset, reason, attempts,
+        )
+        metrics.DEAD_LETTERS.labels(self._service, record.topic).inc()
+        metrics.CONSUMED.labels(self._service, event_type, "dead_lettered").inc()
+        trace.get_current_span().set_status(trace.Status(trace.StatusCode.ERROR, "dead-lettered"))
+        log.error(
+            "record sent to dead-letter topic %s: %s", dlq, reason,
+            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
+        )
+        return "dead_lettered"

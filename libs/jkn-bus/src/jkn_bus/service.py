@@ -1,0 +1,147 @@
+"""The runtime every service is composed on: pool, migrations, outbox relay, consumer.
+
+A service's ``bootstrap.py`` builds a :class:`ServiceRuntime` with its migrations, the
+topics it reads and its handlers, then serves its HTTP app (``http.py``) whose lifespan
+starts and stops the runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.message import StreamMessage
+from faststream.kafka.annotations import KafkaMessage
+
+from jkn_bus.broker import make_broker, make_producer
+from jkn_bus.consumer import EventConsumer, Handler, Record
+from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
+from jkn_bus.relay import OutboxRelay
+from jkn_bus.settings import BusSettings
+from jkn_bus.telemetry import configure_tracing
+from jkn_bus.unit_of_work import UnitOfWork
+
+__all__ = ["ServiceRuntime"]
+
+log = logging.getLogger(__name__)
+
+
+async def _raw_bytes(msg: StreamMessage[Any]) -> bytes:
+    return msg.body
+
+
+class ServiceRuntime:
+    """Owns a service's connections and background tasks."""
+
+    def __init__(
+        self,
+        settings: BusSettings,
+        *,
+        migrations: Sequence[Migration] = (),
+        consumes: Sequence[str] = (),
+        handlers: Mapping[str, Handler] | None = None,
+        pool_size: int = 10,
+    ) -> None:
+        self.settings = settings
+        self._migrations = [*bus_migrations(), *migrations]
+        self._topics = [settings.jkn_topic_prefix + t for t in consumes]
+        self._handlers = dict(handlers or {})
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+        self._broker: KafkaBroker | None = None
+        self._relay: OutboxRelay | None = None
+        self._relay_task: asyncio.Task[None] | None = None
+        self.consumer: EventConsumer | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("runtime not started")
+        return self._pool
+
+    @property
+    def relay(self) -> OutboxRelay:
+        if self._relay is None:
+            raise RuntimeError("runtime not started")
+        return self._relay
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return make_producer(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
+
+    async def _producer_for_dead_letters(self) -> AIOKafkaProducer:
+        if self._dlq_producer is None:
+            producer = self._new_producer()
+            await producer.start()
+            self._dlq_producer = producer
+        return self._dlq_producer
+
+    async def start(self) -> None:
+        s = self.settings
+        configure_tracing(s.service, s.otel_exporter_otlp_endpoint)
+        self._pool = await connect_pool(s.database_url, max_size=self._pool_size)
+        applied = await migrate(self._pool, self._migrations, scope=s.schema)
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        self._relay = OutboxRelay(
+            self._pool, self._new_producer, service=s.service, schema=s.schema,
+            batch_size=s.relay_batch_size, poll_interval_s=s.relay_poll_interval_s,
+        )
+        self._relay_task = asyncio.create_task(self._relay.run(), name=f"{s.service}-relay")
+        if self._topics:
+            self.consumer = EventConsumer(
+                self._pool, self._producer_for_dead_letters, service=s.service,
+                handlers=self._handlers, topic_prefix=s.jkn_topic_prefix,
+                max_attempts=s.consumer_max_attempts,
+            )
+            self._broker = self._subscribe(self.consumer)
+            await self._broker.start()
+
+    def _subscribe(self, consumer: EventConsumer) -> KafkaBroker:
+        broker = make_broker(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
+        subscriber = broker.subscriber(
+            *self._topics,
+            group_id=self.settings.service,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.MANUAL,
+            max_poll_records=200,
+            # Hand the handler raw bytes: the consumer parses with inputs hidden. FastStream's
+            # own JSON decoding would put personal data into its validation error logs.
+            decoder=_raw_bytes,
+        )
+
+        @subscriber
+        async def on_record(body: Any, msg: KafkaMessage) -> None:  # noqa: ARG001 - the raw record is used
+            raw = msg.raw_message
+            await consumer.process(
+                Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value, raw.headers or ())
+            )
+            # Commit only now: the effects (or the dead letter) are durable.
+            await msg.ack()
+
+        return broker
+
+    async def stop(self) -> None:
+        if self._broker is not None:
+            await self._broker.stop()
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        if self._dlq_producer is not None:
+            await self._dlq_producer.stop()
+        if self._pool is not None:
+            await self._pool.close()
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One transaction for a request handler: state changes plus outbox rows."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            yield UnitOfWork(conn, topic_prefix=self.settings.jkn_topic_prefix)

@@ -1,0 +1,58 @@
+"""Settings shared by every service, read from environment variables.
+
+Defaults point at the local stack that ``make up`` starts; production sets the variables
+(see deploy/). Each service has its own database URL variable, named after the service:
+``ENROLLMENT_DATABASE_URL``, ``VERIFICATION_DATABASE_URL``, ``BPJS_GATEWAY_DATABASE_URL``,
+``NOTIFICATIONS_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["BusSettings", "database_url_for"]
+
+_LOCAL_PG = "127.0.0.1:55432"
+
+
+def database_url_for(service: str) -> str:
+    """The database URL of ``service`` (its own role, its own schema)."""
+    role = service.replace("-", "_")
+    env = f"{role.upper()}_DATABASE_URL"
+    return os.environ.get(env, f"postgresql://{role}:{role}-dev@{_LOCAL_PG}/jkn")
+
+
+class BusSettings(BaseSettings):
+    """Connection and behaviour settings of one service process."""
+
+    model_config = SettingsConfigDict(extra="ignore", validate_assignment=False)
+
+    service: str = Field(description="Service name; also its consumer group and schema.")
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    jkn_topic_prefix: str = Field("", description="Prefix of every topic name (test isolation).")
+    jkn_pseudonym_key: str = Field(
+        "dev-only-pseudonym-key", description="HMAC key of participant pseudonyms; secret in prod."
+    )
+    otel_exporter_otlp_endpoint: str | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 1.0
+    consumer_max_attempts: int = 4
+
+    database_url: str = Field(
+        "", description="Defaults to the service's own <SERVICE>_DATABASE_URL (see module doc)."
+    )
+
+    @model_validator(mode="after")
+    def _own_database(self) -> BusSettings:
+        if not self.database_url:
+            self.database_url = database_url_for(self.service)
+        return self
+
+    @property
+    def schema(self) -> str:
+        return self.service.replace("-", "_")

@@ -1,0 +1,79 @@
+"""OpenTelemetry wiring: one trace follows a resident across services.
+
+The trace context of the code that writes an outbox row is saved with the row (W3C
+``traceparent``); the relay restores it as the parent of the publish span and puts the
+publish span's context in the Kafka headers; the consumer continues from those headers.
+So the path HTTP request → outbox → Kafka → next service → its outbox → ... is one trace.
+
+Span attributes carry the pseudonymous participant id, never a NIK or a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+__all__ = [
+    "PARTICIPANT_ATTR",
+    "configure_tracing",
+    "context_from_headers",
+    "current_trace_headers",
+    "kafka_headers",
+    "tracer",
+]
+
+PARTICIPANT_ATTR = "jkn.participant_id"
+_configured = False
+
+
+def configure_tracing(
+    service: str, otlp_endpoint: str | None, extra_processors: Iterable[SpanProcessor] = ()
+) -> None:
+    """Install the tracer provider once per process.
+
+    With ``otlp_endpoint`` (e.g. ``http://collector:4318``) spans go to an OTLP collector;
+    tests pass an in-memory exporter through ``extra_processors``.
+    """
+    global _configured  # noqa: PLW0603 - the provider is process-global by OpenTelemetry's design
+    if _configured:
+        provider = trace.get_tracer_provider()
+        if isinstance(provider, TracerProvider):
+            for processor in extra_processors:
+                provider.add_span_processor(processor)
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    for processor in extra_processors:
+        provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    _configured = True
+
+
+def tracer(name: str = "jkn_bus") -> trace.Tracer:
+    return trace.get_tracer(name)
+
+
+def current_trace_headers() -> dict[str, str]:
+    """W3C trace context of the current span, to store with an outbox row."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def context_from_headers(headers: Mapping[str, str]) -> otel_context.Context:
+    """The trace context saved in ``headers`` (outbox row or Kafka record)."""
+    return propagate.extract(dict(headers))
+
+
+def kafka_headers(raw: Iterable[tuple[str, bytes]] | None) -> dict[str, str]:
+    """Kafka record headers as text (trace context and dead-letter metadata)."""
+    return {k: v.decode("utf-8", "replace") for k, v in (raw or ())}
