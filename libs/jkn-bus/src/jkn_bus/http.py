@@ -1,0 +1,106 @@
+"""The HTTP face of a service: FastAPI app whose lifespan runs the ServiceRuntime.
+
+Every service serves ``/health`` and ``/metrics`` (Prometheus). Request validation errors
+are answered by our own handler: FastAPI's default echoes the offending ``input`` (a NIK,
+a name) in the 422 body; ours names the field and the rule only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from opentelemetry import trace
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from jkn_bus.logs import configure_logging
+from jkn_bus.service import ServiceRuntime
+
+__all__ = ["create_app", "field_errors", "serve"]
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic/FastAPI errors as [{field, rule, message}] without the input values."""
+    return [
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+            "rule": str(e["type"]),
+            "message": str(e["msg"]),
+        }
+        for e in errors
+    ]
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    on_started: Callable[[], Any] | None = None,
+) -> FastAPI:
+    """A FastAPI app that starts ``runtime`` on startup and stops it on shutdown."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        if on_started is not None:
+            await on_started()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"errors": field_errors(exc.errors())})
+
+    @app.middleware("http")
+    async def _span(request: Request, call_next: Any) -> Any:
+        # A SERVER span per request; the route template, never the concrete path (it may
+        # hold an id a resident typed in).
+        with trace.get_tracer("jkn_bus.http").start_as_current_span(
+            f"{request.method} {request.url.path.split('/')[1] if request.url.path != '/' else ''}",
+            kind=trace.SpanKind.SERVER,
+            attributes={"http.request.method": request.method, "service": runtime.settings.service},
+        ) as span:
+            response = await call_next(request)
+            route = request.scope.get("route")
+            if route is not None:
+                span.update_name(f"{request.method} {route.path}")
+                span.set_attribute("http.route", route.path)
+            span.set_attribute("http.response.status_code", response.status_code)
+            return response
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> dict[str, Any]:
+        relay = runtime.relay
+        return {"service": runtime.settings.service, "status": "ok", "relay_active": relay.active.is_set()}
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def serve(app: FastAPI, runtime: ServiceRuntime) -> None:
+    """Run ``app`` with uvicorn on the runtime's configured host and port (JSON logs)."""
+    configure_logging(runtime.settings.service)
+    uvicorn.run(
+        app,
+        host=runtime.settings.http_host,
+        port=runtime.settings.http_port,
+        log_config=None,
+        access_log=False,
+    )
