@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 from aiokafka.errors import KafkaConnectionError
 
 from jkn_devstack.database import ensure_database, service_env
@@ -70,6 +71,19 @@ async def _topics(bootstrap: str, prefix: str, wait_s: float) -> list[str]:
             await asyncio.sleep(2)
 
 
+async def _database(admin_url: str, name: str, wait_s: float) -> dict[str, str]:
+    """Retries while Postgres is not accepting connections yet (a Job starts early)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return await ensure_database(admin_url, name)
+        except (OSError, asyncpg.CannotConnectNowError) as exc:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"jkn_devstack: Postgres unreachable: {exc}") from exc
+            print("waiting for Postgres ...", file=sys.stderr)
+            await asyncio.sleep(2)
+
+
 def _exports(s: dict[str, str], urls: dict[str, str]) -> list[str]:
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": s["bootstrap"],
@@ -91,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds to wait for the broker (default 120)")
     db = sub.add_parser("db", help="create database NAME with the service roles and schemas")
     db.add_argument("name")
+    db.add_argument("--wait", type=float, default=float(os.environ.get("JKN_DB_WAIT", "120")),
+                    help="seconds to wait for Postgres (default 120)")
     sub.add_parser("env", help="print the export lines for the services (eval-able)")
     sub.add_parser("render-init-sql", help="print deploy/postgres/init.sql")
     args = parser.parse_args(argv)
@@ -100,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         _script("kafka.sh", "up")
         _script("postgres.sh", "up")
-        urls = asyncio.run(ensure_database(s["admin_url"], s["database"]))
+        urls = asyncio.run(_database(s["admin_url"], s["database"], 30))
         print(f"database {s['database']}: roles and schemas for {', '.join(urls)}")
         names = asyncio.run(_topics(s["bootstrap"], s["prefix"], 30))
         print(f"topics ({len(names)}): {', '.join(names)}")
@@ -116,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         names = asyncio.run(_topics(s["bootstrap"], s["prefix"], args.wait))
         print("\n".join(names))
     elif args.command == "db":
-        urls = asyncio.run(ensure_database(s["admin_url"], args.name))
+        urls = asyncio.run(_database(s["admin_url"], args.name, args.wait))
         print("\n".join(_exports({**s, "database": args.name}, urls)))
     elif args.command == "env":
         urls = asyncio.run(ensure_database(s["admin_url"], s["database"]))

@@ -1,0 +1,259 @@
+"""Structural checks of the production manifests in deploy/ (no Docker, no cluster needed).
+
+They cannot prove a deployment works, but they fail when a manifest references a file,
+service, secret key or module that does not exist, or when the generated init SQL is stale.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jkn_devstack import SERVICES
+from jkn_devstack.sql import render_init_sql
+
+ROOT = Path(__file__).resolve().parents[3]
+DEPLOY = ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+
+SERVICE_MODULES = {"enrollment", "verification", "bpjs_gateway", "notifications"}
+ALL_MODULES = SERVICE_MODULES | {"bpjs_sim"}
+SERVICE_ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS", "JKN_TOPIC_PREFIX", "ENROLLMENT_DATABASE_URL",
+    "VERIFICATION_DATABASE_URL", "BPJS_GATEWAY_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL",
+    "OTEL_EXPORTER_OTLP_ENDPOINT", "JKN_PSEUDONYM_KEY", "BPJS_BASE_URL", "BPJS_CONS_ID",
+    "BPJS_SECRET", "BPJS_USER_KEY",
+}
+NAMESPACED_KINDS = {"Deployment", "StatefulSet", "Service", "Job", "ConfigMap", "Secret"}
+
+
+def _yaml_files() -> list[Path]:
+    return sorted(p for p in DEPLOY.rglob("*") if p.suffix in {".yaml", ".yml"}
+                  and "target" not in p.parts)
+
+
+def _load_all(path: Path) -> list[Any]:
+    with path.open() as f:
+        return [doc for doc in yaml.safe_load_all(f) if doc is not None]
+
+
+def _module_exists(module: str) -> bool:
+    return any(ROOT.glob(f"*/*/src/{module}/__init__.py")) or any(
+        ROOT.glob(f"*/src/{module}/__init__.py"))
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return _load_all(DEPLOY / "compose.yaml")[0]
+
+
+@pytest.fixture(scope="module")
+def k8s_docs() -> list[tuple[Path, dict[str, Any]]]:
+    return [(path, doc) for path in sorted(K8S.glob("*.yaml")) for doc in _load_all(path)]
+
+
+def _by_kind(docs: list[tuple[Path, dict[str, Any]]], kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for _, d in docs if d.get("kind") == kind}
+
+
+# ---- every file ---------------------------------------------------------------------------
+
+def test_every_yaml_in_deploy_parses() -> None:
+    files = _yaml_files()
+    assert len(files) >= 10, files
+    for path in files:
+        assert _load_all(path), f"{path} is empty"
+
+
+# ---- compose ------------------------------------------------------------------------------
+
+def test_compose_references_existing_files(compose: dict[str, Any]) -> None:
+    for name, svc in compose["services"].items():
+        assert "image" in svc or "build" in svc, name
+        if build := svc.get("build"):
+            context = (DEPLOY / build["context"]).resolve()
+            assert (context / build["dockerfile"]).is_file(), name
+        for volume in svc.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (DEPLOY / source).exists(), f"{name}: {source} does not exist"
+            else:
+                assert source in compose.get("volumes", {}), f"{name}: volume {source} undeclared"
+
+
+def test_compose_dependencies_exist(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    for name, svc in services.items():
+        deps = svc.get("depends_on") or []
+        for dep in deps:
+            assert dep in services, f"{name} depends on unknown service {dep}"
+
+
+def test_compose_runs_every_service_with_its_environment(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    commands = {}
+    for name, svc in services.items():
+        command = svc.get("command") or []
+        if command[:2] == ["python", "-m"]:
+            commands[command[2]] = name
+    assert ALL_MODULES <= set(commands), commands
+    assert "jkn_devstack" in commands, "no topic-creation service"
+    for module in ALL_MODULES | {"jkn_devstack"}:
+        assert _module_exists(module), f"python -m {module}: no such package in the repo"
+    for module in SERVICE_MODULES:
+        env = services[commands[module]]["environment"]
+        assert SERVICE_ENV <= set(env), f"{module} lacks {SERVICE_ENV - set(env)}"
+        assert env["KAFKA_BOOTSTRAP_SERVERS"].split(":")[0] in services
+
+
+def test_compose_kafka_is_kraft_without_auto_creation(compose: dict[str, Any]) -> None:
+    kafka = compose["services"]["kafka"]
+    assert kafka["image"] == "apache/kafka:4.1.1"
+    env = kafka["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+def test_compose_postgres_runs_the_generated_init_sql(compose: dict[str, Any]) -> None:
+    pg = compose["services"]["postgres"]
+    assert pg["image"].startswith("postgres:15")
+    assert any(v.startswith("./postgres/init.sql:/docker-entrypoint-initdb.d/") for v in pg["volumes"])
+    for service in SERVICES:
+        assert service.password_env in pg["environment"], service.password_env
+
+
+def test_init_sql_is_generated_from_jkn_devstack() -> None:
+    committed = (DEPLOY / "postgres" / "init.sql").read_text()
+    assert committed == render_init_sql("jkn"), (
+        "deploy/postgres/init.sql is stale: "
+        "uv run python -m jkn_devstack render-init-sql > deploy/postgres/init.sql")
+    for service in SERVICES:
+        assert f'AUTHORIZATION "{service.role}"' in committed
+
+
+def test_prometheus_scrapes_the_four_services(compose: dict[str, Any]) -> None:
+    config = _load_all(DEPLOY / "prometheus" / "prometheus.yml")[0]
+    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"]
+               for t in sc["targets"]}
+    for service in SERVICES:
+        assert f"{service.name}:8000" in targets, service.name
+    for target in targets:
+        assert target.split(":")[0] in compose["services"], target
+
+
+def test_otel_pipelines_use_defined_components() -> None:
+    config = _load_all(DEPLOY / "otel" / "collector.yaml")[0]
+    pipelines = config["service"]["pipelines"]
+    assert "traces" in pipelines
+    for pipeline in pipelines.values():
+        for section in ("receivers", "processors", "exporters"):
+            for component in pipeline.get(section, []):
+                assert component in config[section], f"{section}/{component} undefined"
+    for ext in config["service"].get("extensions", []):
+        assert ext in config["extensions"]
+
+
+def test_dockerfile_builds_one_image_with_uv() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+    assert "uv sync --frozen" in text
+
+
+# ---- kubernetes ---------------------------------------------------------------------------
+
+def test_every_k8s_doc_has_identity(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    assert k8s_docs
+    for path, doc in k8s_docs:
+        for key in ("apiVersion", "kind"):
+            assert doc.get(key), f"{path.name}: document without {key}"
+        assert doc.get("metadata", {}).get("name"), f"{path.name}: {doc['kind']} without a name"
+        if doc["kind"] in NAMESPACED_KINDS:
+            assert doc["metadata"].get("namespace") == "jkn-daerah", f"{path.name}: {doc['kind']}"
+
+
+def test_kustomization_covers_every_manifest() -> None:
+    kustomization = _load_all(DEPLOY / "kustomization.yaml")[0]
+    resources = {(DEPLOY / r).resolve() for r in kustomization["resources"]}
+    for r in resources:
+        assert r.is_file(), r
+    assert resources == {p.resolve() for p in K8S.glob("*.yaml")}
+    for generator in kustomization.get("configMapGenerator", []):
+        for entry in generator["files"]:
+            assert (DEPLOY / entry.split("=")[-1]).is_file(), entry
+
+
+def _pod_specs(docs: list[tuple[Path, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(d["metadata"]["name"], d["spec"]["template"]["spec"]) for _, d in docs
+            if d["kind"] in {"Deployment", "StatefulSet", "Job"}]
+
+
+def test_workload_selectors_match_their_pods(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    labels = []
+    for _, doc in k8s_docs:
+        if doc["kind"] in {"Deployment", "StatefulSet"}:
+            selector = doc["spec"]["selector"]["matchLabels"]
+            pod_labels = doc["spec"]["template"]["metadata"]["labels"]
+            assert selector.items() <= pod_labels.items(), doc["metadata"]["name"]
+            labels.append(pod_labels)
+    for _, doc in k8s_docs:
+        if doc["kind"] == "Service":
+            selector = doc["spec"]["selector"]
+            assert any(selector.items() <= pl.items() for pl in labels), doc["metadata"]["name"]
+
+
+def test_config_and_secret_references_exist(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    configmaps = _by_kind(k8s_docs, "ConfigMap")
+    secrets = _by_kind(k8s_docs, "Secret")
+    generated = {g["name"] for g in _load_all(DEPLOY / "kustomization.yaml")[0]["configMapGenerator"]}
+    for owner, spec in _pod_specs(k8s_docs):
+        for container in spec["containers"]:
+            for source in container.get("envFrom", []):
+                if ref := source.get("configMapRef"):
+                    assert ref["name"] in configmaps, f"{owner}: {ref['name']}"
+                if ref := source.get("secretRef"):
+                    assert ref["name"] in secrets, f"{owner}: {ref['name']}"
+            for env in container.get("env", []):
+                if ref := env.get("valueFrom", {}).get("secretKeyRef"):
+                    secret = secrets[ref["name"]]
+                    assert ref["key"] in secret["stringData"], f"{owner}: {ref['key']}"
+        for volume in spec.get("volumes", []):
+            if cm := volume.get("configMap"):
+                assert cm["name"] in configmaps or cm["name"] in generated, f"{owner}: {cm['name']}"
+
+
+def test_topics_and_database_jobs_present(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    commands = [c["command"] for _, spec in _pod_specs(k8s_docs)
+                for c in spec["containers"] if "command" in c]
+    jobs = [d for _, d in k8s_docs if d["kind"] == "Job"]
+    job_commands = [c["command"] for j in jobs for c in j["spec"]["template"]["spec"]["containers"]]
+    assert ["python", "-m", "jkn_devstack", "topics"] in job_commands
+    assert ["python", "-m", "jkn_devstack", "db", "jkn"] in job_commands
+    assert commands
+
+
+def test_four_service_deployments_get_their_environment(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    deployments = _by_kind(k8s_docs, "Deployment")
+    config = _by_kind(k8s_docs, "ConfigMap")["jkn-config"]["data"]
+    secret = _by_kind(k8s_docs, "Secret")["jkn-secrets"]["stringData"]
+    for service in SERVICES:
+        container = deployments[service.name]["spec"]["template"]["spec"]["containers"][0]
+        assert container["command"] == ["python", "-m", service.role]
+        env = {e["name"] for e in container.get("env", [])} | set(config)
+        assert service.url_env in env
+        assert {"KAFKA_BOOTSTRAP_SERVERS", "JKN_TOPIC_PREFIX", "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "JKN_PSEUDONYM_KEY"} <= env
+        assert service.url_env in secret
+        if service.name == "bpjs-gateway":
+            assert {"BPJS_BASE_URL", "BPJS_CONS_ID", "BPJS_SECRET", "BPJS_USER_KEY"} <= env
+    assert "otel-collector" in deployments
+    statefulsets = _by_kind(k8s_docs, "StatefulSet")
+    assert {"kafka", "postgres"} <= set(statefulsets)
+    kafka_env = {e["name"]: e.get("value") for e in
+                 statefulsets["kafka"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert kafka_env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert kafka_env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
