@@ -1,0 +1,82 @@
+"""Unsigned admin endpoints under ``/_sim`` for development and tests only."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from bpjs_sim.context import SimContext, get_context
+from bpjs_sim.faults import Faults
+from bpjs_sim.seeding import SeedPeserta, seed
+from bpjs_sim.views import peserta_json
+
+__all__ = ["router"]
+
+router = APIRouter()
+Context = Annotated[SimContext, Depends(get_context)]
+
+
+class StatusChange(BaseModel):
+    """A BPJS-side change to one card: death, a lapse, a move to another segment."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    status_peserta: str = Field(alias="statusPeserta", pattern=r"^\d{1,3}$")
+    jenis_peserta: str | None = Field(default=None, alias="jenisPeserta", pattern=r"^\d{1,3}$")
+    tgl_tat: date | None = Field(default=None, alias="tglTAT")
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """Liveness probe."""
+    return {"status": "ok"}
+
+
+@router.post("/seed")
+def seed_peserta(records: list[SeedPeserta], context: Context) -> dict[str, list[str]]:
+    """Insert or replace peserta; returns their card numbers in order."""
+    return {"noKartu": seed(context.store, records)}
+
+
+@router.delete("/peserta", status_code=204)
+def clear_peserta(context: Context) -> None:
+    """Forget every peserta."""
+    context.store.clear()
+
+
+@router.post("/peserta/{no_kartu}/status")
+def change_status(no_kartu: str, change: StatusChange, context: Context) -> dict[str, Any]:
+    """Change a card's status (and optionally segment, end date) as BPJS would."""
+    card = context.store.by_card(no_kartu)
+    if card is None:
+        raise HTTPException(404, "no such card")
+    updated = card.with_(
+        status=change.status_peserta,
+        jenis=change.jenis_peserta or card.jenis,
+        tgl_tat=change.tgl_tat.isoformat() if change.tgl_tat else card.tgl_tat,
+    )
+    context.store.upsert(updated)
+    return peserta_json(updated, date.today())
+
+
+@router.get("/faults")
+def get_faults(context: Context) -> Faults:
+    """The faults in force."""
+    return context.faults.current
+
+
+@router.post("/faults")
+def set_faults(faults: Faults, context: Context) -> Faults:
+    """Replace the faults in force; fields left out are switched off."""
+    context.faults.current = faults
+    return faults
+
+
+@router.delete("/faults")
+def clear_faults(context: Context) -> Faults:
+    """Switch every fault off."""
+    context.faults.current = Faults()
+    return context.faults.current

@@ -1,0 +1,134 @@
+"""The registration port's rules: tambah (add), kurang (remove), ubah (change) PBI APBD.
+
+BPJS publishes no API for this (cities use e-Dabu or an Excel form); the simulator models
+it with what BPJS is known to do: one card per person follows them across segments, a
+NIK active in another segment cannot be added, and a removal shows as "NON AKTIF
+DIAKHIR BULAN" with the coverage end date until it takes effect.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bpjs_sim.catalogue import (
+    ACTIVE,
+    DECEASED,
+    INACTIVE_END_OF_MONTH,
+    PBI_APBD,
+    jenis_label,
+    puskesmas_for_nik,
+)
+from bpjs_sim.store import PesertaRow, SqliteStore
+
+__all__ = ["OPEN_ENDED_TAT", "BusinessRejection", "MutasiRequest", "apply_mutation"]
+
+OPEN_ENDED_TAT = "2099-12-31"
+_KELAS_III = "3"
+
+
+class BusinessRejection(Exception):
+    """A request BPJS refuses with metaData code 201; the message is shown to operators."""
+
+
+class MutasiRequest(BaseModel):
+    """Body of ``POST /pemda-rest/mutasi``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    jenis: Literal["tambah", "kurang", "ubah"]
+    nik: str = Field(pattern=r"^\d{16}$")
+    nama: str | None = Field(default=None, min_length=1, max_length=100)
+    sex: Literal["L", "P"] | None = None
+    tgl_lahir: date | None = Field(default=None, alias="tglLahir")
+    no_kk: str | None = Field(default=None, alias="noKK", pattern=r"^\d{16}$")
+    kd_pemda: str = Field(default="1571", alias="kdPemda", pattern=r"^\d{4}$")
+    alasan: str | None = Field(default=None, max_length=200)
+    tgl_berlaku: date = Field(alias="tglBerlaku")
+    no_kartu: str | None = Field(default=None, alias="noKartu", pattern=r"^\d{13}$")
+
+
+def _tambah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+    if req.nama is None or req.sex is None or req.tgl_lahir is None or req.no_kk is None:
+        raise BusinessRejection("Data tidak lengkap: nama, sex, tglLahir dan noKK wajib diisi")
+    cards = store.by_nik(req.nik)
+    if any(c.status == DECEASED for c in cards):
+        raise BusinessRejection("Peserta tercatat meninggal dunia")
+    for card in cards:
+        if card.status == ACTIVE and card.jenis != PBI_APBD:
+            raise BusinessRejection(
+                f"NIK sudah terdaftar sebagai peserta aktif segmen {jenis_label(card.jenis)}"
+            )
+        if card.status == ACTIVE:
+            return card  # already PBI APBD: adding again is idempotent
+    kd_provider, nm_provider = puskesmas_for_nik(req.nik)
+    card_number = cards[0].no_kartu if cards else store.next_card_number()
+    row = PesertaRow(
+        no_kartu=card_number,
+        nik=req.nik,
+        nama=req.nama.upper(),
+        sex=req.sex,
+        tgl_lahir=req.tgl_lahir.isoformat(),
+        no_kk=req.no_kk,
+        jenis=PBI_APBD,
+        hak_kelas=_KELAS_III,
+        status=ACTIVE,
+        kd_provider=kd_provider,
+        nm_provider=nm_provider,
+        tgl_tmt=req.tgl_berlaku.isoformat(),
+        tgl_tat=OPEN_ENDED_TAT,
+        kd_pemda=req.kd_pemda,
+    )
+    store.upsert(row)
+    return row
+
+
+def _find_card(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+    if req.no_kartu is not None:
+        card = store.by_card(req.no_kartu)
+        if card is None or card.nik != req.nik:
+            raise BusinessRejection("Nomor kartu tidak ditemukan atau tidak sesuai dengan NIK")
+        return card
+    cards = store.by_nik(req.nik)
+    if not cards:
+        raise BusinessRejection("Peserta tidak ditemukan")
+    return cards[0]
+
+
+def _kurang(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+    card = _find_card(store, req)
+    if card.jenis != PBI_APBD:
+        raise BusinessRejection(
+            f"Peserta bukan segmen PBI (APBD), melainkan {jenis_label(card.jenis)}"
+        )
+    if card.status != ACTIVE:
+        return card  # already removed or deceased: removing again changes nothing
+    row = card.with_(status=INACTIVE_END_OF_MONTH, tgl_tat=req.tgl_berlaku.isoformat())
+    store.upsert(row)
+    return row
+
+
+def _ubah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+    card = _find_card(store, req)
+    if card.jenis != PBI_APBD:
+        raise BusinessRejection("Perubahan data hanya untuk peserta segmen PBI (APBD)")
+    changes = {
+        "nama": req.nama.upper() if req.nama else None,
+        "sex": req.sex,
+        "tgl_lahir": req.tgl_lahir.isoformat() if req.tgl_lahir else None,
+        "no_kk": req.no_kk,
+    }
+    row = card.with_(**{k: v for k, v in changes.items() if v is not None})
+    store.upsert(row)
+    return row
+
+
+def apply_mutation(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+    """Apply one mutation and return the card as it now stands.
+
+    Raises :class:`BusinessRejection` for what BPJS would refuse with code 201.
+    """
+    handlers = {"tambah": _tambah, "kurang": _kurang, "ubah": _ubah}
+    return handlers[req.jenis](store, req)

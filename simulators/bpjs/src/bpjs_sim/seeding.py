@@ -1,0 +1,66 @@
+"""Pre-seeding the register for development and tests (``POST /_sim/seed``, ``seed FILE``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bpjs_sim.catalogue import ACTIVE, puskesmas_for_nik
+from bpjs_sim.mutations import OPEN_ENDED_TAT
+from bpjs_sim.store import PesertaRow, SqliteStore
+
+__all__ = ["SeedPeserta", "seed"]
+
+
+class SeedPeserta(BaseModel):
+    """One peserta to pre-seed; codes as in VClaim (jenisPeserta 21, 22, 13, 14, ...)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    no_kartu: str | None = Field(default=None, alias="noKartu", pattern=r"^\d{13}$")
+    nik: str = Field(pattern=r"^\d{16}$")
+    nama: str = Field(min_length=1, max_length=100)
+    sex: str = Field(pattern=r"^[LP]$")
+    tgl_lahir: date = Field(alias="tglLahir")
+    no_kk: str = Field(default="", alias="noKK")
+    jenis_peserta: str = Field(alias="jenisPeserta", pattern=r"^\d{1,3}$")
+    status_peserta: str = Field(default=ACTIVE, alias="statusPeserta", pattern=r"^\d{1,3}$")
+    hak_kelas: str = Field(default="3", alias="hakKelas", pattern=r"^[123]$")
+    kd_provider: str | None = Field(default=None, alias="kdProvider", min_length=8, max_length=8)
+    nm_provider: str | None = Field(default=None, alias="nmProvider")
+    tgl_tmt: date = Field(default=date(2020, 1, 1), alias="tglTMT")
+    tgl_tat: date = Field(default=date.fromisoformat(OPEN_ENDED_TAT), alias="tglTAT")
+    kd_pemda: str = Field(default="", alias="kdPemda")
+
+
+def seed(store: SqliteStore, records: list[SeedPeserta]) -> list[str]:
+    """Insert or replace ``records``; return their card numbers.
+
+    A record without ``noKartu`` keeps the card its NIK already has, so seeding the same
+    file twice changes nothing; a new NIK is issued a new card.
+    """
+    issued: list[str] = []
+    for rec in records:
+        default_provider = puskesmas_for_nik(rec.nik)
+        existing = store.by_nik(rec.nik)
+        row = PesertaRow(
+            no_kartu=rec.no_kartu
+            or (existing[0].no_kartu if existing else store.next_card_number()),
+            nik=rec.nik,
+            nama=rec.nama,
+            sex=rec.sex,
+            tgl_lahir=rec.tgl_lahir.isoformat(),
+            no_kk=rec.no_kk,
+            jenis=rec.jenis_peserta,
+            hak_kelas=rec.hak_kelas,
+            status=rec.status_peserta,
+            kd_provider=rec.kd_provider or default_provider[0],
+            nm_provider=rec.nm_provider or default_provider[1],
+            tgl_tmt=rec.tgl_tmt.isoformat(),
+            tgl_tat=rec.tgl_tat.isoformat(),
+            kd_pemda=rec.kd_pemda,
+        )
+        store.upsert(row)
+        issued.append(row.no_kartu)
+    return issued
