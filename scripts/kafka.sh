@@ -38,7 +38,7 @@ classpath() {  # resolve the jars once; cache the classpath keyed by the pom's h
   local key; key="$(sha256sum "$POM" | cut -d' ' -f1)"
   if [[ -f "$DIR/classpath.txt" && "$(cat "$DIR/classpath.key" 2>/dev/null)" == "$key" ]]; then
     local jar ok=1
-    IFS=: read -r -a jars < "$DIR/classpath.txt"
+    IFS=: read -r -a jars < "$DIR/classpath.txt" || true  # no trailing newline: read says 1
     for jar in "${jars[@]}"; do [[ -f "$jar" ]] || { ok=0; break; }; done
     [[ $ok == 1 ]] && return 0
   fi
@@ -153,11 +153,20 @@ up() {
       >> "$LOGDIR/format.log" 2>&1 || { tail -n 20 "$LOGDIR/format.log" >&2; die "storage format failed"; }
   fi
   say "starting kafka.Kafka on 127.0.0.1:$PORT (controller $CPORT, heap $HEAP)"
+  # The long options and the classpath go in a java @argfile, so that `ps` shows
+  # "java -Xmx512m @.../jvm.args kafka.Kafka ..." within a terminal's width.
+  {
+    echo "-Xms$HEAP"
+    echo "-XX:+UseG1GC"
+    echo "-XX:MaxGCPauseMillis=20"
+    echo "-Djava.awt.headless=true"
+    echo "-Dkafka.logs.dir=$LOGDIR"
+    echo "-Dlog4j2.configurationFile=$DIR/log4j2.properties"
+    echo "-cp"
+    echo "$cp"
+  } > "$DIR/jvm.args"
   # setsid: the broker outlives the shell (and make) that started it.
-  setsid nohup java "-Xmx$HEAP" "-Xms$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -Djava.awt.headless=true -Dkafka.logs.dir="$LOGDIR" \
-    -Dlog4j2.configurationFile="$DIR/log4j2.properties" \
-    -cp "$cp" kafka.Kafka "$DIR/server.properties" \
+  setsid nohup java "-Xmx$HEAP" "@$DIR/jvm.args" kafka.Kafka "$DIR/server.properties" \
     < /dev/null > "$LOGDIR/kafka.out" 2>&1 &
   pid=$!
   echo "$pid" > "$PIDFILE"
