@@ -1,0 +1,1 @@
+"""Adapters of the BPJS gateway: the ports to the outside world."""
