@@ -59,7 +59,8 @@ def test_broker_process_is_kafka_dot_kafka() -> None:
     listening = {p.pid for p in brokers for c in p.net_connections(kind="tcp")
                  if c.status == psutil.CONN_LISTEN and str(c.laddr.port) == port}
     assert listening, f"no kafka.Kafka process listens on {port}"
-    ps = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True, check=True)
+    ps = subprocess.run(["ps", "-eww", "-o", "args"],  # noqa: S607
+                        capture_output=True, text=True, check=True)
     assert " kafka.Kafka " in ps.stdout
 
 
@@ -93,7 +94,8 @@ async def test_every_catalogue_and_dead_letter_topic_exists(admin: AIOKafkaAdmin
 
 @pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat not installed")
 def test_kcat_lists_the_topics() -> None:
-    out = subprocess.run(["kcat", "-L", "-b", BOOTSTRAP, "-m", "10"], capture_output=True,
+    out = subprocess.run(["kcat", "-L", "-b", BOOTSTRAP, "-m", "10"],  # noqa: S603, S607
+                         capture_output=True,
                          text=True, check=True, timeout=30).stdout
     listed = dict(re.findall(r'topic "([^"]+)" with (\d+) partitions', out))
     for name, partitions in wanted_topics("").items():
@@ -122,10 +124,12 @@ async def test_each_role_uses_its_schema_and_cannot_read_another(scratch_db: str
         conn = await asyncpg.connect(urls[service.name])
         try:
             assert await conn.fetchval("SHOW search_path") == service.role
-            assert not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            assert not await conn.fetchval(
+                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             await conn.execute("CREATE TABLE probe (id int PRIMARY KEY, note text)")
             await conn.execute("INSERT INTO probe VALUES (1, $1)", service.name)
-            assert await conn.fetchval(f"SELECT note FROM {service.role}.probe") == service.name
+            note = await conn.fetchval(f"SELECT note FROM {service.role}.probe")  # noqa: S608
+            assert note == service.name
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute("CREATE TABLE public.leak (id int)")
         finally:
@@ -137,7 +141,7 @@ async def test_each_role_uses_its_schema_and_cannot_read_another(scratch_db: str
                 if owner is reader:
                     continue
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                    await conn.fetch(f"SELECT * FROM {owner.role}.probe")
+                    await conn.fetch(f"SELECT * FROM {owner.role}.probe")  # noqa: S608
         finally:
             await conn.close()
 

@@ -99,13 +99,13 @@ def test_compose_runs_every_service_with_its_environment(compose: dict[str, Any]
         command = svc.get("command") or []
         if command[:2] == ["python", "-m"]:
             commands[command[2]] = name
-    assert ALL_MODULES <= set(commands), commands
+    assert set(commands) >= ALL_MODULES, commands
     assert "jkn_devstack" in commands, "no topic-creation service"
     for module in ALL_MODULES | {"jkn_devstack"}:
         assert _module_exists(module), f"python -m {module}: no such package in the repo"
     for module in SERVICE_MODULES:
         env = services[commands[module]]["environment"]
-        assert SERVICE_ENV <= set(env), f"{module} lacks {SERVICE_ENV - set(env)}"
+        assert set(env) >= SERVICE_ENV, f"{module} lacks {SERVICE_ENV - set(env)}"
         assert env["KAFKA_BOOTSTRAP_SERVERS"].split(":")[0] in services
 
 
@@ -120,7 +120,8 @@ def test_compose_kafka_is_kraft_without_auto_creation(compose: dict[str, Any]) -
 def test_compose_postgres_runs_the_generated_init_sql(compose: dict[str, Any]) -> None:
     pg = compose["services"]["postgres"]
     assert pg["image"].startswith("postgres:15")
-    assert any(v.startswith("./postgres/init.sql:/docker-entrypoint-initdb.d/") for v in pg["volumes"])
+    init = "./postgres/init.sql:/docker-entrypoint-initdb.d/"
+    assert any(v.startswith(init) for v in pg["volumes"])
     for service in SERVICES:
         assert service.password_env in pg["environment"], service.password_env
 
@@ -207,7 +208,8 @@ def test_workload_selectors_match_their_pods(k8s_docs: list[tuple[Path, dict[str
 def test_config_and_secret_references_exist(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
     configmaps = _by_kind(k8s_docs, "ConfigMap")
     secrets = _by_kind(k8s_docs, "Secret")
-    generated = {g["name"] for g in _load_all(DEPLOY / "kustomization.yaml")[0]["configMapGenerator"]}
+    kustomization = _load_all(DEPLOY / "kustomization.yaml")[0]
+    generated = {g["name"] for g in kustomization["configMapGenerator"]}
     for owner, spec in _pod_specs(k8s_docs):
         for container in spec["containers"]:
             for source in container.get("envFrom", []):

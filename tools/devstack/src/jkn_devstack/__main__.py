@@ -28,7 +28,7 @@ def _settings() -> dict[str, str]:
     password = os.environ.get("JKN_PG_ADMIN_PASSWORD", "postgres")
     kafka_port = os.environ.get("KAFKA_PORT", "9092")
     return {
-        "state_dir": os.environ.get("JKN_STATE_DIR", "/var/tmp/jkn-daerah"),
+        "state_dir": os.environ.get("JKN_STATE_DIR", "/var/tmp/jkn-daerah"),  # noqa: S108
         "admin_url": os.environ.get(
             "JKN_PG_ADMIN_URL", f"postgresql://postgres:{password}@{host}:{port}/postgres"
         ),
@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("down", help="stop Kafka and Postgres cleanly")
     sub.add_parser("status", help="is each one running and answering?")
     topics = sub.add_parser("topics", help="create every catalogue and dead-letter topic")
-    topics.add_argument("--wait", type=float, default=float(os.environ.get("JKN_TOPICS_WAIT", "120")),
+    topics.add_argument("--wait", type=float,
+                        default=float(os.environ.get("JKN_TOPICS_WAIT", "120")),
                         help="seconds to wait for the broker (default 120)")
     db = sub.add_parser("db", help="create database NAME with the service roles and schemas")
     db.add_argument("name")
@@ -126,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         rc = _script("kafka.sh", "down", check=False) | _script("postgres.sh", "down", check=False)
         return rc
     elif args.command == "status":
-        rc = _script("kafka.sh", "status", check=False) | _script("postgres.sh", "status", check=False)
-        return rc
+        kafka = _script("kafka.sh", "status", check=False)
+        return kafka | _script("postgres.sh", "status", check=False)
     elif args.command == "topics":
         names = asyncio.run(_topics(s["bootstrap"], s["prefix"], args.wait))
         print("\n".join(names))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -56,11 +57,10 @@ def _with_path(url: str, dbname: str, user: str | None = None, password: str | N
 
 
 async def _execute_ignoring_duplicates(conn: asyncpg.Connection, statement: str) -> None:
-    try:
+    # someone outside our advisory lock (an init script) may win the race: fine
+    with contextlib.suppress(asyncpg.DuplicateObjectError, asyncpg.DuplicateDatabaseError,
+                             asyncpg.DuplicateSchemaError, asyncpg.UniqueViolationError):
         await conn.execute(statement)
-    except (asyncpg.DuplicateObjectError, asyncpg.DuplicateDatabaseError,
-            asyncpg.DuplicateSchemaError, asyncpg.UniqueViolationError):
-        pass  # someone outside our advisory lock (an init script) won the race: fine
 
 
 async def ensure_database(admin_url: str, dbname: str) -> dict[str, str]:
@@ -76,7 +76,8 @@ async def ensure_database(admin_url: str, dbname: str) -> dict[str, str]:
             for service in SERVICES:
                 if not await admin.fetchval(sql.role_exists(service.role)):
                     await _execute_ignoring_duplicates(admin, sql.create_role(service.role))
-                for statement in sql.alter_role(service.role, sql.quote_literal(service.password())):
+                password = sql.quote_literal(service.password())
+                for statement in sql.alter_role(service.role, password):
                     await admin.execute(statement)
             if not await admin.fetchval(sql.database_exists(dbname)):
                 await _execute_ignoring_duplicates(admin, sql.create_database(dbname))

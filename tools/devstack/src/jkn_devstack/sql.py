@@ -21,7 +21,7 @@ def quote_literal(value: str) -> str:
 
 
 def role_exists(role: str) -> str:
-    return f"SELECT 1 FROM pg_roles WHERE rolname = {quote_literal(role)}"
+    return f"SELECT 1 FROM pg_roles WHERE rolname = {quote_literal(role)}"  # noqa: S608 - quoted
 
 
 def create_role(role: str) -> str:
@@ -29,7 +29,7 @@ def create_role(role: str) -> str:
 
 
 def alter_role(role: str, password_sql: str) -> list[str]:
-    """``password_sql`` is a quoted literal, or a psql variable such as ``:'enrollment_password'``."""
+    """``password_sql``: a quoted literal, or a psql variable like ``:'enrollment_password'``."""
     r = quote_ident(role)
     return [
         f"ALTER ROLE {r} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
@@ -39,7 +39,7 @@ def alter_role(role: str, password_sql: str) -> list[str]:
 
 
 def database_exists(dbname: str) -> str:
-    return f"SELECT 1 FROM pg_database WHERE datname = {quote_literal(dbname)}"
+    return f"SELECT 1 FROM pg_database WHERE datname = {quote_literal(dbname)}"  # noqa: S608
 
 
 def create_database(dbname: str) -> str:
@@ -96,7 +96,8 @@ def render_init_sql(dbname: str = "jkn", roles: tuple[str, ...] = ROLES) -> str:
         lines += [
             "",
             f"\\getenv {var} {role.upper()}_DB_PASSWORD",
-            f"SELECT {quote_literal(create_role(role))} WHERE NOT EXISTS ({role_exists(role)})\\gexec",
+            f"SELECT {quote_literal(create_role(role))} "
+            f"WHERE NOT EXISTS ({role_exists(role)})\\gexec",
             *(s + ";" for s in alter_role(role, f":'{var}'")),
         ]
     lines += [
