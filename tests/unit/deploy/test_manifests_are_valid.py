@@ -47,7 +47,8 @@ def _module_exists(module: str) -> bool:
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return _load_all(DEPLOY / "compose.yaml")[0]
+    doc: dict[str, Any] = _load_all(DEPLOY / "compose.yaml")[0]
+    return doc
 
 
 @pytest.fixture(scope="module")
