@@ -1,0 +1,16 @@
+"""The notifications domain: what residents and kelurahan officers are told, and the
+idempotency of sending it. Pure Python: no I/O."""
+
+from notifications.domain.keys import Channel, idempotency_key, message_id
+from notifications.domain.templates import Contact, Message, render
+from notifications.domain.wording import format_date
+
+__all__ = [
+    "Channel",
+    "Contact",
+    "Message",
+    "format_date",
+    "idempotency_key",
+    "message_id",
+    "render",
+]
