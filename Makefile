@@ -1,0 +1,66 @@
+# jkn-daerah — the two commands a newcomer needs:
+#   make run    bring up Kafka, Postgres, the BPJS simulator and the four services; run the demo
+#   make test   everything CI runs (unit, contracts, integration, end-to-end)
+# Everything installs itself from the project's own files (uv.lock, deploy/kafka/pom.xml, apt).
+
+SHELL := /bin/bash
+UV ?= uv
+PYTEST := $(UV) run --frozen pytest
+
+include Makefile.infra
+
+.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench lint format typecheck contracts bpjs-sim
+
+help:
+	@grep -E '^## ' Makefile Makefile.infra | sed 's/^[^:]*:## /  /'
+
+## bootstrap: install uv (the Python package manager) if this machine lacks it
+bootstrap:
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet 'uv>=0.5,<1'
+
+## sync: create .venv with the locked dependencies of every workspace member
+sync: bootstrap
+	@$(UV) sync --frozen --quiet
+
+## test: unit tests, then tests against the real Kafka and Postgres, then end to end
+test: sync up
+	$(PYTEST) tests -q -p no:cacheprovider
+
+test-unit: sync
+	$(PYTEST) tests/unit -q
+
+test-integration: sync up
+	$(PYTEST) tests/integration -q
+
+test-e2e: sync up
+	$(PYTEST) tests/e2e -q
+
+## run: everything up, the synthetic city loaded, a batch of residents proposed and followed
+run: sync up
+	@$(UV) run --frozen python -m jkn_demo run
+
+## stop: stop the services started by `make run` (Kafka and Postgres: `make down`)
+stop: sync
+	@$(UV) run --frozen python -m jkn_demo stop
+
+## bench: throughput and latency of the whole journey vs. raw aiokafka, in one run
+bench: sync up
+	@$(UV) run --frozen python -m jkn_demo bench
+
+## bpjs-sim: the BPJS bridging simulator alone, in the foreground (BPJS_SIM_PORT, default 8089)
+bpjs-sim: sync
+	@$(UV) run --frozen python -m bpjs_sim
+
+## contracts: regenerate JSON Schemas and the AsyncAPI document from the pydantic models
+contracts: sync
+	@$(UV) run --frozen python -m jkn_contracts._generate
+
+lint: sync
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: sync
+	$(UV) run --frozen ruff format .
+
+typecheck: sync
+	$(UV) run --frozen mypy contracts/src libs/jkn-bus/src

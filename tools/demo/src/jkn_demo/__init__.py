@@ -1,0 +1,1 @@
+"""The local stack supervisor, the `make run` demo and `make bench`."""

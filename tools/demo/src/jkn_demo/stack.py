@@ -1,0 +1,149 @@
+"""Starts and stops the BPJS simulator and the four services as local processes.
+
+`make run` leaves them running (pid files under the state dir) and `make stop` ends them;
+the end-to-end tests and the benchmark start their own stack on other ports, with their own
+database and topic prefix, and kill it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+
+__all__ = ["COMPONENTS", "Component", "Stack"]
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    module: str
+    port_env: str
+    default_port: int
+    health_path: str = "/health"
+
+
+COMPONENTS: tuple[Component, ...] = (
+    Component("bpjs-sim", "bpjs_sim", "BPJS_SIM_PORT", 8089, "/_sim/health"),
+    Component("enrollment", "enrollment", "ENROLLMENT_HTTP_PORT", 8001),
+    Component("verification", "verification", "VERIFICATION_HTTP_PORT", 8002),
+    Component("bpjs-gateway", "bpjs_gateway", "BPJS_GATEWAY_HTTP_PORT", 8003),
+    Component("notifications", "notifications", "NOTIFICATIONS_HTTP_PORT", 8004),
+)
+
+
+@dataclass
+class Stack:
+    """A set of component processes sharing one environment."""
+
+    run_dir: Path
+    env: Mapping[str, str]
+    port_offset: int = 0
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def port(self, name: str) -> int:
+        comp = _component(name)
+        return comp.default_port + self.port_offset
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port(name)}"
+
+    def component_env(self) -> dict[str, str]:
+        env = {**os.environ, **self.env}
+        for comp in COMPONENTS:
+            env[comp.port_env] = str(comp.default_port + self.port_offset)
+        env["BPJS_BASE_URL"] = self.url("bpjs-sim")
+        return env
+
+    def start(self, names: tuple[str, ...] | None = None) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        env = self.component_env()
+        for comp in COMPONENTS:
+            if names is not None and comp.name not in names:
+                continue
+            log = (self.run_dir / f"{comp.name}.log").open("ab")
+            proc = subprocess.Popen(  # noqa: S603 - our own modules, our own interpreter
+                [sys.executable, "-m", comp.module], env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self.procs[comp.name] = proc
+            (self.run_dir / f"{comp.name}.pid").write_text(str(proc.pid))
+
+    def wait_healthy(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        for name, proc in self.procs.items():
+            url = self.url(name) + _component(name).health_path
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.run_dir / (name + '.log')}")
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} not healthy at {url}; see {self.run_dir / (name + '.log')}")
+                time.sleep(0.3)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one component (tests of crash recovery)."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        proc.wait()
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            proc = self.procs.pop(name)
+            _terminate(proc.pid)
+        stop_pid_files(self.run_dir)
+
+    def peak_rss(self) -> dict[str, int]:
+        """Current RSS in bytes per running component (call repeatedly to track peaks)."""
+        rss: dict[str, int] = {}
+        for name, proc in self.procs.items():
+            try:
+                rss[name] = psutil.Process(proc.pid).memory_info().rss
+            except psutil.Error:
+                continue
+        return rss
+
+
+def _component(name: str) -> Component:
+    return next(c for c in COMPONENTS if c.name == name)
+
+
+def _terminate(pid: int, grace: float = 10.0) -> None:
+    try:
+        proc = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(grace)
+    except psutil.TimeoutExpired:
+        proc.kill()
+
+
+def stop_pid_files(run_dir: Path) -> list[str]:
+    """Stop every component recorded in ``run_dir`` (a previous `make run`)."""
+    stopped = []
+    for pid_file in sorted(run_dir.glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text())
+        except ValueError:
+            pid = 0
+        if pid and psutil.pid_exists(pid):
+            cmdline = " ".join(psutil.Process(pid).cmdline())
+            if " -m " in cmdline:  # only our own component processes
+                _terminate(pid)
+                stopped.append(pid_file.stem)
+        pid_file.unlink(missing_ok=True)
+    return stopped
