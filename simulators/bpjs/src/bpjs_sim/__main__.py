@@ -22,8 +22,14 @@ __all__ = ["main"]
 def _seed_file(settings: SimSettings, path: Path) -> int:
     try:
         records = TypeAdapter(list[SeedPeserta]).validate_json(path.read_bytes())
-    except (OSError, ValidationError) as exc:
-        print(f"cannot seed from {path}: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        # Where and what, never the values: seed files hold (synthetic) personal data.
+        for error in exc.errors():
+            where = ".".join(map(str, error["loc"]))
+            print(f"{path}: {where}: {error['msg']}", file=sys.stderr)
         return 1
     store = SqliteStore(settings.db_path)
     try:

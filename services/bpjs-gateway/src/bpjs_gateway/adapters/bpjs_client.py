@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -43,6 +44,25 @@ __all__ = [
 
 _NIK_LIKE = re.compile(r"\d{16}")
 _Record = TypeVar("_Record", bound=BaseModel)
+
+
+class _RedactNiks(logging.Filter):
+    """Masks 16-digit runs in records of the ``httpx`` logger.
+
+    httpx logs every request URL at INFO, and VClaim puts the NIK in the path.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _NIK_LIKE.search(message):
+            record.msg, record.args = _NIK_LIKE.sub("<NIK>", message), None
+        return True
+
+
+def _install_nik_redaction() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactNiks) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_RedactNiks())
 
 
 class BpjsError(Exception):
@@ -101,6 +121,7 @@ class BpjsClient:
         self._deadline_s = timeout
         self._clock = clock
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        _install_nik_redaction()
 
     async def __aenter__(self) -> Self:
         return self
