@@ -117,3 +117,32 @@ def test_sim_seed_command_rejects_an_invalid_file(
     records.write_text(json.dumps([{"nik": "123"}]))
     monkeypatch.setenv("BPJS_SIM_DB", str(tmp_path / "x.sqlite"))
     assert sim_main(["seed", str(records)]) == 1
+
+
+def test_sim_seed_command_accepts_vclaim_shaped_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vclaim_record = {
+        "noKartu": "0001234567890",
+        **{k: v for k, v in RESIDENT.items() if k != "jenisPeserta"},
+        "hakKelas": {"kode": "3", "keterangan": "KELAS III"},
+        "jenisPeserta": {"kode": "22", "keterangan": "PBI (APBD)"},
+        "statusPeserta": {"kode": "2", "keterangan": "Meninggal"},
+        "provUmum": {"kdProvider": "10010501", "nmProvider": "PUSKESMAS PUTRI AYU"},
+        "tglTMT": "2023-01-01",
+        "tglTAT": "2024-06-30",
+        "umur": {"umurSekarang": "44 tahun"},
+    }
+    records = tmp_path / "bpjs_seed.json"
+    records.write_text(json.dumps([vclaim_record], ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "seeded.sqlite"
+    monkeypatch.setenv("BPJS_SIM_DB", str(db))
+    assert sim_main(["seed", str(records)]) == 0
+    store = SqliteStore(db)
+    try:
+        card = store.by_card("0001234567890")
+    finally:
+        store.close()
+    assert card is not None
+    assert (card.jenis, card.status, card.kd_provider) == ("22", "2", "10010501")
+    assert card.tgl_tat == "2024-06-30"

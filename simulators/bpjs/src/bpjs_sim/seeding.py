@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bpjs_sim.catalogue import ACTIVE, puskesmas_for_nik
 from bpjs_sim.mutations import OPEN_ENDED_TAT
@@ -13,10 +14,34 @@ from bpjs_sim.store import PesertaRow, SqliteStore
 __all__ = ["SeedPeserta", "seed"]
 
 
-class SeedPeserta(BaseModel):
-    """One peserta to pre-seed; codes as in VClaim (jenisPeserta 21, 22, 13, 14, ...)."""
+_CODED = ("jenisPeserta", "statusPeserta", "hakKelas")
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+class SeedPeserta(BaseModel):
+    """One peserta to pre-seed, codes as in VClaim (jenisPeserta 21, 22, 13, 14, ...).
+
+    Accepts flat codes (``"jenisPeserta": "21"``) or a VClaim record as a look-up returns
+    it (``"jenisPeserta": {"kode": "21", ...}``, ``provUmum``), so a dump of real-shaped
+    records, such as the synthetic city's ``bpjs_seed.json``, seeds as it is. Fields a
+    look-up adds (umur, cob, ...) are ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_vclaim_shape(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        flat = dict(data)
+        for key in _CODED:
+            if isinstance(flat.get(key), dict):
+                flat[key] = flat[key].get("kode")
+        provider = flat.pop("provUmum", None)
+        if isinstance(provider, dict):
+            flat.setdefault("kdProvider", provider.get("kdProvider"))
+            flat.setdefault("nmProvider", provider.get("nmProvider"))
+        return flat
 
     no_kartu: str | None = Field(default=None, alias="noKartu", pattern=r"^\d{13}$")
     nik: str = Field(pattern=r"^\d{16}$")
