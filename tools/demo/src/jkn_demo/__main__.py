@@ -1,0 +1,28 @@
+"""python -m jkn_demo run|stop|bench"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "run"
+    if command == "run":
+        from jkn_demo.demo import main as run
+
+        return run()
+    if command == "stop":
+        from jkn_demo.demo import stop
+
+        stop()
+        return 0
+    if command == "bench":
+        from jkn_demo.bench import main as bench
+
+        return bench(argv[1:])
+    print("usage: python -m jkn_demo run|stop|bench [--residents N]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,160 @@
+"""`make bench`: N residents proposed by file import until every one is activated or
+rejected, against the raw aiokafka produce+consume rate for N messages in the same run.
+
+Figures printed: residents/s, p50/p99 proposal→activation (from the events' own
+occurred_at), each component's peak RSS, the raw Kafka rate and the ratio of the two.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from datetime import datetime
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from jkn_contracts import parse_event
+from jkn_devstack import ensure_topics
+
+from jkn_demo.scenario import generate_city, seed_bpjs
+from jkn_demo.stack import Stack
+from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
+
+__all__ = ["main"]
+
+FINAL = {"ParticipantActivated", "VerificationRejected", "RegistrationRefused", "ParticipantWaitlisted"}
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+async def _watch(prefix: str, expected: asyncio.Future[int], deadline: float) -> tuple[dict[str, datetime], dict[str, datetime], dict[str, str]]:
+    """Tail the journey topics until ``expected`` residents reached a final event."""
+    consumer = AIOKafkaConsumer(
+        f"{prefix}jkn.dinsos.participants", f"{prefix}jkn.dinkes.verifications", f"{prefix}jkn.bpjs.participants",
+        bootstrap_servers=BOOTSTRAP, group_id=f"bench-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    registered: dict[str, datetime] = {}
+    activated: dict[str, datetime] = {}
+    final: dict[str, str] = {}
+    try:
+        while not (expected.done() and len(final) >= expected.result()) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            for records in batch.values():
+                for record in records:
+                    event = parse_event(record.value)
+                    pid = event.participant_id
+                    if event.event_type == "ParticipantRegistered":
+                        registered.setdefault(pid, event.occurred_at)
+                    elif event.event_type in FINAL:
+                        final.setdefault(pid, event.event_type)
+                        if event.event_type == "ParticipantActivated":
+                            activated.setdefault(pid, event.occurred_at)
+    finally:
+        await consumer.stop()
+    return registered, activated, final
+
+
+async def _accepted_when_done(client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]) -> None:
+    while True:
+        status = (await client.get(f"{enrollment}/imports/{import_id}")).json()
+        if status["status"] != "running":
+            out.set_result(int(status["accepted"]))
+            return
+        await asyncio.sleep(1)
+
+
+async def _raw_kafka_rate(n: int, value_size: int) -> float:
+    """Messages/s for producing n messages (idempotent, acks=all) and consuming them back."""
+    topic_prefix = f"rawbench{uuid.uuid4().hex[:6]}."
+    await ensure_topics(BOOTSTRAP, topic_prefix)
+    topic = f"{topic_prefix}jkn.dinsos.participants"
+    payload = b"x" * value_size
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all", linger_ms=5)
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=BOOTSTRAP, group_id="rawbench", auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, payload, key=f"P{i:024x}".encode()) for i in range(n)]
+    await asyncio.gather(*futures)
+    seen = 0
+    while seen < n:
+        batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+        seen += sum(len(r) for r in batch.values())
+    elapsed = time.perf_counter() - started
+    await producer.stop()
+    await consumer.stop()
+    return n / elapsed
+
+
+async def run(residents: int) -> int:
+    run_dir = STATE_DIR / "bench"
+    _say(f"== jkn-daerah bench: {residents} residents ==")
+    city = generate_city(run_dir / "city", seed=7, size=max(3000, residents * 12), pseudonym_key=PSEUDONYM_KEY,
+                         extra=["--eligible", str(residents), "--quota", "100000000"])
+    proposals = city.proposals
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    env = await fresh_stack_env(
+        database="jkn_bench", topic_prefix=prefix, run_dir=run_dir,
+        JKN_REFERENCE_DIR=str(city.directory), JKN_QUOTA_TOTAL="100000000",
+    )
+    stack = Stack(run_dir, env, port_offset=20000)
+    stack.start()
+    peaks: dict[str, int] = {}
+    try:
+        stack.wait_healthy(timeout=180)
+        async with httpx.AsyncClient(timeout=120) as client:
+            await seed_bpjs(client, stack.url("bpjs-sim"), city)
+
+            async def sample_rss() -> None:
+                while True:
+                    for name, rss in stack.peak_rss().items():
+                        peaks[name] = max(peaks.get(name, 0), rss)
+                    await asyncio.sleep(0.5)
+
+            sampler = asyncio.create_task(sample_rss())
+            started = time.monotonic()
+            resp = await client.post(
+                f"{stack.url('enrollment')}/imports", content=proposals, params={"proposed_by": "bench"},
+                headers={"content-type": "text/csv"},
+            )
+            resp.raise_for_status()
+            accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            poller = asyncio.create_task(_accepted_when_done(client, stack.url("enrollment"), resp.json()["import_id"], accepted))
+            registered, activated, final = await _watch(prefix, accepted, started + 1800)
+            poller.cancel()
+            elapsed = time.monotonic() - started
+            sampler.cancel()
+    finally:
+        stack.stop()
+
+    latencies = sorted((activated[p] - registered[p]).total_seconds() for p in activated if p in registered)
+    rate = len(final) / elapsed
+    _say(f"residents proposed (registered):   {len(registered)}")
+    _say(f"residents final (activated/rejected/refused/waitlisted): {len(final)} in {elapsed:.1f} s")
+    _say(f"  activated: {sum(1 for v in final.values() if v == 'ParticipantActivated')}")
+    _say(f"throughput:                        {rate:.1f} residents/s")
+    if latencies:
+        p50 = statistics.median(latencies)
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        _say(f"proposal → activation:             p50 {p50:.2f} s   p99 {p99:.2f} s")
+    for name in sorted(peaks):
+        _say(f"peak RSS {name:<14}           {peaks[name] / 2**20:.0f} MiB")
+    raw = await _raw_kafka_rate(len(final) or residents, value_size=1024)
+    _say(f"raw aiokafka produce+consume:      {raw:.0f} messages/s ({len(final) or residents} messages, 1 KiB)")
+    _say(f"ratio journey/raw:                 {rate / raw:.4f}  (one resident = ~7 events, 4 services, BPJS calls)")
+    return 0 if len(final) >= len(registered) else 1
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="make bench")
+    parser.add_argument("--residents", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    return asyncio.run(run(args.residents))
+

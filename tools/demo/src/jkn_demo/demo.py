@@ -1,0 +1,136 @@
+"""`make run`: the whole system on this machine, and a batch of residents followed through it."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from jkn_demo.journey import Outcome, summarize
+from jkn_demo.scenario import EXPECTED, generate_city, propose_and_follow, seed_bpjs
+from jkn_demo.stack import COMPONENTS, Stack, stop_pid_files
+from jkn_demo.stackenv import PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
+
+__all__ = ["run", "stop"]
+
+RUN_DIR = STATE_DIR / "run"
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def stop() -> None:
+    stopped = stop_pid_files(RUN_DIR)
+    _say(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+async def run() -> int:
+    _say("== jkn-daerah demo ==")
+    stopped = stop_pid_files(RUN_DIR)
+    if stopped:
+        _say(f"stopped the previous demo's processes: {', '.join(stopped)}")
+    prefix = time.strftime("demo%Y%m%d%H%M%S.")
+    city_dir = STATE_DIR / "city"
+    _say("1. A synthetic city: Jambi City (NIK region 1571), 3,000 residents")
+    city = generate_city(city_dir, pseudonym_key=PSEUDONYM_KEY)
+    manifest = city.manifest
+    _say(f"   files in {city_dir}: civil registry, DTKS, BPJS peserta, {len(manifest['rows'])} proposals")
+
+    _say(f"2. Fresh database 'jkn' (one schema and role per agency), topics under '{prefix}'")
+    env = await fresh_stack_env(
+        database="jkn", topic_prefix=prefix, run_dir=RUN_DIR,
+        JKN_REFERENCE_DIR=str(city_dir), JKN_QUOTA_TOTAL=str(manifest["quota"]),
+    )
+    stack = Stack(RUN_DIR, env)
+    _say("3. Starting the BPJS simulator and the four agency services")
+    stack.start(("bpjs-sim",))
+    stack.wait_healthy()
+    async with httpx.AsyncClient(timeout=30) as client:
+        seeded = await seed_bpjs(client, stack.url("bpjs-sim"), city)
+        _say(f"   BPJS simulator knows {seeded} residents already covered (PBI APBN, PPU, PBPU, ...)")
+        stack.start(tuple(c.name for c in COMPONENTS if c.name != "bpjs-sim"))
+        stack.wait_healthy()
+        urls = {c.name: stack.url(c.name) for c in COMPONENTS}
+        for c in COMPONENTS:
+            _say(f"   {c.name:<14} {urls[c.name]}")
+        _say(f"   Dinkes quota for this budget year: {manifest['quota']} participants")
+
+        _say(f"4. Dinsos imports {len(manifest['rows'])} proposals (CSV) and the residents flow")
+        report, followed = await propose_and_follow(
+            client, urls, city, on_import=_import_progress, on_progress=_journey_progress
+        )
+        _say()
+    _report(report, followed, urls)
+    return 0 if _matches(followed) else 1
+
+
+def _import_progress(status: dict[str, Any]) -> None:
+    sys.stdout.write(
+        f"\r   import: {status.get('lines_read', 0)} lines read, {status.get('accepted', 0)} accepted, "
+        f"{status.get('rejected', 0)} rejected, {status.get('duplicates', 0)} duplicates [{status['status']}]"
+    )
+    if status["status"] != "running":
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def _journey_progress(outcomes: list[Outcome], elapsed: float) -> None:
+    states = Counter(o.state if o.settled else "in progress" for o in outcomes)
+    line = " · ".join(f"{k} {v}" for k, v in sorted(states.items()))
+    sys.stdout.write(f"\r   {elapsed:5.1f}s  {line}      ")
+    sys.stdout.flush()
+
+
+def _matches(followed: list[tuple[dict[str, Any], Outcome]]) -> bool:
+    return all(_as_expected(row, o) for row, o in followed)
+
+
+def _as_expected(row: dict[str, Any], outcome: Outcome) -> bool:
+    if row["category"] == "bad_nik":
+        return outcome.state == "intake_rejected" or (
+            outcome.state == "rejected" and any(r.startswith("NIK") for r in outcome.reasons)
+        )
+    return (outcome.state, ",".join(outcome.reasons)) in EXPECTED[row["category"]]
+
+
+def _report(report: dict[str, Any], followed: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str]) -> None:
+    outcomes = [o for _, o in followed]
+    _say("5. Summary: final state and reason of every proposed resident")
+    for (state, reasons), n in sorted(summarize(outcomes).items()):
+        _say(f"   {n:4d}  {state:<16} {reasons}")
+    wrong = [(row, o) for row, o in followed if not _as_expected(row, o)]
+    if wrong:
+        _say(f"   !! {len(wrong)} residents did not end as the synthetic city expects:")
+        for row, o in wrong:
+            _say(f"      row {row['row']} ({row['category']}): {o.state} {o.reasons}")
+    else:
+        _say(f"   all {len(outcomes)} residents ended as expected for their kind "
+             "(eligible, covered, bad NIK, non-resident, dead, not in DTKS)")
+    if report.get("errors"):
+        _say("   refused at intake (line, field, rule):")
+        for e in report["errors"][:10]:
+            _say(f"      line {e['line']}: {e['field']} {e['rule']}")
+    activated = next((o for o in outcomes if o.state == "activated"), None)
+    _say()
+    _say("Where to look next")
+    _say(f"   API docs:           {urls['enrollment']}/docs  {urls['verification']}/docs  "
+         f"{urls['bpjs-gateway']}/docs  {urls['notifications']}/docs")
+    _say(f"   quota and waiting:  curl {urls['verification']}/quota ; curl {urls['verification']}/waiting-list")
+    if activated is not None:
+        pid = activated.participant_id
+        _say(f"   one resident:       curl {urls['verification']}/decisions/{pid}")
+        _say(f"                       curl {urls['bpjs-gateway']}/participants/{pid}")
+        _say(f"                       curl '{urls['notifications']}/messages?participant_id={pid}'")
+    _say(f"   messages sent:      curl {urls['notifications']}/messages/summary")
+    _say(f"   metrics:            curl {urls['verification']}/metrics")
+    _say(f"   logs:               {RUN_DIR}/*.log")
+    _say("   the services keep running; `make stop` ends them, `make down` stops Kafka and Postgres")
+
+
+def main() -> int:
+    return asyncio.run(run())
