@@ -23,15 +23,19 @@ class SeedPeserta(BaseModel):
     Accepts flat codes (``"jenisPeserta": "21"``) or a VClaim record as a look-up returns
     it (``"jenisPeserta": {"kode": "21", ...}``, ``provUmum``), so a dump of real-shaped
     records, such as the synthetic city's ``bpjs_seed.json``, seeds as it is. Fields a
-    look-up adds (umur, cob, ...) are ignored.
+    look-up adds (umur, cob, ...) are dropped from VClaim-shaped records only: a flat
+    record with an unknown key is still refused (a typo must not pass silently).
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @model_validator(mode="before")
     @classmethod
     def _flatten_vclaim_shape(cls, data: Any) -> Any:
         if not isinstance(data, dict):
+            return data
+        vclaim_shaped = "provUmum" in data or any(isinstance(data.get(k), dict) for k in _CODED)
+        if not vclaim_shaped:
             return data
         flat = dict(data)
         for key in _CODED:
@@ -41,7 +45,8 @@ class SeedPeserta(BaseModel):
         if isinstance(provider, dict):
             flat.setdefault("kdProvider", provider.get("kdProvider"))
             flat.setdefault("nmProvider", provider.get("nmProvider"))
-        return flat
+        known = {name for f_name, f in cls.model_fields.items() for name in (f_name, f.alias)}
+        return {k: v for k, v in flat.items() if k in known}
 
     no_kartu: str | None = Field(default=None, alias="noKartu", pattern=r"^\d{13}$")
     nik: str = Field(pattern=r"^\d{16}$")
