@@ -85,7 +85,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
-        configure_tracing(s.service, s.otel_exporter_otlp_endpoint)
+        configure_tracing(s.service, s.otel_exporter_otlp_endpoint, zipkin_endpoint=s.jkn_zipkin_endpoint)
         self._pool = await connect_pool(s.database_url, max_size=self._pool_size)
         applied = await migrate(self._pool, self._migrations, scope=s.schema)
         if applied:

@@ -37,6 +37,7 @@ class BusSettings(BaseSettings):
         "dev-only-pseudonym-key", description="HMAC key of participant pseudonyms; secret in prod."
     )
     otel_exporter_otlp_endpoint: str | None = None
+    jkn_zipkin_endpoint: str | None = Field(None, description="Local tracing UI (make run).")
     http_host: str = "127.0.0.1"
     http_port: int = 0
     relay_batch_size: int = 500

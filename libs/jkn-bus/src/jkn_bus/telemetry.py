@@ -32,12 +32,18 @@ _configured = False
 
 
 def configure_tracing(
-    service: str, otlp_endpoint: str | None, extra_processors: Iterable[SpanProcessor] = ()
+    service: str,
+    otlp_endpoint: str | None,
+    extra_processors: Iterable[SpanProcessor] = (),
+    *,
+    zipkin_endpoint: str | None = None,
 ) -> None:
     """Install the tracer provider once per process.
 
-    With ``otlp_endpoint`` (e.g. ``http://collector:4318``) spans go to an OTLP collector;
-    tests pass an in-memory exporter through ``extra_processors``.
+    With ``otlp_endpoint`` (e.g. ``http://collector:4318``) spans go to an OTLP collector
+    (production, see deploy/otel); with ``zipkin_endpoint`` (``make run``'s local Zipkin,
+    ``http://127.0.0.1:9411/api/v2/spans``) straight to Zipkin. Tests pass an in-memory
+    exporter through ``extra_processors``.
     """
     global _configured  # noqa: PLW0603 - the provider is process-global by OpenTelemetry's design
     if _configured:
@@ -52,6 +58,10 @@ def configure_tracing(
 
         exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
+    if zipkin_endpoint:
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+
+        provider.add_span_processor(BatchSpanProcessor(ZipkinExporter(endpoint=zipkin_endpoint)))
     for processor in extra_processors:
         provider.add_span_processor(processor)
     trace.set_tracer_provider(provider)

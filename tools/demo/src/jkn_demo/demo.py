@@ -14,6 +14,7 @@ from jkn_demo.journey import Outcome, summarize
 from jkn_demo.scenario import EXPECTED, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack, stop_pid_files
 from jkn_demo.stackenv import PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
+from jkn_demo.tracing import ensure_zipkin
 
 __all__ = ["run", "stop"]
 
@@ -42,9 +43,16 @@ async def run() -> int:
     _say(f"   files in {city_dir}: civil registry, DTKS, BPJS peserta, {len(manifest['rows'])} proposals")
 
     _say(f"2. Fresh database 'jkn' (one schema and role per agency), topics under '{prefix}'")
+    tracing_extra: dict[str, str] = {}
+    zipkin = ensure_zipkin(STATE_DIR)
+    if zipkin is not None:
+        tracing_extra["JKN_ZIPKIN_ENDPOINT"] = f"{zipkin}/api/v2/spans"
+        _say(f"   tracing UI (Zipkin): {zipkin}/zipkin/")
+    else:
+        _say("   tracing UI: Zipkin could not be fetched from Maven Central; continuing without it")
     env = await fresh_stack_env(
         database="jkn", topic_prefix=prefix, run_dir=RUN_DIR,
-        JKN_REFERENCE_DIR=str(city_dir), JKN_QUOTA_TOTAL=str(manifest["quota"]),
+        JKN_REFERENCE_DIR=str(city_dir), JKN_QUOTA_TOTAL=str(manifest["quota"]), **tracing_extra,
     )
     stack = Stack(RUN_DIR, env)
     _say("3. Starting the BPJS simulator and the four agency services")
@@ -65,7 +73,7 @@ async def run() -> int:
             client, urls, city, on_import=_import_progress, on_progress=_journey_progress
         )
         _say()
-    _report(report, followed, urls)
+    _report(report, followed, urls, zipkin)
     return 0 if _matches(followed) else 1
 
 
@@ -98,7 +106,9 @@ def _as_expected(row: dict[str, Any], outcome: Outcome) -> bool:
     return (outcome.state, ",".join(outcome.reasons)) in EXPECTED[row["category"]]
 
 
-def _report(report: dict[str, Any], followed: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str]) -> None:
+def _report(
+    report: dict[str, Any], followed: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str], zipkin: str | None
+) -> None:
     outcomes = [o for _, o in followed]
     _say("5. Summary: final state and reason of every proposed resident")
     for (state, reasons), n in sorted(summarize(outcomes).items()):
@@ -126,6 +136,8 @@ def _report(report: dict[str, Any], followed: list[tuple[dict[str, Any], Outcome
         _say(f"   one resident:       curl {urls['verification']}/decisions/{pid}")
         _say(f"                       curl {urls['bpjs-gateway']}/participants/{pid}")
         _say(f"                       curl '{urls['notifications']}/messages?participant_id={pid}'")
+        if zipkin is not None:
+            _say(f"   its journey trace:  {zipkin}/zipkin/?annotationQuery=jkn.participant_id%3D{pid}")
     _say(f"   messages sent:      curl {urls['notifications']}/messages/summary")
     _say(f"   metrics:            curl {urls['verification']}/metrics")
     _say(f"   logs:               {RUN_DIR}/*.log")
