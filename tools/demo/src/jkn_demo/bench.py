@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from jkn_contracts import parse_event
 from jkn_devstack import ensure_topics
 
+from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
@@ -93,9 +94,12 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
     return n / elapsed
 
 
-async def run(residents: int) -> int:
+async def run(residents: int, relay_events: int) -> int:
     run_dir = STATE_DIR / "bench"
-    _say(f"== jkn-daerah bench: {residents} residents ==")
+    _say("== jkn-daerah bench ==")
+    rate = await relay_throughput(relay_events)
+    _say(f"outbox relay: {relay_events} committed events published and confirmed at {rate:.0f} events/s")
+    _say(f"-- journey: {residents} residents proposed by one CSV import --")
     city = generate_city(run_dir / "city", seed=7, size=max(3000, residents * 12), pseudonym_key=PSEUDONYM_KEY,
                          extra=["--eligible", str(residents), "--quota", "100000000"])
     proposals = city.proposals
@@ -155,6 +159,7 @@ async def run(residents: int) -> int:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--residents", type=int, default=10_000)
+    parser.add_argument("--relay-events", type=int, default=20_000)
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.residents))
+    return asyncio.run(run(args.residents, args.relay_events))
 
