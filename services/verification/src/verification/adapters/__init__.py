@@ -1,0 +1,1 @@
+"""Adapters: SQL repository and registries, reference-data loading, metrics, fakes."""

@@ -1,0 +1,23 @@
+"""Prometheus series of the verification service (shared ones are in jkn_bus.metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Gauge
+
+from verification.domain import Quota
+
+__all__ = ["QUOTA_SLOTS", "WAITING", "observe_quota"]
+
+QUOTA_SLOTS = Gauge(
+    "jkn_quota_slots", "Quota slots of a budget year, by state (used, free, total)",
+    ["budget_year", "state"],
+)
+WAITING = Gauge("jkn_waiting_list_size", "Valid proposals waiting for a quota slot")
+
+
+def observe_quota(budget_year: int, quota: Quota) -> None:
+    """Set the gauges to a quota just written (a rolled-back write is corrected by the next)."""
+    year = str(budget_year)
+    QUOTA_SLOTS.labels(year, "used").set(quota.used)
+    QUOTA_SLOTS.labels(year, "free").set(quota.free)
+    QUOTA_SLOTS.labels(year, "total").set(quota.total)

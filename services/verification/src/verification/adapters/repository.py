@@ -1,0 +1,174 @@
+"""The Health Office's store in Postgres (schema ``verification``), on one connection.
+
+Every method runs on the unit of work's connection, inside its transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from jkn_contracts import RejectionReason, Resident
+
+from verification.app.model import OPEN_STATUSES, Proposal, Status
+from verification.app.ports import WaitingEntry
+from verification.domain import Quota
+
+__all__ = ["SqlRepository"]
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+_PRIORITY = "welfare_decile NULLS LAST, waiting_since, proposal_id"
+
+
+def _proposal(row: asyncpg.Record) -> Proposal:
+    return Proposal(
+        proposal_id=row["proposal_id"],
+        participant_id=row["participant_id"],
+        correlation_id=row["correlation_id"],
+        resident=Resident.model_validate_json(row["resident"]),
+        registered_at=row["registered_at"],
+        status=Status(row["status"]),
+        welfare_decile=row["welfare_decile"],
+        reasons=[RejectionReason.model_validate(r) for r in json.loads(row["reasons"])],
+        coverage_request_id=row["coverage_request_id"],
+        budget_year=row["budget_year"],
+        decided_at=row["decided_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _reasons_json(proposal: Proposal) -> str:
+    return json.dumps([r.model_dump() for r in proposal.reasons])
+
+
+class SqlRepository:
+    """``Repository`` on an asyncpg connection (see ``app.ports.Repository``)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add_proposal(self, proposal: Proposal) -> bool:
+        inserted: Any = await self._conn.fetchval(
+            "INSERT INTO proposals (proposal_id, participant_id, correlation_id, resident,"
+            " welfare_decile, status, reasons, coverage_request_id, budget_year,"
+            " registered_at, decided_at)"
+            " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10, $11)"
+            " ON CONFLICT (proposal_id) DO NOTHING RETURNING true",
+            proposal.proposal_id, proposal.participant_id, proposal.correlation_id,
+            proposal.resident.model_dump_json(), proposal.welfare_decile, proposal.status.value,
+            _reasons_json(proposal), proposal.coverage_request_id, proposal.budget_year,
+            proposal.registered_at, proposal.decided_at,
+        )
+        return bool(inserted)
+
+    async def save_proposal(self, proposal: Proposal) -> None:
+        await self._conn.execute(
+            "UPDATE proposals SET status = $2, reasons = $3::jsonb, coverage_request_id = $4,"
+            " budget_year = $5, decided_at = $6, welfare_decile = $7, updated_at = now()"
+            " WHERE proposal_id = $1",
+            proposal.proposal_id, proposal.status.value, _reasons_json(proposal),
+            proposal.coverage_request_id, proposal.budget_year, proposal.decided_at,
+            proposal.welfare_decile,
+        )
+
+    async def has_open_proposal(self, participant_id: str, *, excluding: uuid.UUID) -> bool:
+        found: Any = await self._conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM proposals WHERE participant_id = $1"
+            " AND proposal_id <> $2 AND status = ANY($3::text[]))",
+            participant_id, excluding, _OPEN,
+        )
+        return bool(found)
+
+    async def open_proposal(self, participant_id: str, *, lock: bool = False) -> Proposal | None:
+        row = await self._conn.fetchrow(
+            "SELECT * FROM proposals WHERE participant_id = $1 AND status = ANY($2::text[])"
+            + (" FOR UPDATE" if lock else ""),
+            participant_id, _OPEN,
+        )
+        return _proposal(row) if row is not None else None
+
+    async def proposals_of(self, participant_id: str) -> list[Proposal]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM proposals WHERE participant_id = $1 ORDER BY received_at DESC",
+            participant_id,
+        )
+        return [_proposal(r) for r in rows]
+
+    async def lock_quota(self, budget_year: int, *, initial_total: int) -> Quota:
+        await self._conn.execute(
+            "INSERT INTO quota (budget_year, total) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            budget_year, initial_total,
+        )
+        row = await self._conn.fetchrow(
+            "SELECT total, used FROM quota WHERE budget_year = $1 FOR UPDATE", budget_year
+        )
+        assert row is not None
+        return Quota(total=row["total"], used=row["used"])
+
+    async def save_quota(self, budget_year: int, quota: Quota) -> None:
+        await self._conn.execute(
+            "UPDATE quota SET total = $2, used = $3, updated_at = now() WHERE budget_year = $1",
+            budget_year, quota.total, quota.used,
+        )
+
+    async def read_quota(self, budget_year: int) -> Quota | None:
+        row = await self._conn.fetchrow(
+            "SELECT total, used FROM quota WHERE budget_year = $1", budget_year
+        )
+        return Quota(total=row["total"], used=row["used"]) if row is not None else None
+
+    async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
+        await self._conn.execute(
+            "INSERT INTO slots (participant_id, proposal_id, budget_year) VALUES ($1, $2, $3)",
+            participant_id, proposal_id, budget_year,
+        )
+
+    async def slot_year(self, participant_id: str) -> int | None:
+        year: Any = await self._conn.fetchval(
+            "SELECT budget_year FROM slots WHERE participant_id = $1", participant_id
+        )
+        return int(year) if year is not None else None
+
+    async def remove_slot(self, participant_id: str) -> None:
+        await self._conn.execute("DELETE FROM slots WHERE participant_id = $1", participant_id)
+
+    async def add_to_waiting_list(self, proposal: Proposal, since: datetime) -> int:
+        await self._conn.execute(
+            "INSERT INTO waiting_list (proposal_id, participant_id, welfare_decile, waiting_since)"
+            " VALUES ($1, $2, $3, $4)",
+            proposal.proposal_id, proposal.participant_id, proposal.welfare_decile, since,
+        )
+        position: Any = await self._conn.fetchval(
+            f"SELECT position FROM (SELECT proposal_id, row_number() OVER (ORDER BY {_PRIORITY})"  # noqa: S608 - constant
+            " AS position FROM waiting_list) ranked WHERE proposal_id = $1",
+            proposal.proposal_id,
+        )
+        return int(position)
+
+    async def remove_from_waiting_list(self, proposal_id: uuid.UUID) -> None:
+        await self._conn.execute("DELETE FROM waiting_list WHERE proposal_id = $1", proposal_id)
+
+    async def best_waiting(self) -> Proposal | None:
+        row = await self._conn.fetchrow(
+            "SELECT p.* FROM waiting_list w JOIN proposals p USING (proposal_id)"
+            " ORDER BY w.welfare_decile NULLS LAST, w.waiting_since, w.proposal_id"
+            " LIMIT 1 FOR UPDATE OF p"
+        )
+        return _proposal(row) if row is not None else None
+
+    async def waiting_list(self, limit: int = 1000) -> list[WaitingEntry]:
+        rows = await self._conn.fetch(
+            "SELECT proposal_id, participant_id, welfare_decile, waiting_since,"  # noqa: S608
+            f" row_number() OVER (ORDER BY {_PRIORITY}) AS position"
+            f" FROM waiting_list ORDER BY {_PRIORITY} LIMIT $1",
+            limit,
+        )
+        return [WaitingEntry(r["proposal_id"], r["participant_id"], r["welfare_decile"],
+                             r["waiting_since"], r["position"]) for r in rows]
+
+    async def waiting_count(self) -> int:
+        count: Any = await self._conn.fetchval("SELECT count(*) FROM waiting_list")
+        return int(count)

@@ -1,0 +1,1 @@
+"""Use cases of Dinas Kesehatan: event handlers (``handlers``) and the quota (``quota``)."""

@@ -1,0 +1,46 @@
+"""What the use cases need from the outside, bound once in ``bootstrap``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from jkn_bus import UnitOfWork
+from jkn_contracts import utcnow
+
+from verification.app.ports import CivilRegistry, Repository, WelfareRegistry
+from verification.domain import Policy
+
+__all__ = ["WIB", "Dependencies"]
+
+# Budget years and check dates follow the city's calendar (Jambi, Padang: WIB, UTC+7).
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """Settings and port factories of the verification use cases.
+
+    The factories take the unit of work so that SQL adapters run on its connection, inside
+    the handler's transaction; fakes ignore it.
+    """
+
+    policy: Policy
+    initial_quota_total: int
+    uhc_priority: bool
+    repository: Callable[[UnitOfWork], Repository]
+    civil_registry: Callable[[UnitOfWork], CivilRegistry]
+    welfare_registry: Callable[[UnitOfWork], WelfareRegistry]
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """The city's current date."""
+        return self.clock().astimezone(WIB).date()
+
+    def budget_year(self) -> int:
+        """The budget (APBD) year whose quota funds new participants: the calendar year."""
+        return self.today().year

@@ -1,0 +1,264 @@
+"""Event handlers of Dinas Kesehatan. Each runs inside the consumer's inbox transaction.
+
+Why the BPJS look-up (rule 5) is an event request/response and not an HTTP call to the
+gateway: see the service README. In short, ``CoverageCheckRequested`` survives a BPJS
+outage in Kafka, the answer is itself an audited fact, and this consumer never blocks.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+
+from jkn_bus import Handler, UnitOfWork
+from jkn_contracts import (
+    CoverageCheckRequested,
+    CoverageReported,
+    DeactivationRequested,
+    ParticipantActivated,
+    ParticipantDeactivated,
+    ParticipantRegistered,
+    RegistrationRefused,
+    RejectionReason,
+    SlotReleased,
+    VerificationRejected,
+)
+from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload, SlotReleasedPayload
+
+from verification.adapters.metrics import WAITING
+from verification.app import slots
+from verification.app.dependencies import Dependencies
+from verification.app.model import SLOT_HOLDING_STATUSES, Proposal, Status
+from verification.app.ports import Repository
+from verification.domain import BpjsMembership, Quota, coverage_check, local_checks
+
+__all__ = [
+    "bind_handlers",
+    "on_coverage_reported",
+    "on_deactivation_requested",
+    "on_participant_activated",
+    "on_participant_deactivated",
+    "on_participant_registered",
+    "on_registration_refused",
+]
+
+log = logging.getLogger(__name__)
+
+
+async def on_participant_registered(
+    uow: UnitOfWork, event: ParticipantRegistered, *, deps: Dependencies
+) -> None:
+    """Rules 1-4 and 6; if they pass, ask BPJS (through the gateway) for rule 5."""
+    repo = deps.repository(uow)
+    payload = event.payload
+    nik = payload.resident.nik
+    civil = await deps.civil_registry(uow).lookup(nik)
+    dtks = await deps.welfare_registry(uow).lookup(nik)
+    duplicate = await repo.has_open_proposal(event.participant_id, excluding=payload.proposal_id)
+    reasons = local_checks(
+        payload.resident, civil=civil, dtks=dtks, duplicate=duplicate,
+        policy=deps.policy, today=deps.today(),
+    )
+    proposal = Proposal(
+        proposal_id=payload.proposal_id,
+        participant_id=event.participant_id,
+        correlation_id=event.correlation_id,
+        resident=payload.resident,
+        registered_at=event.occurred_at,
+        # The registry's decile, not the form's: it decides the waiting-list priority.
+        welfare_decile=dtks.decile if dtks is not None else payload.welfare_decile,
+        status=Status.REJECTED if reasons else Status.CHECKING_COVERAGE,
+        reasons=reasons,
+    )
+    request = CoverageCheckRequested(
+        participant_id=event.participant_id,
+        correlation_id=uow.correlation_id,
+        causation_id=uow.causation_id,
+        payload=CoverageCheckRequestedPayload(nik=nik, check_date=deps.today()),
+    )
+    if reasons:
+        slots.observe_decision(deps, proposal)
+    else:
+        proposal.coverage_request_id = request.event_id
+    if not await repo.add_proposal(proposal):
+        log.warning("proposal already received; ignored", extra={"participant_id": event.participant_id})
+        return
+    if reasons:
+        await _reject(uow, proposal, reasons)
+    else:
+        await uow.emit(request)
+
+
+async def _reject(uow: UnitOfWork, proposal: Proposal, reasons: list[RejectionReason]) -> None:
+    await uow.emit(VerificationRejected(
+        participant_id=proposal.participant_id,
+        correlation_id=proposal.correlation_id,
+        causation_id=uow.causation_id,
+        payload=RejectedPayload(proposal_id=proposal.proposal_id, reasons=reasons),
+    ))
+
+
+async def on_coverage_reported(uow: UnitOfWork, event: CoverageReported, *, deps: Dependencies) -> None:
+    """Rule 5 on BPJS's answer; then rule 7: a slot, or the waiting list."""
+    repo = deps.repository(uow)
+    pending = await repo.open_proposal(event.participant_id)
+    if not _answers(pending, event):
+        log.warning("coverage report matches no pending request; ignored",
+                    extra={"participant_id": event.participant_id})
+        return
+    membership = event.payload.membership
+    reasons = coverage_check(
+        BpjsMembership.from_contract(membership) if membership is not None else None, deps.policy
+    )
+    year = deps.budget_year()
+    quota: Quota | None = None
+    if not reasons:  # lock order: the quota row before the proposal row
+        quota = await repo.lock_quota(year, initial_total=deps.initial_quota_total)
+    proposal = await repo.open_proposal(event.participant_id, lock=True)
+    if proposal is None or not _answers(proposal, event):
+        return
+    if quota is None:
+        proposal.status = Status.REJECTED
+        proposal.reasons = reasons
+        slots.observe_decision(deps, proposal)
+        await repo.save_proposal(proposal)
+        await _reject(uow, proposal, reasons)
+        return
+    await slots.verify_or_waitlist(uow, deps, repo, proposal, year, quota)
+
+
+def _answers(proposal: Proposal | None, event: CoverageReported) -> bool:
+    """Is ``event`` the answer to this proposal's own coverage request (not a stale one)?"""
+    return (
+        proposal is not None
+        and proposal.status is Status.CHECKING_COVERAGE
+        and proposal.coverage_request_id is not None
+        and proposal.coverage_request_id == event.causation_id
+    )
+
+
+async def on_participant_activated(
+    uow: UnitOfWork, event: ParticipantActivated, *, deps: Dependencies
+) -> None:
+    """BPJS activated a verified participant: it keeps its slot, now as an active one."""
+    repo = deps.repository(uow)
+    proposal = await repo.open_proposal(event.participant_id, lock=True)
+    if proposal is None or proposal.status is not Status.VERIFIED:
+        log.warning("activation of a participant not verified here; ignored",
+                    extra={"participant_id": event.participant_id})
+        return
+    proposal.status = Status.ACTIVE
+    await repo.save_proposal(proposal)
+
+
+async def on_registration_refused(
+    uow: UnitOfWork, event: RegistrationRefused, *, deps: Dependencies
+) -> None:
+    """BPJS refused to add a verified participant: the slot goes to the next in line."""
+    if event.payload.mutation != "tambah":
+        return
+    repo = deps.repository(uow)
+    released = await _release(deps, repo, event.participant_id, Status.REFUSED)
+    if released is None:
+        return
+    proposal, _, _ = released
+    proposal.reasons = [RejectionReason(
+        code="BPJS_REGISTRATION_REFUSED",
+        message=f"Pendaftaran ditolak BPJS Kesehatan (kode {event.payload.bpjs_code}).",
+    )]
+    await repo.save_proposal(proposal)
+    await _refill(uow, deps, repo)
+
+
+async def on_deactivation_requested(
+    uow: UnitOfWork, event: DeactivationRequested, *, deps: Dependencies
+) -> None:
+    """Dinsos asks that a participant leave: free its slot (or its place in line), refill."""
+    repo = deps.repository(uow)
+    current = await repo.open_proposal(event.participant_id)
+    if current is None:
+        log.warning("deactivation of a participant with no open proposal; ignored",
+                    extra={"participant_id": event.participant_id})
+        return
+    if current.status not in SLOT_HOLDING_STATUSES:
+        # Pending or waiting: no slot to free. The waiting list is changed under the quota lock.
+        await repo.lock_quota(deps.budget_year(), initial_total=deps.initial_quota_total)
+        proposal = await repo.open_proposal(event.participant_id, lock=True)
+        if proposal is None:
+            return
+        if proposal.status is Status.WAITLISTED:
+            await repo.remove_from_waiting_list(proposal.proposal_id)
+            WAITING.set(await repo.waiting_count())
+        proposal.status = Status.DEACTIVATION_REQUESTED
+        await repo.save_proposal(proposal)
+        return
+    released = await _release(deps, repo, event.participant_id, Status.DEACTIVATION_REQUESTED)
+    if released is None:
+        return
+    proposal, year, quota = released
+    await uow.emit(SlotReleased(
+        participant_id=proposal.participant_id,
+        correlation_id=uow.correlation_id,
+        causation_id=uow.causation_id,
+        payload=SlotReleasedPayload(
+            reason=event.payload.reason, quota_used=quota.used, quota_total=quota.total
+        ),
+    ))
+    log.info("slot of %d released", year, extra={"participant_id": proposal.participant_id})
+    await _refill(uow, deps, repo)
+
+
+async def _release(
+    deps: Dependencies, repo: Repository, participant_id: str, status: Status
+) -> tuple[Proposal, int, Quota] | None:
+    """Free a participant's slot and set its proposal's new status; None if it holds none."""
+    year = await repo.slot_year(participant_id)
+    if year is None:
+        log.warning("no slot to release", extra={"participant_id": participant_id})
+        return None
+    # Lock order: quota rows in year order (the slot's year, then the current one), then
+    # the proposal. The current year is locked too: the refill that follows takes from it.
+    locked = {y: await repo.lock_quota(y, initial_total=deps.initial_quota_total)
+              for y in sorted({year, deps.budget_year()})}
+    proposal = await repo.open_proposal(participant_id, lock=True)
+    if proposal is None or proposal.status not in SLOT_HOLDING_STATUSES:
+        return None
+    quota = await slots.release_slot(repo, participant_id, year, locked[year])
+    proposal.status = status
+    await repo.save_proposal(proposal)
+    return proposal, year, quota
+
+
+async def _refill(uow: UnitOfWork, deps: Dependencies, repo: Repository) -> None:
+    """In the same transaction as a release: admit the best waiting proposals. No button."""
+    year = deps.budget_year()
+    quota = await repo.lock_quota(year, initial_total=deps.initial_quota_total)  # held already
+    await slots.admit_from_waiting_list(uow, deps, repo, year, quota)
+
+
+async def on_participant_deactivated(
+    uow: UnitOfWork, event: ParticipantDeactivated, *, deps: Dependencies
+) -> None:
+    """BPJS confirmed the end of coverage: record it (the slot was freed on request)."""
+    repo = deps.repository(uow)
+    for proposal in await repo.proposals_of(event.participant_id):
+        if proposal.status is Status.DEACTIVATION_REQUESTED:
+            proposal.status = Status.DEACTIVATED
+            await repo.save_proposal(proposal)
+            return
+    log.warning("deactivation confirmed without a request here; recorded nothing",
+                extra={"participant_id": event.participant_id})
+
+
+def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
+    """The consumer's handler table, each handler bound to ``deps``."""
+    table = {
+        "ParticipantRegistered": on_participant_registered,
+        "CoverageReported": on_coverage_reported,
+        "ParticipantActivated": on_participant_activated,
+        "RegistrationRefused": on_registration_refused,
+        "DeactivationRequested": on_deactivation_requested,
+        "ParticipantDeactivated": on_participant_deactivated,
+    }
+    return {name: functools.partial(handler, deps=deps) for name, handler in table.items()}

@@ -1,0 +1,92 @@
+"""The ports the use cases depend on: registries to read and the Health Office's store.
+
+Adapters: ``adapters.registries`` / ``adapters.repository`` (SQL on the unit of work's
+connection) and ``adapters.fakes`` (in memory, for unit tests).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from verification.app.model import Proposal
+from verification.domain import CivilRecord, DtksRecord, Quota
+
+__all__ = ["CivilRegistry", "Repository", "WaitingEntry", "WelfareRegistry"]
+
+
+class CivilRegistry(Protocol):
+    """Dukcapil (civil registry): alive or dead, and the domicile from the KK."""
+
+    async def lookup(self, nik: str) -> CivilRecord | None: ...
+
+
+class WelfareRegistry(Protocol):
+    """DTKS/DTSEN (social-welfare registry): the household's welfare decile."""
+
+    async def lookup(self, nik: str) -> DtksRecord | None: ...
+
+
+@dataclass(frozen=True)
+class WaitingEntry:
+    """A line of the waiting list: pseudonymous, no personal data."""
+
+    proposal_id: uuid.UUID
+    participant_id: str
+    welfare_decile: int | None
+    waiting_since: datetime
+    position: int
+
+
+class Repository(Protocol):
+    """Proposals, quota, slots and the waiting list, inside one transaction.
+
+    Lock order, to keep concurrent transactions free of deadlocks: quota rows first (in
+    budget-year order, ``lock_quota``), then proposal rows (``lock=True``).
+    """
+
+    async def add_proposal(self, proposal: Proposal) -> bool:
+        """Store a new proposal; False if this proposal_id is already known."""
+        ...
+
+    async def save_proposal(self, proposal: Proposal) -> None: ...
+
+    async def has_open_proposal(self, participant_id: str, *, excluding: uuid.UUID) -> bool: ...
+
+    async def open_proposal(self, participant_id: str, *, lock: bool = False) -> Proposal | None:
+        """The participant's proposal that is pending, waitlisted, verified or active."""
+        ...
+
+    async def proposals_of(self, participant_id: str) -> list[Proposal]:
+        """Every proposal of a participant, newest first."""
+        ...
+
+    async def lock_quota(self, budget_year: int, *, initial_total: int) -> Quota:
+        """The year's quota, row-locked (created with ``initial_total`` if missing)."""
+        ...
+
+    async def save_quota(self, budget_year: int, quota: Quota) -> None: ...
+
+    async def read_quota(self, budget_year: int) -> Quota | None: ...
+
+    async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None: ...
+
+    async def slot_year(self, participant_id: str) -> int | None: ...
+
+    async def remove_slot(self, participant_id: str) -> None: ...
+
+    async def add_to_waiting_list(self, proposal: Proposal, since: datetime) -> int:
+        """Put the proposal on the waiting list; return its position (1 = next)."""
+        ...
+
+    async def remove_from_waiting_list(self, proposal_id: uuid.UUID) -> None: ...
+
+    async def best_waiting(self) -> Proposal | None:
+        """The waiting proposal to admit next (row-locked)."""
+        ...
+
+    async def waiting_list(self, limit: int = 1000) -> list[WaitingEntry]: ...
+
+    async def waiting_count(self) -> int: ...

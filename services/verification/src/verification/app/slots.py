@@ -1,0 +1,144 @@
+"""Rule 7, the quota: taking and releasing slots, the waiting list, raising the quota.
+
+Every function here runs inside one transaction that already holds the quota row of the
+budget year with ``SELECT ... FOR UPDATE`` (``Repository.lock_quota``): that lock, the
+CHECK ``used <= total`` and the unique slot per participant keep two concurrent
+verifications from both taking the last slot. SERIALIZABLE is not relied on (PITFALLS).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from jkn_bus import UnitOfWork
+from jkn_bus.metrics import STAGE_SECONDS
+from jkn_contracts import ParticipantVerified, ParticipantWaitlisted
+from jkn_contracts.events import VerifiedPayload, WaitlistedPayload
+
+from verification.adapters.metrics import WAITING, observe_quota
+from verification.app.dependencies import Dependencies
+from verification.app.model import Proposal, Status
+from verification.app.ports import Repository
+from verification.domain import Quota, QuotaError
+
+__all__ = [
+    "QuotaBelowUsed",
+    "admit_from_waiting_list",
+    "observe_decision",
+    "release_slot",
+    "set_quota",
+    "verify_or_waitlist",
+]
+
+log = logging.getLogger(__name__)
+
+
+class QuotaBelowUsed(QuotaError):
+    """A new total smaller than the slots already held: participants cannot be un-funded."""
+
+
+def observe_decision(deps: Dependencies, proposal: Proposal) -> None:
+    """Stage latency: from the proposal's registration to the Health Office's decision."""
+    proposal.decided_at = deps.now()
+    elapsed = (proposal.decided_at - proposal.registered_at).total_seconds()
+    STAGE_SECONDS.labels("registered_to_verified").observe(max(elapsed, 0.0))
+
+
+async def _take_slot(
+    uow: UnitOfWork, deps: Dependencies, repo: Repository, proposal: Proposal,
+    year: int, quota: Quota, *, from_waitlist: bool,
+) -> Quota:
+    quota = quota.take()
+    await repo.save_quota(year, quota)
+    await repo.add_slot(proposal.participant_id, proposal.proposal_id, year)
+    proposal.status = Status.VERIFIED
+    proposal.budget_year = year
+    proposal.reasons = []
+    if not from_waitlist:
+        observe_decision(deps, proposal)
+    await repo.save_proposal(proposal)
+    await uow.emit(ParticipantVerified(
+        participant_id=proposal.participant_id,
+        correlation_id=proposal.correlation_id,
+        causation_id=uow.causation_id,
+        payload=VerifiedPayload(
+            proposal_id=proposal.proposal_id,
+            resident=proposal.resident,
+            budget_year=year,
+            admitted_from_waitlist=from_waitlist,
+            uhc_priority=deps.uhc_priority,
+        ),
+    ))
+    observe_quota(year, quota)
+    return quota
+
+
+async def verify_or_waitlist(
+    uow: UnitOfWork, deps: Dependencies, repo: Repository, proposal: Proposal,
+    year: int, quota: Quota,
+) -> None:
+    """A valid proposal: fund it if a slot is free, else put it on the waiting list."""
+    if quota.has_free_slot:
+        await _take_slot(uow, deps, repo, proposal, year, quota, from_waitlist=False)
+        return
+    position = await repo.add_to_waiting_list(proposal, deps.now())
+    proposal.status = Status.WAITLISTED
+    observe_decision(deps, proposal)
+    await repo.save_proposal(proposal)
+    await uow.emit(ParticipantWaitlisted(
+        participant_id=proposal.participant_id,
+        correlation_id=proposal.correlation_id,
+        causation_id=uow.causation_id,
+        payload=WaitlistedPayload(
+            proposal_id=proposal.proposal_id,
+            position=position,
+            welfare_decile=proposal.welfare_decile,
+        ),
+    ))
+    WAITING.set(await repo.waiting_count())
+
+
+async def admit_from_waiting_list(
+    uow: UnitOfWork, deps: Dependencies, repo: Repository, year: int, quota: Quota
+) -> Quota:
+    """Fund waiting proposals, best priority first, while the (locked) quota has room."""
+    while quota.has_free_slot:
+        proposal = await repo.best_waiting()
+        if proposal is None:
+            break
+        await repo.remove_from_waiting_list(proposal.proposal_id)
+        quota = await _take_slot(uow, deps, repo, proposal, year, quota, from_waitlist=True)
+        log.info("admitted from the waiting list", extra={"participant_id": proposal.participant_id})
+    WAITING.set(await repo.waiting_count())
+    return quota
+
+
+async def release_slot(repo: Repository, participant_id: str, year: int, quota: Quota) -> Quota:
+    """Free the participant's slot of ``year`` (whose quota row the caller locked)."""
+    await repo.remove_slot(participant_id)
+    quota = quota.release()
+    await repo.save_quota(year, quota)
+    observe_quota(year, quota)
+    return quota
+
+
+async def set_quota(uow: UnitOfWork, deps: Dependencies, year: int, total: int) -> tuple[Quota, int]:
+    """Set a year's total; admit waiting proposals into new room. Returns (quota, admitted).
+
+    Lowering the total below the slots in use is refused (``QuotaBelowUsed``): slots are
+    released only by deactivations, never by a budget edit.
+    """
+    repo = deps.repository(uow)
+    current = await repo.lock_quota(year, initial_total=total)
+    if total < current.used:
+        raise QuotaBelowUsed(
+            f"the {year} quota cannot be lowered to {total}: {current.used} slots are in use; "
+            "slots are freed only by deactivations"
+        )
+    quota = Quota(total=total, used=current.used)
+    await repo.save_quota(year, quota)
+    observe_quota(year, quota)
+    if year != deps.budget_year():
+        return quota, 0
+    admitted = await admit_from_waiting_list(uow, deps, repo, year, quota)
+    return admitted, admitted.used - quota.used

@@ -1,0 +1,119 @@
+"""HTTP API of Dinas Kesehatan: the quota, the waiting list and decisions.
+
+No personal data is served: participants are named by their pseudonymous id.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from jkn_bus import ServiceRuntime
+from jkn_contracts import PARTICIPANT_ID_PATTERN, RejectionReason
+from pydantic import BaseModel, Field
+
+from verification.app.dependencies import Dependencies
+from verification.app.slots import QuotaBelowUsed, set_quota
+
+__all__ = ["build_router"]
+
+
+class QuotaView(BaseModel):
+    budget_year: int
+    total: int
+    used: int
+    free: int
+    waiting: int
+
+
+class QuotaChange(BaseModel):
+    budget_year: int = Field(ge=2000, le=2100)
+    total: int = Field(ge=0, description="Slots funded for the year; never below those in use.")
+
+
+class QuotaChanged(QuotaView):
+    admitted_from_waitlist: int
+
+
+class WaitingView(BaseModel):
+    participant_id: str
+    proposal_id: uuid.UUID
+    welfare_decile: int | None
+    waiting_since: datetime
+    position: int
+
+
+class DecisionView(BaseModel):
+    participant_id: str
+    proposal_id: uuid.UUID
+    status: str
+    reasons: list[RejectionReason]
+    budget_year: int | None
+    registered_at: datetime
+    decided_at: datetime | None
+    updated_at: datetime | None
+
+
+class DecisionsView(BaseModel):
+    participant_id: str
+    latest: DecisionView
+    earlier: list[DecisionView] = Field(description="Earlier proposals of the same participant.")
+
+
+ParticipantIdPath = Annotated[str, Path(pattern=PARTICIPANT_ID_PATTERN)]
+
+
+def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
+    router = APIRouter(tags=["verification"])
+
+    @router.get("/quota", response_model=QuotaView)
+    async def get_quota(budget_year: Annotated[int | None, Query()] = None) -> QuotaView:
+        year = budget_year or deps.budget_year()
+        async with runtime.unit_of_work() as uow:
+            repo = deps.repository(uow)
+            quota = await repo.read_quota(year)
+            waiting = await repo.waiting_count()
+        total = quota.total if quota else (deps.initial_quota_total if year == deps.budget_year() else 0)
+        used = quota.used if quota else 0
+        return QuotaView(budget_year=year, total=total, used=used, free=total - used, waiting=waiting)
+
+    @router.put("/quota", response_model=QuotaChanged, responses={409: {"description": "below used"}})
+    async def put_quota(change: QuotaChange) -> QuotaChanged:
+        try:
+            async with runtime.unit_of_work() as uow:
+                quota, admitted = await set_quota(uow, deps, change.budget_year, change.total)
+                waiting = await deps.repository(uow).waiting_count()
+        except QuotaBelowUsed as exc:
+            raise HTTPException(status_code=409, detail={
+                "field": "total", "rule": "quota_below_used", "message": str(exc),
+            }) from exc
+        return QuotaChanged(budget_year=change.budget_year, total=quota.total, used=quota.used,
+                            free=quota.free, waiting=waiting, admitted_from_waitlist=admitted)
+
+    @router.get("/waiting-list", response_model=list[WaitingView])
+    async def waiting_list(limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[WaitingView]:
+        async with runtime.unit_of_work() as uow:
+            entries = await deps.repository(uow).waiting_list(limit)
+        return [WaitingView(participant_id=e.participant_id, proposal_id=e.proposal_id,
+                            welfare_decile=e.welfare_decile, waiting_since=e.waiting_since,
+                            position=e.position) for e in entries]
+
+    @router.get("/decisions/{participant_id}", response_model=DecisionsView)
+    async def decisions(participant_id: ParticipantIdPath) -> DecisionsView:
+        async with runtime.unit_of_work() as uow:
+            proposals = await deps.repository(uow).proposals_of(participant_id)
+        if not proposals:
+            raise HTTPException(status_code=404, detail={
+                "field": "participant_id", "rule": "unknown",
+                "message": "no proposal of this participant has reached the Health Office",
+            })
+        views = [DecisionView(
+            participant_id=p.participant_id, proposal_id=p.proposal_id, status=p.status.value,
+            reasons=p.reasons, budget_year=p.budget_year, registered_at=p.registered_at,
+            decided_at=p.decided_at, updated_at=p.updated_at,
+        ) for p in proposals]
+        return DecisionsView(participant_id=participant_id, latest=views[0], earlier=views[1:])
+
+    return router

@@ -1,0 +1,82 @@
+"""The verification service running in-process on the test database and topic prefix."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from integration.verification.scenario import CITY, Collector, People
+from jkn_bus import BusSettings, ServiceRuntime
+from jkn_city import write_civil_registry_csv, write_dtks_csv
+from support.kafka import produce
+from verification.bootstrap import build_app, build_runtime, on_started
+from verification.settings import VerificationSettings
+
+from jkn_contracts import EventBase, topic_for
+
+BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+INITIAL_QUOTA = 1000
+
+
+@pytest.fixture(scope="module")
+def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """civil_registry.csv and dtks.csv of the synthetic city, as jkn_city exports them."""
+    out = tmp_path_factory.mktemp("reference")
+    write_civil_registry_csv(CITY, out / "civil_registry.csv")
+    write_dtks_csv(CITY, out / "dtks.csv")
+    return out
+
+
+@pytest.fixture(scope="module")
+def settings(reference_dir: Path) -> VerificationSettings:
+    return VerificationSettings(quota_total=INITIAL_QUOTA, reference_dir=reference_dir)
+
+
+@pytest.fixture(scope="module")
+async def runtime(
+    database: dict[str, str], topic_prefix: str, settings: VerificationSettings
+) -> AsyncIterator[ServiceRuntime]:
+    bus = BusSettings(
+        service="verification", database_url=database["verification"],
+        kafka_bootstrap_servers=BOOTSTRAP, jkn_topic_prefix=topic_prefix,
+        relay_poll_interval_s=0.2,
+    )
+    runtime = build_runtime(settings, bus)
+    await runtime.start()
+    await on_started(runtime, settings)
+    yield runtime
+    await runtime.stop()
+
+
+@pytest.fixture(scope="module")
+async def http(runtime: ServiceRuntime, settings: VerificationSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP API on the running runtime (the app's lifespan is not run again)."""
+    app = build_app(runtime, settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://verification") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+async def published(topic_prefix: str) -> AsyncIterator[Collector]:
+    """Everything verification publishes, as it is published."""
+    collector = Collector(BOOTSTRAP, topic_for("ParticipantVerified", topic_prefix))
+    await collector.start()
+    yield collector
+    await collector.stop()
+
+
+@pytest.fixture(scope="module")
+def people() -> People:
+    return People(CITY)
+
+
+@pytest.fixture
+def send(topic_prefix: str):  # type: ignore[no-untyped-def]
+    async def send(*events: EventBase) -> None:
+        for event in events:
+            await produce(BOOTSTRAP, topic_for(event.event_type, topic_prefix),  # type: ignore[attr-defined]
+                          [(event.participant_id.encode(), event.model_dump_json().encode())])
+    return send

@@ -1,0 +1,132 @@
+"""Residents of the synthetic city and the contract events the tests send about them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from datetime import date
+
+from aiokafka import AIOKafkaConsumer
+from jkn_city import City, generate_city
+from jkn_city import Resident as CityResident
+from jkn_contracts import (
+    AnyEvent,
+    CoverageReported,
+    DeactivationReason,
+    DeactivationRequested,
+    Membership,
+    ParticipantRegistered,
+    ProposalSource,
+    Resident,
+    participant_id_for,
+    parse_event,
+)
+from jkn_contracts.events import (
+    CoverageReportedPayload,
+    DeactivationRequestedPayload,
+    RegisteredPayload,
+)
+from jkn_contracts.nik import NikError, parse_nik
+
+PSEUDONYM_KEY = "dev-only-pseudonym-key"
+CITY = generate_city(1571, 1500)
+
+PBI_APBN = Membership(
+    no_kartu="0001234567890", jenis_peserta_kode="21", jenis_peserta="PBI (APBN)",
+    status_kode="0", status="AKTIF",
+)
+
+
+def _strict_nik(r: CityResident) -> bool:
+    try:
+        parse_nik(r.nik, strict=True)
+    except NikError:
+        return False
+    return True
+
+
+class People:
+    """Hands out residents of a kind, each once, so that tests never share a participant."""
+
+    def __init__(self, city: City) -> None:
+        self._used: set[str] = set()
+        self._city = city
+
+    def _take(self, ok: object) -> CityResident:
+        for r in self._city:
+            if r.nik not in self._used and ok(r):  # type: ignore[operator]
+                self._used.add(r.nik)
+                return r
+        raise LookupError("the synthetic city has no more residents of this kind")
+
+    def eligible(self, decile: int | None = None) -> CityResident:
+        return self._take(lambda r: r.domicile_city == "1571" and r.alive and _strict_nik(r)
+                          and r.welfare_decile is not None and r.welfare_decile <= 4
+                          and (decile is None or r.welfare_decile == decile))
+
+    def non_resident(self) -> CityResident:
+        return self._take(lambda r: r.domicile_city != "1571" and r.alive and _strict_nik(r)
+                          and r.welfare_decile is not None and r.welfare_decile <= 4)
+
+
+def pid(r: CityResident) -> str:
+    return participant_id_for(r.nik, PSEUDONYM_KEY)
+
+
+def registered(r: CityResident) -> ParticipantRegistered:
+    resident = Resident(nik=r.nik, kk=r.kk, name=r.name, sex=r.sex, birth_date=r.birth_date,
+                        kelurahan=r.kelurahan, address=r.address)
+    return ParticipantRegistered(
+        participant_id=pid(r), correlation_id=uuid.uuid4(),
+        payload=RegisteredPayload(proposal_id=uuid.uuid4(), source=ProposalSource.DTKS,
+                                  resident=resident, welfare_decile=r.welfare_decile,
+                                  proposed_by="test"),
+    )
+
+
+def coverage_reported(request: AnyEvent, membership: Membership | None = None) -> CoverageReported:
+    return CoverageReported(
+        participant_id=request.participant_id, correlation_id=request.correlation_id,
+        causation_id=request.event_id,
+        payload=CoverageReportedPayload(check_date=date.today(), membership=membership),
+    )
+
+
+def deactivation_requested(participant_id: str) -> DeactivationRequested:
+    return DeactivationRequested(
+        participant_id=participant_id, correlation_id=uuid.uuid4(),
+        payload=DeactivationRequestedPayload(reason=DeactivationReason.MENINGGAL,
+                                             evidence_ref="akta-kematian-test", reported_by="test"),
+    )
+
+
+class Collector:
+    """Every event published on a topic since the start, kept in arrival order."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.events: list[AnyEvent] = []
+        self._consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest", enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for record in self._consumer:
+            self.events.append(parse_event(record.value or b""))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
+        return [e for e in self.events if e.participant_id == participant_id
+                and (event_type is None or e.event_type == event_type)]
