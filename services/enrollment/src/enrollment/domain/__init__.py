@@ -9,6 +9,7 @@ from enrollment.domain.fields import FieldError
 from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
 from enrollment.domain.import_report import ImportReport, LineError
 from enrollment.domain.proposal import ALL_FIELDS, REQUIRED_FIELDS, Proposal, validate_proposal
+from enrollment.domain.status import ProposalStatus, advances
 
 __all__ = [
     "ALL_FIELDS",
@@ -20,7 +21,9 @@ __all__ = [
     "ImportReport",
     "LineError",
     "Proposal",
+    "ProposalStatus",
     "Row",
+    "advances",
     "iter_rows",
     "run_fingerprint",
     "validate_finding",

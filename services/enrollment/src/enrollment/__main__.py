@@ -1,0 +1,22 @@
+"""``python -m enrollment`` serves the API; ``python -m enrollment import FILE`` imports a CSV."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["import"]:
+        from enrollment.entrypoints.cli import main as import_main  # noqa: PLC0415
+
+        sys.exit(import_main(sys.argv[2:]))
+    from jkn_bus import serve  # noqa: PLC0415
+
+    from enrollment.bootstrap import build_app, build_runtime  # noqa: PLC0415
+
+    runtime = build_runtime()
+    serve(build_app(runtime), runtime)
+
+
+if __name__ == "__main__":
+    main()

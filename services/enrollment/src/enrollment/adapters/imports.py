@@ -1,0 +1,179 @@
+"""The imports and import_errors tables: progress committed with each chunk of rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from enrollment.domain import LineError
+
+__all__ = [
+    "Progress",
+    "StoredError",
+    "copy_errors",
+    "create",
+    "errors_of",
+    "find",
+    "finish",
+    "insert_errors",
+    "iter_errors",
+    "latest_with_content",
+    "save_progress",
+]
+
+_ERROR_COLUMNS = "line, field, rule, message, severity, first_line, existing_proposal_id"
+
+
+@dataclass
+class Progress:
+    """Counts of one import (data rows only: the header and blank rows are not counted)."""
+
+    lines_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    warnings: int = 0
+    last_committed_line: int = 1
+
+
+@dataclass(frozen=True)
+class StoredError:
+    """A LineError as stored: an error or a warning; for ALREADY_PROPOSED, the proposal."""
+
+    error: LineError
+    severity: str = "error"
+    existing_proposal_id: uuid.UUID | None = None
+
+
+async def create(
+    conn: asyncpg.Connection,
+    import_id: uuid.UUID,
+    *,
+    proposed_by: str,
+    sha256: str,
+    resumed_from: uuid.UUID | None,
+    progress: Progress,
+) -> None:
+    await conn.execute(
+        "INSERT INTO imports (import_id, proposed_by, content_sha256, resumed_from,"
+        " resumed_after_line, lines_read, accepted, rejected, duplicates, warnings,"
+        " last_committed_line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $5)",
+        import_id,
+        proposed_by,
+        sha256,
+        resumed_from,
+        progress.last_committed_line,
+        progress.lines_read,
+        progress.accepted,
+        progress.rejected,
+        progress.duplicates,
+        progress.warnings,
+    )
+
+
+async def latest_with_content(conn: asyncpg.Connection, sha256: str) -> asyncpg.Record | None:
+    """The most recent import of the same file content, if any."""
+    return await conn.fetchrow(
+        "SELECT * FROM imports WHERE content_sha256 = $1 ORDER BY started_at DESC LIMIT 1", sha256
+    )
+
+
+async def copy_errors(
+    conn: asyncpg.Connection, source: uuid.UUID, target: uuid.UUID, up_to_line: int
+) -> None:
+    """Carry the report of the lines an interrupted import applied into its continuation."""
+    await conn.execute(
+        f"INSERT INTO import_errors (import_id, {_ERROR_COLUMNS}) SELECT $2, {_ERROR_COLUMNS}"  # noqa: S608 - constant columns
+        " FROM import_errors WHERE import_id = $1 AND line <= $3 ORDER BY id",
+        source,
+        target,
+        up_to_line,
+    )
+
+
+async def insert_errors(
+    conn: asyncpg.Connection, import_id: uuid.UUID, errors: Sequence[StoredError]
+) -> None:
+    if not errors:
+        return
+    await conn.executemany(
+        f"INSERT INTO import_errors (import_id, {_ERROR_COLUMNS})"  # noqa: S608 - constant columns
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            (
+                import_id,
+                e.error.line,
+                e.error.field,
+                e.error.rule,
+                e.error.message,
+                e.severity,
+                e.error.first_line,
+                e.existing_proposal_id,
+            )
+            for e in errors
+        ],
+    )
+
+
+async def save_progress(conn: asyncpg.Connection, import_id: uuid.UUID, p: Progress) -> None:
+    await conn.execute(
+        "UPDATE imports SET lines_read = $2, accepted = $3, rejected = $4, duplicates = $5,"
+        " warnings = $6, last_committed_line = $7, updated_at = now() WHERE import_id = $1",
+        import_id,
+        p.lines_read,
+        p.accepted,
+        p.rejected,
+        p.duplicates,
+        p.warnings,
+        p.last_committed_line,
+    )
+
+
+async def finish(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    import_id: uuid.UUID,
+    status: str,
+    failure: str | None = None,
+) -> None:
+    """Set the final status of a running import (a finished one is left as it is)."""
+    await conn.execute(
+        "UPDATE imports SET status = $2, failure = $3, updated_at = now(), finished_at = now()"
+        " WHERE import_id = $1 AND status = 'running'",
+        import_id,
+        status,
+        failure,
+    )
+
+
+async def find(
+    conn: asyncpg.Connection | asyncpg.Pool, import_id: uuid.UUID
+) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM imports WHERE import_id = $1", import_id)
+
+
+async def errors_of(
+    conn: asyncpg.Connection | asyncpg.Pool, import_id: uuid.UUID, *, offset: int, limit: int
+) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            f"SELECT {_ERROR_COLUMNS} FROM import_errors WHERE import_id = $1"  # noqa: S608 - constant
+            " ORDER BY line, id OFFSET $2 LIMIT $3",
+            import_id,
+            offset,
+            limit,
+        )
+    )
+
+
+async def iter_errors(pool: asyncpg.Pool, import_id: uuid.UUID) -> AsyncIterator[asyncpg.Record]:
+    """Every error of an import, in line order, without holding them all in memory."""
+    async with pool.acquire() as conn, conn.transaction():
+        async for row in conn.cursor(
+            f"SELECT {_ERROR_COLUMNS} FROM import_errors"  # noqa: S608 - constant columns
+            " WHERE import_id = $1 ORDER BY line, id",
+            import_id,
+        ):
+            yield row

@@ -1,0 +1,231 @@
+"""The proposals table: intake (one row or a chunk), status updates and the status view."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+from enrollment.domain import Proposal, ProposalStatus, advances
+
+__all__ = [
+    "NewProposal",
+    "StatusChange",
+    "apply_status",
+    "existing_ids",
+    "find_for_status",
+    "insert_many",
+    "receipt_hash",
+]
+
+_COLUMNS = (
+    "proposal_id",
+    "participant_id",
+    "correlation_id",
+    "receipt_hash",
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_date",
+    "kelurahan",
+    "address",
+    "phone",
+    "email",
+    "source",
+    "welfare_decile",
+    "proposed_by",
+    "nik_warnings",
+    "import_id",
+    "import_line",
+)
+_TYPES = (
+    "uuid",
+    "text",
+    "uuid",
+    "bytea",
+    "text",
+    "text",
+    "text",
+    "text",
+    "date",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int",
+    "text",
+    "text",
+    "uuid",
+    "int",
+)
+
+# One statement for one row or five hundred: unnest() turns column arrays into rows.
+# nik_warnings travels as one comma-joined text per row (arrays of arrays do not unnest).
+_SELECTED = [c if c != "nik_warnings" else "string_to_array(nik_warnings, ',')" for c in _COLUMNS]
+_ARRAYS = [f"${i}::{t}[]" for i, t in enumerate(_TYPES, start=1)]
+_INSERT = (
+    f"INSERT INTO proposals ({', '.join(_COLUMNS)}) SELECT {', '.join(_SELECTED)}"  # noqa: S608 - constants
+    f" FROM unnest({', '.join(_ARRAYS)}) AS r({', '.join(_COLUMNS)})"
+    " ON CONFLICT (participant_id) DO NOTHING RETURNING proposal_id"
+)
+
+
+def receipt_hash(code: str) -> bytes:
+    """What is stored of a receipt code: enough to check it, not to show it."""
+    return hashlib.sha256(code.strip().upper().encode()).digest()
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    """A valid proposal with the identifiers intake gives it."""
+
+    proposal: Proposal
+    proposal_id: uuid.UUID
+    participant_id: str
+    correlation_id: uuid.UUID
+    receipt_code: str
+    proposed_by: str
+    import_id: uuid.UUID | None = None
+    import_line: int | None = None
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)  # of its ParticipantRegistered
+
+    def row(self) -> tuple[Any, ...]:
+        p = self.proposal
+        return (
+            self.proposal_id,
+            self.participant_id,
+            self.correlation_id,
+            receipt_hash(self.receipt_code),
+            p.nik,
+            p.kk,
+            p.name,
+            p.sex,
+            p.birth_date,
+            p.kelurahan,
+            p.address,
+            p.phone,
+            p.email,
+            p.source.value,
+            p.welfare_decile,
+            self.proposed_by,
+            ",".join(p.nik_warnings),
+            self.import_id,
+            self.import_line,
+        )
+
+
+async def insert_many(conn: asyncpg.Connection, proposals: Sequence[NewProposal]) -> set[uuid.UUID]:
+    """Insert the proposals whose NIK is not proposed yet; return the ids inserted.
+
+    The inserted rows stay locked by this transaction until it commits, which is the
+    participant row lock the outbox relay's ordering relies on (jkn_bus/relay.py).
+    """
+    if not proposals:
+        return set()
+    columns = list(zip(*(p.row() for p in proposals), strict=True))
+    rows = await conn.fetch(_INSERT, *columns)
+    inserted = {r["proposal_id"] for r in rows}
+    history = [p for p in proposals if p.proposal_id in inserted]
+    await conn.execute(
+        "INSERT INTO proposal_history (proposal_id, status, event_type, event_id, occurred_at)"
+        " SELECT id, 'registered', 'ParticipantRegistered', event_id, now()"
+        " FROM unnest($1::uuid[], $2::uuid[]) AS r(id, event_id)",
+        [p.proposal_id for p in history],
+        [p.event_id for p in history],
+    )
+    return inserted
+
+
+async def existing_ids(
+    conn: asyncpg.Connection, participant_ids: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """participant_id -> proposal_id of the proposals already made for these residents."""
+    rows = await conn.fetch(
+        "SELECT participant_id, proposal_id FROM proposals WHERE participant_id = ANY($1::text[])",
+        list(participant_ids),
+    )
+    return {r["participant_id"]: r["proposal_id"] for r in rows}
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What an event from Dinas Kesehatan or BPJS says about a proposal."""
+
+    participant_id: str
+    status: ProposalStatus
+    event_type: str
+    event_id: uuid.UUID
+    occurred_at: datetime
+    reasons: list[dict[str, str]] | None = None
+    card: tuple[str, str, str, date] | None = None  # no_kartu, kd_provider, nm_provider, start
+
+
+async def apply_status(conn: asyncpg.Connection, change: StatusChange) -> bool:
+    """Record the change in the history; move the status if it is a later stage.
+
+    Returns False when no proposal of this participant exists here (not ours: ignore).
+    """
+    row = await conn.fetchrow(
+        "SELECT proposal_id, status FROM proposals WHERE participant_id = $1 FOR UPDATE",
+        change.participant_id,
+    )
+    if row is None:
+        return False
+    await conn.execute(
+        "INSERT INTO proposal_history (proposal_id, status, event_type, event_id, occurred_at)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        row["proposal_id"],
+        change.status.value,
+        change.event_type,
+        change.event_id,
+        change.occurred_at,
+    )
+    if advances(ProposalStatus(row["status"]), change.status):
+        await conn.execute(
+            "UPDATE proposals SET status = $2, updated_at = now(),"
+            " reasons = COALESCE($3::jsonb, reasons)"
+            " WHERE proposal_id = $1",
+            row["proposal_id"],
+            change.status.value,
+            json.dumps(change.reasons) if change.reasons is not None else None,
+        )
+    if change.card is not None:
+        no_kartu, kd_provider, nm_provider, start = change.card
+        await conn.execute(
+            "UPDATE proposals SET no_kartu = $2, kd_provider = $3, nm_provider = $4,"
+            " effective_date = $5 WHERE proposal_id = $1",
+            row["proposal_id"],
+            no_kartu,
+            kd_provider,
+            nm_provider,
+            start,
+        )
+    return True
+
+
+async def find_for_status(
+    conn: asyncpg.Connection | asyncpg.Pool, proposal_id: uuid.UUID
+) -> tuple[asyncpg.Record, list[asyncpg.Record]] | None:
+    """The proposal's status fields and its history, or None."""
+    row = await conn.fetchrow(
+        "SELECT proposal_id, participant_id, receipt_hash, status, reasons, no_kartu,"
+        " kd_provider, nm_provider, effective_date, created_at, updated_at"
+        " FROM proposals WHERE proposal_id = $1",
+        proposal_id,
+    )
+    if row is None:
+        return None
+    history = await conn.fetch(
+        "SELECT status, event_type, occurred_at, recorded_at FROM proposal_history"
+        " WHERE proposal_id = $1 ORDER BY id",
+        proposal_id,
+    )
+    return row, list(history)

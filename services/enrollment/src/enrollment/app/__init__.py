@@ -1,0 +1,1 @@
+"""Dinas Sosial's use cases (intake, imports) and event handlers."""

@@ -1,0 +1,95 @@
+"""Following each proposal through Dinas Kesehatan's and BPJS's decisions.
+
+Dinas Sosial decides none of these steps: it records them so that the resident (with the
+receipt code) and its officers can see where a proposal stands and why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jkn_bus import UnitOfWork
+from jkn_contracts import (
+    CoverageCheckRequested,
+    ParticipantActivated,
+    ParticipantDeactivated,
+    ParticipantVerified,
+    ParticipantWaitlisted,
+    RegistrationRefused,
+    VerificationRejected,
+)
+
+from enrollment.adapters.proposals import StatusChange, apply_status
+from enrollment.domain import ProposalStatus
+
+__all__ = ["HANDLERS"]
+
+
+def _change(event: Any, status: ProposalStatus, **details: Any) -> StatusChange:
+    return StatusChange(
+        participant_id=event.participant_id,
+        status=status,
+        event_type=event.event_type,
+        event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        **details,
+    )
+
+
+async def on_coverage_check_requested(uow: UnitOfWork, event: CoverageCheckRequested) -> None:
+    await apply_status(uow.conn, _change(event, ProposalStatus.CHECKING))
+
+
+async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
+    await apply_status(uow.conn, _change(event, ProposalStatus.VERIFIED, reasons=[]))
+
+
+async def on_verification_rejected(uow: UnitOfWork, event: VerificationRejected) -> None:
+    reasons = [{"code": r.code, "message": r.message} for r in event.payload.reasons]
+    await apply_status(uow.conn, _change(event, ProposalStatus.REJECTED, reasons=reasons))
+
+
+async def on_participant_waitlisted(uow: UnitOfWork, event: ParticipantWaitlisted) -> None:
+    reason = {
+        "code": "QUOTA_FULL",
+        "message": "Kuota anggaran program sedang penuh; usulan berada di urutan ke-"
+        f"{event.payload.position} daftar tunggu.",
+    }
+    await apply_status(uow.conn, _change(event, ProposalStatus.WAITLISTED, reasons=[reason]))
+
+
+async def on_participant_activated(uow: UnitOfWork, event: ParticipantActivated) -> None:
+    p = event.payload
+    card = (p.no_kartu, p.kd_provider, p.nm_provider, p.effective_date)
+    await apply_status(uow.conn, _change(event, ProposalStatus.ACTIVATED, reasons=[], card=card))
+
+
+async def on_registration_refused(uow: UnitOfWork, event: RegistrationRefused) -> None:
+    if event.payload.mutation != "tambah":
+        return  # a refused change or removal does not undo the registration
+    # BPJS's own message is not kept: it may quote personal data.
+    reason = {
+        "code": "BPJS_REFUSED",
+        "message": "Pendaftaran ke BPJS Kesehatan belum berhasil "
+        f"(kode {event.payload.bpjs_code}); Dinas Kesehatan akan memeriksa data Anda.",
+    }
+    await apply_status(uow.conn, _change(event, ProposalStatus.REFUSED, reasons=[reason]))
+
+
+async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactivated) -> None:
+    reason = {
+        "code": f"DEACTIVATED_{event.payload.reason.value.upper()}",
+        "message": f"Kepesertaan berakhir mulai {event.payload.effective_date.isoformat()}.",
+    }
+    await apply_status(uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason]))
+
+
+HANDLERS = {
+    "CoverageCheckRequested": on_coverage_check_requested,
+    "ParticipantVerified": on_participant_verified,
+    "VerificationRejected": on_verification_rejected,
+    "ParticipantWaitlisted": on_participant_waitlisted,
+    "ParticipantActivated": on_participant_activated,
+    "RegistrationRefused": on_registration_refused,
+    "ParticipantDeactivated": on_participant_deactivated,
+}

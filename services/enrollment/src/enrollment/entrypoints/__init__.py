@@ -1,0 +1,1 @@
+"""How Dinas Sosial's officers, residents and tools reach enrollment: HTTP and a CLI."""

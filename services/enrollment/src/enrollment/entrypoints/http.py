@@ -1,0 +1,344 @@
+"""HTTP API of Dinas Sosial: proposals (one at a time, or CSV imports) and their status.
+
+Errors name the field and the rule, never the value: a NIK, a name or an address must not
+come back in a response body, a log or a trace.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from jkn_bus.service import ServiceRuntime
+from starlette.datastructures import UploadFile
+
+from enrollment.adapters import imports as import_store
+from enrollment.adapters.proposals import find_for_status, receipt_hash
+from enrollment.app.imports import ImportRunner, check_header
+from enrollment.app.proposals import DuplicateProposal, new_proposal, propose, read_form
+from enrollment.domain import FieldError, LineError, validate_proposal
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+_NOT_FOUND = {
+    "errors": [
+        {
+            "field": "proposal_id",
+            "rule": "NOT_FOUND",
+            "message": "No proposal with this id and receipt code. / "
+            "Tidak ada usulan dengan nomor dan kode tanda terima ini.",
+        }
+    ]
+}
+
+
+def _errors(status: int, errors: Sequence[FieldError | LineError], **extra: Any) -> JSONResponse:
+    body = [
+        {
+            **({"line": e.line} if isinstance(e, LineError) else {}),
+            "field": e.field,
+            "rule": e.rule,
+            "message": e.message,
+        }
+        for e in errors
+    ]
+    return JSONResponse(status_code=status, content={"errors": body, **extra})
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+@router.post("/proposals", status_code=201, tags=["proposals"])
+async def create_proposal(request: Request) -> JSONResponse:
+    """Propose one resident (strict NIK checks). 201 with the receipt code the resident keeps;
+    422 with every field problem; 409 when the NIK is already proposed."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return _errors(
+            422,
+            [
+                FieldError(
+                    "body",
+                    "JSON_INVALID",
+                    "The body is not valid JSON. / Isi permintaan bukan JSON yang sah.",
+                )
+            ],
+        )
+    fields, proposed_by, errors = read_form(body)
+    outcome = validate_proposal(fields, strict=True)
+    if isinstance(outcome, list) or errors or proposed_by is None:
+        return _errors(422, errors + (outcome if isinstance(outcome, list) else []))
+    runtime = _runtime(request)
+    new = new_proposal(
+        outcome, proposed_by=proposed_by, pseudonym_key=runtime.settings.jkn_pseudonym_key
+    )
+    try:
+        async with runtime.unit_of_work() as uow:
+            await propose(uow, new)
+    except DuplicateProposal as dup:
+        message = (
+            "This NIK is already proposed (see proposal_id). / "
+            "NIK ini sudah diusulkan (lihat proposal_id)."
+        )
+        return _errors(
+            409, [FieldError("nik", "ALREADY_PROPOSED", message)], proposal_id=str(dup.proposal_id)
+        )
+    return JSONResponse(
+        status_code=201,
+        content={
+            "proposal_id": str(new.proposal_id),
+            "participant_id": new.participant_id,
+            "receipt_code": new.receipt_code,
+            "status": "registered",
+        },
+    )
+
+
+class _FailureLimiter:
+    """At most ``limit`` failed status look-ups per client per window: slows guessing."""
+
+    def __init__(self, limit: int = 30, window_s: float = 600.0) -> None:
+        self._limit, self._window = limit, window_s
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, client: str) -> bool:
+        recent = self._failures.get(client)
+        now = time.monotonic()
+        while recent and recent[0] < now - self._window:
+            recent.popleft()
+        if recent is not None and not recent:
+            del self._failures[client]
+        return bool(recent) and len(recent) >= self._limit  # type: ignore[arg-type]
+
+    def fail(self, client: str) -> None:
+        self._failures[client].append(time.monotonic())
+
+
+_limiter = _FailureLimiter(int(os.environ.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")))
+
+
+@router.get("/proposals/{proposal_id}", tags=["proposals"])
+async def proposal_status(
+    request: Request, proposal_id: uuid.UUID, receipt_code: Annotated[str | None, Query()] = None
+) -> JSONResponse:
+    """Where the proposal stands, with the receipt code as second factor (404 otherwise)."""
+    client = request.client.host if request.client else "?"
+    if _limiter.blocked(client):
+        return _errors(
+            429,
+            [
+                FieldError(
+                    "receipt_code",
+                    "TOO_MANY_ATTEMPTS",
+                    "Too many failed look-ups; try again later. / "
+                    "Terlalu banyak percobaan gagal; coba lagi nanti.",
+                )
+            ],
+        )
+    found = await find_for_status(_runtime(request).pool, proposal_id)
+    if (
+        found is None
+        or not receipt_code
+        or not hmac.compare_digest(receipt_hash(receipt_code), bytes(found[0]["receipt_hash"]))
+    ):
+        _limiter.fail(client)
+        return JSONResponse(status_code=404, content=_NOT_FOUND)
+    row, history = found
+    card = None
+    if row["no_kartu"] is not None:
+        card = {
+            "no_kartu": row["no_kartu"],
+            "clinic": {"code": row["kd_provider"], "name": row["nm_provider"]},
+            "effective_date": row["effective_date"].isoformat(),
+        }
+    return JSONResponse(
+        {
+            "proposal_id": str(row["proposal_id"]),
+            "participant_id": row["participant_id"],
+            "status": row["status"],
+            "reasons": json.loads(row["reasons"]),
+            "card": card,
+            "created_at": row["created_at"].isoformat(),
+            "updated_at": row["updated_at"].isoformat(),
+            "history": [
+                {
+                    "status": h["status"],
+                    "event_type": h["event_type"],
+                    "occurred_at": h["occurred_at"].isoformat(),
+                    "recorded_at": h["recorded_at"].isoformat(),
+                }
+                for h in history
+            ],
+        }
+    )
+
+
+async def _spool(request: Request) -> tuple[Path, str] | None:
+    """The uploaded CSV in a temporary file, and its SHA-256; None when no file was sent.
+
+    Accepts a multipart form with the file in field ``file``, or the CSV as the raw body.
+    """
+    fd, name = tempfile.mkstemp(prefix="jkn-import-", suffix=".csv")
+    path, digest, size = Path(name), hashlib.sha256(), 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if request.headers.get("content-type", "").startswith("multipart/form-data"):
+                form = await request.form()
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile):
+                    path.unlink()  # noqa: ASYNC240 - one metadata call
+                    return None
+                while block := await upload.read(1 << 20):
+                    digest.update(block)
+                    out.write(block)
+                    size += len(block)
+            else:
+                async for block in request.stream():
+                    digest.update(block)
+                    out.write(block)
+                    size += len(block)
+    except BaseException:
+        path.unlink(missing_ok=True)  # noqa: ASYNC240 - one metadata call
+        raise
+    if size == 0:
+        path.unlink()  # noqa: ASYNC240 - one metadata call
+        return None
+    return path, digest.hexdigest()
+
+
+@router.post("/imports", status_code=202, tags=["imports"])
+async def start_import(
+    request: Request, proposed_by: Annotated[str, Query(min_length=1, max_length=100)]
+) -> JSONResponse:
+    """Import a CSV of proposals in the background (lenient NIK checks). 202 with the
+    import id; follow it at /imports/{id}. The same file uploaded after an interruption
+    continues where the interrupted import stopped."""
+    spooled = await _spool(request)
+    if spooled is None:
+        return _errors(
+            422,
+            [
+                FieldError(
+                    "file",
+                    "REQUIRED",
+                    "Send the CSV as field 'file' or as "
+                    "the body. / Kirim CSV di kolom 'file' atau sebagai isi.",
+                )
+            ],
+        )
+    path, sha256 = spooled
+    header_errors = check_header(path)
+    if header_errors:
+        path.unlink()
+        return _errors(422, header_errors)
+    runner: ImportRunner = request.app.state.imports
+    import_id = await runner.start(path, sha256=sha256, proposed_by=" ".join(proposed_by.split()))
+    return JSONResponse(
+        status_code=202,
+        content={
+            "import_id": str(import_id),
+            "status_url": f"/imports/{import_id}",
+        },
+    )
+
+
+_IMPORT_FIELDS = (
+    "status",
+    "proposed_by",
+    "lines_read",
+    "accepted",
+    "rejected",
+    "duplicates",
+    "warnings",
+    "last_committed_line",
+    "resumed_after_line",
+    "failure",
+)
+
+
+def _import_not_found() -> JSONResponse:
+    return _errors(
+        404, [FieldError("import_id", "NOT_FOUND", "No such import. / Impor tidak ditemukan.")]
+    )
+
+
+@router.get("/imports/{import_id}", tags=["imports"])
+async def import_progress(request: Request, import_id: uuid.UUID) -> JSONResponse:
+    """Progress and counts of an import."""
+    row = await import_store.find(_runtime(request).pool, import_id)
+    if row is None:
+        return _import_not_found()
+    body: dict[str, Any] = {"import_id": str(import_id), **{k: row[k] for k in _IMPORT_FIELDS}}
+    body["resumed_from"] = str(row["resumed_from"]) if row["resumed_from"] else None
+    for stamp in ("started_at", "updated_at", "finished_at"):
+        body[stamp] = row[stamp].isoformat() if row[stamp] else None
+    return JSONResponse(body)
+
+
+_ERROR_KEYS = ("line", "field", "rule", "message", "severity", "first_line", "existing_proposal_id")
+
+
+def _error_dict(r: Any) -> dict[str, Any]:
+    d = {k: r[k] for k in _ERROR_KEYS}
+    d["existing_proposal_id"] = (
+        str(d["existing_proposal_id"]) if d["existing_proposal_id"] else None
+    )
+    return d
+
+
+@router.get("/imports/{import_id}/errors", tags=["imports"], response_model=None)
+async def import_errors(
+    request: Request,
+    import_id: uuid.UUID,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> Response:
+    """Every rejected line (and NIK warning) with line, field and rule; ``format=csv``
+    streams the whole list as a CSV an officer can open next to the file."""
+    pool = _runtime(request).pool
+    if await import_store.find(pool, import_id) is None:
+        return _import_not_found()
+    if format == "csv":
+        return StreamingResponse(
+            _csv_lines(pool, import_id),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "content-disposition": f'attachment; filename="import-{import_id}-errors.csv"'
+            },
+        )
+    rows = await import_store.errors_of(pool, import_id, offset=offset, limit=limit)
+    return JSONResponse(
+        {"import_id": str(import_id), "offset": offset, "errors": [_error_dict(r) for r in rows]}
+    )
+
+
+async def _csv_lines(pool: Any, import_id: uuid.UUID) -> AsyncIterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(_ERROR_KEYS)
+    async for r in import_store.iter_errors(pool, import_id):
+        writer.writerow(["" if v is None else v for v in _error_dict(r).values()])
+        if buffer.tell() > 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

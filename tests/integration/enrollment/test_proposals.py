@@ -1,0 +1,140 @@
+"""Proposing one resident over HTTP, and the resident's status question."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import httpx
+import pytest
+from integration.enrollment.conftest import BOOTSTRAP
+from integration.enrollment.residents import form
+from support.kafka import produce, read_topic
+from support.polling import eventually
+
+from jkn_contracts import (
+    ParticipantActivated,
+    ParticipantRegistered,
+    ParticipantVerified,
+    Resident,
+    parse_event,
+)
+from jkn_contracts.events import ActivatedPayload, VerifiedPayload
+
+pytestmark = pytest.mark.infra
+
+
+async def test_a_valid_proposal_is_registered_and_published_keyed_by_its_pseudonym(
+    client: httpx.AsyncClient, topic_prefix: str
+) -> None:
+    sent = form(1)
+    answer = await client.post("/proposals", json=sent)
+
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert body["status"] == "registered"
+    assert len(body["receipt_code"]) == 8
+    records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", expect=1)
+    ours = [r for r in records if r.key == body["participant_id"].encode()]
+    assert len(ours) == 1
+    event = parse_event(ours[0].value)
+    assert isinstance(event, ParticipantRegistered)
+    assert str(event.payload.proposal_id) == body["proposal_id"]
+    assert event.payload.resident.nik == sent["nik"]  # the NIK travels in the payload only
+    assert sent["nik"].encode() not in ours[0].key
+    assert all(sent["nik"].encode() not in value for _, value in ours[0].headers)
+
+
+async def test_a_nik_whose_birth_date_disagrees_with_the_form_is_rejected_with_field_and_rule(
+    client: httpx.AsyncClient,
+) -> None:
+    sent = form(2, birth_date="1971-03-04")
+
+    answer = await client.post("/proposals", json=sent)
+
+    assert answer.status_code == 422
+    errors = answer.json()["errors"]
+    assert {"field": "birth_date", "rule": "NIK_BIRTH_DATE_MISMATCH"} in [
+        {"field": e["field"], "rule": e["rule"]} for e in errors
+    ]
+    assert sent["nik"] not in answer.text
+    assert sent["name"] not in answer.text
+
+
+async def test_every_problem_of_a_form_is_reported_without_echoing_values(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.post(
+        "/proposals", json=form(3, nik="15710112", sex="X", phone="abc", proposed_by="")
+    )
+
+    assert answer.status_code == 422
+    rules = {(e["field"], e["rule"]) for e in answer.json()["errors"]}
+    assert {("nik", "NIK_FORMAT"), ("sex", "SEX_VALUE"), ("phone", "PHONE_FORMAT"),
+            ("proposed_by", "REQUIRED")} <= rules  # fmt: skip
+    assert "15710112" not in answer.text
+
+
+async def test_a_second_proposal_of_the_same_nik_gets_409_naming_the_first(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await client.post("/proposals", json=form(4))
+    again = await client.post("/proposals", json=form(4, name="Nama Lain", source="walk_in"))
+
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.json()["proposal_id"] == first.json()["proposal_id"]
+    assert again.json()["errors"][0]["rule"] == "ALREADY_PROPOSED"
+
+
+async def test_the_status_needs_the_receipt_code_and_follows_the_agencies_decisions(
+    client: httpx.AsyncClient, topic_prefix: str
+) -> None:
+    sent = form(5)
+    created = (await client.post("/proposals", json=sent)).json()
+    url = f"/proposals/{created['proposal_id']}"
+
+    assert (await client.get(url)).status_code == 404
+    assert (await client.get(url, params={"receipt_code": "AAAAAAAA"})).status_code == 404
+    unknown = await client.get(f"/proposals/{uuid.uuid4()}", params={"receipt_code": "AAAAAAAA"})
+    assert unknown.status_code == 404
+    assert unknown.json() == (await client.get(url)).json()  # nothing tells them apart
+    mine = await client.get(url, params={"receipt_code": created["receipt_code"].lower()})
+    assert mine.status_code == 200
+    assert mine.json()["status"] == "registered"
+
+    journey = uuid.UUID(int=5)
+    resident = Resident(**{k: v for k, v in sent.items() if k in Resident.model_fields})
+    verified = ParticipantVerified(
+        participant_id=created["participant_id"], correlation_id=journey,
+        payload=VerifiedPayload(proposal_id=created["proposal_id"], resident=resident,
+                                budget_year=2026),
+    )  # fmt: skip
+    activated = ParticipantActivated(
+        participant_id=created["participant_id"], correlation_id=journey,
+        payload=ActivatedPayload(
+            proposal_id=created["proposal_id"], no_kartu="0001234567890", kd_provider="0157R001",
+            nm_provider="Puskesmas Olak Kemang", effective_date=date(2026, 3, 1),
+        ),
+    )  # fmt: skip
+    key = created["participant_id"].encode()
+    # Activation first: the two topics are read independently, the status never goes back.
+    await produce(BOOTSTRAP, topic_prefix + "jkn.bpjs.participants",
+                  [(key, activated.model_dump_json().encode())])  # fmt: skip
+    await produce(BOOTSTRAP, topic_prefix + "jkn.dinkes.verifications",
+                  [(key, verified.model_dump_json().encode())])  # fmt: skip
+
+    async def both_seen() -> dict[str, object] | None:
+        status = (await client.get(url, params={"receipt_code": created["receipt_code"]})).json()
+        return status if len(status["history"]) == 3 else None
+
+    status = await eventually(both_seen)
+    assert status["status"] == "activated"
+    assert status["card"] == {
+        "no_kartu": "0001234567890",
+        "clinic": {"code": "0157R001", "name": "Puskesmas Olak Kemang"},
+        "effective_date": "2026-03-01",
+    }
+    assert {h["status"] for h in status["history"]} == {"registered", "verified", "activated"}
+    assert sent["nik"] not in json.dumps(status)
