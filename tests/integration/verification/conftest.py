@@ -11,11 +11,10 @@ import pytest
 from integration.verification.scenario import CITY, Collector, People
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import write_civil_registry_csv, write_dtks_csv
+from jkn_contracts import EventBase, topic_for
 from support.kafka import produce
 from verification.bootstrap import build_app, build_runtime, on_started
 from verification.settings import VerificationSettings
-
-from jkn_contracts import EventBase, topic_for
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 INITIAL_QUOTA = 1000
@@ -40,8 +39,10 @@ async def runtime(
     database: dict[str, str], topic_prefix: str, settings: VerificationSettings
 ) -> AsyncIterator[ServiceRuntime]:
     bus = BusSettings(
-        service="verification", database_url=database["verification"],
-        kafka_bootstrap_servers=BOOTSTRAP, jkn_topic_prefix=topic_prefix,
+        service="verification",
+        database_url=database["verification"],
+        kafka_bootstrap_servers=BOOTSTRAP,
+        jkn_topic_prefix=topic_prefix,
         relay_poll_interval_s=0.2,
     )
     runtime = build_runtime(settings, bus)
@@ -52,10 +53,14 @@ async def runtime(
 
 
 @pytest.fixture(scope="module")
-async def http(runtime: ServiceRuntime, settings: VerificationSettings) -> AsyncIterator[httpx.AsyncClient]:
+async def http(
+    runtime: ServiceRuntime, settings: VerificationSettings
+) -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP API on the running runtime (the app's lifespan is not run again)."""
     app = build_app(runtime, settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://verification") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url="http://verification"
+    ) as client:
         yield client
 
 
@@ -77,6 +82,10 @@ def people() -> People:
 def send(topic_prefix: str):  # type: ignore[no-untyped-def]
     async def send(*events: EventBase) -> None:
         for event in events:
-            await produce(BOOTSTRAP, topic_for(event.event_type, topic_prefix),  # type: ignore[attr-defined]
-                          [(event.participant_id.encode(), event.model_dump_json().encode())])
+            await produce(
+                BOOTSTRAP,
+                topic_for(event.event_type, topic_prefix),  # type: ignore[attr-defined]
+                [(event.participant_id.encode(), event.model_dump_json().encode())],
+            )
+
     return send

@@ -19,8 +19,8 @@ from jkn_contracts import (
     ParticipantRegistered,
     ProposalSource,
     Resident,
-    participant_id_for,
     parse_event,
+    participant_id_for,
 )
 from jkn_contracts.events import (
     CoverageReportedPayload,
@@ -33,8 +33,11 @@ PSEUDONYM_KEY = "dev-only-pseudonym-key"
 CITY = generate_city(1571, 1500)
 
 PBI_APBN = Membership(
-    no_kartu="0001234567890", jenis_peserta_kode="21", jenis_peserta="PBI (APBN)",
-    status_kode="0", status="AKTIF",
+    no_kartu="0001234567890",
+    jenis_peserta_kode="21",
+    jenis_peserta="PBI (APBN)",
+    status_kode="0",
+    status="AKTIF",
 )
 
 
@@ -61,13 +64,27 @@ class People:
         raise LookupError("the synthetic city has no more residents of this kind")
 
     def eligible(self, decile: int | None = None) -> CityResident:
-        return self._take(lambda r: r.domicile_city == "1571" and r.alive and _strict_nik(r)
-                          and r.welfare_decile is not None and r.welfare_decile <= 4
-                          and (decile is None or r.welfare_decile == decile))
+        return self._take(
+            lambda r: (
+                r.domicile_city == "1571"
+                and r.alive
+                and _strict_nik(r)
+                and r.welfare_decile is not None
+                and r.welfare_decile <= 4
+                and (decile is None or r.welfare_decile == decile)
+            )
+        )
 
     def non_resident(self) -> CityResident:
-        return self._take(lambda r: r.domicile_city != "1571" and r.alive and _strict_nik(r)
-                          and r.welfare_decile is not None and r.welfare_decile <= 4)
+        return self._take(
+            lambda r: (
+                r.domicile_city != "1571"
+                and r.alive
+                and _strict_nik(r)
+                and r.welfare_decile is not None
+                and r.welfare_decile <= 4
+            )
+        )
 
 
 def pid(r: CityResident) -> str:
@@ -75,19 +92,32 @@ def pid(r: CityResident) -> str:
 
 
 def registered(r: CityResident) -> ParticipantRegistered:
-    resident = Resident(nik=r.nik, kk=r.kk, name=r.name, sex=r.sex, birth_date=r.birth_date,
-                        kelurahan=r.kelurahan, address=r.address)
+    resident = Resident(
+        nik=r.nik,
+        kk=r.kk,
+        name=r.name,
+        sex=r.sex,
+        birth_date=r.birth_date,
+        kelurahan=r.kelurahan,
+        address=r.address,
+    )
     return ParticipantRegistered(
-        participant_id=pid(r), correlation_id=uuid.uuid4(),
-        payload=RegisteredPayload(proposal_id=uuid.uuid4(), source=ProposalSource.DTKS,
-                                  resident=resident, welfare_decile=r.welfare_decile,
-                                  proposed_by="test"),
+        participant_id=pid(r),
+        correlation_id=uuid.uuid4(),
+        payload=RegisteredPayload(
+            proposal_id=uuid.uuid4(),
+            source=ProposalSource.DTKS,
+            resident=resident,
+            welfare_decile=r.welfare_decile,
+            proposed_by="test",
+        ),
     )
 
 
 def coverage_reported(request: AnyEvent, membership: Membership | None = None) -> CoverageReported:
     return CoverageReported(
-        participant_id=request.participant_id, correlation_id=request.correlation_id,
+        participant_id=request.participant_id,
+        correlation_id=request.correlation_id,
         causation_id=request.event_id,
         payload=CoverageReportedPayload(check_date=date.today(), membership=membership),
     )
@@ -95,9 +125,13 @@ def coverage_reported(request: AnyEvent, membership: Membership | None = None) -
 
 def deactivation_requested(participant_id: str) -> DeactivationRequested:
     return DeactivationRequested(
-        participant_id=participant_id, correlation_id=uuid.uuid4(),
-        payload=DeactivationRequestedPayload(reason=DeactivationReason.MENINGGAL,
-                                             evidence_ref="akta-kematian-test", reported_by="test"),
+        participant_id=participant_id,
+        correlation_id=uuid.uuid4(),
+        payload=DeactivationRequestedPayload(
+            reason=DeactivationReason.MENINGGAL,
+            evidence_ref="akta-kematian-test",
+            reported_by="test",
+        ),
     )
 
 
@@ -107,8 +141,11 @@ class Collector:
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.events: list[AnyEvent] = []
         self._consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex[:8]}",
-            auto_offset_reset="earliest", enable_auto_commit=False,
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=f"test-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
         )
         self._task: asyncio.Task[None] | None = None
 
@@ -128,5 +165,9 @@ class Collector:
         await self._consumer.stop()
 
     def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
-        return [e for e in self.events if e.participant_id == participant_id
-                and (event_type is None or e.event_type == event_type)]
+        return [
+            e
+            for e in self.events
+            if e.participant_id == participant_id
+            and (event_type is None or e.event_type == event_type)
+        ]

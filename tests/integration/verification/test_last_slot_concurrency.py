@@ -23,7 +23,9 @@ CONTENDERS = 40
 
 
 async def test_concurrent_verifications_never_both_take_the_last_slot(
-    runtime: ServiceRuntime, database: dict[str, str], topic_prefix: str,
+    runtime: ServiceRuntime,
+    database: dict[str, str],
+    topic_prefix: str,
     settings: VerificationSettings,
 ) -> None:
     deps = build_dependencies(settings)
@@ -33,11 +35,16 @@ async def test_concurrent_verifications_never_both_take_the_last_slot(
         repo = SqlRepository(uow.conn)
         await repo.lock_quota(YEAR, initial_total=SLOTS)
         for participant_id in participants:
-            await repo.add_proposal(Proposal(
-                proposal_id=uuid.uuid4(), participant_id=participant_id,
-                correlation_id=uuid.uuid4(), resident=resident,
-                registered_at=deps.now(), status=Status.CHECKING_COVERAGE,
-            ))
+            await repo.add_proposal(
+                Proposal(
+                    proposal_id=uuid.uuid4(),
+                    participant_id=participant_id,
+                    correlation_id=uuid.uuid4(),
+                    resident=resident,
+                    registered_at=deps.now(),
+                    status=Status.CHECKING_COVERAGE,
+                )
+            )
 
     pool = await connect_pool(database["verification"], min_size=CONTENDERS, max_size=CONTENDERS)
     everyone_connected = asyncio.Barrier(CONTENDERS)
@@ -50,14 +57,16 @@ async def test_concurrent_verifications_never_both_take_the_last_slot(
                 quota = await repo.lock_quota(YEAR, initial_total=SLOTS)
                 proposal = await repo.open_proposal(participant_id, lock=True)
                 assert proposal is not None
-                await verify_or_waitlist(UnitOfWork(conn, topic_prefix=topic_prefix), deps,
-                                         repo, proposal, YEAR, quota)
+                uow = UnitOfWork(conn, topic_prefix=topic_prefix)
+                await verify_or_waitlist(uow, deps, repo, proposal, year=YEAR, quota=quota)
                 return proposal.status
 
     try:
         outcomes = await asyncio.gather(*(verify(p) for p in participants))
         slots = await pool.fetchval("SELECT count(*) FROM slots WHERE budget_year = $1", YEAR)
-        used, total = await pool.fetchrow("SELECT used, total FROM quota WHERE budget_year = $1", YEAR)
+        used, total = await pool.fetchrow(
+            "SELECT used, total FROM quota WHERE budget_year = $1", YEAR
+        )
         waiting = await pool.fetchval(
             "SELECT count(*) FROM waiting_list WHERE participant_id = ANY($1::text[])", participants
         )

@@ -18,7 +18,11 @@ def load(url: str, directory: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "VERIFICATION_DATABASE_URL": url}
     return subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "verification", "load-reference", str(directory)],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -47,8 +51,10 @@ async def test_loading_the_same_files_twice_is_harmless(
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert first.stdout == second.stdout
     assert f"dtks: {rows(reference_dir / 'dtks.csv')} rows" in second.stdout
-    assert await counts(runtime) == (rows(reference_dir / "civil_registry.csv"),
-                                     rows(reference_dir / "dtks.csv"))
+    assert await counts(runtime) == (
+        rows(reference_dir / "civil_registry.csv"),
+        rows(reference_dir / "dtks.csv"),
+    )
 
 
 async def test_a_load_replaces_the_data_and_a_bad_file_changes_nothing(

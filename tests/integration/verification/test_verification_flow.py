@@ -16,10 +16,9 @@ from integration.verification.scenario import (
     pid,
     registered,
 )
+from jkn_contracts import AnyEvent, EventBase, parse_event, topic_for
 from support.kafka import read_topic
 from support.polling import eventually
-
-from jkn_contracts import AnyEvent, EventBase, parse_event, topic_for
 
 pytestmark = pytest.mark.infra
 
@@ -108,7 +107,9 @@ async def test_a_full_quota_waitlists_and_a_deactivation_admits_the_poorest_wait
     holder = registered(people.eligible())
     await verified(send, published, holder)
     quota = (await http.get("/quota")).json()
-    full = await http.put("/quota", json={"budget_year": quota["budget_year"], "total": quota["used"]})
+    full = await http.put(
+        "/quota", json={"budget_year": quota["budget_year"], "total": quota["used"]}
+    )
     assert full.status_code == 200, full.text
     assert full.json()["free"] == 0
 
@@ -122,8 +123,10 @@ async def test_a_full_quota_waitlists_and_a_deactivation_admits_the_poorest_wait
     waiting = (await http.get("/waiting-list")).json()
     order = [w["participant_id"] for w in waiting]
     assert order.index(poorer.participant_id) < order.index(richer.participant_id)
-    assert all(set(w) == {"participant_id", "proposal_id", "welfare_decile", "waiting_since",
-                          "position"} for w in waiting)
+    assert all(
+        set(w) == {"participant_id", "proposal_id", "welfare_decile", "waiting_since", "position"}
+        for w in waiting
+    )
 
     await send(deactivation_requested(holder.participant_id))
     released = await one(published, holder.participant_id, "SlotReleased")
@@ -140,8 +143,9 @@ async def test_a_full_quota_waitlists_and_a_deactivation_admits_the_poorest_wait
     refused = await http.put("/quota", json={"budget_year": after["budget_year"], "total": 0})
     assert refused.status_code == 409
     assert "in use" in refused.json()["detail"]["message"]
-    raised = await http.put("/quota", json={"budget_year": after["budget_year"],
-                                            "total": after["total"] + 10})
+    raised = await http.put(
+        "/quota", json={"budget_year": after["budget_year"], "total": after["total"] + 10}
+    )
     assert raised.json()["admitted_from_waitlist"] >= 1
     admitted_later = await one(published, richer.participant_id, "ParticipantVerified")
     assert admitted_later.payload.admitted_from_waitlist is True
@@ -150,13 +154,16 @@ async def test_a_full_quota_waitlists_and_a_deactivation_admits_the_poorest_wait
 async def test_every_decision_reaches_kafka_once(
     published: Collector, topic_prefix: str, bootstrap: str
 ) -> None:
-    records = await read_topic(bootstrap, topic_for("ParticipantVerified", topic_prefix),
-                               expect=len(published.events))
+    records = await read_topic(
+        bootstrap, topic_for("ParticipantVerified", topic_prefix), expect=len(published.events)
+    )
     events = [parse_event(r.value or b"") for r in records]
     decisions: dict[Any, int] = {}
     for e in events:
         if e.event_type in {"ParticipantVerified", "VerificationRejected", "ParticipantWaitlisted"}:
-            decisions[(e.participant_id, e.event_type)] = decisions.get((e.participant_id, e.event_type), 0) + 1
+            decisions[(e.participant_id, e.event_type)] = (
+                decisions.get((e.participant_id, e.event_type), 0) + 1
+            )
     assert decisions
     assert set(decisions.values()) == {1}
     assert all(r.key == e.participant_id.encode() for r, e in zip(records, events, strict=True))

@@ -35,9 +35,12 @@ def build_dependencies(settings: VerificationSettings) -> Dependencies:
         return SqlWelfareRegistry(uow.conn)
 
     return Dependencies(
-        policy=settings.policy(), initial_quota_total=settings.quota_total,
-        uhc_priority=settings.uhc_priority, repository=repository,
-        civil_registry=civil, welfare_registry=welfare,
+        policy=settings.policy(),
+        initial_quota_total=settings.quota_total,
+        uhc_priority=settings.uhc_priority,
+        repository=repository,
+        civil_registry=civil,
+        welfare_registry=welfare,
     )
 
 

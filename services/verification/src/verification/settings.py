@@ -51,10 +51,8 @@ class VerificationSettings(BaseSettings):
         return Policy(city_code=self.city_code, eligible_deciles=self.deciles)
 
 
-def bus_settings(**overrides: object) -> BusSettings:
+def bus_settings() -> BusSettings:
     """The bus settings of this service (``VERIFICATION_HTTP_PORT``, default 8002)."""
-    values: dict[str, object] = {
-        "service": "verification",
-        "http_port": int(os.environ.get("VERIFICATION_HTTP_PORT", "8002")),
-    }
-    return BusSettings(**(values | overrides))  # type: ignore[arg-type]
+    return BusSettings(
+        service="verification", http_port=int(os.environ.get("VERIFICATION_HTTP_PORT", "8002"))
+    )

@@ -9,7 +9,8 @@ from verification.domain import Quota
 __all__ = ["QUOTA_SLOTS", "WAITING", "observe_quota"]
 
 QUOTA_SLOTS = Gauge(
-    "jkn_quota_slots", "Quota slots of a budget year, by state (used, free, total)",
+    "jkn_quota_slots",
+    "Quota slots of a budget year, by state (used, free, total)",
     ["budget_year", "state"],
 )
 WAITING = Gauge("jkn_waiting_list_size", "Valid proposals waiting for a quota slot")

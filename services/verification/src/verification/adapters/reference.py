@@ -56,8 +56,12 @@ async def load_reference(pool: asyncpg.Pool, directory: Path) -> dict[str, int]:
         await conn.execute("TRUNCATE " + ", ".join(f.table for f in REFERENCE_FILES))
         for f in REFERENCE_FILES:
             status = await conn.copy_to_table(
-                f.table, source=directory / f.name, columns=list(f.columns),
-                format="csv", header=True, encoding="utf-8",
+                f.table,
+                source=directory / f.name,
+                columns=list(f.columns),
+                format="csv",
+                header=True,
+                encoding="utf-8",
             )
             counts[f.table] = int(status.split()[-1])
     return counts

@@ -23,8 +23,10 @@ class SqlCivilRegistry:
         if row is None:
             return None
         return CivilRecord(
-            alive=row["alive"], domicile_city_code=row["domicile_city"],
-            kelurahan=row["kelurahan"], death_date=row["death_date"],
+            alive=row["alive"],
+            domicile_city_code=row["domicile_city"],
+            kelurahan=row["kelurahan"],
+            death_date=row["death_date"],
         )
 
 

@@ -20,6 +20,8 @@ from verification.domain import Quota
 __all__ = ["SqlRepository"]
 
 _OPEN = [s.value for s in OPEN_STATUSES]
+_OPEN_PROPOSAL = "SELECT * FROM proposals WHERE participant_id = $1 AND status = ANY($2::text[])"
+_OPEN_PROPOSAL_FOR_UPDATE = _OPEN_PROPOSAL + " FOR UPDATE"
 _PRIORITY = "welfare_decile NULLS LAST, waiting_since, proposal_id"
 
 
@@ -57,10 +59,17 @@ class SqlRepository:
             " registered_at, decided_at)"
             " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10, $11)"
             " ON CONFLICT (proposal_id) DO NOTHING RETURNING true",
-            proposal.proposal_id, proposal.participant_id, proposal.correlation_id,
-            proposal.resident.model_dump_json(), proposal.welfare_decile, proposal.status.value,
-            _reasons_json(proposal), proposal.coverage_request_id, proposal.budget_year,
-            proposal.registered_at, proposal.decided_at,
+            proposal.proposal_id,
+            proposal.participant_id,
+            proposal.correlation_id,
+            proposal.resident.model_dump_json(),
+            proposal.welfare_decile,
+            proposal.status.value,
+            _reasons_json(proposal),
+            proposal.coverage_request_id,
+            proposal.budget_year,
+            proposal.registered_at,
+            proposal.decided_at,
         )
         return bool(inserted)
 
@@ -69,8 +78,12 @@ class SqlRepository:
             "UPDATE proposals SET status = $2, reasons = $3::jsonb, coverage_request_id = $4,"
             " budget_year = $5, decided_at = $6, welfare_decile = $7, updated_at = now()"
             " WHERE proposal_id = $1",
-            proposal.proposal_id, proposal.status.value, _reasons_json(proposal),
-            proposal.coverage_request_id, proposal.budget_year, proposal.decided_at,
+            proposal.proposal_id,
+            proposal.status.value,
+            _reasons_json(proposal),
+            proposal.coverage_request_id,
+            proposal.budget_year,
+            proposal.decided_at,
             proposal.welfare_decile,
         )
 
@@ -78,15 +91,15 @@ class SqlRepository:
         found: Any = await self._conn.fetchval(
             "SELECT EXISTS (SELECT 1 FROM proposals WHERE participant_id = $1"
             " AND proposal_id <> $2 AND status = ANY($3::text[]))",
-            participant_id, excluding, _OPEN,
+            participant_id,
+            excluding,
+            _OPEN,
         )
         return bool(found)
 
     async def open_proposal(self, participant_id: str, *, lock: bool = False) -> Proposal | None:
         row = await self._conn.fetchrow(
-            "SELECT * FROM proposals WHERE participant_id = $1 AND status = ANY($2::text[])"
-            + (" FOR UPDATE" if lock else ""),
-            participant_id, _OPEN,
+            _OPEN_PROPOSAL_FOR_UPDATE if lock else _OPEN_PROPOSAL, participant_id, _OPEN
         )
         return _proposal(row) if row is not None else None
 
@@ -100,7 +113,8 @@ class SqlRepository:
     async def lock_quota(self, budget_year: int, *, initial_total: int) -> Quota:
         await self._conn.execute(
             "INSERT INTO quota (budget_year, total) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            budget_year, initial_total,
+            budget_year,
+            initial_total,
         )
         row = await self._conn.fetchrow(
             "SELECT total, used FROM quota WHERE budget_year = $1 FOR UPDATE", budget_year
@@ -111,7 +125,9 @@ class SqlRepository:
     async def save_quota(self, budget_year: int, quota: Quota) -> None:
         await self._conn.execute(
             "UPDATE quota SET total = $2, used = $3, updated_at = now() WHERE budget_year = $1",
-            budget_year, quota.total, quota.used,
+            budget_year,
+            quota.total,
+            quota.used,
         )
 
     async def read_quota(self, budget_year: int) -> Quota | None:
@@ -123,7 +139,9 @@ class SqlRepository:
     async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
         await self._conn.execute(
             "INSERT INTO slots (participant_id, proposal_id, budget_year) VALUES ($1, $2, $3)",
-            participant_id, proposal_id, budget_year,
+            participant_id,
+            proposal_id,
+            budget_year,
         )
 
     async def slot_year(self, participant_id: str) -> int | None:
@@ -139,7 +157,10 @@ class SqlRepository:
         await self._conn.execute(
             "INSERT INTO waiting_list (proposal_id, participant_id, welfare_decile, waiting_since)"
             " VALUES ($1, $2, $3, $4)",
-            proposal.proposal_id, proposal.participant_id, proposal.welfare_decile, since,
+            proposal.proposal_id,
+            proposal.participant_id,
+            proposal.welfare_decile,
+            since,
         )
         position: Any = await self._conn.fetchval(
             f"SELECT position FROM (SELECT proposal_id, row_number() OVER (ORDER BY {_PRIORITY})"  # noqa: S608 - constant
@@ -166,8 +187,16 @@ class SqlRepository:
             f" FROM waiting_list ORDER BY {_PRIORITY} LIMIT $1",
             limit,
         )
-        return [WaitingEntry(r["proposal_id"], r["participant_id"], r["welfare_decile"],
-                             r["waiting_since"], r["position"]) for r in rows]
+        return [
+            WaitingEntry(
+                r["proposal_id"],
+                r["participant_id"],
+                r["welfare_decile"],
+                r["waiting_since"],
+                r["position"],
+            )
+            for r in rows
+        ]
 
     async def waiting_count(self) -> int:
         count: Any = await self._conn.fetchval("SELECT count(*) FROM waiting_list")

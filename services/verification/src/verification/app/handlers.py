@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from jkn_bus import Handler, UnitOfWork
 from jkn_contracts import (
@@ -57,8 +57,12 @@ async def on_participant_registered(
     dtks = await deps.welfare_registry(uow).lookup(nik)
     duplicate = await repo.has_open_proposal(event.participant_id, excluding=payload.proposal_id)
     reasons = local_checks(
-        payload.resident, civil=civil, dtks=dtks, duplicate=duplicate,
-        policy=deps.policy, today=deps.today(),
+        payload.resident,
+        civil=civil,
+        dtks=dtks,
+        duplicate=duplicate,
+        policy=deps.policy,
+        today=deps.today(),
     )
     proposal = Proposal(
         proposal_id=payload.proposal_id,
@@ -82,7 +86,9 @@ async def on_participant_registered(
     else:
         proposal.coverage_request_id = request.event_id
     if not await repo.add_proposal(proposal):
-        log.warning("proposal already received; ignored", extra={"participant_id": event.participant_id})
+        log.warning(
+            "proposal already received; ignored", extra={"participant_id": event.participant_id}
+        )
         return
     if reasons:
         await _reject(uow, proposal, reasons)
@@ -91,21 +97,27 @@ async def on_participant_registered(
 
 
 async def _reject(uow: UnitOfWork, proposal: Proposal, reasons: list[RejectionReason]) -> None:
-    await uow.emit(VerificationRejected(
-        participant_id=proposal.participant_id,
-        correlation_id=proposal.correlation_id,
-        causation_id=uow.causation_id,
-        payload=RejectedPayload(proposal_id=proposal.proposal_id, reasons=reasons),
-    ))
+    await uow.emit(
+        VerificationRejected(
+            participant_id=proposal.participant_id,
+            correlation_id=proposal.correlation_id,
+            causation_id=uow.causation_id,
+            payload=RejectedPayload(proposal_id=proposal.proposal_id, reasons=reasons),
+        )
+    )
 
 
-async def on_coverage_reported(uow: UnitOfWork, event: CoverageReported, *, deps: Dependencies) -> None:
+async def on_coverage_reported(
+    uow: UnitOfWork, event: CoverageReported, *, deps: Dependencies
+) -> None:
     """Rule 5 on BPJS's answer; then rule 7: a slot, or the waiting list."""
     repo = deps.repository(uow)
     pending = await repo.open_proposal(event.participant_id)
     if not _answers(pending, event):
-        log.warning("coverage report matches no pending request; ignored",
-                    extra={"participant_id": event.participant_id})
+        log.warning(
+            "coverage report matches no pending request; ignored",
+            extra={"participant_id": event.participant_id},
+        )
         return
     membership = event.payload.membership
     reasons = coverage_check(
@@ -125,7 +137,7 @@ async def on_coverage_reported(uow: UnitOfWork, event: CoverageReported, *, deps
         await repo.save_proposal(proposal)
         await _reject(uow, proposal, reasons)
         return
-    await slots.verify_or_waitlist(uow, deps, repo, proposal, year, quota)
+    await slots.verify_or_waitlist(uow, deps, repo, proposal, year=year, quota=quota)
 
 
 def _answers(proposal: Proposal | None, event: CoverageReported) -> bool:
@@ -145,8 +157,10 @@ async def on_participant_activated(
     repo = deps.repository(uow)
     proposal = await repo.open_proposal(event.participant_id, lock=True)
     if proposal is None or proposal.status is not Status.VERIFIED:
-        log.warning("activation of a participant not verified here; ignored",
-                    extra={"participant_id": event.participant_id})
+        log.warning(
+            "activation of a participant not verified here; ignored",
+            extra={"participant_id": event.participant_id},
+        )
         return
     proposal.status = Status.ACTIVE
     await repo.save_proposal(proposal)
@@ -163,10 +177,12 @@ async def on_registration_refused(
     if released is None:
         return
     proposal, _, _ = released
-    proposal.reasons = [RejectionReason(
-        code="BPJS_REGISTRATION_REFUSED",
-        message=f"Pendaftaran ditolak BPJS Kesehatan (kode {event.payload.bpjs_code}).",
-    )]
+    proposal.reasons = [
+        RejectionReason(
+            code="BPJS_REGISTRATION_REFUSED",
+            message=f"Pendaftaran ditolak BPJS Kesehatan (kode {event.payload.bpjs_code}).",
+        )
+    ]
     await repo.save_proposal(proposal)
     await _refill(uow, deps, repo)
 
@@ -178,8 +194,10 @@ async def on_deactivation_requested(
     repo = deps.repository(uow)
     current = await repo.open_proposal(event.participant_id)
     if current is None:
-        log.warning("deactivation of a participant with no open proposal; ignored",
-                    extra={"participant_id": event.participant_id})
+        log.warning(
+            "deactivation of a participant with no open proposal; ignored",
+            extra={"participant_id": event.participant_id},
+        )
         return
     if current.status not in SLOT_HOLDING_STATUSES:
         # Pending or waiting: no slot to free. The waiting list is changed under the quota lock.
@@ -197,14 +215,16 @@ async def on_deactivation_requested(
     if released is None:
         return
     proposal, year, quota = released
-    await uow.emit(SlotReleased(
-        participant_id=proposal.participant_id,
-        correlation_id=uow.correlation_id,
-        causation_id=uow.causation_id,
-        payload=SlotReleasedPayload(
-            reason=event.payload.reason, quota_used=quota.used, quota_total=quota.total
-        ),
-    ))
+    await uow.emit(
+        SlotReleased(
+            participant_id=proposal.participant_id,
+            correlation_id=uow.correlation_id,
+            causation_id=uow.causation_id,
+            payload=SlotReleasedPayload(
+                reason=event.payload.reason, quota_used=quota.used, quota_total=quota.total
+            ),
+        )
+    )
     log.info("slot of %d released", year, extra={"participant_id": proposal.participant_id})
     await _refill(uow, deps, repo)
 
@@ -219,8 +239,10 @@ async def _release(
         return None
     # Lock order: quota rows in year order (the slot's year, then the current one), then
     # the proposal. The current year is locked too: the refill that follows takes from it.
-    locked = {y: await repo.lock_quota(y, initial_total=deps.initial_quota_total)
-              for y in sorted({year, deps.budget_year()})}
+    locked = {
+        y: await repo.lock_quota(y, initial_total=deps.initial_quota_total)
+        for y in sorted({year, deps.budget_year()})
+    }
     proposal = await repo.open_proposal(participant_id, lock=True)
     if proposal is None or proposal.status not in SLOT_HOLDING_STATUSES:
         return None
@@ -247,13 +269,15 @@ async def on_participant_deactivated(
             proposal.status = Status.DEACTIVATED
             await repo.save_proposal(proposal)
             return
-    log.warning("deactivation confirmed without a request here; recorded nothing",
-                extra={"participant_id": event.participant_id})
+    log.warning(
+        "deactivation confirmed without a request here; recorded nothing",
+        extra={"participant_id": event.participant_id},
+    )
 
 
 def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
     """The consumer's handler table, each handler bound to ``deps``."""
-    table = {
+    table: dict[str, Callable[..., Awaitable[None]]] = {
         "ParticipantRegistered": on_participant_registered,
         "CoverageReported": on_coverage_reported,
         "ParticipantActivated": on_participant_activated,

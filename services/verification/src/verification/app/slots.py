@@ -45,8 +45,14 @@ def observe_decision(deps: Dependencies, proposal: Proposal) -> None:
 
 
 async def _take_slot(
-    uow: UnitOfWork, deps: Dependencies, repo: Repository, proposal: Proposal,
-    year: int, quota: Quota, *, from_waitlist: bool,
+    uow: UnitOfWork,
+    deps: Dependencies,
+    repo: Repository,
+    proposal: Proposal,
+    *,
+    year: int,
+    quota: Quota,
+    from_waitlist: bool,
 ) -> Quota:
     quota = quota.take()
     await repo.save_quota(year, quota)
@@ -57,44 +63,53 @@ async def _take_slot(
     if not from_waitlist:
         observe_decision(deps, proposal)
     await repo.save_proposal(proposal)
-    await uow.emit(ParticipantVerified(
-        participant_id=proposal.participant_id,
-        correlation_id=proposal.correlation_id,
-        causation_id=uow.causation_id,
-        payload=VerifiedPayload(
-            proposal_id=proposal.proposal_id,
-            resident=proposal.resident,
-            budget_year=year,
-            admitted_from_waitlist=from_waitlist,
-            uhc_priority=deps.uhc_priority,
-        ),
-    ))
+    await uow.emit(
+        ParticipantVerified(
+            participant_id=proposal.participant_id,
+            correlation_id=proposal.correlation_id,
+            causation_id=uow.causation_id,
+            payload=VerifiedPayload(
+                proposal_id=proposal.proposal_id,
+                resident=proposal.resident,
+                budget_year=year,
+                admitted_from_waitlist=from_waitlist,
+                uhc_priority=deps.uhc_priority,
+            ),
+        )
+    )
     observe_quota(year, quota)
     return quota
 
 
 async def verify_or_waitlist(
-    uow: UnitOfWork, deps: Dependencies, repo: Repository, proposal: Proposal,
-    year: int, quota: Quota,
+    uow: UnitOfWork,
+    deps: Dependencies,
+    repo: Repository,
+    proposal: Proposal,
+    *,
+    year: int,
+    quota: Quota,
 ) -> None:
     """A valid proposal: fund it if a slot is free, else put it on the waiting list."""
     if quota.has_free_slot:
-        await _take_slot(uow, deps, repo, proposal, year, quota, from_waitlist=False)
+        await _take_slot(uow, deps, repo, proposal, year=year, quota=quota, from_waitlist=False)
         return
     position = await repo.add_to_waiting_list(proposal, deps.now())
     proposal.status = Status.WAITLISTED
     observe_decision(deps, proposal)
     await repo.save_proposal(proposal)
-    await uow.emit(ParticipantWaitlisted(
-        participant_id=proposal.participant_id,
-        correlation_id=proposal.correlation_id,
-        causation_id=uow.causation_id,
-        payload=WaitlistedPayload(
-            proposal_id=proposal.proposal_id,
-            position=position,
-            welfare_decile=proposal.welfare_decile,
-        ),
-    ))
+    await uow.emit(
+        ParticipantWaitlisted(
+            participant_id=proposal.participant_id,
+            correlation_id=proposal.correlation_id,
+            causation_id=uow.causation_id,
+            payload=WaitlistedPayload(
+                proposal_id=proposal.proposal_id,
+                position=position,
+                welfare_decile=proposal.welfare_decile,
+            ),
+        )
+    )
     WAITING.set(await repo.waiting_count())
 
 
@@ -107,8 +122,12 @@ async def admit_from_waiting_list(
         if proposal is None:
             break
         await repo.remove_from_waiting_list(proposal.proposal_id)
-        quota = await _take_slot(uow, deps, repo, proposal, year, quota, from_waitlist=True)
-        log.info("admitted from the waiting list", extra={"participant_id": proposal.participant_id})
+        quota = await _take_slot(
+            uow, deps, repo, proposal, year=year, quota=quota, from_waitlist=True
+        )
+        log.info(
+            "admitted from the waiting list", extra={"participant_id": proposal.participant_id}
+        )
     WAITING.set(await repo.waiting_count())
     return quota
 
@@ -122,7 +141,9 @@ async def release_slot(repo: Repository, participant_id: str, year: int, quota: 
     return quota
 
 
-async def set_quota(uow: UnitOfWork, deps: Dependencies, year: int, total: int) -> tuple[Quota, int]:
+async def set_quota(
+    uow: UnitOfWork, deps: Dependencies, year: int, total: int
+) -> tuple[Quota, int]:
     """Set a year's total; admit waiting proposals into new room. Returns (quota, admitted).
 
     Lowering the total below the slots in use is refused (``QuotaBelowUsed``): slots are

@@ -75,45 +75,85 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
             repo = deps.repository(uow)
             quota = await repo.read_quota(year)
             waiting = await repo.waiting_count()
-        total = quota.total if quota else (deps.initial_quota_total if year == deps.budget_year() else 0)
+        total = (
+            quota.total
+            if quota
+            else (deps.initial_quota_total if year == deps.budget_year() else 0)
+        )
         used = quota.used if quota else 0
-        return QuotaView(budget_year=year, total=total, used=used, free=total - used, waiting=waiting)
+        return QuotaView(
+            budget_year=year, total=total, used=used, free=total - used, waiting=waiting
+        )
 
-    @router.put("/quota", response_model=QuotaChanged, responses={409: {"description": "below used"}})
+    @router.put(
+        "/quota", response_model=QuotaChanged, responses={409: {"description": "below used"}}
+    )
     async def put_quota(change: QuotaChange) -> QuotaChanged:
         try:
             async with runtime.unit_of_work() as uow:
                 quota, admitted = await set_quota(uow, deps, change.budget_year, change.total)
                 waiting = await deps.repository(uow).waiting_count()
         except QuotaBelowUsed as exc:
-            raise HTTPException(status_code=409, detail={
-                "field": "total", "rule": "quota_below_used", "message": str(exc),
-            }) from exc
-        return QuotaChanged(budget_year=change.budget_year, total=quota.total, used=quota.used,
-                            free=quota.free, waiting=waiting, admitted_from_waitlist=admitted)
+            raise HTTPException(
+                status_code=409,
+                detail={
+                    "field": "total",
+                    "rule": "quota_below_used",
+                    "message": str(exc),
+                },
+            ) from exc
+        return QuotaChanged(
+            budget_year=change.budget_year,
+            total=quota.total,
+            used=quota.used,
+            free=quota.free,
+            waiting=waiting,
+            admitted_from_waitlist=admitted,
+        )
 
     @router.get("/waiting-list", response_model=list[WaitingView])
-    async def waiting_list(limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[WaitingView]:
+    async def waiting_list(
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[WaitingView]:
         async with runtime.unit_of_work() as uow:
             entries = await deps.repository(uow).waiting_list(limit)
-        return [WaitingView(participant_id=e.participant_id, proposal_id=e.proposal_id,
-                            welfare_decile=e.welfare_decile, waiting_since=e.waiting_since,
-                            position=e.position) for e in entries]
+        return [
+            WaitingView(
+                participant_id=e.participant_id,
+                proposal_id=e.proposal_id,
+                welfare_decile=e.welfare_decile,
+                waiting_since=e.waiting_since,
+                position=e.position,
+            )
+            for e in entries
+        ]
 
     @router.get("/decisions/{participant_id}", response_model=DecisionsView)
     async def decisions(participant_id: ParticipantIdPath) -> DecisionsView:
         async with runtime.unit_of_work() as uow:
             proposals = await deps.repository(uow).proposals_of(participant_id)
         if not proposals:
-            raise HTTPException(status_code=404, detail={
-                "field": "participant_id", "rule": "unknown",
-                "message": "no proposal of this participant has reached the Health Office",
-            })
-        views = [DecisionView(
-            participant_id=p.participant_id, proposal_id=p.proposal_id, status=p.status.value,
-            reasons=p.reasons, budget_year=p.budget_year, registered_at=p.registered_at,
-            decided_at=p.decided_at, updated_at=p.updated_at,
-        ) for p in proposals]
+            raise HTTPException(
+                status_code=404,
+                detail={
+                    "field": "participant_id",
+                    "rule": "unknown",
+                    "message": "no proposal of this participant has reached the Health Office",
+                },
+            )
+        views = [
+            DecisionView(
+                participant_id=p.participant_id,
+                proposal_id=p.proposal_id,
+                status=p.status.value,
+                reasons=p.reasons,
+                budget_year=p.budget_year,
+                registered_at=p.registered_at,
+                decided_at=p.decided_at,
+                updated_at=p.updated_at,
+            )
+            for p in proposals
+        ]
         return DecisionsView(participant_id=participant_id, latest=views[0], earlier=views[1:])
 
     return router

@@ -1,0 +1,150 @@
+"""In-memory fakes of the verification service's ports, for unit tests without I/O."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from jkn_bus import UnitOfWork
+from jkn_contracts import EventBase
+from verification.adapters.memory import InMemoryCivilRegistry, InMemoryWelfareRegistry
+from verification.app.dependencies import Dependencies
+from verification.app.model import OPEN_STATUSES, Proposal
+from verification.app.ports import WaitingEntry
+from verification.domain import Policy, Quota, priority_key
+
+
+class FakeUnitOfWork(UnitOfWork):
+    """A unit of work whose outbox is a list."""
+
+    def __init__(self, cause: EventBase | None = None) -> None:
+        super().__init__(cast(Any, None), topic_prefix="", cause=cause)
+
+    async def emit(self, event: EventBase) -> None:
+        self.emitted.append(event)
+
+
+class FakeRepository:
+    """``Repository`` over dicts; locks are no-ops (one test, one 'transaction')."""
+
+    def __init__(self) -> None:
+        self.proposals: dict[uuid.UUID, Proposal] = {}
+        self.quotas: dict[int, Quota] = {}
+        self.slots: dict[str, tuple[uuid.UUID, int]] = {}
+        self.waiting: dict[uuid.UUID, tuple[str, int | None, datetime]] = {}
+
+    async def add_proposal(self, proposal: Proposal) -> bool:
+        if proposal.proposal_id in self.proposals:
+            return False
+        self.proposals[proposal.proposal_id] = copy.copy(proposal)
+        return True
+
+    async def save_proposal(self, proposal: Proposal) -> None:
+        self.proposals[proposal.proposal_id] = copy.copy(proposal)
+
+    async def has_open_proposal(self, participant_id: str, *, excluding: uuid.UUID) -> bool:
+        return any(
+            p.participant_id == participant_id
+            and p.proposal_id != excluding
+            and p.status in OPEN_STATUSES
+            for p in self.proposals.values()
+        )
+
+    async def open_proposal(self, participant_id: str, *, lock: bool = False) -> Proposal | None:
+        del lock
+        found = [
+            p
+            for p in self.proposals.values()
+            if p.participant_id == participant_id and p.status in OPEN_STATUSES
+        ]
+        return copy.copy(found[0]) if found else None
+
+    async def proposals_of(self, participant_id: str) -> list[Proposal]:
+        return [
+            copy.copy(p)
+            for p in reversed(self.proposals.values())
+            if p.participant_id == participant_id
+        ]
+
+    async def lock_quota(self, budget_year: int, *, initial_total: int) -> Quota:
+        return self.quotas.setdefault(budget_year, Quota(total=initial_total))
+
+    async def save_quota(self, budget_year: int, quota: Quota) -> None:
+        self.quotas[budget_year] = quota
+
+    async def read_quota(self, budget_year: int) -> Quota | None:
+        return self.quotas.get(budget_year)
+
+    async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
+        assert participant_id not in self.slots, "a participant never holds two slots"
+        self.slots[participant_id] = (proposal_id, budget_year)
+
+    async def slot_year(self, participant_id: str) -> int | None:
+        slot = self.slots.get(participant_id)
+        return slot[1] if slot else None
+
+    async def remove_slot(self, participant_id: str) -> None:
+        self.slots.pop(participant_id, None)
+
+    def _ranked(self) -> list[uuid.UUID]:
+        return sorted(
+            self.waiting, key=lambda k: (*priority_key(self.waiting[k][1], self.waiting[k][2]), k)
+        )
+
+    async def add_to_waiting_list(self, proposal: Proposal, since: datetime) -> int:
+        self.waiting[proposal.proposal_id] = (
+            proposal.participant_id,
+            proposal.welfare_decile,
+            since,
+        )
+        return self._ranked().index(proposal.proposal_id) + 1
+
+    async def remove_from_waiting_list(self, proposal_id: uuid.UUID) -> None:
+        self.waiting.pop(proposal_id, None)
+
+    async def best_waiting(self) -> Proposal | None:
+        ranked = self._ranked()
+        return copy.copy(self.proposals[ranked[0]]) if ranked else None
+
+    async def waiting_list(self, limit: int = 1000) -> list[WaitingEntry]:
+        return [
+            WaitingEntry(k, self.waiting[k][0], self.waiting[k][1], self.waiting[k][2], i)
+            for i, k in enumerate(self._ranked()[:limit], start=1)
+        ]
+
+    async def waiting_count(self) -> int:
+        return len(self.waiting)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, seconds: float = 1.0) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class World:
+    """The fakes wired into Dependencies, as bootstrap wires the SQL adapters."""
+
+    def __init__(self, *, quota_total: int = 10, uhc_priority: bool = False) -> None:
+        self.repo = FakeRepository()
+        self.civil = InMemoryCivilRegistry()
+        self.welfare = InMemoryWelfareRegistry()
+        self.clock = Clock()
+        self.deps = Dependencies(
+            policy=Policy(city_code="1571"),
+            initial_quota_total=quota_total,
+            uhc_priority=uhc_priority,
+            repository=lambda _: self.repo,
+            civil_registry=lambda _: self.civil,
+            welfare_registry=lambda _: self.welfare,
+            clock=self.clock,
+        )
