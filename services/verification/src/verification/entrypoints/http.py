@@ -14,6 +14,7 @@ from jkn_bus import ServiceRuntime
 from jkn_contracts import PARTICIPANT_ID_PATTERN, RejectionReason
 from pydantic import BaseModel, Field
 
+from verification.adapters.metrics import observe_quota
 from verification.app.dependencies import Dependencies
 from verification.app.slots import QuotaBelowUsed, set_quota
 
@@ -75,6 +76,8 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
             repo = deps.repository(uow)
             quota = await repo.read_quota(year)
             waiting = await repo.waiting_count()
+        if quota is not None:
+            observe_quota(year, quota)
         total = (
             quota.total
             if quota
