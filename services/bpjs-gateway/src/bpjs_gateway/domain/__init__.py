@@ -13,6 +13,7 @@ from bpjs_gateway.domain.peserta import (
     Peserta,
     Provider,
 )
+from bpjs_gateway.domain.redaction import redact_niks
 
 __all__ = [
     "EffectiveDateRules",
@@ -24,4 +25,5 @@ __all__ = [
     "Provider",
     "activation_effective_date",
     "deactivation_effective_date",
+    "redact_niks",
 ]

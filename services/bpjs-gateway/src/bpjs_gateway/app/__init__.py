@@ -1,0 +1,1 @@
+"""The gateway's use cases: event handlers and the participant view."""

@@ -1,0 +1,41 @@
+"""What the handlers need, bound once in ``bootstrap`` (fakes in unit tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+
+from jkn_bus import UnitOfWork
+from jkn_contracts import utcnow
+
+from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository
+from bpjs_gateway.domain.effective_dates import EffectiveDateRules
+
+__all__ = ["WIB", "Dependencies"]
+
+# Filing dates follow the city's calendar (Jambi, Padang: WIB, UTC+7).
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """The BPJS port, the city's date rules and the participant table of the handlers.
+
+    ``repository`` takes the unit of work so that the SQL adapter runs on its connection,
+    inside the handler's transaction; a fake ignores it.
+    """
+
+    bpjs: BpjsPort
+    repository: Callable[[UnitOfWork], ParticipantRepository]
+    rules: EffectiveDateRules = field(default_factory=EffectiveDateRules)
+    kd_pemda: str = "1571"
+    city_tz: tzinfo = WIB
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """Today in the city (the filing date of a mutation)."""
+        return self.clock().astimezone(self.city_tz).date()

@@ -1,0 +1,87 @@
+"""What the handlers need from the outside: BPJS and the gateway's own participant table."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
+
+__all__ = ["BpjsPort", "ParticipantRecord", "ParticipantRepository", "Status"]
+
+Status = Literal["active", "refused", "deactivated"]
+
+
+class BpjsPort(Protocol):
+    """BPJS's VClaim look-ups and the PBI APBD registration port (``BpjsClient`` fits).
+
+    Failures are the client's typed errors: ``BpjsBusinessError`` (refused),
+    ``BpjsAuthError``, ``BpjsUnavailable``, ``BridgingDecryptError``, ``BpjsProtocolError``.
+    """
+
+    async def peserta_by_nik(self, nik: str, on: date) -> Peserta | None: ...
+
+    async def peserta_by_card(self, no_kartu: str, on: date) -> Peserta | None: ...
+
+    async def mutate(self, mutation: Mutation) -> MutationResult: ...
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    """One participant as the gateway last carried it to BPJS.
+
+    ``nik`` is personal data: the registration port needs it for a *kurang*; it is never
+    logged, traced or served over HTTP.
+    """
+
+    participant_id: str
+    proposal_id: uuid.UUID | None
+    nik: str = field(repr=False)
+    status: Status
+    no_kartu: str | None = None
+    kd_provider: str | None = None
+    nm_provider: str | None = None
+    kelas: str | None = None
+    tgl_tmt: date | None = None
+    tgl_tat: date | None = None
+    deactivation_reason: str | None = None
+    bpjs_code: str | None = None
+    bpjs_message: str | None = None
+
+    @property
+    def effective_date(self) -> date | None:
+        """The date the current status took or takes effect (tglTAT once deactivated)."""
+        if self.status == "deactivated":
+            return self.tgl_tat
+        if self.status == "active":
+            return self.tgl_tmt
+        return None
+
+
+class ParticipantRepository(Protocol):
+    """The gateway's participant table, on the unit of work's connection."""
+
+    async def get_for_update(self, participant_id: str) -> ParticipantRecord | None:
+        """The row, locked until the transaction ends (None if unknown)."""
+        ...
+
+    async def save(self, record: ParticipantRecord) -> None:
+        """Insert or replace the row of ``record.participant_id``."""
+        ...
+
+    async def log_mutation(
+        self,
+        *,
+        participant_id: str,
+        mutation: str,
+        cause_event_id: uuid.UUID | None,
+        outcome: Literal["accepted", "refused"],
+        tgl_berlaku: date,
+        no_kartu: str | None = None,
+        bpjs_code: str | None = None,
+        bpjs_message: str | None = None,
+    ) -> None:
+        """Keep an audit row of a mutation filed at BPJS and its answer."""
+        ...

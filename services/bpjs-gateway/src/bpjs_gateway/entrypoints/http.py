@@ -1,0 +1,67 @@
+"""HTTP face of the gateway: what it last carried to BPJS for a participant, and counts.
+
+No personal data is served: participants are addressed by their pseudonym and the view
+holds the card number, the clinic, the dates and BPJS's last code and message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from jkn_bus import ServiceRuntime
+from jkn_contracts import PARTICIPANT_ID_PATTERN
+
+from bpjs_gateway.adapters.participants import count_by_status, get_participant
+from bpjs_gateway.app.ports import ParticipantRecord, Status
+
+__all__ = ["participant_view", "router"]
+
+router = APIRouter(tags=["participants"])
+
+
+def participant_view(record: ParticipantRecord) -> dict[str, Any]:
+    """The participant as the demo and operators read it (exactly these keys)."""
+    effective = record.effective_date
+    return {
+        "participant_id": record.participant_id,
+        "status": record.status,
+        "no_kartu": record.no_kartu,
+        "kd_provider": record.kd_provider,
+        "nm_provider": record.nm_provider,
+        "effective_date": effective.isoformat() if effective else None,
+        "bpjs_code": record.bpjs_code,
+        "bpjs_message": record.bpjs_message,
+    }
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+@router.get("/participants/{participant_id}")
+async def get_one(
+    request: Request,
+    participant_id: Annotated[str, Path(pattern=PARTICIPANT_ID_PATTERN)],
+) -> dict[str, Any]:
+    """Status at BPJS of one participant: active, refused or deactivated (404 if unknown).
+
+    ``effective_date`` is when the current status takes effect: tglTMT while active,
+    tglTAT once deactivated, null when refused.
+    """
+    async with _runtime(request).pool.acquire() as conn:
+        record = await get_participant(conn, participant_id)
+    if record is None:
+        raise HTTPException(404, "unknown participant")
+    return participant_view(record)
+
+
+@router.get("/participants")
+async def counts(request: Request, status: Status | None = Query(None)) -> dict[str, Any]:  # noqa: B008
+    """How many participants are in each status; ``?status=`` for one status only."""
+    async with _runtime(request).pool.acquire() as conn:
+        by_status = await count_by_status(conn)
+    if status is not None:
+        return {"status": status, "count": by_status[status]}
+    return {"counts": by_status, "total": sum(by_status.values())}

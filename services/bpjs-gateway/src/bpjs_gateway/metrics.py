@@ -1,0 +1,21 @@
+"""Prometheus series of the gateway's BPJS calls (served on ``/metrics``)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+__all__ = ["BPJS_CALLS", "BPJS_CALL_SECONDS"]
+
+BPJS_CALLS = Counter(
+    "jkn_bpjs_calls_total",
+    "Calls to BPJS by operation and outcome "
+    "(ok, not_found, refused, unavailable, auth_error, decrypt_error, protocol_error, cancelled,"
+    " error)",
+    ["operation", "outcome"],
+)
+BPJS_CALL_SECONDS = Histogram(
+    "jkn_bpjs_call_seconds",
+    "Duration of one BPJS call, whatever its outcome",
+    ["operation"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)

@@ -1,0 +1,79 @@
+"""Settings of the bpjs-gateway service, from environment variables.
+
+- ``BPJS_BASE_URL`` (default ``http://127.0.0.1:8089``, the simulator), ``BPJS_CONS_ID``,
+  ``BPJS_SECRET``, ``BPJS_USER_KEY`` (defaults: the simulator's published development
+  credentials, never BPJS's real ones), ``BPJS_TIMEOUT_S`` (10): the BPJS consumer.
+- ``BPJS_KD_PEMDA`` (default ``1571``, Jambi City): the paying local government.
+- ``JKN_UHC_PRIORITY`` (default false): a UHC priority city, new participants are covered
+  the same day (else from the 1st of next month). An event's ``uhc_priority`` also counts.
+- ``BPJS_DEACTIVATION_CUTOFF_DAY`` (default 20): a removal filed on or before this day of
+  the month ends coverage on the 1st of next month, later on the 1st of the month after.
+  Both date rules are the city's agreement with BPJS *(unpublished)*: configurable.
+- ``JKN_CITY_UTC_OFFSET_HOURS`` (default 7, WIB): the city's calendar for filing dates.
+- ``BPJS_GATEWAY_HTTP_PORT`` (default 8003), plus the bus settings (``jkn_bus.BusSettings``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta, timezone, tzinfo
+
+from jkn_bus import BusSettings
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bpjs_gateway.domain.effective_dates import EffectiveDateRules
+
+__all__ = ["SERVICE", "GatewaySettings", "bus_settings"]
+
+SERVICE = "bpjs-gateway"
+
+# The simulator's development credentials (simulators/bpjs README), not secrets.
+_DEV_CONS_ID = "20001"
+_DEV_SECRET = "sim-secret-dev"  # noqa: S105 - a published development default
+_DEV_USER_KEY = "sim-user-key-dev"
+
+
+class GatewaySettings(BaseSettings):
+    """How to reach BPJS and which of the city's rules to apply."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    bpjs_base_url: str = "http://127.0.0.1:8089"
+    bpjs_cons_id: str = _DEV_CONS_ID
+    bpjs_secret: str = Field(_DEV_SECRET, repr=False)
+    bpjs_user_key: str = Field(_DEV_USER_KEY, repr=False)
+    bpjs_timeout_s: float = Field(10.0, gt=0)
+    bpjs_kd_pemda: str = Field("1571", pattern=r"^\d{4}$")
+    uhc_priority: bool = Field(
+        False, validation_alias=AliasChoices("JKN_UHC_PRIORITY", "uhc_priority")
+    )
+    deactivation_cutoff_day: int = Field(
+        20,
+        ge=1,
+        le=31,
+        validation_alias=AliasChoices("BPJS_DEACTIVATION_CUTOFF_DAY", "deactivation_cutoff_day"),
+    )
+    city_utc_offset_hours: int = Field(
+        7,
+        ge=-12,
+        le=14,
+        validation_alias=AliasChoices("JKN_CITY_UTC_OFFSET_HOURS", "city_utc_offset_hours"),
+    )
+
+    def rules(self) -> EffectiveDateRules:
+        return EffectiveDateRules(
+            uhc_prioritas=self.uhc_priority, deactivation_cutoff_day=self.deactivation_cutoff_day
+        )
+
+    def city_tz(self) -> tzinfo:
+        return timezone(timedelta(hours=self.city_utc_offset_hours))
+
+
+def bus_settings(**overrides: object) -> BusSettings:
+    """The bus settings of this service (``BPJS_GATEWAY_HTTP_PORT``, default 8003)."""
+    values: dict[str, object] = {
+        "service": SERVICE,
+        "http_port": int(os.environ.get("BPJS_GATEWAY_HTTP_PORT", "8003")),
+    }
+    return BusSettings(**(values | overrides))
