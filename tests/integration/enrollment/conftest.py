@@ -5,9 +5,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
-
 from enrollment.bootstrap import build_app, build_runtime
+from fastapi import FastAPI
 from jkn_bus import BusSettings
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")

@@ -10,9 +10,6 @@ import httpx
 import pytest
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form
-from support.kafka import produce, read_topic
-from support.polling import eventually
-
 from jkn_contracts import (
     ParticipantActivated,
     ParticipantRegistered,
@@ -21,6 +18,8 @@ from jkn_contracts import (
     parse_event,
 )
 from jkn_contracts.events import ActivatedPayload, VerifiedPayload
+from support.kafka import produce, read_topic
+from support.polling import eventually
 
 pytestmark = pytest.mark.infra
 

@@ -42,7 +42,7 @@ def build_app(
     runtime = runtime or build_runtime()
     chunk_rows = import_chunk_rows or int(os.environ.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500"))
     imports = ImportRunner(runtime, chunk_rows=chunk_rows)
-    app = create_app(
+    app: FastAPI = create_app(
         runtime,
         title="enrollment (Dinas Sosial)",
         description="Proposals of residents for the city-paid JKN program (PBI APBD): "

@@ -1,0 +1,242 @@
+"""CSV imports: line-by-line report, chunked commits, and continuing after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from integration.enrollment.conftest import BOOTSTRAP
+from integration.enrollment.residents import csv_text, form, resident
+from jkn_bus import BusSettings
+from jkn_contracts import ParticipantRegistered, parse_event
+from support.kafka import read_topic
+from support.polling import eventually
+
+pytestmark = pytest.mark.infra
+
+
+async def _finished(client: httpx.AsyncClient, import_id: str) -> dict[str, Any]:
+    async def done() -> dict[str, Any] | None:
+        progress = (await client.get(f"/imports/{import_id}")).json()
+        return progress if progress["status"] != "running" else None
+
+    return await eventually(done, timeout=60)
+
+
+async def test_a_csv_import_reports_each_bad_line_and_registers_the_good_ones(
+    client: httpx.AsyncClient,
+) -> None:
+    already = await client.post("/proposals", json=form(100))
+    assert already.status_code == 201
+    rows = [
+        resident(101),                                  # line 2
+        {**resident(102), "birth_date": "12/03/1970"},  # line 3: date format
+        {**resident(103), "nik": "9971011203700001"},   # line 4: province 99
+        resident(104),                                  # line 5
+        resident(101),                                  # line 6: duplicate of line 2
+        resident(100),                                  # line 7: proposed before
+        {**resident(105), "sex": "P" if resident(105)["sex"] == "L" else "L"},  # line 8
+        resident(106),                                  # line 9
+    ]  # fmt: skip
+    files = {"file": ("usulan.csv", csv_text(rows).encode(), "text/csv")}
+
+    started = await client.post("/imports", params={"proposed_by": "kelurahan-a"}, files=files)
+
+    assert started.status_code == 202, started.text
+    progress = await _finished(client, started.json()["import_id"])
+    assert progress["status"] == "completed"
+    assert (progress["lines_read"], progress["accepted"], progress["rejected"],
+            progress["duplicates"]) == (8, 3, 3, 2)  # fmt: skip
+    assert progress["last_committed_line"] == 9
+    errors = (await client.get(f"/imports/{started.json()['import_id']}/errors")).json()["errors"]
+    found = [(e["line"], e["field"], e["rule"]) for e in errors if e["severity"] == "error"]
+    assert found == [
+        (3, "birth_date", "DATE_FORMAT"),
+        (4, "nik", "NIK_PROVINCE"),
+        (6, "nik", "DUPLICATE_IN_FILE"),
+        (7, "nik", "ALREADY_PROPOSED"),
+        (8, "sex", "NIK_SEX_MISMATCH"),
+    ]
+    assert errors[2]["first_line"] == 2
+    assert errors[3]["existing_proposal_id"] == already.json()["proposal_id"]
+    report = await client.get(
+        f"/imports/{started.json()['import_id']}/errors", params={"format": "csv"}
+    )
+    assert report.headers["content-type"].startswith("text/csv")
+    assert report.text.splitlines()[0].startswith("line,field,rule,message")
+    assert len(report.text.strip().splitlines()) == 1 + len(errors)
+    for row in rows:
+        assert row["nik"] not in report.text
+        assert row["name"] not in report.text
+
+
+async def test_a_raw_csv_body_is_accepted_and_old_nik_dates_are_kept_as_warnings(
+    client: httpx.AsyncClient,
+) -> None:
+    old = {**resident(110), "nik": "1571013213700001", "birth_date": "1970-01-01", "sex": "L"}
+    text = csv_text([old, resident(111)], delimiter=",")
+
+    started = await client.post(
+        "/imports", params={"proposed_by": "kelurahan-b"}, content=text.encode(),
+        headers={"content-type": "text/csv"},
+    )  # fmt: skip
+
+    assert started.status_code == 202, started.text
+    progress = await _finished(client, started.json()["import_id"])
+    assert (progress["status"], progress["accepted"], progress["warnings"]) == ("completed", 2, 1)
+    errors = (await client.get(f"/imports/{started.json()['import_id']}/errors")).json()["errors"]
+    assert [(e["line"], e["severity"], e["rule"]) for e in errors] == [
+        (2, "warning", "NIK_BIRTH_DAY")
+    ]
+
+
+async def test_a_file_with_a_broken_header_is_refused_at_once(client: httpx.AsyncClient) -> None:
+    text = "nik;nama;sex\n1571010101700001;Budi;L\n"
+
+    answer = await client.post(
+        "/imports", params={"proposed_by": "x"}, content=text, headers={"content-type": "text/csv"}
+    )
+
+    assert answer.status_code == 422
+    rules = {(e["field"], e["rule"]) for e in answer.json()["errors"]}
+    assert ("nama", "UNKNOWN_COLUMN") in rules
+    assert ("birth_date", "MISSING_COLUMN") in rules
+
+
+# --- a crash in the middle of an import ---------------------------------------------------------
+
+ROWS = 6000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def service_process(enrollment_settings: BusSettings) -> Iterator[Any]:
+    """Starts `python -m enrollment` on the module's database and topics (killed at teardown)."""
+    procs: list[subprocess.Popen[bytes]] = []
+    port = _free_port()
+
+    def start() -> str:
+        env = {
+            **os.environ,
+            "ENROLLMENT_DATABASE_URL": enrollment_settings.database_url,
+            "JKN_TOPIC_PREFIX": enrollment_settings.jkn_topic_prefix,
+            "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
+            "ENROLLMENT_HTTP_PORT": str(port),
+            "ENROLLMENT_IMPORT_CHUNK_ROWS": "100",
+        }
+        procs.append(subprocess.Popen([sys.executable, "-m", "enrollment"], env=env))
+        return f"http://127.0.0.1:{port}"
+
+    yield start, procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def _healthy(url: str) -> None:
+    async def up() -> bool:
+        try:
+            async with httpx.AsyncClient(base_url=url) as c:
+                return (await c.get("/health")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await eventually(up, timeout=60)
+
+
+async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_applies_the_rest(
+    service_process: Any, enrollment_settings: BusSettings, topic_prefix: str
+) -> None:
+    start, procs = service_process
+    text = csv_text([resident(1000 + n) for n in range(ROWS)]).encode()
+    url = start()
+    await _healthy(url)
+    async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+        started = await service.post(
+            "/imports", params={"proposed_by": "dtks-2026"}, content=text,
+            headers={"content-type": "text/csv"},
+        )  # fmt: skip
+        first = started.json()["import_id"]
+
+        async def some_chunks_committed() -> dict[str, Any] | None:
+            progress = (await service.get(f"/imports/{first}")).json()
+            return progress if progress["last_committed_line"] > 300 else None
+
+        before_kill = await eventually(some_chunks_committed, interval=0.02)
+    procs[0].send_signal(signal.SIGKILL)
+    procs[0].wait()
+    assert before_kill["status"] == "running"
+
+    url = start()  # the restart finds the import without its owner
+    await _healthy(url)
+    async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+        interrupted = (await service.get(f"/imports/{first}")).json()
+        assert interrupted["status"] == "interrupted"
+        applied_line = interrupted["last_committed_line"]
+        assert before_kill["last_committed_line"] <= applied_line < ROWS + 1
+        assert interrupted["accepted"] == applied_line - 1
+
+        again = await service.post(
+            "/imports", params={"proposed_by": "dtks-2026"}, content=text,
+            headers={"content-type": "text/csv"},
+        )  # fmt: skip
+        second = again.json()["import_id"]
+        done = await _finished(service, second)
+    assert done["status"] == "completed"
+    assert (done["resumed_from"], done["resumed_after_line"]) == (first, applied_line)
+    assert (done["accepted"], done["duplicates"], done["rejected"]) == (ROWS, 0, 0)
+
+    conn = await asyncpg.connect(enrollment_settings.database_url)
+    try:
+        per_import = dict(await conn.fetch(
+            "SELECT import_id::text, count(*) FROM proposals WHERE import_id = ANY($1::uuid[])"
+            " GROUP BY import_id", [first, second],
+        ))  # fmt: skip
+    finally:
+        await conn.close()
+    assert per_import == {first: applied_line - 1, second: ROWS - (applied_line - 1)}
+
+    records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", expect=ROWS)
+    imported = [
+        e for e in (parse_event(r.value) for r in records)
+        if isinstance(e, ParticipantRegistered) and e.payload.proposed_by == "dtks-2026"
+    ]  # fmt: skip
+    assert len({e.participant_id for e in imported}) == ROWS
+    assert len({e.event_id for e in imported}) == ROWS  # replays (if any) repeat an event id
+
+
+async def test_the_cli_uploads_a_file_and_prints_progress_and_the_report(
+    service_process: Any, tmp_path: Path
+) -> None:
+    start, _ = service_process
+    url = start()
+    await _healthy(url)
+    path = tmp_path / "usulan.csv"
+    path.write_text(csv_text([resident(9000), {**resident(9001), "kelurahan": "12"}]))
+
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "enrollment", "import", str(path), "--url", url,
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(cli.communicate(), timeout=60)
+
+    assert cli.returncode == 0
+    text = out.decode()
+    assert "completed: 2 rows read, 1 accepted, 1 rejected" in text
+    assert "line 3: error kelurahan KELURAHAN_FORMAT" in text
