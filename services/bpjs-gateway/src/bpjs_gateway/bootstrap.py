@@ -63,18 +63,27 @@ def build_runtime(
     )
 
 
-def build_app(settings: GatewaySettings | None = None) -> FastAPI:
-    """The HTTP app whose lifespan runs the runtime and closes the BPJS client."""
-    settings = settings or GatewaySettings()
-    client = build_bpjs_client(settings)
-    runtime = build_runtime(settings, bpjs=client)
+def build_app(
+    settings: GatewaySettings | None = None, runtime: ServiceRuntime | None = None
+) -> FastAPI:
+    """The HTTP app whose lifespan runs the runtime (and closes the BPJS client it made).
+
+    Given a ``runtime`` (tests that start it themselves), the app serves it as it is.
+    """
+    client: BpjsClient | None = None
+    if runtime is None:
+        client = build_bpjs_client(settings or GatewaySettings())
+        runtime = build_runtime(settings, bpjs=client)
     app: FastAPI = create_app(
         runtime,
         title="bpjs-gateway",
         description="Carries the city's decisions to BPJS Kesehatan and BPJS's answers back.",
         routers=[router],
     )
+    if client is None:
+        return app
     runtime_lifespan = app.router.lifespan_context
+    own_client = client
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
@@ -82,7 +91,7 @@ def build_app(settings: GatewaySettings | None = None) -> FastAPI:
             async with runtime_lifespan(app_):
                 yield
         finally:
-            await client.aclose()
+            await own_client.aclose()
 
     app.router.lifespan_context = lifespan
     return app

@@ -1,0 +1,166 @@
+"""The BPJS simulator (uvicorn in a thread, its own SQLite) and the gateway runtime
+in-process on the test database and topic prefix; the simulator is seeded with the
+synthetic city's ``bpjs_seed.json`` exactly as ``jkn_city`` writes it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from aiokafka import AIOKafkaConsumer
+from bpjs_gateway.adapters.bpjs_client import BpjsClient
+from bpjs_gateway.bootstrap import build_app, build_runtime
+from bpjs_gateway.settings import GatewaySettings
+from bpjs_sim import SimSettings, create_app
+from jkn_bus import BusSettings, ServiceRuntime
+from jkn_city import City, generate_city, write_bpjs_seed_json
+from jkn_contracts import AnyEvent, parse_event, topic_for
+
+BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+CITY = generate_city(1571, 600)
+SIM_CONS_ID, SIM_SECRET, SIM_USER_KEY = "31337", "test-secret", "test-user-key"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def city() -> City:
+    return CITY
+
+
+@pytest.fixture(scope="module")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The BPJS simulator served over real HTTP on a free port; yields its base URL."""
+    settings = SimSettings(
+        cons_id=SIM_CONS_ID, secret=SIM_SECRET, user_key=SIM_USER_KEY,
+        db_path=tmp_path_factory.mktemp("bpjs-sim") / "bpjs-sim.sqlite",
+    )
+    app = create_app(settings)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the simulator did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.sim.store.close()
+
+
+@pytest.fixture(scope="module")
+async def sim_admin(simulator: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Unsigned access to the simulator's /_sim endpoints."""
+    async with httpx.AsyncClient(base_url=simulator, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+async def seeded(
+    sim_admin: httpx.AsyncClient, tmp_path_factory: pytest.TempPathFactory
+) -> list[dict[str, Any]]:
+    """The city's bpjs_seed.json, posted to /_sim/seed as it is; returns its records."""
+    path = tmp_path_factory.mktemp("city") / "bpjs_seed.json"
+    write_bpjs_seed_json(CITY, path)
+    records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    reply = await sim_admin.post("/_sim/seed", json=records)
+    reply.raise_for_status()
+    assert reply.json()["noKartu"] == [r["noKartu"] for r in records]
+    return records
+
+
+@pytest.fixture(scope="module")
+async def runtime(
+    database: dict[str, str], topic_prefix: str, simulator: str, seeded: list[dict[str, Any]]
+) -> AsyncIterator[ServiceRuntime]:
+    """The gateway consuming Dinkes's topic under this module's prefix."""
+    del seeded
+    settings = GatewaySettings(
+        bpjs_base_url=simulator, bpjs_cons_id=SIM_CONS_ID, bpjs_secret=SIM_SECRET,
+        bpjs_user_key=SIM_USER_KEY, bpjs_timeout_s=5,
+    )
+    bus = BusSettings(
+        service="bpjs-gateway", database_url=database["bpjs-gateway"],
+        kafka_bootstrap_servers=BOOTSTRAP, jkn_topic_prefix=topic_prefix,
+        relay_poll_interval_s=0.2,
+    )
+    client = BpjsClient(
+        simulator, SIM_CONS_ID, SIM_SECRET, SIM_USER_KEY, timeout=settings.bpjs_timeout_s
+    )
+    runtime = build_runtime(settings, bpjs=client, bus=bus)
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+    await client.aclose()
+
+
+@pytest.fixture(scope="module")
+async def http(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway's HTTP API on the running runtime."""
+    app = build_app(runtime=runtime)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url="http://bpjs-gateway"
+    ) as client:
+        yield client
+
+
+class Collector:
+    """Every event published on a topic since the start, in arrival order."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.events: list[AnyEvent] = []
+        self._consumer = AIOKafkaConsumer(
+            topic, bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest", enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for record in self._consumer:
+            self.events.append(parse_event(record.value or b""))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
+        return [
+            e for e in self.events
+            if e.participant_id == participant_id
+            and (event_type is None or e.event_type == event_type)
+        ]
+
+
+@pytest.fixture(scope="module")
+async def published(topic_prefix: str) -> AsyncIterator[Collector]:
+    """Everything the gateway publishes on jkn.bpjs.participants."""
+    collector = Collector(BOOTSTRAP, topic_for("CoverageReported", topic_prefix))
+    await collector.start()
+    yield collector
+    await collector.stop()
