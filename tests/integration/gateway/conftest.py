@@ -48,7 +48,9 @@ def city() -> City:
 def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The BPJS simulator served over real HTTP on a free port; yields its base URL."""
     settings = SimSettings(
-        cons_id=SIM_CONS_ID, secret=SIM_SECRET, user_key=SIM_USER_KEY,
+        cons_id=SIM_CONS_ID,
+        secret=SIM_SECRET,
+        user_key=SIM_USER_KEY,
         db_path=tmp_path_factory.mktemp("bpjs-sim") / "bpjs-sim.sqlite",
     )
     app = create_app(settings)
@@ -95,12 +97,17 @@ async def runtime(
     """The gateway consuming Dinkes's topic under this module's prefix."""
     del seeded
     settings = GatewaySettings(
-        bpjs_base_url=simulator, bpjs_cons_id=SIM_CONS_ID, bpjs_secret=SIM_SECRET,
-        bpjs_user_key=SIM_USER_KEY, bpjs_timeout_s=5,
+        bpjs_base_url=simulator,
+        bpjs_cons_id=SIM_CONS_ID,
+        bpjs_secret=SIM_SECRET,
+        bpjs_user_key=SIM_USER_KEY,
+        bpjs_timeout_s=5,
     )
     bus = BusSettings(
-        service="bpjs-gateway", database_url=database["bpjs-gateway"],
-        kafka_bootstrap_servers=BOOTSTRAP, jkn_topic_prefix=topic_prefix,
+        service="bpjs-gateway",
+        database_url=database["bpjs-gateway"],
+        kafka_bootstrap_servers=BOOTSTRAP,
+        jkn_topic_prefix=topic_prefix,
         relay_poll_interval_s=0.2,
     )
     client = BpjsClient(
@@ -129,8 +136,11 @@ class Collector:
     def __init__(self, bootstrap: str, topic: str) -> None:
         self.events: list[AnyEvent] = []
         self._consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, group_id=f"test-{uuid.uuid4().hex[:8]}",
-            auto_offset_reset="earliest", enable_auto_commit=False,
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=f"test-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
         )
         self._task: asyncio.Task[None] | None = None
 
@@ -151,7 +161,8 @@ class Collector:
 
     def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
         return [
-            e for e in self.events
+            e
+            for e in self.events
             if e.participant_id == participant_id
             and (event_type is None or e.event_type == event_type)
         ]

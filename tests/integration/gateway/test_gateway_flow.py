@@ -54,19 +54,24 @@ async def send(topic_prefix: str, *events: EventBase) -> None:
 
 def coverage_request(nik: str) -> CoverageCheckRequested:
     return CoverageCheckRequested(
-        participant_id=pid(nik), correlation_id=uuid.uuid4(),
+        participant_id=pid(nik),
+        correlation_id=uuid.uuid4(),
         payload={"nik": nik, "check_date": datetime.now(WIB).date()},
     )
 
 
 def verified(resident: CityResident) -> ParticipantVerified:
     return ParticipantVerified(
-        participant_id=pid(resident.nik), correlation_id=uuid.uuid4(),
+        participant_id=pid(resident.nik),
+        correlation_id=uuid.uuid4(),
         payload={
             "proposal_id": uuid.uuid4(),
             "resident": {
-                "nik": resident.nik, "kk": resident.kk, "name": resident.name,
-                "sex": resident.sex, "birth_date": resident.birth_date,
+                "nik": resident.nik,
+                "kk": resident.kk,
+                "name": resident.name,
+                "sex": resident.sex,
+                "birth_date": resident.birth_date,
                 "kelurahan": resident.kelurahan,
             },
             "budget_year": datetime.now(WIB).year,
@@ -91,8 +96,7 @@ async def test_a_coverage_check_of_a_pbi_apbn_member_reports_segment_21(
     runtime: ServiceRuntime, published: Collector, topic_prefix: str, seeded: list[dict[str, Any]]
 ) -> None:
     apbn = next(
-        r for r in seeded
-        if r["jenisPeserta"]["kode"] == "21" and r["statusPeserta"]["kode"] == "0"
+        r for r in seeded if r["jenisPeserta"]["kode"] == "21" and r["statusPeserta"]["kode"] == "0"
     )
     request = coverage_request(apbn["nik"])
     await send(topic_prefix, request)
@@ -170,7 +174,8 @@ async def test_a_resident_active_in_another_segment_is_refused_without_the_nik_i
     runtime: ServiceRuntime, published: Collector, topic_prefix: str, http: httpx.AsyncClient
 ) -> None:
     wage_earner = next(
-        r for r in CITY
+        r
+        for r in CITY
         if r.coverage is not None and r.coverage.segment == "13" and r.coverage.active
     )
     event = verified(wage_earner)
@@ -223,7 +228,8 @@ async def test_a_released_slot_deactivates_the_card_from_the_date_of_the_cutoff_
     await send(topic_prefix, event)
     activated = await one_of(published, event.participant_id, "ParticipantActivated")
     released = SlotReleased(
-        participant_id=event.participant_id, correlation_id=event.correlation_id,
+        participant_id=event.participant_id,
+        correlation_id=event.correlation_id,
         payload={"reason": "pindah", "quota_used": 3, "quota_total": 10},
     )
     filed_on = datetime.now(UTC).astimezone(WIB).date()

@@ -72,11 +72,17 @@ class FakeBpjs:
     def seed(self, nik: str, jenis: str, status: str = "0") -> Peserta:
         self._serial += 1
         peserta = Peserta(
-            noKartu=f"{self._serial:013d}", nik=nik, nama="SITI AMINAH", sex="P",
-            tglLahir=date(1980, 5, 17), hakKelas=KodeKeterangan(kode="3", keterangan="KELAS III"),
+            noKartu=f"{self._serial:013d}",
+            nik=nik,
+            nama="SITI AMINAH",
+            sex="P",
+            tglLahir=date(1980, 5, 17),
+            hakKelas=KodeKeterangan(kode="3", keterangan="KELAS III"),
             jenisPeserta=KodeKeterangan(kode=jenis, keterangan=JENIS[jenis]),
             statusPeserta=KodeKeterangan(kode=status, keterangan=STATUS[status]),
-            provUmum=PUSKESMAS, tglTMT=date(2020, 1, 1), tglTAT=date(2099, 12, 31),
+            provUmum=PUSKESMAS,
+            tglTMT=date(2020, 1, 1),
+            tglTAT=date(2099, 12, 31),
         )
         self.cards[peserta.no_kartu] = peserta
         return peserta
@@ -115,11 +121,14 @@ class FakeBpjs:
                     )
                 return self._result(existing)
             card = existing or self.seed(mutation.nik, "22")
-            card = card.model_copy(update={
-                "jenis_peserta": KodeKeterangan(kode="22", keterangan=JENIS["22"]),
-                "status_peserta": KodeKeterangan(kode="0", keterangan="AKTIF"),
-                "tgl_tmt": mutation.tgl_berlaku, "tgl_tat": date(2099, 12, 31),
-            })
+            card = card.model_copy(
+                update={
+                    "jenis_peserta": KodeKeterangan(kode="22", keterangan=JENIS["22"]),
+                    "status_peserta": KodeKeterangan(kode="0", keterangan="AKTIF"),
+                    "tgl_tmt": mutation.tgl_berlaku,
+                    "tgl_tat": date(2099, 12, 31),
+                }
+            )
             self.cards[card.no_kartu] = card
             return self._result(card)
         if existing is None or existing.no_kartu != mutation.no_kartu:
@@ -127,19 +136,25 @@ class FakeBpjs:
         if existing.jenis_peserta.kode != "22":
             raise BpjsBusinessError("201", "Peserta bukan segmen PBI (APBD)")
         if existing.status_peserta.kode == "0":
-            existing = existing.model_copy(update={
-                "status_peserta": KodeKeterangan(kode="15", keterangan=STATUS["15"]),
-                "tgl_tat": mutation.tgl_berlaku,
-            })
+            existing = existing.model_copy(
+                update={
+                    "status_peserta": KodeKeterangan(kode="15", keterangan=STATUS["15"]),
+                    "tgl_tat": mutation.tgl_berlaku,
+                }
+            )
             self.cards[existing.no_kartu] = existing
         return self._result(existing)
 
     @staticmethod
     def _result(p: Peserta) -> MutationResult:
         return MutationResult(
-            noKartu=p.no_kartu, kdProvider=p.prov_umum.kd_provider if p.prov_umum else None,
-            nmProvider=p.prov_umum.nm_provider if p.prov_umum else None, tglTMT=p.tgl_tmt,
-            tglTAT=p.tgl_tat, jenisPeserta=p.jenis_peserta, statusPeserta=p.status_peserta,
+            noKartu=p.no_kartu,
+            kdProvider=p.prov_umum.kd_provider if p.prov_umum else None,
+            nmProvider=p.prov_umum.nm_provider if p.prov_umum else None,
+            tglTMT=p.tgl_tmt,
+            tglTAT=p.tgl_tat,
+            jenisPeserta=p.jenis_peserta,
+            statusPeserta=p.status_peserta,
         )
 
     def mutations(self, kind: Literal["tambah", "kurang"]) -> list[Mutation]:
@@ -163,7 +178,9 @@ class World:
     @property
     def deps(self) -> Dependencies:
         return Dependencies(
-            bpjs=self.bpjs, repository=lambda _uow: self.table, rules=self.rules,
+            bpjs=self.bpjs,
+            repository=lambda _uow: self.table,
+            rules=self.rules,
             clock=lambda: self.now,
         )
 

@@ -41,23 +41,32 @@ def pid(nik: str = NIK) -> str:
 
 def coverage_request(nik: str = NIK) -> CoverageCheckRequested:
     return CoverageCheckRequested(
-        participant_id=pid(nik), correlation_id=uuid.uuid4(),
+        participant_id=pid(nik),
+        correlation_id=uuid.uuid4(),
         payload={"nik": nik, "check_date": date(2025, 3, 10)},
     )
 
 
 def verified(
-    nik: str = NIK, *, uhc_priority: bool = False, proposal_id: uuid.UUID | None = None,
+    nik: str = NIK,
+    *,
+    uhc_priority: bool = False,
+    proposal_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
 ) -> ParticipantVerified:
     return ParticipantVerified(
-        participant_id=pid(nik), correlation_id=uuid.uuid4(),
+        participant_id=pid(nik),
+        correlation_id=uuid.uuid4(),
         occurred_at=occurred_at or datetime(2025, 3, 10, 2, 59, 58, tzinfo=UTC),
         payload={
             "proposal_id": proposal_id or uuid.uuid4(),
             "resident": {
-                "nik": nik, "kk": "1571010101100001", "name": "Siti Aminah", "sex": "P",
-                "birth_date": date(1980, 5, 17), "kelurahan": "1571010001",
+                "nik": nik,
+                "kk": "1571010101100001",
+                "name": "Siti Aminah",
+                "sex": "P",
+                "birth_date": date(1980, 5, 17),
+                "kelurahan": "1571010001",
             },
             "budget_year": 2025,
             "uhc_priority": uhc_priority,
@@ -67,7 +76,8 @@ def verified(
 
 def slot_released(nik: str = NIK, reason: str = "pindah") -> SlotReleased:
     return SlotReleased(
-        participant_id=pid(nik), correlation_id=uuid.uuid4(),
+        participant_id=pid(nik),
+        correlation_id=uuid.uuid4(),
         payload={"reason": reason, "quota_used": 9, "quota_total": 10},
     )
 
@@ -97,7 +107,9 @@ async def test_a_coverage_check_of_a_known_nik_reports_the_membership_found_at_b
     membership = report.payload.membership
     assert membership is not None
     assert (membership.no_kartu, membership.jenis_peserta_kode, membership.jenis_peserta) == (
-        card.no_kartu, "21", "PBI (APBN)",
+        card.no_kartu,
+        "21",
+        "PBI (APBN)",
     )
     assert (membership.status_kode, membership.status) == ("0", "AKTIF")
     assert report.payload.check_date == date(2025, 3, 10)
@@ -131,8 +143,11 @@ async def test_a_coverage_report_is_caused_by_the_request_and_continues_its_jour
 
 @pytest.mark.parametrize(
     "failure",
-    [BpjsUnavailable("BPJS answered HTTP 500"), BpjsAuthError("HTTP 403"),
-     BridgingDecryptError("truncated")],
+    [
+        BpjsUnavailable("BPJS answered HTTP 500"),
+        BpjsAuthError("HTTP 403"),
+        BridgingDecryptError("truncated"),
+    ],
     ids=["unavailable", "auth", "undecryptable"],
 )
 async def test_a_coverage_check_bpjs_cannot_answer_now_is_retried_later_not_reported(
@@ -169,13 +184,18 @@ async def test_a_verified_participant_is_registered_at_bpjs_and_activated_with_a
     assert len(payload.no_kartu) == 13
     assert payload.no_kartu.isdigit()
     assert (payload.kd_provider, payload.nm_provider, payload.kelas) == (
-        "15710101", "PUSKESMAS PUTRI AYU", "3",
+        "15710101",
+        "PUSKESMAS PUTRI AYU",
+        "3",
     )
     assert activated.causation_id == event.event_id
     assert activated.correlation_id == event.correlation_id
     (tambah,) = world.bpjs.mutations("tambah")
     assert (tambah.nik, tambah.no_kk, tambah.sex, tambah.kd_pemda) == (
-        NIK, "1571010101100001", "P", "1571",
+        NIK,
+        "1571010101100001",
+        "P",
+        "1571",
     )
 
 
@@ -325,7 +345,8 @@ async def test_a_tambah_bpjs_cannot_answer_now_is_retried_later_and_stores_nothi
 async def test_the_time_from_verification_to_activation_is_measured() -> None:
     def observed() -> tuple[float, float]:
         samples = {
-            s.name: s.value for s in STAGE_SECONDS.collect()[0].samples
+            s.name: s.value
+            for s in STAGE_SECONDS.collect()[0].samples
             if s.labels.get("stage") == "verified_to_activated"
         }
         return (
@@ -373,7 +394,9 @@ async def test_a_released_slot_removes_the_card_from_the_date_the_cutoff_rule_gi
     assert deactivated.causation_id == event.event_id
     (kurang,) = world.bpjs.mutations("kurang")
     assert (kurang.no_kartu, kurang.tgl_berlaku, kurang.alasan) == (
-        activated.payload.no_kartu, ends, "meninggal",
+        activated.payload.no_kartu,
+        ends,
+        "meninggal",
     )
     row = world.table.rows[pid()]
     assert (row.status, row.tgl_tat, row.effective_date) == ("deactivated", ends, ends)

@@ -24,8 +24,11 @@ def calls(operation: str, outcome: str) -> float:
 def timed(operation: str) -> float:
     samples = BPJS_CALL_SECONDS.collect()[0].samples
     return next(
-        (s.value for s in samples
-         if s.name == "jkn_bpjs_call_seconds_count" and s.labels["operation"] == operation),
+        (
+            s.value
+            for s in samples
+            if s.name == "jkn_bpjs_call_seconds_count" and s.labels["operation"] == operation
+        ),
         0.0,
     )
 
@@ -34,8 +37,11 @@ async def test_every_bpjs_call_is_counted_by_operation_and_outcome_and_timed() -
     fake = FakeBpjs()
     fake.seed(NIK, "21")
     bpjs = MeteredBpjs(fake)
-    before = (calls("peserta_by_nik", "ok"), calls("peserta_by_nik", "not_found"),
-              calls("peserta_by_nik", "unavailable"))
+    before = (
+        calls("peserta_by_nik", "ok"),
+        calls("peserta_by_nik", "not_found"),
+        calls("peserta_by_nik", "unavailable"),
+    )
     timed_before = timed("peserta_by_nik")
 
     assert await bpjs.peserta_by_nik(NIK, date(2025, 1, 1)) is not None
@@ -44,8 +50,11 @@ async def test_every_bpjs_call_is_counted_by_operation_and_outcome_and_timed() -
     with pytest.raises(BpjsUnavailable):
         await bpjs.peserta_by_nik(NIK, date(2025, 1, 1))
 
-    after = (calls("peserta_by_nik", "ok"), calls("peserta_by_nik", "not_found"),
-             calls("peserta_by_nik", "unavailable"))
+    after = (
+        calls("peserta_by_nik", "ok"),
+        calls("peserta_by_nik", "not_found"),
+        calls("peserta_by_nik", "unavailable"),
+    )
     assert tuple(a - b for a, b in zip(after, before, strict=True)) == (1, 1, 1)
     assert timed("peserta_by_nik") - timed_before == 3
 
@@ -63,14 +72,26 @@ async def test_a_refused_mutation_is_counted_as_refused_under_its_kind() -> None
 
 def test_the_participant_view_has_exactly_the_keys_the_demo_reads_and_no_nik() -> None:
     record = ParticipantRecord(
-        participant_id="P3f9a0c1d2e4b5a6978877665", proposal_id=None, nik=NIK, status="active",
-        no_kartu="0002157100001", kd_provider="15710101", nm_provider="PUSKESMAS PUTRI AYU",
-        kelas="3", tgl_tmt=date(2025, 4, 1),
+        participant_id="P3f9a0c1d2e4b5a6978877665",
+        proposal_id=None,
+        nik=NIK,
+        status="active",
+        no_kartu="0002157100001",
+        kd_provider="15710101",
+        nm_provider="PUSKESMAS PUTRI AYU",
+        kelas="3",
+        tgl_tmt=date(2025, 4, 1),
     )
     view = participant_view(record)
     assert set(view) == {
-        "participant_id", "status", "no_kartu", "kd_provider", "nm_provider",
-        "effective_date", "bpjs_code", "bpjs_message",
+        "participant_id",
+        "status",
+        "no_kartu",
+        "kd_provider",
+        "nm_provider",
+        "effective_date",
+        "bpjs_code",
+        "bpjs_message",
     }
     assert view["effective_date"] == "2025-04-01"
     assert NIK not in str(view)

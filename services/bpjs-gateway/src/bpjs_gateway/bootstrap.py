@@ -31,8 +31,11 @@ def _sql_participants(uow: UnitOfWork) -> ParticipantRepository:
 def build_bpjs_client(settings: GatewaySettings) -> BpjsClient:
     """The signed BPJS client of ``settings`` (close it with ``aclose``)."""
     return BpjsClient(
-        settings.bpjs_base_url, settings.bpjs_cons_id, settings.bpjs_secret,
-        settings.bpjs_user_key, timeout=settings.bpjs_timeout_s,
+        settings.bpjs_base_url,
+        settings.bpjs_cons_id,
+        settings.bpjs_secret,
+        settings.bpjs_user_key,
+        timeout=settings.bpjs_timeout_s,
     )
 
 

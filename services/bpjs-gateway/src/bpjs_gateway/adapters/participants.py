@@ -47,10 +47,19 @@ class SqlParticipants:
             " deactivation_reason = EXCLUDED.deactivation_reason,"
             " bpjs_code = EXCLUDED.bpjs_code, bpjs_message = EXCLUDED.bpjs_message,"
             " updated_at = now()",
-            record.participant_id, record.proposal_id, record.nik, record.status,
-            record.no_kartu, record.kd_provider, record.nm_provider, record.kelas,
-            record.tgl_tmt, record.tgl_tat, record.deactivation_reason,
-            record.bpjs_code, record.bpjs_message,
+            record.participant_id,
+            record.proposal_id,
+            record.nik,
+            record.status,
+            record.no_kartu,
+            record.kd_provider,
+            record.nm_provider,
+            record.kelas,
+            record.tgl_tmt,
+            record.tgl_tat,
+            record.deactivation_reason,
+            record.bpjs_code,
+            record.bpjs_message,
         )
 
     async def log_mutation(
@@ -69,8 +78,14 @@ class SqlParticipants:
             "INSERT INTO bpjs_mutations (participant_id, mutation, cause_event_id, outcome,"
             " tgl_berlaku, no_kartu, bpjs_code, bpjs_message)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            participant_id, mutation, cause_event_id, outcome, tgl_berlaku, no_kartu,
-            bpjs_code, bpjs_message,
+            participant_id,
+            mutation,
+            cause_event_id,
+            outcome,
+            tgl_berlaku,
+            no_kartu,
+            bpjs_code,
+            bpjs_message,
         )
 
 

@@ -79,7 +79,9 @@ _TRANSIENT = (BpjsUnavailable, BpjsAuthError, BridgingDecryptError)
 def _transient(operation: str, exc: Exception, participant_id: str) -> TransientError:
     # The class only: exception texts are BPJS's and might quote personal data.
     log.warning(
-        "BPJS %s failed (%s); the event will be retried", operation, type(exc).__name__,
+        "BPJS %s failed (%s); the event will be retried",
+        operation,
+        type(exc).__name__,
         extra={"participant_id": participant_id},
     )
     return TransientError(f"BPJS {operation}: {type(exc).__name__}")
@@ -114,7 +116,8 @@ async def on_coverage_check_requested(
         )
     )
     log.info(
-        "coverage reported (found=%s)", membership is not None,
+        "coverage reported (found=%s)",
+        membership is not None,
         extra={"participant_id": event.participant_id},
     )
 
@@ -124,10 +127,14 @@ def _disagreements(peserta: Peserta | None, result: MutationResult) -> list[str]
     if peserta is None:
         return ["card not found"]
     checks = (
-        (f"jenisPeserta {peserta.jenis_peserta.kode}",
-         peserta.jenis_peserta.kode != JENIS_PBI_APBD),
-        (f"statusPeserta {peserta.status_peserta.kode}",
-         peserta.status_peserta.kode != STATUS_AKTIF),
+        (
+            f"jenisPeserta {peserta.jenis_peserta.kode}",
+            peserta.jenis_peserta.kode != JENIS_PBI_APBD,
+        ),
+        (
+            f"statusPeserta {peserta.status_peserta.kode}",
+            peserta.status_peserta.kode != STATUS_AKTIF,
+        ),
         ("tglTMT", result.tgl_tmt is not None and peserta.tgl_tmt != result.tgl_tmt),
     )
     return [what for what, differs in checks if differs]
@@ -142,7 +149,8 @@ async def _confirm_tambah(
         peserta = await deps.bpjs.peserta_by_card(result.no_kartu, on)
     except Exception as exc:  # a confirmation must not block the activation
         log.warning(
-            "tambah accepted but its confirmation look-up failed (%s)", type(exc).__name__,
+            "tambah accepted but its confirmation look-up failed (%s)",
+            type(exc).__name__,
             extra={"participant_id": participant_id},
         )
         return None
@@ -150,7 +158,8 @@ async def _confirm_tambah(
     if disagreements:
         log.warning(
             "tambah accepted but the confirmation look-up disagrees: %s",
-            ", ".join(disagreements), extra={"participant_id": participant_id},
+            ", ".join(disagreements),
+            extra={"participant_id": participant_id},
         )
     return peserta
 
@@ -165,8 +174,9 @@ async def on_participant_verified(
     existing = await repo.get_for_update(pid)
     if existing is not None and existing.status == "active":
         if existing.proposal_id == payload.proposal_id:
-            log.info("participant already active at BPJS; nothing to do",
-                     extra={"participant_id": pid})
+            log.info(
+                "participant already active at BPJS; nothing to do", extra={"participant_id": pid}
+            )
             return
         # Another proposal for a resident we already registered: BPJS would hand back the
         # same card; state it for this proposal without filing again.
@@ -194,13 +204,22 @@ async def on_participant_verified(
         message = redact_niks(exc.message)
         await repo.save(
             ParticipantRecord(
-                participant_id=pid, proposal_id=payload.proposal_id, nik=resident.nik,
-                status="refused", bpjs_code=exc.code, bpjs_message=message,
+                participant_id=pid,
+                proposal_id=payload.proposal_id,
+                nik=resident.nik,
+                status="refused",
+                bpjs_code=exc.code,
+                bpjs_message=message,
             )
         )
         await repo.log_mutation(
-            participant_id=pid, mutation="tambah", cause_event_id=event.event_id,
-            outcome="refused", tgl_berlaku=effective, bpjs_code=exc.code, bpjs_message=message,
+            participant_id=pid,
+            mutation="tambah",
+            cause_event_id=event.event_id,
+            outcome="refused",
+            tgl_berlaku=effective,
+            bpjs_code=exc.code,
+            bpjs_message=message,
         )
         await _emit_refused(uow, pid, payload.proposal_id, "tambah", exc)
         return
@@ -229,8 +248,12 @@ async def on_participant_verified(
     )
     await repo.save(record)
     await repo.log_mutation(
-        participant_id=pid, mutation="tambah", cause_event_id=event.event_id,
-        outcome="accepted", tgl_berlaku=effective, no_kartu=result.no_kartu,
+        participant_id=pid,
+        mutation="tambah",
+        cause_event_id=event.event_id,
+        outcome="accepted",
+        tgl_berlaku=effective,
+        no_kartu=result.no_kartu,
     )
     await _emit_activated(uow, event, record, deps)
 
@@ -276,8 +299,12 @@ async def _emit_refused(
             correlation_id=uow.correlation_id,
             causation_id=uow.causation_id,
             payload=RefusedPayload.model_validate(
-                {"proposal_id": proposal_id, "mutation": mutation, "bpjs_code": code,
-                 "bpjs_message": message}
+                {
+                    "proposal_id": proposal_id,
+                    "mutation": mutation,
+                    "bpjs_code": code,
+                    "bpjs_message": message,
+                }
             ),
         )
     )
@@ -292,8 +319,10 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
     pid = event.participant_id
     record = await repo.get_for_update(pid)
     if record is None or record.no_kartu is None or record.status == "refused":
-        log.info("slot released for a participant without a card; nothing to remove",
-                 extra={"participant_id": pid})
+        log.info(
+            "slot released for a participant without a card; nothing to remove",
+            extra={"participant_id": pid},
+        )
         return
     if record.status == "deactivated":
         log.info("participant already deactivated; nothing to do", extra={"participant_id": pid})
@@ -315,9 +344,14 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
         # The card stays active at BPJS: keep the status, remember the refusal.
         await repo.save(dataclasses.replace(record, bpjs_code=exc.code, bpjs_message=message))
         await repo.log_mutation(
-            participant_id=pid, mutation="kurang", cause_event_id=event.event_id,
-            outcome="refused", tgl_berlaku=effective, no_kartu=record.no_kartu,
-            bpjs_code=exc.code, bpjs_message=message,
+            participant_id=pid,
+            mutation="kurang",
+            cause_event_id=event.event_id,
+            outcome="refused",
+            tgl_berlaku=effective,
+            no_kartu=record.no_kartu,
+            bpjs_code=exc.code,
+            bpjs_message=message,
         )
         await _emit_refused(uow, pid, record.proposal_id, "kurang", exc)
         return
@@ -333,13 +367,21 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
             extra={"participant_id": pid},
         )
     updated = dataclasses.replace(
-        record, status="deactivated", tgl_tat=ends, deactivation_reason=reason.value,
-        bpjs_code=None, bpjs_message=None,
+        record,
+        status="deactivated",
+        tgl_tat=ends,
+        deactivation_reason=reason.value,
+        bpjs_code=None,
+        bpjs_message=None,
     )
     await repo.save(updated)
     await repo.log_mutation(
-        participant_id=pid, mutation="kurang", cause_event_id=event.event_id,
-        outcome="accepted", tgl_berlaku=effective, no_kartu=record.no_kartu,
+        participant_id=pid,
+        mutation="kurang",
+        cause_event_id=event.event_id,
+        outcome="accepted",
+        tgl_berlaku=effective,
+        no_kartu=record.no_kartu,
     )
     await uow.emit(
         ParticipantDeactivated(
