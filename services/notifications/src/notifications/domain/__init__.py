@@ -2,6 +2,7 @@
 idempotency of sending it. Pure Python: no I/O."""
 
 from notifications.domain.keys import Channel, idempotency_key, message_id
+from notifications.domain.routing import choose_channel
 from notifications.domain.templates import Contact, Message, render
 from notifications.domain.wording import format_date
 
@@ -9,6 +10,7 @@ __all__ = [
     "Channel",
     "Contact",
     "Message",
+    "choose_channel",
     "format_date",
     "idempotency_key",
     "message_id",

@@ -1,0 +1,1 @@
+"""SQL repositories of notifications and the channel adapters (SMS, WhatsApp, e-mail, sink)."""

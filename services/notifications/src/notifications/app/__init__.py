@@ -1,0 +1,1 @@
+"""Deciding messages (event handlers) and sending them (dispatcher)."""

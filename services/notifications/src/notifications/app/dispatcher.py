@@ -1,0 +1,143 @@
+"""Sending pending messages through their channels, then stating it (NotificationSent).
+
+One message per transaction: claim it (``FOR UPDATE SKIP LOCKED``: two dispatchers, in
+one process or in two replicas, never hold the same message), lock the participant's
+contact row (one transaction at a time emits for a participant, as the outbox relay's
+ordering needs), send, then mark it and emit NotificationSent in that same transaction.
+
+A crash after the channel accepted the message but before the commit sends it again on
+restart: channels get the message id to drop such a resend (the dev sink does). Failures
+are retried with growing delays; after ``max_attempts``, or at once for a permanent
+failure, the message is 'failed' and NotificationSent says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from jkn_bus.service import ServiceRuntime
+from jkn_contracts import NotificationSent
+from jkn_contracts.events import NotificationSentPayload
+
+from notifications.adapters import contacts, messages
+from notifications.adapters.channels import ChannelError, Delivery, MessageChannel
+
+__all__ = ["Dispatcher"]
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """``workers`` tasks sending due messages; woken by NOTIFY, polling as a fallback."""
+
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        channels: Mapping[str, MessageChannel],
+        *,
+        workers: int = 2,
+        max_attempts: int = 5,
+        backoff_s: Sequence[float] = (2.0, 10.0, 60.0, 300.0),
+        poll_interval_s: float = 1.0,
+    ) -> None:
+        self._runtime = runtime
+        self._channels = channels
+        self._workers = workers
+        self._max_attempts = max_attempts
+        self._backoff_s = backoff_s
+        self._poll_interval_s = poll_interval_s
+        self._wake = asyncio.Event()
+        self._listener: asyncpg.Connection | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._listener = await self._runtime.pool.acquire()
+        await self._listener.add_listener(messages.WAKE_CHANNEL, self._on_notify)
+        self._tasks = [
+            asyncio.create_task(self._work(), name=f"notifications-dispatcher-{n}")
+            for n in range(self._workers)
+        ]
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(messages.WAKE_CHANNEL, self._on_notify)
+            await self._runtime.pool.release(self._listener)
+            self._listener = None
+
+    async def _work(self) -> None:
+        while True:
+            try:
+                if await self.dispatch_one():
+                    continue
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("dispatcher: %s; retrying", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
+            self._wake.clear()
+
+    async def dispatch_one(self) -> bool:
+        """Send one due message; False when none is due."""
+        async with self._runtime.unit_of_work() as uow:
+            row = await messages.claim_due(uow.conn)
+            if row is None:
+                return False
+            contact = await contacts.lock(uow.conn, row["participant_id"])
+            channel = row["channel"]
+            address = None
+            if contact is not None:
+                address = contact.email if channel == "email" else contact.phone
+            delivery = Delivery(row["message_id"], channel, address, row["subject"], row["body"])
+            try:
+                await self._channels[channel].send(delivery)
+            except Exception as exc:
+                if not await self._failed(uow.conn, row, exc):
+                    return True  # retried later; nothing to state yet
+                status = "failed"
+            else:
+                await messages.mark_sent(uow.conn, row["message_id"])
+                status = "sent"
+            await uow.emit(
+                NotificationSent(
+                    participant_id=row["participant_id"],
+                    correlation_id=row["correlation_id"],
+                    causation_id=row["about_event_id"],
+                    payload=NotificationSentPayload(
+                        message_id=row["message_id"],
+                        channel=channel,
+                        template=row["template"],
+                        about_event_type=row["about_event_type"],
+                        status=status,
+                    ),
+                )
+            )
+        return True
+
+    async def _failed(self, conn: asyncpg.Connection, row: asyncpg.Record, exc: Exception) -> bool:
+        """Record the failure; True when the message is given up ('failed')."""
+        # Our own ChannelError texts are safe; anything else is reduced to its type.
+        reason = str(exc) if isinstance(exc, ChannelError) else type(exc).__name__
+        attempt = row["attempts"] + 1
+        if (isinstance(exc, ChannelError) and exc.permanent) or attempt >= self._max_attempts:
+            await messages.mark_failed(conn, row["message_id"], reason)
+            log.warning(
+                "message failed for good after %d attempt(s): %s",
+                attempt,
+                reason,
+                extra={"participant_id": row["participant_id"]},
+            )
+            return True
+        delay = self._backoff_s[min(attempt - 1, len(self._backoff_s) - 1)]
+        await messages.retry_later(conn, row["message_id"], reason, delay)
+        return False

@@ -1,0 +1,99 @@
+"""Deciding, inside the inbox transaction, which message an event calls for.
+
+The message is only *decided* here (a pending row); the dispatcher sends it later, so a
+slow or failing channel never holds up the event stream. The row's idempotency key
+(event id + channel) is unique: a redelivered event cannot produce a second message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jkn_bus import Handler, UnitOfWork
+from jkn_contracts import DeactivationRequested, ParticipantRegistered, ParticipantVerified
+
+from notifications.adapters import contacts, messages
+from notifications.domain import Contact, choose_channel, idempotency_key, message_id, render
+
+__all__ = ["Routing", "handlers"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Routing:
+    """``dev_sink``: every message goes to the sink table (a resident without phone or
+    e-mail too); ``live``: through the real channels, and residents we cannot reach are
+    skipped (logged)."""
+
+    mode: Literal["dev_sink", "live"] = "dev_sink"
+    phone_channel: Literal["whatsapp", "sms"] = "whatsapp"
+
+
+def handlers(routing: Routing) -> dict[str, Handler]:
+    async def tell(uow: UnitOfWork, event: Any) -> None:
+        await contacts.ensure(uow.conn, event.participant_id)
+        # A deactivation request is news for the kelurahan officer, not for the resident.
+        addressed_to_resident = not isinstance(event, DeactivationRequested)
+        known = (
+            await contacts.get(uow.conn, event.participant_id) if addressed_to_resident else None
+        )
+        contact = Contact(known.name, known.sex) if known and known.name else None  # type: ignore[arg-type]
+        message = render(event, contact)
+        if message is None:
+            return
+        channel = choose_channel(
+            known.phone if known else None,
+            known.email if known else None,
+            phone_channel=routing.phone_channel,
+        )
+        if channel is None:
+            if routing.mode == "live":
+                log.warning(
+                    "no way to reach the recipient of %s",
+                    event.event_type,
+                    extra={"participant_id": event.participant_id},
+                )
+                return
+            channel = "dev_sink"
+        await messages.insert(
+            uow.conn,
+            messages.NewMessage(
+                message_id=message_id(event, channel),
+                idempotency_key=idempotency_key(event, channel),
+                participant_id=event.participant_id,
+                correlation_id=event.correlation_id,
+                about_event_id=event.event_id,
+                about_event_type=event.event_type,
+                template=message.template_id,
+                subject=message.subject,
+                body=message.body,
+                channel=channel,
+            ),
+        )
+
+    async def on_participant_registered(uow: UnitOfWork, event: ParticipantRegistered) -> None:
+        await contacts.remember(uow.conn, event.participant_id, event.payload.resident)
+        await tell(uow, event)
+
+    async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
+        await contacts.remember(uow.conn, event.participant_id, event.payload.resident)
+        await tell(uow, event)
+
+    return {
+        "ParticipantRegistered": on_participant_registered,
+        "ParticipantVerified": on_participant_verified,
+        **{
+            name: tell
+            for name in (
+                "VerificationRejected",
+                "ParticipantWaitlisted",
+                "ParticipantActivated",
+                "ParticipantDeactivated",
+                "RegistrationRefused",
+                "DeactivationRequested",
+            )
+        },
+    }

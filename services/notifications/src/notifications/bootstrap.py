@@ -1,0 +1,100 @@
+"""Composition root of notifications: settings, channels, runtime, dispatcher, HTTP app.
+
+Environment: NOTIFICATIONS_HTTP_PORT (8004), NOTIFY_CHANNEL (``dev_sink`` default, or
+``live``), NOTIFY_PHONE_CHANNEL (``whatsapp`` default, or ``sms``), NOTIFY_MAX_ATTEMPTS (5),
+NOTIFY_DISPATCHERS (2 sending tasks), plus the jkn_bus variables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Literal, cast
+
+from fastapi import FastAPI
+from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
+
+from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
+from notifications.app.dispatcher import Dispatcher
+from notifications.app.handlers import Routing, handlers
+from notifications.entrypoints.http import router
+
+__all__ = ["build_app", "build_runtime", "routing", "settings"]
+
+CONSUMES = ("jkn.dinsos.participants", "jkn.dinkes.verifications", "jkn.bpjs.participants")
+CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
+
+
+def settings() -> BusSettings:
+    port = int(os.environ.get("NOTIFICATIONS_HTTP_PORT", "8004"))
+    return BusSettings(service="notifications", http_port=port)
+
+
+def routing() -> Routing:
+    mode = os.environ.get("NOTIFY_CHANNEL", "dev_sink")
+    phone = os.environ.get("NOTIFY_PHONE_CHANNEL", "whatsapp")
+    if mode not in ("dev_sink", "live") or phone not in ("whatsapp", "sms"):
+        raise ValueError(
+            "NOTIFY_CHANNEL must be dev_sink or live; NOTIFY_PHONE_CHANNEL whatsapp or sms"
+        )
+    return Routing(cast(Literal["dev_sink", "live"], mode), cast(Literal["whatsapp", "sms"], phone))
+
+
+def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) -> ServiceRuntime:
+    return ServiceRuntime(
+        bus or settings(),
+        migrations=load_migrations(Path(__file__).parent / "migrations"),
+        consumes=CONSUMES,
+        handlers=handlers(route or routing()),
+    )
+
+
+def channels_for(runtime: ServiceRuntime, route: Routing) -> dict[str, MessageChannel]:
+    """In development every channel is the sink. Live providers plug in here; until one is
+    configured its messages fail visibly (UnconfiguredChannel)."""
+    if route.mode == "dev_sink":
+        sink = DevSinkChannel(runtime.pool)
+        return dict.fromkeys(CHANNELS, sink)
+    return {name: UnconfiguredChannel(name) for name in CHANNELS}
+
+
+def build_app(
+    runtime: ServiceRuntime | None = None,
+    route: Routing | None = None,
+    *,
+    dispatch_poll_interval_s: float = 1.0,
+) -> FastAPI:
+    """The HTTP app; its lifespan starts the runtime, then the dispatcher, and stops the
+    dispatcher before the runtime closes the pool."""
+    route = route or routing()
+    runtime = runtime or build_runtime(route=route)
+    app: FastAPI = create_app(
+        runtime,
+        title="notifications",
+        description="Messages to residents (SMS, WhatsApp, e-mail; a sink in development) "
+        "about their proposal, verification, activation and deactivation.",
+        routers=[router],
+    )
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
+        async with runtime_lifespan(a):
+            dispatcher = Dispatcher(
+                runtime,
+                channels_for(runtime, route),
+                workers=int(os.environ.get("NOTIFY_DISPATCHERS", "2")),
+                max_attempts=int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+                poll_interval_s=dispatch_poll_interval_s,
+            )
+            await dispatcher.start()
+            app.state.dispatcher = dispatcher
+            try:
+                yield
+            finally:
+                await dispatcher.stop()
+
+    app.router.lifespan_context = lifespan
+    return app

@@ -1,0 +1,136 @@
+"""The dispatcher: one sender per message, retries with backoff, failures stated."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+from integration.notifications.conftest import BOOTSTRAP
+from integration.notifications.events import activated, registered
+from jkn_bus import BusSettings, UnitOfWork
+from jkn_bus.service import ServiceRuntime
+from jkn_contracts import NotificationSent, parse_event
+from notifications.adapters.channels import ChannelError, Delivery
+from notifications.app.dispatcher import Dispatcher
+from notifications.app.handlers import Routing, handlers
+from notifications.bootstrap import build_runtime
+from support.kafka import read_topic
+from support.polling import eventually
+
+pytestmark = pytest.mark.infra
+
+CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
+
+
+class Recording:
+    """A channel that records what it was given, optionally failing the first attempts."""
+
+    def __init__(self, failures: int = 0, *, permanent: bool = False) -> None:
+        self.sent: list[uuid.UUID] = []
+        self.attempts: Counter[uuid.UUID] = Counter()
+        self._failures, self._permanent = failures, permanent
+
+    async def send(self, delivery: Delivery) -> None:
+        self.attempts[delivery.message_id] += 1
+        if self.attempts[delivery.message_id] <= self._failures:
+            raise ChannelError("provider busy", permanent=self._permanent)
+        await asyncio.sleep(0.005)  # a slow provider widens any race
+        self.sent.append(delivery.message_id)
+
+
+@pytest.fixture(scope="module")
+async def runtime(notifications_settings: BusSettings) -> AsyncIterator[ServiceRuntime]:
+    """The runtime (consumer, relay) without the app's own dispatcher."""
+    rt = build_runtime(notifications_settings, Routing("dev_sink"))
+    await rt.start()
+    yield rt
+    await rt.stop()
+
+
+async def _decide(runtime: ServiceRuntime, events: list[object]) -> None:
+    handle = handlers(Routing("dev_sink"))
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        for event in events:
+            uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)  # type: ignore[arg-type]
+            await handle[event.event_type](uow, event)  # type: ignore[attr-defined]
+
+
+async def _pending(runtime: ServiceRuntime) -> int:
+    return int(
+        await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE status = 'pending'")
+    )
+
+
+async def test_two_dispatchers_never_send_the_same_message(runtime: ServiceRuntime) -> None:
+    people = [registered(100 + n) for n in range(30)]
+    await _decide(runtime, [e for p in people for e in (p, activated(p))])
+    left, right = Recording(), Recording()
+    dispatchers = [
+        Dispatcher(runtime, dict.fromkeys(CHANNELS, channel), workers=3, poll_interval_s=0.05)
+        for channel in (left, right)
+    ]
+    for d in dispatchers:
+        await d.start()
+    try:
+        await eventually(lambda: _none_pending(runtime))
+    finally:
+        for d in dispatchers:
+            await d.stop()
+
+    sent = left.sent + right.sent
+    assert len(sent) == 60
+    assert len(set(sent)) == 60
+    assert left.sent  # both took part
+    assert right.sent
+
+
+async def _none_pending(runtime: ServiceRuntime) -> bool:
+    return await _pending(runtime) == 0
+
+
+async def test_a_failing_channel_is_retried_with_backoff_then_the_message_is_sent(
+    runtime: ServiceRuntime,
+) -> None:
+    who = registered(200)
+    await _decide(runtime, [who])
+    flaky = Recording(failures=2)
+    dispatcher = Dispatcher(runtime, dict.fromkeys(CHANNELS, flaky), workers=1,
+                            backoff_s=(0.1, 0.2), poll_interval_s=0.05)  # fmt: skip
+    await dispatcher.start()
+    try:
+        await eventually(lambda: _none_pending(runtime))
+    finally:
+        await dispatcher.stop()
+
+    row = await runtime.pool.fetchrow(
+        "SELECT status, attempts, last_error FROM messages WHERE participant_id = $1",
+        who.participant_id,
+    )
+    assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 3, None)
+
+
+async def test_a_permanent_failure_is_recorded_and_stated_as_failed(
+    runtime: ServiceRuntime, topic_prefix: str
+) -> None:
+    who = registered(300)
+    await _decide(runtime, [who])
+    broken = Recording(failures=99, permanent=True)
+    dispatcher = Dispatcher(runtime, dict.fromkeys(CHANNELS, broken), workers=1,
+                            poll_interval_s=0.05)  # fmt: skip
+    await dispatcher.start()
+    try:
+        await eventually(lambda: _none_pending(runtime))
+    finally:
+        await dispatcher.stop()
+
+    row = await runtime.pool.fetchrow(
+        "SELECT status, attempts, last_error FROM messages WHERE participant_id = $1",
+        who.participant_id,
+    )
+    assert (row["status"], row["attempts"], row["last_error"]) == ("failed", 1, "provider busy")
+    records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.notifications.messages", expect=61)
+    told = [parse_event(r.value) for r in records if r.key == who.participant_id.encode()]
+    assert [(type(e), e.payload.status) for e in told] == [(NotificationSent, "failed")]  # type: ignore[union-attr]
