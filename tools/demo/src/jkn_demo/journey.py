@@ -70,7 +70,7 @@ async def follow(client: httpx.AsyncClient, urls: dict[str, str], outcome: Outco
     pid = outcome.participant_id
     decision = await client.get(f"{urls['verification']}/decisions/{pid}")
     if decision.status_code == 200:
-        body = decision.json()
+        body = decision.json()["latest"]
         outcome.reasons = [r["code"] for r in body.get("reasons", [])]
         status = body["status"]
         if status in ("rejected", "waitlisted"):

@@ -103,7 +103,8 @@ class Stack:
         for name in list(self.procs):
             proc = self.procs.pop(name)
             _terminate(proc.pid)
-        stop_pid_files(self.run_dir)
+            proc.wait()  # reap it: a zombie would still look alive to the pid-file sweep
+            (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
     def peak_rss(self) -> dict[str, int]:
         """Current RSS in bytes per running component (call repeatedly to track peaks)."""
@@ -140,10 +141,12 @@ def stop_pid_files(run_dir: Path) -> list[str]:
             pid = int(pid_file.read_text())
         except ValueError:
             pid = 0
-        if pid and psutil.pid_exists(pid):
-            cmdline = " ".join(psutil.Process(pid).cmdline())
-            if " -m " in cmdline:  # only our own component processes
-                _terminate(pid)
-                stopped.append(pid_file.stem)
+        try:
+            cmdline = " ".join(psutil.Process(pid).cmdline()) if pid else ""
+        except psutil.Error:  # gone, or a zombie of a parent that no longer waits
+            cmdline = ""
+        if " -m " in cmdline:  # only our own component processes
+            _terminate(pid)
+            stopped.append(pid_file.stem)
         pid_file.unlink(missing_ok=True)
     return stopped

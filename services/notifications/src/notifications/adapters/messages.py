@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import uuid
 from dataclasses import dataclass
 
 import asyncpg
+from jkn_bus.telemetry import current_trace_headers
 
 __all__ = [
     "WAKE_CHANNEL",
@@ -24,7 +27,8 @@ WAKE_CHANNEL = "jkn_notifications_dispatch"
 
 _VIEW = (
     "message_id, participant_id, correlation_id, about_event_id, about_event_type, template,"
-    " subject, body, channel, status, attempts, last_error, created_at, updated_at, sent_at"
+    " subject, body, channel, status, attempts, last_error, created_at, updated_at, sent_at,"
+    " trace_headers"
 )
 
 
@@ -46,8 +50,8 @@ async def insert(conn: asyncpg.Connection, m: NewMessage) -> bool:
     """Add a pending message unless one with its idempotency key exists; True if added."""
     added = await conn.fetchval(
         "INSERT INTO messages (message_id, idempotency_key, participant_id, correlation_id,"
-        " about_event_id, about_event_type, template, subject, body, channel)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " about_event_id, about_event_type, template, subject, body, channel, trace_headers)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)"
         " ON CONFLICT DO NOTHING RETURNING true",
         m.message_id,
         m.idempotency_key,
@@ -59,6 +63,7 @@ async def insert(conn: asyncpg.Connection, m: NewMessage) -> bool:
         m.subject,
         m.body,
         m.channel,
+        json.dumps(current_trace_headers()),
     )
     if added:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # delivered on commit

@@ -19,7 +19,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import json
+
 import asyncpg
+from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
+from jkn_bus.unit_of_work import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent
 from jkn_contracts.events import NotificationSentPayload
@@ -93,36 +97,46 @@ class Dispatcher:
             row = await messages.claim_due(uow.conn)
             if row is None:
                 return False
-            contact = await contacts.lock(uow.conn, row["participant_id"])
-            channel = row["channel"]
-            address = None
-            if contact is not None:
-                address = contact.email if channel == "email" else contact.phone
-            delivery = Delivery(row["message_id"], channel, address, row["subject"], row["body"])
-            try:
-                await self._channels[channel].send(delivery)
-            except Exception as exc:
-                if not await self._failed(uow.conn, row, exc):
-                    return True  # retried later; nothing to state yet
-                status = "failed"
-            else:
-                await messages.mark_sent(uow.conn, row["message_id"])
-                status = "sent"
-            await uow.emit(
-                NotificationSent(
-                    participant_id=row["participant_id"],
-                    correlation_id=row["correlation_id"],
-                    causation_id=row["about_event_id"],
-                    payload=NotificationSentPayload(
-                        message_id=row["message_id"],
-                        channel=channel,
-                        template=row["template"],
-                        about_event_type=row["about_event_type"],
-                        status=status,
-                    ),
-                )
-            )
+            # Continue the trace of the event this message answers (saved with the row).
+            with tracer("notifications").start_as_current_span(
+                f"notify {row['template']}",
+                context=context_from_headers(json.loads(row["trace_headers"])),
+                attributes={PARTICIPANT_ATTR: row["participant_id"], "jkn.channel": row["channel"]},
+            ):
+                await self._send_and_state(uow, row)
         return True
+
+    async def _send_and_state(self, uow: UnitOfWork, row: asyncpg.Record) -> None:
+        """Send through the row's channel, then mark it and emit NotificationSent."""
+        contact = await contacts.lock(uow.conn, row["participant_id"])
+        channel = row["channel"]
+        address = None
+        if contact is not None:
+            address = contact.email if channel == "email" else contact.phone
+        delivery = Delivery(row["message_id"], channel, address, row["subject"], row["body"])
+        try:
+            await self._channels[channel].send(delivery)
+        except Exception as exc:
+            if not await self._failed(uow.conn, row, exc):
+                return  # retried later; nothing to state yet
+            status = "failed"
+        else:
+            await messages.mark_sent(uow.conn, row["message_id"])
+            status = "sent"
+        await uow.emit(
+            NotificationSent(
+                participant_id=row["participant_id"],
+                correlation_id=row["correlation_id"],
+                causation_id=row["about_event_id"],
+                payload=NotificationSentPayload(
+                    message_id=row["message_id"],
+                    channel=channel,
+                    template=row["template"],
+                    about_event_type=row["about_event_type"],
+                    status=status,
+                ),
+            )
+        )
 
     async def _failed(self, conn: asyncpg.Connection, row: asyncpg.Record, exc: Exception) -> bool:
         """Record the failure; True when the message is given up ('failed')."""
