@@ -82,15 +82,26 @@ def _import_progress(status: dict[str, Any]) -> None:
         f"\r   import: {status.get('lines_read', 0)} lines read, {status.get('accepted', 0)} accepted, "
         f"{status.get('rejected', 0)} rejected, {status.get('duplicates', 0)} duplicates [{status['status']}]"
     )
-    if status["status"] != "running":
+    if status["status"] != "running" or not sys.stdout.isatty():
         sys.stdout.write("\n")
     sys.stdout.flush()
 
 
+_last_line = ""
+
+
 def _journey_progress(outcomes: list[Outcome], elapsed: float) -> None:
+    global _last_line  # noqa: PLW0603 - progress display state of this one command
     states = Counter(o.state if o.settled else "in progress" for o in outcomes)
     line = " · ".join(f"{k} {v}" for k, v in sorted(states.items()))
-    sys.stdout.write(f"\r   {elapsed:5.1f}s  {line}      ")
+    if line == _last_line:
+        return
+    _last_line = line
+    # On a terminal the line updates in place; in a log (CI) each change is its own line.
+    if sys.stdout.isatty():
+        sys.stdout.write(f"\r   {elapsed:5.1f}s  {line}      ")
+    else:
+        sys.stdout.write(f"   {elapsed:5.1f}s  {line}\n")
     sys.stdout.flush()
 
 
@@ -122,9 +133,9 @@ def _report(
         _say(f"   all {len(outcomes)} residents ended as expected for their kind "
              "(eligible, covered, bad NIK, non-resident, dead, not in DTKS)")
     if report.get("errors"):
-        _say("   refused at intake (line, field, rule):")
+        _say("   import report (line, severity, field, rule):")
         for e in report["errors"][:10]:
-            _say(f"      line {e['line']}: {e['field']} {e['rule']}")
+            _say(f"      line {e['line']}: {e.get('severity', 'error'):<8} {e['field']} {e['rule']}")
     activated = next((o for o in outcomes if o.state == "activated"), None)
     _say()
     _say("Where to look next")
