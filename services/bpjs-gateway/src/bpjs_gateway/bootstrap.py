@@ -1,7 +1,9 @@
-"""Composition root: the gateway's runtime (consumer of Dinkes's topic) and HTTP app."""
+"""Composition root: the gateway's runtime (consumer of Dinkes's topic), the periodic
+peserta sync, and the HTTP app."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,13 +14,22 @@ from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_mi
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.metered import MeteredBpjs
 from bpjs_gateway.adapters.participants import SqlParticipants
+from bpjs_gateway.adapters.peserta_states import SqlPesertaStates
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.handlers import bind_handlers
-from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository
+from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository, PesertaStates
+from bpjs_gateway.app.sync import PesertaSync
 from bpjs_gateway.entrypoints.http import router
 from bpjs_gateway.settings import GatewaySettings, bus_settings
 
-__all__ = ["CONSUMES", "build_app", "build_bpjs_client", "build_runtime", "dependencies"]
+__all__ = [
+    "CONSUMES",
+    "build_app",
+    "build_bpjs_client",
+    "build_runtime",
+    "build_sync",
+    "dependencies",
+]
 
 CONSUMES = ("jkn.dinkes.verifications",)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,6 +37,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def _sql_participants(uow: UnitOfWork) -> ParticipantRepository:
     return SqlParticipants(uow.conn)
+
+
+def _sql_peserta_states(uow: UnitOfWork) -> PesertaStates:
+    return SqlPesertaStates(uow.conn)
 
 
 def build_bpjs_client(settings: GatewaySettings) -> BpjsClient:
@@ -66,16 +81,36 @@ def build_runtime(
     )
 
 
-def build_app(
-    settings: GatewaySettings | None = None, runtime: ServiceRuntime | None = None
-) -> FastAPI:
-    """The HTTP app whose lifespan runs the runtime (and closes the BPJS client it made).
+def build_sync(
+    runtime: ServiceRuntime, bpjs: BpjsPort, settings: GatewaySettings | None = None
+) -> PesertaSync:
+    """The peserta sync on ``runtime``'s database and outbox, looking cards up at ``bpjs``."""
+    settings = settings or GatewaySettings()
+    return PesertaSync(
+        runtime.unit_of_work,
+        dependencies(settings, bpjs),
+        _sql_peserta_states,
+        concurrency=settings.sync_concurrency,
+    )
 
-    Given a ``runtime`` (tests that start it themselves), the app serves it as it is.
+
+def build_app(
+    settings: GatewaySettings | None = None,
+    runtime: ServiceRuntime | None = None,
+    *,
+    bpjs: BpjsPort | None = None,
+) -> FastAPI:
+    """The HTTP app whose lifespan runs the runtime, the periodic peserta sync (every
+    ``BPJS_SYNC_INTERVAL_S``, 0: never) and closes the BPJS client it made.
+
+    Given a ``runtime`` (tests that start it themselves), the app serves it as it is; with
+    ``bpjs`` too, ``POST /sync`` runs passes against it.
     """
+    settings = settings or GatewaySettings()
     client: BpjsClient | None = None
     if runtime is None:
-        client = build_bpjs_client(settings or GatewaySettings())
+        client = build_bpjs_client(settings)
+        bpjs = client
         runtime = build_runtime(settings, bpjs=client)
     app: FastAPI = create_app(
         runtime,
@@ -83,18 +118,33 @@ def build_app(
         description="Carries the city's decisions to BPJS Kesehatan and BPJS's answers back.",
         routers=[router],
     )
-    if client is None:
+    sync = build_sync(runtime, bpjs, settings) if bpjs is not None else None
+    app.state.sync = sync
+    if sync is None:
         return app
     runtime_lifespan = app.router.lifespan_context
     own_client = client
+    interval_s = settings.sync_interval_s
 
     @contextlib.asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         try:
             async with runtime_lifespan(app_):
-                yield
+                task = None
+                if interval_s > 0:
+                    task = asyncio.create_task(
+                        sync.run_periodically(interval_s), name="bpjs-gateway-sync"
+                    )
+                try:
+                    yield
+                finally:
+                    if task is not None:
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
         finally:
-            await own_client.aclose()
+            if own_client is not None:
+                await own_client.aclose()
 
     app.router.lifespan_context = lifespan
     return app

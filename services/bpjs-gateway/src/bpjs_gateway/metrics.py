@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-__all__ = ["BPJS_CALLS", "BPJS_CALL_SECONDS"]
+__all__ = ["BPJS_CALLS", "BPJS_CALL_SECONDS", "SYNC_CHANGES", "SYNC_RUNS"]
 
 BPJS_CALLS = Counter(
     "jkn_bpjs_calls_total",
@@ -19,3 +19,20 @@ BPJS_CALL_SECONDS = Histogram(
     ["operation"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+
+SYNC_RUNS = Counter(
+    "jkn_bpjs_sync_runs_total",
+    "Passes of the periodic peserta sync, by outcome (completed, failed)",
+    ["outcome"],
+)
+SYNC_CHANGES = Counter(
+    "jkn_bpjs_sync_changes_total",
+    "Card changes found on the BPJS side by the peserta sync (meninggal, segment, status)",
+    ["kind"],
+)
+
+# Every series present from the start, so that dashboards and alerts see zeros, not gaps.
+for _outcome in ("completed", "failed"):
+    SYNC_RUNS.labels(_outcome)
+for _kind in ("meninggal", "segment", "status"):
+    SYNC_CHANGES.labels(_kind)

@@ -10,6 +10,8 @@
   the month ends coverage on the 1st of next month, later on the 1st of the month after.
   Both date rules are the city's agreement with BPJS *(unpublished)*: configurable.
 - ``JKN_CITY_UTC_OFFSET_HOURS`` (default 7, WIB): the city's calendar for filing dates.
+- ``BPJS_SYNC_INTERVAL_S`` (default 3600; 0 disables): the periodic peserta sync, which
+  looks up every active card at BPJS; ``BPJS_SYNC_CONCURRENCY`` (4) look-ups at a time.
 - ``BPJS_GATEWAY_HTTP_PORT`` (default 8003), plus the bus settings (``jkn_bus.BusSettings``).
 """
 
@@ -59,6 +61,13 @@ class GatewaySettings(BaseSettings):
         ge=-12,
         le=14,
         validation_alias=AliasChoices("JKN_CITY_UTC_OFFSET_HOURS", "city_utc_offset_hours"),
+    )
+
+    sync_interval_s: float = Field(
+        3600.0, ge=0, validation_alias=AliasChoices("BPJS_SYNC_INTERVAL_S", "sync_interval_s")
+    )
+    sync_concurrency: int = Field(
+        4, ge=1, le=64, validation_alias=AliasChoices("BPJS_SYNC_CONCURRENCY", "sync_concurrency")
     )
 
     def rules(self) -> EffectiveDateRules:

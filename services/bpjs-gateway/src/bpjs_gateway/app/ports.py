@@ -7,9 +7,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from jkn_contracts import Membership
+
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
 
-__all__ = ["BpjsPort", "ParticipantRecord", "ParticipantRepository", "Status"]
+__all__ = [
+    "BpjsPort",
+    "CardState",
+    "ParticipantRecord",
+    "ParticipantRepository",
+    "PesertaStates",
+    "Status",
+]
 
 Status = Literal["active", "refused", "deactivated"]
 
@@ -84,4 +93,33 @@ class ParticipantRepository(Protocol):
         bpjs_message: str | None = None,
     ) -> None:
         """Keep an audit row of a mutation filed at BPJS and its answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A participant's card and BPJS's state of it as the gateway last stored it.
+
+    ``membership`` is None until the first sync look-up of the card.
+    """
+
+    participant_id: str
+    status: Status
+    no_kartu: str | None
+    membership: Membership | None
+
+
+class PesertaStates(Protocol):
+    """BPJS's last known state of each card (the periodic peserta sync's table)."""
+
+    async def active_cards(self, *, after: str, limit: int) -> list[CardState]:
+        """Active participants with a card, ``participant_id`` > ``after``, in id order."""
+        ...
+
+    async def get_for_update(self, participant_id: str) -> CardState | None:
+        """The participant's card state, its row locked until the transaction ends."""
+        ...
+
+    async def store(self, participant_id: str, membership: Membership) -> None:
+        """Remember ``membership`` as BPJS's current state of the participant's card."""
         ...

@@ -14,6 +14,7 @@ from jkn_contracts import PARTICIPANT_ID_PATTERN
 
 from bpjs_gateway.adapters.participants import count_by_status, get_participant
 from bpjs_gateway.app.ports import ParticipantRecord, Status
+from bpjs_gateway.app.sync import PesertaSync
 
 __all__ = ["participant_view", "router"]
 
@@ -65,3 +66,17 @@ async def counts(request: Request, status: Status | None = Query(None)) -> dict[
     if status is not None:
         return {"status": status, "count": by_status[status]}
     return {"counts": by_status, "total": sum(by_status.values())}
+
+
+@router.post("/sync", tags=["operations"])
+async def sync_now(request: Request) -> dict[str, int]:
+    """Run one peserta sync pass now (waits for a pass already running); counts by outcome.
+
+    ``changed``: a PesertaStatusChanged was emitted; ``skipped``: BPJS was unavailable (or
+    the participant was deactivated meanwhile), retried next pass; ``not_found``: BPJS does
+    not know the card; ``failed``: BPJS refused the look-up or answered the wrong shape.
+    """
+    sync: PesertaSync | None = getattr(request.app.state, "sync", None)
+    if sync is None:
+        raise HTTPException(503, "this process has no BPJS client for the peserta sync")
+    return await sync.run_once()

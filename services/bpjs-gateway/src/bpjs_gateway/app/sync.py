@@ -1,0 +1,171 @@
+"""The periodic peserta sync: learn what BPJS changed on its side (death, new segment).
+
+BPJS changes cards without telling the city: Dukcapil reports a death, a resident starts a
+job and their employer enrolls them as PPU (segment 13), a card lapses. Each pass looks up
+every active participant's card (VClaim, by noKartu), a few at a time, and for each card
+whose segment or status code differs from the state stored, stores the new state and emits
+``PesertaStatusChanged(previous, current)`` in one transaction. The city (enrollment's
+reconciliation) decides what follows; the gateway only reports.
+
+Concurrency and idempotence. The look-up runs outside any transaction (no row lock held
+across an HTTP call); the comparison runs after ``SELECT ... FOR UPDATE`` of the
+participant's row, against the state stored *then*. Two passes racing (the periodic task
+and ``POST /sync``, or two replicas) therefore serialise on the row: the second sees the
+state the first stored and emits nothing. A *kurang* committed in between leaves the row
+no longer active: the card is skipped. BPJS failures skip the card until the next pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Literal
+
+from bpjs_bridging import BridgingDecryptError
+from jkn_bus import UnitOfWork
+from jkn_bus.telemetry import tracer
+from jkn_contracts import PesertaStatusChanged
+from jkn_contracts.events import PesertaStatusChangedPayload
+
+from bpjs_gateway.adapters.bpjs_client import (
+    BpjsAuthError,
+    BpjsBusinessError,
+    BpjsProtocolError,
+    BpjsUnavailable,
+)
+from bpjs_gateway.app.dependencies import Dependencies
+from bpjs_gateway.app.ports import CardState, PesertaStates
+from bpjs_gateway.domain.membership import announced_membership, change_kind, membership_of
+from bpjs_gateway.metrics import SYNC_CHANGES, SYNC_RUNS
+
+__all__ = ["OUTCOMES", "PesertaSync", "UnitOfWorkFactory"]
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["changed", "unchanged", "skipped", "not_found", "failed"]
+OUTCOMES: tuple[Outcome, ...] = ("changed", "unchanged", "skipped", "not_found", "failed")
+UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+# Worth another try next pass: BPJS down, our credentials or clock, a garbled answer.
+_TRANSIENT = (BpjsUnavailable, BpjsAuthError, BridgingDecryptError)
+
+
+class PesertaSync:
+    """One pass at a time per process (``run_once``), or forever every interval."""
+
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        deps: Dependencies,
+        states: Callable[[UnitOfWork], PesertaStates],
+        *,
+        concurrency: int = 4,
+        page_size: int = 500,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._unit_of_work = unit_of_work
+        self._deps = deps
+        self._states = states
+        self._concurrency = concurrency
+        self._page_size = page_size
+        self._one_pass = asyncio.Lock()
+
+    async def run_once(self) -> dict[str, int]:
+        """Look up every active card once; counts by outcome, plus ``checked``."""
+        async with self._one_pass:
+            try:
+                counts = await self._pass()
+            except Exception:
+                SYNC_RUNS.labels("failed").inc()
+                raise
+            SYNC_RUNS.labels("completed").inc()
+            return counts
+
+    async def run_periodically(self, interval_s: float) -> None:
+        """A pass every ``interval_s`` seconds (the first one interval after the start)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.run_once()
+            except Exception as exc:
+                # The class only: a database error's text may quote row values.
+                log.error("peserta sync pass failed (%s)", type(exc).__name__)
+
+    async def _pass(self) -> dict[str, int]:
+        run_id = uuid.uuid4()  # the correlation id of every change found by this pass
+        counts: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def bounded(card: CardState) -> Outcome:
+            async with gate:
+                return await self._check(card, run_id)
+
+        with tracer("bpjs_gateway").start_as_current_span(
+            "bpjs peserta sync", attributes={"jkn.sync_run_id": str(run_id)}
+        ):
+            after = ""
+            while True:
+                async with self._unit_of_work() as uow:
+                    page = await self._states(uow).active_cards(after=after, limit=self._page_size)
+                if not page:
+                    break
+                counts.update(await asyncio.gather(*(bounded(card) for card in page)))
+                after = page[-1].participant_id
+        report = {"checked": sum(counts.values()), **counts}
+        log.info("peserta sync pass done: %s", report, extra={"run_id": str(run_id)})
+        return report
+
+    async def _check(self, card: CardState, run_id: uuid.UUID) -> Outcome:
+        pid = card.participant_id
+        assert card.no_kartu is not None  # active_cards returns carded rows only
+        try:
+            peserta = await self._deps.bpjs.peserta_by_card(card.no_kartu, self._deps.today())
+        except _TRANSIENT as exc:
+            log.warning(
+                "sync look-up failed (%s); retried next pass",
+                type(exc).__name__,
+                extra={"participant_id": pid},
+            )
+            return "skipped"
+        except (BpjsBusinessError, BpjsProtocolError) as exc:
+            log.warning(
+                "sync look-up refused (%s)", type(exc).__name__, extra={"participant_id": pid}
+            )
+            return "failed"
+        if peserta is None:
+            log.warning("BPJS does not know the participant's card", extra={"participant_id": pid})
+            return "not_found"
+        current = membership_of(peserta)
+        async with self._unit_of_work() as uow:
+            states = self._states(uow)
+            stored = await states.get_for_update(pid)
+            if stored is None or stored.status != "active" or stored.no_kartu != card.no_kartu:
+                return "skipped"  # deactivated (or re-carded) since the page was read
+            previous = stored.membership or announced_membership(card.no_kartu)
+            kind = change_kind(previous, current)
+            if stored.membership != current:
+                await states.store(pid, current)
+            if kind is None:
+                return "unchanged"
+            await uow.emit(
+                PesertaStatusChanged(
+                    participant_id=pid,
+                    correlation_id=run_id,
+                    payload=PesertaStatusChangedPayload(previous=previous, current=current),
+                )
+            )
+        SYNC_CHANGES.labels(kind).inc()
+        log.info(
+            "BPJS changed the participant's card (%s: %s/%s -> %s/%s)",
+            kind,
+            previous.jenis_peserta_kode,
+            previous.status_kode,
+            current.jenis_peserta_kode,
+            current.status_kode,
+            extra={"participant_id": pid},
+        )
+        return "changed"
