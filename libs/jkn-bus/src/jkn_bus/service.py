@@ -17,7 +17,6 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.message import StreamMessage
 from faststream.kafka.annotations import KafkaMessage
 
 from jkn_bus.broker import make_broker, make_producer
@@ -33,8 +32,27 @@ __all__ = ["ServiceRuntime"]
 log = logging.getLogger(__name__)
 
 
-async def _raw_bytes(msg: StreamMessage[Any]) -> bytes:
-    return msg.body
+async def apply_batch(consumer: EventConsumer, raws: Sequence[Any], limit: asyncio.Semaphore) -> None:
+    """Apply a polled batch: one participant's records in order, participants concurrently.
+
+    A batch mixes partitions and topics (PITFALLS.md). Records are keyed by participant, so
+    grouping by key keeps each partition's order for every participant, and also keeps a
+    participant's events from two topics from being applied at the same time: for a
+    participant, one transaction at a time, which the outbox relay's ordering relies on.
+    Different participants are independent and run concurrently, up to ``limit``.
+    """
+    by_participant: dict[bytes | None, list[Record]] = {}
+    for raw in raws:
+        record = Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value, raw.headers or ())
+        group = raw.key if raw.key is not None else f"{raw.topic}/{raw.partition}".encode()
+        by_participant.setdefault(group, []).append(record)
+
+    async def in_order(records: list[Record]) -> None:
+        async with limit:
+            for record in records:
+                await consumer.process(record)
+
+    await asyncio.gather(*(in_order(records) for records in by_participant.values()))
 
 
 class ServiceRuntime:
@@ -56,6 +74,7 @@ class ServiceRuntime:
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
+        self._dlq_lock = asyncio.Lock()
         self._broker: KafkaBroker | None = None
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
@@ -77,11 +96,12 @@ class ServiceRuntime:
         return make_producer(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
 
     async def _producer_for_dead_letters(self) -> AIOKafkaProducer:
-        if self._dlq_producer is None:
-            producer = self._new_producer()
-            await producer.start()
-            self._dlq_producer = producer
-        return self._dlq_producer
+        async with self._dlq_lock:  # records of a batch are applied concurrently
+            if self._dlq_producer is None:
+                producer = self._new_producer()
+                await producer.start()
+                self._dlq_producer = producer
+            return self._dlq_producer
 
     async def start(self) -> None:
         s = self.settings
@@ -106,24 +126,22 @@ class ServiceRuntime:
 
     def _subscribe(self, consumer: EventConsumer) -> KafkaBroker:
         broker = make_broker(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
+        limit = asyncio.Semaphore(self.settings.consumer_concurrency)
         subscriber = broker.subscriber(
             *self._topics,
             group_id=self.settings.service,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
-            max_poll_records=200,
-            # Hand the handler raw bytes: the consumer parses with inputs hidden. FastStream's
-            # own JSON decoding would put personal data into its validation error logs.
-            decoder=_raw_bytes,
+            batch=True,
+            max_records=self.settings.consumer_batch_size,
+            batch_timeout_ms=100,
         )
 
         @subscriber
-        async def on_record(body: Any, msg: KafkaMessage) -> None:  # noqa: ARG001 - the raw record is used
-            raw = msg.raw_message
-            await consumer.process(
-                Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value, raw.headers or ())
-            )
-            # Commit only now: the effects (or the dead letter) are durable.
+        async def on_batch(body: Any, msg: KafkaMessage) -> None:  # noqa: ARG001 - raw records are used
+            await apply_batch(consumer, msg.raw_message, limit)
+            # Commit once every record of the batch is applied or dead-lettered: a crash
+            # before that redelivers the batch, and the inbox absorbs what was applied.
             await msg.ack()
 
         return broker

@@ -43,6 +43,8 @@ class BusSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
     consumer_max_attempts: int = 4
+    consumer_batch_size: int = Field(200, description="Records fetched per poll, across partitions.")
+    consumer_concurrency: int = Field(8, description="Participants applied at the same time.")
 
     database_url: str = Field(
         "", description="Defaults to the service's own <SERVICE>_DATABASE_URL (see module doc)."
