@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
-from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
+from jkn_bus import BusSettings, Handler, ServiceRuntime, UnitOfWork, create_app, load_migrations
 
 from enrollment.app.handlers import HANDLERS
 from enrollment.app.imports import ImportRunner
+from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
+from enrollment.app.snapshots import SnapshotSettings
+from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 from enrollment.entrypoints.http import router
+from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
 
 __all__ = ["build_app", "build_runtime", "settings"]
 
@@ -25,12 +30,38 @@ def settings() -> BusSettings:
     )
 
 
+def _chain(*tables: Mapping[str, Handler]) -> dict[str, Handler]:
+    """One handler per event type: those of every table, in order, in one transaction."""
+    chained: dict[str, list[Handler]] = {}
+    for table in tables:
+        for event_type, handler in table.items():
+            chained.setdefault(event_type, []).append(handler)
+
+    def run_all(handlers: list[Handler]) -> Handler:
+        async def handle(uow: UnitOfWork, event: Any) -> None:
+            for handler in handlers:
+                await handler(uow, event)
+
+        return handle
+
+    return {t: hs[0] if len(hs) == 1 else run_all(hs) for t, hs in chained.items()}
+
+
+def snapshot_settings() -> SnapshotSettings:
+    """JKN_ELIGIBLE_DECILES (default 1,2,3,4): the welfare deciles the program serves."""
+    text = os.environ.get("JKN_ELIGIBLE_DECILES", "")
+    return SnapshotSettings(
+        eligible_deciles=parse_deciles(text) if text.strip() else DEFAULT_ELIGIBLE_DECILES,
+        emit_batch=int(os.environ.get("ENROLLMENT_RECONCILIATION_BATCH", "500")),
+    )
+
+
 def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
     return ServiceRuntime(
         bus or settings(),
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=HANDLERS,
+        handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS),
     )
 
 
@@ -47,10 +78,11 @@ def build_app(
         title="enrollment (Dinas Sosial)",
         description="Proposals of residents for the city-paid JKN program (PBI APBD): "
         "one at a time or by CSV import, and where each proposal stands.",
-        routers=[router],
+        routers=[router, reconciliation_router],
         on_started=imports.reap,
     )
     app.state.imports = imports
+    app.state.snapshot_settings = snapshot_settings()
     runtime_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from jkn_contracts import DeactivationReason
@@ -20,7 +20,13 @@ from jkn_contracts.nik import NikError, NikProblem, parse_nik
 
 from enrollment.domain.fields import FieldError, FieldReader
 
-__all__ = ["FINDING_FIELDS", "Finding", "run_fingerprint", "validate_finding"]
+__all__ = [
+    "FINDING_FIELDS",
+    "Finding",
+    "fingerprint_lines",
+    "run_fingerprint",
+    "validate_finding",
+]
 
 FINDING_FIELDS = ("nik", "reason", "evidence_ref", "officer", "kelurahan")
 
@@ -108,12 +114,25 @@ def validate_finding(fields: Mapping[str, str]) -> Finding | list[FieldError]:
 
 
 def run_fingerprint(content: bytes) -> str:
-    """SHA-256 (hex) of a findings file, blind to how it was saved.
+    """SHA-256 (hex) of a findings or snapshot file, blind to how it was saved.
 
     A BOM, CRLF vs LF line ends, trailing spaces and blank lines do not change the
     fingerprint, so the same file re-saved and uploaded again is recognised. Any change
     to a cell, or to the order of rows, does.
     """
-    text = content.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    lines = (line.rstrip() for line in text.split(b"\n"))
-    return hashlib.sha256(b"\n".join(line for line in lines if line)).hexdigest()
+    return fingerprint_lines(content.splitlines(keepends=True))
+
+
+def fingerprint_lines(lines: Iterable[bytes]) -> str:
+    """``run_fingerprint`` of a file read as binary lines (a file too big to hold)."""
+    digest = hashlib.sha256()
+    first = True
+    for index, raw in enumerate(lines):
+        text = raw.removeprefix(b"\xef\xbb\xbf") if index == 0 else raw
+        # A lone CR ends a line too (old Mac exports): "a\rb\n" is two lines.
+        for piece in text.split(b"\r"):
+            line = piece.rstrip()
+            if line:
+                digest.update(line if first else b"\n" + line)
+                first = False
+    return digest.hexdigest()

@@ -1,0 +1,179 @@
+"""A registry snapshot in SQL: COPY into staging, the diff against proposals, candidates.
+
+Everything here runs in the loading transaction, which holds ``_LOAD_LOCK`` so one
+snapshot at a time uses the staging table (snapshots come once a quarter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterable, Sequence
+from typing import Any
+
+import asyncpg
+
+__all__ = [
+    "STAGING_COLUMNS",
+    "best_candidates",
+    "candidates_page",
+    "diff_into_requests",
+    "keep_candidates",
+    "load_staging",
+    "mark_candidates",
+]
+
+_LOAD_LOCK = int.from_bytes(hashlib.sha256(b"snapshot-staging").digest()[:8], "big", signed=True)
+
+STAGING_COLUMNS = (
+    "line",
+    "participant_id",
+    "valid",
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_date",
+    "kelurahan",
+    "welfare_decile",
+)
+
+
+async def load_staging(conn: asyncpg.Connection, records: AsyncIterable[tuple[Any, ...]]) -> None:
+    """Empty the staging table and COPY the rows in (binary COPY, streamed)."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOAD_LOCK)
+    await conn.execute("TRUNCATE snapshot_staging")
+    await conn.copy_records_to_table("snapshot_staging", records=records, columns=STAGING_COLUMNS)
+    # Fresh rows have no statistics: without them the planner may pick a nested loop.
+    await conn.execute("ANALYZE snapshot_staging")
+
+
+async def diff_into_requests(
+    conn: asyncpg.Connection,
+    run_id: uuid.UUID,
+    *,
+    statuses: Sequence[str],
+    max_eligible: int,
+    evidence: str,
+    reported_by: str,
+) -> None:
+    """Store a deactivation request for each current participant who is absent from the
+    snapshot (tidak_ditemukan) or above the eligible deciles in it (mampu).
+
+    A row that failed validation still shows its NIK is in the registry: its participant
+    is not "absent", but neither is its decile trusted for "mampu".
+    """
+    await conn.execute(
+        "INSERT INTO deactivation_requests (run_id, participant_id, proposal_id, reason,"
+        " evidence_ref, reported_by, kelurahan, line, event_id)"
+        " SELECT $1, p.participant_id, p.proposal_id, 'tidak_ditemukan', $3 || ':absent', $4,"
+        "  p.kelurahan, NULL, gen_random_uuid()"
+        " FROM proposals p"
+        " WHERE p.status = ANY($2::text[])"
+        "  AND NOT EXISTS (SELECT 1 FROM snapshot_staging s"
+        "                  WHERE s.participant_id = p.participant_id)"
+        "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
+        "                  WHERE d.participant_id = p.participant_id)"
+        " ORDER BY p.proposal_id"
+        " ON CONFLICT DO NOTHING",
+        run_id,
+        list(statuses),
+        evidence,
+        reported_by,
+    )
+    await conn.execute(
+        "INSERT INTO deactivation_requests (run_id, participant_id, proposal_id, reason,"
+        " evidence_ref, reported_by, kelurahan, line, event_id)"
+        " SELECT $1, p.participant_id, p.proposal_id, 'mampu',"
+        "  $4 || ':line=' || s.line || ':decile=' || s.decile, $5, p.kelurahan, s.line,"
+        "  gen_random_uuid()"
+        " FROM proposals p"
+        " JOIN (SELECT participant_id, min(welfare_decile) AS decile, min(line) AS line"
+        "       FROM snapshot_staging WHERE valid GROUP BY participant_id) s"
+        "   ON s.participant_id = p.participant_id"
+        " WHERE p.status = ANY($2::text[]) AND s.decile > $3"
+        "  AND NOT EXISTS (SELECT 1 FROM snapshot_staging i"
+        "                  WHERE i.participant_id = p.participant_id AND NOT i.valid)"
+        "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
+        "                  WHERE d.participant_id = p.participant_id)"
+        " ORDER BY p.proposal_id"
+        " ON CONFLICT DO NOTHING",
+        run_id,
+        list(statuses),
+        max_eligible,
+        evidence,
+        reported_by,
+    )
+
+
+async def keep_candidates(
+    conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
+) -> int:
+    """Keep the snapshot's eligible residents who are not proposed; return how many."""
+    status = await conn.execute(
+        "INSERT INTO candidates (run_id, participant_id, line, nik, kk, name, sex, birth_date,"
+        " kelurahan, welfare_decile)"
+        " SELECT DISTINCT ON (s.participant_id) $1, s.participant_id, s.line, s.nik, s.kk,"
+        "  s.name, s.sex, s.birth_date, s.kelurahan, s.welfare_decile"
+        " FROM snapshot_staging s"
+        " WHERE s.valid AND s.welfare_decile = ANY($2::int[])"
+        "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id)"
+        " ORDER BY s.participant_id, s.line",
+        run_id,
+        list(eligible),
+    )
+    await conn.execute("TRUNCATE snapshot_staging")
+    return int(status.split()[-1])
+
+
+async def best_candidates(
+    conn: asyncpg.Connection, run_id: uuid.UUID, limit: int
+) -> list[asyncpg.Record]:
+    """The best ``limit`` candidates not proposed yet (lowest decile, then file order),
+    locked so that two concurrent calls cannot propose the same resident."""
+    return list(
+        await conn.fetch(
+            "SELECT * FROM candidates WHERE run_id = $1 AND status = 'candidate'"
+            " ORDER BY welfare_decile, line LIMIT $2 FOR UPDATE SKIP LOCKED",
+            run_id,
+            limit,
+        )
+    )
+
+
+async def mark_candidates(
+    conn: asyncpg.Connection,
+    run_id: uuid.UUID,
+    proposed: dict[str, uuid.UUID],
+    already: Sequence[str],
+) -> None:
+    await conn.execute(
+        "UPDATE candidates c SET status = 'proposed', proposal_id = r.proposal_id"
+        " FROM unnest($2::text[], $3::uuid[]) AS r(participant_id, proposal_id)"
+        " WHERE c.run_id = $1 AND c.participant_id = r.participant_id",
+        run_id,
+        list(proposed),
+        list(proposed.values()),
+    )
+    await conn.execute(
+        "UPDATE candidates SET status = 'already_proposed'"
+        " WHERE run_id = $1 AND participant_id = ANY($2::text[])",
+        run_id,
+        list(already),
+    )
+
+
+async def candidates_page(
+    conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID, *, offset: int, limit: int
+) -> list[asyncpg.Record]:
+    """Candidates in priority order, without personal data."""
+    return list(
+        await conn.fetch(
+            "SELECT participant_id, line, kelurahan, welfare_decile, status, proposal_id"
+            " FROM candidates WHERE run_id = $1"
+            " ORDER BY welfare_decile, line OFFSET $2 LIMIT $3",
+            run_id,
+            offset,
+            limit,
+        )
+    )

@@ -1,0 +1,137 @@
+"""The report of one reconciliation run: what was read, asked for, applied and refilled.
+
+Participants appear by their pseudonym (participant_id) only: the report is shared with
+officers of other offices and kelurahan, and the file's line number points each row back
+to the officer's own file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections import Counter, defaultdict
+from typing import Any
+
+import asyncpg
+
+from enrollment.adapters import run_outcomes
+
+__all__ = ["REQUEST_CSV_COLUMNS", "build_report", "request_rows", "requests_csv"]
+
+REQUEST_CSV_COLUMNS = (
+    "line",
+    "participant_id",
+    "reason",
+    "kelurahan",
+    "evidence_ref",
+    "reported_by",
+    "requested_at",
+    "slot_released_at",
+    "deactivated",
+    "effective_date",
+    "replaced_by",
+)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def request_rows(pool: asyncpg.Pool, run_id: uuid.UUID) -> list[dict[str, Any]]:
+    """One dict per request (REQUEST_CSV_COLUMNS), with who replaced the participant."""
+    requests = await run_outcomes.requests_of(pool, run_id)
+    replaced: defaultdict[int, list[str]] = defaultdict(list)
+    for a in await run_outcomes.replacements_of(pool, run_id):
+        replaced[a["request_id"]].append(a["participant_id"])
+    return [
+        {
+            "line": r["line"],
+            "participant_id": r["participant_id"],
+            "reason": r["reason"],
+            "kelurahan": r["kelurahan"],
+            "evidence_ref": r["evidence_ref"],
+            "reported_by": r["reported_by"],
+            "requested_at": _iso(r["emitted_at"]),
+            "slot_released_at": _iso(r["slot_released_at"]),
+            "deactivated": r["effective_date"] is not None,
+            "effective_date": _iso(r["effective_date"]),
+            "replaced_by": replaced.get(r["request_id"], []),
+            "_quota": (r["slot_released_at"], r["quota_used"], r["quota_total"]),
+        }
+        for r in requests
+    ]
+
+
+def _quota(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Quota around the run, from the SlotReleased payloads (used after each release).
+
+    Before: the first release's count plus the slot it freed. After: the last release's
+    count plus the residents admitted into the room it made (Dinkes refills in the same
+    transaction, so nothing else can come between).
+    """
+    seen = sorted((r["_quota"], len(r["replaced_by"])) for r in rows if r["_quota"][0] is not None)
+    if not seen:
+        return {"before": None, "after": None}
+    (_, first_used, first_total), _ = seen[0]
+    (_, last_used, last_total), last_admitted = seen[-1]
+    return {
+        "before": {"used": first_used + 1, "total": first_total},
+        "after": {"used": last_used + last_admitted, "total": last_total},
+        "first_seen": {"used": first_used, "total": first_total},
+        "last_seen": {"used": last_used, "total": last_total},
+    }
+
+
+async def build_report(pool: asyncpg.Pool, run: asyncpg.Record) -> dict[str, Any]:
+    run_id = run["run_id"]
+    rows = await request_rows(pool, run_id)
+    applied = [r for r in rows if r["deactivated"]]
+    replacements = [pid for r in rows for pid in r["replaced_by"]]
+    report: dict[str, Any] = {
+        "run_id": str(run_id),
+        "kind": run["kind"],
+        "fingerprint": run["fingerprint"],
+        "status": run["status"],
+        "received_at": _iso(run["received_at"]),
+        "completed_at": _iso(run["completed_at"]),
+        "rows": {
+            "read": run["rows_read"],
+            "valid": run["rows_valid"],
+            "invalid": run["rows_invalid"],
+        },
+        "errors_by_rule": await run_outcomes.error_counts(pool, run_id),
+        "errors_url": f"/reconciliation/runs/{run_id}/errors",
+        "requests": {
+            "emitted": sum(1 for r in rows if r["requested_at"] is not None),
+            "planned": len(rows),
+            "by_reason": dict(Counter(r["reason"] for r in rows)),
+            "by_kelurahan": dict(Counter(r["kelurahan"] for r in rows if r["kelurahan"])),
+        },
+        "slots_released": sum(1 for r in rows if r["slot_released_at"] is not None),
+        "applied": {
+            "deactivated": len(applied),
+            "by_reason": dict(Counter(r["reason"] for r in applied)),
+            "by_effective_date": dict(Counter(r["effective_date"] for r in applied)),
+        },
+        "replacements": {"count": len(replacements), "participants": replacements},
+        "quota": _quota(rows),
+    }
+    if run["kind"] == "snapshot":
+        report["eligible_deciles"] = list(run["eligible_deciles"] or [])
+        report["candidates"] = await run_outcomes.candidate_counts(pool, run_id)
+    return report
+
+
+def requests_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REQUEST_CSV_COLUMNS)
+    for r in rows:
+        values = {
+            **r,
+            "replaced_by": " ".join(r["replaced_by"]),
+            "deactivated": "yes" if r["deactivated"] else "no",
+        }
+        writer.writerow(["" if values[c] is None else values[c] for c in REQUEST_CSV_COLUMNS])
+    return out.getvalue()

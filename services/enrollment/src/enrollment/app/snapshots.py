@@ -1,0 +1,236 @@
+"""Quarterly reconciliation, registry side: a DTKS/DTSEN snapshot diffed against proposals.
+
+A snapshot has up to a million rows, so it is never inserted row by row: the file is
+parsed as a stream and fed to a binary COPY into a staging table; the diff is SQL.
+
+1. ONE transaction: the run row, the COPY, the line errors, the diff (deactivation
+   requests of absent and no-longer-poor participants, stored but not yet emitted) and
+   the candidates. A crash here leaves nothing: the same file uploaded again starts over.
+2. The requests' events are emitted in batches, one transaction each (``emit_run``).
+   A crash between batches leaves the run 'emitting': the same file uploaded again
+   finishes the remaining batches; the unique (run_id, participant_id) and the
+   per-request ``emitted_at`` mean no request is stored or sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jkn_bus.service import ServiceRuntime
+from jkn_contracts import ProposalSource
+
+from enrollment.adapters import reconciliation as store
+from enrollment.adapters import snapshots as sql
+from enrollment.adapters.proposals import insert_many
+from enrollment.app.proposals import new_proposal, registered_event
+from enrollment.app.reconciliation import FileRejected, RunOutcome, emit_run, header_errors
+from enrollment.domain import HeaderError, LineError, Proposal, iter_rows
+from enrollment.domain.findings import fingerprint_lines
+from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
+
+__all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
+
+SNAPSHOT_REPORTER = "dtks-snapshot"
+REFILL_PROPOSER = "dinsos-registry-refill"
+_YIELD_EVERY = 5000  # rows between yields to the event loop while parsing
+
+
+@dataclass(frozen=True)
+class SnapshotSettings:
+    eligible_deciles: tuple[int, ...] = (1, 2, 3, 4)
+    emit_batch: int = 500
+    max_stored_errors: int = 10_000  # lines; every invalid line is still counted
+
+
+def _fingerprint(path: Path) -> str:
+    with path.open("rb") as f:
+        return fingerprint_lines(f)
+
+
+def check_header(path: Path) -> None:
+    """Raise FileRejected when the header (or the encoding) is wrong."""
+    try:
+        with path.open(encoding="utf-8", newline="") as text:
+            next(iter_rows(text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS), None)
+    except HeaderError as exc:
+        raise header_errors(exc) from None
+    except UnicodeDecodeError:
+        raise FileRejected(
+            [
+                LineError(
+                    1, "file", "ENCODING", "The file is not UTF-8 text. / Berkas bukan teks UTF-8."
+                )
+            ]
+        ) from None
+
+
+class _Parse:
+    """Streams staging records out of the file and tallies the lines."""
+
+    def __init__(self, path: Path, pseudonym_key: str, max_errors: int) -> None:
+        self._path = path
+        self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
+        self._max_errors = max_errors
+        self.read = self.valid = self.invalid = 0
+        self.errors: list[LineError] = []
+
+    def _pid(self, nik: str) -> str:
+        mac = self._mac.copy()  # = jkn_contracts.participant_id_for, without re-keying
+        mac.update(nik.encode())
+        return "P" + mac.hexdigest()[:24]
+
+    def _reject(self, line: int, problems: list[LineError]) -> None:
+        self.invalid += 1
+        if self.invalid <= self._max_errors:
+            self.errors += problems
+
+    async def records(self) -> AsyncIterator[tuple[Any, ...]]:
+        today = date.today()
+        with self._path.open(encoding="utf-8", newline="") as text:
+            for line, row in iter_rows(text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS):
+                self.read += 1
+                if self.read % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
+                outcome = validate_registry_row(row, today=today)
+                problems = [] if isinstance(outcome, RegistryRow) else outcome
+                found = [LineError(line, e.field, e.rule, e.message) for e in problems]
+                if row.surplus:
+                    found.append(
+                        LineError(
+                            line,
+                            "row",
+                            "TOO_MANY_CELLS",
+                            "The row has cells outside the header's columns. / "
+                            "Baris memiliki sel di luar kolom judul.",
+                        )
+                    )
+                nik = row.get("nik", "")
+                if found:
+                    self._reject(line, found)
+                    if len(nik) == 16 and nik.isdigit():
+                        # Still proof the person is in the registry (not "tidak ditemukan").
+                        yield (line, self._pid(nik), False, nik, *(None,) * 6)
+                    continue
+                assert isinstance(outcome, RegistryRow)
+                self.valid += 1
+                r = outcome
+                yield (
+                    line,
+                    self._pid(r.nik),
+                    True,
+                    r.nik,
+                    r.kk,
+                    r.name,
+                    r.sex,
+                    r.birth_date,
+                    r.kelurahan,
+                    r.welfare_decile,
+                )
+
+
+async def apply_snapshot(
+    runtime: ServiceRuntime, path: Path, settings: SnapshotSettings
+) -> RunOutcome:
+    """Load and diff a snapshot CSV (nik,kk,name,sex,birth_date,kelurahan,welfare_decile).
+
+    Raises FileRejected for a bad header or encoding. The same file again changes nothing
+    (``already_applied``), except finishing the emission a crash interrupted.
+    """
+    check_header(path)
+    fingerprint = await asyncio.to_thread(_fingerprint, path)
+    earlier = await store.find_run(runtime.pool, "snapshot", fingerprint)
+    if earlier is None:
+        run_id = uuid.uuid4()
+        parse = _Parse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            if await store.create_run(
+                conn, run_id, "snapshot", fingerprint, settings.eligible_deciles
+            ):
+                await sql.load_staging(conn, parse.records())
+                await store.insert_errors(conn, run_id, parse.errors)
+                await store.save_counts(
+                    conn, run_id, read=parse.read, valid=parse.valid, invalid=parse.invalid
+                )
+                await sql.diff_into_requests(
+                    conn,
+                    run_id,
+                    statuses=store.SNAPSHOT_STATUSES,
+                    max_eligible=max(settings.eligible_deciles),
+                    evidence=f"DTKS:{fingerprint[:16]}",
+                    reported_by=SNAPSHOT_REPORTER,
+                )
+                candidates = await sql.keep_candidates(conn, run_id, settings.eligible_deciles)
+            else:
+                earlier = await store.find_run(conn, "snapshot", fingerprint)
+        if earlier is None:
+            emitted = await emit_run(runtime, run_id, batch=settings.emit_batch)
+            return RunOutcome(
+                run_id,
+                already_applied=False,
+                rows_read=parse.read,
+                rows_valid=parse.valid,
+                rows_invalid=parse.invalid,
+                requests_emitted=emitted,
+                errors=parse.errors[:100],
+                details={"candidates": candidates},
+            )
+    assert earlier is not None
+    # The same file: finish what a crash interrupted (nothing when it completed).
+    resumed = await emit_run(runtime, earlier["run_id"], batch=settings.emit_batch)
+    return RunOutcome(
+        earlier["run_id"],
+        already_applied=True,
+        requests_emitted=resumed,
+        details={"resumed_emission": resumed} if resumed else {},
+    )
+
+
+async def propose_candidates(
+    runtime: ServiceRuntime, run_id: uuid.UUID, limit: int
+) -> tuple[list[dict[str, str]], int]:
+    """Propose the run's best ``limit`` candidates (lowest decile first) as registry
+    refills: ParticipantRegistered with the snapshot row's data. Returns the proposals
+    made and how many candidates turned out to be proposed already."""
+    key = runtime.settings.jkn_pseudonym_key
+    async with runtime.unit_of_work() as uow:
+        rows = await sql.best_candidates(uow.conn, run_id, limit)
+        news = [
+            new_proposal(_proposal(r), proposed_by=REFILL_PROPOSER, pseudonym_key=key) for r in rows
+        ]
+        inserted = await insert_many(uow.conn, news)  # rows stay locked: relay ordering
+        made = [n for n in news if n.proposal_id in inserted]
+        for new in made:
+            await uow.emit(registered_event(new))
+        already = [n.participant_id for n in news if n.proposal_id not in inserted]
+        await sql.mark_candidates(
+            uow.conn, run_id, {n.participant_id: n.proposal_id for n in made}, already
+        )
+    return [
+        {
+            "participant_id": n.participant_id,
+            "proposal_id": str(n.proposal_id),
+            "welfare_decile": str(n.proposal.welfare_decile),
+        }
+        for n in made
+    ], len(already)
+
+
+def _proposal(row: Any) -> Proposal:
+    return Proposal(
+        nik=row["nik"],
+        kk=row["kk"],
+        name=row["name"],
+        sex=row["sex"],
+        birth_date=row["birth_date"],
+        kelurahan=row["kelurahan"],
+        source=ProposalSource.REGISTRY_REFILL,
+        welfare_decile=row["welfare_decile"],
+    )

@@ -1,0 +1,103 @@
+"""Snapshots of the social-welfare registry (DTKS, being replaced by DTSEN) for the
+quarterly reconciliation (DOMAIN §6).
+
+A snapshot lists every registered person with a welfare decile, 1 (poorest) to 10.
+Diffed against the participants: a participant missing from it is *tidak ditemukan*
+(not found), one above the eligible deciles is *mampu* (no longer poor), and a resident
+within them who is not proposed is a candidate to refill freed quota.
+
+Snapshots run to a million rows, so a row is checked with cheap rules only (formats and
+ranges); the Health Office checks each proposal in full when it is made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from jkn_contracts.nik import NikError, parse_nik
+
+from enrollment.domain.fields import FieldError, FieldReader
+from enrollment.domain.proposal_fields import birth_date_of, decile_of, name_of, sex_of
+
+__all__ = [
+    "DEFAULT_ELIGIBLE_DECILES",
+    "SNAPSHOT_FIELDS",
+    "RegistryRow",
+    "parse_deciles",
+    "validate_registry_row",
+]
+
+SNAPSHOT_FIELDS = ("nik", "kk", "name", "sex", "birth_date", "kelurahan", "welfare_decile")
+DEFAULT_ELIGIBLE_DECILES = (1, 2, 3, 4)  # programs usually target deciles 1-4 (DOMAIN §3)
+
+_SIXTEEN = re.compile(r"\d{16}")
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryRow:
+    """One valid registry row. Personal fields are left out of ``repr``."""
+
+    nik: str = field(repr=False)
+    kk: str = field(repr=False)
+    name: str = field(repr=False)
+    sex: str
+    birth_date: date = field(repr=False)
+    kelurahan: str
+    welfare_decile: int
+
+
+def validate_registry_row(
+    fields: Mapping[str, str], *, today: date
+) -> RegistryRow | list[FieldError]:
+    """Check a snapshot row; return the RegistryRow or every FieldError found.
+
+    The NIK is parsed leniently (old NIKs may break the date rule); the KK must be 16
+    digits with a serial other than 0000.
+    """
+    read = FieldReader(fields)
+    nik = read.text("nik")
+    if nik is not None:
+        try:
+            parse_nik(nik, strict=False, today=today)
+        except NikError as error:
+            read.errors.append(FieldError.from_problem(error.problem))
+    kk = read.text("kk")
+    if kk is not None and (not _SIXTEEN.fullmatch(kk) or kk.endswith("0000")):
+        read.fail(
+            "kk",
+            "KK_FORMAT",
+            "The KK number must be 16 digits with a serial other than 0000. / "
+            "Nomor KK harus 16 angka dengan nomor urut bukan 0000.",
+        )
+    name, sex, born = name_of(read), sex_of(read), birth_date_of(read, today)
+    kelurahan = read.digits("kelurahan", 10, "KELURAHAN_FORMAT")
+    decile = decile_of(read)
+    if decile is None and not any(e.field == "welfare_decile" for e in read.errors):
+        read.fail(
+            "welfare_decile",
+            "REQUIRED",
+            "'welfare_decile' is required. / 'welfare_decile' wajib diisi.",
+        )
+    if (
+        read.errors
+        or nik is None
+        or kk is None
+        or name is None
+        or sex is None
+        or born is None
+        or kelurahan is None
+        or decile is None
+    ):
+        return read.errors
+    return RegistryRow(nik, kk, name, sex, born, kelurahan, decile)
+
+
+def parse_deciles(text: str) -> tuple[int, ...]:
+    """The eligible deciles from a setting such as "1,2,3,4" (sorted, each 1-10)."""
+    deciles = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not deciles or not all(1 <= d <= 10 for d in deciles):
+        raise ValueError("eligible deciles must be a comma-separated list of numbers 1-10")
+    return tuple(deciles)
