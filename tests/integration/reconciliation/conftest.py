@@ -17,9 +17,12 @@ BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 @pytest.fixture(scope="module")
 def enrollment_settings(database: dict[str, str], topic_prefix: str) -> BusSettings:
     return BusSettings(
-        service="enrollment", database_url=database["enrollment"], jkn_topic_prefix=topic_prefix,
-        kafka_bootstrap_servers=BOOTSTRAP, relay_poll_interval_s=0.2,
-    )  # fmt: skip
+        service="enrollment",
+        database_url=database["enrollment"],
+        jkn_topic_prefix=topic_prefix,
+        kafka_bootstrap_servers=BOOTSTRAP,
+        relay_poll_interval_s=0.2,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -28,19 +28,26 @@ async def enrol(runtime: ServiceRuntime, numbers: Sequence[int], status: str) ->
         news.append(
             new_proposal(
                 Proposal(
-                    nik=r["nik"], kk=r["kk"], name=r["name"], sex=r["sex"],
-                    birth_date=date.fromisoformat(r["birth_date"]), kelurahan=r["kelurahan"],
-                    source=ProposalSource.DTKS, welfare_decile=2,
+                    nik=r["nik"],
+                    kk=r["kk"],
+                    name=r["name"],
+                    sex=r["sex"],
+                    birth_date=date.fromisoformat(r["birth_date"]),
+                    kelurahan=r["kelurahan"],
+                    source=ProposalSource.DTKS,
+                    welfare_decile=2,
                 ),
-                proposed_by="test", pseudonym_key=runtime.settings.jkn_pseudonym_key,
+                proposed_by="test",
+                pseudonym_key=runtime.settings.jkn_pseudonym_key,
             )
-        )  # fmt: skip
+        )
     async with runtime.pool.acquire() as conn, conn.transaction():
         await insert_many(conn, news)
         await conn.execute(
             "UPDATE proposals SET status = $2 WHERE proposal_id = ANY($1::uuid[])",
-            [p.proposal_id for p in news], status,
-        )  # fmt: skip
+            [p.proposal_id for p in news],
+            status,
+        )
     return {n: p.participant_id for n, p in zip(numbers, news, strict=True)}
 
 

@@ -22,8 +22,14 @@ REASONS = ("meninggal", "pindah", "ganda", "tidak_ditemukan", "mampu")
 
 
 def finding(n: int, reason: str, **changes: Any) -> dict[str, Any]:
-    return {"nik": resident(n)["nik"], "reason": reason, "evidence_ref": f"BA-{n}/2026",
-            "officer": "Lurah Talang Banjar", "kelurahan": KELURAHAN, **changes}  # fmt: skip
+    return {
+        "nik": resident(n)["nik"],
+        "reason": reason,
+        "evidence_ref": f"BA-{n}/2026",
+        "officer": "Lurah Talang Banjar",
+        "kelurahan": KELURAHAN,
+        **changes,
+    }
 
 
 async def _requests_of(prefix: str, pids: set[str], expect: int) -> list[Any]:
@@ -44,9 +50,10 @@ async def test_every_reason_of_a_findings_file_becomes_a_deactivation_request_wi
     rows = [finding(n, reason) for n, reason in zip(range(1, 6), REASONS, strict=True)]
 
     answer = await client.post(
-        "/reconciliation/findings", content=csv_of(FINDINGS_COLUMNS, rows),
+        "/reconciliation/findings",
+        content=csv_of(FINDINGS_COLUMNS, rows),
         headers={"content-type": "text/csv"},
-    )  # fmt: skip
+    )
 
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -104,20 +111,21 @@ async def test_invalid_rows_are_reported_by_line_field_and_rule_and_the_valid_on
     pids = await enrol(runtime, [21, 22], "activated")
     await enrol(runtime, [23], "rejected")
     rows = [
-        finding(21, "meninggal"),                      # line 2: applied
-        finding(22, "naik haji"),                      # line 3: reason
-        finding(22, "pindah", nik="15710112"),         # line 4: NIK format
-        finding(22, "pindah", officer=""),             # line 5: officer required
-        finding(24, "mampu"),                          # line 6: not proposed at all
-        finding(23, "mampu"),                          # line 7: rejected: not a participant
-        finding(21, "pindah"),                         # line 8: same NIK as line 2
-        finding(22, "pindah", kelurahan="15710"),      # line 9: kelurahan format
-    ]  # fmt: skip
+        finding(21, "meninggal"),  # line 2: applied
+        finding(22, "naik haji"),  # line 3: reason
+        finding(22, "pindah", nik="15710112"),  # line 4: NIK format
+        finding(22, "pindah", officer=""),  # line 5: officer required
+        finding(24, "mampu"),  # line 6: not proposed at all
+        finding(23, "mampu"),  # line 7: rejected: not a participant
+        finding(21, "pindah"),  # line 8: same NIK as line 2
+        finding(22, "pindah", kelurahan="15710"),  # line 9: kelurahan format
+    ]
 
     answer = await client.post(
-        "/reconciliation/findings", content=csv_of(FINDINGS_COLUMNS, rows),
+        "/reconciliation/findings",
+        content=csv_of(FINDINGS_COLUMNS, rows),
         headers={"content-type": "text/csv"},
-    )  # fmt: skip
+    )
 
     assert answer.status_code == 201, answer.text
     body = answer.json()

@@ -61,7 +61,7 @@ async def diff_into_requests(
     snapshot (tidak_ditemukan) or above the eligible deciles in it (mampu).
 
     A row that failed validation still shows its NIK is in the registry: its participant
-    is not "absent", but neither is its decile trusted for "mampu".
+    is not "absent" (its decile, unchecked, is not used).
     """
     await conn.execute(
         "INSERT INTO deactivation_requests (run_id, participant_id, proposal_id, reason,"
@@ -92,8 +92,6 @@ async def diff_into_requests(
         "       FROM snapshot_staging WHERE valid GROUP BY participant_id) s"
         "   ON s.participant_id = p.participant_id"
         " WHERE p.status = ANY($2::text[]) AND s.decile > $3"
-        "  AND NOT EXISTS (SELECT 1 FROM snapshot_staging i"
-        "                  WHERE i.participant_id = p.participant_id AND NOT i.valid)"
         "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
         "                  WHERE d.participant_id = p.participant_id)"
         " ORDER BY p.proposal_id"

@@ -1,0 +1,174 @@
+"""DTKS/DTSEN snapshots: a few thousand rows diffed against the participants."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+from integration.enrollment.residents import resident
+from integration.reconciliation.conftest import BOOTSTRAP
+from integration.reconciliation.helpers import SNAPSHOT_COLUMNS, csv_of, enrol, events, requests
+from jkn_bus import ServiceRuntime
+from jkn_contracts import ParticipantRegistered, ProposalSource
+from support.polling import eventually
+
+pytestmark = pytest.mark.infra
+
+ABSENT = [*range(150, 160), *range(175, 180), *range(185, 190), *range(195, 200)]
+TOO_RICH = {**dict.fromkeys(range(100, 110), 8), **dict.fromkeys(range(160, 163), 5)}
+OTHERS = range(200, 3100)
+
+
+def decile_of(n: int) -> int:
+    return TOO_RICH.get(n, 2 if n < 200 else n % 10 + 1)
+
+
+def snapshot_rows() -> list[dict[str, Any]]:
+    rows = [
+        {**resident(n), "welfare_decile": str(decile_of(n))}
+        for n in [*range(100, 200), *OTHERS]
+        if n not in ABSENT
+    ]
+    # Line 102: a broken decile, but it shows participant 150 is in the registry after all.
+    rows[100] = {**resident(150), "welfare_decile": "11"}
+    rows.insert(500, {**resident(5000), "nik": "123"})
+    rows.insert(501, {**resident(5001), "sex": "X"})
+    return rows
+
+
+@pytest.fixture(scope="module")
+async def participants(runtime: ServiceRuntime) -> dict[int, str]:
+    pids = await enrol(runtime, range(100, 160), "activated")
+    pids |= await enrol(runtime, range(160, 180), "verified")
+    pids |= await enrol(runtime, range(180, 190), "registered")
+    pids |= await enrol(runtime, range(190, 200), "waitlisted")
+    return pids
+
+
+@pytest.fixture(scope="module")
+async def first_upload(client: httpx.AsyncClient, participants: dict[int, str]) -> dict[str, Any]:
+    answer = await client.post(
+        "/reconciliation/snapshots",
+        files={"file": ("dtks.csv", csv_of(SNAPSHOT_COLUMNS, snapshot_rows()))},
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def test_absent_and_too_rich_participants_get_deactivation_requests(
+    first_upload: dict[str, Any], participants: dict[int, str], topic_prefix: str
+) -> None:
+    # Waitlisted residents are Dinkes's to order; 150's broken row proves its presence.
+    absent = {participants[n] for n in ABSENT if n < 190 and n != 150}
+    too_rich = {participants[n] for n in TOO_RICH}
+    assert first_upload["requests_emitted"] == len(absent) + len(too_rich)
+
+    async def all_arrived() -> list[Any]:
+        found = [e for e in await requests(BOOTSTRAP, topic_prefix) if e.payload.run_id]
+        return found if len(found) >= len(absent) + len(too_rich) else []
+
+    emitted = await eventually(all_arrived, timeout=30)
+    reasons = {e.participant_id: e.payload.reason.value for e in emitted}
+    assert len(emitted) == len(reasons)
+    assert reasons == {
+        **dict.fromkeys(absent, "tidak_ditemukan"),
+        **dict.fromkeys(too_rich, "mampu"),
+    }
+    assert all(e.correlation_id == e.payload.run_id for e in emitted)
+    assert all(e.payload.reported_by == "dtks-snapshot" for e in emitted)
+
+
+async def test_invalid_snapshot_lines_are_counted_and_reported_by_line(
+    client: httpx.AsyncClient, first_upload: dict[str, Any]
+) -> None:
+    assert first_upload["rows"] == {
+        "read": len(snapshot_rows()),
+        "valid": len(snapshot_rows()) - 3,
+        "invalid": 3,
+    }
+    report = (await client.get(f"/reconciliation/runs/{first_upload['run_id']}/errors")).json()
+    assert {(e["line"], e["field"], e["rule"]) for e in report["errors"]} == {
+        (102, "welfare_decile", "DECILE_VALUE"),
+        (502, "nik", "NIK_FORMAT"),
+        (503, "sex", "SEX_VALUE"),
+    }
+
+
+async def test_eligible_residents_not_proposed_become_candidates_best_first(
+    client: httpx.AsyncClient, first_upload: dict[str, Any], topic_prefix: str
+) -> None:
+    run = first_upload["run_id"]
+    expected = Counter(decile_of(n) for n in OTHERS if decile_of(n) <= 4)
+    listed = (
+        await client.get(f"/reconciliation/runs/{run}/candidates", params={"limit": 5})
+    ).json()
+    assert listed["counts"]["total"] == sum(expected.values())
+    assert listed["counts"]["by_decile"] == {str(d): c for d, c in sorted(expected.items())}
+    assert [c["welfare_decile"] for c in listed["candidates"]] == [1] * 5
+
+    proposed = await client.post(
+        f"/reconciliation/runs/{run}/candidates/propose", params={"limit": 3}
+    )
+
+    assert proposed.status_code == 200, proposed.text
+    made = proposed.json()["proposed"]
+    assert [m["participant_id"] for m in made] == [
+        c["participant_id"] for c in listed["candidates"][:3]
+    ]
+
+    async def registered() -> list[ParticipantRegistered]:
+        every = await events(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants")
+        ids = {m["participant_id"] for m in made}
+        found = [
+            e for e in every if isinstance(e, ParticipantRegistered) and e.participant_id in ids
+        ]
+        return found if len(found) == 3 else []
+
+    for event in await eventually(registered, timeout=30):
+        assert event.payload.source is ProposalSource.REGISTRY_REFILL
+        assert event.payload.welfare_decile == 1
+    again = (await client.get(f"/reconciliation/runs/{run}/candidates", params={"limit": 5})).json()
+    assert again["counts"]["proposed"] == 3
+    assert [c["status"] for c in again["candidates"]] == ["proposed"] * 3 + ["candidate"] * 2
+
+
+async def test_the_same_snapshot_again_changes_nothing_and_says_so(
+    client: httpx.AsyncClient, first_upload: dict[str, Any], topic_prefix: str
+) -> None:
+    before = len(await requests(BOOTSTRAP, topic_prefix))
+
+    again = await client.post(
+        "/reconciliation/snapshots",
+        content=csv_of(SNAPSHOT_COLUMNS, snapshot_rows()),
+        headers={"content-type": "text/csv"},
+    )
+
+    assert again.status_code == 200
+    assert again.json() == {
+        "run_id": first_upload["run_id"],
+        "already_applied": True,
+        "report_url": f"/reconciliation/runs/{first_upload['run_id']}",
+    }
+    await asyncio.sleep(2)
+    assert len(await requests(BOOTSTRAP, topic_prefix)) == before
+    report = (await client.get(f"/reconciliation/runs/{first_upload['run_id']}")).json()
+    assert report["kind"] == "snapshot"
+    assert report["requests"]["by_reason"] == {"tidak_ditemukan": 19, "mampu": 13}
+
+
+async def test_a_snapshot_with_a_wrong_header_is_refused_with_422(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.post(
+        "/reconciliation/snapshots",
+        content=b"nik,nama,desil\n1,2,3\n",
+        headers={"content-type": "text/csv"},
+    )
+
+    assert answer.status_code == 422
+    assert ("welfare_decile", "MISSING_COLUMN") in {
+        (e["field"], e["rule"]) for e in answer.json()["errors"]
+    }
