@@ -119,7 +119,7 @@ async def test_ensure_topics_twice_with_a_prefix_is_harmless(admin: AIOKafkaAdmi
 
 async def test_each_role_uses_its_schema_and_cannot_read_another(scratch_db: str) -> None:
     urls = await ensure_database(ADMIN_URL, scratch_db)
-    assert set(urls) == {"enrollment", "verification", "bpjs-gateway", "notifications"}
+    assert set(urls) == {"enrollment", "verification", "bpjs-gateway", "notifications", "audit"}
     for service in SERVICES:
         conn = await asyncpg.connect(urls[service.name])
         try:

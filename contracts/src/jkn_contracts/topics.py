@@ -73,6 +73,8 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "verification": ("jkn.dinsos.participants", "jkn.bpjs.participants"),
     "bpjs-gateway": ("jkn.dinsos.participants", "jkn.dinkes.verifications"),
     "notifications": ("jkn.dinsos.participants", "jkn.dinkes.verifications", "jkn.bpjs.participants"),
+    # The audit trail keeps every fact of every agency.
+    "audit": tuple(spec.name for spec in CATALOGUE),
 }
 
 _BY_EVENT = {event.__name__: spec.name for spec in CATALOGUE for event in spec.events}

@@ -37,6 +37,7 @@ COMPONENTS: tuple[Component, ...] = (
     Component("verification", "verification", "VERIFICATION_HTTP_PORT", 8002),
     Component("bpjs-gateway", "bpjs_gateway", "BPJS_GATEWAY_HTTP_PORT", 8003),
     Component("notifications", "notifications", "NOTIFICATIONS_HTTP_PORT", 8004),
+    Component("audit", "jkn_audit", "AUDIT_HTTP_PORT", 8005),
 )
 
 
@@ -105,6 +106,17 @@ class Stack:
             _terminate(proc.pid)
             proc.wait()  # reap it: a zombie would still look alive to the pid-file sweep
             (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by each running component."""
+        used: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            try:
+                times = psutil.Process(proc.pid).cpu_times()
+            except psutil.Error:
+                continue
+            used[name] = times.user + times.system
+        return used
 
     def peak_rss(self) -> dict[str, int]:
         """Current RSS in bytes per running component (call repeatedly to track peaks)."""

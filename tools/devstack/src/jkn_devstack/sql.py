@@ -9,7 +9,7 @@ when the committed file is stale).
 
 from __future__ import annotations
 
-ROLES: tuple[str, ...] = ("enrollment", "verification", "bpjs_gateway", "notifications")
+ROLES: tuple[str, ...] = ("enrollment", "verification", "bpjs_gateway", "notifications", "audit")
 
 
 def quote_ident(name: str) -> str:

@@ -1,0 +1,1 @@
+"""The audit service's use cases: append an event, read a history, verify the chain."""

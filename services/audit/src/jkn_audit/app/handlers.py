@@ -1,0 +1,41 @@
+"""The audit trail's only handler: every event of every topic joins the chain.
+
+It runs inside the consumer's inbox transaction, so an event is logged exactly once however
+often Kafka delivers it; the inbox row written in this same transaction says where the
+event was read (topic, partition, offset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from jkn_bus import Handler, UnitOfWork
+from jkn_contracts import EVENT_TYPES, EventBase, utcnow
+
+from jkn_audit.adapters.audit_log import append
+from jkn_audit.domain.entries import describe
+from jkn_audit.metrics import ENTRIES
+
+__all__ = ["bind_handlers", "on_event"]
+
+
+async def on_event(
+    uow: UnitOfWork, event: EventBase, *, clock: Callable[[], datetime] = utcnow
+) -> None:
+    """Append ``event`` to the audit log, chained after the current head."""
+    read_at = await uow.conn.fetchrow(
+        'SELECT topic, partition, "offset" FROM inbox WHERE event_id = $1', event.event_id
+    )
+    if read_at is None:  # not through the consumer (a test, a replay tool): say so
+        topic, partition, offset = "", -1, -1
+    else:
+        topic, partition, offset = read_at["topic"], read_at["partition"], read_at["offset"]
+    entry = describe(event, topic=topic, partition=partition, offset=offset, recorded_at=clock())
+    await append(uow.conn, entry)
+    ENTRIES.labels(entry.producer).inc()
+
+
+def bind_handlers() -> Mapping[str, Handler]:
+    """The same handler for every event type of the contracts."""
+    return dict.fromkeys(EVENT_TYPES, on_event)

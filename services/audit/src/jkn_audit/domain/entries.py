@@ -1,0 +1,156 @@
+"""What the audit trail keeps of an event: who, what, when, why, evidence — no personal data.
+
+An entry is the envelope (event id, type, producing agency, participant pseudonym,
+correlation and causation ids, time), where it was read (topic, partition, offset), the
+decision and reason codes the event states, the evidence reference if any, and the payload
+with every personal field replaced by ``[redacted]`` (the resident's NIK, KK, name, birth
+date, address, phone, e-mail). The card number (noKartu) stays: it is what operators look up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jkn_contracts import (
+    CoverageCheckRequested,
+    CoverageReported,
+    DeactivationRequested,
+    EventBase,
+    Membership,
+    NotificationSent,
+    ParticipantActivated,
+    ParticipantDeactivated,
+    ParticipantRegistered,
+    ParticipantVerified,
+    ParticipantWaitlisted,
+    PesertaStatusChanged,
+    RegistrationRefused,
+    SlotReleased,
+    VerificationRejected,
+)
+
+__all__ = ["PERSONAL_FIELDS", "REDACTED", "AuditEntry", "describe", "redact", "utc_iso"]
+
+PERSONAL_FIELDS = frozenset(
+    {"resident", "nik", "kk", "name", "nama", "birth_date", "address", "phone", "email"}
+)
+REDACTED = "[redacted]"
+
+
+def redact(value: Any) -> Any:
+    """``value`` (JSON-like) with the value of every personal field replaced, at any depth."""
+    if isinstance(value, dict):
+        return {k: REDACTED if k in PERSONAL_FIELDS else redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def utc_iso(moment: datetime) -> str:
+    """The one text form of a time in the chain (UTC, microseconds)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit log; ``content()`` is exactly what the chain hashes."""
+
+    seq: int
+    event_id: str
+    event_type: str
+    schema_version: int
+    producer: str
+    participant_id: str
+    correlation_id: str
+    causation_id: str | None
+    occurred_at: str
+    recorded_at: str
+    topic: str
+    partition: int
+    offset: int
+    decision: str | None
+    reasons: tuple[str, ...]
+    evidence_ref: str | None
+    payload: dict[str, Any]
+
+    def content(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "reasons": list(self.reasons)}
+
+
+Decision = tuple[str | None, tuple[str, ...], str | None]
+
+
+def _membership(m: Membership | None) -> tuple[str, ...]:
+    return () if m is None else (f"jenis:{m.jenis_peserta_kode}", f"status:{m.status_kode}")
+
+
+# event type -> (decision, reason codes, evidence reference) it states
+_DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
+    ParticipantRegistered: lambda e: ("proposed", tuple(e.payload.nik_warnings), None),
+    DeactivationRequested: lambda e: (
+        "deactivation_requested",
+        (e.payload.reason.value,),
+        e.payload.evidence_ref,
+    ),
+    CoverageCheckRequested: lambda e: ("coverage_check_requested", (), None),
+    ParticipantVerified: lambda e: (
+        "verified",
+        ("ADMITTED_FROM_WAITLIST",) if e.payload.admitted_from_waitlist else (),
+        None,
+    ),
+    VerificationRejected: lambda e: ("rejected", tuple(r.code for r in e.payload.reasons), None),
+    ParticipantWaitlisted: lambda e: ("waitlisted", (), None),
+    SlotReleased: lambda e: ("slot_released", (e.payload.reason.value,), None),
+    CoverageReported: lambda e: ("coverage_reported", _membership(e.payload.membership), None),
+    ParticipantActivated: lambda e: ("activated", (), None),
+    RegistrationRefused: lambda e: (
+        "refused",
+        (f"{e.payload.mutation}:bpjs_{e.payload.bpjs_code}",),
+        None,
+    ),
+    ParticipantDeactivated: lambda e: ("deactivated", (e.payload.reason.value,), None),
+    PesertaStatusChanged: lambda e: ("bpjs_status_changed", _membership(e.payload.current), None),
+    NotificationSent: lambda e: (
+        f"notification_{e.payload.status}",
+        (e.payload.template,),
+        None,
+    ),
+}
+
+
+def _decision(event: EventBase) -> Decision:
+    """An event type unknown here (a newer contract) is kept all the same, without codes."""
+    stated = _DECISIONS.get(type(event))
+    return stated(event) if stated is not None else (None, (), None)
+
+
+def describe(
+    event: EventBase, *, topic: str, partition: int, offset: int, recorded_at: datetime
+) -> AuditEntry:
+    """The entry of ``event`` read at ``topic``/``partition``/``offset`` (``seq`` 0: the
+    log assigns it when the entry joins the chain)."""
+    decision, reasons, evidence_ref = _decision(event)
+    envelope = event.model_dump(mode="json")
+    return AuditEntry(
+        seq=0,
+        event_id=str(event.event_id),
+        event_type=envelope["event_type"],
+        schema_version=event.schema_version,
+        producer=envelope["producer"],
+        participant_id=event.participant_id,
+        correlation_id=str(event.correlation_id),
+        causation_id=str(event.causation_id) if event.causation_id else None,
+        occurred_at=utc_iso(event.occurred_at),
+        recorded_at=utc_iso(recorded_at),
+        topic=topic,
+        partition=partition,
+        offset=offset,
+        decision=decision,
+        reasons=reasons,
+        evidence_ref=evidence_ref,
+        payload=redact(envelope["payload"]),
+    )

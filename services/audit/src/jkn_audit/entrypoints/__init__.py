@@ -1,0 +1,1 @@
+"""HTTP and command-line faces of the audit trail."""
