@@ -33,7 +33,9 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-async def _watch(prefix: str, expected: asyncio.Future[int], deadline: float) -> tuple[dict[str, datetime], dict[str, datetime], dict[str, str]]:
+async def _watch(
+    prefix: str, expected: asyncio.Future[int], deadline: float
+) -> tuple[dict[str, datetime], dict[str, datetime], dict[str, str], dict[str, dict[str, datetime]]]:
     """Tail the journey topics until ``expected`` residents reached a final event."""
     consumer = AIOKafkaConsumer(
         f"{prefix}jkn.dinsos.participants", f"{prefix}jkn.dinkes.verifications", f"{prefix}jkn.bpjs.participants",
@@ -44,6 +46,7 @@ async def _watch(prefix: str, expected: asyncio.Future[int], deadline: float) ->
     registered: dict[str, datetime] = {}
     activated: dict[str, datetime] = {}
     final: dict[str, str] = {}
+    seen: dict[str, dict[str, datetime]] = {}
     try:
         while not (expected.done() and len(final) >= expected.result()) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500, max_records=5000)
@@ -51,6 +54,7 @@ async def _watch(prefix: str, expected: asyncio.Future[int], deadline: float) ->
                 for record in records:
                     event = parse_event(record.value)
                     pid = event.participant_id
+                    seen.setdefault(pid, {}).setdefault(event.event_type, event.occurred_at)
                     if event.event_type == "ParticipantRegistered":
                         registered.setdefault(pid, event.occurred_at)
                     elif event.event_type in FINAL:
@@ -59,7 +63,22 @@ async def _watch(prefix: str, expected: asyncio.Future[int], deadline: float) ->
                             activated.setdefault(pid, event.occurred_at)
     finally:
         await consumer.stop()
-    return registered, activated, final
+    return registered, activated, final, seen
+
+
+STAGES = (
+    ("ParticipantRegistered", "CoverageCheckRequested", "Dinkes local checks"),
+    ("CoverageCheckRequested", "CoverageReported", "gateway BPJS peserta look-up"),
+    ("CoverageReported", "ParticipantVerified", "Dinkes coverage + quota"),
+    ("ParticipantVerified", "ParticipantActivated", "gateway BPJS tambah"),
+)
+
+
+def _stage_report(seen: dict[str, dict[str, datetime]]) -> None:
+    for start, end, label in STAGES:
+        spans = sorted((e[end] - e[start]).total_seconds() for e in seen.values() if start in e and end in e)
+        if spans:
+            _say(f"  {label:<32} p50 {statistics.median(spans):6.2f} s   p99 {spans[int(len(spans) * 0.99) - 1]:6.2f} s")
 
 
 async def _accepted_when_done(client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]) -> None:
@@ -123,6 +142,7 @@ async def run(residents: int, relay_events: int) -> int:
                     await asyncio.sleep(0.5)
 
             sampler = asyncio.create_task(sample_rss())
+            cpu_before = stack.cpu_seconds()
             started = time.monotonic()
             resp = await client.post(
                 f"{stack.url('enrollment')}/imports", content=proposals, params={"proposed_by": "bench"},
@@ -131,10 +151,11 @@ async def run(residents: int, relay_events: int) -> int:
             resp.raise_for_status()
             accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             poller = asyncio.create_task(_accepted_when_done(client, stack.url("enrollment"), resp.json()["import_id"], accepted))
-            registered, activated, final = await _watch(prefix, accepted, started + 1800)
+            registered, activated, final, seen = await _watch(prefix, accepted, started + 1800)
             poller.cancel()
             elapsed = time.monotonic() - started
             sampler.cancel()
+            cpu_after = stack.cpu_seconds()
     finally:
         stack.stop()
 
@@ -148,8 +169,11 @@ async def run(residents: int, relay_events: int) -> int:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         _say(f"proposal → activation:             p50 {p50:.2f} s   p99 {p99:.2f} s")
+        _say("  by stage (event to event):")
+        _stage_report(seen)
     for name in sorted(peaks):
-        _say(f"peak RSS {name:<14}           {peaks[name] / 2**20:.0f} MiB")
+        cpu = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
+        _say(f"{name:<14} peak RSS {peaks[name] / 2**20:5.0f} MiB   CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core)")
     raw = await _raw_kafka_rate(len(final) or residents, value_size=1024)
     _say(f"raw aiokafka produce+consume:      {raw:.0f} messages/s ({len(final) or residents} messages, 1 KiB)")
     _say(f"ratio journey/raw:                 {rate / raw:.4f}  (one resident = ~7 events, 4 services, BPJS calls)")
