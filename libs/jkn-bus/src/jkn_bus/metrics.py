@@ -6,6 +6,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "CONSUMED",
+    "CONSUMER_LAG",
     "DEAD_LETTERS",
     "HANDLER_SECONDS",
     "OUTBOX_AGE",
@@ -25,6 +26,11 @@ CONSUMED = Counter(
     "jkn_events_consumed_total",
     "Events consumed, by outcome (applied, duplicate, ignored, dead_lettered)",
     ["service", "event_type", "outcome"],
+)
+CONSUMER_LAG = Gauge(
+    "jkn_consumer_lag",
+    "Records of a partition not yet applied by the service (end offset - committed offset)",
+    ["service", "topic", "partition"],
 )
 DEAD_LETTERS = Counter(
     "jkn_dead_letters_total", "Records sent to the dead-letter topic", ["service", "topic"]

@@ -22,6 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from jkn_bus.broker import make_broker, make_producer
 from jkn_bus.consumer import EventConsumer, Handler, Record
 from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
+from jkn_bus.lag import track_lag
 from jkn_bus.relay import OutboxRelay
 from jkn_bus.settings import BusSettings
 from jkn_bus.telemetry import configure_tracing
@@ -78,6 +79,7 @@ class ServiceRuntime:
         self._broker: KafkaBroker | None = None
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
+        self._lag_task: asyncio.Task[None] | None = None
         self.consumer: EventConsumer | None = None
 
     @property
@@ -121,10 +123,15 @@ class ServiceRuntime:
                 handlers=self._handlers, topic_prefix=s.jkn_topic_prefix,
                 max_attempts=s.consumer_max_attempts,
             )
-            self._broker = self._subscribe(self.consumer)
+            self._broker, subscriber = self._subscribe(self.consumer)
             await self._broker.start()
+            # The aiokafka consumer FastStream made for the subscriber (None until started).
+            self._lag_task = asyncio.create_task(
+                track_lag(lambda: subscriber.consumer, s.service, s.consumer_lag_interval_s),
+                name=f"{s.service}-consumer-lag",
+            )
 
-    def _subscribe(self, consumer: EventConsumer) -> KafkaBroker:
+    def _subscribe(self, consumer: EventConsumer) -> tuple[KafkaBroker, Any]:
         broker = make_broker(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
         limit = asyncio.Semaphore(self.settings.consumer_concurrency)
         subscriber = broker.subscriber(
@@ -144,9 +151,13 @@ class ServiceRuntime:
             # before that redelivers the batch, and the inbox absorbs what was applied.
             await msg.ack()
 
-        return broker
+        return broker, subscriber
 
     async def stop(self) -> None:
+        if self._lag_task is not None:
+            self._lag_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag_task
         if self._broker is not None:
             await self._broker.stop()
         if self._relay_task is not None:

@@ -45,6 +45,9 @@ class BusSettings(BaseSettings):
     consumer_max_attempts: int = 4
     consumer_batch_size: int = Field(200, description="Records fetched per poll, across partitions.")
     consumer_concurrency: int = Field(8, description="Participants applied at the same time.")
+    consumer_lag_interval_s: float = Field(
+        10.0, gt=0, description="How often the jkn_consumer_lag gauge is refreshed."
+    )
 
     database_url: str = Field(
         "", description="Defaults to the service's own <SERVICE>_DATABASE_URL (see module doc)."

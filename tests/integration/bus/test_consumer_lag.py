@@ -1,0 +1,75 @@
+"""The jkn_consumer_lag gauge: records of each assigned partition not yet applied."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from integration.bus.harness import APPLIED_TABLE, participant, record_step, settings, step_event
+from jkn_bus import ServiceRuntime, UnitOfWork
+from jkn_contracts import DeactivationRequested, topic_for
+from prometheus_client import REGISTRY
+from support.kafka import produce
+from support.polling import eventually
+
+pytestmark = pytest.mark.infra
+
+TOPIC = "jkn.dinsos.participants"
+
+
+def lag_by_partition(topic: str) -> dict[str, float]:
+    return {
+        s.labels["partition"]: s.value
+        for metric in REGISTRY.collect()
+        if metric.name == "jkn_consumer_lag"
+        for s in metric.samples
+        if s.labels["topic"] == topic
+    }
+
+
+async def test_lag_counts_records_until_they_are_applied_then_drops_to_zero(
+    pool: asyncpg.Pool, service_url: str, bootstrap: str, topic_prefix: str
+) -> None:
+    gate = asyncio.Event()
+
+    async def held(uow: UnitOfWork, event: DeactivationRequested) -> None:
+        await gate.wait()
+        await record_step(uow, event)
+
+    runtime = ServiceRuntime(
+        settings(service_url, bootstrap, topic_prefix).model_copy(
+            update={"consumer_lag_interval_s": 0.2}
+        ),
+        migrations=[("9000_test_applied.sql", APPLIED_TABLE)],
+        consumes=(TOPIC,),
+        handlers={"DeactivationRequested": held},
+    )
+    events = [step_event(participant(n), 1) for n in range(12)]
+    topic = topic_for("DeactivationRequested", topic_prefix)
+    await runtime.start()
+    try:
+        await produce(
+            bootstrap,
+            topic,
+            [(e.participant_id.encode(), e.model_dump_json().encode()) for e in events],
+        )
+
+        async def all_waiting() -> dict[str, float]:
+            lags = lag_by_partition(topic)
+            return lags if sum(lags.values()) == len(events) else {}
+
+        waiting = await eventually(all_waiting, timeout=30)
+        assert len(waiting) == 6  # every partition of the topic has a series
+
+        gate.set()
+
+        async def caught_up() -> bool:
+            lags = lag_by_partition(topic)
+            return len(lags) == 6 and sum(lags.values()) == 0
+
+        await eventually(caught_up, timeout=30)
+        assert await pool.fetchval("SELECT count(*) FROM test_applied") == len(events)
+    finally:
+        gate.set()
+        await runtime.stop()
