@@ -77,7 +77,9 @@ def declared(exposition: str) -> set[str]:
 
 
 @pytest.mark.parametrize("service", sorted(OWN))
-async def test_the_service_exposes_the_shared_and_its_own_series(stack: Stack, service: str) -> None:
+async def test_the_service_exposes_the_shared_and_its_own_series(
+    stack: Stack, service: str
+) -> None:
     names = declared(await scrape(stack, service))
 
     assert set(SHARED) | set(OWN[service]) <= names
