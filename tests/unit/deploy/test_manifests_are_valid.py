@@ -262,3 +262,29 @@ def test_service_deployments_get_their_environment(
                  statefulsets["kafka"]["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert kafka_env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert kafka_env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+# module -> the port variable that module reads (services pass it to BusSettings explicitly,
+# so a generic HTTP_PORT would be ignored).
+PORT_VARIABLES = {
+    "enrollment": "ENROLLMENT_HTTP_PORT",
+    "verification": "VERIFICATION_HTTP_PORT",
+    "bpjs_gateway": "BPJS_GATEWAY_HTTP_PORT",
+    "notifications": "NOTIFICATIONS_HTTP_PORT",
+    "jkn_audit": "AUDIT_HTTP_PORT",
+}
+
+
+def test_every_compose_service_listens_on_the_port_its_mapping_and_probes_use(compose: dict[str, Any]) -> None:
+    for svc in compose["services"].values():
+        command = svc.get("command") or []
+        if command[:2] == ["python", "-m"] and command[2] in PORT_VARIABLES:
+            env = svc["environment"]
+            assert env.get(PORT_VARIABLES[command[2]]) == "8000", f"{command[2]} would not listen on 8000"
+            assert env.get("HTTP_HOST") == "0.0.0.0", f"{command[2]} would listen on loopback only"  # noqa: S104
+
+
+def test_the_k8s_config_sets_every_service_s_own_port(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    config = _by_kind(k8s_docs, "ConfigMap")["jkn-config"]["data"]
+    for module, variable in PORT_VARIABLES.items():
+        assert config.get(variable) == "8000", f"{module} would not listen on the containerPort"
