@@ -1,0 +1,148 @@
+"""Quarterly reconciliation, end to end: after the demo batch settled, a kelurahan reports
+two activated residents (one dead, one moved away). Dinsos asks for their deactivation,
+Dinkes frees their slots and admits the two best waiting residents, BPJS ends the two
+cards on the cut-off date and registers the newcomers; Dinsos's report shows it all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bpjs_gateway.domain.effective_dates import deactivation_effective_date
+from jkn_demo.journey import Outcome
+from jkn_demo.scenario import CityFiles, generate_city, propose_and_follow, seed_bpjs
+from jkn_demo.stack import COMPONENTS, Stack
+from jkn_demo.stackenv import PSEUDONYM_KEY, fresh_stack_env
+from support.polling import eventually
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+PORT_OFFSET = 11000  # beside `make run` and the resident-journey test's stack
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
+    return generate_city(tmp_path_factory.mktemp("city"), pseudonym_key=PSEUDONYM_KEY)
+
+
+@pytest.fixture(scope="module")
+async def stack(city: CityFiles, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    run_dir = Path(tmp_path_factory.mktemp("run"))
+    env = await fresh_stack_env(
+        database=f"jkn_e2e_{uuid.uuid4().hex[:8]}",
+        topic_prefix=f"e2r{uuid.uuid4().hex[:8]}.",
+        run_dir=run_dir,
+        JKN_REFERENCE_DIR=str(city.directory),
+        JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
+    )
+    stack = Stack(run_dir, env, port_offset=PORT_OFFSET)
+    stack.start()
+    try:
+        stack.wait_healthy()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def urls(stack: Stack) -> dict[str, str]:
+    return {c.name: stack.url(c.name) for c in COMPONENTS}
+
+
+@pytest.fixture(scope="module")
+async def settled(urls: dict[str, str], city: CityFiles) -> list[tuple[dict[str, Any], Outcome]]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        await seed_bpjs(client, urls["bpjs-sim"], city)
+        _, followed = await propose_and_follow(client, urls, city, timeout=240)
+    assert all(o.settled for _, o in followed)
+    return followed
+
+
+def _csv_rows(city: CityFiles) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(city.proposals.decode())))
+
+
+async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_slots(
+    settled: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str], city: CityFiles
+) -> None:
+    quota = city.manifest["quota"]
+    activated = [(row, o) for row, o in settled if o.state == "activated"]
+    assert len(activated) == quota
+    (first_row, first), (second_row, second) = activated[:2]
+    lines = _csv_rows(city)  # manifest row i is the CSV's i-th data row
+    findings = [
+        {
+            "nik": lines[row["row"] - 1]["nik"],
+            "reason": reason,
+            "evidence_ref": evidence,
+            "officer": "Lurah Talang Banjar",
+            "kelurahan": lines[row["row"] - 1]["kelurahan"],
+        }
+        for row, reason, evidence in (
+            (first_row, "meninggal", "AKTA-KEMATIAN/2026/0007"),
+            (second_row, "pindah", "SURAT-PINDAH/2026/0113"),
+        )
+    ]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(findings[0]), delimiter=";")
+    writer.writeheader()
+    writer.writerows(findings)
+    content = out.getvalue().encode()
+
+    async with httpx.AsyncClient(timeout=30) as client:
+        waiting = (await client.get(f"{urls['verification']}/waiting-list")).json()
+        best_two = [w["participant_id"] for w in sorted(waiting, key=lambda w: w["position"])[:2]]
+        assert len(best_two) == 2
+        upload = await client.post(
+            f"{urls['enrollment']}/reconciliation/findings", files={"file": ("temuan.csv", content)}
+        )
+        assert upload.status_code == 201, upload.text
+        assert upload.json()["requests_emitted"] == 2
+        run_id = upload.json()["run_id"]
+
+        async def bpjs(pid: str) -> dict[str, Any]:
+            answer = await client.get(f"{urls['bpjs-gateway']}/participants/{pid}")
+            return dict(answer.json()) if answer.status_code == 200 else {}
+
+        async def both_deactivated() -> list[dict[str, Any]]:
+            states = [await bpjs(o.participant_id) for o in (first, second)]
+            return states if all(s.get("status") == "deactivated" for s in states) else []
+
+        ends = deactivation_effective_date(date.today())
+        for state in await eventually(both_deactivated, timeout=60):
+            assert state["effective_date"] == ends.isoformat()
+
+        async def replacements_active() -> list[dict[str, Any]]:
+            states = [await bpjs(pid) for pid in best_two]
+            return states if all(s.get("status") == "active" for s in states) else []
+
+        await eventually(replacements_active, timeout=60)
+
+        async def report_complete() -> dict[str, Any]:
+            report = (await client.get(f"{urls['enrollment']}/reconciliation/runs/{run_id}")).json()
+            done = report["applied"]["deactivated"] == 2 and report["replacements"]["count"] == 2
+            return dict(report) if done else {}
+
+        report = await eventually(report_complete, timeout=60)
+        assert report["kind"] == "findings"
+        assert report["rows"] == {"read": 2, "valid": 2, "invalid": 0}
+        assert report["requests"]["by_reason"] == {"meninggal": 1, "pindah": 1}
+        assert sum(report["requests"]["by_kelurahan"].values()) == 2
+        assert report["applied"]["by_effective_date"] == {ends.isoformat(): 2}
+        assert sorted(report["replacements"]["participants"]) == sorted(best_two)
+        assert report["quota"]["before"] == {"used": quota, "total": quota}
+        assert report["quota"]["after"] == {"used": quota, "total": quota}
+
+        again = await client.post(
+            f"{urls['enrollment']}/reconciliation/findings", files={"file": ("temuan.csv", content)}
+        )
+        assert again.status_code == 200
+        assert again.json()["already_applied"] is True
+        assert again.json()["run_id"] == run_id
