@@ -21,6 +21,7 @@ from jkn_devstack import ensure_topics
 
 from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
+from jkn_demo.snapshot_bench import snapshot_bench
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
 
@@ -113,7 +114,7 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
     return n / elapsed
 
 
-async def run(residents: int, relay_events: int) -> int:
+async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
     run_dir = STATE_DIR / "bench"
     _say("== jkn-daerah bench ==")
     rate = await relay_throughput(relay_events)
@@ -177,6 +178,13 @@ async def run(residents: int, relay_events: int) -> int:
     raw = await _raw_kafka_rate(len(final) or residents, value_size=1024)
     _say(f"raw aiokafka produce+consume:      {raw:.0f} messages/s ({len(final) or residents} messages, 1 KiB)")
     _say(f"ratio journey/raw:                 {rate / raw:.4f}  (one resident = ~7 events, 4 services, BPJS calls)")
+    _say(f"-- reconciliation: a {snapshot_rows:,}-row DTKS/DTSEN snapshot diffed against participants --")
+    snap = await snapshot_bench(snapshot_rows)
+    _say(f"snapshot: {snap['rows']:,} rows ({snap['file_mb']} MB) reconciled in {snap['seconds']} s "
+         f"({snap['rows_per_s']:,} rows/s), peak RSS {snap['peak_rss_mb']} MiB "
+         f"(before: {snap['rss_before_mb']} MiB)")
+    _say(f"  against {snap['participants']:,} participants: {snap['requests_emitted']:,} deactivation requests, "
+         f"{snap['candidates']:,} candidates, {snap['rows_invalid']} invalid rows")
     return 0 if len(final) >= len(registered) else 1
 
 
@@ -184,6 +192,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--relay-events", type=int, default=20_000)
+    parser.add_argument("--snapshot-rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.residents, args.relay_events))
+    return asyncio.run(run(args.residents, args.relay_events, args.snapshot_rows))
 
