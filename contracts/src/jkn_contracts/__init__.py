@@ -89,14 +89,25 @@ AnyEvent = Annotated[
 EVENT_TYPES: dict[str, type[EventBase]] = {
     cls.__name__: cls
     for cls in (
-        ParticipantRegistered, DeactivationRequested, CoverageCheckRequested, ParticipantVerified,
-        VerificationRejected, ParticipantWaitlisted, SlotReleased, CoverageReported,
-        ParticipantActivated, RegistrationRefused, ParticipantDeactivated, PesertaStatusChanged,
+        ParticipantRegistered,
+        DeactivationRequested,
+        CoverageCheckRequested,
+        ParticipantVerified,
+        VerificationRejected,
+        ParticipantWaitlisted,
+        SlotReleased,
+        CoverageReported,
+        ParticipantActivated,
+        RegistrationRefused,
+        ParticipantDeactivated,
+        PesertaStatusChanged,
         NotificationSent,
     )
 }
 
-_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent, config=ConfigDict(hide_input_in_errors=True))
+_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(
+    AnyEvent, config=ConfigDict(hide_input_in_errors=True)
+)
 
 
 def parse_event(raw: bytes | str) -> AnyEvent:

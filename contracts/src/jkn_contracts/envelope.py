@@ -54,7 +54,9 @@ class EventBase(BaseModel):
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4, description="Unique id of this fact.")
     schema_version: int = Field(1, ge=1, description="Major version of this event type's schema.")
-    occurred_at: AwareDatetime = Field(default_factory=utcnow, description="When it happened (UTC).")
+    occurred_at: AwareDatetime = Field(
+        default_factory=utcnow, description="When it happened (UTC)."
+    )
     producer: Agency = Field(description="The agency that states this fact.")
     participant_id: ParticipantId
     correlation_id: uuid.UUID = Field(

@@ -37,8 +37,12 @@ __all__ = [
     "VerificationRejected",
 ]
 
-Nik = Annotated[str, Field(pattern=r"^\d{16}$", description="NIK: 16-digit national id (personal data).")]
-Kk = Annotated[str, Field(pattern=r"^\d{16}$", description="KK: 16-digit family card number (personal data).")]
+Nik = Annotated[
+    str, Field(pattern=r"^\d{16}$", description="NIK: 16-digit national id (personal data).")
+]
+Kk = Annotated[
+    str, Field(pattern=r"^\d{16}$", description="KK: 16-digit family card number (personal data).")
+]
 NoKartu = Annotated[str, Field(pattern=r"^\d{13}$", description="BPJS card number (13 digits).")]
 KelurahanCode = Annotated[
     str, Field(pattern=r"^\d{10}$", description="Kemendagri code of the kelurahan (10 digits).")
@@ -59,7 +63,9 @@ class Resident(_Payload):
     birth_date: date
     kelurahan: KelurahanCode
     address: str = Field("", max_length=300)
-    phone: str | None = Field(None, pattern=r"^\+?\d{8,15}$", description="For SMS/WhatsApp notices.")
+    phone: str | None = Field(
+        None, pattern=r"^\+?\d{8,15}$", description="For SMS/WhatsApp notices."
+    )
     email: str | None = Field(None, max_length=200)
 
 
@@ -77,8 +83,12 @@ class RegisteredPayload(_Payload):
     proposal_id: uuid.UUID
     source: ProposalSource
     resident: Resident
-    welfare_decile: int | None = Field(None, ge=1, le=10, description="DTKS/DTSEN decile, if known.")
-    proposed_by: str = Field(min_length=1, max_length=100, description="Officer or system that proposed.")
+    welfare_decile: int | None = Field(
+        None, ge=1, le=10, description="DTKS/DTSEN decile, if known."
+    )
+    proposed_by: str = Field(
+        min_length=1, max_length=100, description="Officer or system that proposed."
+    )
     nik_warnings: list[str] = Field(
         default_factory=list, description="Lenient-mode NIK findings kept for the verifier."
     )
@@ -145,7 +155,9 @@ class VerifiedPayload(_Payload):
     resident: Resident
     budget_year: int
     admitted_from_waitlist: bool = False
-    uhc_priority: bool = Field(False, description="The city is a UHC priority city (same-day start).")
+    uhc_priority: bool = Field(
+        False, description="The city is a UHC priority city (same-day start)."
+    )
 
 
 class ParticipantVerified(EventBase):

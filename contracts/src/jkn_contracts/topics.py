@@ -48,15 +48,25 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec(
         "jkn.dinkes.verifications",
         Agency.DINKES,
-        (CoverageCheckRequested, ParticipantVerified, VerificationRejected, ParticipantWaitlisted,
-         SlotReleased),
+        (
+            CoverageCheckRequested,
+            ParticipantVerified,
+            VerificationRejected,
+            ParticipantWaitlisted,
+            SlotReleased,
+        ),
         description="Dinas Kesehatan: verification decisions, waiting list and quota slots.",
     ),
     TopicSpec(
         "jkn.bpjs.participants",
         Agency.BPJS_GATEWAY,
-        (CoverageReported, ParticipantActivated, RegistrationRefused, ParticipantDeactivated,
-         PesertaStatusChanged),
+        (
+            CoverageReported,
+            ParticipantActivated,
+            RegistrationRefused,
+            ParticipantDeactivated,
+            PesertaStatusChanged,
+        ),
         description="BPJS Kesehatan's answers, carried by the gateway.",
     ),
     TopicSpec(
@@ -72,7 +82,11 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "enrollment": ("jkn.dinkes.verifications", "jkn.bpjs.participants"),
     "verification": ("jkn.dinsos.participants", "jkn.bpjs.participants"),
     "bpjs-gateway": ("jkn.dinsos.participants", "jkn.dinkes.verifications"),
-    "notifications": ("jkn.dinsos.participants", "jkn.dinkes.verifications", "jkn.bpjs.participants"),
+    "notifications": (
+        "jkn.dinsos.participants",
+        "jkn.dinkes.verifications",
+        "jkn.bpjs.participants",
+    ),
     # The audit trail keeps every fact of every agency.
     "audit": tuple(spec.name for spec in CATALOGUE),
 }

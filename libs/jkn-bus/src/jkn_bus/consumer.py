@@ -30,13 +30,13 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from jkn_contracts import AnyEvent, dead_letter_topic, parse_event
 from opentelemetry import trace
 from pydantic import ValidationError
 
 from jkn_bus import metrics
 from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, kafka_headers, tracer
 from jkn_bus.unit_of_work import UnitOfWork
-from jkn_contracts import AnyEvent, dead_letter_topic, parse_event
 
 __all__ = ["EventConsumer", "Handler", "Record", "TransientError"]
 
@@ -44,8 +44,13 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 
-_INFRA_ERRORS = (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError,
-                 asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError)
+_INFRA_ERRORS = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError,
+)
 
 
 class TransientError(Exception):
@@ -108,7 +113,8 @@ class EventConsumer:
                 event = parse_event(record.value or b"")
             except ValidationError as exc:
                 reason = "invalid event: " + "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False)
+                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                    for e in exc.errors(include_input=False)
                 )
                 return await self._dead_letter(record, reason[:1000], attempts=1, event_type="?")
             span.set_attribute(PARTICIPANT_ATTR, event.participant_id)
@@ -128,13 +134,15 @@ class EventConsumer:
             except (*_INFRA_ERRORS, TransientError) as exc:
                 log.warning(
                     "transient failure applying %s (%s); retrying in %.1fs",
-                    event.event_type, type(exc).__name__, transient_delay,
+                    event.event_type,
+                    type(exc).__name__,
+                    transient_delay,
                     extra={"participant_id": event.participant_id},
                 )
                 await asyncio.sleep(transient_delay)
                 transient_delay = min(transient_delay * 2, self._max_transient_backoff_s)
                 continue
-            except Exception as exc:  # noqa: BLE001 - any other failure is the message's or handler's defect
+            except Exception as exc:  # any other failure: the message's or the handler's defect
                 attempts += 1
                 if attempts >= self._max_attempts:
                     reason = f"{type(exc).__name__}: {exc}"[:1000]
@@ -142,7 +150,11 @@ class EventConsumer:
                 delay = self._backoff_s[min(attempts - 1, len(self._backoff_s) - 1)]
                 log.warning(
                     "failed applying %s (attempt %d/%d, %s); retrying in %.1fs",
-                    event.event_type, attempts, self._max_attempts, type(exc).__name__, delay,
+                    event.event_type,
+                    attempts,
+                    self._max_attempts,
+                    type(exc).__name__,
+                    delay,
                     extra={"participant_id": event.participant_id},
                 )
                 await asyncio.sleep(delay)
@@ -156,7 +168,11 @@ class EventConsumer:
             fresh = await conn.fetchval(
                 'INSERT INTO inbox (event_id, event_type, topic, partition, "offset")'
                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING true",
-                event.event_id, event.event_type, record.topic, record.partition, record.offset,
+                event.event_id,
+                event.event_type,
+                record.topic,
+                record.partition,
+                record.offset,
             )
             if not fresh:
                 return "duplicate"
@@ -166,7 +182,9 @@ class EventConsumer:
         )
         return "applied"
 
-    async def _dead_letter(self, record: Record, reason: str, attempts: int, event_type: str) -> str:
+    async def _dead_letter(
+        self, record: Record, reason: str, attempts: int, event_type: str
+    ) -> str:
         dlq = dead_letter_topic(self._service, self._topic_prefix)
         headers = [
             *[(k, v) for k, v in record.headers if not k.startswith("x-dlq-")],
@@ -182,13 +200,19 @@ class EventConsumer:
         await self._pool.execute(
             'INSERT INTO dead_letters (topic, partition, "offset", reason, attempts)'
             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            record.topic, record.partition, record.offset, reason, attempts,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+            attempts,
         )
         metrics.DEAD_LETTERS.labels(self._service, record.topic).inc()
         metrics.CONSUMED.labels(self._service, event_type, "dead_lettered").inc()
         trace.get_current_span().set_status(trace.Status(trace.StatusCode.ERROR, "dead-lettered"))
         log.error(
-            "record sent to dead-letter topic %s: %s", dlq, reason,
+            "record sent to dead-letter topic %s: %s",
+            dlq,
+            reason,
             extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
         )
         return "dead_lettered"

@@ -28,7 +28,9 @@ def load_migrations(directory: Path) -> list[Migration]:
 def bus_migrations() -> list[Migration]:
     """The messaging library's own tables."""
     sql_dir = resources.files("jkn_bus") / "sql"
-    return sorted((f"bus/{f.name}", f.read_text()) for f in sql_dir.iterdir() if f.name.endswith(".sql"))
+    return sorted(
+        (f"bus/{f.name}", f.read_text()) for f in sql_dir.iterdir() if f.name.endswith(".sql")
+    )
 
 
 async def connect_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
@@ -40,7 +42,9 @@ async def connect_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> as
 
 async def migrate(pool: asyncpg.Pool, migrations: Sequence[Migration], *, scope: str) -> list[str]:
     """Apply the migrations not yet applied; return the names applied now."""
-    lock_key = int.from_bytes(hashlib.sha256(f"migrate:{scope}".encode()).digest()[:8], "big", signed=True)
+    lock_key = int.from_bytes(
+        hashlib.sha256(f"migrate:{scope}".encode()).digest()[:8], "big", signed=True
+    )
     applied_now: list[str] = []
     async with pool.acquire() as conn:
         await conn.execute("SELECT pg_advisory_lock($1)", lock_key)

@@ -85,7 +85,11 @@ def create_app(
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:
         relay = runtime.relay
-        return {"service": runtime.settings.service, "status": "ok", "relay_active": relay.active.is_set()}
+        return {
+            "service": runtime.settings.service,
+            "status": "ok",
+            "relay_active": relay.active.is_set(),
+        }
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:

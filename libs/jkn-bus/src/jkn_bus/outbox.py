@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import asyncpg
+from jkn_contracts import EventBase, topic_for
 
 from jkn_bus.telemetry import current_trace_headers
-from jkn_contracts import EventBase, topic_for
 
 __all__ = ["NOTIFY_CHANNEL_PREFIX", "append"]
 

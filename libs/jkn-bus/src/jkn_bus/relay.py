@@ -25,6 +25,7 @@ with the connection and the waiting replica takes over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -87,7 +88,9 @@ class OutboxRelay:
 
     async def _run_once(self) -> None:
         async with self._pool.acquire() as lock_conn:
-            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+            # the lock is held by another relay process: nothing here can signal its release
+            locked = "SELECT pg_try_advisory_lock($1)"
+            while not await lock_conn.fetchval(locked, self._lock_key):  # noqa: ASYNC110
                 await asyncio.sleep(self._poll_interval_s)
             try:
                 await lock_conn.add_listener(self._channel, self._on_notify)
@@ -99,10 +102,8 @@ class OutboxRelay:
                         self._wake.clear()
                         # NOTIFY wakes us at once; the timeout is the fallback when a
                         # notification is lost (e.g. the listening connection was reset).
-                        try:
+                        with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
-                        except TimeoutError:
-                            pass
             finally:
                 self.active.clear()
                 if not lock_conn.is_closed():
@@ -175,5 +176,5 @@ class OutboxRelay:
         if producer is not None:
             try:
                 await producer.stop()
-            except Exception:  # noqa: BLE001 - a broken producer may fail to stop; it is dropped anyway
+            except Exception:  # a broken producer may fail to stop; it is dropped anyway
                 log.debug("producer stop failed", exc_info=True)

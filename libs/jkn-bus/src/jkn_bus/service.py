@@ -33,7 +33,9 @@ __all__ = ["ServiceRuntime"]
 log = logging.getLogger(__name__)
 
 
-async def apply_batch(consumer: EventConsumer, raws: Sequence[Any], limit: asyncio.Semaphore) -> None:
+async def apply_batch(
+    consumer: EventConsumer, raws: Sequence[Any], limit: asyncio.Semaphore
+) -> None:
     """Apply a polled batch: one participant's records in order, participants concurrently.
 
     A batch mixes partitions and topics (PITFALLS.md). Records are keyed by participant, so
@@ -107,20 +109,29 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
-        configure_tracing(s.service, s.otel_exporter_otlp_endpoint, zipkin_endpoint=s.jkn_zipkin_endpoint)
+        configure_tracing(
+            s.service, s.otel_exporter_otlp_endpoint, zipkin_endpoint=s.jkn_zipkin_endpoint
+        )
         self._pool = await connect_pool(s.database_url, max_size=self._pool_size)
-        applied = await migrate(self._pool, self._migrations, scope=s.schema)
+        applied = await migrate(self._pool, self._migrations, scope=s.db_schema)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         self._relay = OutboxRelay(
-            self._pool, self._new_producer, service=s.service, schema=s.schema,
-            batch_size=s.relay_batch_size, poll_interval_s=s.relay_poll_interval_s,
+            self._pool,
+            self._new_producer,
+            service=s.service,
+            schema=s.db_schema,
+            batch_size=s.relay_batch_size,
+            poll_interval_s=s.relay_poll_interval_s,
         )
         self._relay_task = asyncio.create_task(self._relay.run(), name=f"{s.service}-relay")
         if self._topics:
             self.consumer = EventConsumer(
-                self._pool, self._producer_for_dead_letters, service=s.service,
-                handlers=self._handlers, topic_prefix=s.jkn_topic_prefix,
+                self._pool,
+                self._producer_for_dead_letters,
+                service=s.service,
+                handlers=self._handlers,
+                topic_prefix=s.jkn_topic_prefix,
                 max_attempts=s.consumer_max_attempts,
             )
             self._broker, subscriber = self._subscribe(self.consumer)
@@ -145,7 +156,8 @@ class ServiceRuntime:
         )
 
         @subscriber
-        async def on_batch(body: Any, msg: KafkaMessage) -> None:  # noqa: ARG001 - raw records are used
+        # the raw records are used, not the decoded body
+        async def on_batch(body: Any, msg: KafkaMessage) -> None:
             await apply_batch(consumer, msg.raw_message, limit)
             # Commit once every record of the batch is applied or dead-lettered: a crash
             # before that redelivers the batch, and the inbox absorbs what was applied.

@@ -43,7 +43,9 @@ class BusSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
     consumer_max_attempts: int = 4
-    consumer_batch_size: int = Field(200, description="Records fetched per poll, across partitions.")
+    consumer_batch_size: int = Field(
+        200, description="Records fetched per poll, across partitions."
+    )
     consumer_concurrency: int = Field(8, description="Participants applied at the same time.")
     consumer_lag_interval_s: float = Field(
         10.0, gt=0, description="How often the jkn_consumer_lag gauge is refreshed."
@@ -60,5 +62,6 @@ class BusSettings(BaseSettings):
         return self
 
     @property
-    def schema(self) -> str:
+    def db_schema(self) -> str:
+        """The service's own Postgres schema (its name with underscores)."""
         return self.service.replace("-", "_")

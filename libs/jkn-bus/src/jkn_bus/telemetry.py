@@ -54,12 +54,15 @@ def configure_tracing(
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     if otlp_endpoint:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        # each exporter is imported only when configured: they pull in HTTP and protobuf stacks
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
+            OTLPSpanExporter,
+        )
 
         exporter = OTLPSpanExporter(endpoint=otlp_endpoint.rstrip("/") + "/v1/traces")
         provider.add_span_processor(BatchSpanProcessor(exporter))
     if zipkin_endpoint:
-        from opentelemetry.exporter.zipkin.json import ZipkinExporter
+        from opentelemetry.exporter.zipkin.json import ZipkinExporter  # noqa: PLC0415
 
         provider.add_span_processor(BatchSpanProcessor(ZipkinExporter(endpoint=zipkin_endpoint)))
     for processor in extra_processors:

@@ -4,11 +4,13 @@ describe them are written together."""
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from jkn_contracts import EventBase
 
 from jkn_bus import outbox
-from jkn_contracts import EventBase
 
 __all__ = ["UnitOfWork"]
 
@@ -17,9 +19,15 @@ class UnitOfWork:
     """Handed to request and event handlers; ``conn`` is inside an open transaction."""
 
     def __init__(
-        self, conn: asyncpg.Connection, *, topic_prefix: str, cause: EventBase | None = None
+        self,
+        conn: asyncpg.Connection | PoolConnectionProxy[Any],
+        *,
+        topic_prefix: str,
+        cause: EventBase | None = None,
     ) -> None:
-        self.conn = conn
+        # a pooled connection's proxy forwards every call to its Connection (asyncpg makes
+        # isinstance agree): handlers are typed against the one Connection type
+        self.conn = cast(asyncpg.Connection, conn)
         self.cause = cause
         self._topic_prefix = topic_prefix
         self.emitted: list[EventBase] = []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta, timezone, tzinfo
+from typing import Any
 
 from jkn_bus import BusSettings
 from pydantic import AliasChoices, Field
@@ -79,9 +80,9 @@ class GatewaySettings(BaseSettings):
         return timezone(timedelta(hours=self.city_utc_offset_hours))
 
 
-def bus_settings(**overrides: object) -> BusSettings:
+def bus_settings(**overrides: Any) -> BusSettings:
     """The bus settings of this service (``BPJS_GATEWAY_HTTP_PORT``, default 8003)."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "service": SERVICE,
         "http_port": int(os.environ.get("BPJS_GATEWAY_HTTP_PORT", "8003")),
     }

@@ -7,12 +7,12 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] == ["import"]:
-        from enrollment.entrypoints.cli import main as import_main  # noqa: PLC0415
+        from enrollment.entrypoints.cli import main as import_main
 
         sys.exit(import_main(sys.argv[2:]))
-    from jkn_bus import serve  # noqa: PLC0415
+    from jkn_bus import serve
 
-    from enrollment.bootstrap import build_app, build_runtime  # noqa: PLC0415
+    from enrollment.bootstrap import build_app, build_runtime
 
     runtime = build_runtime()
     serve(build_app(runtime), runtime)

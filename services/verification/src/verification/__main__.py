@@ -20,7 +20,7 @@ async def _load(directory: Path) -> dict[str, int]:
     bus = bus_settings()
     pool = await connect_pool(bus.database_url, max_size=2)
     try:
-        await migrate(pool, [*bus_migrations(), *load_migrations(MIGRATIONS)], scope=bus.schema)
+        await migrate(pool, [*bus_migrations(), *load_migrations(MIGRATIONS)], scope=bus.db_schema)
         return await load_reference(pool, directory)
     finally:
         await pool.close()

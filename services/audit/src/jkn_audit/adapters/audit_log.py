@@ -90,7 +90,9 @@ async def append(conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry:
     return entry
 
 
-async def history(conn: asyncpg.Connection, participant_id: str) -> list[AuditEntry]:
+async def history(
+    conn: asyncpg.Connection | PoolConnectionProxy[Any], participant_id: str
+) -> list[AuditEntry]:
     """Every entry about one participant, by time of the fact (then by log order)."""
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM audit_log WHERE participant_id = $1"  # noqa: S608

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from bpjs_gateway.app.ports import ParticipantRecord, Status
 
@@ -90,7 +91,7 @@ class SqlParticipants:
 
 
 async def get_participant(
-    conn: asyncpg.Connection, participant_id: str
+    conn: asyncpg.Connection | PoolConnectionProxy[Any], participant_id: str
 ) -> ParticipantRecord | None:
     """Read one participant (no lock)."""
     row = await conn.fetchrow(
@@ -100,7 +101,9 @@ async def get_participant(
     return _record(row) if row is not None else None
 
 
-async def count_by_status(conn: asyncpg.Connection) -> dict[Status, int]:
+async def count_by_status(
+    conn: asyncpg.Connection | PoolConnectionProxy[Any],
+) -> dict[Status, int]:
     """How many participants are in each status (every status present, 0 if none)."""
     counts: dict[Status, int] = {"active": 0, "refused": 0, "deactivated": 0}
     for row in await conn.fetch("SELECT status, count(*) AS n FROM participants GROUP BY status"):

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import json
-
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
 from jkn_bus.unit_of_work import UnitOfWork
-from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent
 from jkn_contracts.events import NotificationSentPayload
 
@@ -56,7 +56,7 @@ class Dispatcher:
         self._backoff_s = backoff_s
         self._poll_interval_s = poll_interval_s
         self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
+        self._listener: PoolConnectionProxy[Any] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
