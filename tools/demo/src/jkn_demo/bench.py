@@ -27,7 +27,12 @@ from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_e
 
 __all__ = ["main"]
 
-FINAL = {"ParticipantActivated", "VerificationRejected", "RegistrationRefused", "ParticipantWaitlisted"}
+FINAL = {
+    "ParticipantActivated",
+    "VerificationRejected",
+    "RegistrationRefused",
+    "ParticipantWaitlisted",
+}
 
 
 def _say(text: str = "") -> None:
@@ -36,11 +41,17 @@ def _say(text: str = "") -> None:
 
 async def _watch(
     prefix: str, expected: asyncio.Future[int], deadline: float
-) -> tuple[dict[str, datetime], dict[str, datetime], dict[str, str], dict[str, dict[str, datetime]]]:
+) -> tuple[
+    dict[str, datetime], dict[str, datetime], dict[str, str], dict[str, dict[str, datetime]]
+]:
     """Tail the journey topics until ``expected`` residents reached a final event."""
     consumer = AIOKafkaConsumer(
-        f"{prefix}jkn.dinsos.participants", f"{prefix}jkn.dinkes.verifications", f"{prefix}jkn.bpjs.participants",
-        bootstrap_servers=BOOTSTRAP, group_id=f"bench-{uuid.uuid4().hex[:8]}", auto_offset_reset="earliest",
+        f"{prefix}jkn.dinsos.participants",
+        f"{prefix}jkn.dinkes.verifications",
+        f"{prefix}jkn.bpjs.participants",
+        bootstrap_servers=BOOTSTRAP,
+        group_id=f"bench-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
     await consumer.start()
@@ -49,7 +60,10 @@ async def _watch(
     final: dict[str, str] = {}
     seen: dict[str, dict[str, datetime]] = {}
     try:
-        while not (expected.done() and len(final) >= expected.result()) and time.monotonic() < deadline:
+        while (
+            not (expected.done() and len(final) >= expected.result())
+            and time.monotonic() < deadline
+        ):
             batch = await consumer.getmany(timeout_ms=500, max_records=5000)
             for records in batch.values():
                 for record in records:
@@ -77,12 +91,17 @@ STAGES = (
 
 def _stage_report(seen: dict[str, dict[str, datetime]]) -> None:
     for start, end, label in STAGES:
-        spans = sorted((e[end] - e[start]).total_seconds() for e in seen.values() if start in e and end in e)
+        spans = sorted(
+            (e[end] - e[start]).total_seconds() for e in seen.values() if start in e and end in e
+        )
         if spans:
-            _say(f"  {label:<32} p50 {statistics.median(spans):6.2f} s   p99 {spans[int(len(spans) * 0.99) - 1]:6.2f} s")
+            p99 = spans[int(len(spans) * 0.99) - 1]
+            _say(f"  {label:<32} p50 {statistics.median(spans):6.2f} s   p99 {p99:6.2f} s")
 
 
-async def _accepted_when_done(client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]) -> None:
+async def _accepted_when_done(
+    client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]
+) -> None:
     while True:
         status = (await client.get(f"{enrollment}/imports/{import_id}")).json()
         if status["status"] != "running":
@@ -97,8 +116,12 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
     await ensure_topics(BOOTSTRAP, topic_prefix)
     topic = f"{topic_prefix}jkn.dinsos.participants"
     payload = b"x" * value_size
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all", linger_ms=5)
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=BOOTSTRAP, group_id="rawbench", auto_offset_reset="earliest")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all", linger_ms=5
+    )
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=BOOTSTRAP, group_id="rawbench", auto_offset_reset="earliest"
+    )
     await producer.start()
     await consumer.start()
     started = time.perf_counter()
@@ -118,15 +141,26 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
     run_dir = STATE_DIR / "bench"
     _say("== jkn-daerah bench ==")
     rate = await relay_throughput(relay_events)
-    _say(f"outbox relay: {relay_events} committed events published and confirmed at {rate:.0f} events/s")
+    _say(
+        f"outbox relay: {relay_events} committed events published and confirmed "
+        f"at {rate:.0f} events/s"
+    )
     _say(f"-- journey: {residents} residents proposed by one CSV import --")
-    city = generate_city(run_dir / "city", seed=7, size=max(3000, residents * 12), pseudonym_key=PSEUDONYM_KEY,
-                         extra=["--eligible", str(residents), "--quota", "100000000"])
+    city = generate_city(
+        run_dir / "city",
+        seed=7,
+        size=max(3000, residents * 12),
+        pseudonym_key=PSEUDONYM_KEY,
+        extra=["--eligible", str(residents), "--quota", "100000000"],
+    )
     proposals = city.proposals
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     env = await fresh_stack_env(
-        database="jkn_bench", topic_prefix=prefix, run_dir=run_dir,
-        JKN_REFERENCE_DIR=str(city.directory), JKN_QUOTA_TOTAL="100000000",
+        database="jkn_bench",
+        topic_prefix=prefix,
+        run_dir=run_dir,
+        JKN_REFERENCE_DIR=str(city.directory),
+        JKN_QUOTA_TOTAL="100000000",
     )
     stack = Stack(run_dir, env, port_offset=20000)
     stack.start()
@@ -146,12 +180,18 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
             cpu_before = stack.cpu_seconds()
             started = time.monotonic()
             resp = await client.post(
-                f"{stack.url('enrollment')}/imports", content=proposals, params={"proposed_by": "bench"},
+                f"{stack.url('enrollment')}/imports",
+                content=proposals,
+                params={"proposed_by": "bench"},
                 headers={"content-type": "text/csv"},
             )
             resp.raise_for_status()
             accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-            poller = asyncio.create_task(_accepted_when_done(client, stack.url("enrollment"), resp.json()["import_id"], accepted))
+            poller = asyncio.create_task(
+                _accepted_when_done(
+                    client, stack.url("enrollment"), resp.json()["import_id"], accepted
+                )
+            )
             registered, activated, final, seen = await _watch(prefix, accepted, started + 1800)
             poller.cancel()
             elapsed = time.monotonic() - started
@@ -160,10 +200,14 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
     finally:
         stack.stop()
 
-    latencies = sorted((activated[p] - registered[p]).total_seconds() for p in activated if p in registered)
+    latencies = sorted(
+        (activated[p] - registered[p]).total_seconds() for p in activated if p in registered
+    )
     rate = len(final) / elapsed
     _say(f"residents proposed (registered):   {len(registered)}")
-    _say(f"residents final (activated/rejected/refused/waitlisted): {len(final)} in {elapsed:.1f} s")
+    _say(
+        f"residents final (activated/rejected/refused/waitlisted): {len(final)} in {elapsed:.1f} s"
+    )
     _say(f"  activated: {sum(1 for v in final.values() if v == 'ParticipantActivated')}")
     _say(f"throughput:                        {rate:.1f} residents/s")
     if latencies:
@@ -172,20 +216,51 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
         _say(f"proposal → activation:             p50 {p50:.2f} s   p99 {p99:.2f} s")
         _say("  by stage (event to event):")
         _stage_report(seen)
+    _resource_report(peaks, cpu_before, cpu_after, elapsed)
+    await _raw_kafka_comparison(len(final) or residents, rate)
+    await _reconciliation_report(snapshot_rows)
+    return 0 if len(final) >= len(registered) else 1
+
+
+def _resource_report(
+    peaks: dict[str, int],
+    cpu_before: dict[str, float],
+    cpu_after: dict[str, float],
+    elapsed: float,
+) -> None:
     for name in sorted(peaks):
         cpu = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
-        _say(f"{name:<14} peak RSS {peaks[name] / 2**20:5.0f} MiB   CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core)")
-    raw = await _raw_kafka_rate(len(final) or residents, value_size=1024)
-    _say(f"raw aiokafka produce+consume:      {raw:.0f} messages/s ({len(final) or residents} messages, 1 KiB)")
-    _say(f"ratio journey/raw:                 {rate / raw:.4f}  (one resident = ~7 events, 4 services, BPJS calls)")
-    _say(f"-- reconciliation: a {snapshot_rows:,}-row DTKS/DTSEN snapshot diffed against participants --")
+        _say(
+            f"{name:<14} peak RSS {peaks[name] / 2**20:5.0f} MiB   "
+            f"CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core)"
+        )
+
+
+async def _raw_kafka_comparison(messages: int, rate: float) -> None:
+    raw = await _raw_kafka_rate(messages, value_size=1024)
+    _say(f"raw aiokafka produce+consume:      {raw:.0f} messages/s ({messages} messages, 1 KiB)")
+    _say(
+        f"ratio journey/raw:                 {rate / raw:.4f}  "
+        "(one resident = ~7 events, 4 services, BPJS calls)"
+    )
+
+
+async def _reconciliation_report(snapshot_rows: int) -> None:
+    _say(
+        f"-- reconciliation: a {snapshot_rows:,}-row DTKS/DTSEN snapshot "
+        "diffed against participants --"
+    )
     snap = await snapshot_bench(snapshot_rows)
-    _say(f"snapshot: {snap['rows']:,} rows ({snap['file_mb']} MB) reconciled in {snap['seconds']} s "
-         f"({snap['rows_per_s']:,} rows/s), peak RSS {snap['peak_rss_mb']} MiB "
-         f"(before: {snap['rss_before_mb']} MiB)")
-    _say(f"  against {snap['participants']:,} participants: {snap['requests_emitted']:,} deactivation requests, "
-         f"{snap['candidates']:,} candidates, {snap['rows_invalid']} invalid rows")
-    return 0 if len(final) >= len(registered) else 1
+    _say(
+        f"snapshot: {snap['rows']:,} rows ({snap['file_mb']} MB) reconciled in {snap['seconds']} s "
+        f"({snap['rows_per_s']:,} rows/s), peak RSS {snap['peak_rss_mb']} MiB "
+        f"(before: {snap['rss_before_mb']} MiB)"
+    )
+    _say(
+        f"  against {snap['participants']:,} participants: "
+        f"{snap['requests_emitted']:,} deactivation requests, "
+        f"{snap['candidates']:,} candidates, {snap['rows_invalid']} invalid rows"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -195,4 +270,3 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--snapshot-rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     return asyncio.run(run(args.residents, args.relay_events, args.snapshot_rows))
-

@@ -40,7 +40,10 @@ async def run() -> int:
     _say("1. A synthetic city: Jambi City (NIK region 1571), 3,000 residents")
     city = generate_city(city_dir, pseudonym_key=PSEUDONYM_KEY)
     manifest = city.manifest
-    _say(f"   files in {city_dir}: civil registry, DTKS, BPJS peserta, {len(manifest['rows'])} proposals")
+    _say(
+        f"   files in {city_dir}: civil registry, DTKS, BPJS peserta, "
+        f"{len(manifest['rows'])} proposals"
+    )
 
     _say(f"2. Fresh database 'jkn' (one schema and role per agency), topics under '{prefix}'")
     tracing_extra: dict[str, str] = {}
@@ -51,8 +54,12 @@ async def run() -> int:
     else:
         _say("   tracing UI: Zipkin could not be fetched from Maven Central; continuing without it")
     env = await fresh_stack_env(
-        database="jkn", topic_prefix=prefix, run_dir=RUN_DIR,
-        JKN_REFERENCE_DIR=str(city_dir), JKN_QUOTA_TOTAL=str(manifest["quota"]), **tracing_extra,
+        database="jkn",
+        topic_prefix=prefix,
+        run_dir=RUN_DIR,
+        JKN_REFERENCE_DIR=str(city_dir),
+        JKN_QUOTA_TOTAL=str(manifest["quota"]),
+        **tracing_extra,
     )
     stack = Stack(RUN_DIR, env)
     _say("3. Starting the BPJS simulator and the four agency services")
@@ -60,7 +67,9 @@ async def run() -> int:
     stack.wait_healthy()
     async with httpx.AsyncClient(timeout=30) as client:
         seeded = await seed_bpjs(client, stack.url("bpjs-sim"), city)
-        _say(f"   BPJS simulator knows {seeded} residents already covered (PBI APBN, PPU, PBPU, ...)")
+        _say(
+            f"   BPJS simulator knows {seeded} residents already covered (PBI APBN, PPU, PBPU, ...)"
+        )
         stack.start(tuple(c.name for c in COMPONENTS if c.name != "bpjs-sim"))
         stack.wait_healthy()
         urls = {c.name: stack.url(c.name) for c in COMPONENTS}
@@ -79,8 +88,10 @@ async def run() -> int:
 
 def _import_progress(status: dict[str, Any]) -> None:
     sys.stdout.write(
-        f"\r   import: {status.get('lines_read', 0)} lines read, {status.get('accepted', 0)} accepted, "
-        f"{status.get('rejected', 0)} rejected, {status.get('duplicates', 0)} duplicates [{status['status']}]"
+        f"\r   import: {status.get('lines_read', 0)} lines read, "
+        f"{status.get('accepted', 0)} accepted, "
+        f"{status.get('rejected', 0)} rejected, "
+        f"{status.get('duplicates', 0)} duplicates [{status['status']}]"
     )
     if status["status"] != "running" or not sys.stdout.isatty():
         sys.stdout.write("\n")
@@ -118,7 +129,10 @@ def _as_expected(row: dict[str, Any], outcome: Outcome) -> bool:
 
 
 def _report(
-    report: dict[str, Any], followed: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str], zipkin: str | None
+    report: dict[str, Any],
+    followed: list[tuple[dict[str, Any], Outcome]],
+    urls: dict[str, str],
+    zipkin: str | None,
 ) -> None:
     outcomes = [o for _, o in followed]
     _say("5. Summary: final state and reason of every proposed resident")
@@ -130,29 +144,43 @@ def _report(
         for row, o in wrong:
             _say(f"      row {row['row']} ({row['category']}): {o.state} {o.reasons}")
     else:
-        _say(f"   all {len(outcomes)} residents ended as expected for their kind "
-             "(eligible, covered, bad NIK, non-resident, dead, not in DTKS)")
+        _say(
+            f"   all {len(outcomes)} residents ended as expected for their kind "
+            "(eligible, covered, bad NIK, non-resident, dead, not in DTKS)"
+        )
     if report.get("errors"):
         _say("   import report (line, severity, field, rule):")
         for e in report["errors"][:10]:
-            _say(f"      line {e['line']}: {e.get('severity', 'error'):<8} {e['field']} {e['rule']}")
+            _say(
+                f"      line {e['line']}: {e.get('severity', 'error'):<8} {e['field']} {e['rule']}"
+            )
     activated = next((o for o in outcomes if o.state == "activated"), None)
     _say()
     _say("Where to look next")
-    _say(f"   API docs:           {urls['enrollment']}/docs  {urls['verification']}/docs  "
-         f"{urls['bpjs-gateway']}/docs  {urls['notifications']}/docs")
-    _say(f"   quota and waiting:  curl {urls['verification']}/quota ; curl {urls['verification']}/waiting-list")
+    _say(
+        f"   API docs:           {urls['enrollment']}/docs  {urls['verification']}/docs  "
+        f"{urls['bpjs-gateway']}/docs  {urls['notifications']}/docs"
+    )
+    _say(
+        f"   quota and waiting:  curl {urls['verification']}/quota ; "
+        f"curl {urls['verification']}/waiting-list"
+    )
     if activated is not None:
         pid = activated.participant_id
         _say(f"   one resident:       curl {urls['verification']}/decisions/{pid}")
         _say(f"                       curl {urls['bpjs-gateway']}/participants/{pid}")
         _say(f"                       curl '{urls['notifications']}/messages?participant_id={pid}'")
         if zipkin is not None:
-            _say(f"   its journey trace:  {zipkin}/zipkin/?annotationQuery=jkn.participant_id%3D{pid}")
+            _say(
+                f"   its journey trace:  {zipkin}/zipkin/"
+                f"?annotationQuery=jkn.participant_id%3D{pid}"
+            )
     _say(f"   messages sent:      curl {urls['notifications']}/messages/summary")
     _say(f"   metrics:            curl {urls['verification']}/metrics")
     _say(f"   logs:               {RUN_DIR}/*.log")
-    _say("   the services keep running; `make stop` ends them, `make down` stops Kafka and Postgres")
+    _say(
+        "   the services keep running; `make stop` ends them, `make down` stops Kafka and Postgres"
+    )
 
 
 def main() -> int:

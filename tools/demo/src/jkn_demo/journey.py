@@ -46,10 +46,14 @@ class Outcome:
         return self.state in FINAL_STATES and FINAL_MESSAGE[self.state] in self.messages
 
 
-async def import_file(client: httpx.AsyncClient, enrollment: str, csv_bytes: bytes, *, progress: Any = None) -> dict[str, Any]:
+async def import_file(
+    client: httpx.AsyncClient, enrollment: str, csv_bytes: bytes, *, progress: Any = None
+) -> dict[str, Any]:
     """Upload a proposals CSV to Dinsos and wait for the import to finish."""
     resp = await client.post(
-        f"{enrollment}/imports", content=csv_bytes, params={"proposed_by": "demo"},
+        f"{enrollment}/imports",
+        content=csv_bytes,
+        params={"proposed_by": "demo"},
         headers={"content-type": "text/csv"},
     )
     resp.raise_for_status()

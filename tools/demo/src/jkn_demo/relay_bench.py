@@ -11,7 +11,8 @@ from jkn_bus.broker import make_producer
 from jkn_bus.db import bus_migrations, connect_pool, migrate
 from jkn_bus.relay import OutboxRelay
 from jkn_contracts import DeactivationRequested, participant_id_for
-from jkn_demo.stackenv import BOOTSTRAP, fresh_stack_env, STATE_DIR
+
+from jkn_demo.stackenv import BOOTSTRAP, STATE_DIR, fresh_stack_env
 
 __all__ = ["relay_throughput"]
 
@@ -19,7 +20,9 @@ __all__ = ["relay_throughput"]
 async def relay_throughput(n: int = 20_000, participants: int = 1_000) -> float:
     """Commit ``n`` events (batched writes), then time the relay until all are confirmed."""
     prefix = f"relaybench{uuid.uuid4().hex[:6]}."
-    env = await fresh_stack_env(database="jkn_relay_bench", topic_prefix=prefix, run_dir=STATE_DIR / "bench")
+    env = await fresh_stack_env(
+        database="jkn_relay_bench", topic_prefix=prefix, run_dir=STATE_DIR / "bench"
+    )
     pool = await connect_pool(env["VERIFICATION_DATABASE_URL"])
     try:
         await migrate(pool, bus_migrations(), scope="verification")
@@ -28,17 +31,28 @@ async def relay_throughput(n: int = 20_000, participants: int = 1_000) -> float:
             async with pool.acquire() as conn, conn.transaction():
                 for i in range(start, min(n, start + 1000)):
                     event = DeactivationRequested(
-                        participant_id=who[i % participants], correlation_id=uuid.uuid4(),
-                        payload={"reason": "pindah", "evidence_ref": f"bench-{i}", "reported_by": "bench"},
+                        participant_id=who[i % participants],
+                        correlation_id=uuid.uuid4(),
+                        payload={
+                            "reason": "pindah",
+                            "evidence_ref": f"bench-{i}",
+                            "reported_by": "bench",
+                        },
                     )
                     await outbox.append(conn, event, topic_prefix=prefix)
         relay = OutboxRelay(
-            pool, lambda: make_producer(BOOTSTRAP, client_id="relay-bench"),
-            service="verification", schema="verification", batch_size=500, poll_interval_s=0.2,
+            pool,
+            lambda: make_producer(BOOTSTRAP, client_id="relay-bench"),
+            service="verification",
+            schema="verification",
+            batch_size=500,
+            poll_interval_s=0.2,
         )
         started = time.perf_counter()
         task = asyncio.create_task(relay.run())
-        while await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+        # the relay runs in this process but its progress is only visible in Postgres: poll it
+        unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        while await pool.fetchval(unpublished):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         elapsed = time.perf_counter() - started
         task.cancel()

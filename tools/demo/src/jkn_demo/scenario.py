@@ -49,11 +49,28 @@ class CityFiles:
 
 
 def generate_city(
-    directory: Path, *, seed: int = 1571, size: int = 3000, pseudonym_key: str, extra: list[str] | None = None
+    directory: Path,
+    *,
+    seed: int = 1571,
+    size: int = 3000,
+    pseudonym_key: str,
+    extra: list[str] | None = None,
 ) -> CityFiles:
     """Write the synthetic city's files (see simulators/city) into ``directory``."""
-    city_main(["generate", "--seed", str(seed), "--size", str(size), "--out", str(directory),
-               "--pseudonym-key", pseudonym_key, *(extra or [])])
+    city_main(
+        [
+            "generate",
+            "--seed",
+            str(seed),
+            "--size",
+            str(size),
+            "--out",
+            str(directory),
+            "--pseudonym-key",
+            pseudonym_key,
+            *(extra or []),
+        ]
+    )
     return CityFiles(directory)
 
 
@@ -70,14 +87,17 @@ async def propose_and_follow(
     urls: dict[str, str],
     city: CityFiles,
     *,
-    timeout: float = 180.0,
+    # a deadline rather than asyncio.timeout: the residents followed so far are returned
+    timeout: float = 180.0,  # noqa: ASYNC109
     on_import: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[list[Outcome], float], None] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Outcome]]]:
     """Import the demo batch and follow every resident until each reached a final state."""
     report = await import_file(client, urls["enrollment"], city.proposals, progress=on_import)
     # Warnings (lenient NIK checks on old NIKs) are kept for Dinkes; only errors refuse a line.
-    refused_lines = {int(e["line"]): e for e in report["errors"] if e.get("severity", "error") == "error"}
+    refused_lines = {
+        int(e["line"]): e for e in report["errors"] if e.get("severity", "error") == "error"
+    }
     rows = city.manifest["rows"]
     followed: list[tuple[dict[str, Any], Outcome]] = []
     for row in rows:

@@ -72,7 +72,10 @@ class Stack:
                 continue
             log = (self.run_dir / f"{comp.name}.log").open("ab")
             proc = subprocess.Popen(  # noqa: S603 - our own modules, our own interpreter
-                [sys.executable, "-m", comp.module], env=env, stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", comp.module],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
             self.procs[comp.name] = proc
@@ -84,14 +87,17 @@ class Stack:
             url = self.url(name) + _component(name).health_path
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.run_dir / (name + '.log')}")
+                    log = self.run_dir / f"{name}.log"
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {log}")
                 try:
                     if httpx.get(url, timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} not healthy at {url}; see {self.run_dir / (name + '.log')}")
+                    raise RuntimeError(
+                        f"{name} not healthy at {url}; see {self.run_dir / (name + '.log')}"
+                    )
                 time.sleep(0.3)
 
     def kill(self, name: str) -> None:

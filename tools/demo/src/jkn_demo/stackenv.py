@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -10,14 +11,23 @@ from jkn_devstack import ensure_database, ensure_topics
 
 __all__ = ["ADMIN_URL", "BOOTSTRAP", "PSEUDONYM_KEY", "STATE_DIR", "fresh_stack_env"]
 
-STATE_DIR = Path(os.environ.get("JKN_STATE_DIR", "/var/tmp/jkn-daerah"))
-ADMIN_URL = os.environ.get("JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres")
+# a fixed default so `make run`, `make stop` and `make bench` find the same stack; it holds
+# only throw-away local state, and JKN_STATE_DIR moves it
+STATE_DIR = Path(os.environ.get("JKN_STATE_DIR", "/var/tmp/jkn-daerah"))  # noqa: S108
+ADMIN_URL = os.environ.get(
+    "JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
+)
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 PSEUDONYM_KEY = os.environ.get("JKN_PSEUDONYM_KEY", "dev-only-pseudonym-key")
 
 
-async def fresh_stack_env(*, database: str, topic_prefix: str, run_dir: Path, **extra: str) -> dict[str, str]:
-    """Drop and re-create ``database``, create the topics under ``topic_prefix``; the env to run on."""
+async def fresh_stack_env(
+    *, database: str, topic_prefix: str, run_dir: Path, **extra: str
+) -> dict[str, str]:
+    """Drop and re-create ``database``, create the topics under ``topic_prefix``.
+
+    Returns the environment the services run with.
+    """
     conn = await asyncpg.connect(ADMIN_URL)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -25,15 +35,23 @@ async def fresh_stack_env(*, database: str, topic_prefix: str, run_dir: Path, **
         await conn.close()
     urls = await ensure_database(ADMIN_URL, database)
     await ensure_topics(BOOTSTRAP, topic_prefix)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    sim_db = run_dir / "bpjs-sim.sqlite"
-    sim_db.unlink(missing_ok=True)
+    sim_db = await asyncio.to_thread(_fresh_simulator_store, run_dir)
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
         "JKN_TOPIC_PREFIX": topic_prefix,
         "JKN_PSEUDONYM_KEY": PSEUDONYM_KEY,
         "BPJS_SIM_DB": str(sim_db),
-        **{f"{service.replace('-', '_').upper()}_DATABASE_URL": url for service, url in urls.items()},
+        **{
+            f"{service.replace('-', '_').upper()}_DATABASE_URL": url
+            for service, url in urls.items()
+        },
     }
     env.update(extra)
     return env
+
+
+def _fresh_simulator_store(run_dir: Path) -> Path:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    sim_db = run_dir / "bpjs-sim.sqlite"
+    sim_db.unlink(missing_ok=True)
+    return sim_db

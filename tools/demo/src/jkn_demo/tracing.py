@@ -34,16 +34,26 @@ def ensure_zipkin(state_dir: Path, port: int = 9411, timeout: float = 120.0) -> 
     jar_dir.mkdir(parents=True, exist_ok=True)
     if not jar.exists():
         fetched = subprocess.run(  # noqa: S603 - fixed arguments
-            ["mvn", "-q", "-B", "dependency:copy",  # noqa: S607 - Maven from PATH
-             f"-Dartifact=io.zipkin:zipkin-server:{ZIPKIN_VERSION}:jar:exec", f"-DoutputDirectory={jar_dir}"],
-            capture_output=True, check=False,
+            [  # noqa: S607 - Maven from PATH
+                "mvn",
+                "-q",
+                "-B",
+                "dependency:copy",
+                f"-Dartifact=io.zipkin:zipkin-server:{ZIPKIN_VERSION}:jar:exec",
+                f"-DoutputDirectory={jar_dir}",
+            ],
+            capture_output=True,
+            check=False,
         )
         if fetched.returncode != 0 or not jar.exists():
             return None
     log = (jar_dir / "zipkin.log").open("ab")
     proc = subprocess.Popen(  # noqa: S603
         ["java", "-Xmx384m", "-jar", str(jar), f"--server.port={port}"],  # noqa: S607
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ},
     )
     (jar_dir / "zipkin.pid").write_text(str(proc.pid))
     deadline = time.monotonic() + timeout

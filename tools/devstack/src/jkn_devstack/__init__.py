@@ -9,5 +9,10 @@ from jkn_devstack.database import SERVICES, Service, ensure_database, service_en
 from jkn_devstack.topics import ensure_topics, wanted_topics
 
 __all__ = [
-    "SERVICES", "Service", "ensure_database", "ensure_topics", "service_env", "wanted_topics",
+    "SERVICES",
+    "Service",
+    "ensure_database",
+    "ensure_topics",
+    "service_env",
+    "wanted_topics",
 ]

@@ -101,13 +101,20 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("down", help="stop Kafka and Postgres cleanly")
     sub.add_parser("status", help="is each one running and answering?")
     topics = sub.add_parser("topics", help="create every catalogue and dead-letter topic")
-    topics.add_argument("--wait", type=float,
-                        default=float(os.environ.get("JKN_TOPICS_WAIT", "120")),
-                        help="seconds to wait for the broker (default 120)")
+    topics.add_argument(
+        "--wait",
+        type=float,
+        default=float(os.environ.get("JKN_TOPICS_WAIT", "120")),
+        help="seconds to wait for the broker (default 120)",
+    )
     db = sub.add_parser("db", help="create database NAME with the service roles and schemas")
     db.add_argument("name")
-    db.add_argument("--wait", type=float, default=float(os.environ.get("JKN_DB_WAIT", "120")),
-                    help="seconds to wait for Postgres (default 120)")
+    db.add_argument(
+        "--wait",
+        type=float,
+        default=float(os.environ.get("JKN_DB_WAIT", "120")),
+        help="seconds to wait for Postgres (default 120)",
+    )
     sub.add_parser("env", help="print the export lines for the services (eval-able)")
     sub.add_parser("render-init-sql", help="print deploy/postgres/init.sql")
     args = parser.parse_args(argv)

@@ -58,8 +58,12 @@ def _with_path(url: str, dbname: str, user: str | None = None, password: str | N
 
 async def _execute_ignoring_duplicates(conn: asyncpg.Connection, statement: str) -> None:
     # someone outside our advisory lock (an init script) may win the race: fine
-    with contextlib.suppress(asyncpg.DuplicateObjectError, asyncpg.DuplicateDatabaseError,
-                             asyncpg.DuplicateSchemaError, asyncpg.UniqueViolationError):
+    with contextlib.suppress(
+        asyncpg.DuplicateObjectError,
+        asyncpg.DuplicateDatabaseError,
+        asyncpg.DuplicateSchemaError,
+        asyncpg.UniqueViolationError,
+    ):
         await conn.execute(statement)
 
 

@@ -74,8 +74,10 @@ def main(argv: list[str]) -> int:
     if not brokers:
         print(f"kafka at {target}: answered but lists no broker yet")
         return 1
-    print(f"kafka at {target}: brokers={brokers} cluster={meta['cluster_id']} "
-          f"controller={meta['controller_id']}")
+    print(
+        f"kafka at {target}: brokers={brokers} cluster={meta['cluster_id']} "
+        f"controller={meta['controller_id']}"
+    )
     return 0
 
 

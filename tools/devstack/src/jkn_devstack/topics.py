@@ -30,7 +30,10 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dic
 
 
 async def ensure_topics(
-    bootstrap: str, prefix: str = "", *, replication_factor: int | None = None,
+    bootstrap: str,
+    prefix: str = "",
+    *,
+    replication_factor: int | None = None,
     timeout_s: float = 30.0,
 ) -> list[str]:
     """Create every catalogue and dead-letter topic that is missing; grow partition counts
@@ -39,8 +42,11 @@ async def ensure_topics(
         replication_factor = int(os.environ.get("JKN_TOPIC_REPLICATION_FACTOR", "1"))
     wanted = wanted_topics(prefix)
     names = list(wanted)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="jkn-devstack",
-                                request_timeout_ms=int(timeout_s * 1000))
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="jkn-devstack",
+        request_timeout_ms=int(timeout_s * 1000),
+    )
     await admin.start()
     try:
         existing = await _partition_counts(admin, names)
