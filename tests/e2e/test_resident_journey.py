@@ -37,12 +37,17 @@ def spans() -> Iterator[SpanCollector]:
 
 
 @pytest.fixture(scope="module")
-async def stack(city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def stack(
+    city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
     run_dir = tmp_path_factory.mktemp("run")
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     env = await fresh_stack_env(
-        database=f"jkn_e2e_{uuid.uuid4().hex[:8]}", topic_prefix=prefix, run_dir=Path(run_dir),
-        JKN_REFERENCE_DIR=str(city.directory), JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
+        database=f"jkn_e2e_{uuid.uuid4().hex[:8]}",
+        topic_prefix=prefix,
+        run_dir=Path(run_dir),
+        JKN_REFERENCE_DIR=str(city.directory),
+        JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
         JKN_ZIPKIN_ENDPOINT=spans.endpoint,
     )
     stack = Stack(Path(run_dir), env, port_offset=PORT_OFFSET)
@@ -71,20 +76,26 @@ async def test_every_resident_reaches_a_final_state_and_is_told(journeys) -> Non
     assert unsettled == []
 
 
-async def test_eligible_residents_are_activated_up_to_the_quota_and_the_rest_wait(journeys, city) -> None:  # type: ignore[no-untyped-def]
+async def test_eligible_residents_are_activated_up_to_the_quota_and_the_rest_wait(
+    journeys, city
+) -> None:  # type: ignore[no-untyped-def]
     eligible = _of(journeys, "eligible")
     activated = [o for o in eligible if o.state == "activated"]
     waiting = [o for o in eligible if o.state == "waitlisted"]
     assert len(activated) == city.manifest["quota"]
     assert len(waiting) == len(eligible) - city.manifest["quota"]
     for o in activated:
-        assert o.no_kartu is not None and len(o.no_kartu) == 13 and o.no_kartu.isdigit()
+        assert o.no_kartu is not None
+        assert len(o.no_kartu) == 13
+        assert o.no_kartu.isdigit()
         assert o.provider, "an activated participant has a primary clinic"
         assert "participant_activated" in o.messages
 
 
 @pytest.mark.parametrize("category", sorted(set(EXPECTED) - {"eligible"}))
-async def test_ineligible_residents_are_rejected_with_the_right_reason(journeys, category: str) -> None:  # type: ignore[no-untyped-def]
+async def test_ineligible_residents_are_rejected_with_the_right_reason(
+    journeys, category: str
+) -> None:  # type: ignore[no-untyped-def]
     outcomes = _of(journeys, category)
     assert outcomes, f"the demo batch has {category} residents"
     for o in outcomes:
@@ -99,20 +110,30 @@ async def test_bad_niks_are_refused_at_intake_by_line_or_rejected_by_dinkes(jour
     for row, o in bad:
         if o.state == "intake_rejected":
             line = next(e for e in report["errors"] if int(e["line"]) == row["row"] + 1)
-            assert line["field"] and line["rule"]
+            assert line["field"]
+            assert line["rule"]
         else:
-            assert o.state == "rejected" and any(r.startswith("NIK") for r in o.reasons)
+            assert o.state == "rejected"
+            assert any(r.startswith("NIK") for r in o.reasons)
 
 
-async def test_no_nik_appears_in_kafka_keys_or_headers(journeys, stack: Stack, city: CityFiles) -> None:  # type: ignore[no-untyped-def]
+async def test_no_nik_appears_in_kafka_keys_or_headers(
+    journeys, stack: Stack, city: CityFiles
+) -> None:  # type: ignore[no-untyped-def]
     niks = _niks(city)
     prefix = stack.env["JKN_TOPIC_PREFIX"]
-    for topic in ("jkn.dinsos.participants", "jkn.dinkes.verifications", "jkn.bpjs.participants",
-                  "jkn.notifications.messages"):
+    for topic in (
+        "jkn.dinsos.participants",
+        "jkn.dinkes.verifications",
+        "jkn.bpjs.participants",
+        "jkn.notifications.messages",
+    ):
         records = await read_topic(BOOTSTRAP, prefix + topic, expect=1)
         assert records, f"{topic} carried the journey"
         for record in records:
-            visible = (record.key or b"").decode() + "".join(k + v.decode() for k, v in record.headers)
+            visible = (record.key or b"").decode() + "".join(
+                k + v.decode() for k, v in record.headers
+            )
             assert not any(nik in visible for nik in niks)
 
 
@@ -120,23 +141,33 @@ def _niks(city: CityFiles) -> set[str]:
     return {r["nik"] for r in csv.DictReader(io.StringIO(city.proposals.decode()))}
 
 
-async def test_a_resident_s_journey_is_one_trace_through_all_four_services(journeys, spans: SpanCollector) -> None:  # type: ignore[no-untyped-def]
+async def test_a_resident_s_journey_is_one_trace_through_all_four_services(
+    journeys, spans: SpanCollector
+) -> None:  # type: ignore[no-untyped-def]
     resident = next(o for o in _of(journeys, "eligible") if o.state == "activated")
     wanted = {"enrollment", "verification", "bpjs-gateway", "notifications"}
 
     async def traced() -> list[dict]:
-        mine = [s for s in spans.snapshot() if s.get("tags", {}).get("jkn.participant_id") == resident.participant_id]
+        mine = [
+            s
+            for s in spans.snapshot()
+            if s.get("tags", {}).get("jkn.participant_id") == resident.participant_id
+        ]
         services = {s["localEndpoint"]["serviceName"] for s in mine}
         return mine if wanted <= services else []
 
     mine = await eventually(traced, timeout=30)
     traces = {}
     for s in mine:
-        traces.setdefault(s["traceId"], []).append(f'{s["localEndpoint"]["serviceName"]}:{s["name"]}')
+        traces.setdefault(s["traceId"], []).append(
+            f"{s['localEndpoint']['serviceName']}:{s['name']}"
+        )
     assert len(traces) == 1, f"one trace follows the resident: {traces}"
 
 
-async def test_no_nik_appears_in_spans_or_logs(journeys, spans: SpanCollector, stack: Stack, city: CityFiles) -> None:  # type: ignore[no-untyped-def]
+async def test_no_nik_appears_in_spans_or_logs(
+    journeys, spans: SpanCollector, stack: Stack, city: CityFiles
+) -> None:  # type: ignore[no-untyped-def]
     niks = _niks(city)
     exported = json.dumps(spans.snapshot())
     assert spans.snapshot(), "spans were exported"

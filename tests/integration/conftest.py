@@ -14,7 +14,9 @@ import asyncpg
 import pytest
 from jkn_devstack import ensure_database, ensure_topics
 
-ADMIN_URL = os.environ.get("JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres")
+ADMIN_URL = os.environ.get(
+    "JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
+)
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 

@@ -1,6 +1,6 @@
 """The local infrastructure that `make up` starts: run after `make up`.
 
-    uv run pytest -m infra tests/integration/test_infra.py
+uv run pytest -m infra tests/integration/test_infra.py
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from jkn_devstack import SERVICES, ensure_database, ensure_topics, wanted_topics
 pytestmark = pytest.mark.infra
 
 ADMIN_URL = os.environ.get(
-    "JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres")
+    "JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
+)
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
@@ -51,28 +52,40 @@ async def scratch_db() -> AsyncIterator[str]:
 
 # ---- Kafka ----------------------------------------------------------------------------------
 
+
 def test_broker_process_is_kafka_dot_kafka() -> None:
     port = BOOTSTRAP.rsplit(":", 1)[1]
-    brokers = [p for p in psutil.process_iter(["cmdline"])
-               if "kafka.Kafka" in (p.info["cmdline"] or [])]
+    brokers = [
+        p for p in psutil.process_iter(["cmdline"]) if "kafka.Kafka" in (p.info["cmdline"] or [])
+    ]
     assert brokers, "no process with main class kafka.Kafka"
-    listening = {p.pid for p in brokers for c in p.net_connections(kind="tcp")
-                 if c.status == psutil.CONN_LISTEN and str(c.laddr.port) == port}
+    listening = {
+        p.pid
+        for p in brokers
+        for c in p.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN and str(c.laddr.port) == port
+    }
     assert listening, f"no kafka.Kafka process listens on {port}"
-    ps = subprocess.run(["ps", "-eww", "-o", "args"],  # noqa: S607
-                        capture_output=True, text=True, check=True)
+    ps = subprocess.run(
+        ["ps", "-eww", "-o", "args"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert " kafka.Kafka " in ps.stdout
 
 
 async def test_broker_does_not_auto_create_topics(admin: AIOKafkaAdminClient) -> None:
     [config] = await admin.describe_configs(
-        [ConfigResource(ConfigResourceType.BROKER, "1", {"auto.create.topics.enable": None})])
+        [ConfigResource(ConfigResourceType.BROKER, "1", {"auto.create.topics.enable": None})]
+    )
     values = {entry[0]: entry[1] for resource in config.resources for entry in resource[4]}
     assert values["auto.create.topics.enable"] == "false"
 
     unknown = f"jkn.never-created.{uuid.uuid4().hex[:8]}"
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, request_timeout_ms=3000,
-                                enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=BOOTSTRAP, request_timeout_ms=3000, enable_idempotence=True, acks="all"
+    )
     await producer.start()
     try:
         with pytest.raises(KafkaError):
@@ -94,9 +107,13 @@ async def test_every_catalogue_and_dead_letter_topic_exists(admin: AIOKafkaAdmin
 
 @pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat not installed")
 def test_kcat_lists_the_topics() -> None:
-    out = subprocess.run(["kcat", "-L", "-b", BOOTSTRAP, "-m", "10"],  # noqa: S603, S607
-                         capture_output=True,
-                         text=True, check=True, timeout=30).stdout
+    out = subprocess.run(  # noqa: S603 - fixed arguments
+        ["kcat", "-L", "-b", BOOTSTRAP, "-m", "10"],  # noqa: S607 - kcat from PATH
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
     listed = dict(re.findall(r'topic "([^"]+)" with (\d+) partitions', out))
     for name, partitions in wanted_topics("").items():
         assert listed.get(name) == str(partitions), name
@@ -104,8 +121,9 @@ def test_kcat_lists_the_topics() -> None:
 
 async def test_ensure_topics_twice_with_a_prefix_is_harmless(admin: AIOKafkaAdminClient) -> None:
     prefix = f"infra{uuid.uuid4().hex[:6]}."
-    first, second = await asyncio.gather(ensure_topics(BOOTSTRAP, prefix),
-                                         ensure_topics(BOOTSTRAP, prefix))
+    first, second = await asyncio.gather(
+        ensure_topics(BOOTSTRAP, prefix), ensure_topics(BOOTSTRAP, prefix)
+    )
     again = await ensure_topics(BOOTSTRAP, prefix)
     assert sorted(first) == sorted(second) == sorted(again) == sorted(wanted_topics(prefix))
     try:
@@ -117,6 +135,7 @@ async def test_ensure_topics_twice_with_a_prefix_is_harmless(admin: AIOKafkaAdmi
 
 # ---- Postgres -------------------------------------------------------------------------------
 
+
 async def test_each_role_uses_its_schema_and_cannot_read_another(scratch_db: str) -> None:
     urls = await ensure_database(ADMIN_URL, scratch_db)
     assert set(urls) == {"enrollment", "verification", "bpjs-gateway", "notifications", "audit"}
@@ -125,7 +144,8 @@ async def test_each_role_uses_its_schema_and_cannot_read_another(scratch_db: str
         try:
             assert await conn.fetchval("SHOW search_path") == service.role
             assert not await conn.fetchval(
-                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+            )
             await conn.execute("CREATE TABLE probe (id int PRIMARY KEY, note text)")
             await conn.execute("INSERT INTO probe VALUES (1, $1)", service.name)
             note = await conn.fetchval(f"SELECT note FROM {service.role}.probe")  # noqa: S608

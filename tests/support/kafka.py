@@ -8,11 +8,21 @@ import uuid
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 
-async def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0) -> list[ConsumerRecord]:
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    expect: int,
+    # a deadline rather than asyncio.timeout: what arrived by then is returned, not lost
+    timeout: float = 30.0,  # noqa: ASYNC109
+) -> list[ConsumerRecord]:
     """Every record of ``topic`` from the beginning, waiting until at least ``expect`` arrived."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list[ConsumerRecord] = []

@@ -9,8 +9,14 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(check: Callable[[], Awaitable[T]], *, timeout: float = 30.0, interval: float = 0.2) -> T:
-    """Poll ``check`` until it returns a truthy value; fail with the last value after ``timeout``."""
+async def eventually(
+    check: Callable[[], Awaitable[T]],
+    *,
+    # a deadline rather than asyncio.timeout: the failure reports the last value checked
+    timeout: float = 30.0,  # noqa: ASYNC109
+    interval: float = 0.2,
+) -> T:
+    """Poll ``check`` until it returns a truthy value; after ``timeout``, fail with the last."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

@@ -33,7 +33,7 @@ def span_collector() -> Iterator[SpanCollector]:
     collector = SpanCollector()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:  # http.server's naming
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             collector.add(json.loads(body or b"[]"))
             self.send_response(202)

@@ -9,7 +9,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from integration.bus.harness import APPLIED_TABLE, SERVICE
-
 from jkn_bus.db import bus_migrations, connect_pool, migrate
 
 HERE = Path(__file__).parent
@@ -24,7 +23,9 @@ def service_url(database: dict[str, str]) -> str:
 async def pool(service_url: str) -> AsyncIterator[asyncpg.Pool]:
     """The test service's pool, its schema migrated and emptied for this test."""
     pool = await connect_pool(service_url)
-    await migrate(pool, [*bus_migrations(), ("9000_test_applied.sql", APPLIED_TABLE)], scope="verification")
+    await migrate(
+        pool, [*bus_migrations(), ("9000_test_applied.sql", APPLIED_TABLE)], scope="verification"
+    )
     await pool.execute("TRUNCATE outbox, inbox, dead_letters, test_applied")
     yield pool
     await pool.close()

@@ -6,7 +6,6 @@ import asyncio
 import sys
 
 from integration.bus.harness import record_step, settings
-
 from jkn_bus.service import ServiceRuntime
 
 

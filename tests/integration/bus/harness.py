@@ -22,8 +22,11 @@ CREATE TABLE IF NOT EXISTS test_applied (
 
 def settings(database_url: str, bootstrap: str, prefix: str) -> BusSettings:
     return BusSettings(
-        service=SERVICE, database_url=database_url, kafka_bootstrap_servers=bootstrap,
-        jkn_topic_prefix=prefix, relay_poll_interval_s=0.2,
+        service=SERVICE,
+        database_url=database_url,
+        kafka_bootstrap_servers=bootstrap,
+        jkn_topic_prefix=prefix,
+        relay_poll_interval_s=0.2,
     )
 
 
@@ -51,5 +54,7 @@ async def record_step(uow: UnitOfWork, event: DeactivationRequested) -> None:
         raise ValueError("evidence_ref marks a poison message")
     await uow.conn.execute(
         "INSERT INTO test_applied (event_id, participant, step) VALUES ($1, $2, $3)",
-        event.event_id, event.participant_id, int(step),
+        event.event_id,
+        event.participant_id,
+        int(step),
     )

@@ -13,8 +13,12 @@ from jkn_bus.relay import OutboxRelay
 async def main(database_url: str, bootstrap: str, batch_size: int) -> None:
     pool = await connect_pool(database_url)
     relay = OutboxRelay(
-        pool, lambda: make_producer(bootstrap, client_id="relay-test"),
-        service="verification", schema="verification", batch_size=batch_size, poll_interval_s=0.1,
+        pool,
+        lambda: make_producer(bootstrap, client_id="relay-test"),
+        service="verification",
+        schema="verification",
+        batch_size=batch_size,
+        poll_interval_s=0.1,
     )
     await relay.run()
 

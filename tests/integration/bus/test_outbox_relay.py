@@ -9,13 +9,12 @@ from collections import defaultdict
 import asyncpg
 import pytest
 from integration.bus.harness import participant, step_event
-from support.kafka import read_topic
-from support.polling import eventually
-
 from jkn_bus import outbox
 from jkn_bus.broker import make_producer
 from jkn_bus.relay import OutboxRelay
 from jkn_contracts import parse_event
+from support.kafka import read_topic
+from support.polling import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -36,12 +35,16 @@ async def _unpublished(pool: asyncpg.Pool) -> int:
     return int(await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
 
 
-async def test_an_event_whose_transaction_rolls_back_is_never_written(pool: asyncpg.Pool, topic_prefix: str) -> None:
-    event = step_event(participant(1), 1)
-    with pytest.raises(RuntimeError, match="state change failed"):
+async def test_an_event_whose_transaction_rolls_back_is_never_written(
+    pool: asyncpg.Pool, topic_prefix: str
+) -> None:
+    async def append_then_fail() -> None:
         async with pool.acquire() as conn, conn.transaction():
-            await outbox.append(conn, event, topic_prefix=topic_prefix)
+            await outbox.append(conn, step_event(participant(1), 1), topic_prefix=topic_prefix)
             raise RuntimeError("state change failed")
+
+    with pytest.raises(RuntimeError, match="state change failed"):
+        await append_then_fail()
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
 
 
@@ -59,7 +62,9 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_reorders_nothing(
     total = len(written)
 
     first = spawn("relay_process.py", service_url, bootstrap, "50")
-    await eventually(lambda: _published_between(pool, total // 10, total - 200), timeout=60, interval=0.01)
+    await eventually(
+        lambda: _published_between(pool, total // 10, total - 200), timeout=60, interval=0.01
+    )
     first.send_signal(signal.SIGKILL)
     first.wait()
     left = await _unpublished(pool)
@@ -68,7 +73,9 @@ async def test_a_relay_killed_mid_batch_loses_nothing_and_reorders_nothing(
     spawn("relay_process.py", service_url, bootstrap, "50")
     await eventually(lambda: _all_published(pool), timeout=60)
 
-    records = await read_topic(bootstrap, f"{topic_prefix}jkn.dinsos.participants", expect=total, timeout=60)
+    records = await read_topic(
+        bootstrap, f"{topic_prefix}jkn.dinsos.participants", expect=total, timeout=60
+    )
     seen: set[str] = set()
     order: dict[str, list[int]] = defaultdict(list)
     for record in records:
@@ -97,8 +104,11 @@ async def test_only_one_relay_per_service_is_active_and_a_standby_takes_over(
 ) -> None:
     def relay() -> OutboxRelay:
         return OutboxRelay(
-            pool, lambda: make_producer(bootstrap, client_id="relay-test"),
-            service="verification", schema="verification", poll_interval_s=0.1,
+            pool,
+            lambda: make_producer(bootstrap, client_id="relay-test"),
+            service="verification",
+            schema="verification",
+            poll_interval_s=0.1,
         )
 
     first, second = relay(), relay()

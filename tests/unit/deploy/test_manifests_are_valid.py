@@ -23,17 +23,26 @@ SERVICE_MODULES = {"enrollment", "verification", "bpjs_gateway", "notifications"
 MODULE_OF_ROLE = {"audit": "jkn_audit"}  # roles whose package is named otherwise
 ALL_MODULES = SERVICE_MODULES | {"bpjs_sim"}
 SERVICE_ENV = {
-    "KAFKA_BOOTSTRAP_SERVERS", "JKN_TOPIC_PREFIX", "ENROLLMENT_DATABASE_URL",
-    "VERIFICATION_DATABASE_URL", "BPJS_GATEWAY_DATABASE_URL", "NOTIFICATIONS_DATABASE_URL",
-    "OTEL_EXPORTER_OTLP_ENDPOINT", "JKN_PSEUDONYM_KEY", "BPJS_BASE_URL", "BPJS_CONS_ID",
-    "BPJS_SECRET", "BPJS_USER_KEY",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "JKN_TOPIC_PREFIX",
+    "ENROLLMENT_DATABASE_URL",
+    "VERIFICATION_DATABASE_URL",
+    "BPJS_GATEWAY_DATABASE_URL",
+    "NOTIFICATIONS_DATABASE_URL",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "JKN_PSEUDONYM_KEY",
+    "BPJS_BASE_URL",
+    "BPJS_CONS_ID",
+    "BPJS_SECRET",
+    "BPJS_USER_KEY",
 }
 NAMESPACED_KINDS = {"Deployment", "StatefulSet", "Service", "Job", "ConfigMap", "Secret"}
 
 
 def _yaml_files() -> list[Path]:
-    return sorted(p for p in DEPLOY.rglob("*") if p.suffix in {".yaml", ".yml"}
-                  and "target" not in p.parts)
+    return sorted(
+        p for p in DEPLOY.rglob("*") if p.suffix in {".yaml", ".yml"} and "target" not in p.parts
+    )
 
 
 def _load_all(path: Path) -> list[Any]:
@@ -43,7 +52,8 @@ def _load_all(path: Path) -> list[Any]:
 
 def _module_exists(module: str) -> bool:
     return any(ROOT.glob(f"*/*/src/{module}/__init__.py")) or any(
-        ROOT.glob(f"*/src/{module}/__init__.py"))
+        ROOT.glob(f"*/src/{module}/__init__.py")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +73,7 @@ def _by_kind(docs: list[tuple[Path, dict[str, Any]]], kind: str) -> dict[str, di
 
 # ---- every file ---------------------------------------------------------------------------
 
+
 def test_every_yaml_in_deploy_parses() -> None:
     files = _yaml_files()
     assert len(files) >= 10, files
@@ -71,6 +82,7 @@ def test_every_yaml_in_deploy_parses() -> None:
 
 
 # ---- compose ------------------------------------------------------------------------------
+
 
 def test_compose_references_existing_files(compose: dict[str, Any]) -> None:
     for name, svc in compose["services"].items():
@@ -132,15 +144,17 @@ def test_init_sql_is_generated_from_jkn_devstack() -> None:
     committed = (DEPLOY / "postgres" / "init.sql").read_text()
     assert committed == render_init_sql("jkn"), (
         "deploy/postgres/init.sql is stale: "
-        "uv run python -m jkn_devstack render-init-sql > deploy/postgres/init.sql")
+        "uv run python -m jkn_devstack render-init-sql > deploy/postgres/init.sql"
+    )
     for service in SERVICES:
         assert f'AUTHORIZATION "{service.role}"' in committed
 
 
 def test_prometheus_scrapes_every_service(compose: dict[str, Any]) -> None:
     config = _load_all(DEPLOY / "prometheus" / "prometheus.yml")[0]
-    targets = {t for job in config["scrape_configs"] for sc in job["static_configs"]
-               for t in sc["targets"]}
+    targets = {
+        t for job in config["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]
+    }
     for service in SERVICES:
         assert f"{service.name}:8000" in targets, service.name
     for target in targets:
@@ -167,6 +181,7 @@ def test_dockerfile_builds_one_image_with_uv() -> None:
 
 # ---- kubernetes ---------------------------------------------------------------------------
 
+
 def test_every_k8s_doc_has_identity(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
     assert k8s_docs
     for path, doc in k8s_docs:
@@ -189,8 +204,11 @@ def test_kustomization_covers_every_manifest() -> None:
 
 
 def _pod_specs(docs: list[tuple[Path, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    return [(d["metadata"]["name"], d["spec"]["template"]["spec"]) for _, d in docs
-            if d["kind"] in {"Deployment", "StatefulSet", "Job"}]
+    return [
+        (d["metadata"]["name"], d["spec"]["template"]["spec"])
+        for _, d in docs
+        if d["kind"] in {"Deployment", "StatefulSet", "Job"}
+    ]
 
 
 def test_workload_selectors_match_their_pods(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
@@ -229,8 +247,12 @@ def test_config_and_secret_references_exist(k8s_docs: list[tuple[Path, dict[str,
 
 
 def test_topics_and_database_jobs_present(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
-    commands = [c["command"] for _, spec in _pod_specs(k8s_docs)
-                for c in spec["containers"] if "command" in c]
+    commands = [
+        c["command"]
+        for _, spec in _pod_specs(k8s_docs)
+        for c in spec["containers"]
+        if "command" in c
+    ]
     jobs = [d for _, d in k8s_docs if d["kind"] == "Job"]
     job_commands = [c["command"] for j in jobs for c in j["spec"]["template"]["spec"]["containers"]]
     assert ["python", "-m", "jkn_devstack", "topics"] in job_commands
@@ -250,16 +272,22 @@ def test_service_deployments_get_their_environment(
         assert container["command"] == ["python", "-m", module]
         env = {e["name"] for e in container.get("env", [])} | set(config)
         assert service.url_env in env
-        assert {"KAFKA_BOOTSTRAP_SERVERS", "JKN_TOPIC_PREFIX", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                "JKN_PSEUDONYM_KEY"} <= env
+        assert {
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "JKN_TOPIC_PREFIX",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "JKN_PSEUDONYM_KEY",
+        } <= env
         assert service.url_env in secret
         if service.name == "bpjs-gateway":
             assert {"BPJS_BASE_URL", "BPJS_CONS_ID", "BPJS_SECRET", "BPJS_USER_KEY"} <= env
     assert "otel-collector" in deployments
     statefulsets = _by_kind(k8s_docs, "StatefulSet")
     assert {"kafka", "postgres"} <= set(statefulsets)
-    kafka_env = {e["name"]: e.get("value") for e in
-                 statefulsets["kafka"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    kafka_env = {
+        e["name"]: e.get("value")
+        for e in statefulsets["kafka"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
     assert kafka_env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert kafka_env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
 
@@ -275,16 +303,22 @@ PORT_VARIABLES = {
 }
 
 
-def test_every_compose_service_listens_on_the_port_its_mapping_and_probes_use(compose: dict[str, Any]) -> None:
+def test_every_compose_service_listens_on_the_port_its_mapping_and_probes_use(
+    compose: dict[str, Any],
+) -> None:
     for svc in compose["services"].values():
         command = svc.get("command") or []
         if command[:2] == ["python", "-m"] and command[2] in PORT_VARIABLES:
             env = svc["environment"]
-            assert env.get(PORT_VARIABLES[command[2]]) == "8000", f"{command[2]} would not listen on 8000"
+            assert env.get(PORT_VARIABLES[command[2]]) == "8000", (
+                f"{command[2]} would not listen on 8000"
+            )
             assert env.get("HTTP_HOST") == "0.0.0.0", f"{command[2]} would listen on loopback only"  # noqa: S104
 
 
-def test_the_k8s_config_sets_every_service_s_own_port(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+def test_the_k8s_config_sets_every_service_s_own_port(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
     config = _by_kind(k8s_docs, "ConfigMap")["jkn-config"]["data"]
     for module, variable in PORT_VARIABLES.items():
         assert config.get(variable) == "8000", f"{module} would not listen on the containerPort"
