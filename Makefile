@@ -1,6 +1,6 @@
 # jkn-daerah — the two commands a newcomer needs:
 #   make run    bring up Kafka, Postgres, the BPJS simulator and the four services; run the demo
-#   make test   everything CI runs (unit, contracts, integration, end-to-end)
+#   make test   everything CI runs (lint, unit, contracts, integration, end-to-end)
 # Everything installs itself from the project's own files (uv.lock, deploy/kafka/pom.xml, apt).
 
 SHELL := /bin/bash
@@ -22,8 +22,8 @@ bootstrap:
 sync: bootstrap
 	@$(UV) sync --frozen --quiet
 
-## test: unit tests, then tests against the real Kafka and Postgres, then end to end
-test: sync up
+## test: lint, unit tests, then tests against the real Kafka and Postgres, then end to end
+test: sync lint up
 	$(PYTEST) tests -q -p no:cacheprovider
 
 test-unit: sync
