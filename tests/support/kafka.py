@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from jkn_contracts import AnyEvent, parse_event
 
 
 async def read_topic(
@@ -51,3 +53,41 @@ async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]
             await producer.send_and_wait(topic, value=value, key=key)
     finally:
         await producer.stop()
+
+
+class Collector:
+    """Every event published on a topic since the start, kept in arrival order."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.events: list[AnyEvent] = []
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=f"test-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        async for record in self._consumer:
+            self.events.append(parse_event(record.value or b""))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
+        return [
+            e
+            for e in self.events
+            if e.participant_id == participant_id
+            and (event_type is None or e.event_type == event_type)
+        ]

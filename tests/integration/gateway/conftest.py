@@ -4,28 +4,25 @@ synthetic city's ``bpjs_seed.json`` exactly as ``jkn_city`` writes it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.bootstrap import build_app, build_runtime
 from bpjs_gateway.settings import GatewaySettings
 from bpjs_sim import SimSettings, create_app
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import City, generate_city, write_bpjs_seed_json
-from jkn_contracts import AnyEvent, parse_event, topic_for
+from jkn_contracts import topic_for
+from support.kafka import Collector
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CITY = generate_city(1571, 600)
@@ -128,44 +125,6 @@ async def http(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
         transport=httpx.ASGITransport(app), base_url="http://bpjs-gateway"
     ) as client:
         yield client
-
-
-class Collector:
-    """Every event published on a topic since the start, in arrival order."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.events: list[AnyEvent] = []
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=f"test-{uuid.uuid4().hex[:8]}",
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        async for record in self._consumer:
-            self.events.append(parse_event(record.value or b""))
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
-
-    def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
-        return [
-            e
-            for e in self.events
-            if e.participant_id == participant_id
-            and (event_type is None or e.event_type == event_type)
-        ]
 
 
 @pytest.fixture(scope="module")

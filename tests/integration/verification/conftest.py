@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from integration.verification.scenario import CITY, Collector, People
+from integration.verification.scenario import CITY, People
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import write_civil_registry_csv, write_dtks_csv
 from jkn_contracts import EventBase, topic_for
-from support.kafka import produce
+from support.kafka import Collector, produce
 from verification.bootstrap import build_app, build_runtime, on_started
 from verification.settings import VerificationSettings
 

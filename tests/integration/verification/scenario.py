@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from datetime import date
 
-from aiokafka import AIOKafkaConsumer
 from jkn_city import City, generate_city
 from jkn_city import Resident as CityResident
 from jkn_contracts import (
@@ -19,7 +16,6 @@ from jkn_contracts import (
     ParticipantRegistered,
     ProposalSource,
     Resident,
-    parse_event,
     participant_id_for,
 )
 from jkn_contracts.events import (
@@ -133,41 +129,3 @@ def deactivation_requested(participant_id: str) -> DeactivationRequested:
             reported_by="test",
         ),
     )
-
-
-class Collector:
-    """Every event published on a topic since the start, kept in arrival order."""
-
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self.events: list[AnyEvent] = []
-        self._consumer = AIOKafkaConsumer(
-            topic,
-            bootstrap_servers=bootstrap,
-            group_id=f"test-{uuid.uuid4().hex[:8]}",
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self._consumer.start()
-        self._task = asyncio.create_task(self._run())
-
-    async def _run(self) -> None:
-        async for record in self._consumer:
-            self.events.append(parse_event(record.value or b""))
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._consumer.stop()
-
-    def of(self, participant_id: str, event_type: str | None = None) -> list[AnyEvent]:
-        return [
-            e
-            for e in self.events
-            if e.participant_id == participant_id
-            and (event_type is None or e.event_type == event_type)
-        ]

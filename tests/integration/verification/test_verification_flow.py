@@ -9,7 +9,6 @@ import httpx
 import pytest
 from integration.verification.scenario import (
     PBI_APBN,
-    Collector,
     People,
     coverage_reported,
     deactivation_requested,
@@ -17,7 +16,7 @@ from integration.verification.scenario import (
     registered,
 )
 from jkn_contracts import AnyEvent, EventBase, parse_event, topic_for
-from support.kafka import read_topic
+from support.kafka import Collector, read_topic
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
