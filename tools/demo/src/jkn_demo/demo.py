@@ -170,6 +170,7 @@ def _report(
         _say(f"   one resident:       curl {urls['verification']}/decisions/{pid}")
         _say(f"                       curl {urls['bpjs-gateway']}/participants/{pid}")
         _say(f"                       curl '{urls['notifications']}/messages?participant_id={pid}'")
+        _say(f"                       curl {urls['audit']}/participants/{pid}/history")
         if zipkin is not None:
             _say(
                 f"   its journey trace:  {zipkin}/zipkin/"
