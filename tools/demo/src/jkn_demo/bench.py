@@ -168,7 +168,7 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
     try:
         stack.wait_healthy(timeout=180)
         async with httpx.AsyncClient(timeout=120) as client:
-            await seed_bpjs(client, stack.url("bpjs-sim"), city)
+            await seed_bpjs(client, stack.url("bpjs-sim"), city, only_proposed=True)
 
             async def sample_rss() -> None:
                 while True:

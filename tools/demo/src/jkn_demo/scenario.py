@@ -10,6 +10,8 @@ residents and residents not in DTKS. Then every resident is followed to a final 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import time
 from collections.abc import Callable
@@ -74,12 +76,27 @@ def generate_city(
     return CityFiles(directory)
 
 
-async def seed_bpjs(client: httpx.AsyncClient, simulator: str, city: CityFiles) -> int:
-    """Tell the simulated BPJS about the residents it already covers (PBI APBN, PPU, ...)."""
+async def seed_bpjs(
+    client: httpx.AsyncClient, simulator: str, city: CityFiles, *, only_proposed: bool = False
+) -> int:
+    """Tell the simulated BPJS about the residents it already covers (PBI APBN, PPU, ...).
+
+    ``only_proposed`` seeds just the residents of the proposals file (the benchmark's city
+    is large; BPJS is only ever asked about proposed residents).
+    """
     records = json.loads((city.directory / "bpjs_seed.json").read_text())
-    resp = await client.post(f"{simulator}/_sim/seed", json=records)
-    resp.raise_for_status()
+    if only_proposed:
+        proposed = {row["nik"] for row in csv.DictReader(io.StringIO(city.proposals.decode()))}
+        records = [r for r in records if r["nik"] in proposed]
+    for start in range(0, len(records), _SEED_CHUNK):
+        resp = await client.post(
+            f"{simulator}/_sim/seed", json=records[start : start + _SEED_CHUNK]
+        )
+        resp.raise_for_status()
     return len(records)
+
+
+_SEED_CHUNK = 2000
 
 
 async def propose_and_follow(
