@@ -163,6 +163,10 @@ async def test_a_resident_s_journey_is_one_trace_through_all_four_services(
             f"{s['localEndpoint']['serviceName']}:{s['name']}"
         )
     assert len(traces) == 1, f"one trace follows the resident: {traces}"
+    (trace_id,) = traces
+    names = {s["name"] for s in spans.snapshot() if s["traceId"] == trace_id}
+    assert any(n.startswith("BPJS ") for n in names), "the BPJS bridging calls are in the trace"
+    assert any(n.startswith("notify ") for n in names), "the message sent is in the trace"
 
 
 async def test_no_nik_appears_in_spans_or_logs(

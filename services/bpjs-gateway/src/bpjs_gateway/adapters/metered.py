@@ -9,6 +9,8 @@ from datetime import date
 from typing import TypeVar
 
 from bpjs_bridging import BridgingDecryptError
+from jkn_bus.telemetry import tracer
+from opentelemetry import trace
 
 from bpjs_gateway.adapters.bpjs_client import (
     BpjsAuthError,
@@ -50,14 +52,24 @@ class MeteredBpjs:
 
     async def _measure(self, operation: str, call: Awaitable[T]) -> T:
         started = time.perf_counter()
-        try:
-            result = await call
-        except BaseException as exc:
-            BPJS_CALLS.labels(operation, outcome_of(exc)).inc()
-            raise
-        finally:
-            BPJS_CALL_SECONDS.labels(operation).observe(time.perf_counter() - started)
-        BPJS_CALLS.labels(operation, "not_found" if result is None else "ok").inc()
+        # A CLIENT span per bridging call, inside the trace of the event being handled. Its
+        # attributes name the operation and outcome only: URLs carry the NIK, so none here.
+        with tracer("bpjs_gateway").start_as_current_span(
+            f"BPJS {operation}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"peer.service": "bpjs-kesehatan", "jkn.bpjs.operation": operation},
+        ) as span:
+            try:
+                result = await call
+            except BaseException as exc:
+                BPJS_CALLS.labels(operation, outcome_of(exc)).inc()
+                span.set_attribute("jkn.bpjs.outcome", outcome_of(exc))
+                raise
+            finally:
+                BPJS_CALL_SECONDS.labels(operation).observe(time.perf_counter() - started)
+            outcome = "not_found" if result is None else "ok"
+            span.set_attribute("jkn.bpjs.outcome", outcome)
+        BPJS_CALLS.labels(operation, outcome).inc()
         return result
 
     async def peserta_by_nik(self, nik: str, on: date) -> Peserta | None:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import asyncpg
+from jkn_bus.metrics import STAGE_SECONDS
 from jkn_contracts import ParticipantDeactivated, ParticipantVerified, SlotReleased
 
 __all__ = [
@@ -35,6 +36,16 @@ async def record_slot_release(conn: asyncpg.Connection, event: SlotReleased) -> 
 
 
 async def record_deactivation(conn: asyncpg.Connection, event: ParticipantDeactivated) -> None:
+    # Stage latency for operators: our DeactivationRequested → Dinkes' SlotReleased (the
+    # deactivation's cause) → BPJS's ParticipantDeactivated.
+    requested_at = await conn.fetchval(
+        "SELECT r.created_at FROM slot_releases s"
+        " JOIN deactivation_requests r ON r.event_id = s.causation_id WHERE s.event_id = $1",
+        event.causation_id,
+    )
+    if requested_at is not None:
+        elapsed = (event.occurred_at - requested_at).total_seconds()
+        STAGE_SECONDS.labels("deactivation_requested_to_deactivated").observe(max(elapsed, 0.0))
     await conn.execute(
         "INSERT INTO deactivations (event_id, causation_id, participant_id, reason,"
         " effective_date, occurred_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
