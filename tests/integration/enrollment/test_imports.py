@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from enrollment.adapters.proposals import insert_many
+from enrollment.app.proposals import new_proposal
+from enrollment.domain import Proposal, validate_proposal
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import csv_text, form, resident
 from jkn_bus import BusSettings
 from jkn_contracts import ParticipantRegistered, parse_event
-from support.kafka import read_topic
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
@@ -116,6 +120,7 @@ async def test_a_file_with_a_broken_header_is_refused_at_once(client: httpx.Asyn
 # --- a crash in the middle of an import ---------------------------------------------------------
 
 ROWS = 6000
+GATE_LINE = 450  # inside the fifth chunk of 100 rows (lines 402-501)
 
 
 def _free_port() -> int:
@@ -160,28 +165,101 @@ async def _healthy(url: str) -> None:
     await eventually(up, timeout=60)
 
 
+@contextlib.asynccontextmanager
+async def _proposed_by_another_clerk(
+    settings: BusSettings, row: dict[str, str]
+) -> AsyncIterator[Callable[[], Awaitable[int | None]]]:
+    """Another clerk's proposal of ``row``'s resident, inserted and not committed until the
+    block ends (then rolled back): an import reaching that resident waits for it (the
+    unique participant_id). Yields a check: the pid of the session waiting for it, if any."""
+    conn = await asyncpg.connect(settings.database_url)
+    pending = conn.transaction()
+    await pending.start()
+    try:
+        proposal = validate_proposal(row, strict=False)
+        assert isinstance(proposal, Proposal)
+        clerk = new_proposal(
+            proposal, proposed_by="petugas-dinsos-2", pseudonym_key=settings.jkn_pseudonym_key
+        )
+        assert await insert_many(conn, [clerk]) == {clerk.proposal_id}
+
+        async def waiting() -> int | None:
+            pid: int | None = await conn.fetchval(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+            )
+            return pid
+
+        yield waiting
+    finally:
+        await pending.rollback()
+        await conn.close()
+
+
+async def _session_ended(settings: BusSettings, pid: int) -> None:
+    """Until the Postgres session ``pid`` is gone (and with it its locks)."""
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+
+        async def ended() -> bool:
+            return not await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid
+            )
+
+        await eventually(ended)
+    finally:
+        await conn.close()
+
+
+async def _whole_topic(topic: str) -> list[ConsumerRecord]:
+    """Every record ``topic`` holds now, from its first offset up to its end offsets."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=BOOTSTRAP, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()  # without a group: every partition, from its first offset
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        ends = await consumer.end_offsets(parts)
+        records: list[ConsumerRecord] = []
+
+        async def at_the_end() -> bool:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records.extend(batch)
+            return all([await consumer.position(tp) >= ends[tp] for tp in parts])
+
+        await eventually(at_the_end, interval=0)
+        return records
+    finally:
+        await consumer.stop()
+
+
 async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_applies_the_rest(
     service_process: Any, enrollment_settings: BusSettings, topic_prefix: str
 ) -> None:
     start, procs = service_process
-    text = csv_text([resident(1000 + n) for n in range(ROWS)]).encode()
+    rows = [resident(1000 + n) for n in range(ROWS)]
+    text = csv_text(rows).encode()
+    # The import commits its chunks up to the one holding GATE_LINE and waits inside that
+    # chunk's transaction: when it is killed it is certainly running, with a chunk in
+    # flight, however fast or slow this machine is.
     url = start()
     await _healthy(url)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as service:
-        started = await service.post(
-            "/imports", params={"proposed_by": "dtks-2026"}, content=text,
-            headers={"content-type": "text/csv"},
-        )  # fmt: skip
-        first = started.json()["import_id"]
-
-        async def some_chunks_committed() -> dict[str, Any] | None:
-            progress = (await service.get(f"/imports/{first}")).json()
-            return progress if progress["last_committed_line"] > 300 else None
-
-        before_kill = await eventually(some_chunks_committed, interval=0.02)
-    procs[0].send_signal(signal.SIGKILL)
-    procs[0].wait()
+    async with _proposed_by_another_clerk(enrollment_settings, rows[GATE_LINE - 2]) as waiting:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+            started = await service.post(
+                "/imports", params={"proposed_by": "dtks-2026"}, content=text,
+                headers={"content-type": "text/csv"},
+            )  # fmt: skip
+            first = started.json()["import_id"]
+            import_session = await eventually(waiting)
+            before_kill = (await service.get(f"/imports/{first}")).json()
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait()
+    # The clerk rolled back: the dead import's session stops waiting, finds its client gone,
+    # rolls its chunk back and ends, and Postgres drops the import's lock with it.
+    await _session_ended(enrollment_settings, import_session)
     assert before_kill["status"] == "running"
+    assert before_kill["last_committed_line"] > 300  # some chunks committed, not the file
 
     url = start()  # the restart finds the import without its owner
     await _healthy(url)
@@ -189,7 +267,8 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
         interrupted = (await service.get(f"/imports/{first}")).json()
         assert interrupted["status"] == "interrupted"
         applied_line = interrupted["last_committed_line"]
-        assert before_kill["last_committed_line"] <= applied_line < ROWS + 1
+        # Exactly the chunks committed before the kill: the one in flight left nothing.
+        assert before_kill["last_committed_line"] == applied_line < ROWS + 1
         assert interrupted["accepted"] == applied_line - 1
 
         again = await service.post(
@@ -208,11 +287,19 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
             "SELECT import_id::text, count(*) FROM proposals WHERE import_id = ANY($1::uuid[])"
             " GROUP BY import_id", [first, second],
         ))  # fmt: skip
+
+        async def outbox_published() -> bool:
+            return not await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+        # Every committed event is acknowledged by Kafka (rows are marked published only
+        # then), so reading up to the end offsets taken now misses none of them.
+        await eventually(outbox_published, timeout=60)
     finally:
         await conn.close()
     assert per_import == {first: applied_line - 1, second: ROWS - (applied_line - 1)}
 
-    records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", expect=ROWS)
+    # The topic also holds this module's other events, and replays: all of it is read.
+    records = await _whole_topic(topic_prefix + "jkn.dinsos.participants")
     imported = [
         e for e in (parse_event(r.value) for r in records)
         if isinstance(e, ParticipantRegistered) and e.payload.proposed_by == "dtks-2026"
