@@ -24,6 +24,7 @@ sync: bootstrap
 
 ## test: lint, unit tests, then tests against the real Kafka and Postgres, then end to end
 test: sync lint up
+	@$(UV) run --frozen python -m jkn_devstack prune-topics
 	$(PYTEST) tests -q -p no:cacheprovider
 
 test-unit: sync
@@ -46,6 +47,7 @@ stop: sync
 ## bench: throughput and latency of the whole journey vs. raw aiokafka, in one run
 bench: sync up
 	@$(UV) run --frozen python -m jkn_demo bench
+	@$(UV) run --frozen python -m jkn_devstack prune-topics
 
 ## bpjs-sim: the BPJS bridging simulator alone, in the foreground (BPJS_SIM_PORT, default 8089)
 bpjs-sim: sync

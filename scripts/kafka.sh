@@ -5,7 +5,7 @@
 #   scripts/kafka.sh up|down|status|logs
 #
 # Env: JKN_STATE_DIR (/var/tmp/jkn-daerah), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
-#      KAFKA_HEAP (512m), KAFKA_START_TIMEOUT seconds (90).
+#      KAFKA_HEAP (1g), KAFKA_START_TIMEOUT seconds (90).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +13,7 @@ STATE="${JKN_STATE_DIR:-/var/tmp/jkn-daerah}"
 DIR="$STATE/kafka"
 PORT="${KAFKA_PORT:-9092}"
 CPORT="${KAFKA_CONTROLLER_PORT:-9093}"
-HEAP="${KAFKA_HEAP:-512m}"
+HEAP="${KAFKA_HEAP:-1g}"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 POM="$ROOT/deploy/kafka/pom.xml"
 PROBE="$ROOT/tools/devstack/src/jkn_devstack/probe.py"

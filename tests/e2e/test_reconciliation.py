@@ -19,7 +19,8 @@ from bpjs_gateway.domain.effective_dates import deactivation_effective_date
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import CityFiles, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
-from jkn_demo.stackenv import PSEUDONYM_KEY, fresh_stack_env
+from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, fresh_stack_env
+from jkn_devstack.topics import delete_topics
 from support.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -49,6 +50,7 @@ async def stack(city: CityFiles, tmp_path_factory: pytest.TempPathFactory) -> As
         yield stack
     finally:
         stack.stop()
+        await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from jkn_demo.journey import Outcome
 from jkn_demo.scenario import EXPECTED, CityFiles, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, fresh_stack_env
+from jkn_devstack.topics import delete_topics
 from support.kafka import read_topic
 from support.polling import eventually
 from support.spans import SpanCollector, span_collector
@@ -57,6 +58,7 @@ async def stack(
         yield stack
     finally:
         stack.stop()
+        await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
 
 
 @pytest.fixture(scope="module")

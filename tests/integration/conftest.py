@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from jkn_devstack import ensure_database, ensure_topics
+from jkn_devstack.topics import delete_topics
 
 ADMIN_URL = os.environ.get(
     "JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
@@ -34,11 +35,12 @@ async def database() -> AsyncIterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-async def topic_prefix() -> str:
+async def topic_prefix() -> AsyncIterator[str]:
     """A topic prefix of this module's own, with every catalogue topic created under it."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
     await ensure_topics(BOOTSTRAP, prefix)
-    return prefix
+    yield prefix
+    await delete_topics(BOOTSTRAP, prefix)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
 from jkn_devstack import SERVICES, ensure_database, ensure_topics, wanted_topics
+from jkn_devstack.topics import delete_topics, prune_prefixed_topics
 
 pytestmark = pytest.mark.infra
 
@@ -191,3 +192,31 @@ async def test_database_jkn_is_set_up_and_not_public() -> None:
         assert not await admin.fetchval("SELECT has_database_privilege('public', 'jkn', 'CONNECT')")
     finally:
         await admin.close()
+
+
+async def test_pruning_deletes_topics_left_under_test_prefixes_and_keeps_the_rest() -> None:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    stale, kept = f"stale{uuid.uuid4().hex[:6]}.", f"kept{uuid.uuid4().hex[:6]}."
+    await ensure_topics(bootstrap, stale)
+    await ensure_topics(bootstrap, kept)
+    # Keep every other prefix too: other modules' and a running demo's topics are not ours.
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        others = {
+            n.split("jkn.", 1)[0] for n in await admin.list_topics() if not n.startswith(stale)
+        }
+    finally:
+        await admin.close()
+    pruned = await prune_prefixed_topics(bootstrap, keep=(kept, *others))
+    assert set(wanted_topics(stale)) <= set(pruned)
+    assert not set(wanted_topics(kept)) & set(pruned)
+    assert not set(wanted_topics("")) & set(pruned), "production topics are never pruned"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        remaining = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    assert set(wanted_topics(kept)) <= remaining
+    await delete_topics(bootstrap, kept)

@@ -61,6 +61,7 @@ async def run() -> int:
         JKN_QUOTA_TOTAL=str(manifest["quota"]),
         **tracing_extra,
     )
+    (RUN_DIR / "topic_prefix").write_text(prefix)  # `make test` prunes other prefixes, not this
     stack = Stack(RUN_DIR, env)
     _say("3. Starting the BPJS simulator and the four agency services")
     stack.start(("bpjs-sim",))

@@ -19,7 +19,7 @@ from aiokafka.errors import KafkaConnectionError
 
 from jkn_devstack.database import ensure_database, service_env
 from jkn_devstack.sql import render_init_sql
-from jkn_devstack.topics import ensure_topics
+from jkn_devstack.topics import ensure_topics, prune_prefixed_topics
 
 
 def _settings() -> dict[str, str]:
@@ -115,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         default=float(os.environ.get("JKN_DB_WAIT", "120")),
         help="seconds to wait for Postgres (default 120)",
     )
+    prune = sub.add_parser(
+        "prune-topics", help="delete topics left under test/bench prefixes (keeps the demo's)"
+    )
+    prune.add_argument("--keep", action="append", default=[], help="a prefix to keep")
     sub.add_parser("env", help="print the export lines for the services (eval-able)")
     sub.add_parser("render-init-sql", help="print deploy/postgres/init.sql")
     args = parser.parse_args(argv)
@@ -142,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "db":
         urls = asyncio.run(_database(s["admin_url"], args.name, args.wait))
         print("\n".join(_exports({**s, "database": args.name}, urls)))
+    elif args.command == "prune-topics":
+        demo_prefix = Path(s["state_dir"]) / "run" / "topic_prefix"
+        keep = [*args.keep, demo_prefix.read_text().strip() if demo_prefix.exists() else ""]
+        pruned = asyncio.run(prune_prefixed_topics(s["bootstrap"], keep=tuple(keep)))
+        print(f"pruned {len(pruned)} topics left by earlier test and bench runs")
     elif args.command == "env":
         urls = asyncio.run(ensure_database(s["admin_url"], s["database"]))
         print("\n".join(_exports(s, urls)))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
 
-__all__ = ["DEAD_LETTER_PARTITIONS", "ensure_topics", "wanted_topics"]
+__all__ = [
+    "DEAD_LETTER_PARTITIONS",
+    "delete_topics",
+    "ensure_topics",
+    "prune_prefixed_topics",
+    "wanted_topics",
+]
 
 DEAD_LETTER_PARTITIONS = 3
 _TOPIC_ALREADY_EXISTS = 36
@@ -74,3 +81,56 @@ async def ensure_topics(
     finally:
         await admin.close()
     return names
+
+
+async def delete_topics(bootstrap: str, prefix: str, *, timeout_s: float = 30.0) -> list[str]:
+    """Delete the catalogue and dead-letter topics under ``prefix`` (a test run's or a bench's).
+
+    The unprefixed production topics are never deleted here.
+    """
+    if not prefix:
+        raise ValueError("refusing to delete the unprefixed (production) topics")
+    return await _delete(
+        bootstrap, lambda names: [n for n in names if n in wanted_topics(prefix)], timeout_s
+    )
+
+
+async def prune_prefixed_topics(
+    bootstrap: str, *, keep: tuple[str, ...] = (), timeout_s: float = 60.0
+) -> list[str]:
+    """Delete every prefixed copy of the catalogue's topics, except prefixes in ``keep``.
+
+    Test modules, end-to-end runs and benchmarks each create topics under a prefix of their
+    own; a run that was killed leaves them behind, and thousands of partitions exhaust a
+    small broker's heap. `make test` prunes them first.
+    """
+    suffixes = tuple(wanted_topics(""))
+
+    def stale(names: list[str]) -> list[str]:
+        return [
+            n
+            for n in names
+            if n not in suffixes
+            and n.endswith(suffixes)
+            and not any(n.startswith(k) for k in keep if k)
+        ]
+
+    return await _delete(bootstrap, stale, timeout_s)
+
+
+async def _delete(
+    bootstrap: str, choose: Callable[[list[str]], list[str]], timeout_s: float
+) -> list[str]:
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap,
+        client_id="jkn-devstack",
+        request_timeout_ms=int(timeout_s * 1000),
+    )
+    await admin.start()
+    try:
+        doomed = choose(sorted(await admin.list_topics()))
+        for start in range(0, len(doomed), 200):
+            await admin.delete_topics(doomed[start : start + 200], timeout_ms=int(timeout_s * 1000))
+    finally:
+        await admin.close()
+    return doomed
