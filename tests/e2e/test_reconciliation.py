@@ -19,7 +19,7 @@ from bpjs_gateway.domain.effective_dates import deactivation_effective_date
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import CityFiles, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, fresh_stack_env
+from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
 from jkn_devstack.topics import delete_topics
 from support.polling import eventually
 
@@ -36,8 +36,9 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
 @pytest.fixture(scope="module")
 async def stack(city: CityFiles, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
+    database = f"jkn_e2e_{uuid.uuid4().hex[:8]}"
     env = await fresh_stack_env(
-        database=f"jkn_e2e_{uuid.uuid4().hex[:8]}",
+        database=database,
         topic_prefix=f"e2r{uuid.uuid4().hex[:8]}.",
         run_dir=run_dir,
         JKN_REFERENCE_DIR=str(city.directory),
@@ -51,6 +52,7 @@ async def stack(city: CityFiles, tmp_path_factory: pytest.TempPathFactory) -> As
     finally:
         stack.stop()
         await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
+        await drop_database(database)
 
 
 @pytest.fixture(scope="module")

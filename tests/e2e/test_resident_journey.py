@@ -15,7 +15,7 @@ import pytest
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import EXPECTED, CityFiles, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, fresh_stack_env
+from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
 from jkn_devstack.topics import delete_topics
 from support.kafka import read_topic
 from support.polling import eventually
@@ -43,8 +43,9 @@ async def stack(
 ) -> AsyncIterator[Stack]:
     run_dir = tmp_path_factory.mktemp("run")
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
+    database = f"jkn_e2e_{uuid.uuid4().hex[:8]}"
     env = await fresh_stack_env(
-        database=f"jkn_e2e_{uuid.uuid4().hex[:8]}",
+        database=database,
         topic_prefix=prefix,
         run_dir=Path(run_dir),
         JKN_REFERENCE_DIR=str(city.directory),
@@ -59,6 +60,7 @@ async def stack(
     finally:
         stack.stop()
         await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
+        await drop_database(database)
 
 
 @pytest.fixture(scope="module")

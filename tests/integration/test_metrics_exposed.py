@@ -13,7 +13,8 @@ import httpx
 import pytest
 from jkn_demo.scenario import generate_city
 from jkn_demo.stack import Stack
-from jkn_demo.stackenv import PSEUDONYM_KEY, fresh_stack_env
+from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
+from jkn_devstack.topics import delete_topics
 from support.polling import eventually
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
@@ -47,8 +48,9 @@ OWN = {
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     city = generate_city(tmp_path_factory.mktemp("city"), pseudonym_key=PSEUDONYM_KEY)
     run_dir = Path(tmp_path_factory.mktemp("run"))
+    database = f"jkn_metrics_{uuid.uuid4().hex[:8]}"
     env = await fresh_stack_env(
-        database=f"jkn_metrics_{uuid.uuid4().hex[:8]}",
+        database=database,
         topic_prefix=f"met{uuid.uuid4().hex[:8]}.",
         run_dir=run_dir,
         JKN_REFERENCE_DIR=str(city.directory),
@@ -62,6 +64,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield stack
     finally:
         stack.stop()
+        await delete_topics(BOOTSTRAP, env["JKN_TOPIC_PREFIX"])
+        await drop_database(database)
 
 
 async def scrape(stack: Stack, service: str) -> str:

@@ -9,7 +9,14 @@ from pathlib import Path
 import asyncpg
 from jkn_devstack import ensure_database, ensure_topics
 
-__all__ = ["ADMIN_URL", "BOOTSTRAP", "PSEUDONYM_KEY", "STATE_DIR", "fresh_stack_env"]
+__all__ = [
+    "ADMIN_URL",
+    "BOOTSTRAP",
+    "PSEUDONYM_KEY",
+    "STATE_DIR",
+    "drop_database",
+    "fresh_stack_env",
+]
 
 # a fixed default so `make run`, `make stop` and `make bench` find the same stack; it holds
 # only throw-away local state, and JKN_STATE_DIR moves it
@@ -21,6 +28,15 @@ BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 PSEUDONYM_KEY = os.environ.get("JKN_PSEUDONYM_KEY", "dev-only-pseudonym-key")
 
 
+async def drop_database(database: str) -> None:
+    """Drop a stack's database (end-to-end runs clean up after themselves)."""
+    conn = await asyncpg.connect(ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 async def fresh_stack_env(
     *, database: str, topic_prefix: str, run_dir: Path, **extra: str
 ) -> dict[str, str]:
@@ -28,11 +44,7 @@ async def fresh_stack_env(
 
     Returns the environment the services run with.
     """
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await drop_database(database)
     urls = await ensure_database(ADMIN_URL, database)
     await ensure_topics(BOOTSTRAP, topic_prefix)
     sim_db = await asyncio.to_thread(_fresh_simulator_store, run_dir)
