@@ -35,7 +35,13 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from jkn_bus import metrics
-from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, kafka_headers, tracer
+from jkn_bus.telemetry import (
+    PARTICIPANT_ATTR,
+    context_from_headers,
+    kafka_headers,
+    tracer,
+    transaction_span,
+)
 from jkn_bus.unit_of_work import UnitOfWork
 
 __all__ = ["EventConsumer", "Handler", "Record", "TransientError"]
@@ -164,19 +170,20 @@ class EventConsumer:
 
     async def _apply(self, record: Record, event: AnyEvent, handler: Handler) -> str:
         started = time.perf_counter()
-        async with self._pool.acquire() as conn, conn.transaction():
-            fresh = await conn.fetchval(
-                'INSERT INTO inbox (event_id, event_type, topic, partition, "offset")'
-                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING true",
-                event.event_id,
-                event.event_type,
-                record.topic,
-                record.partition,
-                record.offset,
-            )
-            if not fresh:
-                return "duplicate"
-            await handler(UnitOfWork(conn, topic_prefix=self._topic_prefix, cause=event), event)
+        with transaction_span(self._service.replace("-", "_")):
+            async with self._pool.acquire() as conn, conn.transaction():
+                fresh = await conn.fetchval(
+                    'INSERT INTO inbox (event_id, event_type, topic, partition, "offset")'
+                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING RETURNING true",
+                    event.event_id,
+                    event.event_type,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                )
+                if not fresh:
+                    return "duplicate"
+                await handler(UnitOfWork(conn, topic_prefix=self._topic_prefix, cause=event), event)
         metrics.HANDLER_SECONDS.labels(self._service, event.event_type).observe(
             time.perf_counter() - started
         )

@@ -25,7 +25,7 @@ from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
 from jkn_bus.lag import track_lag
 from jkn_bus.relay import OutboxRelay
 from jkn_bus.settings import BusSettings
-from jkn_bus.telemetry import configure_tracing
+from jkn_bus.telemetry import configure_tracing, transaction_span
 from jkn_bus.unit_of_work import UnitOfWork
 
 __all__ = ["ServiceRuntime"]
@@ -184,5 +184,6 @@ class ServiceRuntime:
     @contextlib.asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction for a request handler: state changes plus outbox rows."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield UnitOfWork(conn, topic_prefix=self.settings.jkn_topic_prefix)
+        with transaction_span(self.settings.db_schema):
+            async with self.pool.acquire() as conn, conn.transaction():
+                yield UnitOfWork(conn, topic_prefix=self.settings.jkn_topic_prefix)

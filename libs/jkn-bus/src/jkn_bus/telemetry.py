@@ -11,6 +11,7 @@ Span attributes carry the pseudonymous participant id, never a NIK or a name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -25,6 +26,7 @@ __all__ = [
     "current_trace_headers",
     "kafka_headers",
     "tracer",
+    "transaction_span",
 ]
 
 PARTICIPANT_ATTR = "jkn.participant_id"
@@ -73,6 +75,15 @@ def configure_tracing(
 
 def tracer(name: str = "jkn_bus") -> trace.Tracer:
     return trace.get_tracer(name)
+
+
+def transaction_span(schema: str) -> AbstractContextManager[trace.Span]:
+    """A span around one database transaction of a service (its own schema)."""
+    return tracer().start_as_current_span(
+        "db transaction",
+        kind=trace.SpanKind.CLIENT,
+        attributes={"db.system": "postgresql", "db.namespace": schema},
+    )
 
 
 def current_trace_headers() -> dict[str, str]:
