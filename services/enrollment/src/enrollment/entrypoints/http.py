@@ -7,29 +7,26 @@ come back in a response body, a log or a trace.
 from __future__ import annotations
 
 import csv
-import hashlib
 import hmac
 import io
 import json
 import os
-import tempfile
 import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Sequence
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from jkn_bus.service import ServiceRuntime
-from starlette.datastructures import UploadFile
 
 from enrollment.adapters import imports as import_store
 from enrollment.adapters.proposals import find_for_status, receipt_hash
 from enrollment.app.imports import ImportRunner, check_header
 from enrollment.app.proposals import DuplicateProposal, new_proposal, propose, read_form
 from enrollment.domain import FieldError, LineError, validate_proposal
+from enrollment.entrypoints.uploads import spool_upload
 
 __all__ = ["router"]
 
@@ -191,39 +188,6 @@ async def proposal_status(
     )
 
 
-async def _spool(request: Request) -> tuple[Path, str] | None:
-    """The uploaded CSV in a temporary file, and its SHA-256; None when no file was sent.
-
-    Accepts a multipart form with the file in field ``file``, or the CSV as the raw body.
-    """
-    fd, name = tempfile.mkstemp(prefix="jkn-import-", suffix=".csv")
-    path, digest, size = Path(name), hashlib.sha256(), 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if request.headers.get("content-type", "").startswith("multipart/form-data"):
-                form = await request.form()
-                upload = form.get("file")
-                if not isinstance(upload, UploadFile):
-                    path.unlink()  # noqa: ASYNC240 - one metadata call
-                    return None
-                while block := await upload.read(1 << 20):
-                    digest.update(block)
-                    out.write(block)
-                    size += len(block)
-            else:
-                async for block in request.stream():
-                    digest.update(block)
-                    out.write(block)
-                    size += len(block)
-    except BaseException:
-        path.unlink(missing_ok=True)  # noqa: ASYNC240 - one metadata call
-        raise
-    if size == 0:
-        path.unlink()  # noqa: ASYNC240 - one metadata call
-        return None
-    return path, digest.hexdigest()
-
-
 @router.post("/imports", status_code=202, tags=["imports"])
 async def start_import(
     request: Request, proposed_by: Annotated[str, Query(min_length=1, max_length=100)]
@@ -231,7 +195,7 @@ async def start_import(
     """Import a CSV of proposals in the background (lenient NIK checks). 202 with the
     import id; follow it at /imports/{id}. The same file uploaded after an interruption
     continues where the interrupted import stopped."""
-    spooled = await _spool(request)
+    spooled = await spool_upload(request, prefix="jkn-import-")
     if spooled is None:
         return _errors(
             422,

@@ -8,17 +8,12 @@ file seen before. Errors name the line, field and rule, never the value.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from jkn_bus.service import ServiceRuntime
-from starlette.datastructures import UploadFile
 
 from enrollment.adapters import run_outcomes
 from enrollment.adapters import snapshots as snapshot_sql
@@ -26,6 +21,7 @@ from enrollment.app.reconciliation import FileRejected, RunOutcome, apply_findin
 from enrollment.app.run_report import build_report, request_rows, requests_csv
 from enrollment.app.snapshots import SnapshotSettings, apply_snapshot, propose_candidates
 from enrollment.domain import LineError
+from enrollment.entrypoints.uploads import spool_upload, upload_blocks
 
 __all__ = ["router"]
 
@@ -65,20 +61,6 @@ _NO_FILE = (
 )
 
 
-async def _blocks(request: Request) -> AsyncIterator[bytes]:
-    """The uploaded file's bytes: multipart field ``file``, or the raw body."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if isinstance(upload, UploadFile):
-            while block := await upload.read(1 << 20):
-                yield block
-        return
-    async for block in request.stream():
-        if block:
-            yield block
-
-
 def _outcome(outcome: RunOutcome) -> JSONResponse:
     url = f"/reconciliation/runs/{outcome.run_id}"
     if outcome.already_applied:
@@ -116,7 +98,7 @@ async def upload_findings(request: Request) -> JSONResponse:
     row naming a current participant becomes a deactivation request, all in one
     transaction. 201 for a new run, 200 ``already_applied`` for the same file again."""
     content = bytearray()
-    async for block in _blocks(request):
+    async for block in upload_blocks(request):
         content += block
         if len(content) > _MAX_FINDINGS_BYTES:
             return _error(
@@ -139,15 +121,11 @@ async def upload_snapshot(request: Request) -> JSONResponse:
     """A DTKS/DTSEN snapshot (nik,kk,name,sex,birth_date,kelurahan,welfare_decile), up to
     a million rows: diffed against the participants (tidak_ditemukan, mampu) and kept as
     refill candidates. Bad lines are counted and reported; a bad header is a 422."""
-    fd, name = tempfile.mkstemp(prefix="jkn-snapshot-", suffix=".csv")
-    path, size = Path(name), 0
+    spooled = await spool_upload(request, prefix="jkn-snapshot-")
+    if spooled is None:
+        return _error(422, *_NO_FILE)
+    path, _ = spooled
     try:
-        with os.fdopen(fd, "wb") as out:
-            async for block in _blocks(request):
-                out.write(block)
-                size += len(block)
-        if size == 0:
-            return _error(422, *_NO_FILE)
         settings: SnapshotSettings = request.app.state.snapshot_settings
         try:
             outcome = await apply_snapshot(_runtime(request), path, settings)
@@ -156,7 +134,7 @@ async def upload_snapshot(request: Request) -> JSONResponse:
         return _outcome(outcome)
     finally:
         with contextlib.suppress(OSError):
-            path.unlink()  # noqa: ASYNC240 - one metadata call
+            path.unlink()
 
 
 def _run_not_found() -> JSONResponse:
