@@ -248,7 +248,10 @@ async def test_a_row_changed_behind_the_trigger_s_back_is_named_by_verify(
     try:
         original = await admin.fetchval("SELECT decision FROM audit.audit_log WHERE seq = 3")
         event_id = await admin.fetchval("SELECT event_id FROM audit.audit_log WHERE seq = 3")
-        await tamper(admin, "UPDATE audit.audit_log SET decision = $1 WHERE seq = 3", "rejected")
+        # seq 3 may be any of the five events (they arrive on four topics in no fixed
+        # order), so the forged decision must differ from every real one.
+        forged = f"{original}-forged"
+        await tamper(admin, "UPDATE audit.audit_log SET decision = $1 WHERE seq = 3", forged)
 
         report = (await http.get("/verify")).json()
         done = cli_verify(database["audit"])
