@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from jkn_demo.stack import COMPONENTS, Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
 from jkn_devstack.topics import delete_topics
 from support.polling import eventually
+from support.spans import SpanCollector, span_collector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -34,7 +36,15 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
 
 
 @pytest.fixture(scope="module")
-async def stack(city: CityFiles, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+def spans() -> Iterator[SpanCollector]:
+    with span_collector() as collector:
+        yield collector
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
     database = f"jkn_e2e_{uuid.uuid4().hex[:8]}"
     env = await fresh_stack_env(
@@ -43,6 +53,7 @@ async def stack(city: CityFiles, tmp_path_factory: pytest.TempPathFactory) -> As
         run_dir=run_dir,
         JKN_REFERENCE_DIR=str(city.directory),
         JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
+        JKN_ZIPKIN_ENDPOINT=spans.endpoint,
     )
     stack = Stack(run_dir, env, port_offset=PORT_OFFSET)
     stack.start()
@@ -73,9 +84,21 @@ def _csv_rows(city: CityFiles) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(city.proposals.decode())))
 
 
-async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_slots(
+@dataclass
+class Reconciled:
+    """A findings file (one dead, one moved away) applied until both left and two replaced."""
+
+    leaving: list[Outcome]
+    replacements: list[str]  # participant ids, best priority first
+    run_id: str
+    report: dict[str, Any]
+    content: bytes  # the findings file, to upload again
+
+
+@pytest.fixture(scope="module")
+async def reconciled(
     settled: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str], city: CityFiles
-) -> None:
+) -> Reconciled:
     quota = city.manifest["quota"]
     activated = [(row, o) for row, o in settled if o.state == "activated"]
     assert len(activated) == quota
@@ -119,9 +142,7 @@ async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_
             states = [await bpjs(o.participant_id) for o in (first, second)]
             return states if all(s.get("status") == "deactivated" for s in states) else []
 
-        ends = deactivation_effective_date(date.today())
-        for state in await eventually(both_deactivated, timeout=60):
-            assert state["effective_date"] == ends.isoformat()
+        await eventually(both_deactivated, timeout=60)
 
         async def replacements_active() -> list[dict[str, Any]]:
             states = [await bpjs(pid) for pid in best_two]
@@ -135,6 +156,25 @@ async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_
             return dict(report) if done else {}
 
         report = await eventually(report_complete, timeout=60)
+    return Reconciled([first, second], best_two, run_id, report, content)
+
+
+async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_slots(
+    reconciled: Reconciled, urls: dict[str, str], city: CityFiles
+) -> None:
+    quota = city.manifest["quota"]
+    report, best_two, run_id = reconciled.report, reconciled.replacements, reconciled.run_id
+    ends = deactivation_effective_date(date.today())
+    async with httpx.AsyncClient(timeout=30) as client:
+        for o in reconciled.leaving:
+            state = await client.get(f"{urls['bpjs-gateway']}/participants/{o.participant_id}")
+            assert (state.json()["status"], state.json()["effective_date"]) == (
+                "deactivated",
+                ends.isoformat(),
+            )
+        for pid in best_two:
+            state = await client.get(f"{urls['bpjs-gateway']}/participants/{pid}")
+            assert state.json()["status"] == "active"
         assert report["kind"] == "findings"
         assert report["rows"] == {"read": 2, "valid": 2, "invalid": 0}
         assert report["requests"]["by_reason"] == {"meninggal": 1, "pindah": 1}
@@ -145,8 +185,59 @@ async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_
         assert report["quota"]["after"] == {"used": quota, "total": quota}
 
         again = await client.post(
-            f"{urls['enrollment']}/reconciliation/findings", files={"file": ("temuan.csv", content)}
+            f"{urls['enrollment']}/reconciliation/findings",
+            files={"file": ("temuan.csv", reconciled.content)},
         )
         assert again.status_code == 200
         assert again.json()["already_applied"] is True
         assert again.json()["run_id"] == run_id
+
+
+def _traces_of(spans: SpanCollector, pid: str) -> dict[str, set[str]]:
+    """Trace id -> names of the spans tagged with this participant."""
+    traces: dict[str, set[str]] = {}
+    for s in spans.snapshot():
+        if s.get("tags", {}).get("jkn.participant_id") == pid:
+            traces.setdefault(s["traceId"], set()).add(s["name"])
+    return traces
+
+
+def _participants_in(spans: SpanCollector, trace_id: str) -> set[str]:
+    return {
+        s["tags"]["jkn.participant_id"]
+        for s in spans.snapshot()
+        if s["traceId"] == trace_id and "jkn.participant_id" in s.get("tags", {})
+    }
+
+
+async def test_a_resident_admitted_from_the_waiting_list_goes_on_in_their_own_trace(
+    reconciled: Reconciled, spans: SpanCollector
+) -> None:
+    for pid in reconciled.replacements:
+
+        async def admitted_and_told(pid: str = pid) -> dict[str, set[str]]:
+            traces = _traces_of(spans, pid)
+            names = set().union(*traces.values()) if traces else set()
+            wanted = {"admitted from the waiting list", "proposal imported"}
+            return traces if wanted <= names and any(n.startswith("notify ") for n in names) else {}
+
+        traces = await eventually(admitted_and_told, timeout=30)
+        assert len(traces) == 1, f"registration, waiting, admission, activation: one trace {traces}"
+        (trace_id,) = traces
+        assert _participants_in(spans, trace_id) == {pid}, "not the leaving resident's trace"
+
+
+async def test_a_deactivation_is_a_trace_of_its_own_per_resident(
+    reconciled: Reconciled, spans: SpanCollector
+) -> None:
+    for leaving in reconciled.leaving:
+        pid = leaving.participant_id
+
+        async def deactivation_traced(pid: str = pid) -> str:
+            traces = _traces_of(spans, pid)
+            found = [t for t, names in traces.items() if "deactivation requested" in names]
+            return found[0] if found else ""
+
+        trace_id = await eventually(deactivation_traced, timeout=30)
+        assert "proposal imported" not in _traces_of(spans, pid)[trace_id]
+        assert _participants_in(spans, trace_id) == {pid}

@@ -168,9 +168,34 @@ async def test_a_resident_s_journey_is_one_trace_through_all_four_services(
         )
     assert len(traces) == 1, f"one trace follows the resident: {traces}"
     (trace_id,) = traces
-    names = {s["name"] for s in spans.snapshot() if s["traceId"] == trace_id}
+    in_trace = [s for s in spans.snapshot() if s["traceId"] == trace_id]
+    names = {s["name"] for s in in_trace}
+    assert "proposal imported" in names, "the trace begins at the resident's own import line"
     assert any(n.startswith("BPJS ") for n in names), "the BPJS bridging calls are in the trace"
     assert any(n.startswith("notify ") for n in names), "the message sent is in the trace"
+    others = {s.get("tags", {}).get("jkn.participant_id") for s in in_trace} - {
+        None,
+        resident.participant_id,
+    }
+    assert others == set(), "the trace is this resident's alone, though the CSV held many"
+
+
+async def test_residents_imported_in_one_file_each_have_their_own_trace(
+    journeys, spans: SpanCollector
+) -> None:  # type: ignore[no-untyped-def]
+    imported = [o for _, o in journeys[1] if o.state != "intake_rejected"]
+
+    async def roots() -> dict[str, str]:
+        found = {
+            s["tags"]["jkn.participant_id"]: s["traceId"]
+            for s in spans.snapshot()
+            if s["name"] == "proposal imported"
+        }
+        return found if len(found) >= len(imported) else {}
+
+    traces = await eventually(roots, timeout=30)
+    assert sorted(traces) == sorted(o.participant_id for o in imported)
+    assert len(set(traces.values())) == len(imported), "no two residents share a trace"
 
 
 async def test_no_nik_appears_in_spans_or_logs(

@@ -10,8 +10,8 @@ Span attributes carry the pseudonymous participant id, never a NIK or a name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
@@ -25,6 +25,7 @@ __all__ = [
     "context_from_headers",
     "current_trace_headers",
     "kafka_headers",
+    "resident_trace",
     "tracer",
     "transaction_span",
 ]
@@ -84,6 +85,33 @@ def transaction_span(schema: str) -> AbstractContextManager[trace.Span]:
         kind=trace.SpanKind.CLIENT,
         attributes={"db.system": "postgresql", "db.namespace": schema},
     )
+
+
+@contextmanager
+def resident_trace(
+    name: str,
+    participant_id: str,
+    *,
+    resume: Mapping[str, str] | None = None,
+    **attributes: str | int,
+) -> Iterator[trace.Span]:
+    """A span in one resident's own journey, for work that handles many residents at once.
+
+    A CSV import, a registry snapshot, a findings file, a BPJS sync run or a freed slot
+    acts on many residents in one request or message. Events emitted inside this span
+    (their outbox rows save its context) belong to the resident's trace, not to the
+    batch's: ``resume`` continues the trace saved earlier for that resident (e.g. when a
+    waitlisted proposal is admitted), otherwise a new trace begins. Either way the span
+    links to the batch's span, so an operator can go from one to the other.
+    """
+    cause = trace.get_current_span().get_span_context()
+    with tracer().start_as_current_span(
+        name,
+        context=context_from_headers(resume or {}),
+        links=[trace.Link(cause)] if cause.is_valid else (),
+        attributes={PARTICIPANT_ATTR: participant_id, **attributes},
+    ) as span:
+        yield span
 
 
 def current_trace_headers() -> dict[str, str]:

@@ -27,7 +27,7 @@ from typing import Literal
 
 from bpjs_bridging import BridgingDecryptError
 from jkn_bus import UnitOfWork
-from jkn_bus.telemetry import tracer
+from jkn_bus.telemetry import resident_trace, tracer
 from jkn_contracts import PesertaStatusChanged
 from jkn_contracts.events import PesertaStatusChangedPayload
 
@@ -151,13 +151,15 @@ class PesertaSync:
                 await states.store(pid, current)
             if kind is None:
                 return "unchanged"
-            await uow.emit(
-                PesertaStatusChanged(
-                    participant_id=pid,
-                    correlation_id=run_id,
-                    payload=PesertaStatusChangedPayload(previous=previous, current=current),
+            # the change starts the participant's deactivation trace, linked to the pass
+            with resident_trace("BPJS-side change found", pid, **{"jkn.sync_run_id": str(run_id)}):
+                await uow.emit(
+                    PesertaStatusChanged(
+                        participant_id=pid,
+                        correlation_id=run_id,
+                        payload=PesertaStatusChangedPayload(previous=previous, current=current),
+                    )
                 )
-            )
         SYNC_CHANGES.labels(kind).inc()
         log.info(
             "BPJS changed the participant's card (%s: %s/%s -> %s/%s)",

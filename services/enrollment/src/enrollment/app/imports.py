@@ -26,6 +26,7 @@ from pathlib import Path
 import asyncpg
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.telemetry import resident_trace
 
 from enrollment.adapters import imports as store
 from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
@@ -232,7 +233,16 @@ class ImportRunner:
             inserted = await insert_many(conn, news)
             for new in news:
                 if new.proposal_id in inserted:
-                    await uow.emit(registered_event(new))
+                    # each imported resident's journey is its own trace, linked to the import
+                    with resident_trace(
+                        "proposal imported",
+                        new.participant_id,
+                        **{
+                            "jkn.import_id": str(import_id),
+                            "jkn.import_line": new.import_line or 0,
+                        },
+                    ):
+                        await uow.emit(registered_event(new))
             errors = chunk.errors + await _already_proposed(
                 conn, [n for n in news if n.proposal_id not in inserted]
             )

@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.telemetry import resident_trace
 from jkn_contracts import DeactivationReason, DeactivationRequested, participant_id_for
 from jkn_contracts.events import DeactivationRequestedPayload
 
@@ -97,11 +98,22 @@ async def emit_requests(
     *,
     correlation_id: uuid.UUID,
     causation_id: uuid.UUID | None = None,
+    batch: bool = True,
 ) -> None:
     """Write the requests' events and mark them emitted. The caller holds the
-    participants' proposal row locks (or is the consumer handling their partition)."""
+    participants' proposal row locks (or is the consumer handling their partition).
+
+    A ``batch`` (a findings file, a snapshot run) starts each participant's deactivation
+    trace, linked to the run's; a single request continues the trace of its cause."""
     for row in rows:
-        await uow.emit(request_event(row, correlation_id=correlation_id, causation_id=causation_id))
+        event = request_event(row, correlation_id=correlation_id, causation_id=causation_id)
+        if not batch:
+            await uow.emit(event)
+            continue
+        with resident_trace(
+            "deactivation requested", event.participant_id, **{"jkn.run_id": str(correlation_id)}
+        ):
+            await uow.emit(event)
     await store.mark_emitted(uow.conn, [r["event_id"] for r in rows])
 
 

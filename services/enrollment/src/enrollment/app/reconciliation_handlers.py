@@ -54,7 +54,11 @@ async def on_peserta_status_changed(uow: UnitOfWork, event: PesertaStatusChanged
     )
     if await store.add_requests(uow.conn, [request]):
         await emit_requests(
-            uow, [asdict(request)], correlation_id=uow.correlation_id, causation_id=uow.causation_id
+            uow,
+            [asdict(request)],
+            correlation_id=uow.correlation_id,
+            causation_id=uow.causation_id,
+            batch=False,
         )
         log.info(
             "deactivation requested after a BPJS change (%s)",

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.telemetry import resident_trace
 from jkn_contracts import ProposalSource
 
 from enrollment.adapters import reconciliation as store
@@ -208,7 +209,10 @@ async def propose_candidates(
         inserted = await insert_many(uow.conn, news)  # rows stay locked: relay ordering
         made = [n for n in news if n.proposal_id in inserted]
         for new in made:
-            await uow.emit(registered_event(new))
+            with resident_trace(
+                "registry refill proposed", new.participant_id, **{"jkn.run_id": str(run_id)}
+            ):
+                await uow.emit(registered_event(new))
         already = [n.participant_id for n in news if n.proposal_id not in inserted]
         await sql.mark_candidates(
             uow.conn, run_id, {n.participant_id: n.proposal_id for n in made}, already

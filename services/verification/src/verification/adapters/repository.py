@@ -39,6 +39,7 @@ def _proposal(row: asyncpg.Record) -> Proposal:
         budget_year=row["budget_year"],
         decided_at=row["decided_at"],
         updated_at=row["updated_at"],
+        journey_trace=json.loads(row["journey_trace"]),
     )
 
 
@@ -56,8 +57,8 @@ class SqlRepository:
         inserted: Any = await self._conn.fetchval(
             "INSERT INTO proposals (proposal_id, participant_id, correlation_id, resident,"
             " welfare_decile, status, reasons, coverage_request_id, budget_year,"
-            " registered_at, decided_at)"
-            " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10, $11)"
+            " registered_at, decided_at, journey_trace)"
+            " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb)"
             " ON CONFLICT (proposal_id) DO NOTHING RETURNING true",
             proposal.proposal_id,
             proposal.participant_id,
@@ -70,6 +71,7 @@ class SqlRepository:
             proposal.budget_year,
             proposal.registered_at,
             proposal.decided_at,
+            json.dumps(proposal.journey_trace),
         )
         return bool(inserted)
 

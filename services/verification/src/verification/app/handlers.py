@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from jkn_bus import Handler, UnitOfWork
+from jkn_bus.telemetry import current_trace_headers
 from jkn_contracts import (
     CoverageCheckRequested,
     CoverageReported,
@@ -74,6 +75,7 @@ async def on_participant_registered(
         welfare_decile=dtks.decile if dtks is not None else payload.welfare_decile,
         status=Status.REJECTED if reasons else Status.CHECKING_COVERAGE,
         reasons=reasons,
+        journey_trace=current_trace_headers(),
     )
     request = CoverageCheckRequested(
         participant_id=event.participant_id,

@@ -50,3 +50,5 @@ class Proposal:
     budget_year: int | None = None
     decided_at: datetime | None = None
     updated_at: datetime | None = None
+    # W3C trace context of the resident's journey when the proposal arrived (no personal data)
+    journey_trace: dict[str, str] = field(default_factory=dict)

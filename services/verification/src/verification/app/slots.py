@@ -12,6 +12,7 @@ import logging
 
 from jkn_bus import UnitOfWork
 from jkn_bus.metrics import STAGE_SECONDS
+from jkn_bus.telemetry import resident_trace
 from jkn_contracts import ParticipantVerified, ParticipantWaitlisted
 from jkn_contracts.events import VerifiedPayload, WaitlistedPayload
 
@@ -122,9 +123,13 @@ async def admit_from_waiting_list(
         if proposal is None:
             break
         await repo.remove_from_waiting_list(proposal.proposal_id)
-        quota = await _take_slot(
-            uow, deps, repo, proposal, year=year, quota=quota, from_waitlist=True
-        )
+        # the admitted resident's journey goes on in its own trace, linked to the release
+        with resident_trace(
+            "admitted from the waiting list", proposal.participant_id, resume=proposal.journey_trace
+        ):
+            quota = await _take_slot(
+                uow, deps, repo, proposal, year=year, quota=quota, from_waitlist=True
+            )
         log.info(
             "admitted from the waiting list", extra={"participant_id": proposal.participant_id}
         )
