@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 
 from enrollment.adapters.proposals import receipt_hash
 from enrollment.app.imports import check_header
-from enrollment.app.proposals import new_receipt_code, read_form
-from enrollment.domain import ProposalStatus, advances
+from enrollment.app.proposals import (
+    issued_receipt_code,
+    new_proposal,
+    read_form,
+    receipt_code_for,
+)
+from enrollment.domain import Proposal, ProposalStatus, advances, validate_proposal
+
+KEY = "test-pseudonym-key"
+ALPHABET = set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")  # no 0/O, 1/I
 
 
 def test_a_json_form_becomes_text_fields_and_the_proposer() -> None:
@@ -34,13 +43,47 @@ def test_a_body_that_is_not_an_object_is_one_error() -> None:
     assert read_form([1, 2])[2][0].rule == "JSON_OBJECT"
 
 
-def test_receipt_codes_avoid_look_alike_characters_and_match_in_any_case() -> None:
-    codes = {new_receipt_code() for _ in range(200)}
+def test_a_receipt_code_is_derived_from_the_proposal_id_under_the_service_key() -> None:
+    proposal_id = uuid.UUID("0f2c7a4e-5b1d-4c8e-9a63-2d7e1f0b8c45")
 
-    assert len(codes) == 200
-    assert not any(set(code) & set("01IO") for code in codes)
+    assert receipt_code_for(proposal_id, KEY) == receipt_code_for(uuid.UUID(str(proposal_id)), KEY)
+    assert receipt_code_for(proposal_id, KEY) != receipt_code_for(uuid.uuid4(), KEY)
+    assert receipt_code_for(proposal_id, KEY) != receipt_code_for(proposal_id, "another-key")
+    # Frozen: the receipts download re-derives the codes residents were already given.
+    assert receipt_code_for(proposal_id, KEY) == "ZK5SETSN"
+
+
+def test_receipt_codes_use_only_the_alphabet_at_eight_characters_and_match_in_any_case() -> None:
+    codes = {receipt_code_for(uuid.UUID(int=n), KEY) for n in range(2000)}
+
+    assert len(codes) == 2000
+    assert all(len(code) == 8 and set(code) <= ALPHABET for code in codes)
+    for position in range(8):
+        assert {code[position] for code in codes} == ALPHABET  # every symbol, everywhere
     code = codes.pop()
     assert receipt_hash(code.lower()) == receipt_hash(f" {code} ")
+
+
+def test_every_new_proposal_gets_the_code_derived_from_its_id() -> None:
+    fields = {"nik": "1571014501900001", "kk": "1571010101200001", "name": "Siti Aminah",
+              "sex": "P", "birth_date": "1990-01-05", "kelurahan": "1571011001",
+              "source": "kelurahan"}  # fmt: skip
+    proposal = validate_proposal(fields, strict=True)
+    assert isinstance(proposal, Proposal)
+
+    new = new_proposal(proposal, proposed_by="kelurahan-a", pseudonym_key=KEY, import_line=2)
+
+    assert new.receipt_code == receipt_code_for(new.proposal_id, KEY)
+
+
+def test_only_a_derived_code_can_be_given_back_from_its_stored_hash() -> None:
+    proposal_id = uuid.uuid4()
+    derived = receipt_code_for(proposal_id, KEY)
+
+    assert issued_receipt_code(proposal_id, receipt_hash(derived), KEY) == derived
+    # A code drawn at random before codes were derived: checkable, not recoverable.
+    assert issued_receipt_code(proposal_id, receipt_hash("ABCDEFGH"), KEY) is None
+    assert issued_receipt_code(proposal_id, receipt_hash(derived), "rotated-key") is None
 
 
 def test_a_status_only_moves_forward() -> None:

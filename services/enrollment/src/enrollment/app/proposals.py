@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -11,14 +12,23 @@ from jkn_bus import UnitOfWork
 from jkn_contracts import ParticipantRegistered, participant_id_for
 from jkn_contracts.events import RegisteredPayload
 
-from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
+from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many, receipt_hash
 from enrollment.domain import FieldError, Proposal
 
-__all__ = ["DuplicateProposal", "new_proposal", "propose", "read_form", "registered_event"]
+__all__ = [
+    "DuplicateProposal",
+    "issued_receipt_code",
+    "new_proposal",
+    "propose",
+    "read_form",
+    "receipt_code_for",
+    "registered_event",
+]
 
 # No 0/O, 1/I: the resident copies the code from paper or a phone screen.
 _RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _RECEIPT_LENGTH = 8  # 32^8 ≈ 10^12 guesses, on top of an unguessable proposal id
+_RECEIPT_LABEL = b"jkn-daerah/receipt-code/v1"
 
 
 class DuplicateProposal(Exception):
@@ -75,8 +85,37 @@ def read_form(body: Any) -> tuple[dict[str, str], str | None, list[FieldError]]:
     return fields, proposed_by or None, errors
 
 
-def new_receipt_code() -> str:
-    return "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(_RECEIPT_LENGTH))
+def receipt_code_for(proposal_id: uuid.UUID, key: str) -> str:
+    """The receipt code of a proposal, derived from its id so the service can hand it out
+    again (an import's receipts download) while storing only its hash.
+
+    HMAC-SHA256 keyed by the service's secret (``JKN_PSEUDONYM_KEY``, the key of participant
+    pseudonyms) over the label ``jkn-daerah/receipt-code/v1`` and the id's 16 bytes: the
+    label keeps these MACs apart from any other use of that key. Whoever holds the key and
+    a proposal id can derive its code, so the key must stay as secret as the codes.
+
+    The MAC, read as a big-endian number, gives the code's 8 base-32 digits (its lowest
+    40 bits): 32 is a power of two, so each character is exactly 5 bits of the MAC and
+    every symbol is equally likely; no modulo bias. (Another alphabet size would leave a
+    bias below size^8 / 2^256, still nothing to worry about.) Changing the label, key or
+    mapping changes every new code; codes already issued keep working (their hash is what
+    is checked) but the receipts download can no longer give them back.
+    """
+    mac = hmac.new(key.encode(), _RECEIPT_LABEL + proposal_id.bytes, hashlib.sha256).digest()
+    n = int.from_bytes(mac, "big")
+    code = []
+    for _ in range(_RECEIPT_LENGTH):
+        n, i = divmod(n, len(_RECEIPT_ALPHABET))
+        code.append(_RECEIPT_ALPHABET[i])
+    return "".join(code)
+
+
+def issued_receipt_code(proposal_id: uuid.UUID, stored_hash: bytes, key: str) -> str | None:
+    """The receipt code the proposal was given, when it is the derived one. None for a
+    code that cannot be recovered: drawn at random (proposals made before codes were
+    derived) or derived under another key."""
+    code = receipt_code_for(proposal_id, key)
+    return code if hmac.compare_digest(receipt_hash(code), stored_hash) else None
 
 
 def new_proposal(
@@ -88,12 +127,13 @@ def new_proposal(
     import_line: int | None = None,
 ) -> NewProposal:
     """Give a valid proposal its ids: proposal, participant pseudonym, journey, receipt."""
+    proposal_id = uuid.uuid4()
     return NewProposal(
         proposal=proposal,
-        proposal_id=uuid.uuid4(),
+        proposal_id=proposal_id,
         participant_id=participant_id_for(proposal.nik, pseudonym_key),
         correlation_id=uuid.uuid4(),
-        receipt_code=new_receipt_code(),
+        receipt_code=receipt_code_for(proposal_id, pseudonym_key),
         proposed_by=proposed_by,
         import_id=import_id,
         import_line=import_line,
