@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+import io
 import os
 import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -115,6 +118,57 @@ async def test_a_file_with_a_broken_header_is_refused_at_once(client: httpx.Asyn
     rules = {(e["field"], e["rule"]) for e in answer.json()["errors"]}
     assert ("nama", "UNKNOWN_COLUMN") in rules
     assert ("birth_date", "MISSING_COLUMN") in rules
+
+
+def _receipts(download: httpx.Response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(download.text)))
+
+
+async def test_an_imported_resident_asks_for_their_status_with_the_code_from_the_receipts(
+    client: httpx.AsyncClient,
+) -> None:
+    rows = [
+        resident(200),                                  # line 2
+        {**resident(201), "kelurahan": "12"},           # line 3: rejected
+        resident(202),                                  # line 4
+        resident(200),                                  # line 5: duplicate of line 2
+        resident(203),                                  # line 6
+    ]  # fmt: skip
+    started = await client.post(
+        "/imports", params={"proposed_by": "kelurahan-c"}, content=csv_text(rows).encode(),
+        headers={"content-type": "text/csv"},
+    )  # fmt: skip
+    import_id = started.json()["import_id"]
+    assert (await _finished(client, import_id))["accepted"] == 3
+
+    download = await client.get(f"/imports/{import_id}/receipts")
+
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.text.splitlines()[0] == "line,proposal_id,receipt_code"
+    receipts = _receipts(download)
+    assert [r["line"] for r in receipts] == ["2", "4", "6"]  # accepted lines only, in order
+    for row in rows:
+        for personal in (row["nik"], row["name"], row["address"]):
+            assert personal not in download.text
+    for receipt in receipts:
+        url = f"/proposals/{receipt['proposal_id']}"
+        mine = await client.get(url, params={"receipt_code": receipt["receipt_code"]})
+        assert mine.status_code == 200
+        assert mine.json()["status"] == "registered"
+    wrong = await client.get(
+        f"/proposals/{receipts[0]['proposal_id']}", params={"receipt_code": "AAAAAAAA"}
+    )
+    assert wrong.status_code == 404
+
+
+async def test_the_receipts_of_an_unknown_import_are_404(client: httpx.AsyncClient) -> None:
+    answer = await client.get(f"/imports/{uuid.uuid4()}/receipts")
+
+    assert answer.status_code == 404
+    assert answer.json()["errors"][0]["field"] == "import_id"
+    assert answer.json()["errors"][0]["rule"] == "NOT_FOUND"
 
 
 # --- a crash in the middle of an import ---------------------------------------------------------
@@ -297,6 +351,13 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     finally:
         await conn.close()
     assert per_import == {first: applied_line - 1, second: ROWS - (applied_line - 1)}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+        first_receipts = _receipts(await service.get(f"/imports/{first}/receipts"))
+        receipts = _receipts(await service.get(f"/imports/{second}/receipts"))
+    # The continuation hands out the codes of the whole file, like its report and counts.
+    assert len(first_receipts) == applied_line - 1
+    assert [int(r["line"]) for r in receipts] == list(range(2, ROWS + 2))
+    assert receipts[: applied_line - 1] == first_receipts
 
     # The topic also holds this module's other events, and replays: all of it is read.
     records = await _whole_topic(topic_prefix + "jkn.dinsos.participants")
@@ -308,7 +369,7 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     assert len({e.event_id for e in imported}) == ROWS  # replays (if any) repeat an event id
 
 
-async def test_the_cli_uploads_a_file_and_prints_progress_and_the_report(
+async def test_the_cli_uploads_a_file_prints_progress_and_the_report_and_saves_the_receipts(
     service_process: Any, tmp_path: Path
 ) -> None:
     start, _ = service_process
@@ -317,9 +378,11 @@ async def test_the_cli_uploads_a_file_and_prints_progress_and_the_report(
     path = tmp_path / "usulan.csv"
     path.write_text(csv_text([resident(9000), {**resident(9001), "kelurahan": "12"}]))
 
+    receipts = tmp_path / "kode-tanda-terima.csv"
+
     cli = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "enrollment", "import", str(path), "--url", url,
-        stdout=asyncio.subprocess.PIPE,
+        "--receipts", str(receipts), stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, _ = await asyncio.wait_for(cli.communicate(), timeout=60)
 
@@ -327,3 +390,6 @@ async def test_the_cli_uploads_a_file_and_prints_progress_and_the_report(
     text = out.decode()
     assert "completed: 2 rows read, 1 accepted, 1 rejected" in text
     assert "line 3: error kelurahan KELURAHAN_FORMAT" in text
+    assert f"saved to {receipts}" in text
+    saved = list(csv.DictReader(receipts.open(newline="")))
+    assert [(r["line"], len(r["receipt_code"])) for r in saved] == [("2", 8)]

@@ -1,4 +1,5 @@
-"""The imports and import_errors tables: progress committed with each chunk of rows."""
+"""The imports and import_errors tables: progress committed with each chunk of rows;
+and the proposals an import created."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ __all__ = [
     "finish",
     "insert_errors",
     "iter_errors",
+    "iter_receipts",
     "latest_with_content",
     "save_progress",
 ]
@@ -176,4 +178,29 @@ async def iter_errors(pool: asyncpg.Pool, import_id: uuid.UUID) -> AsyncIterator
             " WHERE import_id = $1 ORDER BY line, id",
             import_id,
         ):
+            yield row
+
+
+# An import that continues an interrupted one (same file) reports the lines that one
+# applied as its own (copy_errors, the carried-over counts): its proposals are walked too.
+_RECEIPTS = """
+WITH RECURSIVE chain (import_id, resumed_from, resumed_after_line, up_to_line) AS (
+    SELECT import_id, resumed_from, resumed_after_line, NULL::int FROM imports
+    WHERE import_id = $1
+  UNION ALL
+    SELECT i.import_id, i.resumed_from, i.resumed_after_line, c.resumed_after_line
+    FROM imports i JOIN chain c ON i.import_id = c.resumed_from
+)
+SELECT p.import_line AS line, p.proposal_id, p.receipt_hash
+FROM chain c JOIN proposals p ON p.import_id = c.import_id
+WHERE c.up_to_line IS NULL OR p.import_line <= c.up_to_line
+ORDER BY p.import_line
+"""
+
+
+async def iter_receipts(pool: asyncpg.Pool, import_id: uuid.UUID) -> AsyncIterator[asyncpg.Record]:
+    """line, proposal_id and receipt_hash of every proposal the import created, in line
+    order, without holding them all in memory."""
+    async with pool.acquire() as conn, conn.transaction():
+        async for row in conn.cursor(_RECEIPTS, import_id):
             yield row

@@ -1,4 +1,5 @@
-"""``python -m enrollment import FILE``: upload a CSV of proposals and follow its progress."""
+"""``python -m enrollment import FILE``: upload a CSV of proposals and follow its progress;
+``--receipts OUT.csv`` saves the receipt code of each proposal it created, by line."""
 
 from __future__ import annotations
 
@@ -29,8 +30,16 @@ def _line(p: dict[str, object]) -> str:
     )
 
 
-def import_file(path: Path, *, url: str, proposed_by: str, interval_s: float = 1.0) -> int:
-    """Upload ``path``, print progress until the import ends, then the errors; exit code."""
+def import_file(
+    path: Path,
+    *,
+    url: str,
+    proposed_by: str,
+    receipts: Path | None = None,
+    interval_s: float = 1.0,
+) -> int:
+    """Upload ``path``, print progress until the import ends, then the errors (and save
+    the receipts to ``receipts``); exit code."""
     with httpx.Client(base_url=url, timeout=httpx.Timeout(30.0, write=None)) as client:
         started = client.post(
             "/imports",
@@ -63,6 +72,15 @@ def import_file(path: Path, *, url: str, proposed_by: str, interval_s: float = 1
         total = progress["rejected"] + progress["duplicates"] + progress["warnings"]
         if total > len(errors):
             print(f"  … all {total} lines: {url}/imports/{import_id}/errors?format=csv")
+        if receipts is not None:
+            with client.stream("GET", f"/imports/{import_id}/receipts") as download:
+                download.raise_for_status()
+                with receipts.open("wb") as out:
+                    for block in download.iter_bytes():
+                        out.write(block)
+            print(f"receipt codes (line, proposal_id, receipt_code) saved to {receipts}")
+        else:
+            print(f"receipt codes for the residents: {url}/imports/{import_id}/receipts")
         return 0 if progress["status"] == "completed" else 1
 
 
@@ -71,5 +89,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("file", type=Path)
     parser.add_argument("--url", default="http://127.0.0.1:8001")
     parser.add_argument("--proposed-by", default="cli-import")
+    parser.add_argument(
+        "--receipts", type=Path, metavar="OUT.csv", help="save the residents' receipt codes here"
+    )
     args = parser.parse_args(argv)
-    return import_file(args.file, url=args.url.rstrip("/"), proposed_by=args.proposed_by)
+    return import_file(
+        args.file, url=args.url.rstrip("/"), proposed_by=args.proposed_by, receipts=args.receipts
+    )

@@ -14,7 +14,7 @@ import os
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -24,7 +24,13 @@ from jkn_bus.service import ServiceRuntime
 from enrollment.adapters import imports as import_store
 from enrollment.adapters.proposals import find_for_status, receipt_hash
 from enrollment.app.imports import ImportRunner, check_header
-from enrollment.app.proposals import DuplicateProposal, new_proposal, propose, read_form
+from enrollment.app.proposals import (
+    DuplicateProposal,
+    issued_receipt_code,
+    new_proposal,
+    propose,
+    read_form,
+)
 from enrollment.domain import FieldError, LineError, validate_proposal
 from enrollment.entrypoints.uploads import spool_upload
 
@@ -282,27 +288,57 @@ async def import_errors(
     if await import_store.find(pool, import_id) is None:
         return _import_not_found()
     if format == "csv":
-        return StreamingResponse(
-            _csv_lines(pool, import_id),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "content-disposition": f'attachment; filename="import-{import_id}-errors.csv"'
-            },
-        )
+        lines = (_error_dict(r).values() async for r in import_store.iter_errors(pool, import_id))
+        return _csv_download(f"import-{import_id}-errors.csv", _ERROR_KEYS, lines)
     rows = await import_store.errors_of(pool, import_id, offset=offset, limit=limit)
     return JSONResponse(
         {"import_id": str(import_id), "offset": offset, "errors": [_error_dict(r) for r in rows]}
     )
 
 
-async def _csv_lines(pool: Any, import_id: uuid.UUID) -> AsyncIterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_ERROR_KEYS)
-    async for r in import_store.iter_errors(pool, import_id):
-        writer.writerow(["" if v is None else v for v in _error_dict(r).values()])
-        if buffer.tell() > 1 << 16:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+@router.get("/imports/{import_id}/receipts", tags=["imports"], response_model=None)
+async def import_receipts(request: Request, import_id: uuid.UUID) -> Response:
+    """For the officer who imported the file: the receipt code of every proposal it
+    created (CSV: line, proposal_id, receipt_code, in line order), to hand to each resident
+    for the status question. Lines of the file, not names: the officer's file says who is
+    who. An import that continued an interrupted one lists that one's proposals too. A code
+    that cannot be given back (drawn at random before codes were derived) is left empty."""
+    runtime = _runtime(request)
+    if await import_store.find(runtime.pool, import_id) is None:
+        return _import_not_found()
+    key = runtime.settings.jkn_pseudonym_key
+    rows = (
+        (
+            r["line"],
+            r["proposal_id"],
+            issued_receipt_code(r["proposal_id"], bytes(r["receipt_hash"]), key),
+        )
+        async for r in import_store.iter_receipts(runtime.pool, import_id)
+    )
+    return _csv_download(
+        f"import-{import_id}-receipts.csv", ("line", "proposal_id", "receipt_code"), rows
+    )
+
+
+def _csv_download(
+    filename: str, header: Sequence[str], rows: AsyncIterable[Iterable[Any]]
+) -> StreamingResponse:
+    """A CSV attachment written as the rows come, in blocks of about 64 KiB."""
+
+    async def blocks() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        async for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+            if buffer.tell() > 1 << 16:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        blocks(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
