@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from jkn_demo.journey import Outcome, summarize
+from jkn_demo.journey import Outcome, import_receipts, summarize
 from jkn_demo.scenario import EXPECTED, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack, stop_pid_files
 from jkn_demo.stackenv import PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
@@ -83,7 +83,8 @@ async def run() -> int:
             client, urls, city, on_import=_import_progress, on_progress=_journey_progress
         )
         _say()
-    _report(report, followed, urls, zipkin)
+        receipts = await import_receipts(client, urls["enrollment"], report["import_id"])
+    _report(report, followed, urls, zipkin, receipts)
     return 0 if _matches(followed) else 1
 
 
@@ -134,6 +135,7 @@ def _report(
     followed: list[tuple[dict[str, Any], Outcome]],
     urls: dict[str, str],
     zipkin: str | None,
+    receipts: dict[int, dict[str, str]],
 ) -> None:
     outcomes = [o for _, o in followed]
     _say("5. Summary: final state and reason of every proposed resident")
@@ -155,7 +157,7 @@ def _report(
             _say(
                 f"      line {e['line']}: {e.get('severity', 'error'):<8} {e['field']} {e['rule']}"
             )
-    activated = next((o for o in outcomes if o.state == "activated"), None)
+    activated = next(((row, o) for row, o in followed if o.state == "activated"), None)
     _say()
     _say("Where to look next")
     _say(
@@ -166,12 +168,21 @@ def _report(
         f"   quota and waiting:  curl {urls['verification']}/quota ; "
         f"curl {urls['verification']}/waiting-list"
     )
+    receipts_url = f"{urls['enrollment']}/imports/{report['import_id']}/receipts"
+    _say(f"   receipt codes:      curl -OJ {receipts_url}  (the import's officer hands them out)")
     if activated is not None:
-        pid = activated.participant_id
+        activated_row, outcome = activated
+        pid = outcome.participant_id
         _say(f"   one resident:       curl {urls['verification']}/decisions/{pid}")
         _say(f"                       curl {urls['bpjs-gateway']}/participants/{pid}")
         _say(f"                       curl '{urls['notifications']}/messages?participant_id={pid}'")
         _say(f"                       curl {urls['audit']}/participants/{pid}/history")
+        receipt = receipts.get(activated_row["row"] + 1)  # header is line 1
+        if receipt is not None:
+            _say(
+                f"   as the resident:    curl '{urls['enrollment']}/proposals/"
+                f"{receipt['proposal_id']}?receipt_code={receipt['receipt_code']}'"
+            )
         if zipkin is not None:
             _say(
                 f"   its journey trace:  {zipkin}/zipkin/"

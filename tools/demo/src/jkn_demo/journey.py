@@ -8,13 +8,23 @@ refused at intake are reported by the enrollment import, by line.
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-__all__ = ["FINAL_MESSAGE", "FINAL_STATES", "Outcome", "follow", "import_file", "summarize"]
+__all__ = [
+    "FINAL_MESSAGE",
+    "FINAL_STATES",
+    "Outcome",
+    "follow",
+    "import_file",
+    "import_receipts",
+    "summarize",
+]
 
 FINAL_STATES = frozenset({"rejected", "waitlisted", "activated", "refused", "intake_rejected"})
 
@@ -67,6 +77,15 @@ async def import_file(
             status["errors"] = errors.get("errors", errors) if isinstance(errors, dict) else errors
             return status
         await asyncio.sleep(0.3)
+
+
+async def import_receipts(
+    client: httpx.AsyncClient, enrollment: str, import_id: str
+) -> dict[int, dict[str, str]]:
+    """The import's receipts download, as the officer gets it: line -> proposal_id, code."""
+    resp = await client.get(f"{enrollment}/imports/{import_id}/receipts")
+    resp.raise_for_status()
+    return {int(r["line"]): r for r in csv.DictReader(io.StringIO(resp.text))}
 
 
 async def follow(client: httpx.AsyncClient, urls: dict[str, str], outcome: Outcome) -> Outcome:
