@@ -233,7 +233,10 @@ async def _proposed_by_another_clerk(
         proposal = validate_proposal(row, strict=False)
         assert isinstance(proposal, Proposal)
         clerk = new_proposal(
-            proposal, proposed_by="petugas-dinsos-2", pseudonym_key=settings.jkn_pseudonym_key
+            proposal,
+            proposed_by="petugas-dinsos-2",
+            pseudonym_key=settings.jkn_pseudonym_key,
+            receipt_key="test-receipt-key",
         )
         assert await insert_many(conn, [clerk]) == {clerk.proposal_id}
 

@@ -39,6 +39,7 @@ async def enrol(runtime: ServiceRuntime, numbers: Sequence[int], status: str) ->
                 ),
                 proposed_by="test",
                 pseudonym_key=runtime.settings.jkn_pseudonym_key,
+                receipt_key="test-receipt-key",
             )
         )
     async with runtime.pool.acquire() as conn, conn.transaction():

@@ -121,6 +121,7 @@ def test_compose_runs_every_service_with_its_environment(compose: dict[str, Any]
         env = services[commands[module]]["environment"]
         assert set(env) >= SERVICE_ENV, f"{module} lacks {SERVICE_ENV - set(env)}"
         assert env["KAFKA_BOOTSTRAP_SERVERS"].split(":")[0] in services
+        assert ("ENROLLMENT_RECEIPT_KEY" in env) == (module == "enrollment")
 
 
 def test_compose_kafka_is_kraft_without_auto_creation(compose: dict[str, Any]) -> None:
@@ -281,6 +282,9 @@ def test_service_deployments_get_their_environment(
         assert service.url_env in secret
         if service.name == "bpjs-gateway":
             assert {"BPJS_BASE_URL", "BPJS_CONS_ID", "BPJS_SECRET", "BPJS_USER_KEY"} <= env
+        # the receipt-code key is Dinas Sosial's alone
+        assert ("ENROLLMENT_RECEIPT_KEY" in env) == (service.name == "enrollment")
+    assert "ENROLLMENT_RECEIPT_KEY" in secret and "ENROLLMENT_RECEIPT_KEY" not in config
     assert "otel-collector" in deployments
     statefulsets = _by_kind(k8s_docs, "StatefulSet")
     assert {"kafka", "postgres"} <= set(statefulsets)

@@ -33,6 +33,7 @@ from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
 from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, iter_rows
 from enrollment.domain import validate_proposal as validate
+from enrollment.settings import receipt_key
 
 __all__ = ["ImportRunner", "check_header"]
 
@@ -224,7 +225,12 @@ class ImportRunner:
         key = self._runtime.settings.jkn_pseudonym_key
         news = [
             new_proposal(
-                p, proposed_by=proposed_by, pseudonym_key=key, import_id=import_id, import_line=line
+                p,
+                proposed_by=proposed_by,
+                pseudonym_key=key,
+                receipt_key=receipt_key(),
+                import_id=import_id,
+                import_line=line,
             )
             for line, p in chunk.proposals
         ]

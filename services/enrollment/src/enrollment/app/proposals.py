@@ -89,10 +89,10 @@ def receipt_code_for(proposal_id: uuid.UUID, key: str) -> str:
     """The receipt code of a proposal, derived from its id so the service can hand it out
     again (an import's receipts download) while storing only its hash.
 
-    HMAC-SHA256 keyed by the service's secret (``JKN_PSEUDONYM_KEY``, the key of participant
-    pseudonyms) over the label ``jkn-daerah/receipt-code/v1`` and the id's 16 bytes: the
-    label keeps these MACs apart from any other use of that key. Whoever holds the key and
-    a proposal id can derive its code, so the key must stay as secret as the codes.
+    HMAC-SHA256 keyed by Dinas Sosial's own secret (``ENROLLMENT_RECEIPT_KEY``, see
+    ``enrollment.settings``; not the pseudonym key, which every service holds) over the label
+    ``jkn-daerah/receipt-code/v1`` and the id's 16 bytes. Proposal ids travel in events, so
+    whoever holds the key can derive any code: the key must stay as secret as the codes.
 
     The MAC, read as a big-endian number, gives the code's 8 base-32 digits (its lowest
     40 bits): 32 is a power of two, so each character is exactly 5 bits of the MAC and
@@ -123,6 +123,7 @@ def new_proposal(
     *,
     proposed_by: str,
     pseudonym_key: str,
+    receipt_key: str,
     import_id: uuid.UUID | None = None,
     import_line: int | None = None,
 ) -> NewProposal:
@@ -133,7 +134,7 @@ def new_proposal(
         proposal_id=proposal_id,
         participant_id=participant_id_for(proposal.nik, pseudonym_key),
         correlation_id=uuid.uuid4(),
-        receipt_code=receipt_code_for(proposal_id, pseudonym_key),
+        receipt_code=receipt_code_for(proposal_id, receipt_key),
         proposed_by=proposed_by,
         import_id=import_id,
         import_line=import_line,

@@ -36,6 +36,7 @@ from enrollment.app.reconciliation import FileRejected, RunOutcome, emit_run, he
 from enrollment.domain import HeaderError, LineError, Proposal, iter_rows
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
+from enrollment.settings import receipt_key
 
 __all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
 
@@ -204,7 +205,13 @@ async def propose_candidates(
     async with runtime.unit_of_work() as uow:
         rows = await sql.best_candidates(uow.conn, run_id, limit)
         news = [
-            new_proposal(_proposal(r), proposed_by=REFILL_PROPOSER, pseudonym_key=key) for r in rows
+            new_proposal(
+                _proposal(r),
+                proposed_by=REFILL_PROPOSER,
+                pseudonym_key=key,
+                receipt_key=receipt_key(),
+            )
+            for r in rows
         ]
         inserted = await insert_many(uow.conn, news)  # rows stay locked: relay ordering
         made = [n for n in news if n.proposal_id in inserted]

@@ -33,6 +33,7 @@ from enrollment.app.proposals import (
 )
 from enrollment.domain import FieldError, LineError, validate_proposal
 from enrollment.entrypoints.uploads import spool_upload
+from enrollment.settings import receipt_key
 
 __all__ = ["router"]
 
@@ -91,7 +92,10 @@ async def create_proposal(request: Request) -> JSONResponse:
         return _errors(422, errors + (outcome if isinstance(outcome, list) else []))
     runtime = _runtime(request)
     new = new_proposal(
-        outcome, proposed_by=proposed_by, pseudonym_key=runtime.settings.jkn_pseudonym_key
+        outcome,
+        proposed_by=proposed_by,
+        pseudonym_key=runtime.settings.jkn_pseudonym_key,
+        receipt_key=receipt_key(),
     )
     try:
         async with runtime.unit_of_work() as uow:
@@ -306,7 +310,7 @@ async def import_receipts(request: Request, import_id: uuid.UUID) -> Response:
     runtime = _runtime(request)
     if await import_store.find(runtime.pool, import_id) is None:
         return _import_not_found()
-    key = runtime.settings.jkn_pseudonym_key
+    key = receipt_key()
     rows = (
         (
             r["line"],
