@@ -284,7 +284,8 @@ def test_service_deployments_get_their_environment(
             assert {"BPJS_BASE_URL", "BPJS_CONS_ID", "BPJS_SECRET", "BPJS_USER_KEY"} <= env
         # the receipt-code key is Dinas Sosial's alone
         assert ("ENROLLMENT_RECEIPT_KEY" in env) == (service.name == "enrollment")
-    assert "ENROLLMENT_RECEIPT_KEY" in secret and "ENROLLMENT_RECEIPT_KEY" not in config
+    assert "ENROLLMENT_RECEIPT_KEY" in secret
+    assert "ENROLLMENT_RECEIPT_KEY" not in config
     assert "otel-collector" in deployments
     statefulsets = _by_kind(k8s_docs, "StatefulSet")
     assert {"kafka", "postgres"} <= set(statefulsets)
