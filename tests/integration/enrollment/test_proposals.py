@@ -11,13 +11,22 @@ import pytest
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form
 from jkn_contracts import (
+    DeactivationReason,
     ParticipantActivated,
+    ParticipantDeactivated,
     ParticipantRegistered,
     ParticipantVerified,
+    RejectionReason,
     Resident,
+    VerificationRejected,
     parse_event,
 )
-from jkn_contracts.events import ActivatedPayload, VerifiedPayload
+from jkn_contracts.events import (
+    ActivatedPayload,
+    DeactivatedPayload,
+    RejectedPayload,
+    VerifiedPayload,
+)
 from support.kafka import produce, read_topic
 from support.polling import eventually
 
@@ -137,3 +146,84 @@ async def test_the_status_needs_the_receipt_code_and_follows_the_agencies_decisi
     }
     assert {h["status"] for h in status["history"]} == {"registered", "verified", "activated"}
     assert sent["nik"] not in json.dumps(status)
+
+
+async def _status(client: httpx.AsyncClient, created: dict[str, str]) -> dict[str, object]:
+    url = f"/proposals/{created['proposal_id']}"
+    return dict((await client.get(url, params={"receipt_code": created["receipt_code"]})).json())
+
+
+async def _until_status(
+    client: httpx.AsyncClient, created: dict[str, str], status: str
+) -> dict[str, object]:
+    async def reached() -> dict[str, object] | None:
+        now = await _status(client, created)
+        return now if now["status"] == status else None
+
+    return await eventually(reached)
+
+
+async def test_a_resident_rejected_by_dinkes_may_be_proposed_again(
+    client: httpx.AsyncClient, topic_prefix: str
+) -> None:
+    """DOMAIN §3 rule 6: a duplicate is one of a *pending or active* enrollment."""
+    first = (await client.post("/proposals", json=form(6))).json()
+    rejected = VerificationRejected(
+        participant_id=first["participant_id"], correlation_id=uuid.uuid4(),
+        payload=RejectedPayload(
+            proposal_id=first["proposal_id"],
+            reasons=[RejectionReason(code="NOT_IN_DTKS", message="Tidak terdaftar di DTKS.")],
+        ),
+    )  # fmt: skip
+    key = first["participant_id"].encode()
+    await produce(BOOTSTRAP, topic_prefix + "jkn.dinkes.verifications",
+                  [(key, rejected.model_dump_json().encode())])  # fmt: skip
+    await _until_status(client, first, "rejected")
+
+    again = await client.post("/proposals", json=form(6, source="dtks"))
+    assert again.status_code == 201, again.text
+    second = again.json()
+    assert second["participant_id"] == first["participant_id"]
+    assert second["proposal_id"] != first["proposal_id"]
+    assert (await _status(client, second))["status"] == "registered"
+    assert (await _status(client, first))["status"] == "rejected"  # its own story is kept
+
+    third = await client.post("/proposals", json=form(6))
+    assert third.status_code == 409
+    assert third.json()["proposal_id"] == second["proposal_id"]
+
+
+async def test_after_a_deactivation_a_new_proposal_follows_its_own_journey(
+    client: httpx.AsyncClient, topic_prefix: str
+) -> None:
+    first = (await client.post("/proposals", json=form(7))).json()
+    key = first["participant_id"].encode()
+    deactivated = ParticipantDeactivated(  # names no proposal: it ends the current one
+        participant_id=first["participant_id"], correlation_id=uuid.uuid4(),
+        payload=DeactivatedPayload(no_kartu="0001234567891", reason=DeactivationReason.PINDAH,
+                                   effective_date=date(2026, 4, 1)),
+    )  # fmt: skip
+    await produce(BOOTSTRAP, topic_prefix + "jkn.bpjs.participants",
+                  [(key, deactivated.model_dump_json().encode())])  # fmt: skip
+    await _until_status(client, first, "deactivated")
+
+    second = (await client.post("/proposals", json=form(7))).json()
+    assert "proposal_id" in second, second
+    activated = ParticipantActivated(
+        participant_id=second["participant_id"], correlation_id=uuid.uuid4(),
+        payload=ActivatedPayload(
+            proposal_id=second["proposal_id"], no_kartu="0001234567891", kd_provider="0157R001",
+            nm_provider="Puskesmas Olak Kemang", effective_date=date(2026, 6, 1),
+        ),
+    )  # fmt: skip
+    await produce(BOOTSTRAP, topic_prefix + "jkn.bpjs.participants",
+                  [(key, activated.model_dump_json().encode())])  # fmt: skip
+
+    now = await _until_status(client, second, "activated")
+    assert now["card"]["effective_date"] == "2026-06-01"  # type: ignore[index]
+    earlier = await _status(client, first)
+    assert (earlier["status"], earlier["card"]) == ("deactivated", None)
+    assert [h["event_type"] for h in earlier["history"]] == [  # type: ignore[attr-defined]
+        "ParticipantRegistered",
+        "ParticipantDeactivated",
+    ]

@@ -246,6 +246,48 @@ async def test_a_released_slot_deactivates_the_card_from_the_date_of_the_cutoff_
     assert (view["status"], view["effective_date"]) == ("deactivated", expected.isoformat())
 
 
+async def test_a_participant_proposed_again_after_leaving_is_registered_again_with_the_same_card(
+    runtime: ServiceRuntime, published: Collector, topic_prefix: str, http: httpx.AsyncClient
+) -> None:
+    resident = next(UNCOVERED)
+    first = verified(resident)
+    await send(topic_prefix, first)
+    activated = await one_of(published, first.participant_id, "ParticipantActivated")
+    released = SlotReleased(
+        participant_id=first.participant_id,
+        correlation_id=first.correlation_id,
+        payload={"reason": "pindah", "quota_used": 3, "quota_total": 10},
+    )
+    await send(topic_prefix, released)
+    await one_of(published, first.participant_id, "ParticipantDeactivated")
+
+    again = verified(resident)  # a new proposal, verified by Dinkes (moved back, say)
+    await send(topic_prefix, again)
+
+    async def activated_again() -> Any:
+        found = [
+            e
+            for e in published.of(first.participant_id, "ParticipantActivated")
+            if e.payload.proposal_id == again.payload.proposal_id
+        ]
+        return found[0] if found else None
+
+    second = await eventually(activated_again, timeout=30)
+    assert second.payload.no_kartu == activated.payload.no_kartu  # BPJS keeps the card number
+    assert second.causation_id == again.event_id
+    view = (await http.get(f"/participants/{first.participant_id}")).json()
+    assert (view["status"], view["no_kartu"]) == ("active", activated.payload.no_kartu)
+    mutations = await runtime.pool.fetch(
+        "SELECT mutation, outcome FROM bpjs_mutations WHERE participant_id = $1 ORDER BY id",
+        first.participant_id,
+    )
+    assert [(m["mutation"], m["outcome"]) for m in mutations] == [
+        ("tambah", "accepted"),
+        ("kurang", "accepted"),
+        ("tambah", "accepted"),
+    ]
+
+
 async def test_participants_are_counted_by_status_and_unknown_ones_are_404(
     runtime: ServiceRuntime, http: httpx.AsyncClient
 ) -> None:

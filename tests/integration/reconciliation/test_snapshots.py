@@ -45,6 +45,9 @@ async def participants(runtime: ServiceRuntime) -> dict[int, str]:
     pids |= await enrol(runtime, range(160, 180), "verified")
     pids |= await enrol(runtime, range(180, 190), "registered")
     pids |= await enrol(runtime, range(190, 200), "waitlisted")
+    # proposals that are over: these residents may be proposed again (DOMAIN §3 rule 6)
+    pids |= await enrol(runtime, range(200, 205), "rejected")
+    pids |= await enrol(runtime, range(205, 210), "deactivated")
     return pids
 
 
@@ -133,6 +136,23 @@ async def test_eligible_residents_not_proposed_become_candidates_best_first(
     again = (await client.get(f"/reconciliation/runs/{run}/candidates", params={"limit": 5})).json()
     assert again["counts"]["proposed"] == 3
     assert [c["status"] for c in again["candidates"]] == ["proposed"] * 3 + ["candidate"] * 2
+
+
+async def test_residents_whose_earlier_proposal_is_over_are_candidates_again(
+    client: httpx.AsyncClient, first_upload: dict[str, Any], participants: dict[int, str]
+) -> None:
+    listed = (
+        await client.get(
+            f"/reconciliation/runs/{first_upload['run_id']}/candidates", params={"limit": 10_000}
+        )
+    ).json()
+    candidates = {c["participant_id"] for c in listed["candidates"]}
+    over = {participants[n] for n in range(200, 210) if decile_of(n) <= 4}
+    still_open = {participants[n] for n in range(100, 200) if decile_of(n) <= 4}
+
+    assert over, "some residents with a closed proposal are eligible"
+    assert over <= candidates
+    assert not still_open & candidates
 
 
 async def test_the_same_snapshot_again_changes_nothing_and_says_so(

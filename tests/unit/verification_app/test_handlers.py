@@ -132,6 +132,24 @@ async def test_a_rejection_names_every_failing_rule() -> None:
     assert proposal.decided_at is not None
 
 
+async def test_a_resident_rejected_before_is_checked_afresh_when_proposed_again() -> None:
+    """Rule 6 names pending or active enrollments only: a closed proposal is no duplicate."""
+    world = World()
+    world.civil.records[nik(30)] = IN_JAMBI  # not in DTKS yet
+    [rejection] = await handle(world, "on_participant_registered", registered(30))
+    assert [r.code for r in rejection.payload.reasons] == ["NOT_IN_DTKS"]  # type: ignore[attr-defined]
+
+    world.welfare.deciles[nik(30)] = 2  # next quarter the registry lists them
+    [request] = await handle(world, "on_participant_registered", registered(30))
+    world.clock.tick()
+    [decision] = await handle(world, "on_coverage_reported", answer(request))
+
+    assert request.event_type == "CoverageCheckRequested"  # type: ignore[attr-defined]
+    assert decision.event_type == "ParticipantVerified"  # type: ignore[attr-defined]
+    statuses = [p.status for p in await world.repo.proposals_of(pid(30))]
+    assert sorted(statuses) == sorted([Status.REJECTED, Status.VERIFIED])
+
+
 async def test_a_coverage_report_answering_another_request_is_ignored() -> None:
     world = World()
     request = await through_local_checks(world, 1)

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from enrollment.domain import Proposal, ProposalStatus, advances
+from enrollment.domain import CLOSED_STATUSES, Proposal, ProposalStatus, advances
 
 __all__ = [
     "NewProposal",
@@ -74,8 +74,11 @@ _ARRAYS = [f"${i}::{t}[]" for i, t in enumerate(_TYPES, start=1)]
 _INSERT = (
     f"INSERT INTO proposals ({', '.join(_COLUMNS)}) SELECT {', '.join(_SELECTED)}"  # noqa: S608 - constants
     f" FROM unnest({', '.join(_ARRAYS)}) AS r({', '.join(_COLUMNS)})"
-    " ON CONFLICT (participant_id) DO NOTHING RETURNING proposal_id"
+    # the predicate of the partial unique index proposals_open_participant (migration 0004)
+    " ON CONFLICT (participant_id) WHERE status NOT IN ('rejected', 'refused', 'deactivated')"
+    " DO NOTHING RETURNING proposal_id"
 )
+_CLOSED = sorted(s.value for s in CLOSED_STATUSES)
 
 
 def receipt_hash(code: str) -> bytes:
@@ -123,7 +126,7 @@ class NewProposal:
 
 
 async def insert_many(conn: asyncpg.Connection, proposals: Sequence[NewProposal]) -> set[uuid.UUID]:
-    """Insert the proposals whose NIK is not proposed yet; return the ids inserted.
+    """Insert the proposals whose resident has no open proposal; return the ids inserted.
 
     The inserted rows stay locked by this transaction until it commits, which is the
     participant row lock the outbox relay's ordering relies on (jkn_bus/relay.py).
@@ -147,10 +150,13 @@ async def insert_many(conn: asyncpg.Connection, proposals: Sequence[NewProposal]
 async def existing_ids(
     conn: asyncpg.Connection, participant_ids: Sequence[str]
 ) -> dict[str, uuid.UUID]:
-    """participant_id -> proposal_id of the proposals already made for these residents."""
+    """participant_id -> proposal_id of these residents' open proposals (pending or
+    active; a rejected, refused or deactivated one does not stop a new proposal)."""
     rows = await conn.fetch(
-        "SELECT participant_id, proposal_id FROM proposals WHERE participant_id = ANY($1::text[])",
+        "SELECT participant_id, proposal_id FROM proposals"
+        " WHERE participant_id = ANY($1::text[]) AND status <> ALL($2::text[])",
         list(participant_ids),
+        _CLOSED,
     )
     return {r["participant_id"]: r["proposal_id"] for r in rows}
 
@@ -160,6 +166,7 @@ class StatusChange:
     """What an event from Dinas Kesehatan or BPJS says about a proposal."""
 
     participant_id: str
+    proposal_id: uuid.UUID | None  # None: the event names no proposal (the latest is meant)
     status: ProposalStatus
     event_type: str
     event_id: uuid.UUID
@@ -171,11 +178,16 @@ class StatusChange:
 async def apply_status(conn: asyncpg.Connection, change: StatusChange) -> bool:
     """Record the change in the history; move the status if it is a later stage.
 
-    Returns False when no proposal of this participant exists here (not ours: ignore).
+    The event's proposal when it names one, else the participant's latest (a resident
+    proposed again has earlier, closed proposals). Returns False when no such proposal
+    exists here (not ours: ignore).
     """
     row = await conn.fetchrow(
-        "SELECT proposal_id, status FROM proposals WHERE participant_id = $1 FOR UPDATE",
+        "SELECT proposal_id, status FROM proposals WHERE participant_id = $1"
+        " AND ($2::uuid IS NULL OR proposal_id = $2)"
+        " ORDER BY created_at DESC, proposal_id LIMIT 1 FOR UPDATE",
         change.participant_id,
+        change.proposal_id,
     )
     if row is None:
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -131,12 +131,15 @@ async def lock_proposals(conn: asyncpg.Connection, participant_ids: Iterable[str
     )
 
 
-async def requested_before(conn: asyncpg.Connection, participant_ids: Iterable[str]) -> set[str]:
-    """The participants for whom a deactivation was already requested."""
+async def requested_before(
+    conn: asyncpg.Connection, current: Mapping[str, asyncpg.Record]
+) -> set[str]:
+    """The participants whose current proposal (``current_proposals``) already has a
+    deactivation request (one about an earlier, closed proposal does not count)."""
     rows = await conn.fetch(
         "SELECT DISTINCT participant_id FROM deactivation_requests"
-        " WHERE participant_id = ANY($1::text[])",
-        list(participant_ids),
+        " WHERE proposal_id = ANY($1::uuid[])",
+        [r["proposal_id"] for r in current.values()],
     )
     return {r["participant_id"] for r in rows}
 

@@ -73,7 +73,7 @@ async def diff_into_requests(
         "  AND NOT EXISTS (SELECT 1 FROM snapshot_staging s"
         "                  WHERE s.participant_id = p.participant_id)"
         "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
-        "                  WHERE d.participant_id = p.participant_id)"
+        "                  WHERE d.proposal_id = p.proposal_id)"
         " ORDER BY p.proposal_id"
         " ON CONFLICT DO NOTHING",
         run_id,
@@ -93,7 +93,7 @@ async def diff_into_requests(
         "   ON s.participant_id = p.participant_id"
         " WHERE p.status = ANY($2::text[]) AND s.decile > $3"
         "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
-        "                  WHERE d.participant_id = p.participant_id)"
+        "                  WHERE d.proposal_id = p.proposal_id)"
         " ORDER BY p.proposal_id"
         " ON CONFLICT DO NOTHING",
         run_id,
@@ -107,7 +107,8 @@ async def diff_into_requests(
 async def keep_candidates(
     conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
 ) -> int:
-    """Keep the snapshot's eligible residents who are not proposed; return how many."""
+    """Keep the snapshot's eligible residents who have no open proposal (never proposed,
+    or their last proposal is over: CLOSED_STATUSES); return how many."""
     status = await conn.execute(
         "INSERT INTO candidates (run_id, participant_id, line, nik, kk, name, sex, birth_date,"
         " kelurahan, welfare_decile)"
@@ -115,7 +116,8 @@ async def keep_candidates(
         "  s.name, s.sex, s.birth_date, s.kelurahan, s.welfare_decile"
         " FROM snapshot_staging s"
         " WHERE s.valid AND s.welfare_decile = ANY($2::int[])"
-        "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id)"
+        "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id"
+        "                  AND p.status NOT IN ('rejected', 'refused', 'deactivated'))"
         " ORDER BY s.participant_id, s.line",
         run_id,
         list(eligible),

@@ -6,9 +6,10 @@ receipt code) and its officers can see where a proposal stands and why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from jkn_bus import UnitOfWork
+from jkn_bus import Handler, UnitOfWork
 from jkn_contracts import (
     CoverageCheckRequested,
     ParticipantActivated,
@@ -28,6 +29,7 @@ __all__ = ["HANDLERS"]
 def _change(event: Any, status: ProposalStatus, **details: Any) -> StatusChange:
     return StatusChange(
         participant_id=event.participant_id,
+        proposal_id=getattr(event.payload, "proposal_id", None),
         status=status,
         event_type=event.event_type,
         event_id=event.event_id,
@@ -84,7 +86,7 @@ async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactiva
     await apply_status(uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason]))
 
 
-HANDLERS = {
+HANDLERS: Mapping[str, Handler] = {
     "CoverageCheckRequested": on_coverage_check_requested,
     "ParticipantVerified": on_participant_verified,
     "VerificationRejected": on_verification_rejected,

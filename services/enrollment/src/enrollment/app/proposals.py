@@ -32,9 +32,10 @@ _RECEIPT_LABEL = b"jkn-daerah/receipt-code/v1"
 
 
 class DuplicateProposal(Exception):
-    """The resident (same NIK) is already proposed; ``proposal_id`` is that proposal."""
+    """The resident (same NIK) has an open proposal (pending or active); ``proposal_id``
+    is that proposal. A rejected, refused or deactivated proposal does not count."""
 
-    def __init__(self, proposal_id: uuid.UUID) -> None:
+    def __init__(self, proposal_id: uuid.UUID | None) -> None:
         super().__init__(f"already proposed as {proposal_id}")
         self.proposal_id = proposal_id
 
@@ -162,5 +163,6 @@ async def propose(uow: UnitOfWork, new: NewProposal) -> None:
     """Store the proposal and publish ParticipantRegistered, or raise DuplicateProposal."""
     if not await insert_many(uow.conn, [new]):
         existing = await existing_ids(uow.conn, [new.participant_id])
-        raise DuplicateProposal(existing[new.participant_id])
+        # None only if that open proposal was closed in between: proposing again works
+        raise DuplicateProposal(existing.get(new.participant_id))
     await uow.emit(registered_event(new))

@@ -9,10 +9,11 @@ from enrollment.domain.fields import FieldError
 from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
 from enrollment.domain.import_report import ImportReport, LineError
 from enrollment.domain.proposal import ALL_FIELDS, REQUIRED_FIELDS, Proposal, validate_proposal
-from enrollment.domain.status import ProposalStatus, advances
+from enrollment.domain.status import CLOSED_STATUSES, ProposalStatus, advances
 
 __all__ = [
     "ALL_FIELDS",
+    "CLOSED_STATUSES",
     "FINDING_FIELDS",
     "REQUIRED_FIELDS",
     "FieldError",

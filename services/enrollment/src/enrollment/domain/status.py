@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ProposalStatus", "advances"]
+__all__ = ["CLOSED_STATUSES", "ProposalStatus", "advances"]
 
 
 class ProposalStatus(StrEnum):
@@ -23,6 +23,13 @@ class ProposalStatus(StrEnum):
     REFUSED = "refused"  # BPJS refused the registration
     DEACTIVATED = "deactivated"  # coverage ended
 
+
+# A proposal in these statuses is over: the resident may be proposed again (DOMAIN §3
+# rule 6: a duplicate is one of a *pending or active* enrollment). The partial unique
+# index ``proposals_open_participant`` (migration 0004) lists the same three.
+CLOSED_STATUSES = frozenset(
+    {ProposalStatus.REJECTED, ProposalStatus.REFUSED, ProposalStatus.DEACTIVATED}
+)
 
 _STAGE = {
     ProposalStatus.REGISTERED: 0,

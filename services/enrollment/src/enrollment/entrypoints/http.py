@@ -102,11 +102,13 @@ async def create_proposal(request: Request) -> JSONResponse:
             await propose(uow, new)
     except DuplicateProposal as dup:
         message = (
-            "This NIK is already proposed (see proposal_id). / "
-            "NIK ini sudah diusulkan (lihat proposal_id)."
+            "This NIK already has a pending or active proposal (see proposal_id). / "
+            "NIK ini sudah diusulkan dan masih diproses atau aktif (lihat proposal_id)."
         )
         return _errors(
-            409, [FieldError("nik", "ALREADY_PROPOSED", message)], proposal_id=str(dup.proposal_id)
+            409,
+            [FieldError("nik", "ALREADY_PROPOSED", message)],
+            proposal_id=str(dup.proposal_id) if dup.proposal_id else None,
         )
     return JSONResponse(
         status_code=201,
