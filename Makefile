@@ -64,9 +64,7 @@ lint: sync
 format: sync
 	$(UV) run --frozen ruff format .
 
-# enrollment is not listed yet: its src still has mypy errors (pool connection proxies
-# passed where a Connection is expected, handler maps in bootstrap)
 typecheck: sync
 	$(UV) run --frozen mypy contracts/src libs/jkn-bus/src libs/bpjs-bridging/src \
-		services/audit/src services/bpjs-gateway/src services/notifications/src \
-		services/verification/src
+		services/audit/src services/bpjs-gateway/src services/enrollment/src \
+		services/notifications/src services/verification/src

@@ -22,8 +22,10 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
@@ -85,7 +87,9 @@ class ImportRunner:
     async def start(self, path: Path, *, sha256: str, proposed_by: str) -> uuid.UUID:
         """Register the import, take its lock and start it; the file is removed when done."""
         import_id = uuid.uuid4()
-        conn: asyncpg.Connection = await self._runtime.pool.acquire()
+        pooled = await self._runtime.pool.acquire()
+        # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
+        conn = cast(asyncpg.Connection, pooled)
         try:
             await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(import_id))
             async with conn.transaction():
@@ -114,21 +118,22 @@ class ImportRunner:
                         conn, resumed_from, import_id, progress.last_committed_line
                     )
         except BaseException:
-            await self._runtime.pool.release(conn)
+            await self._runtime.pool.release(pooled)
             raise
-        task = asyncio.create_task(self._run(conn, import_id, path, proposed_by, progress))
+        task = asyncio.create_task(self._run(pooled, import_id, path, proposed_by, progress))
         self.tasks[import_id] = task
         task.add_done_callback(lambda _: self.tasks.pop(import_id, None))
         return import_id
 
     async def _run(
         self,
-        conn: asyncpg.Connection,
+        pooled: PoolConnectionProxy[Any],
         import_id: uuid.UUID,
         path: Path,
         proposed_by: str,
         progress: store.Progress,
     ) -> None:
+        conn = cast(asyncpg.Connection, pooled)  # as in start
         try:
             await self._apply_file(conn, import_id, path, proposed_by, progress)
             await store.finish(conn, import_id, "completed")
@@ -157,7 +162,7 @@ class ImportRunner:
                 await store.finish(self._runtime.pool, import_id, "failed", type(exc).__name__)
         finally:
             path.unlink(missing_ok=True)  # noqa: ASYNC240 - one metadata call
-            await self._runtime.pool.release(conn)
+            await self._runtime.pool.release(pooled)
 
     async def _apply_file(
         self,
@@ -240,13 +245,15 @@ class ImportRunner:
             for new in news:
                 if new.proposal_id in inserted:
                     # each imported resident's journey is its own trace, linked to the import
+                    attributes: dict[str, str | int] = {
+                        "jkn.import_id": str(import_id),
+                        "jkn.import_line": new.import_line or 0,
+                    }
                     with resident_trace(
                         "proposal imported",
                         new.participant_id,
-                        **{
-                            "jkn.import_id": str(import_id),
-                            "jkn.import_line": new.import_line or 0,
-                        },
+                        resume=None,  # a new trace; named, or mypy checks the ** values against it
+                        **attributes,
                     ):
                         await uow.emit(registered_event(new))
             errors = chunk.errors + await _already_proposed(
@@ -262,7 +269,8 @@ class ImportRunner:
         """Mark 'running' imports whose owner is gone as 'interrupted' (at start-up)."""
         pool = self._runtime.pool
         reaped = []
-        async with pool.acquire() as conn:
+        async with pool.acquire() as pooled:
+            conn = cast(asyncpg.Connection, pooled)  # as in start
             for row in await conn.fetch("SELECT import_id FROM imports WHERE status = 'running'"):
                 key = _lock_key(row["import_id"])
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):

@@ -111,7 +111,10 @@ async def emit_requests(
             await uow.emit(event)
             continue
         with resident_trace(
-            "deactivation requested", event.participant_id, **{"jkn.run_id": str(correlation_id)}
+            "deactivation requested",
+            event.participant_id,
+            resume=None,  # a new trace; named, or mypy checks the ** values against it
+            **{"jkn.run_id": str(correlation_id)},
         ):
             await uow.emit(event)
     await store.mark_emitted(uow.conn, [r["event_id"] for r in rows])

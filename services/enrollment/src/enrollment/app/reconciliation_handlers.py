@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 
-from jkn_bus import UnitOfWork
+from jkn_bus import Handler, UnitOfWork
 from jkn_contracts import (
     ParticipantDeactivated,
     ParticipantVerified,
@@ -80,7 +81,7 @@ async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -
         await run_outcomes.record_admission(uow.conn, event)
 
 
-RECONCILIATION_HANDLERS = {
+RECONCILIATION_HANDLERS: Mapping[str, Handler] = {
     "PesertaStatusChanged": on_peserta_status_changed,
     "SlotReleased": on_slot_released,
     "ParticipantDeactivated": on_participant_deactivated,

@@ -22,8 +22,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
 from jkn_contracts import ProposalSource
@@ -152,7 +153,9 @@ async def apply_snapshot(
     if earlier is None:
         run_id = uuid.uuid4()
         parse = _Parse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
-        async with runtime.pool.acquire() as conn, conn.transaction():
+        async with runtime.pool.acquire() as pooled, pooled.transaction():
+            # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
+            conn = cast(asyncpg.Connection, pooled)
             if await store.create_run(
                 conn, run_id, "snapshot", fingerprint, settings.eligible_deciles
             ):
@@ -217,7 +220,10 @@ async def propose_candidates(
         made = [n for n in news if n.proposal_id in inserted]
         for new in made:
             with resident_trace(
-                "registry refill proposed", new.participant_id, **{"jkn.run_id": str(run_id)}
+                "registry refill proposed",
+                new.participant_id,
+                resume=None,  # a new trace; named, or mypy checks the ** values against it
+                **{"jkn.run_id": str(run_id)},
             ):
                 await uow.emit(registered_event(new))
         already = [n.participant_id for n in news if n.proposal_id not in inserted]
