@@ -22,8 +22,8 @@ bootstrap:
 sync: bootstrap
 	@$(UV) sync --frozen --quiet
 
-## test: lint, unit tests, then tests against the real Kafka and Postgres, then end to end
-test: sync lint up
+## test: lint and type-check, unit tests, then tests against the real Kafka and Postgres, then end to end
+test: sync lint typecheck up
 	@$(UV) run --frozen python -m jkn_devstack prune-topics
 	$(PYTEST) tests -q -p no:cacheprovider
 
@@ -64,6 +64,7 @@ lint: sync
 format: sync
 	$(UV) run --frozen ruff format .
 
+## typecheck: mypy --strict over the contracts, the libraries and the services
 typecheck: sync
 	$(UV) run --frozen mypy contracts/src libs/jkn-bus/src libs/bpjs-bridging/src \
 		services/audit/src services/bpjs-gateway/src services/enrollment/src \

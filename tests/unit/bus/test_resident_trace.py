@@ -29,9 +29,9 @@ def test_each_resident_of_a_batch_begins_a_trace_of_their_own_linked_to_the_batc
     finished: InMemorySpanExporter,
 ) -> None:
     with tracer().start_as_current_span("import batch") as batch:
-        with resident_trace("proposal imported", "pid-a", **{"jkn.import_line": 2}):
+        with resident_trace("proposal imported", "pid-a", attributes={"jkn.import_line": 2}):
             saved_a = current_trace_headers()
-        with resident_trace("proposal imported", "pid-b", **{"jkn.import_line": 3}):
+        with resident_trace("proposal imported", "pid-b", attributes={"jkn.import_line": 3}):
             saved_b = current_trace_headers()
 
     spans = [s for s in finished.get_finished_spans() if s.name == "proposal imported"]

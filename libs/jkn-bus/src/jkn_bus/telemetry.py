@@ -93,7 +93,7 @@ def resident_trace(
     participant_id: str,
     *,
     resume: Mapping[str, str] | None = None,
-    **attributes: str | int,
+    attributes: Mapping[str, str | int] | None = None,
 ) -> Iterator[trace.Span]:
     """A span in one resident's own journey, for work that handles many residents at once.
 
@@ -109,7 +109,7 @@ def resident_trace(
         name,
         context=context_from_headers(resume or {}),
         links=[trace.Link(cause)] if cause.is_valid else (),
-        attributes={PARTICIPANT_ATTR: participant_id, **attributes},
+        attributes={PARTICIPANT_ATTR: participant_id, **(attributes or {})},
     ) as span:
         yield span
 

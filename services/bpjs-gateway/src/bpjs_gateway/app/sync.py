@@ -152,7 +152,9 @@ class PesertaSync:
             if kind is None:
                 return "unchanged"
             # the change starts the participant's deactivation trace, linked to the pass
-            with resident_trace("BPJS-side change found", pid, **{"jkn.sync_run_id": str(run_id)}):
+            with resident_trace(
+                "BPJS-side change found", pid, attributes={"jkn.sync_run_id": str(run_id)}
+            ):
                 await uow.emit(
                     PesertaStatusChanged(
                         participant_id=pid,

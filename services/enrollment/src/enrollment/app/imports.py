@@ -245,15 +245,13 @@ class ImportRunner:
             for new in news:
                 if new.proposal_id in inserted:
                     # each imported resident's journey is its own trace, linked to the import
-                    attributes: dict[str, str | int] = {
-                        "jkn.import_id": str(import_id),
-                        "jkn.import_line": new.import_line or 0,
-                    }
                     with resident_trace(
                         "proposal imported",
                         new.participant_id,
-                        resume=None,  # a new trace; named, or mypy checks the ** values against it
-                        **attributes,
+                        attributes={
+                            "jkn.import_id": str(import_id),
+                            "jkn.import_line": new.import_line or 0,
+                        },
                     ):
                         await uow.emit(registered_event(new))
             errors = chunk.errors + await _already_proposed(

@@ -113,8 +113,7 @@ async def emit_requests(
         with resident_trace(
             "deactivation requested",
             event.participant_id,
-            resume=None,  # a new trace; named, or mypy checks the ** values against it
-            **{"jkn.run_id": str(correlation_id)},
+            attributes={"jkn.run_id": str(correlation_id)},
         ):
             await uow.emit(event)
     await store.mark_emitted(uow.conn, [r["event_id"] for r in rows])

@@ -222,8 +222,7 @@ async def propose_candidates(
             with resident_trace(
                 "registry refill proposed",
                 new.participant_id,
-                resume=None,  # a new trace; named, or mypy checks the ** values against it
-                **{"jkn.run_id": str(run_id)},
+                attributes={"jkn.run_id": str(run_id)},
             ):
                 await uow.emit(registered_event(new))
         already = [n.participant_id for n in news if n.proposal_id not in inserted]
