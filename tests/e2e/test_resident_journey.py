@@ -208,3 +208,38 @@ async def test_no_nik_appears_in_spans_or_logs(
     for log in stack.run_dir.glob("*.log"):
         text = log.read_text(errors="replace")
         assert not [n for n in niks if n in text], f"a NIK in clear in {log.name}"
+
+
+async def test_a_trace_says_which_agency_decided_what_and_why(
+    journeys, spans: SpanCollector
+) -> None:  # type: ignore[no-untyped-def]
+    refused = _of(journeys, "not_in_dtks")[0]
+    activated = next(o for o in _of(journeys, "eligible") if o.state == "activated")
+
+    def stated(o: Outcome) -> set[tuple[str, str, str]]:
+        return {
+            (s["tags"]["jkn.agency"], s["tags"]["jkn.decision"], s["tags"]["jkn.reason_codes"])
+            for s in spans.snapshot()
+            if s.get("tags", {}).get("jkn.participant_id") == o.participant_id
+            and "jkn.decision" in s["tags"]
+        }
+
+    async def decided() -> list[set[tuple[str, str, str]]]:
+        both = [stated(refused), stated(activated)]
+        return both if any(a == "bpjs-gateway" for a, _, _ in both[1]) else []
+
+    refusal, activation = await eventually(decided, timeout=30)
+    assert {(agency, decision) for agency, decision, _ in refusal} >= {
+        ("dinsos", "proposed"),
+        ("dinkes", "rejected"),
+    }
+    assert any(
+        (agency, decision) == ("dinkes", "rejected") and "NOT_IN_DTKS" in codes
+        for agency, decision, codes in refusal
+    )
+    assert {(agency, decision) for agency, decision, _ in activation} >= {
+        ("dinsos", "proposed"),
+        ("dinkes", "verified"),
+        ("bpjs-gateway", "activated"),
+        ("notifications", "notification_sent"),
+    }

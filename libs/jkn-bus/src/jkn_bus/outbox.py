@@ -11,8 +11,10 @@ import json
 
 import asyncpg
 from jkn_contracts import EventBase, topic_for
+from jkn_contracts.decisions import decision_of
+from opentelemetry import trace
 
-from jkn_bus.telemetry import current_trace_headers
+from jkn_bus.telemetry import PARTICIPANT_ATTR, current_trace_headers, tracer
 
 __all__ = ["NOTIFY_CHANNEL_PREFIX", "append"]
 
@@ -22,21 +24,41 @@ NOTIFY_CHANNEL_PREFIX = "jkn_outbox_"
 async def append(conn: asyncpg.Connection, event: EventBase, *, topic_prefix: str = "") -> None:
     """Add ``event`` to the outbox within the caller's open transaction.
 
-    The current trace context is saved with the row so the relay can continue the trace.
+    A span ("create", messaging conventions) records the fact: which agency stated what
+    decision with which reason codes about which participant (codes only, no personal
+    data). Its trace context is saved with the row; the relay's publish span continues it.
     NOTIFY is transactional: the relay is woken only when this transaction commits.
     """
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.append must run inside the state change's transaction")
     event_type = event.event_type  # type: ignore[attr-defined]
+    topic = topic_for(event_type, topic_prefix)
+    stated = decision_of(event)
+    attributes: dict[str, str | list[str]] = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "create",
+        "messaging.destination.name": topic,
+        "messaging.message.id": str(event.event_id),
+        PARTICIPANT_ATTR: event.participant_id,
+        "jkn.agency": event.producer.value,
+        "jkn.event_type": event_type,
+    }
+    if stated.decision is not None:
+        attributes["jkn.decision"] = stated.decision
+        attributes["jkn.reason_codes"] = list(stated.reasons)
+    with tracer().start_as_current_span(
+        f"create {topic}", kind=trace.SpanKind.PRODUCER, attributes=attributes
+    ):
+        headers = current_trace_headers()
     await conn.execute(
         "INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
         " VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
         event.event_id,
         event_type,
-        topic_for(event_type, topic_prefix),
+        topic,
         event.participant_id,
         event.model_dump_json().encode(),
-        json.dumps(current_trace_headers()),
+        json.dumps(headers),
     )
     # One channel per schema (= per service): other services' relays are not woken.
     await conn.execute("SELECT pg_notify($1 || current_schema(), '')", NOTIFY_CHANNEL_PREFIX)

@@ -10,28 +10,12 @@ date, address, phone, e-mail). The card number (noKartu) stays: it is what opera
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jkn_contracts import (
-    CoverageCheckRequested,
-    CoverageReported,
-    DeactivationRequested,
-    EventBase,
-    Membership,
-    NotificationSent,
-    ParticipantActivated,
-    ParticipantDeactivated,
-    ParticipantRegistered,
-    ParticipantVerified,
-    ParticipantWaitlisted,
-    PesertaStatusChanged,
-    RegistrationRefused,
-    SlotReleased,
-    VerificationRejected,
-)
+from jkn_contracts import EventBase
+from jkn_contracts.decisions import decision_of
 
 __all__ = ["PERSONAL_FIELDS", "REDACTED", "AuditEntry", "describe", "redact", "utc_iso"]
 
@@ -81,59 +65,12 @@ class AuditEntry:
         return {**dataclasses.asdict(self), "reasons": list(self.reasons)}
 
 
-Decision = tuple[str | None, tuple[str, ...], str | None]
-
-
-def _membership(m: Membership | None) -> tuple[str, ...]:
-    return () if m is None else (f"jenis:{m.jenis_peserta_kode}", f"status:{m.status_kode}")
-
-
-# event type -> (decision, reason codes, evidence reference) it states
-_DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
-    ParticipantRegistered: lambda e: ("proposed", tuple(e.payload.nik_warnings), None),
-    DeactivationRequested: lambda e: (
-        "deactivation_requested",
-        (e.payload.reason.value,),
-        e.payload.evidence_ref,
-    ),
-    CoverageCheckRequested: lambda e: ("coverage_check_requested", (), None),
-    ParticipantVerified: lambda e: (
-        "verified",
-        ("ADMITTED_FROM_WAITLIST",) if e.payload.admitted_from_waitlist else (),
-        None,
-    ),
-    VerificationRejected: lambda e: ("rejected", tuple(r.code for r in e.payload.reasons), None),
-    ParticipantWaitlisted: lambda e: ("waitlisted", (), None),
-    SlotReleased: lambda e: ("slot_released", (e.payload.reason.value,), None),
-    CoverageReported: lambda e: ("coverage_reported", _membership(e.payload.membership), None),
-    ParticipantActivated: lambda e: ("activated", (), None),
-    RegistrationRefused: lambda e: (
-        "refused",
-        (f"{e.payload.mutation}:bpjs_{e.payload.bpjs_code}",),
-        None,
-    ),
-    ParticipantDeactivated: lambda e: ("deactivated", (e.payload.reason.value,), None),
-    PesertaStatusChanged: lambda e: ("bpjs_status_changed", _membership(e.payload.current), None),
-    NotificationSent: lambda e: (
-        f"notification_{e.payload.status}",
-        (e.payload.template,),
-        None,
-    ),
-}
-
-
-def _decision(event: EventBase) -> Decision:
-    """An event type unknown here (a newer contract) is kept all the same, without codes."""
-    stated = _DECISIONS.get(type(event))
-    return stated(event) if stated is not None else (None, (), None)
-
-
 def describe(
     event: EventBase, *, topic: str, partition: int, offset: int, recorded_at: datetime
 ) -> AuditEntry:
     """The entry of ``event`` read at ``topic``/``partition``/``offset`` (``seq`` 0: the
     log assigns it when the entry joins the chain)."""
-    decision, reasons, evidence_ref = _decision(event)
+    decision, reasons, evidence_ref = decision_of(event)
     envelope = event.model_dump(mode="json")
     return AuditEntry(
         seq=0,

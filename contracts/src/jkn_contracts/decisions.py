@@ -1,0 +1,82 @@
+"""What each event states: the decision, its reason codes and the evidence it cites.
+
+One reading of the contracts for everyone who reports on decisions: the audit trail keeps
+it per event, and the outbox puts it on the span of each event created, so an operator
+sees in a trace which agency decided what and why. Codes only — never personal data (a
+NIK, a name, BPJS's free-text message); the evidence reference is a document number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from jkn_contracts.envelope import EventBase
+from jkn_contracts.events import (
+    CoverageCheckRequested,
+    CoverageReported,
+    DeactivationRequested,
+    Membership,
+    NotificationSent,
+    ParticipantActivated,
+    ParticipantDeactivated,
+    ParticipantRegistered,
+    ParticipantVerified,
+    ParticipantWaitlisted,
+    PesertaStatusChanged,
+    RegistrationRefused,
+    SlotReleased,
+    VerificationRejected,
+)
+
+__all__ = ["Decision", "decision_of"]
+
+
+class Decision(NamedTuple):
+    decision: str | None
+    reasons: tuple[str, ...]
+    evidence_ref: str | None
+
+
+def _membership(m: Membership | None) -> tuple[str, ...]:
+    return () if m is None else (f"jenis:{m.jenis_peserta_kode}", f"status:{m.status_kode}")
+
+
+# event type -> the decision, reason codes and evidence reference it states
+_DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
+    ParticipantRegistered: lambda e: Decision("proposed", tuple(e.payload.nik_warnings), None),
+    DeactivationRequested: lambda e: Decision(
+        "deactivation_requested", (e.payload.reason.value,), e.payload.evidence_ref
+    ),
+    CoverageCheckRequested: lambda e: Decision("coverage_check_requested", (), None),
+    ParticipantVerified: lambda e: Decision(
+        "verified",
+        ("ADMITTED_FROM_WAITLIST",) if e.payload.admitted_from_waitlist else (),
+        None,
+    ),
+    VerificationRejected: lambda e: Decision(
+        "rejected", tuple(r.code for r in e.payload.reasons), None
+    ),
+    ParticipantWaitlisted: lambda e: Decision("waitlisted", (), None),
+    SlotReleased: lambda e: Decision("slot_released", (e.payload.reason.value,), None),
+    CoverageReported: lambda e: Decision(
+        "coverage_reported", _membership(e.payload.membership), None
+    ),
+    ParticipantActivated: lambda e: Decision("activated", (), None),
+    RegistrationRefused: lambda e: Decision(
+        "refused", (f"{e.payload.mutation}:bpjs_{e.payload.bpjs_code}",), None
+    ),
+    ParticipantDeactivated: lambda e: Decision("deactivated", (e.payload.reason.value,), None),
+    PesertaStatusChanged: lambda e: Decision(
+        "bpjs_status_changed", _membership(e.payload.current), None
+    ),
+    NotificationSent: lambda e: Decision(
+        f"notification_{e.payload.status}", (e.payload.template,), None
+    ),
+}
+
+
+def decision_of(event: EventBase) -> Decision:
+    """What ``event`` states; an event type unknown here (a newer contract) states none."""
+    stated = _DECISIONS.get(type(event))
+    return stated(event) if stated is not None else Decision(None, (), None)
