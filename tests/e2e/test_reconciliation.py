@@ -1,7 +1,8 @@
 """Quarterly reconciliation, end to end: after the demo batch settled, a kelurahan reports
-two activated residents (one dead, one moved away). Dinsos asks for their deactivation,
-Dinkes frees their slots and admits the two best waiting residents, BPJS ends the two
-cards on the cut-off date and registers the newcomers; Dinsos's report shows it all."""
+five activated residents, one for each reason (dead, moved away, duplicate, not found, no
+longer poor). Dinsos asks for their deactivation, Dinkes frees their slots and admits the
+five best waiting residents, BPJS ends the five cards on the cut-off date and registers the
+newcomers, the residents and the kelurahan are told; Dinsos's report shows it all."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from jkn_demo.scenario import CityFiles, generate_city, propose_and_follow, seed
 from jkn_demo.stack import COMPONENTS, Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
 from jkn_devstack.topics import delete_topics
+from notifications.domain.wording import format_date
 from support.polling import eventually
 from support.spans import SpanCollector, span_collector
 
@@ -80,13 +82,23 @@ async def settled(urls: dict[str, str], city: CityFiles) -> list[tuple[dict[str,
     return followed
 
 
+# One finding per reason a kelurahan may report (DOMAIN §6), with its evidence.
+FINDINGS = {
+    "meninggal": "AKTA-KEMATIAN/2026/0007",
+    "pindah": "SURAT-PINDAH/2026/0113",
+    "ganda": "BA-VERIFIKASI/2026/0021",
+    "tidak_ditemukan": "BA-KUNJUNGAN/2026/0045",
+    "mampu": "BA-MUSKEL/2026/0009",
+}
+
+
 def _csv_rows(city: CityFiles) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(city.proposals.decode())))
 
 
 @dataclass
 class Reconciled:
-    """A findings file (one dead, one moved away) applied until both left and two replaced."""
+    """A findings file (one row per reason) applied until all left and were replaced."""
 
     leaving: list[Outcome]
     replacements: list[str]  # participant ids, best priority first
@@ -102,7 +114,7 @@ async def reconciled(
     quota = city.manifest["quota"]
     activated = [(row, o) for row, o in settled if o.state == "activated"]
     assert len(activated) == quota
-    (first_row, first), (second_row, second) = activated[:2]
+    leaving = activated[: len(FINDINGS)]
     lines = _csv_rows(city)  # manifest row i is the CSV's i-th data row
     findings = [
         {
@@ -112,10 +124,7 @@ async def reconciled(
             "officer": "Lurah Talang Banjar",
             "kelurahan": lines[row["row"] - 1]["kelurahan"],
         }
-        for row, reason, evidence in (
-            (first_row, "meninggal", "AKTA-KEMATIAN/2026/0007"),
-            (second_row, "pindah", "SURAT-PINDAH/2026/0113"),
-        )
+        for (row, _), (reason, evidence) in zip(leaving, FINDINGS.items(), strict=True)
     ]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(findings[0]), delimiter=";")
@@ -125,45 +134,48 @@ async def reconciled(
 
     async with httpx.AsyncClient(timeout=30) as client:
         waiting = (await client.get(f"{urls['verification']}/waiting-list")).json()
-        best_two = [w["participant_id"] for w in sorted(waiting, key=lambda w: w["position"])[:2]]
-        assert len(best_two) == 2
+        ranked = sorted(waiting, key=lambda w: w["position"])
+        best = [w["participant_id"] for w in ranked[: len(FINDINGS)]]
+        assert len(best) == len(FINDINGS), "the demo batch waits more residents than leave"
         upload = await client.post(
             f"{urls['enrollment']}/reconciliation/findings", files={"file": ("temuan.csv", content)}
         )
         assert upload.status_code == 201, upload.text
-        assert upload.json()["requests_emitted"] == 2
+        assert upload.json()["requests_emitted"] == len(FINDINGS)
         run_id = upload.json()["run_id"]
 
         async def bpjs(pid: str) -> dict[str, Any]:
             answer = await client.get(f"{urls['bpjs-gateway']}/participants/{pid}")
             return dict(answer.json()) if answer.status_code == 200 else {}
 
-        async def both_deactivated() -> list[dict[str, Any]]:
-            states = [await bpjs(o.participant_id) for o in (first, second)]
+        async def all_deactivated() -> list[dict[str, Any]]:
+            states = [await bpjs(o.participant_id) for _, o in leaving]
             return states if all(s.get("status") == "deactivated" for s in states) else []
 
-        await eventually(both_deactivated, timeout=60)
+        await eventually(all_deactivated, timeout=60)
 
         async def replacements_active() -> list[dict[str, Any]]:
-            states = [await bpjs(pid) for pid in best_two]
+            states = [await bpjs(pid) for pid in best]
             return states if all(s.get("status") == "active" for s in states) else []
 
         await eventually(replacements_active, timeout=60)
 
         async def report_complete() -> dict[str, Any]:
             report = (await client.get(f"{urls['enrollment']}/reconciliation/runs/{run_id}")).json()
-            done = report["applied"]["deactivated"] == 2 and report["replacements"]["count"] == 2
+            done = report["applied"]["deactivated"] == len(FINDINGS) and report["replacements"][
+                "count"
+            ] == len(FINDINGS)
             return dict(report) if done else {}
 
         report = await eventually(report_complete, timeout=60)
-    return Reconciled([first, second], best_two, run_id, report, content)
+    return Reconciled([o for _, o in leaving], best, run_id, report, content)
 
 
 async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_slots(
     reconciled: Reconciled, urls: dict[str, str], city: CityFiles
 ) -> None:
     quota = city.manifest["quota"]
-    report, best_two, run_id = reconciled.report, reconciled.replacements, reconciled.run_id
+    report, best, run_id = reconciled.report, reconciled.replacements, reconciled.run_id
     ends = deactivation_effective_date(date.today())
     async with httpx.AsyncClient(timeout=30) as client:
         for o in reconciled.leaving:
@@ -172,15 +184,16 @@ async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_
                 "deactivated",
                 ends.isoformat(),
             )
-        for pid in best_two:
+        for pid in best:
             state = await client.get(f"{urls['bpjs-gateway']}/participants/{pid}")
             assert state.json()["status"] == "active"
+        n = len(FINDINGS)
         assert report["kind"] == "findings"
-        assert report["rows"] == {"read": 2, "valid": 2, "invalid": 0}
-        assert report["requests"]["by_reason"] == {"meninggal": 1, "pindah": 1}
-        assert sum(report["requests"]["by_kelurahan"].values()) == 2
-        assert report["applied"]["by_effective_date"] == {ends.isoformat(): 2}
-        assert sorted(report["replacements"]["participants"]) == sorted(best_two)
+        assert report["rows"] == {"read": n, "valid": n, "invalid": 0}
+        assert report["requests"]["by_reason"] == dict.fromkeys(FINDINGS, 1)
+        assert sum(report["requests"]["by_kelurahan"].values()) == n
+        assert report["applied"]["by_effective_date"] == {ends.isoformat(): n}
+        assert sorted(report["replacements"]["participants"]) == sorted(best)
         assert report["quota"]["before"] == {"used": quota, "total": quota}
         assert report["quota"]["after"] == {"used": quota, "total": quota}
 
@@ -241,3 +254,26 @@ async def test_a_deactivation_is_a_trace_of_its_own_per_resident(
         trace_id = await eventually(deactivation_traced, timeout=30)
         assert "proposal imported" not in _traces_of(spans, pid)[trace_id]
         assert _participants_in(spans, trace_id) == {pid}
+
+
+async def test_each_leaving_resident_and_their_kelurahan_are_told_when_it_takes_effect(
+    reconciled: Reconciled, urls: dict[str, str]
+) -> None:
+    ends = deactivation_effective_date(date.today())
+    async with httpx.AsyncClient(timeout=30) as client:
+        for o in reconciled.leaving:
+
+            async def told(pid: str = o.participant_id) -> list[dict[str, Any]]:
+                answer = await client.get(
+                    f"{urls['notifications']}/messages", params={"participant_id": pid}
+                )
+                found = answer.json()["messages"]
+                templates = {m["template"] for m in found}
+                wanted = {"participant_deactivated", "deactivation_requested_kelurahan"}
+                return found if wanted <= templates else []
+
+            messages = {m["template"]: m for m in await eventually(told, timeout=30)}
+            resident = messages["participant_deactivated"]
+            assert resident["status"] == "sent"
+            assert f"berakhir mulai {format_date(ends)}" in resident["body"]
+            assert messages["deactivation_requested_kelurahan"]["status"] == "sent"
