@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,14 +17,13 @@ from typing import Any
 import httpx
 import pytest
 from bpjs_gateway.domain.effective_dates import deactivation_effective_date
+from e2e.conftest import running_stack
 from jkn_demo.journey import Outcome
-from jkn_demo.scenario import CityFiles, generate_city, propose_and_follow, seed_bpjs
+from jkn_demo.scenario import CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
-from jkn_devstack.topics import delete_topics
 from notifications.domain.wording import format_date
 from support.polling import eventually
-from support.spans import SpanCollector, span_collector
+from support.spans import SpanCollector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -33,39 +31,12 @@ PORT_OFFSET = 11000  # beside `make run` and the resident-journey test's stack
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
-    return generate_city(tmp_path_factory.mktemp("city"), pseudonym_key=PSEUDONYM_KEY)
-
-
-@pytest.fixture(scope="module")
-def spans() -> Iterator[SpanCollector]:
-    with span_collector() as collector:
-        yield collector
-
-
-@pytest.fixture(scope="module")
 async def stack(
     city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
-    database = f"jkn_e2e_{uuid.uuid4().hex[:8]}"
-    env = await fresh_stack_env(
-        database=database,
-        topic_prefix=f"e2r{uuid.uuid4().hex[:8]}.",
-        run_dir=run_dir,
-        JKN_REFERENCE_DIR=str(city.directory),
-        JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
-        JKN_ZIPKIN_ENDPOINT=spans.endpoint,
-    )
-    stack = Stack(run_dir, env, port_offset=PORT_OFFSET)
-    stack.start()
-    try:
-        stack.wait_healthy()
+    async with running_stack(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2r") as stack:
         yield stack
-    finally:
-        stack.stop()
-        await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
-        await drop_database(database)
 
 
 @pytest.fixture(scope="module")

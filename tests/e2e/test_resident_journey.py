@@ -6,20 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from e2e.conftest import running_stack
 from jkn_demo.journey import Outcome
-from jkn_demo.scenario import EXPECTED, CityFiles, generate_city, propose_and_follow, seed_bpjs
+from jkn_demo.scenario import EXPECTED, CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
-from jkn_devstack.topics import delete_topics
+from jkn_demo.stackenv import BOOTSTRAP
 from support.kafka import read_topic
 from support.polling import eventually
-from support.spans import SpanCollector, span_collector
+from support.spans import SpanCollector
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -27,40 +26,12 @@ PORT_OFFSET = 10000  # beside a running `make run` stack
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
-    return generate_city(tmp_path_factory.mktemp("city"), pseudonym_key=PSEUDONYM_KEY)
-
-
-@pytest.fixture(scope="module")
-def spans() -> Iterator[SpanCollector]:
-    with span_collector() as collector:
-        yield collector
-
-
-@pytest.fixture(scope="module")
 async def stack(
     city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
-    run_dir = tmp_path_factory.mktemp("run")
-    prefix = f"e2e{uuid.uuid4().hex[:8]}."
-    database = f"jkn_e2e_{uuid.uuid4().hex[:8]}"
-    env = await fresh_stack_env(
-        database=database,
-        topic_prefix=prefix,
-        run_dir=Path(run_dir),
-        JKN_REFERENCE_DIR=str(city.directory),
-        JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
-        JKN_ZIPKIN_ENDPOINT=spans.endpoint,
-    )
-    stack = Stack(Path(run_dir), env, port_offset=PORT_OFFSET)
-    stack.start()
-    try:
-        stack.wait_healthy()
+    run_dir = Path(tmp_path_factory.mktemp("run"))
+    async with running_stack(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2e") as stack:
         yield stack
-    finally:
-        stack.stop()
-        await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
-        await drop_database(database)
 
 
 @pytest.fixture(scope="module")

@@ -39,6 +39,7 @@ async def _enrol_city(runtime: Any, city_size: int, outside_dtks: int) -> dict[s
     from enrollment.adapters.proposals import insert_many  # noqa: PLC0415 - service code
     from enrollment.app.proposals import new_proposal  # noqa: PLC0415
     from enrollment.domain import Proposal  # noqa: PLC0415
+    from enrollment.settings import receipt_key  # noqa: PLC0415
     from jkn_contracts import ProposalSource  # noqa: PLC0415
 
     city = generate_city(_SEED, city_size)
@@ -58,6 +59,7 @@ async def _enrol_city(runtime: Any, city_size: int, outside_dtks: int) -> dict[s
             ),
             proposed_by="bench",
             pseudonym_key=PSEUDONYM_KEY,
+            receipt_key=receipt_key(),
         )
         for r in [*in_dtks, *outside]
     ]
