@@ -20,7 +20,9 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from enrollment.adapters import imports as import_store
 from enrollment.adapters.proposals import insert_many
+from enrollment.app.imports import import_lock_key
 from enrollment.app.proposals import new_proposal
 from enrollment.domain import Proposal, validate_proposal
 from integration.enrollment.conftest import BOOTSTRAP
@@ -396,3 +398,32 @@ async def test_the_cli_uploads_a_file_prints_progress_and_the_report_and_saves_t
     assert f"saved to {receipts}" in text
     saved = list(csv.DictReader(receipts.open(newline="")))
     assert [(r["line"], len(r["receipt_code"])) for r in saved] == [("2", 8)]
+
+
+async def test_a_running_replica_reports_an_import_whose_owner_died_without_waiting_for_a_restart(
+    app: Any, client: httpx.AsyncClient, enrollment_settings: BusSettings
+) -> None:
+    orphan, alive = uuid.uuid4(), uuid.uuid4()
+    other_replica = await asyncpg.connect(enrollment_settings.database_url)
+    reaper = asyncio.create_task(app.state.imports.reap_periodically(0.05))
+    try:
+        # another replica is importing `alive` (it holds the import's lock); the replica
+        # that ran `orphan` died, and its lock went with its connection
+        await other_replica.execute("SELECT pg_advisory_lock($1)", import_lock_key(alive))
+        for import_id in (orphan, alive):
+            await import_store.create(
+                other_replica, import_id, proposed_by="dtks-2026", sha256="0" * 64,
+                resumed_from=None, progress=import_store.Progress(),
+            )  # fmt: skip
+
+        async def reported() -> dict[str, Any] | None:
+            found = (await client.get(f"/imports/{orphan}")).json()
+            return found if found["status"] == "interrupted" else None
+
+        await eventually(reported, timeout=10)
+        await asyncio.sleep(0.2)  # a few more passes of the reaper
+        assert (await client.get(f"/imports/{alive}")).json()["status"] == "running"
+    finally:
+        reaper.cancel()
+        await asyncio.gather(reaper, return_exceptions=True)
+        await other_replica.close()

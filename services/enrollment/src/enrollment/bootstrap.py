@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -69,9 +70,11 @@ def build_app(
     runtime: ServiceRuntime | None = None, *, import_chunk_rows: int | None = None
 ) -> FastAPI:
     """The HTTP app; its lifespan starts the runtime, then reaps imports a dead process left
-    'running', and on shutdown interrupts running imports before the runtime stops."""
+    'running' (at once, then every ``ENROLLMENT_IMPORT_REAP_INTERVAL_S``, 60), and on
+    shutdown interrupts running imports before the runtime stops."""
     runtime = runtime or build_runtime()
     chunk_rows = import_chunk_rows or int(os.environ.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500"))
+    reap_interval_s = float(os.environ.get("ENROLLMENT_IMPORT_REAP_INTERVAL_S", "60"))
     imports = ImportRunner(runtime, chunk_rows=chunk_rows)
     app: FastAPI = create_app(
         runtime,
@@ -88,9 +91,14 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(a: FastAPI) -> AsyncIterator[None]:
         async with runtime_lifespan(a):
+            reaper = asyncio.create_task(
+                imports.reap_periodically(reap_interval_s), name="enrollment-import-reaper"
+            )
             try:
                 yield
             finally:
+                reaper.cancel()
+                await asyncio.gather(reaper, return_exceptions=True)
                 await imports.stop()  # before the runtime closes the pool
 
     app.router.lifespan_context = lifespan

@@ -5,12 +5,14 @@ events (outbox), its line errors and the import's progress (``last_committed_lin
 A crash loses at most the chunk in flight, and the progress row says exactly which lines
 are applied. Uploading the same file again continues after that line: the applied
 lines' report is copied, not redone. Exact-NIK dedup (the unique participant_id) makes
-even a blind re-run safe: an applied row comes back as ALREADY_PROPOSED.
+even a blind re-run safe: an applied row whose proposal is still open comes back as
+ALREADY_PROPOSED.
 
 Who owns a running import: the task holds a session advisory lock on its connection
-for the whole run. If the process dies, Postgres drops the lock with the connection; at
-start-up ``reap`` marks every 'running' import whose lock it can take as 'interrupted'
-(a replica still running its import keeps the lock, and its import is left alone).
+for the whole run. If the process dies, Postgres drops the lock with the connection;
+``reap`` (at start-up, then every ``ENROLLMENT_IMPORT_REAP_INTERVAL_S`` on every replica)
+marks every 'running' import whose lock it can take as 'interrupted' (a replica still
+running its import keeps the lock, and its import is left alone).
 """
 
 from __future__ import annotations
@@ -37,12 +39,13 @@ from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, it
 from enrollment.domain import validate_proposal as validate
 from enrollment.settings import receipt_key
 
-__all__ = ["ImportRunner", "check_header"]
+__all__ = ["ImportRunner", "check_header", "import_lock_key"]
 
 log = logging.getLogger(__name__)
 
 
-def _lock_key(import_id: uuid.UUID) -> int:
+def import_lock_key(import_id: uuid.UUID) -> int:
+    """The session advisory lock its owner holds while an import runs."""
     return int.from_bytes(
         hashlib.sha256(f"import:{import_id}".encode()).digest()[:8], "big", signed=True
     )
@@ -91,7 +94,7 @@ class ImportRunner:
         # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
         conn = cast(asyncpg.Connection, pooled)
         try:
-            await conn.execute("SELECT pg_advisory_lock($1)", _lock_key(import_id))
+            await conn.execute("SELECT pg_advisory_lock($1)", import_lock_key(import_id))
             async with conn.transaction():
                 previous = await store.latest_with_content(conn, sha256)
                 progress, resumed_from = store.Progress(), None
@@ -270,7 +273,7 @@ class ImportRunner:
         async with pool.acquire() as pooled:
             conn = cast(asyncpg.Connection, pooled)  # as in start
             for row in await conn.fetch("SELECT import_id FROM imports WHERE status = 'running'"):
-                key = _lock_key(row["import_id"])
+                key = import_lock_key(row["import_id"])
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     try:
                         await store.finish(conn, row["import_id"], "interrupted")
@@ -278,8 +281,19 @@ class ImportRunner:
                     finally:
                         await conn.execute("SELECT pg_advisory_unlock($1)", key)
         if reaped:
-            log.warning("imports interrupted by a previous stop: %d", len(reaped))
+            log.warning("imports left by a stopped process, now interrupted: %d", len(reaped))
         return reaped
+
+    async def reap_periodically(self, interval_s: float) -> None:
+        """``reap`` every ``interval_s`` seconds: an import whose replica died is reported
+        'interrupted' by the replicas still alive, without waiting for a restart."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.reap()
+            except Exception as exc:
+                # The class only: a database error's text may quote row values.
+                log.error("reaping orphaned imports failed (%s)", type(exc).__name__)
 
     async def stop(self) -> None:
         """Cancel running imports; each marks itself 'interrupted' (re-upload to continue)."""
