@@ -9,7 +9,9 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -21,12 +23,44 @@ from bpjs_gateway.settings import GatewaySettings
 from bpjs_sim import SimSettings, create_app
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import City, generate_city, write_bpjs_seed_json
-from jkn_contracts import topic_for
+from jkn_city import Resident as CityResident
+from jkn_contracts import ParticipantVerified, participant_id_for, topic_for
 from support.kafka import Collector
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CITY = generate_city(1571, 600)
 SIM_CONS_ID, SIM_SECRET, SIM_USER_KEY = "31337", "test-secret", "test-user-key"
+WIB = timezone(timedelta(hours=7))
+PSEUDONYM_KEY = "dev-only-pseudonym-key"
+
+
+def uncovered_residents() -> Iterator[CityResident]:
+    """Residents BPJS does not know yet, in a stable order (each test takes its own)."""
+    return iter([r for r in CITY if r.coverage is None and r.alive])
+
+
+def pid(nik: str) -> str:
+    return participant_id_for(nik, PSEUDONYM_KEY)
+
+
+def verified(resident: CityResident) -> ParticipantVerified:
+    """Dinkes's verification of ``resident`` (a new proposal each time)."""
+    return ParticipantVerified(
+        participant_id=pid(resident.nik),
+        correlation_id=uuid.uuid4(),
+        payload={
+            "proposal_id": uuid.uuid4(),
+            "resident": {
+                "nik": resident.nik,
+                "kk": resident.kk,
+                "name": resident.name,
+                "sex": resident.sex,
+                "birth_date": resident.birth_date,
+                "kelurahan": resident.kelurahan,
+            },
+            "budget_year": datetime.now(WIB).year,
+        },
+    )
 
 
 def _free_port() -> int:

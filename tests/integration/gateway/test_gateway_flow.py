@@ -4,23 +4,27 @@ answers out on jkn.bpjs.participants, state in its own schema, served over HTTP.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 from bpjs_gateway.domain.effective_dates import deactivation_effective_date
 from bpjs_gateway.metrics import BPJS_CALLS
-from integration.gateway.conftest import BOOTSTRAP, CITY, Collector
+from integration.gateway.conftest import (
+    BOOTSTRAP,
+    CITY,
+    WIB,
+    Collector,
+    pid,
+    uncovered_residents,
+    verified,
+)
 from jkn_bus import ServiceRuntime
-from jkn_city import Resident as CityResident
 from jkn_contracts import (
     CoverageCheckRequested,
     EventBase,
-    ParticipantVerified,
     SlotReleased,
-    participant_id_for,
     topic_for,
 )
 from support.kafka import produce
@@ -28,20 +32,7 @@ from support.polling import eventually
 
 pytestmark = pytest.mark.infra
 
-WIB = timezone(timedelta(hours=7))
-PSEUDONYM_KEY = "dev-only-pseudonym-key"
-
-
-def _residents() -> Iterator[CityResident]:
-    """Residents BPJS does not know yet, in a stable order (each test takes its own)."""
-    return iter([r for r in CITY if r.coverage is None and r.alive])
-
-
-UNCOVERED = _residents()
-
-
-def pid(nik: str) -> str:
-    return participant_id_for(nik, PSEUDONYM_KEY)
+UNCOVERED = uncovered_residents()
 
 
 async def send(topic_prefix: str, *events: EventBase) -> None:
@@ -57,25 +48,6 @@ def coverage_request(nik: str) -> CoverageCheckRequested:
         participant_id=pid(nik),
         correlation_id=uuid.uuid4(),
         payload={"nik": nik, "check_date": datetime.now(WIB).date()},
-    )
-
-
-def verified(resident: CityResident) -> ParticipantVerified:
-    return ParticipantVerified(
-        participant_id=pid(resident.nik),
-        correlation_id=uuid.uuid4(),
-        payload={
-            "proposal_id": uuid.uuid4(),
-            "resident": {
-                "nik": resident.nik,
-                "kk": resident.kk,
-                "name": resident.name,
-                "sex": resident.sex,
-                "birth_date": resident.birth_date,
-                "kelurahan": resident.kelurahan,
-            },
-            "budget_year": datetime.now(WIB).year,
-        },
     )
 
 

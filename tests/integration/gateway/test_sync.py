@@ -4,9 +4,7 @@ pass of ``POST /sync`` reports it once as PesertaStatusChanged, and never again.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,29 +15,21 @@ from bpjs_gateway.metrics import SYNC_CHANGES
 from bpjs_gateway.settings import GatewaySettings
 from integration.gateway.conftest import (
     BOOTSTRAP,
-    CITY,
     SIM_CONS_ID,
     SIM_SECRET,
     SIM_USER_KEY,
     Collector,
+    uncovered_residents,
+    verified,
 )
 from jkn_bus import ServiceRuntime
-from jkn_city import Resident as CityResident
-from jkn_contracts import ParticipantVerified, participant_id_for, topic_for
+from jkn_contracts import topic_for
 from support.kafka import produce
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
 
-WIB = timezone(timedelta(hours=7))
-PSEUDONYM_KEY = "dev-only-pseudonym-key"
-
-
-def _uncovered() -> Iterator[CityResident]:
-    return iter([r for r in CITY if r.coverage is None and r.alive])
-
-
-UNCOVERED = _uncovered()
+UNCOVERED = uncovered_residents()
 
 
 @pytest.fixture(scope="module")
@@ -60,23 +50,7 @@ async def gateway(runtime: ServiceRuntime, bpjs: BpjsClient) -> AsyncIterator[ht
 
 async def activate(topic_prefix: str, published: Collector) -> tuple[str, str]:
     """A verified resident activated by the gateway: (participant_id, noKartu)."""
-    resident = next(UNCOVERED)
-    event = ParticipantVerified(
-        participant_id=participant_id_for(resident.nik, PSEUDONYM_KEY),
-        correlation_id=uuid.uuid4(),
-        payload={
-            "proposal_id": uuid.uuid4(),
-            "resident": {
-                "nik": resident.nik,
-                "kk": resident.kk,
-                "name": resident.name,
-                "sex": resident.sex,
-                "birth_date": resident.birth_date,
-                "kelurahan": resident.kelurahan,
-            },
-            "budget_year": datetime.now(WIB).year,
-        },
-    )
+    event = verified(next(UNCOVERED))
     await produce(
         BOOTSTRAP,
         topic_for(event.event_type, topic_prefix),
