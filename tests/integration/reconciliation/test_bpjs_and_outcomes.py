@@ -20,12 +20,15 @@ from jkn_contracts import (
     ParticipantDeactivated,
     ParticipantVerified,
     PesertaStatusChanged,
+    RejectionReason,
     Resident,
     SlotReleased,
+    VerificationRejected,
 )
 from jkn_contracts.events import (
     DeactivatedPayload,
     PesertaStatusChangedPayload,
+    RejectedPayload,
     SlotReleasedPayload,
     VerifiedPayload,
 )
@@ -198,3 +201,53 @@ async def test_the_run_report_follows_releases_deactivations_and_replacements(
         (leaving[312], "yes", "2026-12-01"),
     }
     assert resident(311)["nik"] not in download.text
+
+
+async def test_a_waiting_resident_reported_by_the_kelurahan_is_reported_withdrawn(
+    client: httpx.AsyncClient, runtime: ServiceRuntime, topic_prefix: str
+) -> None:
+    pid = (await enrol(runtime, [321], "waitlisted"))[321]
+    finding = {"nik": resident(321)["nik"], "reason": "ganda", "evidence_ref": "BA-321",
+               "officer": "Lurah", "kelurahan": KELURAHAN}  # fmt: skip
+    run_id = (
+        await client.post(
+            "/reconciliation/findings",
+            content=csv_of(FINDINGS_COLUMNS, [finding]),
+            headers={"content-type": "text/csv"},
+        )
+    ).json()["run_id"]
+
+    async def asked() -> list[EventBase]:
+        return [
+            e for e in await requests(BOOTSTRAP, topic_prefix) if str(e.payload.run_id) == run_id
+        ]
+
+    [request] = await eventually(asked, timeout=30)
+    proposal_id = await runtime.pool.fetchval(
+        "SELECT proposal_id FROM proposals WHERE participant_id = $1", pid
+    )
+    # Dinkes: the proposal held no slot, so it is withdrawn rather than deactivated
+    withdrawn = VerificationRejected(
+        participant_id=pid,
+        correlation_id=request.correlation_id,
+        causation_id=request.event_id,
+        payload=RejectedPayload(
+            proposal_id=proposal_id,
+            reasons=[RejectionReason(code="WITHDRAWN_GANDA", message="Usulan dibatalkan.")],
+        ),
+    )
+    await publish(topic_prefix, "jkn.dinkes.verifications", withdrawn)
+
+    async def settled() -> dict:  # type: ignore[type-arg]
+        report = (await client.get(f"/reconciliation/runs/{run_id}")).json()
+        return report if report["applied"]["withdrawn"] == 1 else {}
+
+    report = await eventually(settled, timeout=30)
+    assert (report["applied"]["deactivated"], report["slots_released"]) == (0, 0)
+    download = await client.get(f"/reconciliation/runs/{run_id}", params={"format": "csv"})
+    [line] = list(csv.DictReader(io.StringIO(download.text)))
+    assert (line["participant_id"], line["withdrawn"], line["deactivated"]) == (pid, "yes", "no")
+    status = await runtime.pool.fetchval(
+        "SELECT status FROM proposals WHERE proposal_id = $1", proposal_id
+    )
+    assert status == "rejected"  # over: the resident may be proposed again

@@ -234,6 +234,50 @@ async def test_a_deactivation_releases_the_slot_and_admits_the_poorest_waiting()
     assert left.status is Status.DEACTIVATED
 
 
+def _deactivation(n: int, reason: DeactivationReason) -> DeactivationRequested:
+    return DeactivationRequested(
+        participant_id=pid(n),
+        correlation_id=uuid.uuid4(),
+        payload=DeactivationRequestedPayload(
+            reason=reason, evidence_ref="BA-KELURAHAN/2026/0001", reported_by="kelurahan"
+        ),
+    )
+
+
+async def test_a_waiting_resident_reported_by_the_kelurahan_is_withdrawn_and_leaves_the_line() -> (
+    None
+):
+    world = World(quota_total=1)
+    await decided(world, 1)
+    await decided(world, 2)  # waits
+    request = _deactivation(2, DeactivationReason.MENINGGAL)
+
+    [withdrawn] = await handle(world, "on_deactivation_requested", request)
+
+    assert withdrawn.event_type == "VerificationRejected"  # type: ignore[attr-defined]
+    [why] = withdrawn.payload.reasons  # type: ignore[attr-defined]
+    assert why.code == "WITHDRAWN_MENINGGAL"
+    assert "meninggal" in why.message
+    assert withdrawn.causation_id == request.event_id
+    assert await world.repo.waiting_count() == 0
+    [proposal] = await world.repo.proposals_of(pid(2))
+    assert proposal.status is Status.REJECTED  # over: the resident may be proposed again
+    assert set(world.repo.slots) == {pid(1)}, "a withdrawal frees no slot"
+
+
+async def test_a_resident_withdrawn_while_bpjs_is_asked_ignores_bpjs_s_late_answer() -> None:
+    world = World()
+    request = await through_local_checks(world, 3)
+    [withdrawn] = await handle(
+        world, "on_deactivation_requested", _deactivation(3, DeactivationReason.PINDAH)
+    )
+    late = await handle(world, "on_coverage_reported", answer(request))
+
+    assert [r.code for r in withdrawn.payload.reasons] == ["WITHDRAWN_PINDAH"]  # type: ignore[attr-defined]
+    assert late == []
+    assert world.repo.slots == {}
+
+
 async def test_a_refused_registration_gives_the_slot_to_the_next_in_line() -> None:
     world = World(quota_total=1)
     await decided(world, 1)

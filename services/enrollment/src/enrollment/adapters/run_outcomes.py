@@ -72,14 +72,19 @@ async def record_admission(conn: asyncpg.Connection, event: ParticipantVerified)
 async def requests_of(
     conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID
 ) -> list[asyncpg.Record]:
-    """The run's requests with their slot release and BPJS deactivation, if seen yet."""
+    """The run's requests with their slot release and BPJS deactivation, if seen yet, and
+    whether Dinkes withdrew the proposal instead (it held no slot yet: pending or waiting,
+    VerificationRejected with a WITHDRAWN_<REASON> code)."""
     return list(
         await conn.fetch(
             "SELECT r.request_id, r.event_id, r.participant_id, r.reason, r.kelurahan,"
             " r.evidence_ref, r.reported_by, r.line, r.created_at, r.emitted_at,"
             " s.event_id AS slot_event_id, s.occurred_at AS slot_released_at,"
-            " s.quota_used, s.quota_total, d.effective_date, d.occurred_at AS deactivated_at"
+            " s.quota_used, s.quota_total, d.effective_date, d.occurred_at AS deactivated_at,"
+            " (p.status = 'rejected' AND EXISTS (SELECT 1 FROM jsonb_array_elements(p.reasons) e"
+            "   WHERE e->>'code' LIKE 'WITHDRAWN\\_%')) AS withdrawn"
             " FROM deactivation_requests r"
+            " JOIN proposals p ON p.proposal_id = r.proposal_id"
             " LEFT JOIN LATERAL (SELECT * FROM slot_releases x WHERE x.causation_id = r.event_id"
             "   ORDER BY x.occurred_at LIMIT 1) s ON true"
             " LEFT JOIN LATERAL (SELECT * FROM deactivations y"

@@ -30,6 +30,7 @@ REQUEST_CSV_COLUMNS = (
     "slot_released_at",
     "deactivated",
     "effective_date",
+    "withdrawn",
     "replaced_by",
 )
 
@@ -56,6 +57,7 @@ async def request_rows(pool: asyncpg.Pool, run_id: uuid.UUID) -> list[dict[str, 
             "slot_released_at": _iso(r["slot_released_at"]),
             "deactivated": r["effective_date"] is not None,
             "effective_date": _iso(r["effective_date"]),
+            "withdrawn": bool(r["withdrawn"]),
             "replaced_by": replaced.get(r["request_id"], []),
             "_quota": (r["slot_released_at"], r["quota_used"], r["quota_total"]),
         }
@@ -113,6 +115,8 @@ async def build_report(pool: asyncpg.Pool, run: asyncpg.Record) -> dict[str, Any
             "deactivated": len(applied),
             "by_reason": dict(Counter(r["reason"] for r in applied)),
             "by_effective_date": dict(Counter(r["effective_date"] for r in applied)),
+            # proposals that held no slot yet (pending or waiting): withdrawn by Dinkes
+            "withdrawn": sum(1 for r in rows if r["withdrawn"]),
         },
         "replacements": {"count": len(replacements), "participants": replacements},
         "quota": _quota(rows),
@@ -132,6 +136,7 @@ def requests_csv(rows: list[dict[str, Any]]) -> str:
             **r,
             "replaced_by": " ".join(r["replaced_by"]),
             "deactivated": "yes" if r["deactivated"] else "no",
+            "withdrawn": "yes" if r["withdrawn"] else "no",
         }
         writer.writerow(["" if values[c] is None else values[c] for c in REQUEST_CSV_COLUMNS])
     return out.getvalue()

@@ -33,6 +33,7 @@ from verification.app.dependencies import Dependencies
 from verification.app.model import SLOT_HOLDING_STATUSES, Proposal, Status
 from verification.app.ports import Repository
 from verification.domain import BpjsMembership, Quota, coverage_check, local_checks
+from verification.domain.reasons import withdrawal
 
 __all__ = [
     "bind_handlers",
@@ -192,7 +193,9 @@ async def on_registration_refused(
 async def on_deactivation_requested(
     uow: UnitOfWork, event: DeactivationRequested, *, deps: Dependencies
 ) -> None:
-    """Dinsos asks that a participant leave: free its slot (or its place in line), refill."""
+    """Dinsos asks that a participant leave: free its slot and refill it; a proposal that
+    holds no slot yet (pending or waiting) is withdrawn: VerificationRejected with the
+    reason WITHDRAWN_<REASON>, so Dinsos, the resident and the audit trail see it end."""
     repo = deps.repository(uow)
     current = await repo.open_proposal(event.participant_id)
     if current is None:
@@ -210,8 +213,15 @@ async def on_deactivation_requested(
         if proposal.status is Status.WAITLISTED:
             await repo.remove_from_waiting_list(proposal.proposal_id)
             WAITING.set(await repo.waiting_count())
-        proposal.status = Status.DEACTIVATION_REQUESTED
+        proposal.status = Status.REJECTED
+        proposal.reasons = [withdrawal(event.payload.reason)]
         await repo.save_proposal(proposal)
+        await _reject(uow, proposal, proposal.reasons)
+        log.info(
+            "proposal withdrawn before it held a slot (%s)",
+            event.payload.reason.value,
+            extra={"participant_id": proposal.participant_id},
+        )
         return
     released = await _release(deps, repo, event.participant_id, Status.DEACTIVATION_REQUESTED)
     if released is None:

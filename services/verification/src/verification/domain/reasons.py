@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from jkn_contracts import RejectionReason
+from jkn_contracts import DeactivationReason, RejectionReason
 
-__all__ = ["ReasonCode", "deciles_phrase", "indonesian", "reason"]
+__all__ = ["ReasonCode", "deciles_phrase", "indonesian", "reason", "withdrawal"]
 
 
 class ReasonCode(StrEnum):
@@ -95,3 +95,23 @@ def reason(code: ReasonCode, **params: str) -> RejectionReason:
     """
     text = _MESSAGES[code].format_map({**_DEFAULTS, **params})
     return RejectionReason(code=code.value, message=text[0].upper() + text[1:])
+
+
+# Why Dinas Sosial withdrew a proposal that held no slot yet (pending or waiting), as the
+# end of a sentence; the code is WITHDRAWN_<REASON> (e.g. WITHDRAWN_MENINGGAL).
+_WITHDRAWALS: dict[DeactivationReason, str] = {
+    DeactivationReason.MENINGGAL: "penduduk dilaporkan telah meninggal dunia",
+    DeactivationReason.PINDAH: "penduduk dilaporkan pindah domisili ke luar kota",
+    DeactivationReason.GANDA: "data penduduk tercatat ganda",
+    DeactivationReason.TIDAK_DITEMUKAN: "penduduk tidak ditemukan oleh petugas atau di DTKS",
+    DeactivationReason.MAMPU: "penduduk tidak lagi termasuk sasaran program (mampu)",
+    DeactivationReason.PINDAH_SEGMEN: "penduduk sudah dijamin JKN di segmen lain",
+}
+
+
+def withdrawal(cause: DeactivationReason) -> RejectionReason:
+    """Why a proposal that never held a slot ends when Dinas Sosial asks it to leave."""
+    return RejectionReason(
+        code=f"WITHDRAWN_{cause.name}",
+        message=f"Usulan dibatalkan oleh Dinas Sosial karena {_WITHDRAWALS[cause]}.",
+    )
