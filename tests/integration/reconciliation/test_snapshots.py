@@ -64,8 +64,8 @@ async def first_upload(client: httpx.AsyncClient, participants: dict[int, str]) 
 async def test_absent_and_too_rich_participants_get_deactivation_requests(
     first_upload: dict[str, Any], participants: dict[int, str], topic_prefix: str
 ) -> None:
-    # Waitlisted residents are Dinkes's to order; 150's broken row proves its presence.
-    absent = {participants[n] for n in ABSENT if n < 190 and n != 150}
+    # Waiting residents too (Dinkes withdraws them); 150's broken row proves its presence.
+    absent = {participants[n] for n in ABSENT if n != 150}
     too_rich = {participants[n] for n in TOO_RICH}
     assert first_upload["requests_emitted"] == len(absent) + len(too_rich)
 
@@ -176,7 +176,8 @@ async def test_the_same_snapshot_again_changes_nothing_and_says_so(
     assert len(await requests(BOOTSTRAP, topic_prefix)) == before
     report = (await client.get(f"/reconciliation/runs/{first_upload['run_id']}")).json()
     assert report["kind"] == "snapshot"
-    assert report["requests"]["by_reason"] == {"tidak_ditemukan": 19, "mampu": 13}
+    absent = len([n for n in ABSENT if n != 150])  # 24, waiting residents included
+    assert report["requests"]["by_reason"] == {"tidak_ditemukan": absent, "mampu": len(TOO_RICH)}
 
 
 async def test_a_snapshot_with_a_wrong_header_is_refused_with_422(

@@ -38,10 +38,9 @@ FINDINGS_STATUSES = tuple(
         ProposalStatus.ACTIVATED,
     )
 )
-# Whom a registry snapshot is diffed against (the waiting list is not: Dinkes orders it).
-SNAPSHOT_STATUSES = tuple(
-    s.value for s in (*_PENDING, ProposalStatus.VERIFIED, ProposalStatus.ACTIVATED)
-)
+# Whom a registry snapshot is diffed against: the same. A waiting or pending resident gone
+# from the registry or no longer poor is withdrawn by Dinkes (WITHDRAWN_<REASON>).
+SNAPSHOT_STATUSES = FINDINGS_STATUSES
 
 
 async def find_run(
