@@ -206,9 +206,15 @@ def test_errors_speak_english_and_indonesian_and_never_repeat_the_value() -> Non
     assert "ABC" not in error.message
 
 
+def test_a_reply_to_that_is_not_an_object_is_named_as_such() -> None:
+    outcome = read_submission({"kind": "masukan", "topic": "lainnya", "message": "ok",
+                               "reply_to": PHONE})  # fmt: skip
+    assert rules(outcome) == {("reply_to", "BODY_INVALID")}
+
+
 @pytest.mark.parametrize("body", [[], "text", None])
 def test_a_body_that_is_not_an_object_is_refused(body: object) -> None:
-    assert ("body", "BODY_INVALID") in rules(read_submission(body))
+    assert rules(read_submission(body)) == {("body", "BODY_INVALID")}
 
 
 def test_a_webhook_delivery_is_read_and_an_overlong_text_is_cut_not_refused() -> None:

@@ -116,15 +116,16 @@ class _Reader:
         self.errors: list[FieldError] = []
         self._prefix = prefix
         self.body: Mapping[str, Any] = body if isinstance(body, Mapping) else {}
-        if not isinstance(body, Mapping):
-            self.fail("body" if not prefix else prefix.rstrip("."), "BODY_INVALID")
+        self.not_an_object = not isinstance(body, Mapping)
+        if self.not_an_object:
+            where = prefix.rstrip(".") or "body"
+            self.errors.append(FieldError(where, "BODY_INVALID", _TEXTS["BODY_INVALID"]))
         for name in self.body:
             if name not in allowed:
                 self.fail(str(name), "FIELD_UNKNOWN")
 
     def fail(self, name: str, rule: str, **values: object) -> None:
-        where = name if name == "body" else self._prefix + name
-        self.errors.append(FieldError(where, rule, _TEXTS[rule].format(**values)))
+        self.errors.append(FieldError(self._prefix + name, rule, _TEXTS[rule].format(**values)))
 
     def text(self, name: str, limit: int, *, required: bool = True) -> str | None:
         value = self.body.get(name)
@@ -160,6 +161,8 @@ class _Reader:
 
 def _reply_to(body: object) -> tuple[ReplyTo | None, list[FieldError]]:
     r = _Reader(body, ("channel", "address"), prefix="reply_to.")
+    if r.not_an_object:
+        return None, r.errors
     channel = r.choice("channel", ("sms", "whatsapp", "email"), "CHANNEL_UNKNOWN")
     if channel == "email":
         address = r.text("address", 254)
@@ -176,6 +179,8 @@ def _reply_to(body: object) -> tuple[ReplyTo | None, list[FieldError]]:
 def read_submission(body: object) -> Submission | list[FieldError]:
     """The web form / API body: kind, topic, message, optional reply_to and participant_id."""
     r = _Reader(body, ("kind", "topic", "message", "reply_to", "participant_id"))
+    if r.not_an_object:
+        return r.errors
     kind = r.choice("kind", KINDS, "KIND_UNKNOWN")
     topic = r.choice("topic", TOPICS, "TOPIC_UNKNOWN")
     message = r.text("message", MAX_MESSAGE)
@@ -195,6 +200,8 @@ def read_inbound(body: object) -> Inbound | list[FieldError]:
     """A provider's webhook body, provider-neutral: message_id, from, text. A text longer
     than ``MAX_MESSAGE`` is cut there, not refused: the provider cannot fix it."""
     r = _Reader(body, ("message_id", "from", "text"))
+    if r.not_an_object:
+        return r.errors
     message_id = r.text("message_id", 200)
     sender = r.phone("from")
     text = r.text("text", 1_000_000)
@@ -205,6 +212,8 @@ def read_inbound(body: object) -> Inbound | list[FieldError]:
 
 def read_answer(body: object) -> Answer | list[FieldError]:
     r = _Reader(body, ("agency", "answered_by", "answer"))
+    if r.not_an_object:
+        return r.errors
     agency = r.choice("agency", AGENCIES, "AGENCY_UNKNOWN")
     answered_by = r.text("answered_by", 100)
     answer = r.text("answer", MAX_MESSAGE)
@@ -215,6 +224,8 @@ def read_answer(body: object) -> Answer | list[FieldError]:
 
 def read_reroute(body: object) -> Reroute | list[FieldError]:
     r = _Reader(body, ("from_agency", "to_agency", "reason"))
+    if r.not_an_object:
+        return r.errors
     source = r.choice("from_agency", AGENCIES, "AGENCY_UNKNOWN")
     target = r.choice("to_agency", AGENCIES, "AGENCY_UNKNOWN")
     reason = r.text("reason", 500)
