@@ -39,7 +39,7 @@ OWN = {
         "jkn_bpjs_sync_runs_total",
         "jkn_bpjs_sync_changes_total",
     ),
-    "notifications": (),
+    "notifications": ("jkn_feedback_received_total", "jkn_feedback_open", "jkn_feedback_overdue"),
     "audit": ("jkn_audit_entries_total", "jkn_audit_chain_ok"),
 }
 

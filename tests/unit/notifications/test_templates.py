@@ -119,7 +119,8 @@ def test_rejection_message_lists_every_reason() -> None:
     msg = message(event(VerificationRejected, proposal_id=PROPOSAL, reasons=reasons))
     assert msg.template_id == "verification_rejected"
     assert "- Penduduk tidak terdaftar di DTKS.\n- NIK ini sudah diusulkan." in msg.body
-    assert "kanal pengaduan" in msg.body
+    assert "kanal pengaduan JKN Daerah: balas SMS/WhatsApp ini atau isi formulir web" in msg.body
+    assert "nomor pelacakan" in msg.body
 
 
 def test_waitlist_message_gives_the_position() -> None:

@@ -8,7 +8,7 @@ a name) in the 422 body; ours names the field and the rule only.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import uvicorn
@@ -43,8 +43,12 @@ def create_app(
     description: str,
     routers: Sequence[APIRouter] = (),
     on_started: Callable[[], Any] | None = None,
+    before_metrics: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
-    """A FastAPI app that starts ``runtime`` on startup and stops it on shutdown."""
+    """A FastAPI app that starts ``runtime`` on startup and stops it on shutdown.
+
+    ``before_metrics`` runs before each ``/metrics`` answer: gauges read from the database
+    are set there, so a scrape sees the state, not the last change this replica made."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -93,6 +97,8 @@ def create_app(
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
+        if before_metrics is not None:
+            await before_metrics()
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

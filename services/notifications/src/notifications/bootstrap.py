@@ -2,23 +2,30 @@
 
 Environment: NOTIFICATIONS_HTTP_PORT (8004), NOTIFY_CHANNEL (``dev_sink`` default, or
 ``live``), NOTIFY_PHONE_CHANNEL (``whatsapp`` default, or ``sms``), NOTIFY_MAX_ATTEMPTS (5),
-NOTIFY_DISPATCHERS (2 sending tasks), plus the jkn_bus variables.
+NOTIFY_DISPATCHERS (2 sending tasks), NOTIFICATIONS_FEEDBACK_DUE_DAYS (response deadlines per
+kind of feedback, default ``pengaduan=5,pertanyaan=3,masukan=14`` calendar days),
+NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN (30 failed status look-ups per client), plus the
+jkn_bus variables.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, cast
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
+from jkn_bus.limits import FailureLimiter
 
 from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
 from notifications.app.dispatcher import Dispatcher
+from notifications.app.feedback import feedback_desk
 from notifications.app.handlers import Routing, handlers
+from notifications.entrypoints import feedback_http
 from notifications.entrypoints.http import router
 
 __all__ = ["build_app", "build_runtime", "routing", "settings"]
@@ -65,17 +72,26 @@ def build_app(
     route: Routing | None = None,
     *,
     dispatch_poll_interval_s: float = 1.0,
+    feedback_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """The HTTP app; its lifespan starts the runtime, then the dispatcher, and stops the
-    dispatcher before the runtime closes the pool."""
+    dispatcher before the runtime closes the pool. ``feedback_clock`` (tests) replaces
+    the feedback channel's clock."""
     route = route or routing()
     runtime = runtime or build_runtime(route=route)
+    desk = feedback_desk(runtime, feedback_clock)
     app: FastAPI = create_app(
         runtime,
         title="notifications",
         description="Messages to residents (SMS, WhatsApp, e-mail; a sink in development) "
-        "about their proposal, verification, activation and deactivation.",
-        routers=[router],
+        "about their proposal, verification, activation and deactivation; the feedback "
+        "channel (questions, complaints, input) routed to the agency in charge.",
+        routers=[router, feedback_http.router],
+        before_metrics=desk.refresh_metrics,
+    )
+    app.state.feedback = desk
+    app.state.feedback_limiter = FailureLimiter(
+        int(os.environ.get("NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN", "30"))
     )
     runtime_lifespan = app.router.lifespan_context
 

@@ -11,14 +11,13 @@ import hmac
 import io
 import json
 import os
-import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from jkn_bus.limits import FailureLimiter
 from jkn_bus.service import ServiceRuntime
 
 from enrollment.adapters import imports as import_store
@@ -121,27 +120,7 @@ async def create_proposal(request: Request) -> JSONResponse:
     )
 
 
-class _FailureLimiter:
-    """At most ``limit`` failed status look-ups per client per window: slows guessing."""
-
-    def __init__(self, limit: int = 30, window_s: float = 600.0) -> None:
-        self._limit, self._window = limit, window_s
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, client: str) -> bool:
-        recent = self._failures.get(client)
-        now = time.monotonic()
-        while recent and recent[0] < now - self._window:
-            recent.popleft()
-        if recent is not None and not recent:
-            del self._failures[client]
-        return bool(recent) and len(recent) >= self._limit  # type: ignore[arg-type]
-
-    def fail(self, client: str) -> None:
-        self._failures[client].append(time.monotonic())
-
-
-_limiter = _FailureLimiter(int(os.environ.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")))
+_limiter = FailureLimiter(int(os.environ.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")))
 
 
 @router.get("/proposals/{proposal_id}", tags=["proposals"])

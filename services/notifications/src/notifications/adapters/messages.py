@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from jkn_bus.telemetry import current_trace_headers
@@ -13,6 +13,7 @@ __all__ = [
     "WAKE_CHANNEL",
     "NewMessage",
     "claim_due",
+    "for_feedback",
     "for_participant",
     "insert",
     "mark_failed",
@@ -27,30 +28,42 @@ WAKE_CHANNEL = "jkn_notifications_dispatch"
 _VIEW = (
     "message_id, participant_id, correlation_id, about_event_id, about_event_type, template,"
     " subject, body, channel, status, attempts, last_error, created_at, updated_at, sent_at,"
-    " trace_headers"
+    " trace_headers, tracking_number"
+)
+# Once the channel has the message, a secret it carried (a feedback access code) is masked
+# in the stored body: the sender has it, and the database keeps only its hash.
+_MASK_CARRIED_CODE = (
+    "body = CASE WHEN secret IS NULL THEN body ELSE replace(body, secret, '********') END,"
+    " secret = NULL"
 )
 
 
 @dataclass(frozen=True)
 class NewMessage:
+    """A message about a participant's event, or (``tracking_number``, no participant) a
+    reply of the feedback channel."""
+
     message_id: uuid.UUID
     idempotency_key: str
-    participant_id: str
-    correlation_id: uuid.UUID
-    about_event_id: uuid.UUID
-    about_event_type: str
+    participant_id: str | None
+    correlation_id: uuid.UUID | None
+    about_event_id: uuid.UUID | None
+    about_event_type: str | None
     template: str
     subject: str
-    body: str
+    body: str = field(repr=False)
     channel: str
+    tracking_number: str | None = None
+    secret: str | None = field(default=None, repr=False)
 
 
 async def insert(conn: asyncpg.Connection, m: NewMessage) -> bool:
     """Add a pending message unless one with its idempotency key exists; True if added."""
     added = await conn.fetchval(
         "INSERT INTO messages (message_id, idempotency_key, participant_id, correlation_id,"
-        " about_event_id, about_event_type, template, subject, body, channel, trace_headers)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)"
+        " about_event_id, about_event_type, template, subject, body, channel, trace_headers,"
+        " tracking_number, secret)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)"
         " ON CONFLICT DO NOTHING RETURNING true",
         m.message_id,
         m.idempotency_key,
@@ -63,6 +76,8 @@ async def insert(conn: asyncpg.Connection, m: NewMessage) -> bool:
         m.body,
         m.channel,
         json.dumps(current_trace_headers()),
+        m.tracking_number,
+        m.secret,
     )
     if added:
         await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # delivered on commit
@@ -81,16 +96,16 @@ async def claim_due(conn: asyncpg.Connection) -> asyncpg.Record | None:
 
 async def mark_sent(conn: asyncpg.Connection, message_id: uuid.UUID) -> None:
     await conn.execute(
-        "UPDATE messages SET status = 'sent', attempts = attempts + 1, last_error = NULL,"
-        " sent_at = now(), updated_at = now() WHERE message_id = $1",
+        "UPDATE messages SET status = 'sent', attempts = attempts + 1, last_error = NULL,"  # noqa: S608 - constants
+        f" sent_at = now(), updated_at = now(), {_MASK_CARRIED_CODE} WHERE message_id = $1",
         message_id,
     )
 
 
 async def mark_failed(conn: asyncpg.Connection, message_id: uuid.UUID, error: str) -> None:
     await conn.execute(
-        "UPDATE messages SET status = 'failed', attempts = attempts + 1, last_error = $2,"
-        " updated_at = now() WHERE message_id = $1",
+        "UPDATE messages SET status = 'failed', attempts = attempts + 1, last_error = $2,"  # noqa: S608 - constants
+        f" updated_at = now(), {_MASK_CARRIED_CODE} WHERE message_id = $1",
         message_id,
         error,
     )
@@ -114,6 +129,17 @@ async def for_participant(pool: asyncpg.Pool, participant_id: str) -> list[async
             f"SELECT {_VIEW} FROM messages WHERE participant_id = $1"  # noqa: S608 - constant
             " ORDER BY created_at, message_id",
             participant_id,
+        )
+    )
+
+
+async def for_feedback(pool: asyncpg.Pool, tracking_number: str) -> list[asyncpg.Record]:
+    """The replies sent (or to be sent) to the sender of a feedback item."""
+    return list(
+        await pool.fetch(
+            f"SELECT {_VIEW} FROM messages WHERE tracking_number = $1"  # noqa: S608 - constant
+            " ORDER BY created_at, message_id",
+            tracking_number,
         )
     )
 

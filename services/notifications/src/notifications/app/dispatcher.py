@@ -5,6 +5,10 @@ one process or in two replicas, never hold the same message), lock the participa
 contact row (one transaction at a time emits for a participant, as the outbox relay's
 ordering needs), send, then mark it and emit NotificationSent in that same transaction.
 
+A reply of the feedback channel (a row with a tracking number and no participant) takes
+the same path to the sender's own address, but states no NotificationSent: that event is
+about a participant, and the item's row and history are this reply's record.
+
 A crash after the channel accepted the message but before the commit sends it again on
 restart: channels get the message id to drop such a resend (the dev sink does). Failures
 are retried with growing delays; after ``max_attempts``, or at once for a permanent
@@ -28,7 +32,7 @@ from jkn_bus.unit_of_work import UnitOfWork
 from jkn_contracts import NotificationSent
 from jkn_contracts.events import NotificationSentPayload
 
-from notifications.adapters import contacts, messages
+from notifications.adapters import contacts, feedback, messages
 from notifications.adapters.channels import ChannelError, Delivery, MessageChannel
 
 __all__ = ["Dispatcher"]
@@ -97,22 +101,33 @@ class Dispatcher:
             row = await messages.claim_due(uow.conn)
             if row is None:
                 return False
+            about = (
+                {PARTICIPANT_ATTR: row["participant_id"]}
+                if row["tracking_number"] is None
+                else {"jkn.feedback.tracking_number": row["tracking_number"]}
+            )
             # Continue the trace of the event this message answers (saved with the row).
             with tracer("notifications").start_as_current_span(
                 f"notify {row['template']}",
                 context=context_from_headers(json.loads(row["trace_headers"])),
-                attributes={PARTICIPANT_ATTR: row["participant_id"], "jkn.channel": row["channel"]},
+                attributes={**about, "jkn.channel": row["channel"]},
             ):
                 await self._send_and_state(uow, row)
         return True
 
+    async def _address(self, conn: asyncpg.Connection, row: asyncpg.Record) -> str | None:
+        """Where the row goes; for a participant, lock their contact row (see above)."""
+        if row["tracking_number"] is not None:
+            return (await feedback.reply_address(conn, row["tracking_number"]))[1]
+        contact = await contacts.lock(conn, row["participant_id"])
+        if contact is None:
+            return None
+        return contact.email if row["channel"] == "email" else contact.phone
+
     async def _send_and_state(self, uow: UnitOfWork, row: asyncpg.Record) -> None:
         """Send through the row's channel, then mark it and emit NotificationSent."""
-        contact = await contacts.lock(uow.conn, row["participant_id"])
         channel = row["channel"]
-        address = None
-        if contact is not None:
-            address = contact.email if channel == "email" else contact.phone
+        address = await self._address(uow.conn, row)
         delivery = Delivery(row["message_id"], channel, address, row["subject"], row["body"])
         try:
             await self._channels[channel].send(delivery)
@@ -123,6 +138,8 @@ class Dispatcher:
         else:
             await messages.mark_sent(uow.conn, row["message_id"])
             status = "sent"
+        if row["tracking_number"] is not None:
+            return  # a feedback reply: no participant to state it about
         await uow.emit(
             NotificationSent(
                 participant_id=row["participant_id"],
@@ -149,7 +166,9 @@ class Dispatcher:
                 "message failed for good after %d attempt(s): %s",
                 attempt,
                 reason,
-                extra={"participant_id": row["participant_id"]},
+                extra={"participant_id": row["participant_id"]}
+                if row["tracking_number"] is None
+                else {"tracking_number": row["tracking_number"]},
             )
             return True
         delay = self._backoff_s[min(attempt - 1, len(self._backoff_s) - 1)]

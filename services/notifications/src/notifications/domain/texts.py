@@ -12,7 +12,9 @@ __all__ = ["HELP", "PROGRAM", "TEXTS"]
 PROGRAM = "JKN Daerah (PBI APBD: iuran dibayar Pemerintah Kota)"
 HELP = (
     "Jika ada pertanyaan atau keberatan, hubungi kantor kelurahan atau Dinas Sosial, "
-    "atau sampaikan melalui kanal pengaduan JKN Daerah."
+    "atau sampaikan melalui kanal pengaduan JKN Daerah: balas SMS/WhatsApp ini atau isi "
+    "formulir web JKN Daerah. Anda akan menerima nomor pelacakan dan kode akses untuk "
+    "melihat tanggapannya."
 )
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -67,6 +69,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{perihal} belum dapat diproses oleh BPJS Kesehatan (kode {kode}).\n"
         "Petugas Dinas Kesehatan akan memeriksa data Anda dan menghubungi Anda bila "
         "diperlukan dokumen tambahan.",
+    ),
+    # The feedback channel's replies; the sender may be anyone, so no name is used.
+    "feedback_received": (
+        "{jenis_judul} Anda telah kami terima: {nomor}",
+        "Terima kasih. {jenis_judul} Anda telah kami terima dan diteruskan ke {instansi}.\n"
+        "Nomor pelacakan: {nomor}\n"
+        "Kode akses: {kode}\n"
+        "Batas waktu tanggapan: {batas}.\n"
+        "Tanggapan akan kami kirimkan melalui kanal ini. Status juga dapat dilihat di "
+        "formulir web JKN Daerah dengan nomor pelacakan dan kode akses tersebut; jangan "
+        "berikan kode akses kepada orang lain.",
+    ),
+    "feedback_answered": (
+        "Tanggapan atas {jenis} Anda ({nomor})",
+        "Tanggapan {instansi} atas {jenis} Anda dengan nomor pelacakan {nomor}:\n"
+        "{jawaban}\n"
+        "Jika masih ada yang kurang jelas, balas SMS/WhatsApp ini atau isi formulir web "
+        "JKN Daerah dengan menyebut nomor pelacakan {nomor}.",
     ),
     "deactivation_requested_kelurahan": (
         "Usulan penonaktifan peserta JKN Daerah",

@@ -1,0 +1,190 @@
+"""The feedback tables: items, their history, and the counts behind the gauges.
+
+``message`` and ``reply_address`` are personal data: they are read only where they are
+needed (the agency's queue shows the message, the dispatcher the address) and never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import asyncpg
+
+__all__ = [
+    "NewItem",
+    "add_history",
+    "counts",
+    "find",
+    "find_inbound",
+    "history",
+    "insert",
+    "mark_answered",
+    "next_number",
+    "queue",
+    "reply_address",
+    "route_to",
+]
+
+_ITEM = (
+    "tracking_number, access_hash, kind, topic, agency, status, channel, received_at,"
+    " due_date, answer, answered_at, reply_channel, participant_id"
+)
+
+
+@dataclass(frozen=True)
+class NewItem:
+    tracking_number: str
+    access_hash: bytes
+    kind: str
+    topic: str
+    agency: str
+    channel: str
+    inbound_message_id: str | None
+    message: str = field(repr=False)
+    reply_channel: str | None
+    reply_address: str | None = field(repr=False)
+    participant_id: str | None
+    received_at: datetime
+    due_date: date
+
+
+async def next_number(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT nextval('feedback_number')"))
+
+
+async def insert(conn: asyncpg.Connection, item: NewItem) -> bool:
+    """Add the item unless its webhook delivery was recorded already; True if added."""
+    added = await conn.fetchval(
+        "INSERT INTO feedback (tracking_number, access_hash, kind, topic, agency, channel,"
+        " inbound_message_id, message, reply_channel, reply_address, participant_id,"
+        " received_at, due_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " ON CONFLICT (channel, inbound_message_id) DO NOTHING RETURNING true",
+        item.tracking_number,
+        item.access_hash,
+        item.kind,
+        item.topic,
+        item.agency,
+        item.channel,
+        item.inbound_message_id,
+        item.message,
+        item.reply_channel,
+        item.reply_address,
+        item.participant_id,
+        item.received_at,
+        item.due_date,
+    )
+    return bool(added)
+
+
+async def find_inbound(
+    conn: asyncpg.Connection, channel: str, inbound_message_id: str
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {_ITEM} FROM feedback"  # noqa: S608 - constant columns
+        " WHERE channel = $1 AND inbound_message_id = $2",
+        channel,
+        inbound_message_id,
+    )
+
+
+async def find(
+    conn: asyncpg.Connection | asyncpg.Pool, tracking_number: str, *, lock: bool = False
+) -> asyncpg.Record | None:
+    """The item (without message or address); ``lock`` holds it for this transaction."""
+    return await conn.fetchrow(
+        f"SELECT {_ITEM} FROM feedback WHERE tracking_number = $1"  # noqa: S608 - constant
+        + (" FOR UPDATE" if lock else ""),
+        tracking_number,
+    )
+
+
+async def add_history(
+    conn: asyncpg.Connection,
+    tracking_number: str,
+    action: str,
+    *,
+    actor: str,
+    agency: str,
+    at: datetime,
+    detail: str | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO feedback_history (tracking_number, action, actor, agency, detail, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        tracking_number,
+        action,
+        actor,
+        agency,
+        detail,
+        at,
+    )
+
+
+async def history(pool: asyncpg.Pool, tracking_number: str) -> list[asyncpg.Record]:
+    return list(
+        await pool.fetch(
+            "SELECT action, agency, detail, at FROM feedback_history"
+            " WHERE tracking_number = $1 ORDER BY id",
+            tracking_number,
+        )
+    )
+
+
+async def mark_answered(
+    conn: asyncpg.Connection, tracking_number: str, answer: str, answered_by: str, at: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE feedback SET status = 'answered', answer = $2, answered_by = $3,"
+        " answered_at = $4 WHERE tracking_number = $1",
+        tracking_number,
+        answer,
+        answered_by,
+        at,
+    )
+
+
+async def route_to(conn: asyncpg.Connection, tracking_number: str, agency: str) -> None:
+    """Hand the item to another agency; its due date stays."""
+    await conn.execute(
+        "UPDATE feedback SET agency = $2 WHERE tracking_number = $1", tracking_number, agency
+    )
+
+
+async def reply_address(
+    conn: asyncpg.Connection, tracking_number: str
+) -> tuple[str, str] | tuple[None, None]:
+    """(channel, address) the sender asked to be answered on; personal data."""
+    row = await conn.fetchrow(
+        "SELECT reply_channel, reply_address FROM feedback WHERE tracking_number = $1",
+        tracking_number,
+    )
+    if row is None or row["reply_address"] is None:
+        return None, None
+    return row["reply_channel"], row["reply_address"]
+
+
+async def queue(pool: asyncpg.Pool, agency: str, status: str, limit: int) -> list[asyncpg.Record]:
+    """An agency's items of one status, oldest deadline first. No contact details."""
+    return list(
+        await pool.fetch(
+            "SELECT tracking_number, kind, topic, status, channel, message, participant_id,"
+            " received_at, due_date, answered_at FROM feedback"
+            " WHERE agency = $1 AND status = $2"
+            " ORDER BY due_date, received_at, tracking_number LIMIT $3",
+            agency,
+            status,
+            limit,
+        )
+    )
+
+
+async def counts(pool: asyncpg.Pool, today: date) -> list[asyncpg.Record]:
+    """Open and overdue items per agency (agencies without open items are absent)."""
+    return list(
+        await pool.fetch(
+            "SELECT agency, count(*) AS open, count(*) FILTER (WHERE due_date < $1) AS overdue"
+            " FROM feedback WHERE status = 'received' GROUP BY agency",
+            today,
+        )
+    )

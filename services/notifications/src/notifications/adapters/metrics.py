@@ -1,0 +1,33 @@
+"""Prometheus series of the feedback channel (shared ones are in jkn_bus.metrics)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import asyncpg
+from prometheus_client import Counter, Gauge
+
+from notifications.adapters import feedback
+from notifications.domain.feedback import AGENCIES
+
+__all__ = ["FEEDBACK_OPEN", "FEEDBACK_OVERDUE", "FEEDBACK_RECEIVED", "observe_feedback"]
+
+FEEDBACK_RECEIVED = Counter(
+    "jkn_feedback_received_total",
+    "Feedback items received, by channel (web, sms, whatsapp) and kind",
+    ["channel", "kind"],
+)
+FEEDBACK_OPEN = Gauge("jkn_feedback_open", "Feedback items not yet answered", ["agency"])
+FEEDBACK_OVERDUE = Gauge(
+    "jkn_feedback_overdue", "Feedback items not answered by their due date", ["agency"]
+)
+
+
+async def observe_feedback(pool: asyncpg.Pool, today: date) -> None:
+    """Set the gauges from the table: every agency, zero when it has nothing open. Read
+    from the database (not counted in memory), so every replica reports the same."""
+    found = {r["agency"]: r for r in await feedback.counts(pool, today)}
+    for agency in AGENCIES:
+        row = found.get(agency)
+        FEEDBACK_OPEN.labels(agency).set(row["open"] if row else 0)
+        FEEDBACK_OVERDUE.labels(agency).set(row["overdue"] if row else 0)

@@ -1,0 +1,211 @@
+"""The feedback channel's use cases: receive an item, answer it, reroute it.
+
+Each runs in one transaction: the item, its history row and the reply to its sender (a
+pending message the dispatcher sends like any other) commit together or not at all. A
+webhook redelivery finds its item by (channel, provider message id) and changes nothing,
+so the sender gets one item and one reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import asyncpg
+from jkn_bus.service import ServiceRuntime
+
+from notifications.adapters import feedback, messages
+from notifications.adapters.metrics import FEEDBACK_RECEIVED, observe_feedback
+from notifications.domain.feedback import (
+    DEFAULT_DUE_DAYS,
+    Kind,
+    Topic,
+    agency_for,
+    due_date,
+    parse_due_days,
+)
+from notifications.domain.feedback_forms import (
+    Answer,
+    FieldError,
+    ReplyTo,
+    Reroute,
+    check_answer,
+    check_reroute,
+)
+from notifications.domain.feedback_replies import answered_reply, received_reply
+from notifications.domain.templates import Message
+from notifications.domain.tracking import access_hash, new_access_code, tracking_number
+
+__all__ = ["FeedbackDesk", "NotFound", "Receipt", "feedback_desk"]
+
+log = logging.getLogger(__name__)
+
+WIB = timezone(timedelta(hours=7), "WIB")
+_MESSAGE_IDS = uuid.UUID("5d0e8c43-7b21-4f6a-9a3e-2c8b1f6d4e90")  # fixed: ids stay stable
+
+
+class NotFound(Exception):
+    """No item with that tracking number."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the sender is given. ``access_code`` is None for a redelivered webhook: the code
+    was sent with the first reply and is not kept."""
+
+    tracking_number: str
+    agency: str
+    due_date: date
+    access_code: str | None = field(repr=False)
+    created: bool
+
+
+@dataclass
+class FeedbackDesk:
+    """The channel's settings and clock (injectable: tests move time)."""
+
+    runtime: ServiceRuntime
+    due_days: dict[Kind, int] = field(default_factory=lambda: dict(DEFAULT_DUE_DAYS))
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        pool: asyncpg.Pool = self.runtime.pool
+        return pool
+
+    def today(self) -> date:
+        """The city's date (WIB): deadlines are calendar days there."""
+        return self.clock().astimezone(WIB).date()
+
+    async def refresh_metrics(self) -> None:
+        """Set the open/overdue gauges; a database hiccup leaves them as they were rather
+        than failing a committed change or a scrape."""
+        try:
+            await observe_feedback(self.pool, self.today())
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("feedback gauges not refreshed: %s", type(exc).__name__)
+
+    async def receive(
+        self,
+        *,
+        channel: str,
+        kind: Kind,
+        topic: Topic,
+        message: str,
+        reply_to: ReplyTo | None,
+        participant_id: str | None = None,
+        inbound_message_id: str | None = None,
+    ) -> Receipt:
+        """Record a new item routed by its topic, and queue the reply with its code."""
+        now = self.clock()
+        agency = agency_for(topic)
+        due = due_date(kind, now.astimezone(WIB).date(), self.due_days)
+        code = new_access_code()
+        async with self.runtime.unit_of_work() as uow:
+            conn = uow.conn
+            sequence = await feedback.next_number(conn)
+            number = tracking_number(kind, now.astimezone(WIB).year, sequence)
+            item = feedback.NewItem(
+                number, access_hash(code), kind, topic, agency, channel, inbound_message_id,
+                message, reply_to.channel if reply_to else None,
+                reply_to.address if reply_to else None, participant_id, now, due,
+            )  # fmt: skip
+            if not await feedback.insert(conn, item):
+                assert inbound_message_id is not None  # only webhooks carry an id
+                known = await feedback.find_inbound(conn, channel, inbound_message_id)
+                assert known is not None
+                return Receipt(known["tracking_number"], known["agency"], known["due_date"],
+                               None, created=False)  # fmt: skip
+            await feedback.add_history(
+                conn, number, "received", actor=channel, agency=agency, at=now
+            )
+            if reply_to is not None:
+                reply = received_reply(kind, number, code, agency, due)
+                await _reply(conn, number, "received", reply, reply_to.channel, secret=code)
+        FEEDBACK_RECEIVED.labels(channel, kind).inc()
+        log.info("feedback received", extra={"tracking_number": number, "agency": agency})
+        await self.refresh_metrics()
+        return Receipt(number, agency, due, code, created=True)
+
+    async def answer(self, number: str, answer: Answer) -> FieldError | None:
+        """Record the routed agency's answer and pass it on to the sender (if reachable)."""
+        now = self.clock()
+        async with self.runtime.unit_of_work() as uow:
+            conn = uow.conn
+            item = await feedback.find(conn, number, lock=True)
+            if item is None:
+                raise NotFound(number)
+            problem = check_answer(item["agency"], item["status"], answer)
+            if problem is not None:
+                return problem
+            await feedback.mark_answered(conn, number, answer.answer, answer.answered_by, now)
+            await feedback.add_history(
+                conn, number, "answered", actor=f"{answer.agency}:{answer.answered_by}",
+                agency=answer.agency, at=now,
+            )  # fmt: skip
+            if item["reply_channel"] is not None:
+                reply = answered_reply(item["kind"], number, answer.agency, answer.answer)
+                await _reply(conn, number, "answered", reply, item["reply_channel"])
+        log.info("feedback answered", extra={"tracking_number": number, "agency": answer.agency})
+        await self.refresh_metrics()
+        return None
+
+    async def reroute(self, number: str, reroute: Reroute) -> FieldError | None:
+        """Hand a misrouted item to the agency in charge; the due date stays."""
+        now = self.clock()
+        async with self.runtime.unit_of_work() as uow:
+            conn = uow.conn
+            item = await feedback.find(conn, number, lock=True)
+            if item is None:
+                raise NotFound(number)
+            problem = check_reroute(item["agency"], item["status"], reroute)
+            if problem is not None:
+                return problem
+            await feedback.route_to(conn, number, reroute.to_agency)
+            await feedback.add_history(
+                conn, number, "rerouted", actor=reroute.from_agency, agency=reroute.to_agency,
+                at=now, detail=reroute.reason,
+            )  # fmt: skip
+        log.info(
+            "feedback rerouted",
+            extra={"tracking_number": number, "agency": reroute.to_agency},
+        )
+        await self.refresh_metrics()
+        return None
+
+
+async def _reply(
+    conn: asyncpg.Connection,
+    number: str,
+    about: str,
+    reply: Message,
+    channel: str,
+    *,
+    secret: str | None = None,
+) -> None:
+    """Queue one reply to the sender; its key (item + what it says) makes it unique."""
+    key = f"feedback:{number}:{about}:{channel}"
+    await messages.insert(
+        conn,
+        messages.NewMessage(
+            message_id=uuid.uuid5(_MESSAGE_IDS, key), idempotency_key=key,
+            participant_id=None, correlation_id=None, about_event_id=None,
+            about_event_type=None, template=reply.template_id, subject=reply.subject,
+            body=reply.body, channel=channel, tracking_number=number, secret=secret,
+        ),
+    )  # fmt: skip
+
+
+def feedback_desk(
+    runtime: ServiceRuntime, clock: Callable[[], datetime] | None = None
+) -> FeedbackDesk:
+    """The desk with NOTIFICATIONS_FEEDBACK_DUE_DAYS (default pengaduan=5, pertanyaan=3,
+    masukan=14 calendar days)."""
+    days = parse_due_days(os.environ.get("NOTIFICATIONS_FEEDBACK_DUE_DAYS", ""))
+    if clock is None:
+        return FeedbackDesk(runtime, days)
+    return FeedbackDesk(runtime, days, clock)

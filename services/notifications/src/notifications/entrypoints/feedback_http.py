@@ -1,0 +1,230 @@
+"""HTTP face of the feedback channel: the web form / API, the SMS and WhatsApp webhooks,
+the sender's status query (with the access code), and the agencies' queue and answers.
+
+Errors name the field and the rule, never the value. Agencies are named in the body, as
+elsewhere in jkn-daerah: who may call these endpoints is the ingress's business.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from jkn_bus.limits import FailureLimiter
+
+from notifications.adapters import feedback
+from notifications.app.feedback import FeedbackDesk, NotFound, Receipt
+from notifications.domain.feedback import Agency, classify
+from notifications.domain.feedback_forms import (
+    FieldError,
+    ReplyTo,
+    read_answer,
+    read_inbound,
+    read_reroute,
+    read_submission,
+)
+from notifications.domain.tracking import code_matches, is_tracking_number
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["feedback"])
+
+_NOT_FOUND = FieldError(
+    "tracking_number",
+    "NOT_FOUND",
+    "No feedback item with this tracking number and access code. / "
+    "Tidak ada butir dengan nomor pelacakan dan kode akses ini.",
+)
+_TOO_MANY = FieldError(
+    "code",
+    "TOO_MANY_ATTEMPTS",
+    "Too many failed look-ups; try again later. / Terlalu banyak percobaan gagal; coba lagi nanti.",
+)
+
+
+def _errors(status: int, errors: Sequence[FieldError]) -> JSONResponse:
+    body = [{"field": e.field, "rule": e.rule, "message": e.message} for e in errors]
+    return JSONResponse(status_code=status, content={"errors": body})
+
+
+def _desk(request: Request) -> FeedbackDesk:
+    desk: FeedbackDesk = request.app.state.feedback
+    return desk
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        return None  # the readers answer BODY_INVALID
+
+
+def _receipt(r: Receipt) -> dict[str, Any]:
+    return {
+        "tracking_number": r.tracking_number,
+        "agency": r.agency,
+        "due_date": r.due_date.isoformat(),
+    }
+
+
+@router.post("/feedback", status_code=201)
+async def submit(request: Request) -> JSONResponse:
+    """The web form / API: 201 with the tracking number and the access code (shown once)."""
+    form = read_submission(await _json(request))
+    if isinstance(form, list):
+        return _errors(422, form)
+    receipt = await _desk(request).receive(
+        channel="web", kind=form.kind, topic=form.topic, message=form.message,
+        reply_to=form.reply_to, participant_id=form.participant_id,
+    )  # fmt: skip
+    return JSONResponse(
+        status_code=201, content={**_receipt(receipt), "access_code": receipt.access_code}
+    )
+
+
+@router.post("/feedback/inbound/{channel}")
+async def inbound(request: Request, channel: Literal["sms", "whatsapp"]) -> JSONResponse:
+    """A provider's webhook ({message_id, from, text}). The sender is answered on the same
+    channel; a redelivery (same message_id) answers 200 with the same item and no reply.
+    The code travels only in the reply to the sender, never in this response."""
+    delivery = read_inbound(await _json(request))
+    if isinstance(delivery, list):
+        return _errors(422, delivery)
+    kind, topic = classify(delivery.text)
+    receipt = await _desk(request).receive(
+        channel=channel, kind=kind, topic=topic, message=delivery.text,
+        reply_to=ReplyTo(channel, delivery.sender), inbound_message_id=delivery.message_id,
+    )  # fmt: skip
+    return JSONResponse(
+        status_code=201 if receipt.created else 200,
+        content={**_receipt(receipt), "duplicate": not receipt.created},
+    )
+
+
+@router.get("/feedback/{tracking_number}")
+async def status(
+    request: Request, tracking_number: str, code: Annotated[str | None, Query()] = None
+) -> JSONResponse:
+    """Where the item stands, for whoever holds its access code (404 otherwise, the same
+    for an unknown number and a wrong code; failed look-ups are rate-limited)."""
+    limiter: FailureLimiter = request.app.state.feedback_limiter
+    client = request.client.host if request.client else "?"
+    if limiter.blocked(client):
+        return _errors(429, [_TOO_MANY])
+    desk = _desk(request)
+    item = (
+        await feedback.find(desk.pool, tracking_number)
+        if is_tracking_number(tracking_number)
+        else None
+    )
+    if item is None or not code_matches(code, bytes(item["access_hash"])):
+        limiter.fail(client)
+        return _errors(404, [_NOT_FOUND])
+    history = await feedback.history(desk.pool, tracking_number)
+    answered = item["status"] == "answered"
+    return JSONResponse(
+        {
+            "tracking_number": tracking_number,
+            "kind": item["kind"],
+            "topic": item["topic"],
+            "agency": item["agency"],
+            "status": item["status"],
+            "received_at": item["received_at"].isoformat(),
+            "due_date": item["due_date"].isoformat(),
+            "overdue": not answered and item["due_date"] < desk.today(),
+            "answer": {"text": item["answer"], "answered_at": item["answered_at"].isoformat()}
+            if answered
+            else None,
+            "history": [
+                {
+                    "action": h["action"],
+                    "agency": h["agency"],
+                    "detail": h["detail"],
+                    "at": h["at"].isoformat(),
+                }
+                for h in history
+            ],
+        }
+    )
+
+
+@router.get("/feedback")
+async def agency_queue(
+    request: Request,
+    agency: Annotated[Agency, Query()],
+    status: Annotated[Literal["open", "answered"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """An agency's items, oldest due date first, with overdue flags; no contact details."""
+    desk = _desk(request)
+    rows = await feedback.queue(
+        desk.pool, agency, "received" if status == "open" else "answered", limit
+    )
+    today = desk.today()
+    await desk.refresh_metrics()
+    return {
+        "agency": agency,
+        "status": status,
+        "today": today.isoformat(),
+        "items": [
+            {
+                "tracking_number": r["tracking_number"],
+                "kind": r["kind"],
+                "topic": r["topic"],
+                "channel": r["channel"],
+                "message": r["message"],
+                "participant_id": r["participant_id"],
+                "received_at": r["received_at"].isoformat(),
+                "due_date": r["due_date"].isoformat(),
+                "overdue": status == "open" and r["due_date"] < today,
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.post("/feedback/{tracking_number}/answer")
+async def answer(request: Request, tracking_number: str) -> JSONResponse:
+    """The routed agency answers (409 WRONG_JURISDICTION for any other, ALREADY_ANSWERED
+    the second time); the sender is told through their reply channel."""
+    form = read_answer(await _json(request))
+    if isinstance(form, list):
+        return _errors(422, form)
+    return await _act(request, tracking_number, lambda desk: desk.answer(tracking_number, form))
+
+
+@router.post("/feedback/{tracking_number}/reroute")
+async def reroute(request: Request, tracking_number: str) -> JSONResponse:
+    """The agency holding a misrouted item hands it on; the due date is kept."""
+    form = read_reroute(await _json(request))
+    if isinstance(form, list):
+        return _errors(422, form)
+    return await _act(request, tracking_number, lambda desk: desk.reroute(tracking_number, form))
+
+
+async def _act(
+    request: Request,
+    tracking_number: str,
+    action: Callable[[FeedbackDesk], Awaitable[FieldError | None]],
+) -> JSONResponse:
+    desk = _desk(request)
+    unknown = FieldError(
+        "tracking_number", "NOT_FOUND",
+        "No feedback item with this tracking number. / Tidak ada butir dengan nomor ini.",
+    )  # fmt: skip
+    if not is_tracking_number(tracking_number):
+        return _errors(404, [unknown])
+    try:
+        problem = await action(desk)
+    except NotFound:
+        return _errors(404, [unknown])
+    if problem is not None:
+        return _errors(409, [problem])
+    item = await feedback.find(desk.pool, tracking_number)
+    assert item is not None
+    return JSONResponse(
+        {"tracking_number": tracking_number, "agency": item["agency"], "status": item["status"]}
+    )
