@@ -83,7 +83,10 @@ async def submit(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
 async def sink_of(app: FastAPI, tracking: str, count: int) -> list[asyncpg.Record] | None:
     rows = await _pool(app).fetch(
         "SELECT s.channel, s.address, s.subject, s.body, m.template, m.body AS stored"
-        " FROM sink s JOIN messages m USING (message_id) WHERE m.tracking_number = $1"
+        # the channel (the sink) has a message before the dispatcher marks it sent: wait
+        # for the mark, which masks a carried code in the same commit
+        " FROM sink s JOIN messages m USING (message_id)"
+        " WHERE m.tracking_number = $1 AND m.status <> 'pending'"
         " ORDER BY s.id",
         tracking,
     )
