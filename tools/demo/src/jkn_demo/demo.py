@@ -189,6 +189,14 @@ def _report(
                 f"?annotationQuery=jkn.participant_id%3D{pid}"
             )
     _say(f"   messages sent:      curl {urls['notifications']}/messages/summary")
+    _say(
+        f"   feedback channel:   curl -X POST {urls['notifications']}/feedback "
+        '-H \'content-type: application/json\' -d \'{"kind": "pertanyaan", '
+        '"topic": "verifikasi_kuota", "message": "Kapan usulan saya diverifikasi?"}\''
+    )
+    _say(
+        f"                       curl '{urls['notifications']}/feedback?agency=dinkes&status=open'"
+    )
     _say(f"   metrics:            curl {urls['verification']}/metrics")
     _say(f"   logs:               {RUN_DIR}/*.log")
     _say(
