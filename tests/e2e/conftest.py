@@ -1,10 +1,8 @@
 """What the end-to-end modules stand on: the synthetic city, a span collector the services
-export to, and the whole system started beside a running `make run` (its own ports,
-database and topics, all removed at the end)."""
+export to, and the whole system started on that city (tests/support/stack.py)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,9 +10,9 @@ from pathlib import Path
 import pytest
 from jkn_demo.scenario import CityFiles, generate_city
 from jkn_demo.stack import Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
-from jkn_devstack.topics import delete_topics
+from jkn_demo.stackenv import PSEUDONYM_KEY
 from support.spans import SpanCollector, span_collector
+from support.stack import running_stack
 
 
 @pytest.fixture(scope="module")
@@ -29,25 +27,16 @@ def spans() -> Iterator[SpanCollector]:
 
 
 @asynccontextmanager
-async def running_stack(
+async def running_city(
     city: CityFiles, spans: SpanCollector, run_dir: Path, *, port_offset: int, tag: str
 ) -> AsyncIterator[Stack]:
-    """The simulator and every service on ``city``, healthy; stopped and cleaned up after."""
-    database = f"jkn_e2e_{uuid.uuid4().hex[:8]}"
-    env = await fresh_stack_env(
-        database=database,
-        topic_prefix=f"{tag}{uuid.uuid4().hex[:8]}.",
-        run_dir=run_dir,
+    """The whole system on ``city``, exporting its spans to ``spans``."""
+    async with running_stack(
+        run_dir,
+        port_offset=port_offset,
+        tag=tag,
         JKN_REFERENCE_DIR=str(city.directory),
         JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
         JKN_ZIPKIN_ENDPOINT=spans.endpoint,
-    )
-    stack = Stack(run_dir, env, port_offset=port_offset)
-    stack.start()
-    try:
-        stack.wait_healthy()
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        await delete_topics(BOOTSTRAP, stack.env["JKN_TOPIC_PREFIX"])
-        await drop_database(database)

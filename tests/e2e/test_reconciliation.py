@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from bpjs_gateway.domain.effective_dates import deactivation_effective_date
-from e2e.conftest import running_stack
+from e2e.conftest import running_city
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
@@ -35,7 +35,7 @@ async def stack(
     city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
-    async with running_stack(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2r") as stack:
+    async with running_city(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2r") as stack:
         yield stack
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e.conftest import running_stack
+from e2e.conftest import running_city
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import EXPECTED, CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
@@ -30,7 +30,7 @@ async def stack(
     city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
-    async with running_stack(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2e") as stack:
+    async with running_city(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2e") as stack:
         yield stack
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import httpx
 import pytest
 from jkn_demo.scenario import generate_city
 from jkn_demo.stack import Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, drop_database, fresh_stack_env
-from jkn_devstack.topics import delete_topics
+from jkn_demo.stackenv import PSEUDONYM_KEY
 from support.polling import eventually
+from support.stack import running_stack
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
 
@@ -47,25 +46,15 @@ OWN = {
 @pytest.fixture(scope="module")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
     city = generate_city(tmp_path_factory.mktemp("city"), pseudonym_key=PSEUDONYM_KEY)
-    run_dir = Path(tmp_path_factory.mktemp("run"))
-    database = f"jkn_metrics_{uuid.uuid4().hex[:8]}"
-    env = await fresh_stack_env(
-        database=database,
-        topic_prefix=f"met{uuid.uuid4().hex[:8]}.",
-        run_dir=run_dir,
+    async with running_stack(
+        Path(tmp_path_factory.mktemp("run")),
+        port_offset=PORT_OFFSET,
+        tag="met",
         JKN_REFERENCE_DIR=str(city.directory),
         JKN_QUOTA_TOTAL="10",
         CONSUMER_LAG_INTERVAL_S="0.5",
-    )
-    stack = Stack(run_dir, env, port_offset=PORT_OFFSET)
-    stack.start()
-    try:
-        stack.wait_healthy()
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
-        await delete_topics(BOOTSTRAP, env["JKN_TOPIC_PREFIX"])
-        await drop_database(database)
 
 
 async def scrape(stack: Stack, service: str) -> str:
