@@ -195,22 +195,25 @@ async def test_a_trace_says_which_agency_decided_what_and_why(
             and "jkn.decision" in s["tags"]
         }
 
-    async def decided() -> list[set[tuple[str, str, str]]]:
-        both = [stated(refused), stated(activated)]
-        return both if any(a == "bpjs-gateway" for a, _, _ in both[1]) else []
-
-    refusal, activation = await eventually(decided, timeout=30)
-    assert {(agency, decision) for agency, decision, _ in refusal} >= {
-        ("dinsos", "proposed"),
-        ("dinkes", "rejected"),
-    }
-    assert any(
-        (agency, decision) == ("dinkes", "rejected") and "NOT_IN_DTKS" in codes
-        for agency, decision, codes in refusal
-    )
-    assert {(agency, decision) for agency, decision, _ in activation} >= {
+    refusal_steps = {("dinsos", "proposed"), ("dinkes", "rejected")}
+    activation_steps = {
         ("dinsos", "proposed"),
         ("dinkes", "verified"),
         ("bpjs-gateway", "activated"),
         ("notifications", "notification_sent"),
     }
+
+    def steps(found: set[tuple[str, str, str]]) -> set[tuple[str, str]]:
+        return {(agency, decision) for agency, decision, _ in found}
+
+    async def exported() -> list[set[tuple[str, str, str]]]:
+        # each service exports its spans in batches: wait until every step has arrived
+        both = [stated(refused), stated(activated)]
+        done = steps(both[0]) >= refusal_steps and steps(both[1]) >= activation_steps
+        return both if done else []
+
+    refusal, _ = await eventually(exported, timeout=30)
+    assert any(
+        (agency, decision) == ("dinkes", "rejected") and "NOT_IN_DTKS" in codes
+        for agency, decision, codes in refusal
+    )
