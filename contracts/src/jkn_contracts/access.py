@@ -1,0 +1,237 @@
+"""Who may call which HTTP route: the one policy table of every service (docs/access-policy.md).
+
+Callers authenticate with OpenID Connect bearer tokens. A token names the caller's roles
+(claim ``jkn_roles``), their agency (``jkn_agency``) and, for kelurahan operators, their
+kelurahan (``jkn_kelurahan``). A route's policy maps each role allowed on it to the
+*scope* of that grant:
+
+- ``all``: the role acts on any record of the route (a Dinsos officer on any kelurahan);
+- ``own_agency``: only on records of the caller's agency (a feedback agent's own queue);
+- ``own_kelurahan``: only on rows of the caller's kelurahan (a kelurahan operator's findings).
+
+Two routes take no token at all: the resident's own status questions (a receipt or access
+code is their second factor, rate-limited by the service) and ``/health``. Provider
+webhooks are authenticated by the provider's signature instead of a token.
+
+The agency is always read from the token, never from the request body. A route without
+an entry here cannot be served: the app refuses to start, and the authorization matrix
+test (tests/integration/auth) fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+__all__ = [
+    "OPERATIONS",
+    "POLICIES",
+    "Authentication",
+    "Policy",
+    "Role",
+    "Scope",
+    "policy_for",
+    "policy_table_markdown",
+]
+
+
+class Role(StrEnum):
+    """A role in the city's identity provider (realm roles; see deploy/keycloak)."""
+
+    DINSOS_OFFICER = "dinsos-officer"  # Dinas Sosial staff: proposals, imports, reconciliation
+    DINSOS_SYSTEM = "dinsos-system"  # Dinsos's welfare-data application (client credentials)
+    KELURAHAN_OPERATOR = "kelurahan-operator"  # a kelurahan office: findings of its kelurahan
+    DINKES_VERIFIER = "dinkes-verifier"  # Dinas Kesehatan: quota, waiting list, decisions
+    BPJS_DESK = "bpjs-desk"  # the city's BPJS desk: look-ups and the peserta sync
+    FEEDBACK_AGENT = "feedback-agent"  # answers the feedback channel for their own agency
+    AUDITOR = "auditor"  # read-only: histories, reports, chain verification
+    CITY_OPERATOR = "city-operator"  # runs the platform: metrics, health, summaries
+
+
+class Scope(StrEnum):
+    """How far one role's grant on a route reaches (widest first)."""
+
+    ALL = "all"
+    OWN_AGENCY = "own_agency"
+    OWN_KELURAHAN = "own_kelurahan"
+
+
+class Authentication(StrEnum):
+    """How a route's caller proves who they are."""
+
+    TOKEN = "token"  # an OIDC bearer token, and one of the policy's roles  # noqa: S105
+    NONE = "none"  # a resident's own question or /health: no token (second factor in body)
+    SIGNATURE = "signature"  # a provider webhook: HMAC signature of the provider
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The roles allowed on one route and the scope of each grant; ``why`` says whose act."""
+
+    why: str
+    grants: Mapping[Role, Scope] = field(default_factory=dict)
+    authentication: Authentication = Authentication.TOKEN
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "grants", MappingProxyType(dict(self.grants)))
+
+
+def _token(why: str, **grants: Scope) -> Policy:
+    return Policy(why, {Role(name.replace("_", "-")): scope for name, scope in grants.items()})
+
+
+_ALL = Scope.ALL
+_OWN_AGENCY = Scope.OWN_AGENCY
+_OWN_KELURAHAN = Scope.OWN_KELURAHAN
+
+OPERATIONS: Mapping[tuple[str, str], Policy] = MappingProxyType(
+    {
+        ("GET", "/health"): Policy("liveness for the orchestrator", {}, Authentication.NONE),
+        ("GET", "/metrics"): _token("the platform's operators scrape metrics", city_operator=_ALL),
+    }
+)
+"""Routes every service serves (``jkn_bus.http``). ``/metrics`` opens up with
+``JKN_METRICS_PUBLIC=true`` where the network already confines the scraper."""
+
+POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
+    {
+        # Dinas Sosial: who is proposed, who must leave.
+        ("enrollment", "POST", "/proposals"): _token(
+            "Dinsos proposes residents", dinsos_officer=_ALL, dinsos_system=_ALL
+        ),
+        ("enrollment", "GET", "/proposals/{proposal_id}"): Policy(
+            "a resident asks where their proposal stands (receipt code, rate-limited)",
+            {},
+            Authentication.NONE,
+        ),
+        ("enrollment", "POST", "/imports"): _token(
+            "Dinsos proposes residents in bulk", dinsos_officer=_ALL, dinsos_system=_ALL
+        ),
+        ("enrollment", "GET", "/imports/{import_id}"): _token(
+            "Dinsos follows its imports", dinsos_officer=_ALL, dinsos_system=_ALL
+        ),
+        ("enrollment", "GET", "/imports/{import_id}/errors"): _token(
+            "Dinsos corrects rejected lines", dinsos_officer=_ALL, dinsos_system=_ALL
+        ),
+        ("enrollment", "GET", "/imports/{import_id}/receipts"): _token(
+            "Dinsos hands receipt codes to imported residents",
+            dinsos_officer=_ALL,
+            dinsos_system=_ALL,
+        ),
+        ("enrollment", "POST", "/reconciliation/findings"): _token(
+            "kelurahan findings: Dinsos for any kelurahan, an operator for their own",
+            dinsos_officer=_ALL,
+            kelurahan_operator=_OWN_KELURAHAN,
+        ),
+        ("enrollment", "POST", "/reconciliation/snapshots"): _token(
+            "Dinsos loads the registry snapshot", dinsos_officer=_ALL
+        ),
+        ("enrollment", "GET", "/reconciliation/runs"): _token(
+            "reconciliation runs", dinsos_officer=_ALL, auditor=_ALL
+        ),
+        ("enrollment", "GET", "/reconciliation/runs/{run_id}"): _token(
+            "a run's report", dinsos_officer=_ALL, auditor=_ALL
+        ),
+        ("enrollment", "GET", "/reconciliation/runs/{run_id}/errors"): _token(
+            "a run's rejected lines", dinsos_officer=_ALL, auditor=_ALL
+        ),
+        ("enrollment", "GET", "/reconciliation/runs/{run_id}/candidates"): _token(
+            "refill candidates of a snapshot", dinsos_officer=_ALL
+        ),
+        ("enrollment", "POST", "/reconciliation/runs/{run_id}/candidates/propose"): _token(
+            "Dinsos proposes refills", dinsos_officer=_ALL
+        ),
+        # Dinas Kesehatan: verification and the budget quota.
+        ("verification", "GET", "/quota"): _token(
+            "the quota and its use",
+            dinkes_verifier=_ALL,
+            dinsos_officer=_ALL,
+            auditor=_ALL,
+            city_operator=_ALL,
+        ),
+        ("verification", "PUT", "/quota"): _token("Dinkes sets the quota", dinkes_verifier=_ALL),
+        ("verification", "GET", "/waiting-list"): _token(
+            "the waiting list", dinkes_verifier=_ALL, auditor=_ALL
+        ),
+        ("verification", "GET", "/decisions/{participant_id}"): _token(
+            "Dinkes's decisions about a resident", dinkes_verifier=_ALL, auditor=_ALL
+        ),
+        # The BPJS desk: BPJS's side of the city's participants.
+        ("bpjs-gateway", "GET", "/participants/{participant_id}"): _token(
+            "a resident's BPJS card and clinic", bpjs_desk=_ALL, auditor=_ALL
+        ),
+        ("bpjs-gateway", "GET", "/participants"): _token(
+            "participants at BPJS", bpjs_desk=_ALL, auditor=_ALL
+        ),
+        ("bpjs-gateway", "POST", "/sync"): _token("the peserta sync, by hand", bpjs_desk=_ALL),
+        # Notifications and the feedback channel.
+        ("notifications", "GET", "/messages"): _token(
+            "what a resident was told (names, card numbers): agents helping them, auditors",
+            feedback_agent=_ALL,
+            auditor=_ALL,
+        ),
+        ("notifications", "GET", "/messages/summary"): _token(
+            "counts of messages", city_operator=_ALL, auditor=_ALL
+        ),
+        ("notifications", "POST", "/feedback"): Policy(
+            "anyone may ask, complain or suggest (rate-limited)", {}, Authentication.NONE
+        ),
+        ("notifications", "POST", "/feedback/inbound/{channel}"): Policy(
+            "SMS / WhatsApp provider webhooks", {}, Authentication.SIGNATURE
+        ),
+        ("notifications", "GET", "/feedback/{tracking_number}"): Policy(
+            "the sender follows their item (access code, rate-limited)", {}, Authentication.NONE
+        ),
+        ("notifications", "GET", "/feedback"): _token(
+            "an agency's queue: its own agents; auditors read every queue",
+            feedback_agent=_OWN_AGENCY,
+            auditor=_ALL,
+        ),
+        ("notifications", "POST", "/feedback/{tracking_number}/answer"): _token(
+            "the agency in charge answers", feedback_agent=_OWN_AGENCY
+        ),
+        ("notifications", "POST", "/feedback/{tracking_number}/reroute"): _token(
+            "the agency in charge hands a misrouted item on", feedback_agent=_OWN_AGENCY
+        ),
+        # The audit trail: codes and pseudonyms only.
+        ("audit", "GET", "/participants/{participant_id}/history"): _token(
+            "a resident's history across agencies",
+            auditor=_ALL,
+            dinsos_officer=_ALL,
+            dinkes_verifier=_ALL,
+            bpjs_desk=_ALL,
+        ),
+        ("audit", "GET", "/verify"): _token(
+            "the hash chain's verification", auditor=_ALL, city_operator=_ALL
+        ),
+    }
+)
+"""(service, method, route template) -> policy, for every route a service serves."""
+
+
+def policy_for(service: str, method: str, path: str) -> Policy | None:
+    """The policy of one route of ``service`` (operations routes included), if any."""
+    return POLICIES.get((service, method, path)) or OPERATIONS.get((method, path))
+
+
+def policy_table_markdown() -> str:
+    """The policy table as Markdown (docs/access-policy.md is generated from it)."""
+    roles = list(Role)
+    head = "| service | route | " + " | ".join(r.value for r in roles) + " |"
+    rule = "|---|---|" + "---|" * len(roles)
+    rows = [head, rule]
+    entries = [(s, m, p, pol) for (s, m, p), pol in POLICIES.items()]
+    entries += [("every service", m, p, pol) for (m, p), pol in OPERATIONS.items()]
+    for service, method, path, policy in entries:
+        if policy.authentication is not Authentication.TOKEN:
+            cells = [f"*{policy.authentication.value}*"] + [""] * (len(roles) - 1)
+        else:
+            cells = [_cell(policy.grants.get(r)) for r in roles]
+        rows.append(f"| {service} | `{method} {path}` | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def _cell(scope: Scope | None) -> str:
+    return {None: "", Scope.ALL: "✔", Scope.OWN_AGENCY: "own agency"}.get(scope, "own kelurahan")
