@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from jkn_bus.body_limits import install_body_limits
 from jkn_bus.logs import configure_logging
 from jkn_bus.service import ServiceRuntime
 
@@ -62,6 +63,7 @@ def create_app(
 
     app = FastAPI(title=title, description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    install_body_limits(app, runtime.settings.http_max_body_bytes)  # 413 beyond
     for router in routers:
         app.include_router(router)
 

@@ -40,6 +40,9 @@ class BusSettings(BaseSettings):
     jkn_zipkin_endpoint: str | None = Field(None, description="Local tracing UI (make run).")
     http_host: str = "127.0.0.1"
     http_port: int = 0
+    http_max_body_bytes: int = Field(
+        64 << 10, gt=0, description="Largest request body (413 beyond); uploads have their own."
+    )
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
     consumer_max_attempts: int = 4

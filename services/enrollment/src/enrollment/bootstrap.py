@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, Handler, ServiceRuntime, UnitOfWork, create_app, load_migrations
+from jkn_bus.body_limits import set_route_limit
 
 from enrollment.app.handlers import HANDLERS
 from enrollment.app.imports import ImportRunner
@@ -19,6 +20,7 @@ from enrollment.app.snapshots import SnapshotSettings
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
+from enrollment.settings import upload_limits
 
 __all__ = ["build_app", "build_runtime", "settings"]
 
@@ -84,6 +86,8 @@ def build_app(
         routers=[router, reconciliation_router],
         on_started=imports.reap,
     )
+    for path, limit_bytes in upload_limits().items():  # CSV uploads: their own body limits
+        set_route_limit(app, path, limit_bytes)
     app.state.imports = imports
     app.state.snapshot_settings = snapshot_settings()
     runtime_lifespan = app.router.lifespan_context
