@@ -3,6 +3,7 @@ reach the agency in charge, are answered only by it, and their senders are told.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,9 @@ from jkn_bus import BusSettings
 from jkn_bus.limits import FailureLimiter
 from notifications.app.handlers import Routing
 from notifications.bootstrap import build_app, build_runtime
+from notifications.domain.webhook_signatures import sms_signature, whatsapp_signature
+from notifications.settings import DEV_SMS_WEBHOOK_SECRET, DEV_WHATSAPP_APP_SECRET
+from prometheus_client import REGISTRY
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
@@ -78,6 +82,34 @@ async def submit(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     assert reply.status_code == 201, reply.text
     body: dict[str, Any] = reply.json()
     return body
+
+
+def signed(
+    channel: str, delivery: dict[str, Any], *, at: datetime = START, secret: str | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of ``delivery`` as its provider sends it at ``at``: WhatsApp
+    (Meta) signs the body and dates the message in it; the SMS gateway signs the time
+    stamp header and the body."""
+    stamp = str(int(at.timestamp()))
+    if channel == "whatsapp":
+        body = json.dumps({**delivery, "timestamp": stamp}).encode()
+        signature = whatsapp_signature(secret or DEV_WHATSAPP_APP_SECRET, body)
+        return body, {"x-hub-signature-256": signature}
+    body = json.dumps(delivery).encode()
+    signature = sms_signature(secret or DEV_SMS_WEBHOOK_SECRET, stamp, body)
+    return body, {"x-timestamp": stamp, "x-signature": signature}
+
+
+async def deliver(
+    client: httpx.AsyncClient, channel: str, delivery: dict[str, Any], **how: Any
+) -> httpx.Response:
+    """A provider's webhook call, signed as that provider signs it."""
+    body, headers = signed(channel, delivery, **how)
+    return await client.post(
+        f"/feedback/inbound/{channel}",
+        content=body,
+        headers={"content-type": "application/json", **headers},
+    )
 
 
 async def sink_of(app: FastAPI, tracking: str, count: int) -> list[asyncpg.Record] | None:
@@ -149,8 +181,8 @@ async def test_a_webhook_delivered_twice_makes_one_item_and_one_reply(
     delivery = {"message_id": "wamid.HBgL001", "from": PHONE, "text": text}
     caplog.set_level(logging.DEBUG)
 
-    first = await client.post("/feedback/inbound/whatsapp", json=delivery)
-    again = await client.post("/feedback/inbound/whatsapp", json=delivery)
+    first = await deliver(client, "whatsapp", delivery)
+    again = await deliver(client, "whatsapp", delivery)  # a replay within the window
 
     assert (first.status_code, again.status_code) == (201, 200)
     number = first.json()["tracking_number"]
@@ -185,12 +217,95 @@ async def test_the_same_message_id_on_another_channel_is_another_item(
     client: httpx.AsyncClient,
 ) -> None:
     delivery = {"message_id": "same-id-1", "from": PHONE, "text": "Terima kasih"}
-    sms = await client.post("/feedback/inbound/sms", json=delivery)
-    whatsapp = await client.post("/feedback/inbound/whatsapp", json=delivery)
+    sms = await deliver(client, "sms", delivery)
+    whatsapp = await deliver(client, "whatsapp", delivery)
 
     assert (sms.status_code, whatsapp.status_code) == (201, 201)
     assert sms.json()["tracking_number"] != whatsapp.json()["tracking_number"]
     assert sms.json()["tracking_number"].startswith("MSK-")
+
+
+def _refusals(channel: str, reason: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "jkn_webhook_refused_total", {"channel": channel, "reason": reason}
+    )
+    return value or 0.0
+
+
+async def _items_of(app: FastAPI, message_id: str) -> int:
+    count: int = await _pool(app).fetchval(
+        "SELECT count(*) FROM feedback WHERE inbound_message_id = $1", message_id
+    )
+    return count
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+async def test_webhook_calls_not_signed_by_the_provider_are_refused_and_nothing_is_stored(
+    app: FastAPI, client: httpx.AsyncClient, channel: str
+) -> None:
+    delivery = {"message_id": f"forged-{channel}", "from": PHONE, "text": "Komplain palsu"}
+    body, headers = signed(channel, delivery)
+    before = {r: _refusals(channel, r) for r in ("SIGNATURE_MISSING", "SIGNATURE_INVALID")}
+
+    unsigned = await client.post(
+        f"/feedback/inbound/{channel}",
+        content=body,
+        headers={"content-type": "application/json"}
+        | {k: v for k, v in headers.items() if k == "x-timestamp"},
+    )
+    forged = await deliver(client, channel, delivery, secret="not-the-provider-s-secret")  # noqa: S106
+    tampered = await client.post(
+        f"/feedback/inbound/{channel}",
+        content=body.replace(b"palsu", b"asli!"),
+        headers={"content-type": "application/json", **headers},
+    )
+
+    assert (unsigned.status_code, unsigned.json()) == (
+        401, {"error": "UNAUTHENTICATED", "reason": "SIGNATURE_MISSING"},
+    )  # fmt: skip
+    assert (forged.status_code, forged.json()["reason"]) == (401, "SIGNATURE_INVALID")
+    assert (tampered.status_code, tampered.json()["reason"]) == (401, "SIGNATURE_INVALID")
+    assert await _items_of(app, f"forged-{channel}") == 0
+    assert _refusals(channel, "SIGNATURE_MISSING") == before["SIGNATURE_MISSING"] + 1
+    assert _refusals(channel, "SIGNATURE_INVALID") == before["SIGNATURE_INVALID"] + 2
+
+
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+async def test_a_genuine_call_replayed_after_the_window_is_refused_as_stale(
+    app: FastAPI, client: httpx.AsyncClient, clock: Clock, channel: str
+) -> None:
+    delivery = {"message_id": f"replayed-{channel}", "from": PHONE, "text": "Pertanyaan lama"}
+    body, headers = signed(channel, delivery, at=START)  # recorded by an eavesdropper
+    before = _refusals(channel, "TIMESTAMP_STALE")
+    clock.now = START + timedelta(minutes=5, seconds=1)  # the window is 5 minutes
+
+    replayed = await client.post(
+        f"/feedback/inbound/{channel}",
+        content=body,
+        headers={"content-type": "application/json", **headers},
+    )
+
+    assert (replayed.status_code, replayed.json()["reason"]) == (401, "TIMESTAMP_STALE")
+    assert await _items_of(app, f"replayed-{channel}") == 0
+    assert _refusals(channel, "TIMESTAMP_STALE") == before + 1
+    # the same message, freshly signed by the provider (a genuine redelivery), is taken
+    fresh = await deliver(client, channel, delivery, at=clock.now)
+    assert fresh.status_code == 201
+
+
+async def test_a_whatsapp_call_without_the_message_time_is_refused(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    body = json.dumps({"message_id": "undated-1", "from": PHONE, "text": "Halo"}).encode()
+    reply = await client.post(
+        "/feedback/inbound/whatsapp",
+        content=body,
+        headers={"content-type": "application/json",
+                 "x-hub-signature-256": whatsapp_signature(DEV_WHATSAPP_APP_SECRET, body)},
+    )  # fmt: skip
+
+    assert (reply.status_code, reply.json()["reason"]) == (401, "TIMESTAMP_MISSING")
+    assert await _items_of(app, "undated-1") == 0
 
 
 async def test_the_agency_in_charge_answers_and_the_sender_is_told(

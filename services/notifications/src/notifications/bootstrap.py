@@ -4,8 +4,9 @@ Environment: NOTIFICATIONS_HTTP_PORT (8004), NOTIFY_CHANNEL (``dev_sink`` defaul
 ``live``), NOTIFY_PHONE_CHANNEL (``whatsapp`` default, or ``sms``), NOTIFY_MAX_ATTEMPTS (5),
 NOTIFY_DISPATCHERS (2 sending tasks), NOTIFICATIONS_FEEDBACK_DUE_DAYS (response deadlines per
 kind of feedback, default ``pengaduan=5,pertanyaan=3,masukan=14`` calendar days),
-NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN (30 failed status look-ups per client), plus the
-jkn_bus variables.
+NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN (30 failed status look-ups per client), the
+webhook secrets NOTIFICATIONS_WHATSAPP_APP_SECRET, NOTIFICATIONS_SMS_WEBHOOK_SECRET and
+NOTIFICATIONS_WEBHOOK_MAX_AGE_S (settings.py), plus the jkn_bus variables.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from notifications.app.feedback import feedback_desk
 from notifications.app.handlers import Routing, handlers
 from notifications.entrypoints import feedback_http
 from notifications.entrypoints.http import router
+from notifications.entrypoints.webhooks import install_webhook_verification
+from notifications.settings import WebhookSettings
 
 __all__ = ["build_app", "build_runtime", "routing", "settings"]
 
@@ -90,6 +93,7 @@ def build_app(
         before_metrics=desk.refresh_metrics,
     )
     app.state.feedback = desk
+    install_webhook_verification(app, WebhookSettings(), desk.clock)
     app.state.feedback_limiter = FailureLimiter(
         int(os.environ.get("NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN", "30"))
     )

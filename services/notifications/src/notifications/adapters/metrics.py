@@ -10,7 +10,13 @@ from prometheus_client import Counter, Gauge
 from notifications.adapters import feedback
 from notifications.domain.feedback import AGENCIES
 
-__all__ = ["FEEDBACK_OPEN", "FEEDBACK_OVERDUE", "FEEDBACK_RECEIVED", "observe_feedback"]
+__all__ = [
+    "FEEDBACK_OPEN",
+    "FEEDBACK_OVERDUE",
+    "FEEDBACK_RECEIVED",
+    "WEBHOOK_REFUSED",
+    "observe_feedback",
+]
 
 FEEDBACK_RECEIVED = Counter(
     "jkn_feedback_received_total",
@@ -20,6 +26,12 @@ FEEDBACK_RECEIVED = Counter(
 FEEDBACK_OPEN = Gauge("jkn_feedback_open", "Feedback items not yet answered", ["agency"])
 FEEDBACK_OVERDUE = Gauge(
     "jkn_feedback_overdue", "Feedback items not answered by their due date", ["agency"]
+)
+WEBHOOK_REFUSED = Counter(
+    "jkn_webhook_refused_total",
+    "Provider webhook calls refused (401), by channel and reason (SIGNATURE_MISSING, "
+    "SIGNATURE_INVALID, TIMESTAMP_MISSING, TIMESTAMP_STALE)",
+    ["channel", "reason"],
 )
 
 

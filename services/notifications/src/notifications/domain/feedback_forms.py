@@ -197,9 +197,10 @@ def read_submission(body: object) -> Submission | list[FieldError]:
 
 
 def read_inbound(body: object) -> Inbound | list[FieldError]:
-    """A provider's webhook body, provider-neutral: message_id, from, text. A text longer
-    than ``MAX_MESSAGE`` is cut there, not refused: the provider cannot fix it."""
-    r = _Reader(body, ("message_id", "from", "text"))
+    """A provider's webhook body, provider-neutral: message_id, from, text (and the
+    message's timestamp, checked with the signature before: entrypoints.webhooks). A text
+    longer than ``MAX_MESSAGE`` is cut there, not refused: the provider cannot fix it."""
+    r = _Reader(body, ("message_id", "from", "text", "timestamp"))
     if r.not_an_object:
         return r.errors
     message_id = r.text("message_id", 200)

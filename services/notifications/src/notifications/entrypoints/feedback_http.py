@@ -27,6 +27,7 @@ from notifications.domain.feedback_forms import (
     read_submission,
 )
 from notifications.domain.tracking import code_matches, is_tracking_number
+from notifications.entrypoints.webhooks import SignedWebhook
 
 __all__ = ["router"]
 
@@ -86,11 +87,17 @@ async def submit(request: Request) -> JSONResponse:
 
 
 @router.post("/feedback/inbound/{channel}")
-async def inbound(request: Request, channel: Literal["sms", "whatsapp"]) -> JSONResponse:
-    """A provider's webhook ({message_id, from, text}). The sender is answered on the same
-    channel; a redelivery (same message_id) answers 200 with the same item and no reply.
+async def inbound(
+    request: Request, channel: Literal["sms", "whatsapp"], signed: SignedWebhook
+) -> JSONResponse:
+    """A provider's webhook ({message_id, from, text, timestamp}), signed by the provider
+    (401 otherwise: entrypoints.webhooks). The sender is answered on the same channel; a
+    redelivery (same message_id) answers 200 with the same item and no reply.
     The code travels only in the reply to the sender, never in this response."""
-    delivery = read_inbound(await _json(request))
+    try:
+        delivery = read_inbound(json.loads(signed))
+    except ValueError:
+        delivery = read_inbound(None)  # BODY_INVALID
     if isinstance(delivery, list):
         return _errors(422, delivery)
     kind, topic = classify(delivery.text)
