@@ -19,6 +19,7 @@ from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from jkn_bus.body_limits import install_body_limits
+from jkn_bus.dev_secrets import DevSecretsOutsideDev, refuse_dev_secrets
 from jkn_bus.logs import configure_logging
 from jkn_bus.service import ServiceRuntime
 
@@ -107,8 +108,13 @@ def create_app(
 
 
 def serve(app: FastAPI, runtime: ServiceRuntime) -> None:
-    """Run ``app`` with uvicorn on the runtime's configured host and port (JSON logs)."""
+    """Run ``app`` with uvicorn on the runtime's configured host and port (JSON logs).
+    Outside development, dev secrets stop it here with the settings' names (exit 1)."""
     configure_logging(runtime.settings.service)
+    try:
+        refuse_dev_secrets(runtime.settings, runtime.secrets)
+    except DevSecretsOutsideDev as exc:
+        raise SystemExit(str(exc)) from None  # names the settings, never their values
     uvicorn.run(
         app,
         host=runtime.settings.http_host,

@@ -22,6 +22,7 @@ from faststream.kafka.annotations import KafkaMessage
 from jkn_bus.broker import make_broker, make_producer
 from jkn_bus.consumer import EventConsumer, Handler, Record
 from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
+from jkn_bus.dev_secrets import refuse_dev_secrets
 from jkn_bus.lag import track_lag
 from jkn_bus.relay import OutboxRelay
 from jkn_bus.settings import BusSettings
@@ -69,8 +70,12 @@ class ServiceRuntime:
         consumes: Sequence[str] = (),
         handlers: Mapping[str, Handler] | None = None,
         pool_size: int = 10,
+        secrets: Mapping[str, str | None] | None = None,
     ) -> None:
+        """``secrets``: the service's own secrets by setting name, refused at start when
+        they hold dev defaults outside development (jkn_bus.dev_secrets)."""
         self.settings = settings
+        self.secrets: Mapping[str, str | None] = dict(secrets or {})
         self._migrations = [*bus_migrations(), *migrations]
         self._topics = [settings.jkn_topic_prefix + t for t in consumes]
         self._handlers = dict(handlers or {})
@@ -109,6 +114,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         s = self.settings
+        refuse_dev_secrets(s, self.secrets)  # before anything connects with them
         configure_tracing(
             s.service, s.otel_exporter_otlp_endpoint, zipkin_endpoint=s.jkn_zipkin_endpoint
         )

@@ -43,6 +43,9 @@ class BusSettings(BaseSettings):
     http_max_body_bytes: int = Field(
         64 << 10, gt=0, description="Largest request body (413 beyond); uploads have their own."
     )
+    jkn_env: str = Field(
+        "dev", description="'dev' or the deployment's name: outside dev, dev secrets refuse."
+    )
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
     consumer_max_attempts: int = 4

@@ -78,6 +78,7 @@ def build_runtime(
         migrations=load_migrations(MIGRATIONS),
         consumes=CONSUMES,
         handlers=bind_handlers(dependencies(settings, bpjs)),
+        secrets={"BPJS_SECRET": settings.bpjs_secret, "BPJS_USER_KEY": settings.bpjs_user_key},
     )
 
 

@@ -20,7 +20,7 @@ from enrollment.app.snapshots import SnapshotSettings
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
-from enrollment.settings import upload_limits
+from enrollment.settings import RECEIPT_KEY_ENV, receipt_key, upload_limits
 
 __all__ = ["build_app", "build_runtime", "settings"]
 
@@ -65,6 +65,7 @@ def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
         handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS),
+        secrets={RECEIPT_KEY_ENV: receipt_key()},
     )
 
 

@@ -53,11 +53,16 @@ def routing() -> Routing:
 
 
 def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) -> ServiceRuntime:
+    webhooks = WebhookSettings()  # its secrets are refused at start outside development
     return ServiceRuntime(
         bus or settings(),
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
         handlers=handlers(route or routing()),
+        secrets={
+            "NOTIFICATIONS_WHATSAPP_APP_SECRET": webhooks.whatsapp_app_secret,
+            "NOTIFICATIONS_SMS_WEBHOOK_SECRET": webhooks.sms_webhook_secret,
+        },
     )
 
 
