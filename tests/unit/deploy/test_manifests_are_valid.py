@@ -1,7 +1,9 @@
 """Structural checks of the production manifests in deploy/ (no Docker, no cluster needed).
 
 They cannot prove a deployment works, but they fail when a manifest references a file,
-service, secret key or module that does not exist, or when the generated init SQL is stale.
+service, secret key or module that does not exist, or when the generated init SQL is stale;
+and when a hardening slips: a credential written into a manifest, a pod no NetworkPolicy
+lets anything reach, a database URL without TLS, a compose secret that is not a dev default.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from jkn_bus.dev_secrets import DEV_SECRETS
 from jkn_devstack import SERVICES
 from jkn_devstack.sql import render_init_sql
 
@@ -36,7 +39,10 @@ SERVICE_ENV = {
     "BPJS_SECRET",
     "BPJS_USER_KEY",
 }
-NAMESPACED_KINDS = {"Deployment", "StatefulSet", "Service", "Job", "ConfigMap", "Secret"}
+NAMESPACED_KINDS = {
+    "Deployment", "StatefulSet", "Service", "Job", "ConfigMap", "Secret", "NetworkPolicy",
+}  # fmt: skip
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|_KEY$|DATABASE_URL$|ADMIN_URL$")
 
 
 def _yaml_files() -> list[Path]:
@@ -226,9 +232,33 @@ def test_workload_selectors_match_their_pods(k8s_docs: list[tuple[Path, dict[str
             assert any(selector.items() <= pl.items() for pl in labels), doc["metadata"]["name"]
 
 
+def _documented_secrets() -> dict[str, set[str]]:
+    """The Secrets deploy/README.md tells the operator to create: {name: keys}."""
+    secrets: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for line in (DEPLOY / "README.md").read_text().splitlines():
+        if made := re.search(r"create secret (generic|tls) ([a-z0-9-]+)", line):
+            kind, name = made.groups()
+            current = secrets.setdefault(name, {"tls.crt", "tls.key"} if kind == "tls" else set())
+        elif current is not None and (key := re.search(r"--from-(?:literal|file)=(\w+)=", line)):
+            current.add(key.group(1))
+        if not line.rstrip().endswith("\\"):
+            current = None
+    return secrets
+
+
+def test_the_operator_s_secrets_are_documented_with_their_keys() -> None:
+    secrets = _documented_secrets()
+    assert {"jkn-db", "jkn-secrets", "jkn-postgres-tls"} <= set(secrets)
+    assert {"POSTGRES_PASSWORD", *(s.password_env for s in SERVICES)} <= secrets["jkn-db"]
+    assert {"JKN_PSEUDONYM_KEY", "ENROLLMENT_RECEIPT_KEY", "BPJS_SECRET",
+            "NOTIFICATIONS_WHATSAPP_APP_SECRET"} <= secrets["jkn-secrets"]  # fmt: skip
+
+
 def test_config_and_secret_references_exist(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    """Every Secret a pod uses is one the operator is told to create, with that key."""
     configmaps = _by_kind(k8s_docs, "ConfigMap")
-    secrets = _by_kind(k8s_docs, "Secret")
+    secrets = _documented_secrets()
     kustomization = _load_all(DEPLOY / "kustomization.yaml")[0]
     generated = {g["name"] for g in kustomization["configMapGenerator"]}
     for owner, spec in _pod_specs(k8s_docs):
@@ -240,11 +270,13 @@ def test_config_and_secret_references_exist(k8s_docs: list[tuple[Path, dict[str,
                     assert ref["name"] in secrets, f"{owner}: {ref['name']}"
             for env in container.get("env", []):
                 if ref := env.get("valueFrom", {}).get("secretKeyRef"):
-                    secret = secrets[ref["name"]]
-                    assert ref["key"] in secret["stringData"], f"{owner}: {ref['key']}"
+                    assert ref["name"] in secrets, f"{owner}: {ref['name']}"
+                    assert ref["key"] in secrets[ref["name"]], f"{owner}: {ref['key']}"
         for volume in spec.get("volumes", []):
             if cm := volume.get("configMap"):
                 assert cm["name"] in configmaps or cm["name"] in generated, f"{owner}: {cm['name']}"
+            if secret := volume.get("secret"):
+                assert secret["secretName"] in secrets, f"{owner}: {secret['secretName']}"
 
 
 def test_topics_and_database_jobs_present(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
@@ -266,7 +298,7 @@ def test_service_deployments_get_their_environment(
 ) -> None:
     deployments = _by_kind(k8s_docs, "Deployment")
     config = _by_kind(k8s_docs, "ConfigMap")["jkn-config"]["data"]
-    secret = _by_kind(k8s_docs, "Secret")["jkn-secrets"]["stringData"]
+    secret = _documented_secrets()["jkn-secrets"]
     for service in SERVICES:
         container = deployments[service.name]["spec"]["template"]["spec"]["containers"][0]
         module = MODULE_OF_ROLE.get(service.role, service.role)
@@ -279,13 +311,16 @@ def test_service_deployments_get_their_environment(
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             "JKN_PSEUDONYM_KEY",
         } <= env
-        assert service.url_env in secret
+        assert service.url_env in _env_values(container)  # composed: see the TLS test
         if service.name == "bpjs-gateway":
             assert {"BPJS_BASE_URL", "BPJS_CONS_ID", "BPJS_SECRET", "BPJS_USER_KEY"} <= env
+        webhook_secrets = {"NOTIFICATIONS_WHATSAPP_APP_SECRET", "NOTIFICATIONS_SMS_WEBHOOK_SECRET"}
+        assert (webhook_secrets <= env) == (service.name == "notifications")
         # the receipt-code key is Dinas Sosial's alone
         assert ("ENROLLMENT_RECEIPT_KEY" in env) == (service.name == "enrollment")
     assert "ENROLLMENT_RECEIPT_KEY" in secret
     assert "ENROLLMENT_RECEIPT_KEY" not in config
+    assert config["JKN_ENV"] == "production"  # dev secrets refuse to start
     assert "otel-collector" in deployments
     statefulsets = _by_kind(k8s_docs, "StatefulSet")
     assert {"kafka", "postgres"} <= set(statefulsets)
@@ -327,3 +362,202 @@ def test_the_k8s_config_sets_every_service_s_own_port(
     config = _by_kind(k8s_docs, "ConfigMap")["jkn-config"]["data"]
     for module, variable in PORT_VARIABLES.items():
         assert config.get(variable) == "8000", f"{module} would not listen on the containerPort"
+
+
+# ---- hardening: secrets, TLS, network policies ------------------------------------------
+
+
+def _env_values(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+
+
+def _containers(
+    docs: list[tuple[Path, dict[str, Any]]],
+) -> list[tuple[str, dict[str, Any]]]:
+    return [(owner, c) for owner, spec in _pod_specs(docs) for c in spec["containers"]]
+
+
+def test_no_manifest_contains_a_placeholder_secret() -> None:
+    for path in _yaml_files():
+        assert "change-me" not in path.read_text().lower(), path
+
+
+def test_no_secret_is_written_into_the_kubernetes_manifests(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    for path, doc in k8s_docs:
+        if doc["kind"] == "Secret":
+            assert not doc.get("data"), f"{path.name}: a Secret with literal data"
+            assert not doc.get("stringData"), f"{path.name}: a Secret with literal data"
+    config = _by_kind(k8s_docs, "ConfigMap")["jkn-config"]["data"]
+    assert not [k for k in config if SECRET_NAME.search(k)], "a secret in the ConfigMap"
+    for owner, container in _containers(k8s_docs):
+        for name, value in _env_values(container).items():
+            if SECRET_NAME.search(name):  # only composed from Secrets: $(…) for the password
+                assert re.search(r":\$\([A-Z_]+\)@", value), f"{owner}: {name} is written out"
+
+
+def test_environment_references_are_defined_before_use(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    """$(VAR) in an env value expands only if VAR comes earlier in the same list."""
+    for owner, container in _containers(k8s_docs):
+        defined: set[str] = set()
+        for env in container.get("env", []):
+            for ref in re.findall(r"\$\(([A-Z0-9_]+)\)", env.get("value", "")):
+                from_secret = any("secretRef" in s for s in container.get("envFrom", []))
+                assert ref in defined or from_secret, f"{owner}: {env['name']} uses {ref} first"
+            defined.add(env["name"])
+
+
+def test_database_urls_require_tls(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    urls = [
+        (owner, name, value)
+        for owner, container in _containers(k8s_docs)
+        for name, value in _env_values(container).items()
+        if name.endswith(("_DATABASE_URL", "_ADMIN_URL"))
+    ]
+    assert {name for _, name, _ in urls} >= {s.url_env for s in SERVICES} | {"JKN_PG_ADMIN_URL"}
+    for owner, name, value in urls:
+        assert re.search(r"[?&]sslmode=(require|verify-ca|verify-full)\b", value), (owner, name)
+
+
+def test_postgres_serves_tls_and_takes_network_logins_only_over_it(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    postgres = _by_kind(k8s_docs, "StatefulSet")["postgres"]["spec"]["template"]["spec"]
+    args = " ".join(postgres["containers"][0]["args"])
+    assert "ssl=on" in args
+    assert "hba_file=" in args
+    assert {v["secret"]["secretName"] for v in postgres["volumes"] if "secret" in v} == {
+        "jkn-postgres-tls"
+    }
+    hba = _by_kind(k8s_docs, "ConfigMap")["postgres-hba"]["data"]["pg_hba.conf"]
+    network = [line.split() for line in hba.splitlines() if line.startswith("host")]
+    assert all(rule[0] == "hostssl" or rule[3] == "127.0.0.1/32" for rule in network), hba
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics (matchLabels and matchExpressions)."""
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression["key"], expression["operator"]
+        value, values = labels.get(key), expression.get("values", [])
+        if (
+            (operator == "In" and value not in values)
+            or (operator == "NotIn" and value in values)
+            or (operator == "Exists" and key not in labels)
+            or (operator == "DoesNotExist" and key in labels)
+        ):
+            return False
+    return True
+
+
+def _pod_labels(docs: list[tuple[Path, dict[str, Any]]]) -> dict[str, dict[str, str]]:
+    return {
+        d["metadata"]["name"]: d["spec"]["template"].get("metadata", {}).get("labels", {})
+        for _, d in docs
+        if d["kind"] in {"Deployment", "StatefulSet", "Job"}
+    }
+
+
+def _policies(docs: list[tuple[Path, dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [d for _, d in docs if d["kind"] == "NetworkPolicy"]
+
+
+def _peers_of(
+    docs: list[tuple[Path, dict[str, Any]]], workload: str
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(peer, ports) of every ingress rule of the policies that select ``workload``."""
+    labels = _pod_labels(docs)[workload]
+    return [
+        (peer, rule.get("ports", []))
+        for policy in _policies(docs)
+        if policy["spec"]["podSelector"] and _selects(policy["spec"]["podSelector"], labels)
+        for rule in policy["spec"].get("ingress", [])
+        for peer in rule.get("from", [])
+    ]
+
+
+def _workloads_matching(docs: list[tuple[Path, dict[str, Any]]], peer: dict[str, Any]) -> set[str]:
+    return {name for name, labels in _pod_labels(docs).items() if _selects(peer, labels)}
+
+
+def test_ingress_is_denied_by_default(k8s_docs: list[tuple[Path, dict[str, Any]]]) -> None:
+    assert any(
+        p["spec"]["podSelector"] == {}
+        and "Ingress" in p["spec"]["policyTypes"]
+        and not p["spec"].get("ingress")
+        for p in _policies(k8s_docs)
+    ), "no default-deny ingress policy"
+
+
+def test_every_deployment_and_statefulset_is_let_in_by_a_policy_of_its_own(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    """Under default deny, a pod no allowing policy selects is unreachable: one forgot it."""
+    for _, doc in k8s_docs:
+        if doc["kind"] in {"Deployment", "StatefulSet"}:
+            assert _peers_of(k8s_docs, doc["metadata"]["name"]), doc["metadata"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("store", "setup_job"), [("kafka", "kafka-topics"), ("postgres", "db-setup")]
+)
+def test_kafka_and_postgres_accept_only_the_services_and_their_setup_job(
+    k8s_docs: list[tuple[Path, dict[str, Any]]], store: str, setup_job: str
+) -> None:
+    services = {s.name for s in SERVICES}
+    allowed: set[str] = set()
+    for peer, _ in _peers_of(k8s_docs, store):
+        assert set(peer) == {"podSelector"}, f"{store}: a peer outside the namespace: {peer}"
+        allowed |= _workloads_matching(k8s_docs, peer["podSelector"])
+    assert allowed - {store} == services | {setup_job}
+
+
+def test_each_service_s_http_port_is_reachable_from_the_ingress_and_prometheus_only(
+    k8s_docs: list[tuple[Path, dict[str, Any]]],
+) -> None:
+    for service in SERVICES:
+        peers = _peers_of(k8s_docs, service.name)
+        assert all("namespaceSelector" in p for p, _ in peers), "services talk through Kafka"
+        namespaces = [p["namespaceSelector"].get("matchLabels") for p, _ in peers]
+        assert {"jkn-daerah/ingress": "true"} in namespaces, service.name
+        assert any(
+            p.get("namespaceSelector", {}).get("matchLabels") == {"jkn-daerah/monitoring": "true"}
+            and p.get("podSelector", {}).get("matchLabels")
+            == {"app.kubernetes.io/name": "prometheus"}
+            for p, _ in peers
+        ), service.name
+        assert all(port["port"] == 8000 for _, ports in peers for port in ports), service.name
+
+
+def _is_dev_default(name: str, default: str) -> bool:
+    listed = {v.format(service="x", role="x") for _, values in DEV_SECRETS for v in values}
+    return default in listed or default.endswith("-dev") or default == "postgres"
+
+
+def test_compose_holds_no_secret_but_marked_development_defaults(compose: dict[str, Any]) -> None:
+    """A secret in compose is ${VARIABLE:-dev default}: overridable, and refused in production."""
+    checked = 0
+    for name, svc in compose["services"].items():
+        env = svc.get("environment") or {}
+        for key, value in env.items():
+            if not SECRET_NAME.search(key):
+                continue
+            checked += 1
+            secret = str(value)
+            if key.endswith("_URL"):
+                password = re.search(r"//[^:/]+:(.*)@", secret)
+                assert password, f"{name}: {key} without a password reference"
+                secret = password.group(1)
+            default = re.fullmatch(r"\$\{([A-Z0-9_]+):-([^}]*)\}", secret)
+            assert default, f"{name}: {key} is written out, not ${{VARIABLE:-default}}"
+            assert _is_dev_default(key, default.group(2)), f"{name}: {key} default is not dev"
+    assert checked >= 10
+    for module in SERVICE_MODULES:
+        svc = next(
+            s for s in compose["services"].values() if s.get("command", [None] * 3)[2:3] == [module]
+        )
+        assert svc["environment"]["JKN_ENV"] == "${JKN_ENV:-dev}", module
