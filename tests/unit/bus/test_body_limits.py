@@ -1,18 +1,22 @@
 """The body-size middleware (jkn_bus.body_limits) on a tiny app: announced and streamed
-bodies over their limit get 413 BODY_TOO_LARGE, an upload route has its own limit."""
+bodies over their limit get 413 BODY_TOO_LARGE, an upload route has its own limit, and a
+client that sends its whole body first still reads the 413 (a real server, loopback)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI, Request
 from jkn_bus.body_limits import install_body_limits, set_route_limit
 
 LIMIT = 1024
 UPLOAD_LIMIT = 16 * 1024
+DRAIN = 4096
 
 
 class Seen:
@@ -22,7 +26,7 @@ class Seen:
 
 def tiny_app(seen: Seen) -> FastAPI:
     app = FastAPI()
-    install_body_limits(app, LIMIT)
+    install_body_limits(app, LIMIT, drain_bytes=DRAIN)
     set_route_limit(app, "/upload", UPLOAD_LIMIT)
 
     @app.post("/json")
@@ -113,7 +117,19 @@ async def test_a_streamed_body_is_cut_off_once_it_passes_the_limit(
     assert reply.status_code == 413
     assert reply.json() == TOO_LARGE
     assert seen.bytes_read <= LIMIT  # the route never got the chunk that passed the limit
-    assert body.pulled <= LIMIT // body.size + 2  # the rest was never read, let alone kept
+    assert body.pulled <= (LIMIT + DRAIN) // body.size + 2  # the rest was never even read
+
+
+async def test_a_body_a_little_over_is_read_to_its_end_and_dropped_before_the_413(
+    client: httpx.AsyncClient, seen: Seen
+) -> None:
+    body = Chunks(chunks=(LIMIT + DRAIN) // 256)
+
+    reply = await client.post("/raw", content=body)
+
+    assert reply.status_code == 413
+    assert body.pulled == body.chunks  # drained: the client is not cut off mid-sending
+    assert seen.bytes_read <= LIMIT
 
 
 async def test_a_streamed_json_body_over_the_limit_is_413_not_the_framework_s_400(
@@ -154,3 +170,33 @@ async def test_a_get_without_a_body_is_untouched(client: httpx.AsyncClient) -> N
 def test_route_limits_need_the_middleware() -> None:
     with pytest.raises(RuntimeError):
         set_route_limit(FastAPI(), "/upload", 1)
+
+
+@pytest.fixture
+async def served(seen: Seen) -> AsyncIterator[str]:
+    """The tiny app behind a real uvicorn on a loopback port."""
+    server = uvicorn.Server(
+        uvicorn.Config(tiny_app(seen), host="127.0.0.1", port=0, log_level="critical")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn says it started by a flag only
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+async def test_a_client_that_sends_everything_first_reads_the_413_from_a_real_server(
+    served: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=served) as c:
+        chunked = await c.post("/raw", content=Chunks(chunks=16))  # 4 kB, no length
+        announced = await c.post("/raw", content=b"x" * 3000)
+        fine = await c.post("/upload", content=b"x" * 10)
+
+    assert (chunked.status_code, chunked.json()) == (413, TOO_LARGE)
+    assert (announced.status_code, announced.json()) == (413, TOO_LARGE)
+    assert (fine.status_code, fine.json()) == (200, {"size": 10})  # and the server lives on

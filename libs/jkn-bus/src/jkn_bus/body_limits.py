@@ -7,6 +7,12 @@ nothing is buffered here. Once a body has passed its limit, whatever the applica
 answers is replaced by the 413 (if it has not started answering yet), so a handler that
 catches errors broadly cannot turn it into a 500 or a 422.
 
+Most clients send their whole body before they read an answer, and a server that closes
+a connection with unread bytes resets it: the client would see a broken connection, not
+the 413. So before answering, up to ``drain_bytes`` (1 MiB) more of the body are read and
+dropped, never kept; a body larger still is cut off with the connection (clients sending
+``Expect: 100-continue`` get the 413 before they send anything).
+
 JSON endpoints share one limit (``BusSettings.http_max_body_bytes``, 64 KiB by default);
 routes that take uploads (enrollment's CSV files) are given their own, larger limit by
 exact path with :func:`set_route_limit`. The limit counts the raw body, multipart framing
@@ -33,6 +39,7 @@ __all__ = [
 ]
 
 DEFAULT_MAX_BODY_BYTES = 64 << 10
+DEFAULT_DRAIN_BYTES = 1 << 20
 
 BODIES_REFUSED = Counter(
     "jkn_http_bodies_refused_total",
@@ -47,6 +54,7 @@ class BodyLimits:
 
     default_bytes: int = DEFAULT_MAX_BODY_BYTES
     routes: dict[str, int] = field(default_factory=dict)
+    drain_bytes: int = DEFAULT_DRAIN_BYTES
 
     def for_path(self, path: str) -> int:
         return self.routes.get(path, self.default_bytes)
@@ -67,9 +75,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limits.for_path(scope["path"])
+        limit, drain = self.limits.for_path(scope["path"]), self.limits.drain_bytes
         declared = _content_length(scope)
         if declared is not None and declared > limit:
+            if declared - limit <= drain:
+                await _drain(receive, declared)
             await _refuse(send, limit)
             return
 
@@ -87,6 +97,8 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     exceeded = True
+                    if message.get("more_body", False):
+                        await _drain(receive, drain)
                     raise _TooLarge
             return message
 
@@ -109,6 +121,17 @@ class BodyLimitMiddleware:
                 raise
         if exceeded and not answered and not refused:
             await _refuse(send, limit)
+
+
+async def _drain(receive: Receive, budget: int) -> None:
+    """Read and drop the rest of the body, up to ``budget`` bytes."""
+    while budget >= 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -139,12 +162,16 @@ async def _refuse(send: Send, limit: int) -> None:
 
 
 def install_body_limits(
-    app: Starlette, default_bytes: int, routes: Mapping[str, int] | None = None
+    app: Starlette,
+    default_bytes: int,
+    routes: Mapping[str, int] | None = None,
+    *,
+    drain_bytes: int = DEFAULT_DRAIN_BYTES,
 ) -> BodyLimits:
     """Put the middleware in front of ``app``'s routes; per-path limits may be added later
     with :func:`set_route_limit` (until the first request builds the middleware stack and
     after: the middleware reads the same :class:`BodyLimits`)."""
-    limits = BodyLimits(default_bytes, dict(routes or {}))
+    limits = BodyLimits(default_bytes, dict(routes or {}), drain_bytes)
     app.state.body_limits = limits
     app.add_middleware(BodyLimitMiddleware, limits=limits)
     return limits
