@@ -3,6 +3,11 @@
 One topic per producing agency's aggregate. Every record is keyed by ``participant_id`` so
 that one resident's events land in one partition and are read in the order they were
 published. Each consuming service has its own dead-letter topic.
+
+Who may say what is read from here too: ``PUBLISHERS`` names the one service that states an
+agency's facts, so the broker lets that service's principal (and no other) write the
+agency's topic; ``CONSUMERS`` names what each service may read. ``jkn_devstack`` turns both
+into Kafka users and ACLs, and consumers refuse an event that is not of its topic.
 """
 
 from __future__ import annotations
@@ -26,7 +31,18 @@ from jkn_contracts.events import (
     VerificationRejected,
 )
 
-__all__ = ["CATALOGUE", "CONSUMERS", "TopicSpec", "dead_letter_topic", "topic_for"]
+__all__ = [
+    "BUS_SERVICES",
+    "CATALOGUE",
+    "CONSUMERS",
+    "PUBLISHERS",
+    "TopicSpec",
+    "dead_letter_topic",
+    "events_of",
+    "publisher_of",
+    "topic_for",
+    "topics_published_by",
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +107,21 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "audit": tuple(spec.name for spec in CATALOGUE),
 }
 
+# agency -> the one service that states its facts: the only principal allowed to write the
+# agency's topic(s). The audit trail publishes nothing.
+PUBLISHERS: dict[Agency, str] = {
+    Agency.DINSOS: "enrollment",
+    Agency.DINKES: "verification",
+    Agency.BPJS_GATEWAY: "bpjs-gateway",
+    Agency.NOTIFICATIONS: "notifications",
+}
+
+# every service that has a principal on the bus (it publishes, consumes, or both)
+BUS_SERVICES: tuple[str, ...] = tuple(dict.fromkeys([*PUBLISHERS.values(), *CONSUMERS]))
+
 _BY_EVENT = {event.__name__: spec.name for spec in CATALOGUE for event in spec.events}
+_EVENTS_OF = {spec.name: frozenset(event.__name__ for event in spec.events) for spec in CATALOGUE}
+_SPEC = {spec.name: spec for spec in CATALOGUE}
 
 
 def topic_for(event_type: str, prefix: str = "") -> str:
@@ -102,3 +132,18 @@ def topic_for(event_type: str, prefix: str = "") -> str:
 def dead_letter_topic(consumer_group: str, prefix: str = "") -> str:
     """The dead-letter topic of one consuming service."""
     return f"{prefix}jkn.dlq.{consumer_group}"
+
+
+def events_of(topic: str) -> frozenset[str]:
+    """The event types that may travel on a catalogue topic (unprefixed name); none for others."""
+    return _EVENTS_OF.get(topic, frozenset())
+
+
+def publisher_of(topic: str) -> str:
+    """The service whose principal alone may write a catalogue topic (unprefixed name)."""
+    return PUBLISHERS[_SPEC[topic].owner]
+
+
+def topics_published_by(service: str) -> tuple[str, ...]:
+    """The catalogue topics (unprefixed) that ``service`` writes: those of its agency."""
+    return tuple(spec.name for spec in CATALOGUE if PUBLISHERS[spec.owner] == service)
