@@ -8,13 +8,17 @@ import sys
 from jkn_bus.broker import make_producer
 from jkn_bus.db import connect_pool
 from jkn_bus.relay import OutboxRelay
+from jkn_bus.settings import BusSettings
+
+# the test events are Dinas Sosial's (DeactivationRequested): only enrollment may write them
+LOGIN = BusSettings(service="enrollment").kafka_login()
 
 
 async def main(database_url: str, bootstrap: str, batch_size: int) -> None:
     pool = await connect_pool(database_url)
     relay = OutboxRelay(
         pool,
-        lambda: make_producer(bootstrap, client_id="relay-test"),
+        lambda: make_producer(bootstrap, client_id="relay-test", login=LOGIN),
         service="verification",
         schema="verification",
         batch_size=batch_size,

@@ -9,6 +9,7 @@ from collections import defaultdict
 import asyncpg
 import pytest
 from integration.bus.harness import participant, step_event
+from integration.bus.relay_process import LOGIN
 from jkn_bus import outbox
 from jkn_bus.broker import make_producer
 from jkn_bus.relay import OutboxRelay
@@ -105,7 +106,7 @@ async def test_only_one_relay_per_service_is_active_and_a_standby_takes_over(
     def relay() -> OutboxRelay:
         return OutboxRelay(
             pool,
-            lambda: make_producer(bootstrap, client_id="relay-test"),
+            lambda: make_producer(bootstrap, client_id="relay-test", login=LOGIN),
             service="verification",
             schema="verification",
             poll_interval_s=0.1,

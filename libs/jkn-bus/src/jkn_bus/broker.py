@@ -5,6 +5,8 @@
   catalogue (``make up`` / the topics job in deploy/).
 - Subscribers start a new consumer group at the ``earliest`` offset and commit only after
   the message's effects are committed in Postgres (see ``consumer.py``).
+- Every client logs in with SASL/SCRAM as the service's principal (``KafkaLogin``): the
+  broker refuses anonymous clients and authorizes by ACL.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
-__all__ = ["make_broker", "make_producer"]
+from jkn_bus.kafka_login import KafkaLogin
+
+__all__ = ["KafkaLogin", "make_broker", "make_producer"]
 
 
-def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer:
+def make_producer(bootstrap_servers: str, *, client_id: str, login: KafkaLogin) -> AIOKafkaProducer:
     """An idempotent producer (``acks=all``); callers ``await producer.start()``."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -24,14 +28,19 @@ def make_producer(bootstrap_servers: str, *, client_id: str) -> AIOKafkaProducer
         acks="all",
         linger_ms=5,
         request_timeout_ms=15000,
+        **login.aiokafka(),
     )
 
 
-def make_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
-    """A FastStream broker for subscribers only: publishing goes through the outbox relay."""
+def make_broker(bootstrap_servers: str, *, client_id: str, login: KafkaLogin) -> KafkaBroker:
+    """A FastStream broker for subscribers only: publishing goes through the outbox relay.
+
+    Its consumers (and the lag monitor, which reads through them) log in as ``login``.
+    """
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
+        security=login.faststream(),
         allow_auto_create_topics=False,
         enable_idempotence=True,
         acks="all",

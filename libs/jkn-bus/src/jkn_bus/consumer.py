@@ -4,7 +4,11 @@ For each record, in partition order:
 
 1. The trace context in its headers becomes the parent of a CONSUMER span.
 2. A record that is not a valid event (unknown type, failed validation) goes straight to
-   this service's dead-letter topic with the reason: retrying cannot fix it.
+   this service's dead-letter topic with the reason: retrying cannot fix it. So does a valid
+   event that is not one of the events of the topic it arrived on (``EVENT_NOT_OF_TOPIC``):
+   each event type has one producer (a Literal in the contracts) and one topic, owned by
+   that producer, so such a record is a forged fact — never applied, whoever could write it
+   (the broker's ACLs already keep every service to its own topic).
 3. Otherwise, in ONE transaction: the event id is inserted in the inbox (``ON CONFLICT DO
    NOTHING``). If it was already there the effects already happened: skip. Else the
    handler applies its effects and writes its own events to the outbox. Commit.
@@ -31,6 +35,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from jkn_contracts import AnyEvent, dead_letter_topic, parse_event
+from jkn_contracts.topics import events_of
 from opentelemetry import trace
 from pydantic import ValidationError
 
@@ -44,7 +49,9 @@ from jkn_bus.telemetry import (
 )
 from jkn_bus.unit_of_work import UnitOfWork
 
-__all__ = ["EventConsumer", "Handler", "Record", "TransientError"]
+__all__ = ["EVENT_NOT_OF_TOPIC", "EventConsumer", "Handler", "Record", "TransientError"]
+
+EVENT_NOT_OF_TOPIC = "EVENT_NOT_OF_TOPIC"
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +132,15 @@ class EventConsumer:
                 return await self._dead_letter(record, reason[:1000], attempts=1, event_type="?")
             span.set_attribute(PARTICIPANT_ATTR, event.participant_id)
             span.set_attribute("jkn.event_type", event.event_type)
+            topic = record.topic.removeprefix(self._topic_prefix)
+            if event.event_type not in events_of(topic):
+                # event_type is a validated Literal and the topic is one we subscribed to:
+                # neither echoes anything a sender chose freely
+                reason = (
+                    f"{EVENT_NOT_OF_TOPIC}: {event.event_type} (by {event.producer}) is not an"
+                    f" event of {topic}"
+                )
+                return await self._dead_letter(record, reason, 1, event.event_type)
             handler = self._handlers.get(event.event_type)
             if handler is None:
                 metrics.CONSUMED.labels(self._service, event.event_type, "ignored").inc()

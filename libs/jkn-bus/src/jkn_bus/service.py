@@ -102,7 +102,11 @@ class ServiceRuntime:
         return self._relay
 
     def _new_producer(self) -> AIOKafkaProducer:
-        return make_producer(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
+        return make_producer(
+            self.settings.kafka_bootstrap_servers,
+            client_id=self.settings.service,
+            login=self.settings.kafka_login(),
+        )
 
     async def _producer_for_dead_letters(self) -> AIOKafkaProducer:
         async with self._dlq_lock:  # records of a batch are applied concurrently
@@ -149,7 +153,11 @@ class ServiceRuntime:
             )
 
     def _subscribe(self, consumer: EventConsumer) -> tuple[KafkaBroker, Any]:
-        broker = make_broker(self.settings.kafka_bootstrap_servers, client_id=self.settings.service)
+        broker = make_broker(
+            self.settings.kafka_bootstrap_servers,
+            client_id=self.settings.service,
+            login=self.settings.kafka_login(),
+        )
         limit = asyncio.Semaphore(self.settings.consumer_concurrency)
         subscriber = broker.subscriber(
             *self._topics,

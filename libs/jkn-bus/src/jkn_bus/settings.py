@@ -4,14 +4,20 @@ Defaults point at the local stack that ``make up`` starts; production sets the v
 (see deploy/). Each service has its own database URL variable, named after the service:
 ``ENROLLMENT_DATABASE_URL``, ``VERIFICATION_DATABASE_URL``, ``BPJS_GATEWAY_DATABASE_URL``,
 ``NOTIFICATIONS_DATABASE_URL``.
+
+Kafka: every client logs in as the service's own principal (``kafka_login()``): user
+``KAFKA_SASL_USERNAME`` (default: the service name), password ``KAFKA_SASL_PASSWORD``
+(default ``<service>-dev``, the local stack's; production takes it from a Secret).
 """
 
 from __future__ import annotations
 
 import os
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jkn_bus.kafka_login import KafkaLogin, Mechanism, Protocol
 
 __all__ = ["BusSettings", "database_url_for"]
 
@@ -32,6 +38,15 @@ class BusSettings(BaseSettings):
 
     service: str = Field(description="Service name; also its consumer group and schema.")
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_security_protocol: Protocol = Field(
+        "SASL_PLAINTEXT", description="SASL_PLAINTEXT locally, SASL_SSL in production."
+    )
+    kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str = Field("", description="Defaults to the service name.")
+    kafka_sasl_password: SecretStr = Field(
+        SecretStr(""), description="Defaults to '<service>-dev' (the local stack's)."
+    )
+    kafka_ssl_cafile: str | None = Field(None, description="CA of the broker (SASL_SSL).")
     jkn_topic_prefix: str = Field("", description="Prefix of every topic name (test isolation).")
     jkn_pseudonym_key: str = Field(
         "dev-only-pseudonym-key", description="HMAC key of participant pseudonyms; secret in prod."
@@ -66,6 +81,24 @@ class BusSettings(BaseSettings):
         if not self.database_url:
             self.database_url = database_url_for(self.service)
         return self
+
+    @model_validator(mode="after")
+    def _own_kafka_principal(self) -> BusSettings:
+        if not self.kafka_sasl_username:
+            self.kafka_sasl_username = self.service
+        if not self.kafka_sasl_password.get_secret_value():
+            self.kafka_sasl_password = SecretStr(f"{self.service}-dev")
+        return self
+
+    def kafka_login(self) -> KafkaLogin:
+        """The credentials every Kafka client of this service uses."""
+        return KafkaLogin(
+            self.kafka_sasl_username,
+            self.kafka_sasl_password.get_secret_value(),
+            protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            ca_file=self.kafka_ssl_cafile,
+        )
 
     @property
     def db_schema(self) -> str:

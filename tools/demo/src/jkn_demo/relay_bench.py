@@ -10,6 +10,7 @@ from jkn_bus import outbox
 from jkn_bus.broker import make_producer
 from jkn_bus.db import bus_migrations, connect_pool, migrate
 from jkn_bus.relay import OutboxRelay
+from jkn_bus.settings import BusSettings
 from jkn_contracts import DeactivationRequested, participant_id_for
 
 from jkn_demo.stackenv import BOOTSTRAP, STATE_DIR, fresh_stack_env
@@ -42,7 +43,12 @@ async def relay_throughput(n: int = 20_000, participants: int = 1_000) -> float:
                     await outbox.append(conn, event, topic_prefix=prefix)
         relay = OutboxRelay(
             pool,
-            lambda: make_producer(BOOTSTRAP, client_id="relay-bench"),
+            # the events are Dinas Sosial's: only enrollment's principal may write them
+            lambda: make_producer(
+                BOOTSTRAP,
+                client_id="relay-bench",
+                login=BusSettings(service="enrollment").kafka_login(),
+            ),
             service="verification",
             schema="verification",
             batch_size=500,
