@@ -5,7 +5,25 @@
 #   scripts/kafka.sh up|down|status|logs
 #
 # Env: JKN_STATE_DIR (/var/tmp/jkn-daerah), KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093),
-#      KAFKA_HEAP (1g), KAFKA_START_TIMEOUT seconds (90).
+#      KAFKA_HEAP (1g), KAFKA_START_TIMEOUT seconds (90),
+#      KAFKA_ADMIN_PASSWORD (jkn-admin-dev), KAFKA_CONTROLLER_PASSWORD (jkn-controller-dev).
+#
+# Who may say what (the bus enforces it, see README "Who may say what"):
+# - The client listener is SASL_PLAINTEXT with SCRAM-SHA-512 only: no anonymous client.
+#   Production uses SASL_SSL on the same mechanism (deploy/); locally traffic never leaves
+#   127.0.0.1, so TLS would add certificates and nothing else.
+# - StandardAuthorizer with allow.everyone.if.no.acl.found=false: a principal may do only
+#   what an ACL allows. `python -m jkn_devstack up|topics` creates one SCRAM user per
+#   service and its ACLs from the topic catalogue (contracts).
+# - Super users: User:jkn-admin (the operator: topics, users, ACLs; its SCRAM credential is
+#   written into the metadata log when the storage is formatted, `--add-scram`) and
+#   User:jkn-controller. The controller listener stays on 127.0.0.1 and is authenticated
+#   too, with SASL/PLAIN against a static JAAS user (SCRAM credentials live in the metadata
+#   log that the controller serves, so they cannot protect the controller itself). Only this
+#   node's broker logs in there; clients are never given its address.
+# - Storage formatted before SASL (no SCRAM credential, or another admin password) is
+#   detected through $DIR/storage.marker and re-formatted: this is a dev broker, and
+#   `make up` re-creates the topics, users and ACLs.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +33,12 @@ PORT="${KAFKA_PORT:-9092}"
 CPORT="${KAFKA_CONTROLLER_PORT:-9093}"
 HEAP="${KAFKA_HEAP:-1g}"
 TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+ADMIN_USER="jkn-admin"
+export KAFKA_ADMIN_USER="$ADMIN_USER"  # the probe logs in as the admin
+export KAFKA_ADMIN_PASSWORD="${KAFKA_ADMIN_PASSWORD:-jkn-admin-dev}"
+CONTROLLER_USER="jkn-controller"
+CONTROLLER_PASSWORD="${KAFKA_CONTROLLER_PASSWORD:-jkn-controller-dev}"
+MARKER="$DIR/storage.marker"
 POM="$ROOT/deploy/kafka/pom.xml"
 PROBE="$ROOT/tools/devstack/src/jkn_devstack/probe.py"
 PY="$(command -v python3 || command -v python)"
@@ -52,17 +76,35 @@ classpath() {  # resolve the jars once; cache the classpath keyed by the pom's h
   echo "$key" > "$DIR/classpath.key"
 }
 
-write_config() {
-  cat > "$DIR/server.properties" <<PROPS
+# What the storage must have been formatted with: the admin's SCRAM credential.
+storage_fingerprint() {
+  printf 'SCRAM-SHA-512\n%s\n%s\n' "$ADMIN_USER" "$KAFKA_ADMIN_PASSWORD" | sha256sum | cut -d' ' -f1
+}
+
+write_config() {  # into server.properties.next; up() decides whether it changed
+  local target="$DIR/server.properties.next"
+  ( umask 077; : > "$target" )  # it holds passwords: readable by us only
+  cat > "$target" <<PROPS
 # Written by scripts/kafka.sh on every start: edit the script, not this file.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CPORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=SASL_PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$PORT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+# clients: SCRAM-SHA-512 only (credentials in the metadata log; jkn_devstack creates them)
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$ADMIN_USER" password="$KAFKA_ADMIN_PASSWORD";
+# the controller listener: PLAIN against one static user, this node's broker
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$CONTROLLER_USER" password="$CONTROLLER_PASSWORD" user_$CONTROLLER_USER="$CONTROLLER_PASSWORD";
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:$ADMIN_USER;User:$CONTROLLER_USER
 log.dirs=$DIR/data
 metadata.log.dir=$DIR/data
 auto.create.topics.enable=false
@@ -132,25 +174,40 @@ wait_healthy() {
 
 up() {
   local pid
+  mkdir -p "$DIR/data" "$LOGDIR"
+  write_config
   if pid="$(our_pid)"; then
-    if healthy; then say "already running (pid $pid) on 127.0.0.1:$PORT"; return 0; fi
-    say "pid $pid is starting; waiting"; wait_healthy "$pid"; say "healthy"; return 0
-  fi
-  if healthy; then
+    if cmp -s "$DIR/server.properties.next" "$DIR/server.properties"; then
+      rm -f "$DIR/server.properties.next"
+      if healthy; then say "already running (pid $pid) on 127.0.0.1:$PORT"; return 0; fi
+      say "pid $pid is starting; waiting"; wait_healthy "$pid"; say "healthy"; return 0
+    fi
+    say "pid $pid runs with an older configuration (e.g. no SASL yet); restarting it"
+    down
+  elif healthy; then
+    rm -f "$DIR/server.properties.next"
     say "a broker not started by this script already answers on 127.0.0.1:$PORT; using it"
     return 0
   fi
+  mv "$DIR/server.properties.next" "$DIR/server.properties"
   command -v java >/dev/null || die "java not found (install a JDK 17+)"
-  mkdir -p "$DIR/data" "$LOGDIR"
   classpath
   local cp; cp="$(cat "$DIR/classpath.txt")"
-  write_config
+  local fingerprint; fingerprint="$(storage_fingerprint)"
+  if [[ -f "$DIR/data/meta.properties" && "$(cat "$MARKER" 2>/dev/null)" != "$fingerprint" ]]; then
+    say "storage was formatted without the admin's SCRAM credential (or another admin password):"
+    say "re-formatting this dev broker's storage; \`make up\` re-creates topics, users and ACLs"
+    [[ -n "$DIR" && -d "$DIR/data" ]] && rm -rf -- "$DIR/data"
+    mkdir -p "$DIR/data"
+  fi
   if [[ ! -f "$DIR/data/meta.properties" ]]; then
     [[ -s "$DIR/cluster.id" ]] || java -cp "$cp" kafka.tools.StorageTool random-uuid > "$DIR/cluster.id"
-    say "formatting storage (cluster id $(cat "$DIR/cluster.id"))"
+    say "formatting storage (cluster id $(cat "$DIR/cluster.id")) with the admin's SCRAM credential"
     java -Dlog4j2.configurationFile="$DIR/log4j2.properties" -cp "$cp" kafka.tools.StorageTool \
       format -t "$(cat "$DIR/cluster.id")" -c "$DIR/server.properties" --ignore-formatted \
+      --add-scram "SCRAM-SHA-512=[name=$ADMIN_USER,password=$KAFKA_ADMIN_PASSWORD]" \
       >> "$LOGDIR/format.log" 2>&1 || { tail -n 20 "$LOGDIR/format.log" >&2; die "storage format failed"; }
+    echo "$fingerprint" > "$MARKER"
   fi
   say "starting kafka.Kafka on 127.0.0.1:$PORT (controller $CPORT, heap $HEAP)"
   # The long options and the classpath go in a java @argfile, so that `ps` shows

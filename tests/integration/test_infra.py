@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import asyncpg
 import psutil
@@ -22,6 +23,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
 from jkn_devstack import SERVICES, ensure_database, ensure_topics, wanted_topics
+from jkn_devstack.acls import topic_acl_names
+from jkn_devstack.credentials import admin_kafka_kwargs
+from jkn_devstack.kcat import kcat_config_file, kcat_env
 from jkn_devstack.topics import delete_topics, prune_prefixed_topics
 
 pytestmark = pytest.mark.infra
@@ -30,11 +34,12 @@ ADMIN_URL = os.environ.get(
     "JKN_PG_ADMIN_URL", "postgresql://postgres:postgres@127.0.0.1:55432/postgres"
 )
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+STATE_DIR = Path(os.environ.get("JKN_STATE_DIR", "/var/tmp/jkn-daerah"))  # noqa: S108
 
 
 @pytest.fixture
 async def admin() -> AsyncIterator[AIOKafkaAdminClient]:
-    client = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    client = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP, **admin_kafka_kwargs())
     await client.start()
     yield client
     await client.close()
@@ -85,7 +90,11 @@ async def test_broker_does_not_auto_create_topics(admin: AIOKafkaAdminClient) ->
 
     unknown = f"jkn.never-created.{uuid.uuid4().hex[:8]}"
     producer = AIOKafkaProducer(
-        bootstrap_servers=BOOTSTRAP, request_timeout_ms=3000, enable_idempotence=True, acks="all"
+        bootstrap_servers=BOOTSTRAP,
+        request_timeout_ms=3000,
+        enable_idempotence=True,
+        acks="all",
+        **admin_kafka_kwargs(),
     )
     await producer.start()
     try:
@@ -107,13 +116,15 @@ async def test_every_catalogue_and_dead_letter_topic_exists(admin: AIOKafkaAdmin
 
 
 @pytest.mark.skipif(shutil.which("kcat") is None, reason="kcat not installed")
-def test_kcat_lists_the_topics() -> None:
+def test_kcat_lists_the_topics_as_the_admin() -> None:
+    state = STATE_DIR
     out = subprocess.run(  # noqa: S603 - fixed arguments
-        ["kcat", "-L", "-b", BOOTSTRAP, "-m", "10"],  # noqa: S607 - kcat from PATH
+        ["kcat", "-F", str(kcat_config_file(state)), "-L", "-b", BOOTSTRAP, "-m", "10"],  # noqa: S607
         capture_output=True,
         text=True,
         check=True,
         timeout=30,
+        env=kcat_env(state),
     ).stdout
     listed = dict(re.findall(r'topic "([^"]+)" with (\d+) partitions', out))
     for name, partitions in wanted_topics("").items():
@@ -130,8 +141,10 @@ async def test_ensure_topics_twice_with_a_prefix_is_harmless(admin: AIOKafkaAdmi
     try:
         described = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(first)}
         assert described == wanted_topics(prefix)
+        assert set(wanted_topics(prefix)) <= await topic_acl_names(BOOTSTRAP), "ACLs too"
     finally:
-        await admin.delete_topics(first)
+        await delete_topics(BOOTSTRAP, prefix)
+    assert not {n for n in await topic_acl_names(BOOTSTRAP) if n.startswith(prefix)}
 
 
 # ---- Postgres -------------------------------------------------------------------------------
@@ -200,7 +213,7 @@ async def test_pruning_deletes_topics_left_under_test_prefixes_and_keeps_the_res
     await ensure_topics(bootstrap, stale)
     await ensure_topics(bootstrap, kept)
     # Keep every other prefix too: other modules' and a running demo's topics are not ours.
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **admin_kafka_kwargs())
     await admin.start()
     try:
         others = {
@@ -212,11 +225,14 @@ async def test_pruning_deletes_topics_left_under_test_prefixes_and_keeps_the_res
     assert set(wanted_topics(stale)) <= set(pruned)
     assert not set(wanted_topics(kept)) & set(pruned)
     assert not set(wanted_topics("")) & set(pruned), "production topics are never pruned"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **admin_kafka_kwargs())
     await admin.start()
     try:
         remaining = set(await admin.list_topics())
     finally:
         await admin.close()
     assert set(wanted_topics(kept)) <= remaining
+    acls = await topic_acl_names(bootstrap)
+    assert not set(wanted_topics(stale)) & acls, "a pruned prefix's ACLs go with its topics"
+    assert set(wanted_topics(kept)) <= acls
     await delete_topics(bootstrap, kept)

@@ -1,4 +1,4 @@
-"""Reading and writing raw Kafka records in tests."""
+"""Reading and writing raw Kafka records in tests (as the admin principal, jkn-admin)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from jkn_contracts import AnyEvent, parse_event
+from jkn_devstack.credentials import admin_kafka_kwargs
 
 
 async def read_topic(
@@ -25,6 +26,7 @@ async def read_topic(
         group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **admin_kafka_kwargs(),
     )
     await consumer.start()
     records: list[ConsumerRecord] = []
@@ -46,7 +48,9 @@ async def read_topic(
 
 async def produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]) -> None:
     """Write (key, value) records in order."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", **admin_kafka_kwargs()
+    )
     await producer.start()
     try:
         for key, value in records:
@@ -66,6 +70,7 @@ class Collector:
             group_id=f"test-{uuid.uuid4().hex[:8]}",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
+            **admin_kafka_kwargs(),
         )
         self._task: asyncio.Task[None] | None = None
 

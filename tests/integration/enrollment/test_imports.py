@@ -29,6 +29,7 @@ from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import csv_text, form, resident
 from jkn_bus import BusSettings
 from jkn_contracts import ParticipantRegistered, parse_event
+from jkn_devstack.credentials import admin_kafka_kwargs
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
@@ -273,7 +274,11 @@ async def _session_ended(settings: BusSettings, pid: int) -> None:
 async def _whole_topic(topic: str) -> list[ConsumerRecord]:
     """Every record ``topic`` holds now, from its first offset up to its end offsets."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=BOOTSTRAP, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        bootstrap_servers=BOOTSTRAP,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        **admin_kafka_kwargs(),
     )
     await consumer.start()  # without a group: every partition, from its first offset
     try:

@@ -18,6 +18,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from jkn_contracts import parse_event
 from jkn_devstack import ensure_topics
+from jkn_devstack.credentials import admin_kafka_kwargs
 
 from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
@@ -53,6 +54,7 @@ async def _watch(
         group_id=f"bench-{uuid.uuid4().hex[:8]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **admin_kafka_kwargs(),
     )
     await consumer.start()
     registered: dict[str, datetime] = {}
@@ -116,11 +118,20 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
     await ensure_topics(BOOTSTRAP, topic_prefix)
     topic = f"{topic_prefix}jkn.dinsos.participants"
     payload = b"x" * value_size
+    # raw aiokafka over the same SASL listener, as the admin (no ACL lookups on the path)
     producer = AIOKafkaProducer(
-        bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all", linger_ms=5
+        bootstrap_servers=BOOTSTRAP,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        **admin_kafka_kwargs(),
     )
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=BOOTSTRAP, group_id="rawbench", auto_offset_reset="earliest"
+        topic,
+        bootstrap_servers=BOOTSTRAP,
+        group_id="rawbench",
+        auto_offset_reset="earliest",
+        **admin_kafka_kwargs(),
     )
     await producer.start()
     await consumer.start()

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import httpx
 import psutil
+from jkn_contracts.topics import BUS_SERVICES
+from jkn_devstack.credentials import service_kafka_env
 
 __all__ = ["COMPONENTS", "Component", "Stack"]
 
@@ -71,9 +73,11 @@ class Stack:
             if names is not None and comp.name not in names:
                 continue
             log = (self.run_dir / f"{comp.name}.log").open("ab")
+            # each service logs in to Kafka as its own principal (the simulator does not)
+            own = service_kafka_env(comp.name) if comp.name in BUS_SERVICES else {}
             proc = subprocess.Popen(  # noqa: S603 - our own modules, our own interpreter
                 [sys.executable, "-m", comp.module],
-                env=env,
+                env={**env, **own},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -1,7 +1,8 @@
-"""``python -m jkn_devstack up|down|status|topics|db NAME|env|render-init-sql``.
+"""``python -m jkn_devstack up|down|status|topics|db NAME|env|kcat ARGS|render-init-sql``.
 
 Process control lives in scripts/kafka.sh and scripts/postgres.sh (also used by make);
-this CLI calls them, then creates the database, roles, schemas and topics.
+this CLI calls them, then creates the database, roles, schemas, topics, and the Kafka users
+and ACLs (jkn_devstack.acls).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from pathlib import Path
 import asyncpg
 from aiokafka.errors import KafkaConnectionError
 
+from jkn_devstack.acls import ensure_users
+from jkn_devstack.credentials import ADMIN_USER, admin_password, librdkafka_auth
 from jkn_devstack.database import ensure_database, service_env
+from jkn_devstack.kcat import kcat_config_file, kcat_env, kcat_library_dir
 from jkn_devstack.sql import render_init_sql
 from jkn_devstack.topics import ensure_topics, prune_prefixed_topics
 
@@ -59,11 +63,16 @@ def _script(name: str, action: str, check: bool = True) -> int:
 
 
 async def _topics(bootstrap: str, prefix: str, wait_s: float) -> list[str]:
-    """Retries while the broker is not reachable yet (a Kubernetes Job starts early)."""
+    """Topics, users (passwords set from the environment: a rotated Secret applies) and ACLs.
+
+    Retries while the broker is not reachable yet (a Kubernetes Job starts early).
+    """
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            return await ensure_topics(bootstrap, prefix)
+            names = await ensure_topics(bootstrap, prefix)
+            await ensure_users(bootstrap, reset_passwords=True)
+            return names
         except KafkaConnectionError as exc:
             if time.monotonic() > deadline:
                 raise SystemExit(f"jkn_devstack: Kafka at {bootstrap} unreachable: {exc}") from exc
@@ -94,7 +103,43 @@ def _exports(s: dict[str, str], urls: dict[str, str]) -> list[str]:
     return [f"export {k}='{v}'" for k, v in env.items()]
 
 
+def _kcat_lines(s: dict[str, str]) -> list[str]:
+    """What kcat needs: the admin's SASL settings (KCAT_CONFIG), and a librdkafka >= 2.6.1."""
+    state = Path(s["state_dir"])
+    lines = [
+        "# kcat as the admin (the broker takes SASL/SCRAM only):",
+        f"export KCAT_CONFIG='{kcat_config_file(state)}'",
+        "# or on the command line: kcat -b "
+        + s["bootstrap"]
+        + " "
+        + " ".join(
+            f"-X {k}={'***' if k == 'sasl.password' else v}"
+            for k, v in librdkafka_auth(ADMIN_USER, admin_password()).items()
+        )
+        + " -L",
+    ]
+    if (lib := kcat_library_dir(state)) is not None:
+        lines += [
+            "# this kcat's librdkafka is older than 2.6.1 (no SCRAM with Kafka 4); use this one:",
+            f"alias kcat='LD_LIBRARY_PATH={lib} kcat'",
+        ]
+    return lines
+
+
+def _kcat(kcat_args: list[str]) -> int:
+    """Replace this process with kcat, logged in as the admin."""
+    s = _settings()
+    state = Path(s["state_dir"])
+    extra = [] if "-b" in kcat_args else ["-b", s["bootstrap"]]
+    argv = ["kcat", "-F", str(kcat_config_file(state)), *extra, *kcat_args]
+    os.execvpe("kcat", argv, kcat_env(state))  # noqa: S606, S607 - kcat from PATH
+    return 0  # not reached
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["kcat"]:  # everything after it is kcat's (argparse would read -L as ours)
+        return _kcat(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m jkn_devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start Kafka and Postgres, create database, roles, schemas, topics")
@@ -119,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         "prune-topics", help="delete topics left under test/bench prefixes (keeps the demo's)"
     )
     prune.add_argument("--keep", action="append", default=[], help="a prefix to keep")
-    sub.add_parser("env", help="print the export lines for the services (eval-able)")
+    sub.add_parser("env", help="print the export lines for the services and kcat (eval-able)")
+    kcat = sub.add_parser("kcat", help="run kcat as jkn-admin (SASL), e.g. `kcat -L`")
+    kcat.add_argument("kcat_args", nargs=argparse.REMAINDER)
     sub.add_parser("render-init-sql", help="print deploy/postgres/init.sql")
     args = parser.parse_args(argv)
     s = _settings()
@@ -131,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         urls = asyncio.run(_database(s["admin_url"], s["database"], 30))
         print(f"database {s['database']}: roles and schemas for {', '.join(urls)}")
         names = asyncio.run(_topics(s["bootstrap"], s["prefix"], 30))
-        print(f"topics ({len(names)}): {', '.join(names)}")
+        print(f"topics ({len(names)}): {', '.join(names)}; users and ACLs of each service")
         print(f"up in {time.monotonic() - started:.1f}s; state in {s['state_dir']}. Environment:")
         print("\n".join(_exports(s, urls)))
     elif args.command == "down":
@@ -153,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"pruned {len(pruned)} topics left by earlier test and bench runs")
     elif args.command == "env":
         urls = asyncio.run(ensure_database(s["admin_url"], s["database"]))
-        print("\n".join(_exports(s, urls)))
+        print("\n".join([*_exports(s, urls), *_kcat_lines(s)]))
     elif args.command == "render-init-sql":
         sys.stdout.write(render_init_sql(s["database"]))
     return 0

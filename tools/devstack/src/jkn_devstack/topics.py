@@ -1,4 +1,9 @@
-"""Every topic, created explicitly: the broker runs with auto.create.topics.enable=false."""
+"""Every topic, created explicitly: the broker runs with auto.create.topics.enable=false.
+
+Creating a prefix's topics also creates the services' users (when missing) and the ACLs of
+those topics (``jkn_devstack.acls``); deleting them deletes their ACLs. The admin client
+logs in as ``jkn-admin`` (``jkn_devstack.credentials``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from collections.abc import Callable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
 from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
+
+from jkn_devstack.acls import delete_for_prefix, ensure_acls, ensure_users, topic_acl_names
+from jkn_devstack.credentials import admin_kafka_kwargs
 
 __all__ = [
     "DEAD_LETTER_PARTITIONS",
@@ -53,6 +61,7 @@ async def ensure_topics(
         bootstrap_servers=bootstrap,
         client_id="jkn-devstack",
         request_timeout_ms=int(timeout_s * 1000),
+        **admin_kafka_kwargs(),
     )
     await admin.start()
     try:
@@ -80,6 +89,8 @@ async def ensure_topics(
             await asyncio.sleep(0.2)
     finally:
         await admin.close()
+    await ensure_users(bootstrap, timeout_s=timeout_s)
+    await ensure_acls(bootstrap, prefix, timeout_s=timeout_s)
     return names
 
 
@@ -90,9 +101,11 @@ async def delete_topics(bootstrap: str, prefix: str, *, timeout_s: float = 30.0)
     """
     if not prefix:
         raise ValueError("refusing to delete the unprefixed (production) topics")
-    return await _delete(
+    doomed = await _delete(
         bootstrap, lambda names: [n for n in names if n in wanted_topics(prefix)], timeout_s
     )
+    await delete_for_prefix(bootstrap, [prefix], timeout_s=timeout_s)
+    return doomed
 
 
 async def prune_prefixed_topics(
@@ -115,7 +128,12 @@ async def prune_prefixed_topics(
             and not any(n.startswith(k) for k in keep if k)
         ]
 
-    return await _delete(bootstrap, stale, timeout_s)
+    doomed = await _delete(bootstrap, stale, timeout_s)
+    # the ACLs of those prefixes, and of prefixes whose topics someone deleted without them
+    named = [*doomed, *stale(sorted(await topic_acl_names(bootstrap, timeout_s=timeout_s)))]
+    prefixes = {n[: -len(s)] for n in named for s in suffixes if n.endswith(s) and n != s}
+    await delete_for_prefix(bootstrap, prefixes, timeout_s=timeout_s)
+    return doomed
 
 
 async def _delete(
@@ -125,6 +143,7 @@ async def _delete(
         bootstrap_servers=bootstrap,
         client_id="jkn-devstack",
         request_timeout_ms=int(timeout_s * 1000),
+        **admin_kafka_kwargs(),
     )
     await admin.start()
     try:
