@@ -231,4 +231,10 @@ async def delete_for_prefix(
         for start in range(0, len(filters), 500):
             futures = admin.delete_acls(filters[start : start + 500], request_timeout=timeout_s)
             await _wait_all(futures.values())
+        # as for creation: return once the broker no longer applies them
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while present & await _existing_grants(admin, timeout_s):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"deleted ACLs still in force after {timeout_s}s")
+            await asyncio.sleep(0.05)
     return len(present)
