@@ -10,12 +10,23 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, TypeAdapter
 
-from jkn_contracts.envelope import PARTICIPANT_ID_PATTERN, Agency, EventBase, utcnow
+from jkn_contracts.envelope import (
+    ACTOR_ID_PATTERN,
+    PARTICIPANT_ID_PATTERN,
+    Actor,
+    Agency,
+    AgencyAct,
+    EventBase,
+    ResidentEvent,
+    utcnow,
+)
 from jkn_contracts.events import (
     CoverageCheckRequested,
     CoverageReported,
     DeactivationReason,
     DeactivationRequested,
+    FeedbackAnswered,
+    FeedbackRerouted,
     Membership,
     NotificationSent,
     ParticipantActivated,
@@ -24,7 +35,9 @@ from jkn_contracts.events import (
     ParticipantVerified,
     ParticipantWaitlisted,
     PesertaStatusChanged,
+    PesertaSyncRequested,
     ProposalSource,
+    QuotaChanged,
     RegistrationRefused,
     RejectionReason,
     Resident,
@@ -35,17 +48,22 @@ from jkn_contracts.identity import participant_id_for, pseudonym
 from jkn_contracts.topics import CATALOGUE, CONSUMERS, TopicSpec, dead_letter_topic, topic_for
 
 __all__ = [
+    "ACTOR_ID_PATTERN",
     "CATALOGUE",
     "CONSUMERS",
     "EVENT_TYPES",
     "PARTICIPANT_ID_PATTERN",
+    "Actor",
     "Agency",
+    "AgencyAct",
     "AnyEvent",
     "CoverageCheckRequested",
     "CoverageReported",
     "DeactivationReason",
     "DeactivationRequested",
     "EventBase",
+    "FeedbackAnswered",
+    "FeedbackRerouted",
     "Membership",
     "NotificationSent",
     "ParticipantActivated",
@@ -54,10 +72,13 @@ __all__ = [
     "ParticipantVerified",
     "ParticipantWaitlisted",
     "PesertaStatusChanged",
+    "PesertaSyncRequested",
     "ProposalSource",
+    "QuotaChanged",
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
+    "ResidentEvent",
     "SlotReleased",
     "TopicSpec",
     "VerificationRejected",
@@ -77,12 +98,16 @@ AnyEvent = Annotated[
     | VerificationRejected
     | ParticipantWaitlisted
     | SlotReleased
+    | QuotaChanged
     | CoverageReported
     | ParticipantActivated
     | RegistrationRefused
     | ParticipantDeactivated
     | PesertaStatusChanged
-    | NotificationSent,
+    | PesertaSyncRequested
+    | NotificationSent
+    | FeedbackAnswered
+    | FeedbackRerouted,
     Field(discriminator="event_type"),
 ]
 
@@ -96,12 +121,16 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         VerificationRejected,
         ParticipantWaitlisted,
         SlotReleased,
+        QuotaChanged,
         CoverageReported,
         ParticipantActivated,
         RegistrationRefused,
         ParticipantDeactivated,
         PesertaStatusChanged,
+        PesertaSyncRequested,
         NotificationSent,
+        FeedbackAnswered,
+        FeedbackRerouted,
     )
 }
 

@@ -206,6 +206,9 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ("audit", "GET", "/verify"): _token(
             "the hash chain's verification", auditor=_ALL, city_operator=_ALL
         ),
+        ("audit", "GET", "/acts"): _token(
+            "who acted: the acts of one actor or one agency, across agencies", auditor=_ALL
+        ),
     }
 )
 """(service, method, route template) -> policy, for every route a service serves."""

@@ -16,6 +16,8 @@ from jkn_contracts.events import (
     CoverageCheckRequested,
     CoverageReported,
     DeactivationRequested,
+    FeedbackAnswered,
+    FeedbackRerouted,
     Membership,
     NotificationSent,
     ParticipantActivated,
@@ -24,6 +26,8 @@ from jkn_contracts.events import (
     ParticipantVerified,
     ParticipantWaitlisted,
     PesertaStatusChanged,
+    PesertaSyncRequested,
+    QuotaChanged,
     RegistrationRefused,
     SlotReleased,
     VerificationRejected,
@@ -40,6 +44,23 @@ class Decision(NamedTuple):
 
 def _membership(m: Membership | None) -> tuple[str, ...]:
     return () if m is None else (f"jenis:{m.jenis_peserta_kode}", f"status:{m.status_kode}")
+
+
+def _quota(e: QuotaChanged) -> Decision:
+    before, after = e.payload.previous_total, e.payload.total
+    direction = (
+        "QUOTA_SET"
+        if before is None
+        else "QUOTA_RAISED"
+        if after > before
+        else "QUOTA_LOWERED"
+        if after < before
+        else "QUOTA_UNCHANGED"
+    )
+    admitted = ("ADMITTED_FROM_WAITLIST",) if e.payload.admitted_from_waitlist else ()
+    return Decision(
+        "quota_changed", (f"budget_year:{e.payload.budget_year}", direction, *admitted), None
+    )
 
 
 # event type -> the decision, reason codes and evidence reference it states
@@ -59,6 +80,7 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     ),
     ParticipantWaitlisted: lambda e: Decision("waitlisted", (), None),
     SlotReleased: lambda e: Decision("slot_released", (e.payload.reason.value,), None),
+    QuotaChanged: _quota,
     CoverageReported: lambda e: Decision(
         "coverage_reported", _membership(e.payload.membership), None
     ),
@@ -70,8 +92,20 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     PesertaStatusChanged: lambda e: Decision(
         "bpjs_status_changed", _membership(e.payload.current), None
     ),
+    PesertaSyncRequested: lambda e: Decision("peserta_sync_requested", (), None),
     NotificationSent: lambda e: Decision(
         f"notification_{e.payload.status}", (e.payload.template,), None
+    ),
+    # The item acted on is the evidence: its tracking number (no secret, no personal data).
+    FeedbackAnswered: lambda e: Decision(
+        "feedback_answered",
+        (e.payload.kind, *(("OVERDUE",) if e.payload.overdue else ())),
+        e.payload.tracking_number,
+    ),
+    FeedbackRerouted: lambda e: Decision(
+        "feedback_rerouted",
+        (e.payload.kind, f"to:{e.payload.to_agency}"),
+        e.payload.tracking_number,
     ),
 }
 

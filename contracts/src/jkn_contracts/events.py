@@ -10,17 +10,20 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jkn_contracts.envelope import Agency, EventBase
+from jkn_contracts.envelope import Agency, AgencyAct, ResidentEvent
 
 __all__ = [
+    "TRACKING_NUMBER_PATTERN",
     "CoverageCheckRequested",
     "CoverageReported",
     "DeactivationReason",
     "DeactivationRequested",
+    "FeedbackAnswered",
+    "FeedbackRerouted",
     "Membership",
     "NotificationSent",
     "ParticipantActivated",
@@ -29,7 +32,9 @@ __all__ = [
     "ParticipantVerified",
     "ParticipantWaitlisted",
     "PesertaStatusChanged",
+    "PesertaSyncRequested",
     "ProposalSource",
+    "QuotaChanged",
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
@@ -94,7 +99,7 @@ class RegisteredPayload(_Payload):
     )
 
 
-class ParticipantRegistered(EventBase):
+class ParticipantRegistered(ResidentEvent):
     """Dinas Sosial proposes a resident for the city-paid program."""
 
     event_type: Literal["ParticipantRegistered"] = "ParticipantRegistered"
@@ -119,7 +124,7 @@ class DeactivationRequestedPayload(_Payload):
     run_id: uuid.UUID | None = Field(None, description="Reconciliation run that found it, if any.")
 
 
-class DeactivationRequested(EventBase):
+class DeactivationRequested(ResidentEvent):
     """Dinas Sosial asks that a participant leave the program, with a reason and evidence."""
 
     event_type: Literal["DeactivationRequested"] = "DeactivationRequested"
@@ -142,7 +147,7 @@ class CoverageCheckRequestedPayload(_Payload):
     check_date: date
 
 
-class CoverageCheckRequested(EventBase):
+class CoverageCheckRequested(ResidentEvent):
     """Dinkes asks (through the gateway) whether BPJS already covers this resident."""
 
     event_type: Literal["CoverageCheckRequested"] = "CoverageCheckRequested"
@@ -160,7 +165,7 @@ class VerifiedPayload(_Payload):
     )
 
 
-class ParticipantVerified(EventBase):
+class ParticipantVerified(ResidentEvent):
     """Dinkes finds the proposal valid and funds it from the quota."""
 
     event_type: Literal["ParticipantVerified"] = "ParticipantVerified"
@@ -173,7 +178,7 @@ class RejectedPayload(_Payload):
     reasons: list[RejectionReason] = Field(min_length=1)
 
 
-class VerificationRejected(EventBase):
+class VerificationRejected(ResidentEvent):
     """Dinkes rejects the proposal, with reason codes and messages in Bahasa Indonesia."""
 
     event_type: Literal["VerificationRejected"] = "VerificationRejected"
@@ -187,7 +192,7 @@ class WaitlistedPayload(_Payload):
     welfare_decile: int | None = Field(None, ge=1, le=10)
 
 
-class ParticipantWaitlisted(EventBase):
+class ParticipantWaitlisted(ResidentEvent):
     """Valid, but the quota is used up: the proposal waits for a free slot."""
 
     event_type: Literal["ParticipantWaitlisted"] = "ParticipantWaitlisted"
@@ -201,12 +206,41 @@ class SlotReleasedPayload(_Payload):
     quota_total: int = Field(ge=0)
 
 
-class SlotReleased(EventBase):
+class SlotReleased(ResidentEvent):
     """Dinkes releases a participant's quota slot after a deactivation request."""
 
     event_type: Literal["SlotReleased"] = "SlotReleased"
     producer: Literal[Agency.DINKES] = Agency.DINKES
     payload: SlotReleasedPayload
+
+
+class QuotaChangedPayload(_Payload):
+    budget_year: int = Field(ge=2000, le=2100, description="The budget year the quota funds.")
+    previous_total: int | None = Field(
+        ge=0, description="Slots funded before; null when the year had no quota yet."
+    )
+    total: int = Field(ge=0, description="Slots funded from now on.")
+    used: int = Field(ge=0, description="Slots held by participants when it was set.")
+    admitted_from_waitlist: int = Field(
+        0, ge=0, description="Waiting proposals funded at once by the new room."
+    )
+
+
+class QuotaChanged(AgencyAct):
+    """Dinkes sets a budget year's quota (old and new total): an act, not about a resident.
+
+    Keyed ``quota:<budget_year>``: one year's changes are serialised by its quota row and
+    read in order. Residents it admits from the waiting list are ParticipantVerified facts
+    whose causation_id is this event."""
+
+    event_type: Literal["QuotaChanged"] = "QuotaChanged"
+    producer: Literal[Agency.DINKES] = Agency.DINKES
+    payload: QuotaChangedPayload
+
+    key_description: ClassVar[str] = "quota:<budget_year>: one budget year's changes in order."
+
+    def record_key(self) -> str:
+        return f"quota:{self.payload.budget_year}"
 
 
 # --- BPJS Kesehatan, through the gateway ----------------------------------------------------
@@ -227,7 +261,7 @@ class CoverageReportedPayload(_Payload):
     membership: Membership | None = Field(description="null when BPJS knows no such NIK.")
 
 
-class CoverageReported(EventBase):
+class CoverageReported(ResidentEvent):
     """The answer to a CoverageCheckRequested (causation_id points to the request)."""
 
     event_type: Literal["CoverageReported"] = "CoverageReported"
@@ -244,7 +278,7 @@ class ActivatedPayload(_Payload):
     effective_date: date = Field(description="tglTMT: the day coverage starts.")
 
 
-class ParticipantActivated(EventBase):
+class ParticipantActivated(ResidentEvent):
     """BPJS registered the resident as PBI APBD: a card number and a primary clinic."""
 
     event_type: Literal["ParticipantActivated"] = "ParticipantActivated"
@@ -259,7 +293,7 @@ class RefusedPayload(_Payload):
     bpjs_message: str
 
 
-class RegistrationRefused(EventBase):
+class RegistrationRefused(ResidentEvent):
     """BPJS refused a mutation (metaData.code 201 or a permanent failure)."""
 
     event_type: Literal["RegistrationRefused"] = "RegistrationRefused"
@@ -273,7 +307,7 @@ class DeactivatedPayload(_Payload):
     effective_date: date = Field(description="tglTAT: the last day of coverage is the day before.")
 
 
-class ParticipantDeactivated(EventBase):
+class ParticipantDeactivated(ResidentEvent):
     """BPJS accepted the kurang mutation: coverage ends on effective_date."""
 
     event_type: Literal["ParticipantDeactivated"] = "ParticipantDeactivated"
@@ -286,12 +320,35 @@ class PesertaStatusChangedPayload(_Payload):
     current: Membership
 
 
-class PesertaStatusChanged(EventBase):
+class PesertaStatusChanged(ResidentEvent):
     """The periodic peserta sync found a change made on the BPJS side (death, new segment)."""
 
     event_type: Literal["PesertaStatusChanged"] = "PesertaStatusChanged"
     producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
     payload: PesertaStatusChangedPayload
+
+
+class PesertaSyncRequestedPayload(_Payload):
+    run_id: uuid.UUID = Field(
+        description="The sync pass asked for: the correlation_id of every change it finds."
+    )
+
+
+class PesertaSyncRequested(AgencyAct):
+    """Someone asked for a peserta sync pass by hand (who: ``actor``; when: ``occurred_at``).
+
+    The PesertaStatusChanged facts the pass finds carry the same actor, correlation_id =
+    ``run_id`` and causation_id = this event. Passes the gateway runs on its own timer are
+    not requested by anyone and state no such fact. Keyed ``sync``."""
+
+    event_type: Literal["PesertaSyncRequested"] = "PesertaSyncRequested"
+    producer: Literal[Agency.BPJS_GATEWAY] = Agency.BPJS_GATEWAY
+    payload: PesertaSyncRequestedPayload
+
+    key_description: ClassVar[str] = "sync: every requested pass on one partition, in order."
+
+    def record_key(self) -> str:
+        return "sync"
 
 
 # --- Notifications -----------------------------------------------------------------------------
@@ -305,9 +362,70 @@ class NotificationSentPayload(_Payload):
     status: Literal["sent", "failed"]
 
 
-class NotificationSent(EventBase):
+class NotificationSent(ResidentEvent):
     """A resident or agency was told something (the text itself stays in notifications)."""
 
     event_type: Literal["NotificationSent"] = "NotificationSent"
     producer: Literal[Agency.NOTIFICATIONS] = Agency.NOTIFICATIONS
     payload: NotificationSentPayload
+
+
+# The feedback channel. Its texts (the sender's message, the answer, a reroute's reason)
+# and the sender's contact details never leave notifications: these facts say who acted on
+# which item, and when.
+
+TRACKING_NUMBER_PATTERN = r"^(ADU|TNY|MSK)-[0-9]{4}-[0-9]{6,}$"
+TrackingNumber = Annotated[
+    str,
+    Field(
+        pattern=TRACKING_NUMBER_PATTERN,
+        description="A feedback item's tracking number (no secret: agencies' queues list it).",
+        examples=["ADU-2026-000042"],
+    ),
+]
+FeedbackKind = Literal["pertanyaan", "pengaduan", "masukan"]
+FeedbackAgency = Literal["dinsos", "dinkes", "bpjs-gateway"]
+
+
+class FeedbackAnsweredPayload(_Payload):
+    tracking_number: TrackingNumber
+    kind: FeedbackKind
+    agency: FeedbackAgency = Field(description="The agency in charge, which answered.")
+    due_date: date = Field(description="The answer's deadline (WIB calendar day).")
+    overdue: bool = Field(description="Answered after the due date.")
+
+
+class FeedbackAnswered(AgencyAct):
+    """The agency in charge answered a feedback item (never the text: it stays with the
+    item). Keyed by the tracking number: one item's acts in order."""
+
+    event_type: Literal["FeedbackAnswered"] = "FeedbackAnswered"
+    producer: Literal[Agency.NOTIFICATIONS] = Agency.NOTIFICATIONS
+    payload: FeedbackAnsweredPayload
+
+    key_description: ClassVar[str] = "the tracking number: one feedback item's acts in order."
+
+    def record_key(self) -> str:
+        return self.payload.tracking_number
+
+
+class FeedbackReroutedPayload(_Payload):
+    tracking_number: TrackingNumber
+    kind: FeedbackKind
+    agency: FeedbackAgency = Field(description="The agency that held the item and handed it on.")
+    to_agency: FeedbackAgency = Field(description="The agency in charge from now on.")
+    due_date: date = Field(description="The deadline, kept across the reroute.")
+
+
+class FeedbackRerouted(AgencyAct):
+    """The agency holding a misrouted feedback item handed it to the one in charge (the
+    reason given stays with the item). Keyed by the tracking number."""
+
+    event_type: Literal["FeedbackRerouted"] = "FeedbackRerouted"
+    producer: Literal[Agency.NOTIFICATIONS] = Agency.NOTIFICATIONS
+    payload: FeedbackReroutedPayload
+
+    key_description: ClassVar[str] = "the tracking number: one feedback item's acts in order."
+
+    def record_key(self) -> str:
+        return self.payload.tracking_number

@@ -1,8 +1,13 @@
 """The topic catalogue: which topic carries which events, and how it is keyed.
 
-One topic per producing agency's aggregate. Every record is keyed by ``participant_id`` so
-that one resident's events land in one partition and are read in the order they were
-published. Each consuming service has its own dead-letter topic.
+One topic per producing agency's aggregate. Every record about a resident is keyed by
+``participant_id`` so that one resident's events land in one partition and are read in the
+order they were published. An agency's act about no single resident (``AgencyAct``: a quota
+set, a feedback item answered or rerouted, a sync asked for) travels on its agency's topic
+too, keyed by what orders it (``record_key``): ``quota:<budget_year>``, the tracking
+number, ``sync``. Consumers that do not handle an event type skip it (``ignored``), so a
+new act on a topic changes nothing for them. Each consuming service has its own
+dead-letter topic.
 
 Who may say what is read from here too: ``PUBLISHERS`` names the one service that states an
 agency's facts, so the broker lets that service's principal (and no other) write the
@@ -19,6 +24,8 @@ from jkn_contracts.events import (
     CoverageCheckRequested,
     CoverageReported,
     DeactivationRequested,
+    FeedbackAnswered,
+    FeedbackRerouted,
     NotificationSent,
     ParticipantActivated,
     ParticipantDeactivated,
@@ -26,6 +33,8 @@ from jkn_contracts.events import (
     ParticipantVerified,
     ParticipantWaitlisted,
     PesertaStatusChanged,
+    PesertaSyncRequested,
+    QuotaChanged,
     RegistrationRefused,
     SlotReleased,
     VerificationRejected,
@@ -70,8 +79,9 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             VerificationRejected,
             ParticipantWaitlisted,
             SlotReleased,
+            QuotaChanged,
         ),
-        description="Dinas Kesehatan: verification decisions, waiting list and quota slots.",
+        description="Dinas Kesehatan: verification decisions, waiting list, quota and slots.",
     ),
     TopicSpec(
         "jkn.bpjs.participants",
@@ -82,14 +92,15 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             RegistrationRefused,
             ParticipantDeactivated,
             PesertaStatusChanged,
+            PesertaSyncRequested,
         ),
-        description="BPJS Kesehatan's answers, carried by the gateway.",
+        description="BPJS Kesehatan's answers, carried by the gateway; syncs asked for.",
     ),
     TopicSpec(
         "jkn.notifications.messages",
         Agency.NOTIFICATIONS,
-        (NotificationSent,),
-        description="What residents and agencies were told.",
+        (NotificationSent, FeedbackAnswered, FeedbackRerouted),
+        description="What residents and agencies were told; feedback answered, rerouted.",
     ),
 )
 

@@ -13,6 +13,7 @@ from jkn_contracts import (
     CATALOGUE,
     EVENT_TYPES,
     PARTICIPANT_ID_PATTERN,
+    AgencyAct,
     EventBase,
     parse_event,
     participant_id_for,
@@ -91,15 +92,38 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "about_event_type": "ParticipantVerified",
         "status": "sent",
     },
+    # agencies' acts about no single resident
+    "QuotaChanged": {"budget_year": 2026, "previous_total": 1000, "total": 1200, "used": 1000},
+    "PesertaSyncRequested": {"run_id": str(uuid.UUID(int=9))},
+    "FeedbackAnswered": {
+        "tracking_number": "ADU-2026-000042",
+        "kind": "pengaduan",
+        "agency": "dinkes",
+        "due_date": "2026-03-07",
+        "overdue": False,
+    },
+    "FeedbackRerouted": {
+        "tracking_number": "TNY-2026-000043",
+        "kind": "pertanyaan",
+        "agency": "dinsos",
+        "to_agency": "bpjs-gateway",
+        "due_date": "2026-03-05",
+    },
 }
+ACTOR = {"id": "act_" + "ab" * 12, "agency": "dinkes", "kind": "person"}
 
 
 def _record(event_type: str, **changes: Any) -> dict[str, Any]:
     producer = EVENT_TYPES[event_type].model_fields["producer"].default
+    about: dict[str, Any] = (
+        {"actor": ACTOR}
+        if issubclass(EVENT_TYPES[event_type], AgencyAct)
+        else {"participant_id": participant_id_for(NIK, PSEUDONYM_KEY)}
+    )
     return {
         "event_type": event_type,
         "producer": str(producer),
-        "participant_id": participant_id_for(NIK, PSEUDONYM_KEY),
+        **about,
         "correlation_id": str(uuid.UUID(int=1)),
         "payload": PAYLOADS[event_type],
         **changes,
@@ -138,7 +162,7 @@ def test_parse_event_round_trips_every_event(event_type: str) -> None:
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
 def test_an_event_cannot_claim_another_producer(event_type: str) -> None:
     producer = EVENT_TYPES[event_type].model_fields["producer"].default
-    other = next(p for p in ("dinsos", "dinkes", "bpjs-gateway") if p != producer)
+    other = next(p for p in ("dinsos", "dinkes", "bpjs-gateway", "notifications") if p != producer)
     with pytest.raises(ValidationError):
         parse_event(json.dumps(_record(event_type, producer=other)))
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jkn_contracts import CATALOGUE, CONSUMERS, EVENT_TYPES, dead_letter_topic
+from jkn_contracts import (
+    CATALOGUE,
+    CONSUMERS,
+    EVENT_TYPES,
+    PARTICIPANT_ID_PATTERN,
+    AgencyAct,
+    dead_letter_topic,
+)
 from jkn_contracts._generate import (
     ASYNCAPI_FILE,
     CONTRACTS_DIR,
@@ -67,9 +74,20 @@ def test_dead_letter_messages_carry_the_reason_and_the_original_position() -> No
     }
 
 
-def test_every_message_is_keyed_by_participant_id() -> None:
-    for message in build_asyncapi()["components"]["messages"].values():
-        assert "participant_id" in message["bindings"]["kafka"]["key"]["description"]
+def test_every_message_says_what_keys_it() -> None:
+    # a fact about a resident: their pseudonym; an agency's act: what orders it
+    messages = build_asyncapi()["components"]["messages"]
+    for name, message in messages.items():
+        key = message["bindings"]["kafka"]["key"]
+        if name != "DeadLetter" and issubclass(EVENT_TYPES[name], AgencyAct):
+            assert key["description"] == EVENT_TYPES[name].key_description
+            assert "participant_id" not in key["description"]
+            assert "pattern" not in key
+        elif name == "DeadLetter":
+            assert "original record's key" in key["description"]
+        else:
+            assert "participant_id" in key["description"]
+            assert key["pattern"] == PARTICIPANT_ID_PATTERN
 
 
 def _resolve(doc: dict[str, Any], ref: str) -> Any:

@@ -1,0 +1,255 @@
+"""Who acted travels with the fact (the envelope's ``actor``), and agencies' acts about no
+single resident are facts like the others: quota changes, feedback answers and reroutes,
+peserta syncs asked for by hand."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+from jkn_contracts import (
+    CATALOGUE,
+    EVENT_TYPES,
+    Actor,
+    AgencyAct,
+    FeedbackAnswered,
+    FeedbackRerouted,
+    ParticipantRegistered,
+    PesertaSyncRequested,
+    QuotaChanged,
+    ResidentEvent,
+    parse_event,
+    topic_for,
+)
+from jkn_contracts._generate import CONTRACTS_DIR, build_schemas
+from jkn_contracts.compat import check_backward_compatible
+from jkn_contracts.decisions import Decision, decision_of
+from pydantic import ValidationError
+
+PID = "P" + "3c" * 12
+OFFICER = {"id": "act_" + "5a" * 12, "agency": "dinsos", "kind": "person"}
+VERIFIER = Actor(id="act_" + "d1" * 12, agency="dinkes", kind="person")
+AGENT = Actor(id="act_" + "c5" * 12, agency="dinkes", kind="person")
+ACTS = {"QuotaChanged", "FeedbackAnswered", "FeedbackRerouted", "PesertaSyncRequested"}
+
+
+def registered(**envelope: Any) -> dict[str, Any]:
+    return {
+        "event_type": "ParticipantRegistered",
+        "producer": "dinsos",
+        "participant_id": PID,
+        "correlation_id": str(uuid.uuid4()),
+        "payload": {
+            "proposal_id": str(uuid.uuid4()),
+            "source": "walk_in",
+            "resident": {
+                "nik": "1571014508800003",
+                "kk": "1571010101200001",
+                "name": "SITI AMINAH",
+                "sex": "P",
+                "birth_date": "1980-08-05",
+                "kelurahan": "1571011001",
+            },
+            "proposed_by": "siti.dinsos",
+        },
+        **envelope,
+    }
+
+
+def answered(**changes: Any) -> FeedbackAnswered:
+    fields: dict[str, Any] = {
+        "correlation_id": uuid.uuid4(),
+        "actor": AGENT,
+        "payload": {
+            "tracking_number": "ADU-2026-000042",
+            "kind": "pengaduan",
+            "agency": "dinkes",
+            "due_date": date(2026, 3, 7),
+            "overdue": False,
+        },
+    }
+    return FeedbackAnswered(**{**fields, **changes})
+
+
+# --- the actor in the envelope ---------------------------------------------------------------
+
+
+def test_a_fact_commanded_by_someone_names_them_pseudonymously() -> None:
+    event = parse_event(json.dumps(registered(actor=OFFICER)))
+    assert event.actor == Actor(**OFFICER)
+    assert json.loads(event.model_dump_json())["actor"] == OFFICER
+
+
+def test_a_fact_without_an_actor_is_as_valid_as_before_actors_existed() -> None:
+    event = parse_event(json.dumps(registered()))
+    assert event.actor is None
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        {**OFFICER, "id": "8c1e4f2a-rina-subject"},  # a raw token subject: not pseudonymous
+        {**OFFICER, "id": "act_" + "5A" * 12},
+        {**OFFICER, "kind": "robot"},
+        {**OFFICER, "agency": "Dinas Sosial"},
+        {**OFFICER, "username": "siti.dinsos"},  # nothing but id, agency and kind
+        {"id": OFFICER["id"], "kind": "person"},
+    ],
+    ids=["subject", "uppercase", "kind", "agency", "extra", "no-agency"],
+)
+def test_an_actor_is_an_act_id_an_agency_and_person_or_system_only(actor: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        parse_event(json.dumps(registered(actor=actor)))
+
+
+def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
+    current = build_schemas()
+    for name in set(EVENT_TYPES) - ACTS:  # published before the actor existed
+        published = CONTRACTS_DIR / "published" / f"{name}.v1.json"
+        old = json.loads(published.read_text(encoding="utf-8"))
+        assert "actor" not in old["properties"], name
+        assert check_backward_compatible(old, current[published.name]) == [], name
+        assert "actor" not in current[published.name].get("required", []), name
+
+
+# --- agencies' acts ---------------------------------------------------------------------------
+
+
+def test_the_acts_are_events_of_their_owner_s_topic() -> None:
+    assert {n for n, t in EVENT_TYPES.items() if issubclass(t, AgencyAct)} == ACTS
+    assert {n for n, t in EVENT_TYPES.items() if issubclass(t, ResidentEvent)} == (
+        set(EVENT_TYPES) - ACTS
+    )
+    assert topic_for("QuotaChanged") == "jkn.dinkes.verifications"
+    assert topic_for("PesertaSyncRequested") == "jkn.bpjs.participants"
+    assert (
+        topic_for("FeedbackAnswered")
+        == topic_for("FeedbackRerouted")
+        == ("jkn.notifications.messages")
+    )
+    owners = {e.__name__: spec.owner.value for spec in CATALOGUE for e in spec.events}
+    assert {n: owners[n] for n in sorted(ACTS)} == {
+        "FeedbackAnswered": "notifications",
+        "FeedbackRerouted": "notifications",
+        "PesertaSyncRequested": "bpjs-gateway",
+        "QuotaChanged": "dinkes",
+    }
+
+
+def test_an_act_always_names_who_acted() -> None:
+    with pytest.raises(ValidationError):
+        answered(actor=None)
+
+
+def test_an_act_is_about_no_resident() -> None:
+    assert answered().participant_id is None
+    with pytest.raises(ValidationError):
+        answered(participant_id=PID)
+
+
+def test_each_act_is_keyed_by_what_orders_it() -> None:
+    quota = QuotaChanged(
+        correlation_id=uuid.uuid4(),
+        actor=VERIFIER,
+        payload={"budget_year": 2027, "previous_total": None, "total": 800, "used": 0},
+    )
+    sync = PesertaSyncRequested(
+        correlation_id=uuid.uuid4(),
+        actor=Actor(id="act_" + "b0" * 12, agency="bpjs-gateway", kind="person"),
+        payload={"run_id": uuid.uuid4()},
+    )
+    rerouted = FeedbackRerouted(
+        correlation_id=uuid.uuid4(),
+        actor=AGENT,
+        payload={
+            "tracking_number": "TNY-2026-000043",
+            "kind": "pertanyaan",
+            "agency": "dinkes",
+            "to_agency": "dinsos",
+            "due_date": date(2026, 3, 5),
+        },
+    )
+    assert quota.record_key() == "quota:2027"
+    assert sync.record_key() == "sync"
+    assert answered().record_key() == "ADU-2026-000042"
+    assert rerouted.record_key() == "TNY-2026-000043"
+    resident = parse_event(json.dumps(registered()))
+    assert isinstance(resident, ParticipantRegistered)
+    assert resident.record_key() == PID
+
+
+def test_feedback_acts_carry_neither_texts_nor_contact_details() -> None:
+    schemas = build_schemas()
+    for name in ("FeedbackAnswered", "FeedbackRerouted"):
+        payload = schemas[f"{name}.v1.json"]["$defs"][f"{name}Payload"]["properties"]
+        assert not set(payload) & {"message", "answer", "reason", "reply_to", "phone", "email"}
+    with pytest.raises(ValidationError):
+        answered(payload={**answered().payload.model_dump(), "answer": "Kartu Anda aktif."})
+
+
+def test_a_tracking_number_must_look_like_one() -> None:
+    with pytest.raises(ValidationError):
+        answered(payload={**answered().payload.model_dump(), "tracking_number": "081234567890"})
+
+
+# --- what the audit trail and the traces read of them ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "admitted", "reasons"),
+    [
+        (1000, 1200, 3, ("budget_year:2026", "QUOTA_RAISED", "ADMITTED_FROM_WAITLIST")),
+        (1200, 1100, 0, ("budget_year:2026", "QUOTA_LOWERED")),
+        (1100, 1100, 0, ("budget_year:2026", "QUOTA_UNCHANGED")),
+        (None, 900, 0, ("budget_year:2026", "QUOTA_SET")),
+    ],
+)
+def test_a_quota_change_states_its_year_and_direction(
+    before: int | None, after: int, admitted: int, reasons: tuple[str, ...]
+) -> None:
+    changed = QuotaChanged(
+        correlation_id=uuid.uuid4(),
+        actor=VERIFIER,
+        payload={
+            "budget_year": 2026,
+            "previous_total": before,
+            "total": after,
+            "used": 900,
+            "admitted_from_waitlist": admitted,
+        },
+    )
+    assert decision_of(changed) == Decision("quota_changed", reasons, None)
+
+
+def test_feedback_acts_cite_the_item_by_its_tracking_number() -> None:
+    assert decision_of(answered()) == Decision(
+        "feedback_answered", ("pengaduan",), "ADU-2026-000042"
+    )
+    late = answered(payload={**answered().payload.model_dump(), "overdue": True})
+    assert decision_of(late).reasons == ("pengaduan", "OVERDUE")
+    rerouted = FeedbackRerouted(
+        correlation_id=uuid.uuid4(),
+        actor=AGENT,
+        payload={
+            "tracking_number": "TNY-2026-000043",
+            "kind": "pertanyaan",
+            "agency": "dinkes",
+            "to_agency": "dinsos",
+            "due_date": date(2026, 3, 5),
+        },
+    )
+    assert decision_of(rerouted) == Decision(
+        "feedback_rerouted", ("pertanyaan", "to:dinsos"), "TNY-2026-000043"
+    )
+
+
+def test_a_sync_asked_for_is_stated_as_such() -> None:
+    sync = PesertaSyncRequested(
+        correlation_id=uuid.uuid4(),
+        actor=Actor(id="act_" + "b0" * 12, agency="bpjs-gateway", kind="person"),
+        payload={"run_id": uuid.uuid4()},
+    )
+    assert decision_of(sync) == Decision("peserta_sync_requested", (), None)
