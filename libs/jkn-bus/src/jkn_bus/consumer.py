@@ -130,7 +130,8 @@ class EventConsumer:
                     for e in exc.errors(include_input=False)
                 )
                 return await self._dead_letter(record, reason[:1000], attempts=1, event_type="?")
-            span.set_attribute(PARTICIPANT_ATTR, event.participant_id)
+            if event.participant_id is not None:  # an agency's act names no resident
+                span.set_attribute(PARTICIPANT_ATTR, event.participant_id)
             span.set_attribute("jkn.event_type", event.event_type)
             topic = record.topic.removeprefix(self._topic_prefix)
             if event.event_type not in events_of(topic):

@@ -2,7 +2,8 @@
 
 ``append`` is called inside the caller's transaction; nothing reaches Kafka unless that
 transaction commits, and everything that commits reaches Kafka (see ``relay.py``). The
-record key is the pseudonymous participant id, so one resident's events share a partition.
+record key is the pseudonymous participant id, so one resident's events share a partition
+(an agency's act about no single resident: what orders it, ``EventBase.record_key``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ async def append(conn: asyncpg.Connection, event: EventBase, *, topic_prefix: st
     """Add ``event`` to the outbox within the caller's open transaction.
 
     A span ("create", messaging conventions) records the fact: which agency stated what
-    decision with which reason codes about which participant (codes only, no personal
-    data). Its trace context is saved with the row; the relay's publish span continues it.
+    decision with which reason codes about which participant, and who acted (codes and
+    pseudonyms only, no personal data). Its trace context is saved with the row; the
+    relay's publish span continues it.
     NOTIFY is transactional: the relay is woken only when this transaction commits.
     """
     if not conn.is_in_transaction():
@@ -39,10 +41,14 @@ async def append(conn: asyncpg.Connection, event: EventBase, *, topic_prefix: st
         "messaging.operation.type": "create",
         "messaging.destination.name": topic,
         "messaging.message.id": str(event.event_id),
-        PARTICIPANT_ATTR: event.participant_id,
         "jkn.agency": event.producer.value,
         "jkn.event_type": event_type,
     }
+    if event.participant_id is not None:
+        attributes[PARTICIPANT_ATTR] = event.participant_id
+    if event.actor is not None:  # who acted: a pseudonymous id and their agency
+        attributes["jkn.actor"] = event.actor.id
+        attributes["jkn.actor_agency"] = event.actor.agency
     if stated.decision is not None:
         attributes["jkn.decision"] = stated.decision
         attributes["jkn.reason_codes"] = list(stated.reasons)
@@ -56,8 +62,9 @@ async def append(conn: asyncpg.Connection, event: EventBase, *, topic_prefix: st
         event.event_id,
         event_type,
         topic,
-        event.participant_id,
-        event.model_dump_json().encode(),
+        event.record_key(),
+        # a fact nobody commanded is written without the actor key, as before it existed
+        event.model_dump_json(exclude={"actor"} if event.actor is None else None).encode(),
         json.dumps(headers),
     )
     # One channel per schema (= per service): other services' relays are not woken.

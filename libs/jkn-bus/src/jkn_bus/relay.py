@@ -29,11 +29,13 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from jkn_contracts import PARTICIPANT_ID_PATTERN
 from opentelemetry import trace
 
 from jkn_bus import metrics
@@ -43,6 +45,8 @@ from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, current_tr
 __all__ = ["OutboxRelay"]
 
 log = logging.getLogger(__name__)
+
+_PARTICIPANT = re.compile(PARTICIPANT_ID_PATTERN)
 
 
 class OutboxRelay:
@@ -155,7 +159,8 @@ class OutboxRelay:
                 "messaging.system": "kafka",
                 "messaging.operation.type": "publish",
                 "messaging.destination.name": row["topic"],
-                PARTICIPANT_ATTR: row["key"],
+                # the key: a participant's pseudonym, or what orders an agency's act
+                **({PARTICIPANT_ATTR: row["key"]} if _PARTICIPANT.fullmatch(row["key"]) else {}),
             },
         ):
             headers = [(k, v.encode()) for k, v in current_trace_headers().items()]

@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from jkn_contracts import Actor
 
 from jkn_bus.broker import make_broker, make_producer
 from jkn_bus.consumer import EventConsumer, Handler, Record
@@ -196,8 +197,10 @@ class ServiceRuntime:
             await self._pool.close()
 
     @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """One transaction for a request handler: state changes plus outbox rows."""
+    async def unit_of_work(self, *, actor: Actor | None = None) -> AsyncIterator[UnitOfWork]:
+        """One transaction for a request handler: state changes plus outbox rows.
+        ``actor``: who commanded it (``jkn_bus.unit_of_work.actor_of(caller)``), stamped
+        on every event written in it; None for reads and the service's own timers."""
         with transaction_span(self.settings.db_schema):
             async with self.pool.acquire() as conn, conn.transaction():
-                yield UnitOfWork(conn, topic_prefix=self.settings.jkn_topic_prefix)
+                yield UnitOfWork(conn, topic_prefix=self.settings.jkn_topic_prefix, actor=actor)
