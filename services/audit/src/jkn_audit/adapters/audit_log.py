@@ -1,4 +1,5 @@
-"""The audit log table: append under the chain lock, read a history, stream for verification.
+"""The audit log table: append under the chain lock, read a history or an actor's acts,
+stream for verification.
 
 Why one writer at a time. The chain is a total order: each row names its predecessor's
 hash. Two transactions appending at once would both read the same head and fork the chain
@@ -24,14 +25,14 @@ from asyncpg.pool import PoolConnectionProxy
 from jkn_audit.domain.chain import GENESIS, chain_hash
 from jkn_audit.domain.entries import AuditEntry, utc_iso
 
-__all__ = ["CHAIN_LOCK", "append", "entries_in_order", "history"]
+__all__ = ["CHAIN_LOCK", "acts", "append", "entries_in_order", "history"]
 
 CHAIN_LOCK = int.from_bytes(hashlib.sha256(b"jkn_audit:chain").digest()[:8], "big", signed=True)
 
 _COLUMNS = (
     "seq, event_id, event_type, schema_version, producer, participant_id, correlation_id,"
     ' causation_id, occurred_at, recorded_at, topic, partition, "offset", decision, reasons,'
-    " evidence_ref, payload"
+    " evidence_ref, payload, actor_id, actor_agency, actor_kind"
 )
 
 
@@ -54,6 +55,9 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
         reasons=tuple(row["reasons"]),
         evidence_ref=row["evidence_ref"],
         payload=json.loads(row["payload"]),
+        actor_id=row["actor_id"],
+        actor_agency=row["actor_agency"],
+        actor_kind=row["actor_kind"],
     )
 
 
@@ -66,7 +70,7 @@ async def append(conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry:
     await conn.execute(
         f"INSERT INTO audit_log ({_COLUMNS}, prev_hash, hash)"  # noqa: S608 - constant columns
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-        " $17::jsonb, $18, $19)",
+        " $17::jsonb, $18, $19, $20, $21, $22)",
         entry.seq,
         entry.event_id,
         entry.event_type,
@@ -84,6 +88,9 @@ async def append(conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry:
         list(entry.reasons),
         entry.evidence_ref,
         json.dumps(entry.payload),
+        entry.actor_id,
+        entry.actor_agency,
+        entry.actor_kind,
         previous,
         chain_hash(previous, entry.content()),
     )
@@ -98,6 +105,33 @@ async def history(
         f"SELECT {_COLUMNS} FROM audit_log WHERE participant_id = $1"  # noqa: S608
         " ORDER BY occurred_at, seq",
         participant_id,
+    )
+    return [_entry(r) for r in rows]
+
+
+async def acts(
+    conn: asyncpg.Connection | PoolConnectionProxy[Any],
+    *,
+    actor_id: str | None = None,
+    actor_agency: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    """Every fact an actor's commands caused (or every fact commanded by an agency's staff
+    and systems, or both filters at once), by time of the fact (then by log order)."""
+    # constant fragments only (each filter its own, so the partial indexes serve it)
+    filters = [("actor_id", actor_id), ("actor_agency", actor_agency)]
+    named = [(column, value) for column, value in filters if value is not None]
+    if not named:
+        raise ValueError("name an actor, an agency, or both")
+    where = " AND ".join(f"{column} = ${i}" for i, (column, _) in enumerate(named, start=1))
+    n = len(named)
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM audit_log WHERE {where}"  # noqa: S608 - constant fragments
+        f" ORDER BY occurred_at, seq OFFSET ${n + 1} LIMIT ${n + 2}",
+        *(value for _, value in named),
+        offset,
+        limit,
     )
     return [_entry(r) for r in rows]
 

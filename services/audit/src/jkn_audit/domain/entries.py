@@ -1,10 +1,12 @@
 """What the audit trail keeps of an event: who, what, when, why, evidence — no personal data.
 
-An entry is the envelope (event id, type, producing agency, participant pseudonym,
-correlation and causation ids, time), where it was read (topic, partition, offset), the
-decision and reason codes the event states, the evidence reference if any, and the payload
-with every personal field replaced by ``[redacted]`` (the resident's NIK, KK, name, birth
-date, address, phone, e-mail). The card number (noKartu) stays: it is what operators look up.
+An entry is the envelope (event id, type, producing agency, participant pseudonym — none
+for an agency's act about no single resident —, correlation and causation ids, time, and
+the actor who commanded it: pseudonymous id, agency, person or system), where it was read
+(topic, partition, offset), the decision and reason codes the event states, the evidence
+reference if any, and the payload with every personal field replaced by ``[redacted]`` (the
+resident's NIK, KK, name, birth date, address, phone, e-mail). The card number (noKartu)
+stays: it is what operators look up.
 """
 
 from __future__ import annotations
@@ -17,12 +19,21 @@ from typing import Any
 from jkn_contracts import EventBase
 from jkn_contracts.decisions import decision_of
 
-__all__ = ["PERSONAL_FIELDS", "REDACTED", "AuditEntry", "describe", "redact", "utc_iso"]
+__all__ = [
+    "ACTOR_FIELDS",
+    "PERSONAL_FIELDS",
+    "REDACTED",
+    "AuditEntry",
+    "describe",
+    "redact",
+    "utc_iso",
+]
 
 PERSONAL_FIELDS = frozenset(
     {"resident", "nik", "kk", "name", "nama", "birth_date", "address", "phone", "email"}
 )
 REDACTED = "[redacted]"
+ACTOR_FIELDS = ("actor_id", "actor_agency", "actor_kind")
 
 
 def redact(value: Any) -> Any:
@@ -48,7 +59,7 @@ class AuditEntry:
     event_type: str
     schema_version: int
     producer: str
-    participant_id: str
+    participant_id: str | None
     correlation_id: str
     causation_id: str | None
     occurred_at: str
@@ -60,9 +71,20 @@ class AuditEntry:
     reasons: tuple[str, ...]
     evidence_ref: str | None
     payload: dict[str, Any]
+    actor_id: str | None = None
+    actor_agency: str | None = None
+    actor_kind: str | None = None
 
     def content(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "reasons": list(self.reasons)}
+        """What the chain hashes. An actor field that is empty is left out, so an entry
+        without an actor hashes exactly as every row appended before actors were recorded
+        did: old rows keep verifying, and removing a recorded actor field (or adding one
+        to any row) breaks that row's hash."""
+        content = {**dataclasses.asdict(self), "reasons": list(self.reasons)}
+        for name in ACTOR_FIELDS:
+            if content[name] is None:
+                del content[name]
+        return content
 
 
 def describe(
@@ -90,4 +112,7 @@ def describe(
         reasons=reasons,
         evidence_ref=evidence_ref,
         payload=redact(envelope["payload"]),
+        actor_id=event.actor.id if event.actor else None,
+        actor_agency=event.actor.agency if event.actor else None,
+        actor_kind=event.actor.kind if event.actor else None,
     )

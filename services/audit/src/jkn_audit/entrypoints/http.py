@@ -1,22 +1,25 @@
-"""HTTP face of the audit trail: a participant's history across agencies, chain check.
+"""HTTP face of the audit trail: a participant's history across agencies, the acts of an
+actor or an agency, chain check.
 
-A history holds no personal data: who (agency), what (event type), when, why (decision and
-reason codes), evidence reference, and the ids that link each fact to its cause.
+A history holds no personal data: who stated it (agency), who acted (the pseudonymous actor
+id, their agency, person or system; none when the fact followed from another event), what
+(event type), when, why (decision and reason codes), evidence reference, and the ids that
+link each fact to its cause.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from jkn_bus import ServiceRuntime
-from jkn_contracts import PARTICIPANT_ID_PATTERN
+from jkn_contracts import ACTOR_ID_PATTERN, PARTICIPANT_ID_PATTERN
 
-from jkn_audit.adapters.audit_log import history
+from jkn_audit.adapters.audit_log import acts, history
 from jkn_audit.app.verification import verify_chain
 from jkn_audit.domain.entries import AuditEntry
 
-__all__ = ["history_view", "router"]
+__all__ = ["act_view", "history_view", "router"]
 
 router = APIRouter(tags=["audit"])
 
@@ -31,10 +34,23 @@ def history_view(entry: AuditEntry) -> dict[str, Any]:
         "decision": entry.decision,
         "why": list(entry.reasons),
         "evidence_ref": entry.evidence_ref,
+        "actor": None
+        if entry.actor_id is None
+        else {"id": entry.actor_id, "agency": entry.actor_agency, "kind": entry.actor_kind},
         "event_id": entry.event_id,
         "correlation_id": entry.correlation_id,
         "causation_id": entry.causation_id,
     }
+
+
+def act_view(entry: AuditEntry) -> dict[str, Any]:
+    """One fact an actor's command caused: as in a history, plus whom it is about — a
+    participant, or for an agency's act about no single resident its payload (which holds
+    no personal data: budget year and totals, a tracking number, a sync run)."""
+    view = {**history_view(entry), "participant_id": entry.participant_id}
+    if entry.participant_id is None:
+        view["payload"] = entry.payload
+    return view
 
 
 def _runtime(request: Request) -> ServiceRuntime:
@@ -52,6 +68,32 @@ async def participant_history(
     if not entries:
         raise HTTPException(404, "no events recorded for this participant")
     return {"participant_id": participant_id, "events": [history_view(e) for e in entries]}
+
+
+@router.get("/acts")
+async def acts_of(
+    request: Request,
+    actor: Annotated[str | None, Query(pattern=ACTOR_ID_PATTERN)] = None,
+    agency: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,39}$")] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """What an actor's commands caused (``actor=act_…``), or an agency's staff's and
+    systems' (``agency=dinkes``), or both filters at once; in the order it happened.
+    The actor id is pseudonymous: the identity provider resolves it for an investigation."""
+    if actor is None and agency is None:
+        raise HTTPException(
+            422,
+            {"field": "actor", "rule": "REQUIRED", "message": "name an actor, an agency, or both"},
+        )
+    async with _runtime(request).pool.acquire() as conn:
+        entries = await acts(conn, actor_id=actor, actor_agency=agency, offset=offset, limit=limit)
+    return {
+        "actor": actor,
+        "agency": agency,
+        "offset": offset,
+        "acts": [act_view(e) for e in entries],
+    }
 
 
 @router.get("/verify")
