@@ -8,22 +8,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from jkn_bus import UnitOfWork
-from jkn_contracts import EventBase
+from jkn_contracts import Actor, EventBase
 from verification.adapters.memory import InMemoryCivilRegistry, InMemoryWelfareRegistry
 from verification.app.dependencies import Dependencies
 from verification.app.model import OPEN_STATUSES, Proposal
-from verification.app.ports import WaitingEntry
+from verification.app.ports import QuotaChange, WaitingEntry
 from verification.domain import Policy, Quota, priority_key
 
 
 class FakeUnitOfWork(UnitOfWork):
     """A unit of work whose outbox is a list."""
 
-    def __init__(self, cause: EventBase | None = None) -> None:
-        super().__init__(cast(Any, None), topic_prefix="", cause=cause)
+    def __init__(self, cause: EventBase | None = None, actor: Actor | None = None) -> None:
+        super().__init__(cast(Any, None), topic_prefix="", cause=cause, actor=actor)
 
     async def emit(self, event: EventBase) -> None:
-        self.emitted.append(event)
+        self.emitted.append(self.stamp(event))
 
 
 class FakeRepository:
@@ -34,6 +34,7 @@ class FakeRepository:
         self.quotas: dict[int, Quota] = {}
         self.slots: dict[str, tuple[uuid.UUID, int]] = {}
         self.waiting: dict[uuid.UUID, tuple[str, int | None, datetime]] = {}
+        self.quota_changes: list[QuotaChange] = []
 
     async def add_proposal(self, proposal: Proposal) -> bool:
         if proposal.proposal_id in self.proposals:
@@ -76,6 +77,9 @@ class FakeRepository:
 
     async def read_quota(self, budget_year: int) -> Quota | None:
         return self.quotas.get(budget_year)
+
+    async def record_quota_change(self, change: QuotaChange) -> None:
+        self.quota_changes.append(change)
 
     async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
         assert participant_id not in self.slots, "a participant never holds two slots"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from jkn_contracts import (
+    Actor,
     CoverageReported,
     DeactivationReason,
     DeactivationRequested,
@@ -16,6 +17,8 @@ from jkn_contracts import (
     ParticipantActivated,
     ParticipantDeactivated,
     ParticipantRegistered,
+    ParticipantVerified,
+    QuotaChanged,
     RegistrationRefused,
     Resident,
     participant_id_for,
@@ -315,16 +318,58 @@ async def test_an_activated_participant_keeps_its_slot() -> None:
     assert pid(1) in world.repo.slots
 
 
+VERIFIER = Actor(id="act_" + "d1" * 12, agency="dinkes", kind="person")
+
+
 async def test_raising_the_quota_admits_waiting_proposals_and_lowering_below_used_is_refused() -> (
     None
 ):
     world = World(quota_total=1)
     for n in (1, 2, 3, 4):
         await decided(world, n, decile=n)
+    refused = FakeUnitOfWork(actor=VERIFIER)
     with pytest.raises(QuotaBelowUsed, match="1 slots are in use"):
-        await set_quota(FakeUnitOfWork(), world.deps, 2026, 0)
-    uow = FakeUnitOfWork()
+        await set_quota(refused, world.deps, 2026, 0)
+    assert refused.emitted == []
+    assert world.repo.quota_changes == []
+    uow = FakeUnitOfWork(actor=VERIFIER)
     quota, admitted = await set_quota(uow, world.deps, 2026, 3)
     assert (quota.used, quota.total, admitted) == (3, 3, 2)
-    assert [e.participant_id for e in uow.emitted] == [pid(2), pid(3)]
+    verified = [e for e in uow.emitted if isinstance(e, ParticipantVerified)]
+    assert [e.participant_id for e in verified] == [pid(2), pid(3)]
     assert [e.participant_id for e in await world.repo.waiting_list()] == [pid(4)]
+
+
+async def test_a_quota_change_is_an_act_of_the_verifier_who_made_it() -> None:
+    world = World(quota_total=1)
+    for n in (1, 2, 3):
+        await decided(world, n, decile=n)  # one funded, two waiting
+    uow = FakeUnitOfWork(actor=VERIFIER)
+
+    await set_quota(uow, world.deps, 2026, 5)
+
+    (changed,) = [e for e in uow.emitted if isinstance(e, QuotaChanged)]
+    assert changed.actor == VERIFIER
+    assert changed.participant_id is None
+    assert changed.record_key() == "quota:2026"
+    assert changed.payload.model_dump() == {
+        "budget_year": 2026,
+        "previous_total": 1,
+        "total": 5,
+        "used": 1,
+        "admitted_from_waitlist": 2,
+    }
+    # the residents it admitted: caused by the change, and by the verifier's act
+    admitted = [e for e in uow.emitted if isinstance(e, ParticipantVerified)]
+    assert [(e.causation_id, e.actor) for e in admitted] == [(changed.event_id, VERIFIER)] * 2
+    # and the service keeps who changed what with the change itself
+    (kept,) = world.repo.quota_changes
+    assert (kept.budget_year, kept.previous_total, kept.total, kept.admitted) == (2026, 1, 5, 2)
+    assert (kept.actor, kept.event_id) == (VERIFIER, changed.event_id)
+
+
+async def test_a_quota_is_set_by_someone_never_anonymously() -> None:
+    world = World(quota_total=1)
+    with pytest.raises(ValueError, match="authenticated actor"):
+        await set_quota(FakeUnitOfWork(), world.deps, 2026, 3)
+    assert world.repo.quota_changes == []

@@ -14,7 +14,7 @@ import asyncpg
 from jkn_contracts import RejectionReason, Resident
 
 from verification.app.model import OPEN_STATUSES, Proposal, Status
-from verification.app.ports import WaitingEntry
+from verification.app.ports import QuotaChange, WaitingEntry
 from verification.domain import Quota
 
 __all__ = ["SqlRepository"]
@@ -137,6 +137,22 @@ class SqlRepository:
             "SELECT total, used FROM quota WHERE budget_year = $1", budget_year
         )
         return Quota(total=row["total"], used=row["used"]) if row is not None else None
+
+    async def record_quota_change(self, change: QuotaChange) -> None:
+        await self._conn.execute(
+            "INSERT INTO quota_changes (budget_year, previous_total, total, used, admitted,"
+            " actor_id, actor_agency, actor_kind, event_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            change.budget_year,
+            change.previous_total,
+            change.total,
+            change.used,
+            change.admitted,
+            change.actor.id,
+            change.actor.agency,
+            change.actor.kind,
+            change.event_id,
+        )
 
     async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
         await self._conn.execute(

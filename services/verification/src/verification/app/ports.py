@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from jkn_contracts import Actor
+
 from verification.app.model import Proposal
 from verification.domain import CivilRecord, DtksRecord, Quota
 
-__all__ = ["CivilRegistry", "Repository", "WaitingEntry", "WelfareRegistry"]
+__all__ = ["CivilRegistry", "QuotaChange", "Repository", "WaitingEntry", "WelfareRegistry"]
 
 
 class CivilRegistry(Protocol):
@@ -38,6 +40,20 @@ class WaitingEntry:
     welfare_decile: int | None
     waiting_since: datetime
     position: int
+
+
+@dataclass(frozen=True)
+class QuotaChange:
+    """Who set a budget year's quota, from what to what (``previous_total`` None: the
+    year had no quota yet), and the QuotaChanged event that stated it."""
+
+    budget_year: int
+    previous_total: int | None
+    total: int
+    used: int
+    admitted: int
+    actor: Actor
+    event_id: uuid.UUID
 
 
 class Repository(Protocol):
@@ -70,6 +86,10 @@ class Repository(Protocol):
     async def save_quota(self, budget_year: int, quota: Quota) -> None: ...
 
     async def read_quota(self, budget_year: int) -> Quota | None: ...
+
+    async def record_quota_change(self, change: QuotaChange) -> None:
+        """Keep who changed a year's quota, with the change (``quota_changes``)."""
+        ...
 
     async def add_slot(
         self, participant_id: str, proposal_id: uuid.UUID, budget_year: int

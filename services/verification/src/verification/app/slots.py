@@ -9,17 +9,18 @@ verifications from both taking the last slot. SERIALIZABLE is not relied on (PIT
 from __future__ import annotations
 
 import logging
+import uuid
 
 from jkn_bus import UnitOfWork
 from jkn_bus.metrics import STAGE_SECONDS
 from jkn_bus.telemetry import resident_trace
-from jkn_contracts import ParticipantVerified, ParticipantWaitlisted
-from jkn_contracts.events import VerifiedPayload, WaitlistedPayload
+from jkn_contracts import ParticipantVerified, ParticipantWaitlisted, QuotaChanged
+from jkn_contracts.events import QuotaChangedPayload, VerifiedPayload, WaitlistedPayload
 
 from verification.adapters.metrics import WAITING, observe_quota
 from verification.app.dependencies import Dependencies
 from verification.app.model import Proposal, Status
-from verification.app.ports import Repository
+from verification.app.ports import QuotaChange, Repository
 from verification.domain import Quota, QuotaError
 
 __all__ = [
@@ -54,6 +55,7 @@ async def _take_slot(
     year: int,
     quota: Quota,
     from_waitlist: bool,
+    causation_id: uuid.UUID | None = None,
 ) -> Quota:
     quota = quota.take()
     await repo.save_quota(year, quota)
@@ -68,7 +70,7 @@ async def _take_slot(
         ParticipantVerified(
             participant_id=proposal.participant_id,
             correlation_id=proposal.correlation_id,
-            causation_id=uow.causation_id,
+            causation_id=causation_id or uow.causation_id,
             payload=VerifiedPayload(
                 proposal_id=proposal.proposal_id,
                 resident=proposal.resident,
@@ -115,9 +117,16 @@ async def verify_or_waitlist(
 
 
 async def admit_from_waiting_list(
-    uow: UnitOfWork, deps: Dependencies, repo: Repository, year: int, quota: Quota
+    uow: UnitOfWork,
+    deps: Dependencies,
+    repo: Repository,
+    year: int,
+    quota: Quota,
+    *,
+    causation_id: uuid.UUID | None = None,
 ) -> Quota:
-    """Fund waiting proposals, best priority first, while the (locked) quota has room."""
+    """Fund waiting proposals, best priority first, while the (locked) quota has room.
+    Each admission is caused by ``causation_id`` (default: the event being handled)."""
     while quota.has_free_slot:
         proposal = await repo.best_waiting()
         if proposal is None:
@@ -128,7 +137,14 @@ async def admit_from_waiting_list(
             "admitted from the waiting list", proposal.participant_id, resume=proposal.journey_trace
         ):
             quota = await _take_slot(
-                uow, deps, repo, proposal, year=year, quota=quota, from_waitlist=True
+                uow,
+                deps,
+                repo,
+                proposal,
+                year=year,
+                quota=quota,
+                from_waitlist=True,
+                causation_id=causation_id,
             )
         log.info(
             "admitted from the waiting list", extra={"participant_id": proposal.participant_id}
@@ -151,10 +167,17 @@ async def set_quota(
 ) -> tuple[Quota, int]:
     """Set a year's total; admit waiting proposals into new room. Returns (quota, admitted).
 
+    An act of the unit of work's actor (the Dinkes verifier who called ``PUT /quota``): the
+    change and who made it are kept (``quota_changes``) and stated as ``QuotaChanged`` in
+    this transaction; the residents it admits are ParticipantVerified facts caused by it.
     Lowering the total below the slots in use is refused (``QuotaBelowUsed``): slots are
     released only by deactivations, never by a budget edit.
     """
+    actor = uow.actor
+    if actor is None:
+        raise ValueError("a quota is set by an authenticated actor (unit_of_work(actor=...))")
     repo = deps.repository(uow)
+    before = await repo.read_quota(year)
     current = await repo.lock_quota(year, initial_total=total)
     if total < current.used:
         raise QuotaBelowUsed(
@@ -164,7 +187,27 @@ async def set_quota(
     quota = Quota(total=total, used=current.used)
     await repo.save_quota(year, quota)
     observe_quota(year, quota)
-    if year != deps.budget_year():
-        return quota, 0
-    admitted = await admit_from_waiting_list(uow, deps, repo, year, quota)
-    return admitted, admitted.used - quota.used
+    stated = uuid.uuid4()  # the QuotaChanged's id: the cause of the admissions below
+    admitted = quota
+    if year == deps.budget_year():
+        admitted = await admit_from_waiting_list(uow, deps, repo, year, quota, causation_id=stated)
+    previous = current.total if before is not None else None
+    count = admitted.used - quota.used
+    await repo.record_quota_change(
+        QuotaChange(year, previous, total, current.used, count, actor, stated)
+    )
+    await uow.emit(
+        QuotaChanged(
+            event_id=stated,
+            correlation_id=uuid.uuid4(),  # an act of its own, not a resident's journey
+            actor=actor,
+            payload=QuotaChangedPayload(
+                budget_year=year,
+                previous_total=previous,
+                total=total,
+                used=current.used,
+                admitted_from_waitlist=count,
+            ),
+        )
+    )
+    return admitted, count

@@ -1,6 +1,8 @@
 """HTTP API of Dinas Kesehatan: the quota, the waiting list and decisions.
 
-No personal data is served: participants are named by their pseudonymous id.
+No personal data is served: participants are named by their pseudonymous id. Setting the
+quota is an act of the calling verifier: it is kept with their actor id and agency and
+stated as QuotaChanged (jkn_bus.unit_of_work.actor_of).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from jkn_bus import ServiceRuntime
+from jkn_bus.guard import Caller
+from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import PARTICIPANT_ID_PATTERN, RejectionReason
 from pydantic import BaseModel, Field
 
@@ -91,9 +95,9 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
     @router.put(
         "/quota", response_model=QuotaChanged, responses={409: {"description": "below used"}}
     )
-    async def put_quota(change: QuotaChange) -> QuotaChanged:
+    async def put_quota(change: QuotaChange, caller: Caller) -> QuotaChanged:
         try:
-            async with runtime.unit_of_work() as uow:
+            async with runtime.unit_of_work(actor=actor_of(caller)) as uow:
                 quota, admitted = await set_quota(uow, deps, change.budget_year, change.total)
                 waiting = await deps.repository(uow).waiting_count()
         except QuotaBelowUsed as exc:
