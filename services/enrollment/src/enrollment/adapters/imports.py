@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+from jkn_contracts import Actor
 
+from enrollment.adapters.proposals import actor_columns
 from enrollment.domain import LineError
 
 __all__ = [
@@ -58,11 +60,14 @@ async def create(
     sha256: str,
     resumed_from: uuid.UUID | None,
     progress: Progress,
+    actor: Actor | None = None,
 ) -> None:
+    """Register an import and who started it (``actor``)."""
     await conn.execute(
         "INSERT INTO imports (import_id, proposed_by, content_sha256, resumed_from,"
         " resumed_after_line, lines_read, accepted, rejected, duplicates, warnings,"
-        " last_committed_line) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $5)",
+        " last_committed_line, actor_id, actor_agency, actor_kind)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $5, $11, $12, $13)",
         import_id,
         proposed_by,
         sha256,
@@ -73,6 +78,7 @@ async def create(
         progress.rejected,
         progress.duplicates,
         progress.warnings,
+        *actor_columns(actor),
     )
 
 

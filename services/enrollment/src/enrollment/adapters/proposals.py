@@ -11,12 +11,16 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from jkn_contracts import Actor
 
 from enrollment.domain import CLOSED_STATUSES, Proposal, ProposalStatus, advances
 
 __all__ = [
+    "ACTOR_COLUMNS",
     "NewProposal",
     "StatusChange",
+    "actor_columns",
+    "actor_from",
     "apply_status",
     "existing_ids",
     "find_for_status",
@@ -44,6 +48,9 @@ _COLUMNS = (
     "nik_warnings",
     "import_id",
     "import_line",
+    "actor_id",
+    "actor_agency",
+    "actor_kind",
 )
 _TYPES = (
     "uuid",
@@ -65,6 +72,9 @@ _TYPES = (
     "text",
     "uuid",
     "int",
+    "text",
+    "text",
+    "text",
 )
 
 # One statement for one row or five hundred: unnest() turns column arrays into rows.
@@ -79,6 +89,21 @@ _INSERT = (
     " DO NOTHING RETURNING proposal_id"
 )
 _CLOSED = sorted(s.value for s in CLOSED_STATUSES)
+
+
+ACTOR_COLUMNS = ("actor_id", "actor_agency", "actor_kind")
+
+
+def actor_columns(actor: Actor | None) -> tuple[str | None, str | None, str | None]:
+    """How a row keeps who acted (columns ``ACTOR_COLUMNS``): all three, or none."""
+    return (actor.id, actor.agency, actor.kind) if actor is not None else (None, None, None)
+
+
+def actor_from(row: Any) -> Actor | None:
+    """The actor a row kept (``actor_columns``), if any."""
+    if row["actor_id"] is None:
+        return None
+    return Actor(id=row["actor_id"], agency=row["actor_agency"], kind=row["actor_kind"])
 
 
 def receipt_hash(code: str) -> bytes:
@@ -99,6 +124,7 @@ class NewProposal:
     import_id: uuid.UUID | None = None
     import_line: int | None = None
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)  # of its ParticipantRegistered
+    actor: Actor | None = None  # who proposed: the caller of POST /proposals, /imports, ...
 
     def row(self) -> tuple[Any, ...]:
         p = self.proposal
@@ -122,6 +148,7 @@ class NewProposal:
             ",".join(p.nik_warnings),
             self.import_id,
             self.import_line,
+            *actor_columns(self.actor),
         )
 
 

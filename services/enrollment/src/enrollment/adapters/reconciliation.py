@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
+from jkn_contracts import Actor
 
+from enrollment.adapters.proposals import actor_columns, actor_from
 from enrollment.domain import LineError, ProposalStatus
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "lock_proposals",
     "mark_emitted",
     "requested_before",
+    "run_actor",
     "save_counts",
     "unemitted_batch",
 ]
@@ -57,19 +60,34 @@ async def create_run(
     kind: str,
     fingerprint: str,
     eligible_deciles: Sequence[int] | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> bool:
-    """Register a run; False when a run of the same file exists (a concurrent upload of
-    the same file waits here for the first one's transaction, then gets False)."""
+    """Register a run and who uploaded its file (``actor``); False when a run of the same
+    file exists (a concurrent upload of the same file waits here for the first one's
+    transaction, then gets False)."""
     created = await conn.fetchval(
-        "INSERT INTO reconciliation_runs (run_id, kind, fingerprint, status, eligible_deciles)"
-        " VALUES ($1, $2, $3, 'emitting', $4) ON CONFLICT (kind, fingerprint) DO NOTHING"
-        " RETURNING true",
+        "INSERT INTO reconciliation_runs (run_id, kind, fingerprint, status, eligible_deciles,"
+        " actor_id, actor_agency, actor_kind)"
+        " VALUES ($1, $2, $3, 'emitting', $4, $5, $6, $7) ON CONFLICT (kind, fingerprint)"
+        " DO NOTHING RETURNING true",
         run_id,
         kind,
         fingerprint,
         list(eligible_deciles) if eligible_deciles is not None else None,
+        *actor_columns(actor),
     )
     return bool(created)
+
+
+async def run_actor(conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID) -> Actor | None:
+    """Who uploaded the run's file: the actor of every deactivation request it makes, even
+    those a later upload of the same file finishes emitting."""
+    row = await conn.fetchrow(
+        "SELECT actor_id, actor_agency, actor_kind FROM reconciliation_runs WHERE run_id = $1",
+        run_id,
+    )
+    return actor_from(row) if row is not None else None
 
 
 async def save_counts(

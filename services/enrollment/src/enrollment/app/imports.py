@@ -8,6 +8,9 @@ lines' report is copied, not redone. Exact-NIK dedup (the unique participant_id)
 even a blind re-run safe: an applied row whose proposal is still open comes back as
 ALREADY_PROPOSED.
 
+Who proposed: the caller who uploaded the file (``actor``). The import's row keeps it, and
+so does each proposal it makes and each ParticipantRegistered, in every chunk.
+
 Who owns a running import: the task holds a session advisory lock on its connection
 for the whole run. If the process dies, Postgres drops the lock with the connection;
 ``reap`` (at start-up, then every ``ENROLLMENT_IMPORT_REAP_INTERVAL_S`` on every replica)
@@ -31,6 +34,7 @@ from asyncpg.pool import PoolConnectionProxy
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
+from jkn_contracts import Actor
 
 from enrollment.adapters import imports as store
 from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
@@ -73,6 +77,15 @@ _ENCODING_MESSAGE = (
 )
 
 
+@dataclass(frozen=True)
+class _Proposer:
+    """Who an import's proposals are by: the name given (``proposed_by``) and the
+    authenticated caller who uploaded the file."""
+
+    name: str
+    actor: Actor | None
+
+
 @dataclass
 class _Chunk:
     proposals: list[tuple[int, Proposal]] = field(default_factory=list)
@@ -87,8 +100,11 @@ class ImportRunner:
         self._chunk_rows = chunk_rows
         self.tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
 
-    async def start(self, path: Path, *, sha256: str, proposed_by: str) -> uuid.UUID:
-        """Register the import, take its lock and start it; the file is removed when done."""
+    async def start(
+        self, path: Path, *, sha256: str, proposed_by: str, actor: Actor | None = None
+    ) -> uuid.UUID:
+        """Register the import, take its lock and start it; the file is removed when done.
+        ``actor``: who uploaded it, the proposer of every proposal it makes."""
         import_id = uuid.uuid4()
         pooled = await self._runtime.pool.acquire()
         # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
@@ -115,6 +131,7 @@ class ImportRunner:
                     sha256=sha256,
                     resumed_from=resumed_from,
                     progress=progress,
+                    actor=actor,
                 )
                 if resumed_from is not None:
                     await store.copy_errors(
@@ -123,7 +140,9 @@ class ImportRunner:
         except BaseException:
             await self._runtime.pool.release(pooled)
             raise
-        task = asyncio.create_task(self._run(pooled, import_id, path, proposed_by, progress))
+        task = asyncio.create_task(
+            self._run(pooled, import_id, path, _Proposer(proposed_by, actor), progress)
+        )
         self.tasks[import_id] = task
         task.add_done_callback(lambda _: self.tasks.pop(import_id, None))
         return import_id
@@ -133,7 +152,7 @@ class ImportRunner:
         pooled: PoolConnectionProxy[Any],
         import_id: uuid.UUID,
         path: Path,
-        proposed_by: str,
+        proposed_by: _Proposer,
         progress: store.Progress,
     ) -> None:
         conn = cast(asyncpg.Connection, pooled)  # as in start
@@ -172,7 +191,7 @@ class ImportRunner:
         conn: asyncpg.Connection,
         import_id: uuid.UUID,
         path: Path,
-        proposed_by: str,
+        proposed_by: _Proposer,
         progress: store.Progress,
     ) -> None:
         skip_to = progress.last_committed_line
@@ -224,7 +243,7 @@ class ImportRunner:
         *,
         conn: asyncpg.Connection,
         import_id: uuid.UUID,
-        proposed_by: str,
+        proposed_by: _Proposer,
         chunk: _Chunk,
         progress: store.Progress,
         last_line: int,
@@ -234,16 +253,19 @@ class ImportRunner:
         news = [
             new_proposal(
                 p,
-                proposed_by=proposed_by,
+                proposed_by=proposed_by.name,
                 pseudonym_key=key,
                 receipt_key=receipt_key(),
                 import_id=import_id,
                 import_line=line,
+                actor=proposed_by.actor,
             )
             for line, p in chunk.proposals
         ]
         async with conn.transaction():
-            uow = UnitOfWork(conn, topic_prefix=self._runtime.settings.jkn_topic_prefix)
+            uow = UnitOfWork(
+                conn, topic_prefix=self._runtime.settings.jkn_topic_prefix, actor=proposed_by.actor
+            )
             inserted = await insert_many(conn, news)
             for new in news:
                 if new.proposal_id in inserted:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jkn_bus import UnitOfWork
-from jkn_contracts import ParticipantRegistered, participant_id_for
+from jkn_contracts import Actor, ParticipantRegistered, participant_id_for
 from jkn_contracts.events import RegisteredPayload
 
 from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many, receipt_hash
@@ -127,8 +127,10 @@ def new_proposal(
     receipt_key: str,
     import_id: uuid.UUID | None = None,
     import_line: int | None = None,
+    actor: Actor | None = None,
 ) -> NewProposal:
-    """Give a valid proposal its ids: proposal, participant pseudonym, journey, receipt."""
+    """Give a valid proposal its ids: proposal, participant pseudonym, journey, receipt;
+    and who proposed it (``actor``: the authenticated caller, kept with the row)."""
     proposal_id = uuid.uuid4()
     return NewProposal(
         proposal=proposal,
@@ -139,6 +141,7 @@ def new_proposal(
         proposed_by=proposed_by,
         import_id=import_id,
         import_line=import_line,
+        actor=actor,
     )
 
 
@@ -148,6 +151,7 @@ def registered_event(new: NewProposal) -> ParticipantRegistered:
         event_id=new.event_id,
         participant_id=new.participant_id,
         correlation_id=new.correlation_id,
+        actor=new.actor,
         payload=RegisteredPayload(
             proposal_id=new.proposal_id,
             source=p.source,

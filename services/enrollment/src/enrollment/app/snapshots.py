@@ -10,6 +10,10 @@ parsed as a stream and fed to a binary COPY into a staging table; the diff is SQ
    A crash between batches leaves the run 'emitting': the same file uploaded again
    finishes the remaining batches; the unique (run_id, participant_id) and the
    per-request ``emitted_at`` mean no request is stored or sent twice.
+
+Who acted: the run row keeps the uploading caller's actor, and every request of the run
+carries it (``emit_run``); refills proposed from its candidates carry the actor of the
+caller who proposed them, kept with each proposal.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any, cast
 import asyncpg
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
-from jkn_contracts import ProposalSource
+from jkn_contracts import Actor, ProposalSource
 
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters import snapshots as sql
@@ -140,7 +144,7 @@ class _Parse:
 
 
 async def apply_snapshot(
-    runtime: ServiceRuntime, path: Path, settings: SnapshotSettings
+    runtime: ServiceRuntime, path: Path, settings: SnapshotSettings, actor: Actor | None = None
 ) -> RunOutcome:
     """Load and diff a snapshot CSV (nik,kk,name,sex,birth_date,kelurahan,welfare_decile).
 
@@ -157,7 +161,7 @@ async def apply_snapshot(
             # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
             conn = cast(asyncpg.Connection, pooled)
             if await store.create_run(
-                conn, run_id, "snapshot", fingerprint, settings.eligible_deciles
+                conn, run_id, "snapshot", fingerprint, settings.eligible_deciles, actor=actor
             ):
                 await sql.load_staging(conn, parse.records())
                 await store.insert_errors(conn, run_id, parse.errors)
@@ -199,13 +203,14 @@ async def apply_snapshot(
 
 
 async def propose_candidates(
-    runtime: ServiceRuntime, run_id: uuid.UUID, limit: int
+    runtime: ServiceRuntime, run_id: uuid.UUID, limit: int, actor: Actor | None = None
 ) -> tuple[list[dict[str, str]], int]:
     """Propose the run's best ``limit`` candidates (lowest decile first) as registry
-    refills: ParticipantRegistered with the snapshot row's data. Returns the proposals
-    made and how many candidates turned out to be proposed already."""
+    refills: ParticipantRegistered with the snapshot row's data, by ``actor`` (the
+    caller). Returns the proposals made and how many candidates turned out to be proposed
+    already."""
     key = runtime.settings.jkn_pseudonym_key
-    async with runtime.unit_of_work() as uow:
+    async with runtime.unit_of_work(actor=actor) as uow:
         rows = await sql.best_candidates(uow.conn, run_id, limit)
         news = [
             new_proposal(
@@ -213,6 +218,7 @@ async def propose_candidates(
                 proposed_by=REFILL_PROPOSER,
                 pseudonym_key=key,
                 receipt_key=receipt_key(),
+                actor=actor,
             )
             for r in rows
         ]

@@ -1,7 +1,10 @@
 """HTTP API of Dinas Sosial: proposals (one at a time, or CSV imports) and their status.
 
 Errors name the field and the rule, never the value: a NIK, a name or an address must not
-come back in a response body, a log or a trace.
+come back in a response body, a log or a trace. Proposing is an act of the caller: their
+actor (pseudonymous id, agency, person or system) is kept with each proposal and carried by
+its ParticipantRegistered; an import keeps the importing caller's actor for every proposal
+it makes.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from jkn_bus.guard import Caller
 from jkn_bus.limits import FailureLimiter
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import imports as import_store
 from enrollment.adapters.proposals import find_for_status, receipt_hash
@@ -69,7 +74,7 @@ def _runtime(request: Request) -> ServiceRuntime:
 
 
 @router.post("/proposals", status_code=201, tags=["proposals"])
-async def create_proposal(request: Request) -> JSONResponse:
+async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     """Propose one resident (strict NIK checks). 201 with the receipt code the resident keeps;
     422 with every field problem; 409 when the NIK is already proposed."""
     try:
@@ -90,14 +95,16 @@ async def create_proposal(request: Request) -> JSONResponse:
     if isinstance(outcome, list) or errors or proposed_by is None:
         return _errors(422, errors + (outcome if isinstance(outcome, list) else []))
     runtime = _runtime(request)
+    actor = actor_of(caller)
     new = new_proposal(
         outcome,
         proposed_by=proposed_by,
         pseudonym_key=runtime.settings.jkn_pseudonym_key,
         receipt_key=receipt_key(),
+        actor=actor,
     )
     try:
-        async with runtime.unit_of_work() as uow:
+        async with runtime.unit_of_work(actor=actor) as uow:
             await propose(uow, new)
     except DuplicateProposal as dup:
         message = (
@@ -181,7 +188,9 @@ async def proposal_status(
 
 @router.post("/imports", status_code=202, tags=["imports"])
 async def start_import(
-    request: Request, proposed_by: Annotated[str, Query(min_length=1, max_length=100)]
+    request: Request,
+    caller: Caller,
+    proposed_by: Annotated[str, Query(min_length=1, max_length=100)],
 ) -> JSONResponse:
     """Import a CSV of proposals in the background (lenient NIK checks). 202 with the
     import id; follow it at /imports/{id}. The same file uploaded after an interruption
@@ -205,7 +214,9 @@ async def start_import(
         path.unlink()
         return _errors(422, header_errors)
     runner: ImportRunner = request.app.state.imports
-    import_id = await runner.start(path, sha256=sha256, proposed_by=" ".join(proposed_by.split()))
+    import_id = await runner.start(
+        path, sha256=sha256, proposed_by=" ".join(proposed_by.split()), actor=actor_of(caller)
+    )
     return JSONResponse(
         status_code=202,
         content={
