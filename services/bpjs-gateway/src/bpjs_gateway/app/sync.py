@@ -13,6 +13,11 @@ participant's row, against the state stored *then*. Two passes racing (the perio
 and ``POST /sync``, or two replicas) therefore serialise on the row: the second sees the
 state the first stored and emits nothing. A *kurang* committed in between leaves the row
 no longer active: the card is skipped. BPJS failures skip the card until the next pass.
+
+Who asked. A pass asked for by hand (``POST /sync``) is an act of the caller: it is stated
+first as ``PesertaSyncRequested`` (their actor, the pass's run id), and every change the
+pass finds carries the same actor and that request as its cause. The pass the gateway runs
+on its own timer is nobody's act: no request is stated, and its changes name no actor.
 """
 
 from __future__ import annotations
@@ -23,13 +28,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Literal
+from typing import Literal, Protocol
 
 from bpjs_bridging import BridgingDecryptError
 from jkn_bus import UnitOfWork
 from jkn_bus.telemetry import resident_trace, tracer
-from jkn_contracts import PesertaStatusChanged
-from jkn_contracts.events import PesertaStatusChangedPayload
+from jkn_contracts import Actor, PesertaStatusChanged, PesertaSyncRequested
+from jkn_contracts.events import PesertaStatusChangedPayload, PesertaSyncRequestedPayload
 
 from bpjs_gateway.adapters.bpjs_client import (
     BpjsAuthError,
@@ -48,7 +53,16 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["changed", "unchanged", "skipped", "not_found", "failed"]
 OUTCOMES: tuple[Outcome, ...] = ("changed", "unchanged", "skipped", "not_found", "failed")
-UnitOfWorkFactory = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+
+
+class UnitOfWorkFactory(Protocol):
+    """``ServiceRuntime.unit_of_work``: a transaction, stamping ``actor`` on its events."""
+
+    def __call__(
+        self, *, actor: Actor | None = None
+    ) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+
 # Worth another try next pass: BPJS down, our credentials or clock, a garbled answer.
 _TRANSIENT = (BpjsUnavailable, BpjsAuthError, BridgingDecryptError)
 
@@ -74,11 +88,22 @@ class PesertaSync:
         self._page_size = page_size
         self._one_pass = asyncio.Lock()
 
-    async def run_once(self) -> dict[str, int]:
-        """Look up every active card once; counts by outcome, plus ``checked``."""
+    async def run_once(self, actor: Actor | None = None) -> dict[str, int]:
+        """Look up every active card once; counts by outcome, plus ``checked``.
+        ``actor``: who asked for this pass (None: the gateway's own timer)."""
+        run_id = uuid.uuid4()  # the correlation id of every change found by this pass
+        cause = None
+        if actor is not None:  # stated at once: who asked, when (even if a pass runs now)
+            cause = PesertaSyncRequested(
+                correlation_id=run_id,
+                actor=actor,
+                payload=PesertaSyncRequestedPayload(run_id=run_id),
+            )
+            async with self._unit_of_work(actor=actor) as uow:
+                await uow.emit(cause)
         async with self._one_pass:
             try:
-                counts = await self._pass()
+                counts = await self._pass(run_id, cause)
             except Exception:
                 SYNC_RUNS.labels("failed").inc()
                 raise
@@ -95,14 +120,13 @@ class PesertaSync:
                 # The class only: a database error's text may quote row values.
                 log.error("peserta sync pass failed (%s)", type(exc).__name__)
 
-    async def _pass(self) -> dict[str, int]:
-        run_id = uuid.uuid4()  # the correlation id of every change found by this pass
+    async def _pass(self, run_id: uuid.UUID, cause: PesertaSyncRequested | None) -> dict[str, int]:
         counts: Counter[str] = Counter({outcome: 0 for outcome in OUTCOMES})
         gate = asyncio.Semaphore(self._concurrency)
 
         async def bounded(card: CardState) -> Outcome:
             async with gate:
-                return await self._check(card, run_id)
+                return await self._check(card, run_id, cause)
 
         with tracer("bpjs_gateway").start_as_current_span(
             "bpjs peserta sync", attributes={"jkn.sync_run_id": str(run_id)}
@@ -119,7 +143,9 @@ class PesertaSync:
         log.info("peserta sync pass done: %s", report, extra={"run_id": str(run_id)})
         return report
 
-    async def _check(self, card: CardState, run_id: uuid.UUID) -> Outcome:
+    async def _check(
+        self, card: CardState, run_id: uuid.UUID, cause: PesertaSyncRequested | None
+    ) -> Outcome:
         pid = card.participant_id
         assert card.no_kartu is not None  # active_cards returns carded rows only
         try:
@@ -140,7 +166,7 @@ class PesertaSync:
             log.warning("BPJS does not know the participant's card", extra={"participant_id": pid})
             return "not_found"
         current = membership_of(peserta)
-        async with self._unit_of_work() as uow:
+        async with self._unit_of_work(actor=cause.actor if cause else None) as uow:
             states = self._states(uow)
             stored = await states.get_for_update(pid)
             if stored is None or stored.status != "active" or stored.no_kartu != card.no_kartu:
@@ -159,6 +185,7 @@ class PesertaSync:
                     PesertaStatusChanged(
                         participant_id=pid,
                         correlation_id=run_id,
+                        causation_id=cause.event_id if cause else None,
                         payload=PesertaStatusChangedPayload(previous=previous, current=current),
                     )
                 )

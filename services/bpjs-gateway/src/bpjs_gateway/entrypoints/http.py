@@ -1,7 +1,8 @@
 """HTTP face of the gateway: what it last carried to BPJS for a participant, and counts.
 
 No personal data is served: participants are addressed by their pseudonym and the view
-holds the card number, the clinic, the dates and BPJS's last code and message.
+holds the card number, the clinic, the dates and BPJS's last code and message. A sync asked
+for by hand is an act of the caller (PesertaSyncRequested, with their actor).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from jkn_bus import ServiceRuntime
+from jkn_bus.guard import Caller
+from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import PARTICIPANT_ID_PATTERN
 
 from bpjs_gateway.adapters.participants import count_by_status, get_participant
@@ -69,8 +72,10 @@ async def counts(request: Request, status: Status | None = Query(None)) -> dict[
 
 
 @router.post("/sync", tags=["operations"])
-async def sync_now(request: Request) -> dict[str, int]:
+async def sync_now(request: Request, caller: Caller) -> dict[str, int]:
     """Run one peserta sync pass now (waits for a pass already running); counts by outcome.
+    The request is stated first (PesertaSyncRequested: who asked, when); the changes the
+    pass finds carry the caller's actor and that request as their cause.
 
     ``changed``: a PesertaStatusChanged was emitted; ``skipped``: BPJS was unavailable (or
     the participant was deactivated meanwhile), retried next pass; ``not_found``: BPJS does
@@ -79,4 +84,4 @@ async def sync_now(request: Request) -> dict[str, int]:
     sync: PesertaSync | None = getattr(request.app.state, "sync", None)
     if sync is None:
         raise HTTPException(503, "this process has no BPJS client for the peserta sync")
-    return await sync.run_once()
+    return await sync.run_once(actor_of(caller))
