@@ -4,6 +4,11 @@ Each runs in one transaction: the item, its history row and the reply to its sen
 pending message the dispatcher sends like any other) commit together or not at all. A
 webhook redelivery finds its item by (channel, provider message id) and changes nothing,
 so the sender gets one item and one reply.
+
+An answer and a reroute are acts of an agency's staff: the history row keeps who acted
+(``<agency>:<actor id>``) and the same transaction states it on the bus, for the audit
+trail, as ``FeedbackAnswered`` / ``FeedbackRerouted`` (the caller's actor, the tracking
+number, the agencies, the deadline — never the texts, never the sender's contact).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import asyncpg
 from jkn_bus.service import ServiceRuntime
+from jkn_contracts import Actor, FeedbackAnswered, FeedbackRerouted
+from jkn_contracts.events import FeedbackAnsweredPayload, FeedbackReroutedPayload
 
 from notifications.adapters import feedback, messages
 from notifications.adapters.metrics import FEEDBACK_RECEIVED, observe_feedback
@@ -40,12 +47,18 @@ from notifications.domain.feedback_replies import answered_reply, received_reply
 from notifications.domain.templates import Message
 from notifications.domain.tracking import access_hash, new_access_code, tracking_number
 
-__all__ = ["FeedbackDesk", "NotFound", "Receipt", "feedback_desk"]
+__all__ = ["FeedbackDesk", "NotFound", "Receipt", "feedback_desk", "item_correlation"]
 
 log = logging.getLogger(__name__)
 
 WIB = timezone(timedelta(hours=7), "WIB")
 _MESSAGE_IDS = uuid.UUID("5d0e8c43-7b21-4f6a-9a3e-2c8b1f6d4e90")  # fixed: ids stay stable
+_ITEM_JOURNEYS = uuid.UUID("0b6f3a9e-44c2-4d71-8e25-7f1a9c3d5b62")  # fixed, as above
+
+
+def item_correlation(number: str) -> uuid.UUID:
+    """The correlation id of every act on one item: its answer and reroutes, linked."""
+    return uuid.uuid5(_ITEM_JOURNEYS, number)
 
 
 class NotFound(Exception):
@@ -131,10 +144,11 @@ class FeedbackDesk:
         await self.refresh_metrics()
         return Receipt(number, agency, due, code, created=True)
 
-    async def answer(self, number: str, answer: Answer) -> FieldError | None:
-        """Record the routed agency's answer and pass it on to the sender (if reachable)."""
+    async def answer(self, number: str, answer: Answer, *, actor: Actor) -> FieldError | None:
+        """Record the routed agency's answer and pass it on to the sender (if reachable);
+        state it (FeedbackAnswered) as ``actor``'s act."""
         now = self.clock()
-        async with self.runtime.unit_of_work() as uow:
+        async with self.runtime.unit_of_work(actor=actor) as uow:
             conn = uow.conn
             item = await feedback.find(conn, number, lock=True)
             if item is None:
@@ -150,14 +164,29 @@ class FeedbackDesk:
             if item["reply_channel"] is not None:
                 reply = answered_reply(item["kind"], number, answer.agency, answer.answer)
                 await _reply(conn, number, "answered", reply, item["reply_channel"])
+            await uow.emit(
+                FeedbackAnswered(
+                    occurred_at=now,
+                    correlation_id=item_correlation(number),
+                    actor=actor,
+                    payload=FeedbackAnsweredPayload(
+                        tracking_number=number,
+                        kind=item["kind"],
+                        agency=answer.agency,
+                        due_date=item["due_date"],
+                        overdue=now.astimezone(WIB).date() > item["due_date"],
+                    ),
+                )
+            )
         log.info("feedback answered", extra={"tracking_number": number, "agency": answer.agency})
         await self.refresh_metrics()
         return None
 
-    async def reroute(self, number: str, reroute: Reroute) -> FieldError | None:
-        """Hand a misrouted item to the agency in charge; the due date stays."""
+    async def reroute(self, number: str, reroute: Reroute, *, actor: Actor) -> FieldError | None:
+        """Hand a misrouted item to the agency in charge; the due date stays. Stated
+        (FeedbackRerouted) as ``actor``'s act."""
         now = self.clock()
-        async with self.runtime.unit_of_work() as uow:
+        async with self.runtime.unit_of_work(actor=actor) as uow:
             conn = uow.conn
             item = await feedback.find(conn, number, lock=True)
             if item is None:
@@ -167,9 +196,23 @@ class FeedbackDesk:
                 return problem
             await feedback.route_to(conn, number, reroute.to_agency)
             await feedback.add_history(
-                conn, number, "rerouted", actor=reroute.from_agency, agency=reroute.to_agency,
-                at=now, detail=reroute.reason,
+                conn, number, "rerouted", actor=f"{reroute.from_agency}:{actor.id}",
+                agency=reroute.to_agency, at=now, detail=reroute.reason,
             )  # fmt: skip
+            await uow.emit(
+                FeedbackRerouted(
+                    occurred_at=now,
+                    correlation_id=item_correlation(number),
+                    actor=actor,
+                    payload=FeedbackReroutedPayload(
+                        tracking_number=number,
+                        kind=item["kind"],
+                        agency=reroute.from_agency,
+                        to_agency=reroute.to_agency,
+                        due_date=item["due_date"],
+                    ),
+                )
+            )
         log.info(
             "feedback rerouted",
             extra={"tracking_number": number, "agency": reroute.to_agency},
