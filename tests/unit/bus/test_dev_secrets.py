@@ -142,6 +142,15 @@ def test_the_kafka_password_of_development_is_refused_for_its_own_service() -> N
     assert dev_defaults_in_use({"KAFKA_SASL_PASSWORD": "s3cr3t-kafka"}, service="audit") == []
 
 
+def test_the_bus_s_default_kafka_password_is_refused() -> None:
+    production = {"jkn_env": "production", "jkn_pseudonym_key": GOOD_KEY, "database_url": GOOD_URL}
+    by_default = BusSettings(service="bpjs-gateway", **production)  # '<service>-dev'
+    assert refused(by_default) == ["KAFKA_SASL_PASSWORD"]
+    refuse_dev_secrets(
+        BusSettings(service="bpjs-gateway", kafka_sasl_password=GOOD_KAFKA, **production)
+    )
+
+
 def test_every_service_s_own_dev_default_is_on_the_list() -> None:
     listed = {name: set(values) for name, values in DEV_SECRETS}
     gateway = GatewaySettings()

@@ -91,14 +91,15 @@ def refuse_dev_secrets(
     settings: BusSettings, secrets: Mapping[str, str | None] | None = None
 ) -> None:
     """Raise :class:`DevSecretsOutsideDev` when ``settings.jkn_env`` is not ``dev`` and the
-    bus's secrets (pseudonym key, database URL) or the service's own ``secrets`` hold a
-    development default. In ``dev`` it checks nothing."""
+    bus's secrets (pseudonym key, database URL, Kafka password) or the service's own
+    ``secrets`` hold a development default. In ``dev`` it checks nothing."""
     if settings.jkn_env.strip().lower() == DEV_ENV:
         return
     role = settings.service.replace("-", "_")
     values: dict[str, str | None] = {
         "JKN_PSEUDONYM_KEY": settings.jkn_pseudonym_key,
         f"{role.upper()}_DATABASE_URL": settings.database_url,
+        "KAFKA_SASL_PASSWORD": settings.kafka_sasl_password.get_secret_value(),
         **(secrets or {}),
     }
     found = dev_defaults_in_use(values, service=settings.service)
