@@ -1,5 +1,7 @@
 """The HTTP face of a service: FastAPI app whose lifespan runs the ServiceRuntime.
 
+Every route is authorized by the policy table (jkn_contracts.access, enforced by
+jkn_bus.guard): an app with a route the table does not name is not built.
 Every service serves ``/health`` and ``/metrics`` (Prometheus). Request validation errors
 are answered by our own handler: FastAPI's default echoes the offending ``input`` (a NIK,
 a name) in the 422 body; ours names the field and the rule only.
@@ -12,14 +14,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from jkn_bus.auth import TokenVerifier
 from jkn_bus.body_limits import install_body_limits
 from jkn_bus.dev_secrets import DevSecretsOutsideDev, refuse_dev_secrets
+from jkn_bus.guard import Guard, authorize, install_error_answers
 from jkn_bus.logs import configure_logging
 from jkn_bus.service import ServiceRuntime
 
@@ -46,6 +50,7 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     on_started: Callable[[], Any] | None = None,
     before_metrics: Callable[[], Awaitable[None]] | None = None,
+    guard: Guard | None = None,
 ) -> FastAPI:
     """A FastAPI app that starts ``runtime`` on startup and stops it on shutdown.
 
@@ -53,7 +58,8 @@ def create_app(
     are set there, so a scrape sees the state, not the last change this replica made."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
+        started.state.guard.check_routes(started)  # routes added after create_app too
         await runtime.start()
         if on_started is not None:
             await on_started()
@@ -62,9 +68,32 @@ def create_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, lifespan=lifespan)
+    settings = runtime.settings
+    docs = settings.jkn_api_docs
+    app = FastAPI(
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        dependencies=[Depends(authorize)],
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.runtime = runtime
     install_body_limits(app, runtime.settings.http_max_body_bytes)  # 413 beyond
+    app.state.guard = guard or Guard(
+        settings.service,
+        TokenVerifier(
+            settings.jkn_oidc_issuer,
+            settings.jkn_oidc_audience,
+            jwks_url=settings.jkn_oidc_jwks_url,
+            leeway_s=settings.jkn_oidc_leeway_s,
+        ),
+        actor_key=settings.jkn_pseudonym_key,
+        metrics_public=settings.jkn_metrics_public,
+        write_limit=settings.jkn_write_rate_limit,
+    )
+    install_error_answers(app, settings.service)
     for router in routers:
         app.include_router(router)
 
@@ -104,6 +133,7 @@ def create_app(
             await before_metrics()
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.state.guard.check_routes(app)
     return app
 
 

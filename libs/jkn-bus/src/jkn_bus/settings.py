@@ -49,7 +49,9 @@ class BusSettings(BaseSettings):
     kafka_ssl_cafile: str | None = Field(None, description="CA of the broker (SASL_SSL).")
     jkn_topic_prefix: str = Field("", description="Prefix of every topic name (test isolation).")
     jkn_pseudonym_key: str = Field(
-        "dev-only-pseudonym-key", description="HMAC key of participant pseudonyms; secret in prod."
+        "dev-only-pseudonym-key",
+        description="HMAC key of participant pseudonyms; secret in prod.",
+        repr=False,
     )
     otel_exporter_otlp_endpoint: str | None = None
     jkn_zipkin_endpoint: str | None = Field(None, description="Local tracing UI (make run).")
@@ -73,7 +75,26 @@ class BusSettings(BaseSettings):
     )
 
     database_url: str = Field(
-        "", description="Defaults to the service's own <SERVICE>_DATABASE_URL (see module doc)."
+        "",
+        description="Defaults to the service's own <SERVICE>_DATABASE_URL (see module doc).",
+        repr=False,  # it holds the role's password
+    )
+
+    # Who is calling (jkn_bus.auth): the city's OpenID Connect identity provider.
+    jkn_oidc_issuer: str = Field(
+        "http://127.0.0.1:8180/realms/jkn", description="Issuer URL; tokens' iss must equal it."
+    )
+    jkn_oidc_audience: str = Field("jkn-api", description="Tokens' aud must contain it.")
+    jkn_oidc_jwks_url: str | None = Field(
+        None, description="Signing keys; default: jwks_uri of the issuer's discovery document."
+    )
+    jkn_oidc_leeway_s: float = Field(10.0, ge=0, description="Clock skew allowed on exp/iat.")
+    jkn_metrics_public: bool = Field(
+        False, description="Serve /metrics without a token (a network policy confines it)."
+    )
+    jkn_api_docs: bool = Field(True, description="Serve /docs and /openapi.json.")
+    jkn_write_rate_limit: str = Field(
+        "300/minute", description="Writes per caller (token subject, else client address)."
     )
 
     @model_validator(mode="after")
