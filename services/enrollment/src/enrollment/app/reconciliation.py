@@ -3,7 +3,9 @@
 A run is identified by its file's fingerprint: the same file uploaded again is the same
 run and changes nothing. A findings file is small (hundreds of rows), so the whole run —
 the run row, its line errors, its requests and their ``DeactivationRequested`` events —
-is ONE transaction: all of it happens, or none of it.
+is ONE transaction: all of it happens, or none of it. The run row keeps who uploaded the
+file (the caller's actor); every request of the run carries that actor, also when a later
+upload of the same file finishes a crashed emission.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import asyncpg
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
-from jkn_contracts import DeactivationReason, DeactivationRequested, participant_id_for
+from jkn_contracts import Actor, DeactivationReason, DeactivationRequested, participant_id_for
 from jkn_contracts.events import DeactivationRequestedPayload
 
 from enrollment.adapters import reconciliation as store
@@ -124,8 +126,9 @@ async def emit_run(runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 5
     completed. A crash between batches leaves the rest unemitted: calling again (the
     same file uploaded again) finishes them, and an emitted request is never re-sent."""
     emitted = 0
+    actor = await store.run_actor(runtime.pool, run_id)  # who uploaded it, not who finishes it
     while True:
-        async with runtime.unit_of_work() as uow:
+        async with runtime.unit_of_work(actor=actor) as uow:
             rows = await store.unemitted_batch(uow.conn, run_id, batch)
             if not rows:
                 await store.finish_run(uow.conn, run_id)
@@ -174,19 +177,39 @@ def _already_requested(line: int) -> LineError:
     )
 
 
-async def apply_findings(runtime: ServiceRuntime, content: bytes) -> RunOutcome:
+class OutsideKelurahan(Exception):
+    """Rows of a kelurahan other than the submitting operator's: nothing is applied."""
+
+    def __init__(self, lines: Sequence[int]) -> None:
+        super().__init__(f"{len(lines)} rows outside the caller's kelurahan")
+        self.lines = list(lines)
+
+
+async def apply_findings(
+    runtime: ServiceRuntime,
+    content: bytes,
+    *,
+    only_kelurahan: str | None = None,
+    actor: Actor | None = None,
+) -> RunOutcome:
     """Apply a kelurahan findings file (columns nik,reason,evidence_ref,officer,kelurahan).
 
-    Raises FileRejected when the file cannot be read. Otherwise every valid row naming a
-    current participant becomes a DeactivationRequested (correlation_id = the run id);
-    the others are reported by line, field and rule.
+    Raises FileRejected when the file cannot be read, OutsideKelurahan when
+    ``only_kelurahan`` is given (a kelurahan operator's upload) and a row names another.
+    Otherwise every valid row naming a current participant becomes a DeactivationRequested
+    (correlation_id = the run id); the others are reported by line, field and rule.
+    ``actor``: who uploaded the file (kept with the run, carried by its requests).
     """
     fingerprint = run_fingerprint(content)
     report, findings, read = _read_findings(content)
+    if only_kelurahan is not None:
+        foreign = [line for line, f in findings if f.kelurahan != only_kelurahan]
+        if foreign:
+            raise OutsideKelurahan(foreign)
     key = runtime.settings.jkn_pseudonym_key
     run_id = uuid.uuid4()
-    async with runtime.unit_of_work() as uow:
-        if not await store.create_run(uow.conn, run_id, "findings", fingerprint):
+    async with runtime.unit_of_work(actor=actor) as uow:
+        if not await store.create_run(uow.conn, run_id, "findings", fingerprint, actor=actor):
             earlier = await store.find_run(uow.conn, "findings", fingerprint)
             assert earlier is not None
             return RunOutcome(earlier["run_id"], already_applied=True)

@@ -13,11 +13,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from jkn_bus.guard import Caller
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.unit_of_work import actor_of
+from jkn_contracts.access import Scope
 
 from enrollment.adapters import run_outcomes
 from enrollment.adapters import snapshots as snapshot_sql
-from enrollment.app.reconciliation import FileRejected, RunOutcome, apply_findings
+from enrollment.app.reconciliation import (
+    FileRejected,
+    OutsideKelurahan,
+    RunOutcome,
+    apply_findings,
+)
 from enrollment.app.run_report import build_report, request_rows, requests_csv
 from enrollment.app.snapshots import SnapshotSettings, apply_snapshot, propose_candidates
 from enrollment.domain import LineError
@@ -26,8 +34,6 @@ from enrollment.entrypoints.uploads import spool_upload, upload_blocks
 __all__ = ["router"]
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
-
-_MAX_FINDINGS_BYTES = 10 << 20  # a findings file has hundreds of rows
 
 
 def _runtime(request: Request) -> ServiceRuntime:
@@ -93,31 +99,34 @@ def _outcome(outcome: RunOutcome) -> JSONResponse:
 
 
 @router.post("/findings", status_code=201)
-async def upload_findings(request: Request) -> JSONResponse:
+async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
     """A kelurahan findings file (nik,reason,evidence_ref,officer,kelurahan): each valid
     row naming a current participant becomes a deactivation request, all in one
-    transaction. 201 for a new run, 200 ``already_applied`` for the same file again."""
-    content = bytearray()
+    transaction. 201 for a new run, 200 ``already_applied`` for the same file again.
+    A kelurahan operator sends their own kelurahan's rows only (403 OUTSIDE_KELURAHAN
+    with the line numbers otherwise; nothing applied)."""
+    content = bytearray()  # its size is bounded by ENROLLMENT_FINDINGS_MAX_BYTES (413 beyond)
     async for block in upload_blocks(request):
         content += block
-        if len(content) > _MAX_FINDINGS_BYTES:
-            return _error(
-                413,
-                "file",
-                "TOO_LARGE",
-                "A findings file must be under 10 MB. / Berkas temuan harus di bawah 10 MB.",
-            )
     if not content:
         return _error(422, *_NO_FILE)
+    own = None if caller.scope is Scope.ALL else caller.kelurahan or "-"
     try:
-        outcome = await apply_findings(_runtime(request), bytes(content))
+        outcome = await apply_findings(
+            _runtime(request), bytes(content), only_kelurahan=own, actor=actor_of(caller)
+        )
     except FileRejected as exc:
         return JSONResponse(status_code=422, content={"errors": _line_errors(exc.errors)})
+    except OutsideKelurahan as exc:
+        return JSONResponse(
+            status_code=403,
+            content={"error": "FORBIDDEN", "reason": "OUTSIDE_KELURAHAN", "lines": exc.lines},
+        )
     return _outcome(outcome)
 
 
 @router.post("/snapshots", status_code=201)
-async def upload_snapshot(request: Request) -> JSONResponse:
+async def upload_snapshot(request: Request, caller: Caller) -> JSONResponse:
     """A DTKS/DTSEN snapshot (nik,kk,name,sex,birth_date,kelurahan,welfare_decile), up to
     a million rows: diffed against the participants (tidak_ditemukan, mampu) and kept as
     refill candidates. Bad lines are counted and reported; a bad header is a 422."""
@@ -128,7 +137,7 @@ async def upload_snapshot(request: Request) -> JSONResponse:
     try:
         settings: SnapshotSettings = request.app.state.snapshot_settings
         try:
-            outcome = await apply_snapshot(_runtime(request), path, settings)
+            outcome = await apply_snapshot(_runtime(request), path, settings, actor_of(caller))
         except FileRejected as exc:
             return JSONResponse(status_code=422, content={"errors": _line_errors(exc.errors)})
         return _outcome(outcome)
@@ -253,7 +262,10 @@ async def candidates(
 
 @router.post("/runs/{run_id}/candidates/propose")
 async def propose(
-    request: Request, run_id: uuid.UUID, limit: Annotated[int, Query(ge=1, le=10_000)]
+    request: Request,
+    caller: Caller,
+    run_id: uuid.UUID,
+    limit: Annotated[int, Query(ge=1, le=10_000)],
 ) -> JSONResponse:
     """Propose the best ``limit`` candidates as registry refills (ParticipantRegistered,
     source registry_refill); they then follow the normal journey through Dinkes and BPJS."""
@@ -267,5 +279,5 @@ async def propose(
             "NOT_A_SNAPSHOT",
             "Only a snapshot run has candidates. / Hanya rekonsiliasi DTKS yang memiliki kandidat.",
         )
-    made, already = await propose_candidates(_runtime(request), run_id, limit)
+    made, already = await propose_candidates(_runtime(request), run_id, limit, actor_of(caller))
     return JSONResponse({"run_id": str(run_id), "proposed": made, "already_proposed": already})
