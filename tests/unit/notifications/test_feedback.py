@@ -232,15 +232,11 @@ def test_a_webhook_delivery_without_text_or_sender_is_refused() -> None:
     assert rules(outcome) == {("from", "PHONE_INVALID"), ("text", "REQUIRED")}
 
 
-def test_an_answer_names_the_agency_the_staff_member_and_the_answer() -> None:
-    assert read_answer({"agency": "dinkes", "answered_by": "petugas-7", "answer": "Sudah."}) == (
-        Answer("dinkes", "petugas-7", "Sudah.")
-    )
-    assert rules(read_answer({"agency": "kelurahan", "answer": ""})) == {
-        ("agency", "AGENCY_UNKNOWN"),
-        ("answered_by", "REQUIRED"),
-        ("answer", "REQUIRED"),
-    }
+def test_an_answer_is_the_calling_agency_s_and_the_body_cannot_name_another() -> None:
+    answer = read_answer({"answer": "Sudah."}, agency="dinkes", answered_by="act_7")
+    assert answer == Answer("dinkes", "act_7", "Sudah.")
+    forged = read_answer({"agency": "dinsos", "answer": ""}, agency="dinkes", answered_by="a")
+    assert rules(forged) == {("agency", "FIELD_UNKNOWN"), ("answer", "REQUIRED")}
 
 
 def test_only_the_agency_an_item_is_routed_to_may_answer_it_and_only_once() -> None:
@@ -255,14 +251,18 @@ def test_only_the_agency_an_item_is_routed_to_may_answer_it_and_only_once() -> N
 
 
 def test_a_reroute_goes_to_another_agency_from_the_one_holding_the_item() -> None:
-    reroute = read_reroute({"from_agency": "dinsos", "to_agency": "dinkes", "reason": "kuota"})
+    reroute = read_reroute({"to_agency": "dinkes", "reason": "kuota"}, from_agency="dinsos")
     assert reroute == Reroute("dinsos", "dinkes", "kuota")
     assert check_reroute("dinsos", "received", reroute) is None
     held_elsewhere = check_reroute("bpjs-gateway", "received", reroute)
     assert held_elsewhere is not None
     assert held_elsewhere.rule == "WRONG_JURISDICTION"
-    same = read_reroute({"from_agency": "dinkes", "to_agency": "dinkes", "reason": "x"})
+    same = read_reroute({"to_agency": "dinkes", "reason": "x"}, from_agency="dinkes")
     assert rules(same) == {("to_agency", "SAME_AGENCY")}
+    forged = read_reroute(
+        {"from_agency": "dinkes", "to_agency": "bpjs-gateway", "reason": "x"}, from_agency="dinsos"
+    )
+    assert rules(forged) == {("from_agency", "FIELD_UNKNOWN")}
 
 
 def test_the_automatic_reply_gives_tracking_number_code_agency_and_deadline() -> None:

@@ -211,30 +211,30 @@ def read_inbound(body: object) -> Inbound | list[FieldError]:
     return Inbound(message_id, sender, text[:MAX_MESSAGE])
 
 
-def read_answer(body: object) -> Answer | list[FieldError]:
-    r = _Reader(body, ("agency", "answered_by", "answer"))
+def read_answer(body: object, *, agency: Agency, answered_by: str) -> Answer | list[FieldError]:
+    """An answer of ``agency`` (the caller's, from their token; a body naming an agency is
+    refused as FIELD_UNKNOWN), given by ``answered_by`` (the caller's actor id)."""
+    r = _Reader(body, ("answer",))
     if r.not_an_object:
         return r.errors
-    agency = r.choice("agency", AGENCIES, "AGENCY_UNKNOWN")
-    answered_by = r.text("answered_by", 100)
     answer = r.text("answer", MAX_MESSAGE)
-    if r.errors or agency is None or answered_by is None or answer is None:
+    if r.errors or answer is None:
         return r.errors
-    return Answer(cast(Agency, agency), answered_by, answer)
+    return Answer(agency, answered_by, answer)
 
 
-def read_reroute(body: object) -> Reroute | list[FieldError]:
-    r = _Reader(body, ("from_agency", "to_agency", "reason"))
+def read_reroute(body: object, *, from_agency: Agency) -> Reroute | list[FieldError]:
+    """A reroute by ``from_agency`` (the caller's, from their token) to ``to_agency``."""
+    r = _Reader(body, ("to_agency", "reason"))
     if r.not_an_object:
         return r.errors
-    source = r.choice("from_agency", AGENCIES, "AGENCY_UNKNOWN")
     target = r.choice("to_agency", AGENCIES, "AGENCY_UNKNOWN")
     reason = r.text("reason", 500)
-    if source is not None and source == target:
+    if target is not None and from_agency == target:
         r.fail("to_agency", "SAME_AGENCY")
-    if r.errors or source is None or target is None or reason is None:
+    if r.errors or target is None or reason is None:
         return r.errors
-    return Reroute(cast(Agency, source), cast(Agency, target), reason)
+    return Reroute(from_agency, cast(Agency, target), reason)
 
 
 def _conflict(field_name: str, rule: str) -> FieldError:

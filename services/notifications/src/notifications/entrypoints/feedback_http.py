@@ -1,19 +1,22 @@
 """HTTP face of the feedback channel: the web form / API, the SMS and WhatsApp webhooks,
 the sender's status query (with the access code), and the agencies' queue and answers.
 
-Errors name the field and the rule, never the value. Agencies are named in the body, as
-elsewhere in jkn-daerah: who may call these endpoints is the ingress's business.
+Errors name the field and the rule, never the value. An agency's staff act as the agency
+their token names (jkn_contracts.access): the queue, answers and reroutes are theirs only.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from jkn_bus.auth import Forbidden
+from jkn_bus.guard import Caller
 from jkn_bus.limits import FailureLimiter
+from jkn_bus.unit_of_work import actor_of
 
 from notifications.adapters import feedback
 from notifications.app.feedback import FeedbackDesk, NotFound, Receipt
@@ -161,11 +164,15 @@ async def status(
 @router.get("/feedback")
 async def agency_queue(
     request: Request,
-    agency: Annotated[Agency, Query()],
+    caller: Caller,
+    agency: Annotated[Agency | None, Query()] = None,
     status: Annotated[Literal["open", "answered"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """An agency's items, oldest due date first, with overdue flags; no contact details."""
+    """An agency's items, oldest due date first, with overdue flags; no contact details.
+    ``agency`` defaults to the caller's; an agent may read no other agency's queue."""
+    agency = agency or cast(Agency, caller.agency)
+    caller.require_agency(agency)
     desk = _desk(request)
     rows = await feedback.queue(
         desk.pool, agency, "received" if status == "open" else "answered", limit
@@ -194,22 +201,30 @@ async def agency_queue(
 
 
 @router.post("/feedback/{tracking_number}/answer")
-async def answer(request: Request, tracking_number: str) -> JSONResponse:
-    """The routed agency answers (409 WRONG_JURISDICTION for any other, ALREADY_ANSWERED
+async def answer(request: Request, caller: Caller, tracking_number: str) -> JSONResponse:
+    """The routed agency answers (403 OUTSIDE_AGENCY for any other, 409 ALREADY_ANSWERED
     the second time); the sender is told through their reply channel."""
-    form = read_answer(await _json(request))
+    form = read_answer(
+        await _json(request), agency=cast(Agency, caller.agency), answered_by=caller.actor
+    )
     if isinstance(form, list):
         return _errors(422, form)
-    return await _act(request, tracking_number, lambda desk: desk.answer(tracking_number, form))
+    actor = actor_of(caller)  # stated with the answer (FeedbackAnswered)
+    return await _act(
+        request, tracking_number, lambda desk: desk.answer(tracking_number, form, actor=actor)
+    )
 
 
 @router.post("/feedback/{tracking_number}/reroute")
-async def reroute(request: Request, tracking_number: str) -> JSONResponse:
+async def reroute(request: Request, caller: Caller, tracking_number: str) -> JSONResponse:
     """The agency holding a misrouted item hands it on; the due date is kept."""
-    form = read_reroute(await _json(request))
+    form = read_reroute(await _json(request), from_agency=cast(Agency, caller.agency))
     if isinstance(form, list):
         return _errors(422, form)
-    return await _act(request, tracking_number, lambda desk: desk.reroute(tracking_number, form))
+    actor = actor_of(caller)  # stated with the reroute (FeedbackRerouted)
+    return await _act(
+        request, tracking_number, lambda desk: desk.reroute(tracking_number, form, actor=actor)
+    )
 
 
 async def _act(
@@ -228,6 +243,8 @@ async def _act(
         problem = await action(desk)
     except NotFound:
         return _errors(404, [unknown])
+    if problem is not None and problem.rule == "WRONG_JURISDICTION":
+        raise Forbidden("OUTSIDE_AGENCY")
     if problem is not None:
         return _errors(409, [problem])
     item = await feedback.find(desk.pool, tracking_number)
