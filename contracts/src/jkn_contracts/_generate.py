@@ -23,7 +23,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jkn_contracts import CATALOGUE, CONSUMERS, EVENT_TYPES, PARTICIPANT_ID_PATTERN, EventBase
+from jkn_contracts import (
+    CATALOGUE,
+    CONSUMERS,
+    EVENT_TYPES,
+    PARTICIPANT_ID_PATTERN,
+    AgencyAct,
+    EventBase,
+)
+from jkn_contracts.access import policy_table_markdown
 from jkn_contracts.topics import dead_letter_topic
 
 __all__ = [
@@ -81,16 +89,23 @@ def build_schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def _key_binding() -> dict[str, Any]:
-    return {
-        "bindingVersion": _KAFKA_BINDING,
-        "key": {
-            "type": "string",
-            "pattern": PARTICIPANT_ID_PATTERN,
-            "description": "participant_id: keyed pseudonym of the NIK (never the NIK itself), "
-            "so that one resident's events share a partition and keep their order.",
-        },
+def _key_binding(event: type[EventBase] | None) -> dict[str, Any]:
+    """The record key of ``event``'s messages; ``None``: a dead letter (the original's key)."""
+    key: dict[str, Any] = {
+        "type": "string",
+        "pattern": PARTICIPANT_ID_PATTERN,
+        "description": "participant_id: keyed pseudonym of the NIK (never the NIK itself), "
+        "so that one resident's events share a partition and keep their order.",
     }
+    if event is None:
+        key = {
+            "type": "string",
+            "description": "The original record's key: a participant_id, or an agency act's "
+            "key (quota:<budget_year>, a feedback tracking number, sync).",
+        }
+    elif issubclass(event, AgencyAct):
+        key = {"type": "string", "description": event.key_description}
+    return {"bindingVersion": _KAFKA_BINDING, "key": key}
 
 
 def _event_message(event: type[EventBase]) -> dict[str, Any]:
@@ -107,7 +122,7 @@ def _event_message(event: type[EventBase]) -> dict[str, Any]:
                 "tracestate": {"type": "string", "description": "W3C trace context."},
             },
         },
-        "bindings": {"kafka": _key_binding()},
+        "bindings": {"kafka": _key_binding(event)},
     }
 
 
@@ -126,7 +141,7 @@ def _dead_letter_message() -> dict[str, Any]:
             },
         },
         "payload": {"description": "The original record value, unchanged."},
-        "bindings": {"kafka": _key_binding()},
+        "bindings": {"kafka": _key_binding(None)},
     }
 
 
@@ -189,7 +204,8 @@ def build_asyncapi() -> dict[str, Any]:
             "title": "jkn-daerah events",
             "version": "1.0.0",
             "description": "Facts exchanged by the agencies of a city's PBI APBD program. "
-            "Every record is keyed by participant_id; each agency publishes only its own facts.",
+            "Every record about a resident is keyed by participant_id (an agency's act about "
+            "no single resident by what orders it); each agency publishes only its own facts.",
         },
         "defaultContentType": "application/json",
         "channels": channels,
@@ -202,7 +218,23 @@ def expected_files() -> dict[str, str]:
     """Path under ``contracts/`` -> the text the generator writes there."""
     files = {f"schemas/{name}": render(schema) for name, schema in build_schemas().items()}
     files[ASYNCAPI_FILE] = render(build_asyncapi())
+    files[ACCESS_FILE] = _ACCESS_HEAD + policy_table_markdown()
     return files
+
+
+ACCESS_FILE = "access-policy.md"
+_ACCESS_HEAD = """# Who may call which route
+
+Generated from `jkn_contracts.access` by `make contracts`: do not edit by hand. Roles come
+from the caller's token (claim `jkn_roles`); so do the agency (`jkn_agency`) and the
+kelurahan (`jkn_kelurahan`) that scope a grant. ✔ = the role acts on any record of the
+route; *own agency* / *own kelurahan* = only on its own. Routes marked *none* take no token
+(a resident's own question, with a second factor and a rate limit, or `/health`); routes
+marked *signature* are provider webhooks checked by their HMAC signature. Any other caller
+is answered 401 (no valid token) or 403 (`ROLE_NOT_ALLOWED`, `OUTSIDE_AGENCY`,
+`OUTSIDE_KELURAHAN`) before the route's handler runs.
+
+"""
 
 
 def drifted_files(root: Path = CONTRACTS_DIR) -> list[str]:
