@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from jkn_bus import BusSettings
 from jkn_bus.limits import FailureLimiter
+from jkn_devstack.tokens import DevTokenAuth
 from notifications.app.handlers import Routing
 from notifications.bootstrap import build_app, build_runtime
 from notifications.domain.webhook_signatures import sms_signature, whatsapp_signature
@@ -23,6 +24,14 @@ from prometheus_client import REGISTRY
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
+
+# The agency acting is the one the agent's token names (jkn_contracts.access).
+AGENT = {
+    "dinsos": DevTokenAuth("dewi.cs-dinsos"),
+    "dinkes": DevTokenAuth("eko.cs-dinkes"),
+    "bpjs-gateway": DevTokenAuth("fajar.cs-bpjs"),
+}
+AUDITOR = DevTokenAuth("hana.auditor")
 
 PHONE = "+6281299990001"
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 WIB
@@ -317,9 +326,9 @@ async def test_the_agency_in_charge_answers_and_the_sender_is_told(
 
     answered = await client.post(
         f"/feedback/{number}/answer",
-        json={"agency": "dinkes", "answered_by": "petugas-verifikasi-3",
-              "answer": "Usulan Anda diverifikasi minggu ini."},
-    )  # fmt: skip
+        json={"answer": "Usulan Anda diverifikasi minggu ini."},
+        auth=AGENT["dinkes"],
+    )
 
     assert answered.status_code == 200
     assert answered.json()["status"] == "answered"
@@ -342,15 +351,14 @@ async def test_another_agency_may_not_answer_and_no_item_is_answered_twice(
     client: httpx.AsyncClient,
 ) -> None:
     number = (await submit(client))["tracking_number"]
-    by = {"answered_by": "petugas-1", "answer": "Jawaban."}
+    by = {"answer": "Jawaban."}
 
-    wrong = await client.post(f"/feedback/{number}/answer", json={"agency": "dinsos", **by})
-    right = await client.post(f"/feedback/{number}/answer", json={"agency": "dinkes", **by})
-    twice = await client.post(f"/feedback/{number}/answer", json={"agency": "dinkes", **by})
-    unknown = await client.post("/feedback/TNY-2026-999999/answer", json={"agency": "dinkes", **by})
+    wrong = await client.post(f"/feedback/{number}/answer", json=by, auth=AGENT["dinsos"])
+    right = await client.post(f"/feedback/{number}/answer", json=by, auth=AGENT["dinkes"])
+    twice = await client.post(f"/feedback/{number}/answer", json=by, auth=AGENT["dinkes"])
+    unknown = await client.post("/feedback/TNY-2026-999999/answer", json=by, auth=AGENT["dinkes"])
 
-    assert wrong.status_code == 409
-    assert wrong.json()["errors"][0]["rule"] == "WRONG_JURISDICTION"
+    assert (wrong.status_code, wrong.json()["reason"]) == (403, "OUTSIDE_AGENCY")
     assert right.status_code == 200
     assert twice.status_code == 409
     assert twice.json()["errors"][0]["rule"] == "ALREADY_ANSWERED"
@@ -363,18 +371,17 @@ async def test_a_misrouted_item_is_rerouted_keeping_its_due_date(
     receipt = await submit(client, topic="lainnya", message="Kuota penuh, saya antre?")
     number, code = receipt["tracking_number"], receipt["access_code"]
     assert receipt["agency"] == "dinsos"
-    move = {"from_agency": "dinsos", "to_agency": "dinkes", "reason": "soal kuota"}
+    move = {"to_agency": "dinkes", "reason": "soal kuota"}
 
-    moved = await client.post(f"/feedback/{number}/reroute", json=move)
-    stale = await client.post(f"/feedback/{number}/reroute", json=move)
+    moved = await client.post(f"/feedback/{number}/reroute", json=move, auth=AGENT["dinsos"])
+    stale = await client.post(f"/feedback/{number}/reroute", json=move, auth=AGENT["dinsos"])
     old_owner = await client.post(
-        f"/feedback/{number}/answer",
-        json={"agency": "dinsos", "answered_by": "petugas-2", "answer": "x"},
+        f"/feedback/{number}/answer", json={"answer": "x"}, auth=AGENT["dinsos"]
     )
 
     assert (moved.status_code, moved.json()["agency"]) == (200, "dinkes")
-    assert stale.json()["errors"][0]["rule"] == "WRONG_JURISDICTION"
-    assert old_owner.json()["errors"][0]["rule"] == "WRONG_JURISDICTION"
+    assert (stale.status_code, stale.json()["reason"]) == (403, "OUTSIDE_AGENCY")
+    assert (old_owner.status_code, old_owner.json()["reason"]) == (403, "OUTSIDE_AGENCY")
     status = (await client.get(f"/feedback/{number}", params={"code": code})).json()
     assert (status["agency"], status["due_date"]) == ("dinkes", receipt["due_date"])
     assert [(h["action"], h["agency"], h["detail"]) for h in status["history"]] == [
@@ -394,7 +401,7 @@ async def test_an_agency_works_its_queue_oldest_due_date_first_with_overdue_flag
     remark = await submit(client, kind="masukan")
     clock.now = START + timedelta(days=6)  # the question (due 6 March) and complaint are late
 
-    queue = (await client.get("/feedback", params={"agency": "dinkes"})).json()
+    queue = (await client.get("/feedback", auth=AGENT["dinkes"])).json()
 
     mine = {complaint["tracking_number"], question["tracking_number"], remark["tracking_number"]}
     items = [i for i in queue["items"] if i["tracking_number"] in mine]
@@ -412,7 +419,7 @@ async def test_an_agency_works_its_queue_oldest_due_date_first_with_overdue_flag
 async def test_the_queue_refuses_an_unknown_agency_without_echoing_it(
     client: httpx.AsyncClient,
 ) -> None:
-    reply = await client.get("/feedback", params={"agency": "kelurahan-x"})
+    reply = await client.get("/feedback", params={"agency": "kelurahan-x"}, auth=AUDITOR)
     assert reply.status_code == 422
     assert "kelurahan-x" not in reply.text
 
@@ -441,7 +448,7 @@ async def test_the_feedback_series_are_exposed_with_open_and_overdue_per_agency(
     await submit(client, topic="usulan_kepesertaan", kind="pertanyaan")
     clock.now = START + timedelta(days=30)  # everything still open is overdue now
 
-    text = (await client.get("/metrics")).text
+    text = (await client.get("/metrics", auth=DevTokenAuth("ops.kominfo"))).text
 
     assert 'jkn_feedback_received_total{channel="web",kind="pertanyaan"}' in text
     assert 'jkn_feedback_received_total{channel="whatsapp",kind="pengaduan"}' in text
