@@ -30,6 +30,7 @@ from jkn_contracts import (
     participant_id_for,
     topic_for,
 )
+from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import produce
 from support.polling import eventually
 
@@ -66,7 +67,9 @@ async def runtime(database: dict[str, str], topic_prefix: str) -> AsyncIterator[
 @pytest.fixture(scope="module")
 async def http(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(build_app(runtime)), base_url="http://audit"
+        transport=httpx.ASGITransport(build_app(runtime)),
+        base_url="http://audit",
+        auth=DevTokenAuth("hana.auditor"),
     ) as client:
         yield client
 

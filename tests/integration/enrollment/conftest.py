@@ -8,6 +8,7 @@ import pytest
 from enrollment.bootstrap import build_app, build_runtime
 from fastapi import FastAPI
 from jkn_bus import BusSettings
+from jkn_devstack.tokens import DevTokenAuth
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
@@ -31,5 +32,7 @@ async def app(enrollment_settings: BusSettings) -> AsyncIterator[FastAPI]:
 @pytest.fixture(scope="module")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://enrollment") as c:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://enrollment", auth=DevTokenAuth("siti.dinsos")
+    ) as c:
         yield c

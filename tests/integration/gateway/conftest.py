@@ -25,6 +25,7 @@ from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import City, generate_city, write_bpjs_seed_json
 from jkn_city import Resident as CityResident
 from jkn_contracts import ParticipantVerified, participant_id_for, topic_for
+from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import Collector
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
@@ -156,7 +157,9 @@ async def http(runtime: ServiceRuntime) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway's HTTP API on the running runtime."""
     app = build_app(runtime=runtime)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://bpjs-gateway"
+        transport=httpx.ASGITransport(app),
+        base_url="http://bpjs-gateway",
+        auth=DevTokenAuth("agus.bpjs"),
     ) as client:
         yield client
 

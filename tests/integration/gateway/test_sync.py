@@ -24,6 +24,7 @@ from integration.gateway.conftest import (
 )
 from jkn_bus import ServiceRuntime
 from jkn_contracts import topic_for
+from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import produce
 from support.polling import eventually
 
@@ -43,7 +44,9 @@ async def gateway(runtime: ServiceRuntime, bpjs: BpjsClient) -> AsyncIterator[ht
     """The gateway's HTTP API with ``POST /sync`` looking cards up at the simulator."""
     app = build_app(runtime=runtime, bpjs=bpjs)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://bpjs-gateway"
+        transport=httpx.ASGITransport(app),
+        base_url="http://bpjs-gateway",
+        auth=DevTokenAuth("agus.bpjs"),
     ) as client:
         yield client
 

@@ -13,6 +13,7 @@ from integration.notifications.events import activated, record, registered
 from jkn_bus import BusSettings, UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent, parse_event
+from jkn_devstack.tokens import DevTokenAuth
 from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_app, build_runtime
 from support.kafka import produce, read_topic
@@ -34,7 +35,9 @@ async def app(notifications_settings: BusSettings) -> AsyncIterator[FastAPI]:
 @pytest.fixture(scope="module")
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://notifications"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://notifications",
+        auth=DevTokenAuth("hana.auditor"),
     ) as c:
         yield c
 

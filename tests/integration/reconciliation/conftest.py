@@ -10,6 +10,7 @@ import pytest
 from enrollment.bootstrap import build_app, build_runtime
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime
+from jkn_devstack.tokens import DevTokenAuth
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
@@ -42,6 +43,9 @@ def runtime(app: FastAPI) -> ServiceRuntime:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://enrollment", timeout=120
+        transport=transport,
+        base_url="http://enrollment",
+        timeout=120,
+        auth=DevTokenAuth("siti.dinsos"),
     ) as c:
         yield c

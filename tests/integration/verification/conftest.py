@@ -12,6 +12,7 @@ from integration.verification.scenario import CITY, People
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import write_civil_registry_csv, write_dtks_csv
 from jkn_contracts import EventBase, topic_for
+from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import Collector, produce
 from verification.bootstrap import build_app, build_runtime, on_started
 from verification.settings import VerificationSettings
@@ -59,7 +60,9 @@ async def http(
     """The HTTP API on the running runtime (the app's lifespan is not run again)."""
     app = build_app(runtime, settings)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://verification"
+        transport=httpx.ASGITransport(app),
+        base_url="http://verification",
+        auth=DevTokenAuth("rina.dinkes"),
     ) as client:
         yield client
 

@@ -165,4 +165,5 @@ async def test_every_decision_reaches_kafka_once(
             )
     assert decisions
     assert set(decisions.values()) == {1}
-    assert all(r.key == e.participant_id.encode() for r, e in zip(records, events, strict=True))
+    # A resident's facts are keyed by their pseudonym; a quota change by its budget year.
+    assert all(r.key == e.record_key().encode() for r, e in zip(records, events, strict=True))
