@@ -30,6 +30,8 @@ from integration.enrollment.residents import csv_text, form, resident
 from jkn_bus import BusSettings
 from jkn_contracts import ParticipantRegistered, parse_event
 from jkn_devstack.credentials import admin_kafka_kwargs
+from jkn_devstack.identities import identity
+from jkn_devstack.tokens import DevTokenAuth, default_issuer
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
@@ -301,6 +303,7 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     service_process: Any, enrollment_settings: BusSettings, topic_prefix: str
 ) -> None:
     start, procs = service_process
+    siks = DevTokenAuth("dinsos-siks")  # Dinsos's welfare-data system imports the DTKS batch
     rows = [resident(1000 + n) for n in range(ROWS)]
     text = csv_text(rows).encode()
     # The import commits its chunks up to the one holding GATE_LINE and waits inside that
@@ -309,7 +312,7 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     url = start()
     await _healthy(url)
     async with _proposed_by_another_clerk(enrollment_settings, rows[GATE_LINE - 2]) as waiting:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+        async with httpx.AsyncClient(base_url=url, timeout=30, auth=siks) as service:
             started = await service.post(
                 "/imports", params={"proposed_by": "dtks-2026"}, content=text,
                 headers={"content-type": "text/csv"},
@@ -327,7 +330,7 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
 
     url = start()  # the restart finds the import without its owner
     await _healthy(url)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+    async with httpx.AsyncClient(base_url=url, timeout=30, auth=siks) as service:
         interrupted = (await service.get(f"/imports/{first}")).json()
         assert interrupted["status"] == "interrupted"
         applied_line = interrupted["last_committed_line"]
@@ -361,7 +364,7 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     finally:
         await conn.close()
     assert per_import == {first: applied_line - 1, second: ROWS - (applied_line - 1)}
-    async with httpx.AsyncClient(base_url=url, timeout=30) as service:
+    async with httpx.AsyncClient(base_url=url, timeout=30, auth=siks) as service:
         first_receipts = _receipts(await service.get(f"/imports/{first}/receipts"))
         receipts = _receipts(await service.get(f"/imports/{second}/receipts"))
     # The continuation hands out the codes of the whole file, like its report and counts.
@@ -389,20 +392,50 @@ async def test_the_cli_uploads_a_file_prints_progress_and_the_report_and_saves_t
     path.write_text(csv_text([resident(9000), {**resident(9001), "kelurahan": "12"}]))
 
     receipts = tmp_path / "kode-tanda-terima.csv"
+    siks = identity("dinsos-siks")  # a system: the client-credentials grant, as in production
+    env = {k: v for k, v in os.environ.items() if k != "JKN_ACCESS_TOKEN"} | {
+        "JKN_OIDC_TOKEN_URL": f"{default_issuer()}/protocol/openid-connect/token",
+        "JKN_OIDC_CLIENT_ID": siks.name,
+        "JKN_OIDC_CLIENT_SECRET": siks.secret,
+    }
 
     cli = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "enrollment", "import", str(path), "--url", url,
         "--receipts", str(receipts), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
-    out, _ = await asyncio.wait_for(cli.communicate(), timeout=60)
+    out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
 
-    assert cli.returncode == 0
+    assert cli.returncode == 0, err.decode()
     text = out.decode()
+    assert siks.secret not in text + err.decode()
+    assert "eyJ" not in text + err.decode(), "no token (a JWT) is ever printed"
     assert "completed: 2 rows read, 1 accepted, 1 rejected" in text
     assert "line 3: error kelurahan KELURAHAN_FORMAT" in text
     assert f"saved to {receipts}" in text
     saved = list(csv.DictReader(receipts.open(newline="")))
     assert [(r["line"], len(r["receipt_code"])) for r in saved] == [("2", 8)]
+
+
+async def test_the_cli_without_a_token_says_one_is_needed_before_calling_anything(
+    tmp_path: Path,
+) -> None:
+    url = f"http://127.0.0.1:{_free_port()}"  # nothing listens: it must not get that far
+    path = tmp_path / "usulan.csv"
+    path.write_text(csv_text([resident(9100)]))
+    credentials = {"JKN_ACCESS_TOKEN", "JKN_OIDC_TOKEN_URL", "JKN_OIDC_CLIENT_ID"}
+    env = {k: v for k, v in os.environ.items() if k not in credentials}
+
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "enrollment", "import", str(path), "--url", url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
+
+    assert cli.returncode == 2
+    assert "a token is needed" in err.decode()
+    assert "JKN_OIDC_CLIENT_SECRET" in err.decode()
+    assert out.decode() == ""
 
 
 async def test_a_running_replica_reports_an_import_whose_owner_died_without_waiting_for_a_restart(
