@@ -54,3 +54,20 @@ REVOKE ALL ON SCHEMA "notifications" FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS "audit" AUTHORIZATION "audit";
 ALTER SCHEMA "audit" OWNER TO "audit";
 REVOKE ALL ON SCHEMA "audit" FROM PUBLIC;
+
+-- The keyring: residents' data keys (jkn_bus.keyring).
+SELECT 'CREATE ROLE "keyring" NOLOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'keyring')\gexec
+CREATE SCHEMA IF NOT EXISTS "keyring" AUTHORIZATION "keyring";
+ALTER SCHEMA "keyring" OWNER TO "keyring";
+REVOKE ALL ON SCHEMA "keyring" FROM PUBLIC;
+CREATE TABLE IF NOT EXISTS "keyring".deks (participant_id text PRIMARY KEY CHECK (participant_id ~ '^P[0-9a-f]{24}$'), version integer NOT NULL DEFAULT 1 CHECK (version >= 1), kek_id text, wrapped bytea, created_at timestamptz NOT NULL DEFAULT now(), rewrapped_at timestamptz, destroyed_at timestamptz, CHECK ((wrapped IS NULL) = (kek_id IS NULL)), CHECK ((wrapped IS NULL) = (destroyed_at IS NOT NULL)));
+ALTER TABLE "keyring".deks OWNER TO "keyring";
+REVOKE ALL ON "keyring".deks FROM PUBLIC;
+GRANT USAGE ON SCHEMA "keyring" TO "enrollment";
+GRANT USAGE ON SCHEMA "keyring" TO "verification";
+GRANT USAGE ON SCHEMA "keyring" TO "bpjs_gateway";
+GRANT USAGE ON SCHEMA "keyring" TO "notifications";
+GRANT SELECT, INSERT, UPDATE ON "keyring".deks TO "enrollment";
+GRANT SELECT ON "keyring".deks TO "verification";
+GRANT SELECT ON "keyring".deks TO "bpjs_gateway";
+GRANT SELECT ON "keyring".deks TO "notifications";

@@ -3,6 +3,7 @@ development secret, naming the setting and never its value (jkn_bus.dev_secrets)
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from notifications.settings import DEV_SMS_WEBHOOK_SECRET, DEV_WHATSAPP_APP_SECR
 GOOD_URL = "postgresql://enrollment:Zr8x3sQ0pV@db.internal:5432/jkn?sslmode=verify-full"
 GOOD_KEY = "a-long-random-production-pseudonym-key-7f3a"
 GOOD_KAFKA = "kafka-password-of-the-deployment-5d1e"
+GOOD_KEKS = "city-kek-1=" + base64.b64encode(b"a 32-byte KEK of the deployment!").decode()
 SECRET_VARIABLES = (
     "JKN_ENV",
     "KAFKA_SASL_PASSWORD",
@@ -36,6 +38,8 @@ SECRET_VARIABLES = (
     "ENROLLMENT_DATABASE_URL",
     "NOTIFICATIONS_DATABASE_URL",
     "BPJS_GATEWAY_DATABASE_URL",
+    "JKN_KEKS",
+    "JKN_KEK_FILE",
 )
 
 
@@ -51,6 +55,7 @@ def bus(service: str = "enrollment", **values: Any) -> BusSettings:
         "jkn_pseudonym_key": GOOD_KEY,
         "database_url": GOOD_URL,
         "kafka_sasl_password": GOOD_KAFKA,
+        "jkn_keks": GOOD_KEKS,
     }
     return BusSettings(service=service, **(defaults | values))
 
@@ -122,6 +127,7 @@ def test_the_default_database_url_of_each_service_is_refused() -> None:
             jkn_env="production",
             jkn_pseudonym_key=GOOD_KEY,
             kafka_sasl_password=GOOD_KAFKA,
+            jkn_keks=GOOD_KEKS,
         )
         assert refused(settings) == [f"{service.replace('-', '_').upper()}_DATABASE_URL"]
 
@@ -143,7 +149,12 @@ def test_the_kafka_password_of_development_is_refused_for_its_own_service() -> N
 
 
 def test_the_bus_s_default_kafka_password_is_refused() -> None:
-    production = {"jkn_env": "production", "jkn_pseudonym_key": GOOD_KEY, "database_url": GOOD_URL}
+    production = {
+        "jkn_env": "production",
+        "jkn_pseudonym_key": GOOD_KEY,
+        "database_url": GOOD_URL,
+        "jkn_keks": GOOD_KEKS,
+    }
     by_default = BusSettings(service="bpjs-gateway", **production)  # '<service>-dev'
     assert refused(by_default) == ["KAFKA_SASL_PASSWORD"]
     refuse_dev_secrets(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
+from jkn_bus.personal_data import DEV_KEKS
 from jkn_bus.settings import BusSettings
 
 __all__ = [
@@ -32,6 +33,7 @@ DEV_SECRETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("BPJS_SECRET", ("sim-secret-dev",)),
     ("BPJS_USER_KEY", ("sim-user-key-dev",)),
     ("KAFKA_SASL_PASSWORD", ("{service}-dev", "{role}-dev")),
+    ("JKN_KEKS", (DEV_KEKS,)),
 )
 """(setting, its known development values); ``{service}`` / ``{role}`` stand for the
 service's name (``bpjs-gateway``) and its role (``bpjs_gateway``). Database URLs are judged
@@ -62,6 +64,10 @@ def _dev_database_url(url: str) -> bool:
     return password is not None and (
         password.endswith("-dev") or password in _DEV_DB_PASSWORDS or _placeholder(password)
     )
+
+
+def _dev_kek_listed(keks: str) -> str:
+    return DEV_KEKS if DEV_KEKS.partition("=")[2] in keks else keks
 
 
 def _placeholder(value: str) -> bool:
@@ -100,6 +106,11 @@ def refuse_dev_secrets(
         "JKN_PSEUDONYM_KEY": settings.jkn_pseudonym_key,
         f"{role.upper()}_DATABASE_URL": settings.database_url,
         "KAFKA_SASL_PASSWORD": settings.kafka_sasl_password.get_secret_value(),
+        # the keyring's KEKs: a KEK file (a mounted Secret, or a KMS in its place) wins;
+        # a list that still holds the dev KEK (even next to others) counts as the dev one
+        "JKN_KEKS": None
+        if settings.jkn_kek_file or not settings.jkn_keks
+        else _dev_kek_listed(settings.jkn_keks),
         **(secrets or {}),
     }
     found = dev_defaults_in_use(values, service=settings.service)

@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jkn_bus.kafka_login import KafkaLogin, Mechanism, Protocol
+from jkn_bus.personal_data import DEV_KEKS, KekConfigError, LocalKeks
 
 __all__ = ["BusSettings", "database_url_for"]
 
@@ -53,6 +54,14 @@ class BusSettings(BaseSettings):
         description="HMAC key of participant pseudonyms; secret in prod.",
         repr=False,
     )
+    # Key-encryption keys of the keyring (jkn_bus.personal_data, jkn_bus.keyring).
+    jkn_kek_file: str | None = Field(
+        None, description='JSON {"current": id, "keys": {id: base64 32 bytes}}; wins.'
+    )
+    jkn_keks: str = Field(
+        "", description="id=base64,id=base64 (32-byte keys); in dev: the dev KEK.", repr=False
+    )
+    jkn_kek_current: str = Field("", description="KEK id new wraps use (default: last).")
     otel_exporter_otlp_endpoint: str | None = None
     jkn_zipkin_endpoint: str | None = Field(None, description="Local tracing UI (make run).")
     http_host: str = "127.0.0.1"
@@ -119,6 +128,19 @@ class BusSettings(BaseSettings):
             protocol=self.kafka_security_protocol,
             mechanism=self.kafka_sasl_mechanism,
             ca_file=self.kafka_ssl_cafile,
+        )
+
+    def key_encryption_keys(self) -> LocalKeks:
+        """The KEKs this process wraps and unwraps residents' data keys with (only the
+        services that read the keyring ask); :class:`KekConfigError` outside dev when none
+        is configured."""
+        keks = self.jkn_keks
+        if not keks and not self.jkn_kek_file:
+            if self.jkn_env.strip().lower() != "dev":
+                raise KekConfigError("no key-encryption key: set JKN_KEK_FILE or JKN_KEKS")
+            keks = DEV_KEKS
+        return LocalKeks.from_config(
+            kek_file=self.jkn_kek_file, keks=keks, current=self.jkn_kek_current
         )
 
     @property

@@ -83,15 +83,18 @@ async def ensure_database(admin_url: str, dbname: str) -> dict[str, str]:
                 password = sql.quote_literal(service.password())
                 for statement in sql.alter_role(service.role, password):
                     await admin.execute(statement)
+            if not await admin.fetchval(sql.role_exists(sql.KEYRING)):
+                await _execute_ignoring_duplicates(admin, sql.create_keyring_role())
             if not await admin.fetchval(sql.database_exists(dbname)):
                 await _execute_ignoring_duplicates(admin, sql.create_database(dbname))
             for statement in sql.database_grants(dbname):
                 await admin.execute(statement)
             db = await asyncpg.connect(_with_path(admin_url, dbname))
             try:
-                for statement in sql.schema_statements():
+                for statement in [*sql.schema_statements(), *sql.keyring_statements()]:
                     await _execute_ignoring_duplicates(db, statement)
                 await _verify_isolation(db)
+                await _verify_keyring(db)
             finally:
                 await db.close()
         finally:
@@ -119,6 +122,29 @@ async def _verify_isolation(db: asyncpg.Connection) -> None:
         problems.append(f"expected every role and schema, found {len(rows)} pairs")
     if problems:
         raise RuntimeError("schema isolation broken: " + "; ".join(sorted(set(problems))))
+
+
+async def _verify_keyring(db: asyncpg.Connection) -> None:
+    """Enrollment reads, creates and destroys keys (never deletes a row); verification,
+    the gateway and notifications only read; every other role cannot reach the schema."""
+    rows = await db.fetch(sql.KEYRING_CHECK, [s.role for s in SERVICES])
+    problems = []
+    for row in rows:
+        role = row["role"]
+        reads = role in sql.KEYRING_WRITERS or role in sql.KEYRING_READERS
+        expected = {
+            "can_use": reads,
+            "can_create": False,
+            "can_select": reads,
+            "can_insert": role in sql.KEYRING_WRITERS,
+            "can_update": role in sql.KEYRING_WRITERS,
+            "can_delete": False,
+        }
+        problems += [f"{role}: {k} is {row[k]}" for k, v in expected.items() if row[k] != v]
+    if len(rows) != len(SERVICES):
+        problems.append(f"expected every service role, found {len(rows)}")
+    if problems:
+        raise RuntimeError("keyring grants wrong: " + "; ".join(sorted(problems)))
 
 
 def service_env(urls: dict[str, str]) -> dict[str, str]:

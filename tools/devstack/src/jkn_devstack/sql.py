@@ -5,11 +5,20 @@ nothing else: PUBLIC loses CONNECT on the database and CREATE/USAGE on schema ``
 ``render_init_sql`` writes the same statements as a psql script for the Postgres container
 (``python -m jkn_devstack render-init-sql > deploy/postgres/init.sql``; a unit test fails
 when the committed file is stale).
+
+The keyring (``jkn_bus.keyring``: every resident's data key, wrapped) is a schema of its
+own, owned by a role of its own that cannot log in: enrollment (Dinas Sosial, the
+controller of residents' data) may read, create and destroy keys (no DELETE: a destroyed
+key leaves a tombstone); verification, the BPJS gateway and notifications may only read
+them; audit cannot reach the schema at all.
 """
 
 from __future__ import annotations
 
 ROLES: tuple[str, ...] = ("enrollment", "verification", "bpjs_gateway", "notifications", "audit")
+KEYRING = "keyring"  # schema and its owning role (NOLOGIN)
+KEYRING_WRITERS: tuple[str, ...] = ("enrollment",)
+KEYRING_READERS: tuple[str, ...] = ("verification", "bpjs_gateway", "notifications")
 
 
 def quote_ident(name: str) -> str:
@@ -69,6 +78,52 @@ def schema_statements(roles: tuple[str, ...] = ROLES) -> list[str]:
     return out
 
 
+def create_keyring_role() -> str:
+    return f"CREATE ROLE {quote_ident(KEYRING)} NOLOGIN"
+
+
+def keyring_statements() -> list[str]:
+    """The keyring schema, its table and who may do what with it (connected to the
+    service database; idempotent)."""
+    k = quote_ident(KEYRING)
+    table = f"{k}.deks"
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {k} AUTHORIZATION {k}",
+        f"ALTER SCHEMA {k} OWNER TO {k}",
+        f"REVOKE ALL ON SCHEMA {k} FROM PUBLIC",
+        f"CREATE TABLE IF NOT EXISTS {table} ("
+        "participant_id text PRIMARY KEY CHECK (participant_id ~ '^P[0-9a-f]{24}$'), "
+        "version integer NOT NULL DEFAULT 1 CHECK (version >= 1), "
+        "kek_id text, "
+        "wrapped bytea, "
+        "created_at timestamptz NOT NULL DEFAULT now(), "
+        "rewrapped_at timestamptz, "
+        "destroyed_at timestamptz, "
+        "CHECK ((wrapped IS NULL) = (kek_id IS NULL)), "
+        "CHECK ((wrapped IS NULL) = (destroyed_at IS NOT NULL)))",
+        f"ALTER TABLE {table} OWNER TO {k}",
+        f"REVOKE ALL ON {table} FROM PUBLIC",
+        *(
+            f"GRANT USAGE ON SCHEMA {k} TO {quote_ident(r)}"
+            for r in (*KEYRING_WRITERS, *KEYRING_READERS)
+        ),
+        *(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {quote_ident(r)}" for r in KEYRING_WRITERS),
+        *(f"GRANT SELECT ON {table} TO {quote_ident(r)}" for r in KEYRING_READERS),
+    ]
+
+
+KEYRING_CHECK = """
+SELECT r.rolname AS role,
+       has_schema_privilege(r.rolname, 'keyring', 'USAGE') AS can_use,
+       has_schema_privilege(r.rolname, 'keyring', 'CREATE') AS can_create,
+       has_table_privilege(r.rolname, 'keyring.deks', 'SELECT') AS can_select,
+       has_table_privilege(r.rolname, 'keyring.deks', 'INSERT') AS can_insert,
+       has_table_privilege(r.rolname, 'keyring.deks', 'UPDATE') AS can_update,
+       has_table_privilege(r.rolname, 'keyring.deks', 'DELETE') AS can_delete
+FROM pg_roles r WHERE r.rolname = ANY($1::text[])
+"""
+
+
 ISOLATION_CHECK = """
 SELECT r.rolname AS role, n.nspname AS schema,
        has_schema_privilege(r.rolname, n.nspname, 'USAGE') AS can_use,
@@ -108,6 +163,11 @@ def render_init_sql(dbname: str = "jkn", roles: tuple[str, ...] = ROLES) -> str:
         "",
         f"\\connect {dbname}",
         *(s + ";" for s in schema_statements(roles)),
+        "",
+        "-- The keyring: residents' data keys (jkn_bus.keyring).",
+        f"SELECT {quote_literal(create_keyring_role())} "
+        f"WHERE NOT EXISTS ({role_exists(KEYRING)})\\gexec",
+        *(s + ";" for s in keyring_statements()),
         "",
     ]
     return "\n".join(lines)
