@@ -1,5 +1,6 @@
 """What the end-to-end modules stand on: the synthetic city, a span collector the services
-export to, and the whole system started on that city (tests/support/stack.py)."""
+export to, the whole system started on that city (tests/support/stack.py), and the demo
+callers whose tokens the calls carry (jkn_demo.callers)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from jkn_demo.callers import Callers
 from jkn_demo.scenario import CityFiles, generate_city
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import PSEUDONYM_KEY
@@ -18,6 +20,12 @@ from support.stack import running_stack
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> CityFiles:
     return generate_city(tmp_path_factory.mktemp("city"), pseudonym_key=PSEUDONYM_KEY)
+
+
+@pytest.fixture(scope="module")
+def callers() -> Callers:
+    """Each agency's own people, with real tokens of the local Keycloak."""
+    return Callers.demo()
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from bpjs_gateway.domain.effective_dates import deactivation_effective_date
 from e2e.conftest import running_city
+from jkn_demo.callers import Callers
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
@@ -45,10 +46,12 @@ def urls(stack: Stack) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-async def settled(urls: dict[str, str], city: CityFiles) -> list[tuple[dict[str, Any], Outcome]]:
+async def settled(
+    urls: dict[str, str], city: CityFiles, callers: Callers
+) -> list[tuple[dict[str, Any], Outcome]]:
     async with httpx.AsyncClient(timeout=30) as client:
         await seed_bpjs(client, urls["bpjs-sim"], city)
-        _, followed = await propose_and_follow(client, urls, city, timeout=240)
+        _, followed = await propose_and_follow(client, urls, city, callers=callers, timeout=240)
     assert all(o.settled for _, o in followed)
     return followed
 
@@ -80,7 +83,10 @@ class Reconciled:
 
 @pytest.fixture(scope="module")
 async def reconciled(
-    settled: list[tuple[dict[str, Any], Outcome]], urls: dict[str, str], city: CityFiles
+    settled: list[tuple[dict[str, Any], Outcome]],
+    urls: dict[str, str],
+    city: CityFiles,
+    callers: Callers,
 ) -> Reconciled:
     quota = city.manifest["quota"]
     activated = [(row, o) for row, o in settled if o.state == "activated"]
@@ -104,19 +110,26 @@ async def reconciled(
     content = out.getvalue().encode()
 
     async with httpx.AsyncClient(timeout=30) as client:
-        waiting = (await client.get(f"{urls['verification']}/waiting-list")).json()
+        waiting = (
+            await client.get(f"{urls['verification']}/waiting-list", auth=callers.verifier)
+        ).json()
         ranked = sorted(waiting, key=lambda w: w["position"])
         best = [w["participant_id"] for w in ranked[: len(FINDINGS)]]
         assert len(best) == len(FINDINGS), "the demo batch waits more residents than leave"
+        # a Dinsos officer uploads the kelurahan's findings (they span several kelurahan)
         upload = await client.post(
-            f"{urls['enrollment']}/reconciliation/findings", files={"file": ("temuan.csv", content)}
+            f"{urls['enrollment']}/reconciliation/findings",
+            files={"file": ("temuan.csv", content)},
+            auth=callers.officer,
         )
         assert upload.status_code == 201, upload.text
         assert upload.json()["requests_emitted"] == len(FINDINGS)
         run_id = upload.json()["run_id"]
 
         async def bpjs(pid: str) -> dict[str, Any]:
-            answer = await client.get(f"{urls['bpjs-gateway']}/participants/{pid}")
+            answer = await client.get(
+                f"{urls['bpjs-gateway']}/participants/{pid}", auth=callers.bpjs_desk
+            )
             return dict(answer.json()) if answer.status_code == 200 else {}
 
         async def all_deactivated() -> list[dict[str, Any]]:
@@ -132,7 +145,11 @@ async def reconciled(
         await eventually(replacements_active, timeout=60)
 
         async def report_complete() -> dict[str, Any]:
-            report = (await client.get(f"{urls['enrollment']}/reconciliation/runs/{run_id}")).json()
+            report = (
+                await client.get(
+                    f"{urls['enrollment']}/reconciliation/runs/{run_id}", auth=callers.officer
+                )
+            ).json()
             done = report["applied"]["deactivated"] == len(FINDINGS) and report["replacements"][
                 "count"
             ] == len(FINDINGS)
@@ -143,20 +160,24 @@ async def reconciled(
 
 
 async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_slots(
-    reconciled: Reconciled, urls: dict[str, str], city: CityFiles
+    reconciled: Reconciled, urls: dict[str, str], city: CityFiles, callers: Callers
 ) -> None:
     quota = city.manifest["quota"]
     report, best, run_id = reconciled.report, reconciled.replacements, reconciled.run_id
     ends = deactivation_effective_date(date.today())
     async with httpx.AsyncClient(timeout=30) as client:
         for o in reconciled.leaving:
-            state = await client.get(f"{urls['bpjs-gateway']}/participants/{o.participant_id}")
+            state = await client.get(
+                f"{urls['bpjs-gateway']}/participants/{o.participant_id}", auth=callers.bpjs_desk
+            )
             assert (state.json()["status"], state.json()["effective_date"]) == (
                 "deactivated",
                 ends.isoformat(),
             )
         for pid in best:
-            state = await client.get(f"{urls['bpjs-gateway']}/participants/{pid}")
+            state = await client.get(
+                f"{urls['bpjs-gateway']}/participants/{pid}", auth=callers.bpjs_desk
+            )
             assert state.json()["status"] == "active"
         n = len(FINDINGS)
         assert report["kind"] == "findings"
@@ -171,6 +192,7 @@ async def test_two_reported_residents_leave_and_the_two_best_waiting_take_their_
         again = await client.post(
             f"{urls['enrollment']}/reconciliation/findings",
             files={"file": ("temuan.csv", reconciled.content)},
+            auth=callers.officer,
         )
         assert again.status_code == 200
         assert again.json()["already_applied"] is True
@@ -228,7 +250,7 @@ async def test_a_deactivation_is_a_trace_of_its_own_per_resident(
 
 
 async def test_each_leaving_resident_and_their_kelurahan_are_told_when_it_takes_effect(
-    reconciled: Reconciled, urls: dict[str, str]
+    reconciled: Reconciled, urls: dict[str, str], callers: Callers
 ) -> None:
     ends = deactivation_effective_date(date.today())
     async with httpx.AsyncClient(timeout=30) as client:
@@ -236,7 +258,9 @@ async def test_each_leaving_resident_and_their_kelurahan_are_told_when_it_takes_
 
             async def told(pid: str = o.participant_id) -> list[dict[str, Any]]:
                 answer = await client.get(
-                    f"{urls['notifications']}/messages", params={"participant_id": pid}
+                    f"{urls['notifications']}/messages",
+                    params={"participant_id": pid},
+                    auth=callers.agent,
                 )
                 found = answer.json()["messages"]
                 templates = {m["template"] for m in found}

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from e2e.conftest import running_city
+from jkn_demo.callers import Callers
 from jkn_demo.journey import Outcome
 from jkn_demo.scenario import EXPECTED, CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
@@ -35,11 +36,13 @@ async def stack(
 
 
 @pytest.fixture(scope="module")
-async def journeys(stack: Stack, city: CityFiles) -> tuple[dict, list[tuple[dict, Outcome]]]:
+async def journeys(
+    stack: Stack, city: CityFiles, callers: Callers
+) -> tuple[dict, list[tuple[dict, Outcome]]]:
     urls = {c.name: stack.url(c.name) for c in COMPONENTS}
     async with httpx.AsyncClient(timeout=30) as client:
-        await seed_bpjs(client, urls["bpjs-sim"], city)
-        return await propose_and_follow(client, urls, city, timeout=240)
+        await seed_bpjs(client, urls["bpjs-sim"], city)  # the simulated BPJS: no token of ours
+        return await propose_and_follow(client, urls, city, callers=callers, timeout=240)
 
 
 def _of(journeys, category: str) -> list[Outcome]:  # type: ignore[no-untyped-def]

@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 
+from jkn_demo.callers import ROLES, Callers, IdentityProviderDown, bearer_curl
 from jkn_demo.journey import Outcome, import_receipts, summarize
 from jkn_demo.scenario import EXPECTED, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack, stop_pid_files
-from jkn_demo.stackenv import PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
+from jkn_demo.stackenv import ISSUER, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
 from jkn_demo.tracing import ensure_zipkin
 
 __all__ = ["run", "stop"]
@@ -45,7 +46,18 @@ async def run() -> int:
         f"{len(manifest['rows'])} proposals"
     )
 
+    callers = Callers.demo(ISSUER)
+    try:
+        await callers.check()
+    except IdentityProviderDown as exc:
+        _say(f"   !! {exc}")
+        return 1
     _say(f"2. Fresh database 'jkn' (one schema and role per agency), topics under '{prefix}'")
+    _say(
+        f"   identity provider (Keycloak): {ISSUER}; every call below carries the token of "
+        "whoever's job it is:"
+    )
+    _say("   " + ", ".join(f"{name} ({role})" for role, name in ROLES.items()))
     tracing_extra: dict[str, str] = {}
     zipkin = ensure_zipkin(STATE_DIR)
     if zipkin is not None:
@@ -78,14 +90,49 @@ async def run() -> int:
             _say(f"   {c.name:<14} {urls[c.name]}")
         _say(f"   Dinkes quota for this budget year: {manifest['quota']} participants")
 
-        _say(f"4. Dinsos imports {len(manifest['rows'])} proposals (CSV) and the residents flow")
+        _say(
+            f"4. Dinsos's system ({ROLES['importer']}) imports {len(manifest['rows'])} proposals "
+            "(CSV) and the residents flow"
+        )
         report, followed = await propose_and_follow(
-            client, urls, city, on_import=_import_progress, on_progress=_journey_progress
+            client,
+            urls,
+            city,
+            callers=callers,
+            on_import=_import_progress,
+            on_progress=_journey_progress,
         )
         _say()
-        receipts = await import_receipts(client, urls["enrollment"], report["import_id"])
-    _report(report, followed, urls, zipkin, receipts)
+        receipts = await import_receipts(
+            client, urls["enrollment"], report["import_id"], auth=callers.officer
+        )
+        facts = await _facts(client, urls, callers, followed)
+    _report(report, followed, urls, zipkin, receipts, facts=facts)
     return 0 if _matches(followed) else 1
+
+
+async def _facts(
+    client: httpx.AsyncClient,
+    urls: dict[str, str],
+    callers: Callers,
+    followed: list[tuple[dict[str, Any], Outcome]],
+) -> dict[str, Any]:
+    """What Dinkes's verifier and the auditor see once the batch settled."""
+    quota = await client.get(f"{urls['verification']}/quota", auth=callers.verifier)
+    chain = await client.get(f"{urls['audit']}/verify", auth=callers.auditor)
+    facts: dict[str, Any] = {
+        "quota": quota.raise_for_status().json(),
+        "chain": chain.raise_for_status().json(),
+    }
+    activated = next((o for _, o in followed if o.state == "activated"), None)
+    if activated is not None:
+        history = await client.get(
+            f"{urls['audit']}/participants/{activated.participant_id}/history",
+            auth=callers.auditor,
+        )
+        if history.status_code == 200:
+            facts["history"] = history.json()["events"]
+    return facts
 
 
 def _import_progress(status: dict[str, Any]) -> None:
@@ -136,6 +183,8 @@ def _report(
     urls: dict[str, str],
     zipkin: str | None,
     receipts: dict[int, dict[str, str]],
+    *,
+    facts: dict[str, Any],
 ) -> None:
     outcomes = [o for _, o in followed]
     _say("5. Summary: final state and reason of every proposed resident")
@@ -157,50 +206,92 @@ def _report(
             _say(
                 f"      line {e['line']}: {e.get('severity', 'error'):<8} {e['field']} {e['rule']}"
             )
+    quota, chain = facts["quota"], facts["chain"]
+    _say(
+        f"   Dinkes's quota ({ROLES['verifier']}): {quota['used']} of {quota['total']} slots "
+        f"used in {quota['budget_year']}, {quota['waiting']} residents waiting"
+    )
+    _say(
+        f"   audit trail ({ROLES['auditor']}): {chain['rows']} facts, hash chain "
+        f"{'intact' if chain['ok'] else 'BROKEN'}"
+    )
+    if "history" in facts:
+        history = facts["history"]
+        stated_by = sorted({e["who"] for e in history})
+        _say(
+            f"   one activated resident's history: {len(history)} facts stated by "
+            f"{', '.join(stated_by)}"
+        )
+        actor = next((e["actor"] for e in history if e["actor"]), None)
+        if actor is not None:
+            _say(
+                f"   who proposed them: {actor['agency']} ({actor['kind']}) {actor['id']} "
+                "— a pseudonym of the token's subject"
+            )
+    _where_to_look(report, followed, urls, zipkin, receipts)
+
+
+def _where_to_look(
+    report: dict[str, Any],
+    followed: list[tuple[dict[str, Any], Outcome]],
+    urls: dict[str, str],
+    zipkin: str | None,
+    receipts: dict[int, dict[str, str]],
+) -> None:
     activated = next(((row, o) for row, o in followed if o.state == "activated"), None)
+    pid = activated[1].participant_id if activated is not None else "PARTICIPANT_ID"
+    enrollment, verification = urls["enrollment"], urls["verification"]
+    import_url = f"{enrollment}/imports/{report['import_id']}"
     _say()
     _say("Where to look next")
     _say(
-        f"   API docs:           {urls['enrollment']}/docs  {urls['verification']}/docs  "
-        f"{urls['bpjs-gateway']}/docs  {urls['notifications']}/docs"
+        f"   API docs (no token): {enrollment}/docs  {verification}/docs  "
+        f"{urls['bpjs-gateway']}/docs  {urls['notifications']}/docs  {urls['audit']}/docs"
     )
     _say(
-        f"   quota and waiting:  curl {urls['verification']}/quota ; "
-        f"curl {urls['verification']}/waiting-list"
+        "   every other call needs a token of a demo identity: "
+        "uv run python -m jkn_devstack token NAME  (--claims: what it says)"
     )
-    receipts_url = f"{urls['enrollment']}/imports/{report['import_id']}/receipts"
-    _say(f"   receipt codes:      curl -OJ {receipts_url}  (the import's officer hands them out)")
-    if activated is not None:
-        activated_row, outcome = activated
-        pid = outcome.participant_id
-        _say(f"   one resident:       curl {urls['verification']}/decisions/{pid}")
-        _say(f"                       curl {urls['bpjs-gateway']}/participants/{pid}")
-        _say(f"                       curl '{urls['notifications']}/messages?participant_id={pid}'")
-        _say(f"                       curl {urls['audit']}/participants/{pid}/history")
-        receipt = receipts.get(activated_row["row"] + 1)  # header is line 1
-        if receipt is not None:
-            _say(
-                f"   as the resident:    curl '{urls['enrollment']}/proposals/"
-                f"{receipt['proposal_id']}?receipt_code={receipt['receipt_code']}'"
-            )
-        if zipkin is not None:
-            _say(
-                f"   its journey trace:  {zipkin}/zipkin/"
-                f"?annotationQuery=jkn.participant_id%3D{pid}"
-            )
-    _say(f"   messages sent:      curl {urls['notifications']}/messages/summary")
+    _say("   one line per role, each with its own token:")
+    by_role = (
+        ("Dinsos officer", "siti.dinsos", f"-OJ {import_url}/receipts"),
+        ("Dinsos system", "dinsos-siks", import_url),
+        (
+            "kelurahan operator",
+            "budi.kelurahan",
+            f"-F file=@temuan.csv {enrollment}/reconciliation/findings  (a findings CSV "
+            "of their own kelurahan)",
+        ),
+        ("Dinkes verifier", "rina.dinkes", f"{verification}/quota"),
+        ("BPJS desk", "agus.bpjs", f"{urls['bpjs-gateway']}/participants/{pid}"),
+        (
+            "feedback agent",
+            "eko.cs-dinkes",
+            f"'{urls['notifications']}/feedback?agency=dinkes&status=open'",
+        ),
+        ("auditor", "hana.auditor", f"{urls['audit']}/participants/{pid}/history"),
+        ("city operator", "ops.kominfo", f"{verification}/metrics"),
+    )
+    for role, name, args in by_role:
+        _say(f"   {role + ':':<20} {bearer_curl(name)} {args}")
+    line = activated[0]["row"] + 1 if activated is not None else 0  # line 1 is the header
+    receipt = receipts.get(line)
+    if receipt is not None:
+        _say(
+            f"   {'resident (no token):':<20} curl '{enrollment}/proposals/"
+            f"{receipt['proposal_id']}?receipt_code={receipt['receipt_code']}'"
+        )
     _say(
-        f"   feedback channel:   curl -X POST {urls['notifications']}/feedback "
+        f"   {'anyone (no token):':<20} curl -X POST {urls['notifications']}/feedback "
         '-H \'content-type: application/json\' -d \'{"kind": "pertanyaan", '
         '"topic": "verifikasi_kuota", "message": "Kapan usulan saya diverifikasi?"}\''
     )
+    if zipkin is not None and activated is not None:
+        _say(f"   its journey trace:   {zipkin}/zipkin/?annotationQuery=jkn.participant_id%3D{pid}")
+    _say(f"   logs:                {RUN_DIR}/*.log")
     _say(
-        f"                       curl '{urls['notifications']}/feedback?agency=dinkes&status=open'"
-    )
-    _say(f"   metrics:            curl {urls['verification']}/metrics")
-    _say(f"   logs:               {RUN_DIR}/*.log")
-    _say(
-        "   the services keep running; `make stop` ends them, `make down` stops Kafka and Postgres"
+        "   the services keep running; `make stop` ends them, `make down` stops Kafka, "
+        "Postgres and Keycloak"
     )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from jkn_city.cli import main as city_main
 
+from jkn_demo.callers import Callers
 from jkn_demo.journey import Outcome, follow, import_file
 
 __all__ = ["EXPECTED", "CityFiles", "generate_city", "propose_and_follow", "seed_bpjs"]
@@ -104,13 +105,17 @@ async def propose_and_follow(
     urls: dict[str, str],
     city: CityFiles,
     *,
+    callers: Callers,
     # a deadline rather than asyncio.timeout: the residents followed so far are returned
     timeout: float = 180.0,  # noqa: ASYNC109
     on_import: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[list[Outcome], float], None] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Outcome]]]:
-    """Import the demo batch and follow every resident until each reached a final state."""
-    report = await import_file(client, urls["enrollment"], city.proposals, progress=on_import)
+    """Import the demo batch as Dinsos's welfare-data system and follow every resident, as
+    each agency's own people, until each reached a final state."""
+    report = await import_file(
+        client, urls["enrollment"], city.proposals, auth=callers.importer, progress=on_import
+    )
     # Warnings (lenient NIK checks on old NIKs) are kept for Dinkes; only errors refuse a line.
     refused_lines = {
         int(e["line"]): e for e in report["errors"] if e.get("severity", "error") == "error"
@@ -132,6 +137,6 @@ async def propose_and_follow(
             on_progress([o for _, o in followed], time.monotonic() - started)
         if not pending or time.monotonic() - started > timeout:
             break
-        await asyncio.gather(*(follow(client, urls, o) for o in pending))
+        await asyncio.gather(*(follow(client, urls, o, callers) for o in pending))
         await asyncio.sleep(0.5)
     return report, followed

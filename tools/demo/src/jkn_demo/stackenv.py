@@ -1,4 +1,5 @@
-"""The environment of one local stack: its database, topic prefix, simulator store."""
+"""The environment of one local stack: its database, topic prefix, simulator store, and the
+identity provider whose tokens its services accept (JKN_OIDC_ISSUER, JKN_OIDC_AUDIENCE)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from pathlib import Path
 
 import asyncpg
 from jkn_devstack import ensure_database, ensure_topics
+from jkn_devstack.identities import AUDIENCE
+from jkn_devstack.tokens import default_issuer
 
 __all__ = [
     "ADMIN_URL",
     "BOOTSTRAP",
+    "ISSUER",
     "PSEUDONYM_KEY",
     "STATE_DIR",
     "drop_database",
@@ -26,6 +30,8 @@ ADMIN_URL = os.environ.get(
 )
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 PSEUDONYM_KEY = os.environ.get("JKN_PSEUDONYM_KEY", "dev-only-pseudonym-key")
+# the local Keycloak's realm (`make up`), unless JKN_OIDC_ISSUER names another
+ISSUER = default_issuer()
 
 
 async def drop_database(database: str) -> None:
@@ -52,6 +58,8 @@ async def fresh_stack_env(
         "KAFKA_BOOTSTRAP_SERVERS": BOOTSTRAP,
         "JKN_TOPIC_PREFIX": topic_prefix,
         "JKN_PSEUDONYM_KEY": PSEUDONYM_KEY,
+        "JKN_OIDC_ISSUER": ISSUER,
+        "JKN_OIDC_AUDIENCE": AUDIENCE,
         "BPJS_SIM_DB": str(sim_db),
         **{
             f"{service.replace('-', '_').upper()}_DATABASE_URL": url
