@@ -1,5 +1,7 @@
 """Each service process serves on /metrics the series operators and the Grafana dashboard
-(deploy/grafana/jkn-daerah.json) rely on, consumer lag included."""
+(deploy/grafana/jkn-daerah.json) rely on, consumer lag included — to the metrics scraper
+(the ``prometheus`` client's token, as deploy/prometheus/prometheus.yml gets it), and to
+no one without a token."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 from jkn_demo.scenario import generate_city
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import PSEUDONYM_KEY
+from jkn_devstack.tokens import DevTokenAuth
 from support.polling import eventually
 from support.stack import running_stack
 
@@ -57,8 +60,11 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         yield stack
 
 
+SCRAPER = DevTokenAuth("prometheus")  # client credentials, role city-operator
+
+
 async def scrape(stack: Stack, service: str) -> str:
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=10, auth=SCRAPER) as client:
         reply = await client.get(stack.url(service) + "/metrics")
     reply.raise_for_status()
     return reply.text
@@ -76,6 +82,14 @@ async def test_the_service_exposes_the_shared_and_its_own_series(
     names = declared(await scrape(stack, service))
 
     assert set(SHARED) | set(OWN[service]) <= names
+
+
+@pytest.mark.parametrize("service", sorted(OWN))
+async def test_the_service_serves_no_metrics_without_a_token(stack: Stack, service: str) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        reply = await client.get(stack.url(service) + "/metrics")
+
+    assert (reply.status_code, reply.json()["reason"]) == (401, "TOKEN_MISSING")
 
 
 @pytest.mark.parametrize("service", sorted(OWN))
