@@ -168,6 +168,20 @@ def test_prometheus_scrapes_every_service(compose: dict[str, Any]) -> None:
         assert target.split(":")[0] in compose["services"], target
 
 
+def test_prometheus_scrapes_the_services_with_a_token_of_its_own_client() -> None:
+    """/metrics wants the role city-operator: Prometheus' client-credentials grant gets it,
+    with the secret read from a file (realm-jkn.json's client ``prometheus``)."""
+    config = _load_all(DEPLOY / "prometheus" / "prometheus.yml")[0]
+    (job,) = [j for j in config["scrape_configs"] if j["job_name"] == "jkn-services"]
+    oauth2 = job["oauth2"]
+    assert oauth2["client_id"] == "prometheus"
+    assert oauth2["client_secret_file"].startswith("/")
+    assert "client_secret" not in oauth2, "the secret is read from a file, never written here"
+    assert oauth2["token_url"].endswith("/realms/jkn/protocol/openid-connect/token")
+    assert "authorization" not in job
+    assert "basic_auth" not in job
+
+
 def test_otel_pipelines_use_defined_components() -> None:
     config = _load_all(DEPLOY / "otel" / "collector.yaml")[0]
     pipelines = config["service"]["pipelines"]
