@@ -1,19 +1,23 @@
-"""``python -m jkn_devstack up|down|status|topics|db NAME|env|kcat ARGS|render-init-sql``.
+"""``python -m jkn_devstack up|down|status|topics|db NAME|env|kcat ARGS|token NAME|...``.
 
-Process control lives in scripts/kafka.sh and scripts/postgres.sh (also used by make);
-this CLI calls them, then creates the database, roles, schemas, topics, and the Kafka users
-and ACLs (jkn_devstack.acls).
+Process control lives in scripts/kafka.sh, scripts/postgres.sh and scripts/keycloak.sh (also
+used by make); this CLI calls them, then creates the database, roles, schemas, topics, and
+the Kafka users and ACLs (jkn_devstack.acls). Keycloak, the local OpenID Connect identity
+provider (deploy/keycloak), starts in the background while Kafka and Postgres do.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 import asyncpg
 from aiokafka.errors import KafkaConnectionError
@@ -21,6 +25,7 @@ from aiokafka.errors import KafkaConnectionError
 from jkn_devstack.acls import ensure_users
 from jkn_devstack.credentials import ADMIN_USER, admin_password, librdkafka_auth
 from jkn_devstack.database import ensure_database, service_env
+from jkn_devstack.identities import AUDIENCE, IDENTITIES, REALM
 from jkn_devstack.kcat import kcat_config_file, kcat_env, kcat_library_dir
 from jkn_devstack.sql import render_init_sql
 from jkn_devstack.topics import ensure_topics, prune_prefixed_topics
@@ -39,6 +44,10 @@ def _settings() -> dict[str, str]:
         "bootstrap": os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{kafka_port}"),
         "prefix": os.environ.get("JKN_TOPIC_PREFIX", ""),
         "database": os.environ.get("JKN_DATABASE", "jkn"),
+        "issuer": os.environ.get(
+            "JKN_OIDC_ISSUER",
+            f"http://127.0.0.1:{os.environ.get('KEYCLOAK_PORT', '8180')}/realms/{REALM}",
+        ),
     }
 
 
@@ -60,6 +69,35 @@ def _script(name: str, action: str, check: bool = True) -> int:
     if check and result.returncode != 0:
         sys.exit(f"jkn_devstack: {name} {action} failed (exit {result.returncode})")
     return result.returncode
+
+
+_Background = tuple[subprocess.Popen[bytes], IO[bytes]]
+
+
+def _script_in_background(name: str, action: str) -> _Background:
+    """Start a script while other steps proceed; its output is shown when it is awaited."""
+    path = _repo_root() / "scripts" / name
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by _await_script
+    proc = subprocess.Popen(  # noqa: S603
+        ["bash", str(path), action],  # noqa: S607
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    return proc, out
+
+
+def _await_script(name: str, action: str, background: _Background) -> None:
+    proc, out = background
+    if proc.poll() is None:
+        print(f"waiting for {name} {action} ...", flush=True)
+    rc = proc.wait()
+    out.seek(0)
+    sys.stdout.write(out.read().decode(errors="replace"))
+    sys.stdout.flush()
+    out.close()
+    if rc != 0:
+        sys.exit(f"jkn_devstack: {name} {action} failed (exit {rc})")
 
 
 async def _topics(bootstrap: str, prefix: str, wait_s: float) -> list[str]:
@@ -98,6 +136,8 @@ def _exports(s: dict[str, str], urls: dict[str, str]) -> list[str]:
         "KAFKA_BOOTSTRAP_SERVERS": s["bootstrap"],
         "JKN_TOPIC_PREFIX": s["prefix"],
         "JKN_PG_ADMIN_URL": s["admin_url"],
+        "JKN_OIDC_ISSUER": s["issuer"],
+        "JKN_OIDC_AUDIENCE": AUDIENCE,
         **service_env(urls),
     }
     return [f"export {k}='{v}'" for k, v in env.items()]
@@ -136,14 +176,57 @@ def _kcat(kcat_args: list[str]) -> int:
     return 0  # not reached
 
 
+def _up(s: dict[str, str]) -> None:
+    started = time.monotonic()
+    keycloak = _script_in_background("keycloak.sh", "up")  # the slowest: overlaps the rest
+    _script("kafka.sh", "up")
+    _script("postgres.sh", "up")
+    urls = asyncio.run(_database(s["admin_url"], s["database"], 30))
+    print(f"database {s['database']}: roles and schemas for {', '.join(urls)}")
+    names = asyncio.run(_topics(s["bootstrap"], s["prefix"], 30))
+    print(f"topics ({len(names)}): {', '.join(names)}; users and ACLs of each service")
+    _await_script("keycloak.sh", "up", keycloak)
+    print(f"identity provider: {s['issuer']} (a token: python -m jkn_devstack token NAME)")
+    print(f"up in {time.monotonic() - started:.1f}s; state in {s['state_dir']}. Environment:")
+    print("\n".join(_exports(s, urls)))
+
+
+def _add_token_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    token = sub.add_parser("token", help="print an access token of a demo identity")
+    token.add_argument(
+        "identity", metavar="NAME", choices=list(IDENTITIES), help="e.g. siti.dinsos"
+    )
+    token.add_argument("--issuer", help="default: JKN_OIDC_ISSUER, else the local Keycloak")
+    token.add_argument(
+        "--claims", action="store_true", help="print the token's claims (unverified) instead"
+    )
+
+
+def _token(name: str, issuer: str | None, *, claims: bool) -> None:
+    """Print an access token of the demo identity ``name`` (or its claims)."""
+    from jkn_devstack.tokens import TokenError, fetch_token, unverified_claims
+
+    try:
+        value = asyncio.run(fetch_token(name, issuer))
+    except TokenError as exc:
+        sys.exit(f"jkn_devstack: {exc}")
+    print(json.dumps(unverified_claims(value), indent=2) if claims else value)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["kcat"]:  # everything after it is kcat's (argparse would read -L as ours)
         return _kcat(argv[1:])
+    if argv[:1] in (["submit-proposal"], ["submit-finding"]):  # an agency system submits
+        from jkn_devstack.submit import main as submit
+
+        return submit(argv)
     parser = argparse.ArgumentParser(prog="python -m jkn_devstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start Kafka and Postgres, create database, roles, schemas, topics")
-    sub.add_parser("down", help="stop Kafka and Postgres cleanly")
+    sub.add_parser(
+        "up", help="start Kafka, Postgres and Keycloak; create database, roles, schemas, topics"
+    )
+    sub.add_parser("down", help="stop Kafka, Postgres and Keycloak cleanly")
     sub.add_parser("status", help="is each one running and answering?")
     topics = sub.add_parser("topics", help="create every catalogue and dead-letter topic")
     topics.add_argument(
@@ -167,26 +250,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("env", help="print the export lines for the services and kcat (eval-able)")
     kcat = sub.add_parser("kcat", help="run kcat as jkn-admin (SASL), e.g. `kcat -L`")
     kcat.add_argument("kcat_args", nargs=argparse.REMAINDER)
+    _add_token_command(sub)
     sub.add_parser("render-init-sql", help="print deploy/postgres/init.sql")
     args = parser.parse_args(argv)
     s = _settings()
 
     if args.command == "up":
-        started = time.monotonic()
-        _script("kafka.sh", "up")
-        _script("postgres.sh", "up")
-        urls = asyncio.run(_database(s["admin_url"], s["database"], 30))
-        print(f"database {s['database']}: roles and schemas for {', '.join(urls)}")
-        names = asyncio.run(_topics(s["bootstrap"], s["prefix"], 30))
-        print(f"topics ({len(names)}): {', '.join(names)}; users and ACLs of each service")
-        print(f"up in {time.monotonic() - started:.1f}s; state in {s['state_dir']}. Environment:")
-        print("\n".join(_exports(s, urls)))
+        _up(s)
     elif args.command == "down":
         rc = _script("kafka.sh", "down", check=False) | _script("postgres.sh", "down", check=False)
-        return rc
+        return rc | _script("keycloak.sh", "down", check=False)
     elif args.command == "status":
         kafka = _script("kafka.sh", "status", check=False)
-        return kafka | _script("postgres.sh", "status", check=False)
+        return (
+            kafka
+            | _script("postgres.sh", "status", check=False)
+            | _script("keycloak.sh", "status", check=False)
+        )
     elif args.command == "topics":
         names = asyncio.run(_topics(s["bootstrap"], s["prefix"], args.wait))
         print("\n".join(names))
@@ -201,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "env":
         urls = asyncio.run(ensure_database(s["admin_url"], s["database"]))
         print("\n".join([*_exports(s, urls), *_kcat_lines(s)]))
+    elif args.command == "token":
+        _token(args.identity, args.issuer, claims=args.claims)
     elif args.command == "render-init-sql":
         sys.stdout.write(render_init_sql(s["database"]))
     return 0
