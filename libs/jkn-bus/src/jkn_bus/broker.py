@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
@@ -47,4 +49,7 @@ def make_broker(bootstrap_servers: str, *, client_id: str, login: KafkaLogin) ->
         # The AsyncAPI "try it out" page could publish to the real broker: we never serve it.
         specification_url=None,
         consumer_only=True,
+        # not FastStream's own (stdout, not propagated): the service's JSON handler, which
+        # writes exceptions by class only (jkn_bus.logs)
+        logger=logging.getLogger("faststream.jkn"),
     )

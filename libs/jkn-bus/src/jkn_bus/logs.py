@@ -1,7 +1,16 @@
 """Structured JSON logs carrying the trace and span ids of the current span.
 
 Log participant pseudonyms (``extra={"participant_id": ...}``), never NIKs, names or
-addresses.
+addresses. Exceptions are logged by class, never by text (``jkn_bus.scrub``), and this
+holds for every logger — ours, FastStream's, aiokafka's, asyncpg's, uvicorn's — because the
+handler does it (``ExceptionTextFilter`` and ``ScrubbedJsonFormatter``):
+
+- an exception passed as a ``%s`` argument is written as its class name;
+- the text of a logged exception (``exc_info``) and of its causes is cut out of the
+  message (replaced by ``<ClassName>``); a third-party logger's record carrying an
+  exception keeps its logger, level and the class only;
+- a traceback keeps its frames and the classes of the chain, none of the messages —
+  also one a library formatted into the message itself.
 """
 
 from __future__ import annotations
@@ -12,7 +21,32 @@ import sys
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["configure_logging"]
+from jkn_bus.scrub import (
+    TRACEBACK_HEAD,
+    exception_class,
+    exception_texts,
+    scrub_traceback_text,
+    scrubbed_traceback,
+)
+
+__all__ = [
+    "OWN_LOGGERS",
+    "ExceptionTextFilter",
+    "ScrubbedJsonFormatter",
+    "configure_logging",
+    "log_handler",
+]
+
+# Loggers of the project's own code (the library, the services, the simulators' and
+# tools' packages); any other logger is third-party.
+OWN_LOGGERS = (
+    "jkn_",
+    "enrollment",
+    "verification",
+    "bpjs_",
+    "notifications",
+    "audit",
+)
 
 
 class _TraceIds(logging.Filter):
@@ -23,19 +57,81 @@ class _TraceIds(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    """JSON lines on stderr: time, level, logger, message, service, trace_id, span_id."""
-    handler = logging.StreamHandler(sys.stderr)
+def _own(name: str) -> bool:
+    return name.startswith(OWN_LOGGERS)
+
+
+class ExceptionTextFilter(logging.Filter):
+    """Keeps exception texts out of a record's message (see the module doc)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple):
+            record.args = tuple(
+                f"<{exception_class(a)}>" if isinstance(a, BaseException) else a for a in args
+            )
+        elif isinstance(args, dict):
+            record.args = {
+                k: f"<{exception_class(v)}>" if isinstance(v, BaseException) else v
+                for k, v in args.items()
+            }
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(record.msg, BaseException):  # log.error(exc)
+            exc = exc or record.msg
+            record.msg, record.args = f"<{exception_class(record.msg)}>", None
+        if exc is None:
+            if isinstance(record.msg, str) and TRACEBACK_HEAD in record.msg:
+                # a traceback formatted into the message (uvicorn's lifespan errors)
+                record.msg = scrub_traceback_text(record.getMessage())
+                record.args = None
+            return True
+        if not _own(record.name):
+            # a library's message may have formatted the exception any way it liked
+            record.msg, record.args = f"{record.name}: <{exception_class(exc)}>", None
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        for text in exception_texts(exc):
+            message = message.replace(text, f"<{exception_class(exc)}>")
+        record.msg, record.args = message, None
+        return True
+
+
+class ScrubbedJsonFormatter(JsonFormatter):
+    """JSON lines whose tracebacks carry frames and exception classes, no messages."""
+
+    def formatException(self, ei: object) -> str:
+        if isinstance(ei, tuple) and len(ei) == 3 and isinstance(ei[1], BaseException):
+            return scrubbed_traceback(ei[1])
+        return ""
+
+
+def log_handler(service: str, stream: object = None) -> logging.Handler:
+    """The handler ``configure_logging`` installs (JSON, trace ids, exceptions scrubbed)."""
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.addFilter(_TraceIds())
+    handler.addFilter(ExceptionTextFilter())
     handler.setFormatter(
-        JsonFormatter(
+        ScrubbedJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s %(span_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service},
         )
     )
+    return handler
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """JSON lines on stderr: time, level, logger, message, service, trace_id, span_id."""
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [log_handler(service)]
     root.setLevel(level)
     # aiokafka logs connection chatter at INFO; keep warnings.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # FastStream gives its loggers handlers of their own that do not propagate: its records
+    # come here instead (jkn_bus.broker hands the broker a logger under "faststream").
+    faststream = logging.getLogger("faststream")
+    faststream.handlers[:] = []
+    faststream.propagate = True

@@ -5,7 +5,11 @@ The trace context of the code that writes an outbox row is saved with the row (W
 publish span's context in the Kafka headers; the consumer continues from those headers.
 So the path HTTP request → outbox → Kafka → next service → its outbox → ... is one trace.
 
-Span attributes carry the pseudonymous participant id, never a NIK or a name.
+Span attributes carry the pseudonymous participant id, never a NIK or a name. An
+exception leaving a span is recorded by its class, never its text (``ExceptionScrubber``,
+installed first on the provider, so it holds for every span of the process: OpenTelemetry's
+own ``record_exception`` would put ``str(exc)`` — asyncpg's DETAIL quoting row values,
+pydantic's input values — in ``exception.message`` and the status description).
 """
 
 from __future__ import annotations
@@ -16,11 +20,16 @@ from contextlib import AbstractContextManager, contextmanager
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.trace import Status, StatusCode
+from opentelemetry.util import types as otel_types
+
+from jkn_bus.scrub import safe_status_description, scrubbed_traceback
 
 __all__ = [
     "PARTICIPANT_ATTR",
+    "ExceptionScrubber",
     "configure_tracing",
     "context_from_headers",
     "current_trace_headers",
@@ -32,6 +41,61 @@ __all__ = [
 
 PARTICIPANT_ATTR = "jkn.participant_id"
 _configured = False
+
+
+class ExceptionScrubber(SpanProcessor):
+    """Every span records exceptions by class, and its status description is a code.
+
+    On start, the span's ``record_exception`` is replaced by one writing the
+    ``exception`` event with ``exception.type`` (module-qualified class),
+    ``exception.escaped`` and a traceback of frames and classes only — no
+    ``exception.message`` —, and its ``set_status`` keeps a description only as a code
+    (``ValueError: …`` → ``ValueError``; ``jkn_bus.scrub.safe_status_description``). Both
+    are what OpenTelemetry calls when an exception leaves ``start_as_current_span``.
+    """
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        set_status = span.set_status
+
+        def scrubbed_record_exception(
+            exception: BaseException,
+            attributes: otel_types.Attributes = None,
+            timestamp: int | None = None,
+            escaped: bool = False,
+        ) -> None:
+            kept = {k: v for k, v in (attributes or {}).items() if not k.startswith("exception.")}
+            kind = type(exception)
+            span.add_event(
+                "exception",
+                {
+                    "exception.type": f"{kind.__module__}.{kind.__qualname__}",
+                    "exception.stacktrace": scrubbed_traceback(exception),
+                    "exception.escaped": str(escaped),
+                    **kept,
+                },
+                timestamp,
+            )
+
+        def scrubbed_set_status(
+            status: Status | StatusCode, description: str | None = None
+        ) -> None:
+            if isinstance(status, Status):
+                code, description = status.status_code, status.description
+            else:
+                code = status
+            set_status(Status(code, safe_status_description(description)))
+
+        setattr(span, "record_exception", scrubbed_record_exception)  # noqa: B010
+        setattr(span, "set_status", scrubbed_set_status)  # noqa: B010
+
+    def on_end(self, span: ReadableSpan) -> None:
+        return None
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
 
 
 def configure_tracing(
@@ -56,6 +120,7 @@ def configure_tracing(
                 provider.add_span_processor(processor)
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider.add_span_processor(ExceptionScrubber())  # first: before any span is handed out
     if otlp_endpoint:
         # each exporter is imported only when configured: they pull in HTTP and protobuf stacks
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
