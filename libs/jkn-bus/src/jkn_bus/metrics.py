@@ -11,6 +11,8 @@ __all__ = [
     "HANDLER_SECONDS",
     "OUTBOX_AGE",
     "OUTBOX_PUBLISHED",
+    "RETENTION_OLDEST",
+    "RETENTION_PURGED",
     "STAGE_SECONDS",
 ]
 
@@ -43,4 +45,14 @@ STAGE_SECONDS = Histogram(
     "Time between two steps of a resident's journey, by stage (e.g. registered_to_verified)",
     ["stage"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400, 604800),
+)
+RETENTION_PURGED = Counter(
+    "jkn_retention_purged_total",
+    "Rows or files deleted because their retention period was over (jkn_bus.retention)",
+    ["service", "store"],
+)
+RETENTION_OLDEST = Gauge(
+    "jkn_retention_oldest_seconds",
+    "Age of the oldest item a store still keeps (0 when empty), refreshed every purge pass",
+    ["service", "store"],
 )
