@@ -245,3 +245,21 @@ def test_an_exception_s_own_indented_lines_after_a_formatted_traceback_are_dropp
     assert "pydantic_core._pydantic_core.ValidationError" in scrubbed
     assert "Kanari" not in scrubbed
     assert "validation error" not in scrubbed
+
+
+def test_no_span_keeps_a_concrete_url(finished: InMemorySpanExporter) -> None:
+    with tracer().start_as_current_span(
+        "GET /proposals/{proposal_id}",
+        attributes={
+            "url.path": "/proposals/1571019999990001",
+            "url.query": f"receipt_code={SECRET}",
+            "http.route": "/proposals/{proposal_id}",
+        },
+    ) as span:
+        span.set_attribute("url.full", f"http://e/proposals?nik={SECRET}")
+        span.set_attributes({"client.address": "10.0.0.7", "http.response.status_code": 404})
+    [done] = [s for s in finished.get_finished_spans() if s.name.startswith("GET /proposals")]
+    assert dict(done.attributes or {}) == {
+        "http.route": "/proposals/{proposal_id}",
+        "http.response.status_code": 404,
+    }

@@ -9,12 +9,15 @@ Span attributes carry the pseudonymous participant id, never a NIK or a name. An
 exception leaving a span is recorded by its class, never its text (``ExceptionScrubber``,
 installed first on the provider, so it holds for every span of the process: OpenTelemetry's
 own ``record_exception`` would put ``str(exc)`` — asyncpg's DETAIL quoting row values,
-pydantic's input values — in ``exception.message`` and the status description).
+pydantic's input values — in ``exception.message`` and the status description). Nor does
+any span carry a request's concrete URL (``RequestUrlScrubber``): FastAPI's own server
+spans would record ``url.path`` and ``url.query`` — a receipt code, an id a resident typed
+in —; the route template (``http.route``) says what was called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 
 from opentelemetry import context as otel_context
@@ -29,7 +32,9 @@ from jkn_bus.scrub import safe_status_description, scrubbed_traceback
 
 __all__ = [
     "PARTICIPANT_ATTR",
+    "URL_ATTRIBUTES",
     "ExceptionScrubber",
+    "RequestUrlScrubber",
     "configure_tracing",
     "context_from_headers",
     "current_trace_headers",
@@ -41,6 +46,58 @@ __all__ = [
 
 PARTICIPANT_ATTR = "jkn.participant_id"
 _configured = False
+
+
+# What a request's URL, its client and its agent would put on a span (OpenTelemetry's
+# semantic conventions, current and older): never kept.
+URL_ATTRIBUTES = frozenset(
+    {
+        "url.full",
+        "url.path",
+        "url.query",
+        "url.fragment",
+        "http.url",
+        "http.target",
+        "client.address",
+        "client.port",
+        "network.peer.address",
+        "user_agent.original",
+        "http.user_agent",
+    }
+)
+
+
+class RequestUrlScrubber(SpanProcessor):
+    """No span keeps a concrete URL, client address or user agent (``URL_ATTRIBUTES``):
+    dropped from the attributes a span starts with, and refused by its ``set_attribute``
+    / ``set_attributes`` afterwards, whoever made the span (FastAPI's built-in telemetry
+    records them on its server spans)."""
+
+    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
+        started = span._attributes  # still mutable until the span ends
+        if isinstance(started, MutableMapping):
+            for key in URL_ATTRIBUTES.intersection(started):
+                del started[key]
+        set_attribute, set_attributes = span.set_attribute, span.set_attributes
+
+        def kept_attribute(key: str, value: otel_types.AttributeValue) -> None:
+            if key not in URL_ATTRIBUTES:
+                set_attribute(key, value)
+
+        def kept_attributes(attributes: Mapping[str, otel_types.AttributeValue]) -> None:
+            set_attributes({k: v for k, v in attributes.items() if k not in URL_ATTRIBUTES})
+
+        setattr(span, "set_attribute", kept_attribute)  # noqa: B010
+        setattr(span, "set_attributes", kept_attributes)  # noqa: B010
+
+    def on_end(self, span: ReadableSpan) -> None:
+        return None
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
 
 
 class ExceptionScrubber(SpanProcessor):
@@ -120,7 +177,9 @@ def configure_tracing(
                 provider.add_span_processor(processor)
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(ExceptionScrubber())  # first: before any span is handed out
+    # first: before any span is handed out
+    provider.add_span_processor(ExceptionScrubber())
+    provider.add_span_processor(RequestUrlScrubber())
     if otlp_endpoint:
         # each exporter is imported only when configured: they pull in HTTP and protobuf stacks
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
