@@ -263,3 +263,15 @@ def test_no_span_keeps_a_concrete_url(finished: InMemorySpanExporter) -> None:
         "http.route": "/proposals/{proposal_id}",
         "http.response.status_code": 404,
     }
+
+
+def test_sixteen_digits_in_any_message_are_written_as_nik(logged) -> None:  # type: ignore[no-untyped-def]
+    out, (ours, asyncpg_log, _) = logged
+    ours.info("looked up %s", "1571019999990001")
+    asyncpg_log.warning("GET /Peserta/nik/1571019999990001/tglSEP/2026-01-01 kk=1571010101010001")
+    ours.info("card 0001234567890, offset 12345678901234567")  # 13 and 17 digits: kept
+    assert [line["message"] for line in _lines(out)] == [
+        "looked up <NIK>",
+        "GET /Peserta/nik/<NIK>/tglSEP/2026-01-01 kk=<NIK>",
+        "card 0001234567890, offset 12345678901234567",
+    ]

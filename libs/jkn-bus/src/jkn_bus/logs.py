@@ -10,12 +10,15 @@ handler does it (``ExceptionTextFilter`` and ``ScrubbedJsonFormatter``):
   message (replaced by ``<ClassName>``); a third-party logger's record carrying an
   exception keeps its logger, level and the class only;
 - a traceback keeps its frames and the classes of the chain, none of the messages —
-  also one a library formatted into the message itself.
+  also one a library formatted into the message itself;
+- and, whatever slipped through, a run of exactly 16 digits in a message (a NIK, a KK
+  number) is written ``<NIK>``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from opentelemetry import trace
@@ -32,6 +35,7 @@ from jkn_bus.scrub import (
 __all__ = [
     "OWN_LOGGERS",
     "ExceptionTextFilter",
+    "NikRedaction",
     "ScrubbedJsonFormatter",
     "configure_logging",
     "log_handler",
@@ -47,6 +51,9 @@ OWN_LOGGERS = (
     "notifications",
     "audit",
 )
+
+
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 
 
 class _TraceIds(logging.Filter):
@@ -99,6 +106,19 @@ class ExceptionTextFilter(logging.Filter):
         return True
 
 
+class NikRedaction(logging.Filter):
+    """A run of exactly 16 digits in a message (a NIK or a KK number) becomes ``<NIK>``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        if _SIXTEEN_DIGITS.search(message):
+            record.msg, record.args = _SIXTEEN_DIGITS.sub("<NIK>", message), None
+        return True
+
+
 class ScrubbedJsonFormatter(JsonFormatter):
     """JSON lines whose tracebacks carry frames and exception classes, no messages."""
 
@@ -113,6 +133,7 @@ def log_handler(service: str, stream: object = None) -> logging.Handler:
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler.addFilter(_TraceIds())
     handler.addFilter(ExceptionTextFilter())
+    handler.addFilter(NikRedaction())
     handler.setFormatter(
         ScrubbedJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s %(span_id)s",
