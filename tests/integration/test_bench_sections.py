@@ -1,10 +1,12 @@
-"""`make bench`'s snapshot section on a small input, against the real Kafka and Postgres:
-it runs and what it reports adds up. (The figures are `make bench`'s business, never a
-test's; the relay section's code path is the one tests/integration/bus exercises.)"""
+"""`make bench`'s snapshot section on a small input, against the real Kafka and Postgres, and
+its authentication section with a few real Keycloak tokens: each runs and what it reports
+adds up. (The figures are `make bench`'s business, never a test's; the relay section's code
+path is the one tests/integration/bus exercises.)"""
 
 from __future__ import annotations
 
 import pytest
+from jkn_demo.auth_bench import auth_cost
 from jkn_demo.snapshot_bench import snapshot_bench
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
@@ -18,3 +20,14 @@ async def test_the_snapshot_section_finds_exactly_the_absent_and_the_no_longer_p
     assert result["expected_mampu"] > 0
     assert result["requests_emitted"] == result["expected_absent"] + result["expected_mampu"]
     assert result["candidates"] > 0
+
+
+async def test_the_authentication_section_times_answered_requests_with_and_without_token() -> None:
+    # it raises unless the guarded route refuses no token, and every timed request is a 200
+    cost = await auth_cost(requests=100, verifications=40)
+
+    assert (cost["requests"], cost["verifications"]) == (100, 40)
+    assert min(cost["token_us"], cost["open_us"], cost["verify_us"]) > 0
+    assert cost["ratio"] == pytest.approx(cost["token_us"] / cost["open_us"], abs=0.01)
+    assert cost["extra_us"] == pytest.approx(cost["token_us"] - cost["open_us"], abs=0.2)
+    assert cost["algorithm"] == "RS256"  # the realm's signing key, as the services check it

@@ -2,7 +2,12 @@
 rejected, against the raw aiokafka produce+consume rate for N messages in the same run.
 
 Figures printed: residents/s, p50/p99 proposal→activation (from the events' own
-occurred_at), each component's peak RSS, the raw Kafka rate and the ratio of the two.
+occurred_at), each component's peak RSS, the raw Kafka rate and the ratio of the two; and
+what authentication costs per request (a Keycloak token checked by the guard vs the same
+route open, and ``TokenVerifier.verify`` alone: jkn_demo.auth_bench).
+
+The import is made as Dinsos's welfare-data system (``dinsos-siks``, a token of the local
+Keycloak), as every call to a service must carry a token of a role allowed on it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from jkn_contracts import parse_event
 from jkn_devstack import ensure_topics
 from jkn_devstack.credentials import admin_kafka_kwargs
+from jkn_devstack.tokens import DevTokenAuth
 
+from jkn_demo.auth_bench import SCRAPER, auth_cost
 from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
 from jkn_demo.snapshot_bench import snapshot_bench
@@ -83,6 +90,9 @@ async def _watch(
     return registered, activated, final, seen
 
 
+# the import and its progress, as Dinsos's welfare-data system (the simulator takes no token)
+IMPORTER = DevTokenAuth("dinsos-siks")
+
 STAGES = (
     ("ParticipantRegistered", "CoverageCheckRequested", "Dinkes local checks"),
     ("CoverageCheckRequested", "CoverageReported", "gateway BPJS peserta look-up"),
@@ -105,7 +115,8 @@ async def _accepted_when_done(
     client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]
 ) -> None:
     while True:
-        status = (await client.get(f"{enrollment}/imports/{import_id}")).json()
+        answer = await client.get(f"{enrollment}/imports/{import_id}", auth=IMPORTER)
+        status = answer.raise_for_status().json()
         if status["status"] != "running":
             out.set_result(int(status["accepted"]))
             return
@@ -148,14 +159,11 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
     return n / elapsed
 
 
-async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
+async def run(residents: int, relay_events: int, snapshot_rows: int, auth_requests: int) -> int:
     run_dir = STATE_DIR / "bench"
     _say("== jkn-daerah bench ==")
-    rate = await relay_throughput(relay_events)
-    _say(
-        f"outbox relay: {relay_events} committed events published and confirmed "
-        f"at {rate:.0f} events/s"
-    )
+    await _relay_report(relay_events)
+    await _auth_report(auth_requests)
     _say(f"-- journey: {residents} residents proposed by one CSV import --")
     city = generate_city(
         run_dir / "city",
@@ -195,6 +203,7 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
                 content=proposals,
                 params={"proposed_by": "bench"},
                 headers={"content-type": "text/csv"},
+                auth=IMPORTER,
             )
             resp.raise_for_status()
             accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -231,6 +240,26 @@ async def run(residents: int, relay_events: int, snapshot_rows: int) -> int:
     await _raw_kafka_comparison(len(final) or residents, rate)
     await _reconciliation_report(snapshot_rows)
     return 0 if len(final) >= len(registered) else 1
+
+
+async def _relay_report(events: int) -> None:
+    rate = await relay_throughput(events)
+    _say(f"outbox relay: {events} committed events published and confirmed at {rate:.0f} events/s")
+
+
+async def _auth_report(requests: int) -> None:
+    _say(f"-- authentication: GET /metrics in process, {requests} requests each way --")
+    cost = await auth_cost(requests, requests)
+    _say(f"open route (no token):             {cost['open_us']:7.1f} µs/request")
+    _say(
+        f"with a Keycloak token ({SCRAPER}):  {cost['token_us']:7.1f} µs/request   "
+        f"ratio {cost['ratio']:.2f} (+{cost['extra_us']:.1f} µs)"
+    )
+    _say(
+        f"TokenVerifier.verify alone:        {cost['verify_us']:7.1f} µs/token "
+        f"({cost['algorithm']}, JWKS cached; the first token, with discovery and JWKS "
+        f"fetch: {cost['first_verify_ms']:.1f} ms)"
+    )
 
 
 def _resource_report(
@@ -279,5 +308,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--residents", type=int, default=10_000)
     parser.add_argument("--relay-events", type=int, default=20_000)
     parser.add_argument("--snapshot-rows", type=int, default=1_000_000)
+    parser.add_argument("--auth-requests", type=int, default=5_000)
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.residents, args.relay_events, args.snapshot_rows))
+    return asyncio.run(
+        run(args.residents, args.relay_events, args.snapshot_rows, args.auth_requests)
+    )
