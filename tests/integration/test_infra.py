@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
-from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
+from jkn_contracts.topics import CATALOGUE, CONSUMERS, INBOUND, dead_letter_topic
 from jkn_devstack import SERVICES, ensure_database, ensure_topics, wanted_topics
 from jkn_devstack.acls import topic_acl_names
 from jkn_devstack.credentials import admin_kafka_kwargs
@@ -108,6 +108,9 @@ async def test_broker_does_not_auto_create_topics(admin: AIOKafkaAdminClient) ->
 async def test_every_catalogue_and_dead_letter_topic_exists(admin: AIOKafkaAdminClient) -> None:
     expected = {spec.name: spec.partitions for spec in CATALOGUE}
     expected |= {dead_letter_topic(group): 3 for group in CONSUMERS}
+    # the agency systems' inbound topics and the reply topics that answer them
+    expected |= {spec.name: spec.partitions for spec in INBOUND}
+    expected |= {spec.reply_topic: spec.partitions for spec in INBOUND}
     assert expected == wanted_topics("")
     described = {t["topic"]: t for t in await admin.describe_topics(list(expected))}
     for name, partitions in expected.items():

@@ -10,7 +10,12 @@ Specification:
 - each service may READ only the topics it consumes, through its own consumer group;
 - each service CAN write its own topics and read what it consumes;
 - the ACLs of a test prefix are those of production, name for name (tests run the services
-  under their own principals exactly as production does).
+  under their own principals exactly as production does);
+- each agency system (dinsos-siks, kelurahan-1571011001) logs in as itself and may WRITE only
+  its inbound topic and READ only its reply topic, through a consumer group of its own name:
+  it cannot write any fact topic nor another system's inbound topic, and cannot read any fact
+  (not even the proposals it caused); only enrollment reads the inbound topics, and only
+  enrollment writes the reply topics.
 
 The forged-fact check of the consumers (a fact that reached a topic anyway, e.g. written by
 an operator's super user) is in tests/integration/bus/test_forged_facts.py.
@@ -35,52 +40,74 @@ from aiokafka.errors import (
 )
 from integration.conftest import BOOTSTRAP
 from jkn_bus.broker import make_producer
+from jkn_bus.kafka_login import KafkaLogin
 from jkn_bus.settings import BusSettings
 from jkn_contracts.topics import (
+    AGENCY_SYSTEMS,
     BUS_SERVICES,
     CATALOGUE,
     CONSUMERS,
+    INBOUND,
     dead_letter_topic,
-    topics_published_by,
+    topics_written_by,
 )
-from jkn_devstack.acls import Grant, wanted_grants
-from jkn_devstack.credentials import aiokafka_auth
+from jkn_devstack.acls import PRINCIPALS, Grant, wanted_grants
+from jkn_devstack.credentials import aiokafka_auth, service_password
+from jkn_devstack.topics import wanted_topics
 from support.kafka import produce
 
 pytestmark = pytest.mark.infra
 
-ALL_TOPICS = [spec.name for spec in CATALOGUE] + [dead_letter_topic(s) for s in CONSUMERS]
+INBOUND_TOPICS = [spec.name for spec in INBOUND]
+REPLY_TOPICS = [spec.reply_topic for spec in INBOUND]
+ALL_TOPICS = (
+    [spec.name for spec in CATALOGUE]
+    + [dead_letter_topic(s) for s in CONSUMERS]
+    + INBOUND_TOPICS
+    + REPLY_TOPICS
+)
 
 
-def _writes(service: str) -> set[str]:
-    own = set(topics_published_by(service))
-    return own | ({dead_letter_topic(service)} if service in CONSUMERS else set())
+def _writes(principal: str) -> set[str]:
+    if principal in AGENCY_SYSTEMS:
+        return {spec.name for spec in INBOUND if spec.writer == principal}
+    own = set(topics_written_by(principal))
+    return own | ({dead_letter_topic(principal)} if principal in CONSUMERS else set())
 
 
-def _reads(service: str) -> set[str]:
-    return set(CONSUMERS.get(service, ()))
+def _reads(principal: str) -> set[str]:
+    if principal in AGENCY_SYSTEMS:
+        return {spec.reply_topic for spec in INBOUND if spec.writer == principal}
+    return set(CONSUMERS.get(principal, ()))
 
 
-FORBIDDEN_WRITES = [(s, t) for s in BUS_SERVICES for t in ALL_TOPICS if t not in _writes(s)]
-FORBIDDEN_READS = [(s, t) for s in BUS_SERVICES for t in ALL_TOPICS if t not in _reads(s)]
-ALLOWED_WRITES = [(s, t) for s in BUS_SERVICES for t in sorted(_writes(s))]
-ALLOWED_READS = [(s, t) for s in BUS_SERVICES for t in sorted(_reads(s))]
+FORBIDDEN_WRITES = [(s, t) for s in PRINCIPALS for t in ALL_TOPICS if t not in _writes(s)]
+FORBIDDEN_READS = [(s, t) for s in PRINCIPALS for t in ALL_TOPICS if t not in _reads(s)]
+ALLOWED_WRITES = [(s, t) for s in PRINCIPALS for t in sorted(_writes(s))]
+ALLOWED_READS = [(s, t) for s in PRINCIPALS for t in sorted(_reads(s))]
 
 
-def _login(service: str) -> dict[str, Any]:
-    """The aiokafka arguments a service's own process uses (BusSettings defaults)."""
-    return BusSettings(service=service).kafka_login().aiokafka()
+def _kafka_login(principal: str) -> KafkaLogin:
+    """A service's own process's login (BusSettings defaults), or an agency system's."""
+    if principal in AGENCY_SYSTEMS:
+        return KafkaLogin(principal, service_password(principal))
+    return BusSettings(service=principal).kafka_login()
+
+
+def _login(principal: str) -> dict[str, Any]:
+    """The aiokafka arguments of a principal's own clients."""
+    return _kafka_login(principal).aiokafka()
 
 
 @pytest.fixture(scope="module")
 async def producers() -> AsyncIterator[dict[str, AIOKafkaProducer]]:
-    """One production-made producer (jkn_bus.broker) per service, logged in as itself."""
+    """One production-made producer (jkn_bus.broker) per principal, logged in as itself."""
     made: dict[str, AIOKafkaProducer] = {}
-    for service in BUS_SERVICES:
+    for service in PRINCIPALS:
         producer = make_producer(
             BOOTSTRAP,
             client_id=f"acl-test-{service}",
-            login=BusSettings(service=service).kafka_login(),
+            login=_kafka_login(service),
         )
         await producer.start()
         made[service] = producer
@@ -122,7 +149,7 @@ async def test_an_unknown_user_is_refused() -> None:
 
 
 async def test_each_service_logs_in_and_sees_only_the_topics_it_may_use() -> None:
-    for service in BUS_SERVICES:
+    for service in PRINCIPALS:
         visible = {t for t in await _metadata_with(**_login(service)) if t in ALL_TOPICS}
         assert visible == _writes(service) | _reads(service), service
 
@@ -165,7 +192,7 @@ async def test_a_service_writes_its_own_topic_and_dead_letter_topic(
 
 
 async def test_no_service_can_create_topics(topic_prefix: str) -> None:
-    for service in BUS_SERVICES:
+    for service in PRINCIPALS:
         admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP, **_login(service))
         await admin.start()
         try:
@@ -217,7 +244,7 @@ async def test_a_service_reads_what_it_consumes_with_its_own_group(
     )
     await consumer.start()
     try:
-        parts = [TopicPartition(topic_prefix + topic, p) for p in range(6)]
+        parts = [TopicPartition(topic_prefix + topic, p) for p in range(wanted_topics("")[topic])]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         seen: list[bytes | None] = []
@@ -264,4 +291,113 @@ def test_a_prefix_gets_the_production_acls_name_for_name() -> None:
     for grant in wanted_grants(prefix):
         if grant.resource == "TOPIC":
             assert grant.name.startswith(prefix)
-        assert grant.principal in {f"User:{s}" for s in BUS_SERVICES}
+        assert grant.principal in {f"User:{s}" for s in PRINCIPALS}
+
+
+# ---- agency systems, spelled out ----------------------------------------------------------------
+
+SIKS, KELURAHAN_SYSTEM = "dinsos-siks", "kelurahan-1571011001"
+
+
+def test_the_agency_systems_may_write_their_inbound_topic_and_read_their_replies_only() -> None:
+    assert _writes(SIKS) == {"jkn.dinsos.submissions"}
+    assert _reads(SIKS) == {"jkn.dinsos.submission-replies"}
+    assert _writes(KELURAHAN_SYSTEM) == {"jkn.kelurahan.1571011001.submissions"}
+    assert _reads(KELURAHAN_SYSTEM) == {"jkn.kelurahan.1571011001.submission-replies"}
+    groups = {g.principal: g.name for g in wanted_grants("") if g.resource == "GROUP"}
+    assert (groups["User:dinsos-siks"], groups[f"User:{KELURAHAN_SYSTEM}"]) == (
+        SIKS,
+        KELURAHAN_SYSTEM,
+    )
+    readers = {s for s in PRINCIPALS for t in INBOUND_TOPICS if t in _reads(s)}
+    assert readers == {"enrollment"}
+    writers = {s for s in PRINCIPALS for t in REPLY_TOPICS if t in _writes(s)}
+    assert writers == {"enrollment"}
+
+
+@pytest.mark.parametrize(
+    ("system", "own", "forbidden"),
+    [
+        (
+            SIKS,
+            "jkn.dinsos.submissions",
+            [
+                "jkn.dinsos.participants",  # Dinas Sosial's facts are enrollment's to state
+                "jkn.kelurahan.1571011001.submissions",
+                "jkn.dinsos.submission-replies",
+                "jkn.dlq.enrollment",
+            ],
+        ),
+        (
+            KELURAHAN_SYSTEM,
+            "jkn.kelurahan.1571011001.submissions",
+            ["jkn.dinsos.participants", "jkn.dinsos.submissions", "jkn.bpjs.participants"],
+        ),
+    ],
+)
+async def test_an_agency_system_writes_its_inbound_topic_and_nothing_else(
+    producers: dict[str, AIOKafkaProducer],
+    topic_prefix: str,
+    system: str,
+    own: str,
+    forbidden: list[str],
+) -> None:
+    sent = await asyncio.wait_for(
+        producers[system].send_and_wait(topic_prefix + own, b"{}", key=b"sub-1"), 30
+    )
+    assert sent.topic == topic_prefix + own
+    for topic in forbidden:
+        with pytest.raises(TopicAuthorizationFailedError):
+            await asyncio.wait_for(
+                producers[system].send_and_wait(topic_prefix + topic, b"{}", key=b"x"), 30
+            )
+
+
+@pytest.mark.parametrize("system", [SIKS, KELURAHAN_SYSTEM])
+async def test_an_agency_system_cannot_read_the_participants(
+    topic_prefix: str, system: str
+) -> None:
+    for topic in ("jkn.dinsos.participants", "jkn.bpjs.participants"):
+        consumer = AIOKafkaConsumer(
+            topic_prefix + topic,
+            bootstrap_servers=BOOTSTRAP,
+            auto_offset_reset="earliest",
+            **_login(system),
+        )
+        try:
+            with pytest.raises(TopicAuthorizationFailedError):
+                await asyncio.wait_for(_start_and_fetch(consumer), 30)
+        finally:
+            await consumer.stop()
+
+
+@pytest.mark.parametrize("service", [s for s in BUS_SERVICES if s != "enrollment"])
+async def test_no_service_but_enrollment_reads_the_inbound_topics(
+    topic_prefix: str, service: str
+) -> None:
+    for topic in INBOUND_TOPICS:
+        consumer = AIOKafkaConsumer(
+            topic_prefix + topic,
+            bootstrap_servers=BOOTSTRAP,
+            auto_offset_reset="earliest",
+            **_login(service),
+        )
+        try:
+            with pytest.raises(TopicAuthorizationFailedError):
+                await asyncio.wait_for(_start_and_fetch(consumer), 30)
+        finally:
+            await consumer.stop()
+
+
+async def test_an_agency_system_cannot_use_enrollment_s_consumer_group(topic_prefix: str) -> None:
+    topic = topic_prefix + "jkn.dinsos.submission-replies"
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=BOOTSTRAP, group_id="enrollment", enable_auto_commit=False, **_login(SIKS)
+    )
+    await consumer.start()
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        with pytest.raises(GroupAuthorizationFailedError):
+            await asyncio.wait_for(consumer.committed(TopicPartition(topic, 0)), 30)
+    finally:
+        await consumer.stop()

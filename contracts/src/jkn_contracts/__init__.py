@@ -1,7 +1,10 @@
 """Published contracts of jkn-daerah: the event envelope, the events and the topic catalogue.
 
 Other systems integrate only through these. ``parse_event`` turns a Kafka record value
-into the right event class; ``EVENT_TYPES`` maps names to classes.
+into the right event class; ``EVENT_TYPES`` maps names to classes. Agencies' systems submit
+on inbound topics and are answered on reply topics (``jkn_contracts.submissions``):
+``SUBMISSION_TYPES`` and ``REPLY_TYPES`` name those, ``MESSAGE_TYPES`` every type with a
+schema, and ``parse_message`` reads any of them (what a consumer of any topic may receive).
 """
 
 from __future__ import annotations
@@ -45,18 +48,39 @@ from jkn_contracts.events import (
     VerificationRejected,
 )
 from jkn_contracts.identity import participant_id_for, pseudonym
-from jkn_contracts.topics import CATALOGUE, CONSUMERS, TopicSpec, dead_letter_topic, topic_for
+from jkn_contracts.submissions import (
+    FindingSubmitted,
+    ProposalSubmitted,
+    Submission,
+    SubmissionAccepted,
+    SubmissionRefused,
+    SubmissionReply,
+)
+from jkn_contracts.topics import (
+    CATALOGUE,
+    CONSUMERS,
+    INBOUND,
+    InboundSpec,
+    TopicSpec,
+    dead_letter_topic,
+    topic_for,
+)
 
 __all__ = [
     "ACTOR_ID_PATTERN",
     "CATALOGUE",
     "CONSUMERS",
     "EVENT_TYPES",
+    "INBOUND",
+    "MESSAGE_TYPES",
     "PARTICIPANT_ID_PATTERN",
+    "REPLY_TYPES",
+    "SUBMISSION_TYPES",
     "Actor",
     "Agency",
     "AgencyAct",
     "AnyEvent",
+    "AnyMessage",
     "CoverageCheckRequested",
     "CoverageReported",
     "DeactivationReason",
@@ -64,6 +88,8 @@ __all__ = [
     "EventBase",
     "FeedbackAnswered",
     "FeedbackRerouted",
+    "FindingSubmitted",
+    "InboundSpec",
     "Membership",
     "NotificationSent",
     "ParticipantActivated",
@@ -74,16 +100,22 @@ __all__ = [
     "PesertaStatusChanged",
     "PesertaSyncRequested",
     "ProposalSource",
+    "ProposalSubmitted",
     "QuotaChanged",
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
     "ResidentEvent",
     "SlotReleased",
+    "Submission",
+    "SubmissionAccepted",
+    "SubmissionRefused",
+    "SubmissionReply",
     "TopicSpec",
     "VerificationRejected",
     "dead_letter_topic",
     "parse_event",
+    "parse_message",
     "participant_id_for",
     "pseudonym",
     "topic_for",
@@ -146,3 +178,37 @@ def parse_event(raw: bytes | str) -> AnyEvent:
     when the value is not a valid event of a known type and version.
     """
     return _ADAPTER.validate_json(raw)
+
+
+# What agencies' systems submit (inbound topics) and what they are answered (reply topics).
+SUBMISSION_TYPES: dict[str, type[Submission]] = {
+    cls.__name__: cls for cls in (ProposalSubmitted, FindingSubmitted)
+}
+REPLY_TYPES: dict[str, type[SubmissionReply]] = {
+    cls.__name__: cls for cls in (SubmissionAccepted, SubmissionRefused)
+}
+# every message type with a published schema: facts, submissions, replies
+MESSAGE_TYPES: dict[str, type[EventBase] | type[Submission]] = {
+    **EVENT_TYPES,
+    **SUBMISSION_TYPES,
+    **REPLY_TYPES,
+}
+
+AnyMessage = Annotated[
+    AnyEvent | ProposalSubmitted | FindingSubmitted | SubmissionAccepted | SubmissionRefused,
+    Field(discriminator="event_type"),
+]
+
+_MESSAGE_ADAPTER: TypeAdapter[AnyMessage] = TypeAdapter(
+    AnyMessage, config=ConfigDict(hide_input_in_errors=True)
+)
+
+
+def parse_message(raw: bytes | str) -> AnyMessage:
+    """Parse a record value of any topic: a fact, a submission or a reply.
+
+    Consumers use it so that a record of a known type on the wrong topic is recognised as
+    such (``EVENT_NOT_OF_TOPIC``) rather than as unreadable. Raises
+    ``pydantic.ValidationError`` (inputs hidden) as ``parse_event`` does.
+    """
+    return _MESSAGE_ADAPTER.validate_json(raw)

@@ -7,9 +7,11 @@
 Writes, under ``contracts/``:
 
 - ``schemas/<EventType>.v<schema_version>.json``: one JSON Schema (draft 2020-12) per
-  event type, in pydantic's *validation* mode: what a consumer accepts (fields with a
-  default are optional), which is what backward compatibility is about;
-- ``asyncapi.json``: an AsyncAPI 3.0.0 document of the topic catalogue.
+  message type (facts, agency systems' submissions and their answers), in pydantic's
+  *validation* mode: what a consumer accepts (fields with a default are optional), which is
+  what backward compatibility is about;
+- ``asyncapi.json``: an AsyncAPI 3.0.0 document of the topic catalogue, the inbound topics
+  (sent by an agency's system, received by the owning service) and their reply topics.
 
 Output is deterministic (sorted keys, stable order, trailing newline) so that a drift
 test can compare bytes.
@@ -23,16 +25,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from jkn_contracts import (
     CATALOGUE,
     CONSUMERS,
-    EVENT_TYPES,
+    INBOUND,
+    MESSAGE_TYPES,
     PARTICIPANT_ID_PATTERN,
     AgencyAct,
-    EventBase,
+    InboundSpec,
 )
 from jkn_contracts.access import policy_table_markdown
-from jkn_contracts.topics import dead_letter_topic
+from jkn_contracts.submissions import SUBMISSION_ID_PATTERN, Submission, SubmissionReply
+from jkn_contracts.topics import REPLY_EVENTS, dead_letter_topic
 
 __all__ = [
     "ASYNCAPI_FILE",
@@ -64,7 +70,7 @@ def render(document: object) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def schema_version_of(event: type[EventBase]) -> int:
+def schema_version_of(event: type[BaseModel]) -> int:
     """The ``schema_version`` an event class publishes (its field default)."""
     version = event.model_fields["schema_version"].default
     if not isinstance(version, int):
@@ -72,16 +78,16 @@ def schema_version_of(event: type[EventBase]) -> int:
     return version
 
 
-def schema_filename(event: type[EventBase]) -> str:
+def schema_filename(event: type[BaseModel]) -> str:
     """``<EventType>.v<schema_version>.json``."""
     return f"{event.__name__}.v{schema_version_of(event)}.json"
 
 
 def build_schemas() -> dict[str, dict[str, Any]]:
-    """File name -> JSON Schema of every event type, in validation mode."""
+    """File name -> JSON Schema of every message type, in validation mode."""
     schemas: dict[str, dict[str, Any]] = {}
-    for name in sorted(EVENT_TYPES):
-        event = EVENT_TYPES[name]
+    for name in sorted(MESSAGE_TYPES):
+        event = MESSAGE_TYPES[name]
         schema = event.model_json_schema(mode="validation")
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"urn:jkn-daerah:event:{name}:v{schema_version_of(event)}"
@@ -89,7 +95,7 @@ def build_schemas() -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def _key_binding(event: type[EventBase] | None) -> dict[str, Any]:
+def _key_binding(event: type[BaseModel] | None) -> dict[str, Any]:
     """The record key of ``event``'s messages; ``None``: a dead letter (the original's key)."""
     key: dict[str, Any] = {
         "type": "string",
@@ -101,14 +107,21 @@ def _key_binding(event: type[EventBase] | None) -> dict[str, Any]:
         key = {
             "type": "string",
             "description": "The original record's key: a participant_id, or an agency act's "
-            "key (quota:<budget_year>, a feedback tracking number, sync).",
+            "key (quota:<budget_year>, a feedback tracking number, sync), or a submission's "
+            "submission_id.",
+        }
+    elif issubclass(event, Submission | SubmissionReply):
+        key = {
+            "type": "string",
+            "pattern": SUBMISSION_ID_PATTERN,
+            "description": event.key_description,
         }
     elif issubclass(event, AgencyAct):
         key = {"type": "string", "description": event.key_description}
     return {"bindingVersion": _KAFKA_BINDING, "key": key}
 
 
-def _event_message(event: type[EventBase]) -> dict[str, Any]:
+def _event_message(event: type[BaseModel]) -> dict[str, Any]:
     return {
         "name": event.__name__,
         "title": event.__name__,
@@ -170,6 +183,8 @@ def build_asyncapi() -> dict[str, Any]:
             "summary": f"{spec.owner.value} publishes its facts (only the owner may).",
             "x-agency": spec.owner.value,
         }
+    for inbound in INBOUND:
+        _add_inbound(inbound, channels, operations, messages)
     for group in sorted(CONSUMERS):
         for topic in CONSUMERS[group]:
             names = list(channels[topic]["messages"])
@@ -205,12 +220,85 @@ def build_asyncapi() -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Facts exchanged by the agencies of a city's PBI APBD program. "
             "Every record about a resident is keyed by participant_id (an agency's act about "
-            "no single resident by what orders it); each agency publishes only its own facts.",
+            "no single resident by what orders it); each agency publishes only its own facts. "
+            "Agencies' own systems submit on inbound topics (x-jkn-kind: inbound; one writing "
+            "system each) and are answered on reply topics (x-jkn-kind: reply), keyed by the "
+            "sender's submission_id.",
         },
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,
         "components": {"messages": messages},
+    }
+
+
+def _channel(name: str, description: str, events: tuple[type, ...], **extra: Any) -> Any:
+    return {
+        "address": name,
+        "title": name,
+        "description": description,
+        "messages": {e.__name__: {"$ref": f"#/components/messages/{e.__name__}"} for e in events},
+        **extra,
+    }
+
+
+def _refs(channel: str, events: tuple[type, ...]) -> list[dict[str, str]]:
+    return [{"$ref": f"#/channels/{channel}/messages/{e.__name__}"} for e in events]
+
+
+def _add_inbound(
+    spec: InboundSpec,
+    channels: dict[str, Any],
+    operations: dict[str, Any],
+    messages: dict[str, Any],
+) -> None:
+    """An inbound topic (sent by its one system, received by its owner through the
+    CONSUMERS loop) and its reply topic (sent by the owner, received by the system)."""
+    partitions = {"kafka": {"bindingVersion": _KAFKA_BINDING, "partitions": spec.partitions}}
+    where = f"; its own kelurahan {spec.kelurahan} only" if spec.kelurahan else ""
+    channels[spec.name] = _channel(
+        spec.name,
+        f"{spec.description} Inbound: written only by principal {spec.writer} (for "
+        f"{spec.agency}{where}), read only by {spec.owner}, which answers on "
+        f"{spec.reply_topic}.",
+        spec.events,
+        bindings=partitions,
+        **{"x-jkn-kind": "inbound", "x-writer": spec.writer, "x-owner": spec.owner},
+    )
+    channels[spec.reply_topic] = _channel(
+        spec.reply_topic,
+        f"{spec.owner}'s answers to the submissions on {spec.name}, keyed by their "
+        f"submission_id; read only by principal {spec.writer}.",
+        REPLY_EVENTS,
+        bindings=partitions,
+        **{"x-jkn-kind": "reply", "x-writer": spec.owner, "x-reader": spec.writer},
+    )
+    messages.update({e.__name__: _event_message(e) for e in (*spec.events, *REPLY_EVENTS)})
+    operations[f"{spec.writer}.send.{spec.name}"] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{spec.name}"},
+        "messages": _refs(spec.name, spec.events),
+        "summary": f"{spec.writer} ({spec.agency}'s system) submits (only it may).",
+        "x-principal": spec.writer,
+    }
+    operations[f"{spec.owner}.send.{spec.reply_topic}"] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{spec.reply_topic}"},
+        "messages": _refs(spec.reply_topic, REPLY_EVENTS),
+        "summary": f"{spec.owner} answers every submission: accepted or refused.",
+        "x-principal": spec.owner,
+    }
+    operations[f"{spec.writer}.receive.{spec.reply_topic}"] = {
+        "action": "receive",
+        "channel": {"$ref": f"#/channels/{spec.reply_topic}"},
+        "messages": _refs(spec.reply_topic, REPLY_EVENTS),
+        "summary": f"{spec.writer} reads the answers to its submissions.",
+        "bindings": {
+            "kafka": {
+                "bindingVersion": _KAFKA_BINDING,
+                "groupId": {"type": "string", "enum": [spec.writer]},
+            }
+        },
     }
 
 

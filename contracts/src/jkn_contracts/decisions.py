@@ -32,6 +32,7 @@ from jkn_contracts.events import (
     SlotReleased,
     VerificationRejected,
 )
+from jkn_contracts.submissions import SubmissionAccepted, SubmissionRefused
 
 __all__ = ["Decision", "decision_of"]
 
@@ -106,6 +107,15 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
         "feedback_rerouted",
         (e.payload.kind, f"to:{e.payload.to_agency}"),
         e.payload.tracking_number,
+    ),
+    # answers to an agency system's submission (reply topics): field and rule codes only
+    SubmissionAccepted: lambda e: Decision(
+        "submission_accepted", (e.payload.submission_type,), None
+    ),
+    SubmissionRefused: lambda e: Decision(
+        "submission_refused",
+        (e.payload.submission_type, *(f"{r.field}:{r.rule}" for r in e.payload.reasons)),
+        None,
     ),
 }
 

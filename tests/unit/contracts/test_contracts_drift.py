@@ -1,4 +1,8 @@
-"""The committed JSON Schemas and AsyncAPI document are exactly what the models generate."""
+"""The committed JSON Schemas and AsyncAPI document are exactly what the models generate.
+
+Inbound topics (agencies' systems submitting) and their reply topics are in the document
+too, distinguishable from fact topics: each inbound topic is sent to by its one system and
+received by its owner, each reply topic sent to by the owner and received by the system."""
 
 from __future__ import annotations
 
@@ -8,9 +12,12 @@ from typing import Any
 from jkn_contracts import (
     CATALOGUE,
     CONSUMERS,
-    EVENT_TYPES,
+    INBOUND,
+    MESSAGE_TYPES,
     PARTICIPANT_ID_PATTERN,
     AgencyAct,
+    Submission,
+    SubmissionReply,
     dead_letter_topic,
 )
 from jkn_contracts._generate import (
@@ -20,6 +27,7 @@ from jkn_contracts._generate import (
     drifted_files,
     expected_files,
 )
+from jkn_contracts.submissions import SUBMISSION_ID_PATTERN
 
 
 def test_committed_contract_documents_match_the_models() -> None:
@@ -36,16 +44,37 @@ def test_generation_is_deterministic() -> None:
 
 def test_there_is_one_schema_file_per_event_type_and_version() -> None:
     schemas = sorted(p for p in expected_files() if p.startswith("schemas/"))
-    assert schemas == sorted(f"schemas/{name}.v1.json" for name in EVENT_TYPES)
+    assert schemas == sorted(f"schemas/{name}.v1.json" for name in MESSAGE_TYPES)
 
 
 def test_asyncapi_has_a_channel_per_topic_and_per_dead_letter_topic() -> None:
     doc = build_asyncapi()
     assert doc["asyncapi"] == "3.0.0"
     expected = {spec.name for spec in CATALOGUE} | {dead_letter_topic(g) for g in CONSUMERS}
+    expected |= {s.name for s in INBOUND} | {s.reply_topic for s in INBOUND}
     assert set(doc["channels"]) == expected
     for name, channel in doc["channels"].items():
         assert channel["address"] == name
+
+
+def test_inbound_and_reply_channels_are_marked_and_name_their_one_writer() -> None:
+    channels = build_asyncapi()["channels"]
+    for spec in CATALOGUE:
+        assert "x-jkn-kind" not in channels[spec.name]
+    for spec in INBOUND:
+        inbound, reply = channels[spec.name], channels[spec.reply_topic]
+        assert (inbound["x-jkn-kind"], inbound["x-writer"], inbound["x-owner"]) == (
+            "inbound",
+            spec.writer,
+            "enrollment",
+        )
+        assert set(inbound["messages"]) == {e.__name__ for e in spec.events}
+        assert (reply["x-jkn-kind"], reply["x-writer"], reply["x-reader"]) == (
+            "reply",
+            "enrollment",
+            spec.writer,
+        )
+        assert set(reply["messages"]) == {"SubmissionAccepted", "SubmissionRefused"}
 
 
 def test_only_the_owner_sends_and_every_consumer_group_receives() -> None:
@@ -61,7 +90,19 @@ def test_only_the_owner_sends_and_every_consumer_group_receives() -> None:
         for op in operations
         if op["action"] == "receive"
     }
-    assert receives == {f"{t}<-{g}" for g, topics in CONSUMERS.items() for t in topics}
+    consumed = {f"{t}<-{g}" for g, topics in CONSUMERS.items() for t in topics}
+    assert receives == consumed | {f"{s.reply_topic}<-{s.writer}" for s in INBOUND}
+    # an inbound topic is sent to by its one system, its replies by the owning service
+    submitted = {
+        (op["channel"]["$ref"].split("/")[-1], op["x-principal"])
+        for op in operations
+        if op["action"] == "send" and "x-principal" in op
+    }
+    assert submitted == {(s.name, s.writer) for s in INBOUND} | {
+        (s.reply_topic, s.owner) for s in INBOUND
+    }
+    for spec in INBOUND:
+        assert f"{spec.name}<-{spec.owner}" in consumed
 
 
 def test_dead_letter_messages_carry_the_reason_and_the_original_position() -> None:
@@ -79,8 +120,13 @@ def test_every_message_says_what_keys_it() -> None:
     messages = build_asyncapi()["components"]["messages"]
     for name, message in messages.items():
         key = message["bindings"]["kafka"]["key"]
-        if name != "DeadLetter" and issubclass(EVENT_TYPES[name], AgencyAct):
-            assert key["description"] == EVENT_TYPES[name].key_description
+        kind = MESSAGE_TYPES.get(name)
+        if kind is not None and issubclass(kind, Submission | SubmissionReply):
+            # a submission and its answer: the sender's own id, never a NIK
+            assert key["description"].startswith("submission_id")
+            assert key["pattern"] == SUBMISSION_ID_PATTERN
+        elif kind is not None and issubclass(kind, AgencyAct):
+            assert key["description"] == kind.key_description
             assert "participant_id" not in key["description"]
             assert "pattern" not in key
         elif name == "DeadLetter":

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jkn_contracts.topics import BUS_SERVICES
+from jkn_contracts.topics import AGENCY_SYSTEMS, BUS_SERVICES
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 MODULES = {
@@ -60,9 +60,10 @@ def test_compose_kafka_takes_sasl_only_and_each_service_logs_in_as_itself() -> N
         password = f"${{{_role(service)}_KAFKA_PASSWORD:-{service}-dev}}"
         assert env["KAFKA_SASL_PASSWORD"] == password
     topics = compose["kafka-topics"]["environment"]
-    assert {f"{_role(s)}_KAFKA_PASSWORD" for s in BUS_SERVICES} | {"KAFKA_ADMIN_PASSWORD"} <= set(
-        topics
-    )
+    users = (*BUS_SERVICES, *AGENCY_SYSTEMS)  # the agency systems' users too
+    assert {f"{_role(s)}_KAFKA_PASSWORD" for s in users} | {"KAFKA_ADMIN_PASSWORD"} <= set(topics)
+    for system in AGENCY_SYSTEMS:
+        assert topics[f"{_role(system)}_KAFKA_PASSWORD"].endswith(f":-{system}-dev}}")
 
 
 def test_k8s_kafka_takes_sasl_ssl_only_and_formats_with_the_admin_credential() -> None:
@@ -90,7 +91,8 @@ def test_k8s_services_log_in_with_their_own_password_from_the_operator_s_secret(
         assert str(Path(config["KAFKA_SSL_CAFILE"]).parent) in mounts
     job = _kind("Job")["kafka-topics"]["spec"]["template"]["spec"]["containers"][0]
     keys = {e["valueFrom"]["secretKeyRef"]["key"] for e in job["env"] if "valueFrom" in e}
-    assert keys == {"KAFKA_ADMIN_PASSWORD"} | {f"{_role(s)}_KAFKA_PASSWORD" for s in BUS_SERVICES}
+    users = (*BUS_SERVICES, *AGENCY_SYSTEMS)  # the Job creates the agency systems' users too
+    assert keys == {"KAFKA_ADMIN_PASSWORD"} | {f"{_role(s)}_KAFKA_PASSWORD" for s in users}
     readme = (DEPLOY / "README.md").read_text()
     for key in keys | {"KAFKA_CONTROLLER_PASSWORD"}:
         assert re.search(rf"--from-literal={key}=", readme), key

@@ -6,7 +6,14 @@ principal ``User:<service>``:
 - WRITE and DESCRIBE on the topic(s) of the agency it publishes for (``PUBLISHERS``), and on
   its own dead-letter topic ``jkn.dlq.<service>``;
 - READ and DESCRIBE on the topics it consumes (``CONSUMERS``);
-- READ on its consumer group, named after the service (``jkn_bus.service``).
+- READ on its consumer group, named after the service (``jkn_bus.service``);
+- the service owning an inbound topic (``INBOUND``): READ on it (it is in ``CONSUMERS``) and
+  WRITE on its reply topic.
+
+And for every agency system (``AGENCY_SYSTEMS``: ``dinsos-siks``, ``kelurahan-1571011001``),
+principal ``User:<system>``: WRITE and DESCRIBE on its inbound topic only, READ and DESCRIBE
+on its reply topic only, READ on its own consumer group (the system's name). It may not read
+any fact topic, nor write anything else.
 
 Nothing else: the broker runs ``allow.everyone.if.no.acl.found=false``. Topic ACLs are
 LITERAL, one set per topic prefix (tests and benches isolate themselves under ``t1a2b.``
@@ -39,11 +46,19 @@ from confluent_kafka.admin import (
     ScramMechanism,
     UserScramCredentialUpsertion,
 )
-from jkn_contracts.topics import BUS_SERVICES, CONSUMERS, dead_letter_topic, topics_published_by
+from jkn_contracts.topics import (
+    AGENCY_SYSTEMS,
+    BUS_SERVICES,
+    CONSUMERS,
+    INBOUND,
+    dead_letter_topic,
+    topics_written_by,
+)
 
 from jkn_devstack.credentials import admin_librdkafka_config, service_password
 
 __all__ = [
+    "PRINCIPALS",
     "Grant",
     "delete_for_prefix",
     "ensure_acls",
@@ -53,6 +68,9 @@ __all__ = [
 ]
 
 SCRAM_ITERATIONS = 8192
+
+# every SCRAM user the catalogue names: the services on the bus, then the agency systems
+PRINCIPALS: tuple[str, ...] = (*BUS_SERVICES, *AGENCY_SYSTEMS)
 
 
 @dataclass(frozen=True, order=True)
@@ -76,10 +94,26 @@ class Grant:
         )
 
 
+def _system_grants(system: str, prefix: str) -> set[Grant]:
+    """An agency system: WRITE its inbound topic(s), READ its reply topic(s)."""
+    principal = f"User:{system}"
+    grants: set[Grant] = set()
+    for spec in INBOUND:
+        if spec.writer == system:
+            grants |= {
+                Grant(principal, "TOPIC", prefix + spec.name, op) for op in ("WRITE", "DESCRIBE")
+            }
+            reply = prefix + spec.reply_topic
+            grants |= {Grant(principal, "TOPIC", reply, op) for op in ("READ", "DESCRIBE")}
+    return grants
+
+
 def _topic_grants(service: str, prefix: str) -> set[Grant]:
+    if service in AGENCY_SYSTEMS:
+        return _system_grants(service, prefix)
     principal = f"User:{service}"
     grants: set[Grant] = set()
-    writes = [prefix + t for t in topics_published_by(service)]
+    writes = [prefix + t for t in topics_written_by(service)]
     if service in CONSUMERS:
         writes.append(dead_letter_topic(service, prefix))
     for topic in writes:
@@ -90,15 +124,16 @@ def _topic_grants(service: str, prefix: str) -> set[Grant]:
 
 
 def _group_grants(service: str) -> set[Grant]:
-    if service not in CONSUMERS:
+    if service not in CONSUMERS and service not in AGENCY_SYSTEMS:
         return set()
     return {Grant(f"User:{service}", "GROUP", service, "READ")}
 
 
 def wanted_grants(prefix: str = "") -> set[Grant]:
-    """Every ACL the services need for the topics under ``prefix`` (and their groups)."""
+    """Every ACL the services and agency systems need for the topics under ``prefix`` (and
+    their groups)."""
     grants: set[Grant] = set()
-    for service in BUS_SERVICES:
+    for service in PRINCIPALS:
         grants |= _topic_grants(service, prefix) | _group_grants(service)
     return grants
 
@@ -155,7 +190,8 @@ async def topic_acl_names(bootstrap: str, *, timeout_s: float = 30.0) -> set[str
 async def ensure_users(
     bootstrap: str, *, reset_passwords: bool = False, timeout_s: float = 30.0
 ) -> list[str]:
-    """A SCRAM-SHA-512 user per service on the bus; returns the users created or reset.
+    """A SCRAM-SHA-512 user per service on the bus and per agency system (``PRINCIPALS``);
+    returns the users created or reset.
 
     Missing users are created. ``reset_passwords`` (``jkn_devstack up|topics``) also sets the
     existing ones from the environment, so that changing a Secret and re-running the setup
@@ -171,7 +207,7 @@ async def ensure_users(
             for info in description.scram_credential_infos
         )
     }
-    users = [s for s in BUS_SERVICES if reset_passwords or s not in have]
+    users = [s for s in PRINCIPALS if reset_passwords or s not in have]
     if users:
         info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS)
         upserts = [
@@ -209,7 +245,7 @@ async def delete_for_prefix(
     for prefix in prefixes:
         if not prefix:
             raise ValueError("refusing to delete the unprefixed (production) ACLs")
-        for service in BUS_SERVICES:
+        for service in PRINCIPALS:
             doomed |= _topic_grants(service, prefix)
     if not doomed:
         return 0

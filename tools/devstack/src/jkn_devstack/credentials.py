@@ -10,9 +10,13 @@ The broker's client listener takes SASL only (scripts/kafka.sh locally: SASL_PLA
   allowed only what the ACLs derived from the topic catalogue allow (``jkn_devstack.acls``).
   Password: ``<SERVICE>_KAFKA_PASSWORD`` (``BPJS_GATEWAY_KAFKA_PASSWORD``, ...) where users are
   created; a service process reads its own as ``KAFKA_SASL_PASSWORD`` (``jkn_bus``).
+- one user per agency system submitting on an inbound topic (contracts ``AGENCY_SYSTEMS``:
+  ``dinsos-siks``, ``kelurahan-1571011001``), allowed to write its inbound topic and read its
+  reply topic only. Password: ``<SYSTEM>_KAFKA_PASSWORD`` (``DINSOS_SIKS_KAFKA_PASSWORD``,
+  ``KELURAHAN_1571011001_KAFKA_PASSWORD``), the agency's own system logs in with it.
 
-Dev passwords are fixed defaults (``jkn-admin-dev``, ``<service>-dev``); production sets
-every one of them from a Secret.
+Dev passwords are fixed defaults (``jkn-admin-dev``, ``<service>-dev``, ``<system>-dev``);
+production sets every one of them from a Secret.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 
 from aiokafka.admin import AIOKafkaAdminClient, NewPartitions, NewTopic
-from jkn_contracts.topics import CATALOGUE, CONSUMERS, dead_letter_topic
+from jkn_contracts.topics import CATALOGUE, CONSUMERS, INBOUND, dead_letter_topic
 
 from jkn_devstack.acls import delete_for_prefix, ensure_acls, ensure_users, topic_acl_names
 from jkn_devstack.credentials import admin_kafka_kwargs
@@ -30,8 +30,12 @@ _TOPIC_ALREADY_EXISTS = 36
 
 
 def wanted_topics(prefix: str = "") -> dict[str, int]:
-    """Topic name -> partition count: the catalogue plus one dead-letter topic per consumer."""
+    """Topic name -> partition count: the catalogue, the agency systems' inbound and reply
+    topics, and one dead-letter topic per consumer."""
     topics = {prefix + spec.name: spec.partitions for spec in CATALOGUE}
+    for inbound in INBOUND:
+        topics[prefix + inbound.name] = inbound.partitions
+        topics[prefix + inbound.reply_topic] = inbound.partitions
     topics.update({dead_letter_topic(group, prefix): DEAD_LETTER_PARTITIONS for group in CONSUMERS})
     return topics
 
