@@ -8,10 +8,14 @@ For each record, in partition order:
    event that is not one of the events of the topic it arrived on (``EVENT_NOT_OF_TOPIC``):
    each event type has one producer (a Literal in the contracts) and one topic, owned by
    that producer, so such a record is a forged fact — never applied, whoever could write it
-   (the broker's ACLs already keep every service to its own topic).
+   (the broker's ACLs already keep every service to its own topic). The same holds on an
+   agency system's inbound topic (only the submissions of its spec) and a reply topic.
 3. Otherwise, in ONE transaction: the event id is inserted in the inbox (``ON CONFLICT DO
    NOTHING``). If it was already there the effects already happened: skip. Else the
    handler applies its effects and writes its own events to the outbox. Commit.
+   A submission on an inbound topic (``jkn_contracts.topics.INBOUND``) is applied the same
+   way; its unit of work carries the submitting system's actor (the topic's one writer,
+   ``jkn_bus.unit_of_work.system_actor``) and the topic's spec (``uow.inbound``).
 4. Only then is the Kafka offset committed. A crash before that redelivers the record and
    step 3 finds it in the inbox: one effect however often it is delivered.
 
@@ -34,8 +38,8 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from jkn_contracts import AnyEvent, dead_letter_topic, parse_event
-from jkn_contracts.topics import events_of
+from jkn_contracts import AnyMessage, dead_letter_topic, parse_message
+from jkn_contracts.topics import events_of, inbound_spec
 from opentelemetry import trace
 from pydantic import ValidationError
 
@@ -47,7 +51,7 @@ from jkn_bus.telemetry import (
     tracer,
     transaction_span,
 )
-from jkn_bus.unit_of_work import UnitOfWork
+from jkn_bus.unit_of_work import UnitOfWork, system_actor
 
 __all__ = ["EVENT_NOT_OF_TOPIC", "EventConsumer", "Handler", "Record", "TransientError"]
 
@@ -96,7 +100,10 @@ class EventConsumer:
         max_attempts: int = 4,
         backoff_s: Sequence[float] = (0.2, 1.0, 3.0),
         max_transient_backoff_s: float = 15.0,
+        actor_key: str = "",
     ) -> None:
+        """``actor_key``: the city's pseudonym key, of the actor ids of agency systems
+        submitting on inbound topics (``system_actor``)."""
         self._pool = pool
         self._producer = producer
         self._service = service
@@ -105,6 +112,7 @@ class EventConsumer:
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._max_transient_backoff_s = max_transient_backoff_s
+        self._actor_key = actor_key
 
     async def process(self, record: Record) -> str:
         """Apply one record; returns the outcome: applied, duplicate, ignored or dead_lettered."""
@@ -123,23 +131,25 @@ class EventConsumer:
             },
         ) as span:
             try:
-                event = parse_event(record.value or b"")
+                # any known type, so that one on the wrong topic is recognised as such
+                event = parse_message(record.value or b"")
             except ValidationError as exc:
                 reason = "invalid event: " + "; ".join(
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                     for e in exc.errors(include_input=False)
                 )
                 return await self._dead_letter(record, reason[:1000], attempts=1, event_type="?")
-            if event.participant_id is not None:  # an agency's act names no resident
-                span.set_attribute(PARTICIPANT_ATTR, event.participant_id)
+            # an agency's act or a submission names no resident
+            if (participant := getattr(event, "participant_id", None)) is not None:
+                span.set_attribute(PARTICIPANT_ATTR, participant)
             span.set_attribute("jkn.event_type", event.event_type)
             topic = record.topic.removeprefix(self._topic_prefix)
             if event.event_type not in events_of(topic):
                 # event_type is a validated Literal and the topic is one we subscribed to:
                 # neither echoes anything a sender chose freely
+                by = getattr(event, "producer", "an agency system")
                 reason = (
-                    f"{EVENT_NOT_OF_TOPIC}: {event.event_type} (by {event.producer}) is not an"
-                    f" event of {topic}"
+                    f"{EVENT_NOT_OF_TOPIC}: {event.event_type} (by {by}) is not an event of {topic}"
                 )
                 return await self._dead_letter(record, reason, 1, event.event_type)
             handler = self._handlers.get(event.event_type)
@@ -148,7 +158,7 @@ class EventConsumer:
                 return "ignored"
             return await self._apply_with_retries(record, event, handler)
 
-    async def _apply_with_retries(self, record: Record, event: AnyEvent, handler: Handler) -> str:
+    async def _apply_with_retries(self, record: Record, event: AnyMessage, handler: Handler) -> str:
         attempts = 0
         transient_delay = self._backoff_s[0]
         while True:
@@ -160,7 +170,7 @@ class EventConsumer:
                     event.event_type,
                     type(exc).__name__,
                     transient_delay,
-                    extra={"participant_id": event.participant_id},
+                    extra={"participant_id": getattr(event, "participant_id", None)},
                 )
                 await asyncio.sleep(transient_delay)
                 transient_delay = min(transient_delay * 2, self._max_transient_backoff_s)
@@ -178,14 +188,14 @@ class EventConsumer:
                     self._max_attempts,
                     type(exc).__name__,
                     delay,
-                    extra={"participant_id": event.participant_id},
+                    extra={"participant_id": getattr(event, "participant_id", None)},
                 )
                 await asyncio.sleep(delay)
                 continue
             metrics.CONSUMED.labels(self._service, event.event_type, outcome).inc()
             return outcome
 
-    async def _apply(self, record: Record, event: AnyEvent, handler: Handler) -> str:
+    async def _apply(self, record: Record, event: AnyMessage, handler: Handler) -> str:
         started = time.perf_counter()
         with transaction_span(self._service.replace("-", "_")):
             async with self._pool.acquire() as conn, conn.transaction():
@@ -200,11 +210,24 @@ class EventConsumer:
                 )
                 if not fresh:
                     return "duplicate"
-                await handler(UnitOfWork(conn, topic_prefix=self._topic_prefix, cause=event), event)
+                await handler(self._unit_of_work(conn, record, event), event)
         metrics.HANDLER_SECONDS.labels(self._service, event.event_type).observe(
             time.perf_counter() - started
         )
         return "applied"
+
+    def _unit_of_work(self, conn: Any, record: Record, event: AnyMessage) -> UnitOfWork:
+        """The handler's unit of work: a submission's carries its system's actor."""
+        spec = inbound_spec(record.topic.removeprefix(self._topic_prefix))
+        if spec is None:
+            return UnitOfWork(conn, topic_prefix=self._topic_prefix, cause=event)
+        return UnitOfWork(
+            conn,
+            topic_prefix=self._topic_prefix,
+            cause=event,
+            actor=system_actor(spec, self._actor_key),
+            inbound=spec,
+        )
 
     async def _dead_letter(
         self, record: Record, reason: str, attempts: int, event_type: str

@@ -13,6 +13,7 @@ import json
 import asyncpg
 from jkn_contracts import EventBase, topic_for
 from jkn_contracts.decisions import decision_of
+from jkn_contracts.topics import events_of
 from opentelemetry import trace
 
 from jkn_bus.telemetry import PARTICIPANT_ATTR, current_trace_headers, tracer
@@ -22,8 +23,14 @@ __all__ = ["NOTIFY_CHANNEL_PREFIX", "append"]
 NOTIFY_CHANNEL_PREFIX = "jkn_outbox_"
 
 
-async def append(conn: asyncpg.Connection, event: EventBase, *, topic_prefix: str = "") -> None:
+async def append(
+    conn: asyncpg.Connection, event: EventBase, *, topic_prefix: str = "", topic: str | None = None
+) -> None:
     """Add ``event`` to the outbox within the caller's open transaction.
+
+    ``topic`` (unprefixed): where an event type that travels on several topics goes — an
+    answer to an agency system's submission, on that system's reply topic. It must be a
+    topic the event type may travel on; by default the catalogue's one topic of the type.
 
     A span ("create", messaging conventions) records the fact: which agency stated what
     decision with which reason codes about which participant, and who acted (codes and
@@ -34,7 +41,12 @@ async def append(conn: asyncpg.Connection, event: EventBase, *, topic_prefix: st
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.append must run inside the state change's transaction")
     event_type = event.event_type  # type: ignore[attr-defined]
-    topic = topic_for(event_type, topic_prefix)
+    if topic is None:
+        topic = topic_for(event_type, topic_prefix)
+    elif event_type in events_of(topic):
+        topic = topic_prefix + topic
+    else:
+        raise ValueError(f"{event_type} does not travel on {topic}")
     stated = decision_of(event)
     attributes: dict[str, str | list[str]] = {
         "messaging.system": "kafka",

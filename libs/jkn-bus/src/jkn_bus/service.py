@@ -144,6 +144,7 @@ class ServiceRuntime:
                 handlers=self._handlers,
                 topic_prefix=s.jkn_topic_prefix,
                 max_attempts=s.consumer_max_attempts,
+                actor_key=s.jkn_pseudonym_key,
             )
             self._broker, subscriber = self._subscribe(self.consumer)
             await self._broker.start()

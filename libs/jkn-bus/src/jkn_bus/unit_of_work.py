@@ -7,6 +7,12 @@ of its own is stamped with it, so a fact caused by a person's or a system's comm
 who acted. A unit of work opened by the consumer for an event it handles carries none:
 such facts are caused by that event (``causation_id``), not by anyone's command, and a
 service's own timers act for no one either.
+
+An agency system's submission (a record on its inbound topic, ``jkn_contracts.topics.
+INBOUND``) is a command too: the consumer opens its unit of work with the submitting
+system's actor (``system_actor``: the pseudonymous id of its Kafka principal, its agency,
+kind ``system``), the submission as its cause (facts it leads to name the record's
+``event_id`` as ``causation_id``) and the inbound topic's spec (``inbound``: who wrote it).
 """
 
 from __future__ import annotations
@@ -17,12 +23,16 @@ from typing import Any, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
-from jkn_contracts import Actor, EventBase
+from jkn_contracts import Actor, EventBase, InboundSpec, Submission
 
 from jkn_bus import outbox
-from jkn_bus.auth import Principal
+from jkn_bus.auth import Principal, actor_id
 
-__all__ = ["UNKNOWN_AGENCY", "UnitOfWork", "actor_of"]
+__all__ = ["KAFKA_ISSUER", "UNKNOWN_AGENCY", "UnitOfWork", "actor_of", "system_actor"]
+
+# The "issuer" of Kafka principals in actor ids: the broker's SCRAM users are not tokens of
+# the identity provider, so their actor ids are HMACs of this and ``User:<name>``.
+KAFKA_ISSUER = "urn:jkn-daerah:kafka"
 
 UNKNOWN_AGENCY = "unknown"
 _AGENCY = re.compile(r"[a-z][a-z0-9-]{0,39}")
@@ -40,6 +50,16 @@ def actor_of(caller: Principal) -> Actor:
     )
 
 
+def system_actor(spec: InboundSpec, key: str) -> Actor:
+    """The actor of an agency system submitting on its inbound topic: the pseudonymous id of
+    its Kafka principal (``actor_id(KAFKA_ISSUER, "User:<writer>", key)``: whoever holds
+    the city's pseudonym key and the catalogue can tell which system it is), the agency it
+    acts for, and kind ``system``. The topic, not the record, says who wrote it."""
+    return Actor(
+        id=actor_id(KAFKA_ISSUER, f"User:{spec.writer}", key), agency=spec.agency, kind="system"
+    )
+
+
 class UnitOfWork:
     """Handed to request and event handlers; ``conn`` is inside an open transaction."""
 
@@ -48,21 +68,26 @@ class UnitOfWork:
         conn: asyncpg.Connection | PoolConnectionProxy[Any],
         *,
         topic_prefix: str,
-        cause: EventBase | None = None,
+        cause: EventBase | Submission | None = None,
         actor: Actor | None = None,
+        inbound: InboundSpec | None = None,
     ) -> None:
         # a pooled connection's proxy forwards every call to its Connection (asyncpg makes
         # isinstance agree): handlers are typed against the one Connection type
         self.conn = cast(asyncpg.Connection, conn)
         self.cause = cause
         self.actor = actor
+        self.inbound = inbound  # the inbound topic a submission being handled arrived on
         self._topic_prefix = topic_prefix
         self.emitted: list[EventBase] = []
 
     @property
     def correlation_id(self) -> uuid.UUID:
-        """The journey of the event being handled, or a new one for a first cause."""
-        return self.cause.correlation_id if self.cause is not None else uuid.uuid4()
+        """The journey of the event being handled, or a new one for a first cause (a
+        command, a submission: each call gives another)."""
+        if isinstance(self.cause, EventBase):
+            return self.cause.correlation_id
+        return uuid.uuid4()
 
     @property
     def causation_id(self) -> uuid.UUID | None:
@@ -76,9 +101,9 @@ class UnitOfWork:
             return event.model_copy(update={"actor": self.actor})
         return event
 
-    async def emit(self, event: EventBase) -> None:
+    async def emit(self, event: EventBase, *, topic: str | None = None) -> None:
         """Write ``event`` (``stamp``ed) to the outbox; it is published only if this
-        transaction commits."""
+        transaction commits. ``topic``: an answer's reply topic (``outbox.append``)."""
         event = self.stamp(event)
-        await outbox.append(self.conn, event, topic_prefix=self._topic_prefix)
+        await outbox.append(self.conn, event, topic_prefix=self._topic_prefix, topic=topic)
         self.emitted.append(event)
