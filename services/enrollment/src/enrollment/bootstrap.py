@@ -12,11 +12,13 @@ from typing import Any
 from fastapi import FastAPI
 from jkn_bus import BusSettings, Handler, ServiceRuntime, UnitOfWork, create_app, load_migrations
 from jkn_bus.body_limits import set_route_limit
+from jkn_contracts.topics import CONSUMERS
 
 from enrollment.app.handlers import HANDLERS
 from enrollment.app.imports import ImportRunner
 from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
 from enrollment.app.snapshots import SnapshotSettings
+from enrollment.app.submissions import SubmissionHandlers
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
@@ -24,7 +26,8 @@ from enrollment.settings import RECEIPT_KEY_ENV, receipt_key, upload_limits
 
 __all__ = ["build_app", "build_runtime", "settings"]
 
-CONSUMES = ("jkn.dinkes.verifications", "jkn.bpjs.participants")
+# Dinkes's and BPJS's facts, and the agency systems' inbound topics it owns (the catalogue's)
+CONSUMES = CONSUMERS["enrollment"]
 
 
 def settings() -> BusSettings:
@@ -60,11 +63,15 @@ def snapshot_settings() -> SnapshotSettings:
 
 
 def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
+    bus = bus or settings()
+    submissions = SubmissionHandlers(
+        pseudonym_key=bus.jkn_pseudonym_key, receipt_key=receipt_key()
+    ).table()
     return ServiceRuntime(
-        bus or settings(),
+        bus,
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS),
+        handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS, submissions),
         secrets={RECEIPT_KEY_ENV: receipt_key()},
     )
 

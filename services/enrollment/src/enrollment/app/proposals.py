@@ -145,12 +145,17 @@ def new_proposal(
     )
 
 
-def registered_event(new: NewProposal) -> ParticipantRegistered:
+def registered_event(
+    new: NewProposal, *, causation_id: uuid.UUID | None = None
+) -> ParticipantRegistered:
+    """The proposal's fact. ``causation_id``: the record that carried the command, when it
+    came on the bus (an agency system's submission); a caller's HTTP command has none."""
     p = new.proposal
     return ParticipantRegistered(
         event_id=new.event_id,
         participant_id=new.participant_id,
         correlation_id=new.correlation_id,
+        causation_id=causation_id,
         actor=new.actor,
         payload=RegisteredPayload(
             proposal_id=new.proposal_id,
@@ -163,10 +168,12 @@ def registered_event(new: NewProposal) -> ParticipantRegistered:
     )
 
 
-async def propose(uow: UnitOfWork, new: NewProposal) -> None:
+async def propose(
+    uow: UnitOfWork, new: NewProposal, *, causation_id: uuid.UUID | None = None
+) -> None:
     """Store the proposal and publish ParticipantRegistered, or raise DuplicateProposal."""
     if not await insert_many(uow.conn, [new]):
         existing = await existing_ids(uow.conn, [new.participant_id])
         # None only if that open proposal was closed in between: proposing again works
         raise DuplicateProposal(existing.get(new.participant_id))
-    await uow.emit(registered_event(new))
+    await uow.emit(registered_event(new, causation_id=causation_id))
