@@ -73,7 +73,7 @@ JVM_OPTS="${KEYCLOAK_JVM_OPTS:--XX:MetaspaceSize=96M -XX:MaxMetaspaceSize=256m \
 -Xms64m -Xmx$HEAP -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 # Class data sharing: the first run of a build records the classes it loaded into an
 # archive when it stops (JDK 13+ -XX:ArchiveClassesAtExit); later starts map it and skip
-# loading and verifying them (a third less CPU at start). KEYCLOAK_CDS=0 turns it off.
+# loading and verifying them (a quarter less CPU at start). KEYCLOAK_CDS=0 turns it off.
 CDS="${KEYCLOAK_CDS:-1}"
 CDS_QUIET="-Xlog:cds=off -Xlog:cds+dynamic=off"
 
