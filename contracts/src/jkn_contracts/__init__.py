@@ -41,6 +41,9 @@ from jkn_contracts.events import (
     PesertaSyncRequested,
     ProposalSource,
     QuotaChanged,
+    ReconciliationRunApproved,
+    ReconciliationRunPreviewed,
+    ReconciliationRunRejected,
     RegistrationRefused,
     RejectionReason,
     Resident,
@@ -102,6 +105,9 @@ __all__ = [
     "ProposalSource",
     "ProposalSubmitted",
     "QuotaChanged",
+    "ReconciliationRunApproved",
+    "ReconciliationRunPreviewed",
+    "ReconciliationRunRejected",
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
@@ -125,6 +131,9 @@ __all__ = [
 AnyEvent = Annotated[
     ParticipantRegistered
     | DeactivationRequested
+    | ReconciliationRunPreviewed
+    | ReconciliationRunApproved
+    | ReconciliationRunRejected
     | CoverageCheckRequested
     | ParticipantVerified
     | VerificationRejected
@@ -148,6 +157,9 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
     for cls in (
         ParticipantRegistered,
         DeactivationRequested,
+        ReconciliationRunPreviewed,
+        ReconciliationRunApproved,
+        ReconciliationRunRejected,
         CoverageCheckRequested,
         ParticipantVerified,
         VerificationRejected,

@@ -134,6 +134,13 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ("enrollment", "GET", "/reconciliation/runs/{run_id}"): _token(
             "a run's report", dinsos_officer=_ALL, auditor=_ALL
         ),
+        ("enrollment", "POST", "/reconciliation/runs/{run_id}/approve"): _token(
+            "a second Dinsos officer applies a previewed run (never its uploader)",
+            dinsos_officer=_ALL,
+        ),
+        ("enrollment", "POST", "/reconciliation/runs/{run_id}/reject"): _token(
+            "a Dinsos officer discards a previewed run", dinsos_officer=_ALL
+        ),
         ("enrollment", "GET", "/reconciliation/runs/{run_id}/errors"): _token(
             "a run's rejected lines", dinsos_officer=_ALL, auditor=_ALL
         ),

@@ -28,6 +28,9 @@ from jkn_contracts.events import (
     PesertaStatusChanged,
     PesertaSyncRequested,
     QuotaChanged,
+    ReconciliationRunApproved,
+    ReconciliationRunPreviewed,
+    ReconciliationRunRejected,
     RegistrationRefused,
     SlotReleased,
     VerificationRejected,
@@ -82,6 +85,19 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     ParticipantWaitlisted: lambda e: Decision("waitlisted", (), None),
     SlotReleased: lambda e: Decision("slot_released", (e.payload.reason.value,), None),
     QuotaChanged: _quota,
+    # a reconciliation run: previewed (its upload), then approved or rejected; reason codes
+    # are its kind and the deactivation reasons it holds, never a resident
+    ReconciliationRunPreviewed: lambda e: Decision(
+        "reconciliation_previewed",
+        (f"kind:{e.payload.kind}", *sorted(r.value for r in e.payload.by_reason)),
+        None,
+    ),
+    ReconciliationRunApproved: lambda e: Decision(
+        "reconciliation_approved", (f"kind:{e.payload.kind}",), None
+    ),
+    ReconciliationRunRejected: lambda e: Decision(
+        "reconciliation_rejected", (f"kind:{e.payload.kind}",), None
+    ),
     CoverageReported: lambda e: Decision(
         "coverage_reported", _membership(e.payload.membership), None
     ),

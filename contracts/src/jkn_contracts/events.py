@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jkn_contracts.envelope import Agency, AgencyAct, ResidentEvent
+from jkn_contracts.envelope import Actor, Agency, AgencyAct, ResidentEvent
 
 __all__ = [
     "TRACKING_NUMBER_PATTERN",
@@ -35,6 +35,9 @@ __all__ = [
     "PesertaSyncRequested",
     "ProposalSource",
     "QuotaChanged",
+    "ReconciliationRunApproved",
+    "ReconciliationRunPreviewed",
+    "ReconciliationRunRejected",
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
@@ -130,6 +133,80 @@ class DeactivationRequested(ResidentEvent):
     event_type: Literal["DeactivationRequested"] = "DeactivationRequested"
     producer: Literal[Agency.DINSOS] = Agency.DINSOS
     payload: DeactivationRequestedPayload
+
+
+# A reconciliation run (a kelurahan findings file, a DTKS/DTSEN snapshot) is first a
+# preview: its upload is stated, and its DeactivationRequested facts are stated only once a
+# second Dinsos officer approves it. These are acts about no single resident (the residents
+# it would deactivate are named by the DeactivationRequested facts that follow an approval).
+
+RunKind = Literal["findings", "snapshot"]
+
+
+class ReconciliationRunPreviewedPayload(_Payload):
+    run_id: uuid.UUID = Field(description="The run: correlation_id of its later facts.")
+    kind: RunKind
+    rows_read: int = Field(ge=0, description="Data rows of the uploaded file.")
+    deactivations: int = Field(ge=0, description="Participants it would deactivate.")
+    by_reason: dict[DeactivationReason, int] = Field(
+        default_factory=dict, description="Those deactivations by reason."
+    )
+    participants: int = Field(
+        ge=0, description="Current participants when it was computed (the share's base)."
+    )
+
+
+class ReconciliationRunPreviewed(AgencyAct):
+    """A reconciliation file was uploaded and its run computed and stored as a preview
+    (who: ``actor``, the uploader). Nothing of it is applied until another Dinsos officer
+    approves it. Keyed ``reconciliation:<run_id>``: one run's acts in order."""
+
+    event_type: Literal["ReconciliationRunPreviewed"] = "ReconciliationRunPreviewed"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: ReconciliationRunPreviewedPayload
+
+    key_description: ClassVar[str] = "reconciliation:<run_id>: one run's acts in order."
+
+    def record_key(self) -> str:
+        return f"reconciliation:{self.payload.run_id}"
+
+
+class ReconciliationRunDecidedPayload(_Payload):
+    run_id: uuid.UUID
+    kind: RunKind
+    deactivations: int = Field(ge=0, description="Participants the run asks to deactivate.")
+    uploaded_by: Actor | None = Field(
+        description="Who uploaded the file (the maker); ``actor`` is who decided (the checker)."
+    )
+
+
+class ReconciliationRunApproved(AgencyAct):
+    """A second Dinsos officer (``actor``, never the uploader) approved a previewed run: its
+    DeactivationRequested facts follow, each with this event as its causation_id and the
+    approver as its actor. Keyed ``reconciliation:<run_id>``."""
+
+    event_type: Literal["ReconciliationRunApproved"] = "ReconciliationRunApproved"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: ReconciliationRunDecidedPayload
+
+    key_description: ClassVar[str] = "reconciliation:<run_id>: one run's acts in order."
+
+    def record_key(self) -> str:
+        return f"reconciliation:{self.payload.run_id}"
+
+
+class ReconciliationRunRejected(AgencyAct):
+    """A Dinsos officer (``actor``) discarded a previewed run: nothing of it is applied.
+    Keyed ``reconciliation:<run_id>``."""
+
+    event_type: Literal["ReconciliationRunRejected"] = "ReconciliationRunRejected"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: ReconciliationRunDecidedPayload
+
+    key_description: ClassVar[str] = "reconciliation:<run_id>: one run's acts in order."
+
+    def record_key(self) -> str:
+        return f"reconciliation:{self.payload.run_id}"
 
 
 # --- Dinas Kesehatan (verification) -------------------------------------------------------

@@ -46,6 +46,9 @@ from jkn_contracts.events import (
     PesertaStatusChanged,
     PesertaSyncRequested,
     QuotaChanged,
+    ReconciliationRunApproved,
+    ReconciliationRunPreviewed,
+    ReconciliationRunRejected,
     RegistrationRefused,
     SlotReleased,
     VerificationRejected,
@@ -90,8 +93,14 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec(
         "jkn.dinsos.participants",
         Agency.DINSOS,
-        (ParticipantRegistered, DeactivationRequested),
-        description="Dinas Sosial: proposals and deactivation requests.",
+        (
+            ParticipantRegistered,
+            DeactivationRequested,
+            ReconciliationRunPreviewed,
+            ReconciliationRunApproved,
+            ReconciliationRunRejected,
+        ),
+        description="Dinas Sosial: proposals, deactivation requests, reconciliation runs.",
     ),
     TopicSpec(
         "jkn.dinkes.verifications",

@@ -20,6 +20,9 @@ from jkn_contracts import (
     ParticipantRegistered,
     PesertaSyncRequested,
     QuotaChanged,
+    ReconciliationRunApproved,
+    ReconciliationRunPreviewed,
+    ReconciliationRunRejected,
     ResidentEvent,
     parse_event,
     topic_for,
@@ -34,6 +37,12 @@ OFFICER = {"id": "act_" + "5a" * 12, "agency": "dinsos", "kind": "person"}
 VERIFIER = Actor(id="act_" + "d1" * 12, agency="dinkes", kind="person")
 AGENT = Actor(id="act_" + "c5" * 12, agency="dinkes", kind="person")
 ACTS = {"QuotaChanged", "FeedbackAnswered", "FeedbackRerouted", "PesertaSyncRequested"}
+# reconciliation runs' upload and decision: published with the actor from the start
+RUN_ACTS = {
+    "ReconciliationRunPreviewed",
+    "ReconciliationRunApproved",
+    "ReconciliationRunRejected",
+}
 
 
 def registered(**envelope: Any) -> dict[str, Any]:
@@ -107,7 +116,7 @@ def test_an_actor_is_an_act_id_an_agency_and_person_or_system_only(actor: dict[s
 
 def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
     current = build_schemas()
-    for name in set(EVENT_TYPES) - ACTS:  # published before the actor existed
+    for name in set(EVENT_TYPES) - ACTS - RUN_ACTS:  # published before the actor existed
         published = CONTRACTS_DIR / "published" / f"{name}.v1.json"
         old = json.loads(published.read_text(encoding="utf-8"))
         assert "actor" not in old["properties"], name
@@ -119,9 +128,9 @@ def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
 
 
 def test_the_acts_are_events_of_their_owner_s_topic() -> None:
-    assert {n for n, t in EVENT_TYPES.items() if issubclass(t, AgencyAct)} == ACTS
+    assert {n for n, t in EVENT_TYPES.items() if issubclass(t, AgencyAct)} == ACTS | RUN_ACTS
     assert {n for n, t in EVENT_TYPES.items() if issubclass(t, ResidentEvent)} == (
-        set(EVENT_TYPES) - ACTS
+        set(EVENT_TYPES) - ACTS - RUN_ACTS
     )
     assert topic_for("QuotaChanged") == "jkn.dinkes.verifications"
     assert topic_for("PesertaSyncRequested") == "jkn.bpjs.participants"
@@ -131,12 +140,49 @@ def test_the_acts_are_events_of_their_owner_s_topic() -> None:
         == ("jkn.notifications.messages")
     )
     owners = {e.__name__: spec.owner.value for spec in CATALOGUE for e in spec.events}
-    assert {n: owners[n] for n in sorted(ACTS)} == {
+    assert {n: owners[n] for n in sorted(ACTS | RUN_ACTS)} == {
         "FeedbackAnswered": "notifications",
         "FeedbackRerouted": "notifications",
         "PesertaSyncRequested": "bpjs-gateway",
         "QuotaChanged": "dinkes",
+        **dict.fromkeys(RUN_ACTS, "dinsos"),
     }
+    assert {topic_for(n) for n in RUN_ACTS} == {"jkn.dinsos.participants"}
+
+
+def test_a_run_s_acts_are_keyed_by_the_run_and_name_maker_and_checker() -> None:
+    run_id = uuid.uuid4()
+    maker = Actor(id="act_" + "a1" * 12, agency="kelurahan", kind="person")
+    checker = Actor(id="act_" + "a2" * 12, agency="dinsos", kind="person")
+    previewed = ReconciliationRunPreviewed(
+        correlation_id=run_id,
+        actor=maker,
+        payload={
+            "run_id": run_id,
+            "kind": "findings",
+            "rows_read": 3,
+            "deactivations": 2,
+            "by_reason": {"meninggal": 2},
+            "participants": 100,
+        },
+    )
+    approved = ReconciliationRunApproved(
+        correlation_id=run_id,
+        actor=checker,
+        payload={"run_id": run_id, "kind": "findings", "deactivations": 2, "uploaded_by": maker},
+    )
+    assert previewed.record_key() == approved.record_key() == f"reconciliation:{run_id}"
+    assert approved.payload.uploaded_by == maker
+    assert approved.actor == checker
+    assert decision_of(previewed) == Decision(
+        "reconciliation_previewed", ("kind:findings", "meninggal"), None
+    )
+    assert decision_of(approved).decision == "reconciliation_approved"
+    with pytest.raises(ValidationError):
+        ReconciliationRunRejected(
+            correlation_id=run_id,
+            payload={"run_id": run_id, "kind": "snapshot", "deactivations": 0, "uploaded_by": None},
+        )  # an act always names who acted
 
 
 def test_an_act_always_names_who_acted() -> None:

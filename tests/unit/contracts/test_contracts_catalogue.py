@@ -109,6 +109,26 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "to_agency": "bpjs-gateway",
         "due_date": "2026-03-05",
     },
+    "ReconciliationRunPreviewed": {
+        "run_id": str(uuid.UUID(int=11)),
+        "kind": "snapshot",
+        "rows_read": 1000,
+        "deactivations": 12,
+        "by_reason": {"tidak_ditemukan": 9, "mampu": 3},
+        "participants": 800,
+    },
+    "ReconciliationRunApproved": {
+        "run_id": str(uuid.UUID(int=11)),
+        "kind": "snapshot",
+        "deactivations": 12,
+        "uploaded_by": {"id": "act_" + "cd" * 12, "agency": "dinsos", "kind": "person"},
+    },
+    "ReconciliationRunRejected": {
+        "run_id": str(uuid.UUID(int=12)),
+        "kind": "findings",
+        "deactivations": 2,
+        "uploaded_by": {"id": "act_" + "ef" * 12, "agency": "kelurahan", "kind": "person"},
+    },
 }
 ACTOR = {"id": "act_" + "ab" * 12, "agency": "dinkes", "kind": "person"}
 
