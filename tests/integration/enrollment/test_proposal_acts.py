@@ -1,7 +1,8 @@
 """Every act is attributable: a proposal's ParticipantRegistered carries the proposing
 officer's actor (kept with the proposal), every proposal of an import the importing
-caller's, and the deactivation requests of a findings file or a registry snapshot the
-uploader's — the caller's pseudonymous actor id, their agency, person or system."""
+caller's, the preview of a findings file or a registry snapshot the uploader's and its
+deactivation requests the approving officer's — the caller's pseudonymous actor id, their
+agency, person or system."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from enrollment.app.run_limits import RunLimits
 from fastapi import FastAPI
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import csv_text, form, resident
@@ -24,12 +26,15 @@ pytestmark = pytest.mark.infra
 OFFICER = "siti.dinsos"  # a Dinas Sosial officer
 SIKS = "dinsos-siks"  # Dinsos's welfare-data system (client credentials)
 LURAH = "budi.kelurahan"  # the operator of kelurahan 1571011001
+APPROVER = "yusuf.dinsos"  # a second Dinas Sosial officer: approves reconciliation runs
 
 
 @pytest.fixture(scope="module")
 async def callers(app: FastAPI) -> Callers:
     callers = await demo_callers(actor_key=app.state.runtime.settings.jkn_pseudonym_key)
     callers.protect(app, "enrollment")
+    # a handful of residents here: a run deactivating one is far over the default 5 %
+    app.state.run_limits = RunLimits(max_deactivation_share=1.0, min_snapshot_row_ratio=0)
     return callers
 
 
@@ -114,7 +119,7 @@ async def test_every_proposal_of_an_import_carries_the_importing_caller(
     assert tuple(kept) == (await callers.actor(SIKS), "system")
 
 
-async def test_a_kelurahan_s_findings_are_requests_of_its_operator(
+async def test_a_kelurahan_s_findings_are_its_operator_s_preview_and_a_dinsos_officer_s_requests(
     caller: httpx.AsyncClient, callers: Callers, topic_prefix: str
 ) -> None:
     made = await caller.post("/proposals", json=form(7201), auth=callers.auth(OFFICER))
@@ -134,14 +139,26 @@ async def test_a_kelurahan_s_findings_are_requests_of_its_operator(
     )
 
     assert uploaded.status_code == 201, uploaded.text
-    assert uploaded.json()["requests_emitted"] == 1
+    assert uploaded.json()["preview"]["participants"] == [pid]
+    run_id = uploaded.json()["run_id"]
+    (previewed,) = await stated(
+        topic_prefix,
+        lambda e: e.event_type == "ReconciliationRunPreviewed" and str(e.correlation_id) == run_id,
+        1,
+    )
+    assert previewed.actor is not None
+    assert previewed.actor.model_dump() == await actor(callers, LURAH, "kelurahan")
+    approved = await caller.post(
+        f"/reconciliation/runs/{run_id}/approve", auth=callers.auth(APPROVER)
+    )
+    assert approved.status_code == 200, approved.text
     (request,) = await stated(
         topic_prefix,
         lambda e: e.participant_id == pid and e.event_type == "DeactivationRequested",
         1,
     )
     assert request.actor is not None
-    assert request.actor.model_dump() == await actor(callers, LURAH, "kelurahan")
+    assert request.actor.model_dump() == await actor(callers, APPROVER, "dinsos")
 
 
 async def test_a_snapshot_s_requests_and_refills_carry_who_uploaded_and_who_proposed(
@@ -173,13 +190,17 @@ async def test_a_snapshot_s_requests_and_refills_carry_who_uploaded_and_who_prop
     )
     assert uploaded.status_code == 201, uploaded.text
     run_id = uploaded.json()["run_id"]
+    approved = await caller.post(
+        f"/reconciliation/runs/{run_id}/approve", auth=callers.auth(APPROVER)
+    )
+    assert approved.status_code == 200, approved.text
     (request,) = await stated(
         topic_prefix,
         lambda e: e.participant_id == gone_pid and e.event_type == "DeactivationRequested",
         1,
     )
     assert request.actor is not None
-    assert request.actor.model_dump() == await actor(callers, OFFICER, "dinsos")
+    assert request.actor.model_dump() == await actor(callers, APPROVER, "dinsos")
 
     refilled = await caller.post(
         f"/reconciliation/runs/{run_id}/candidates/propose",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import httpx
 from enrollment.adapters.proposals import insert_many
 from enrollment.app.proposals import new_proposal
 from enrollment.domain import Proposal
@@ -62,6 +64,14 @@ def csv_of(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
 
 async def events(bootstrap: str, topic: str, expect: int = 1) -> list[AnyEvent]:
     return [parse_event(r.value) for r in await read_topic(bootstrap, topic, expect=expect)]
+
+
+async def approve(approver: httpx.AsyncClient, run_id: str | uuid.UUID) -> dict[str, Any]:
+    """A second Dinsos officer approves the previewed run: its requests are sent."""
+    answer = await approver.post(f"/reconciliation/runs/{run_id}/approve")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 async def requests(bootstrap: str, prefix: str, expect: int = 1) -> list[DeactivationRequested]:

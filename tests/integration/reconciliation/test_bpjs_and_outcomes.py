@@ -12,7 +12,7 @@ import httpx
 import pytest
 from integration.enrollment.residents import KELURAHAN, resident
 from integration.reconciliation.conftest import BOOTSTRAP
-from integration.reconciliation.helpers import FINDINGS_COLUMNS, csv_of, enrol, requests
+from integration.reconciliation.helpers import FINDINGS_COLUMNS, approve, csv_of, enrol, requests
 from jkn_bus import ServiceRuntime
 from jkn_contracts import (
     EventBase,
@@ -111,7 +111,10 @@ def _resident(n: int) -> Resident:
 
 
 async def test_the_run_report_follows_releases_deactivations_and_replacements(
-    client: httpx.AsyncClient, runtime: ServiceRuntime, topic_prefix: str
+    client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    topic_prefix: str,
 ) -> None:
     leaving = await enrol(runtime, [311, 312], "activated")
     waiting = await enrol(runtime, [313, 314], "waitlisted")
@@ -132,6 +135,7 @@ async def test_the_run_report_follows_releases_deactivations_and_replacements(
             headers={"content-type": "text/csv"},
         )
     ).json()["run_id"]
+    await approve(approver, run_id)
 
     async def asked() -> dict:  # type: ignore[type-arg]
         found = {
@@ -204,7 +208,10 @@ async def test_the_run_report_follows_releases_deactivations_and_replacements(
 
 
 async def test_a_waiting_resident_reported_by_the_kelurahan_is_reported_withdrawn(
-    client: httpx.AsyncClient, runtime: ServiceRuntime, topic_prefix: str
+    client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    topic_prefix: str,
 ) -> None:
     pid = (await enrol(runtime, [321], "waitlisted"))[321]
     finding = {"nik": resident(321)["nik"], "reason": "ganda", "evidence_ref": "BA-321",
@@ -216,6 +223,7 @@ async def test_a_waiting_resident_reported_by_the_kelurahan_is_reported_withdraw
             headers={"content-type": "text/csv"},
         )
     ).json()["run_id"]
+    await approve(approver, run_id)
 
     async def asked() -> list[EventBase]:
         return [

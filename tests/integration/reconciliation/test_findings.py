@@ -1,5 +1,6 @@
 """Kelurahan findings files: each valid row about a participant becomes a deactivation
-request; the same file again changes nothing; bad rows are reported by line."""
+request once a second officer approves the run; the same file again changes nothing; bad
+rows are reported by line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from integration.enrollment.residents import KELURAHAN, resident
 from integration.reconciliation.conftest import BOOTSTRAP
-from integration.reconciliation.helpers import FINDINGS_COLUMNS, csv_of, enrol, requests
+from integration.reconciliation.helpers import FINDINGS_COLUMNS, approve, csv_of, enrol, requests
 from jkn_bus import ServiceRuntime
 from jkn_contracts import DeactivationReason
 from support.polling import eventually
@@ -41,7 +42,10 @@ async def _requests_of(prefix: str, pids: set[str], expect: int) -> list[Any]:
 
 
 async def test_every_reason_of_a_findings_file_becomes_a_deactivation_request_with_it(
-    client: httpx.AsyncClient, runtime: ServiceRuntime, topic_prefix: str
+    client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    topic_prefix: str,
 ) -> None:
     pids = await enrol(runtime, [1, 2], "activated")
     pids |= await enrol(runtime, [3], "verified")
@@ -59,7 +63,9 @@ async def test_every_reason_of_a_findings_file_becomes_a_deactivation_request_wi
     body = answer.json()
     assert body["already_applied"] is False
     assert body["rows"] == {"read": 5, "valid": 5, "invalid": 0}
-    assert body["requests_emitted"] == 5
+    assert body["requests_emitted"] == 0
+    assert body["preview"]["deactivations"] == 5
+    assert (await approve(approver, body["run_id"]))["requests_emitted"] == 5
     run_id = uuid.UUID(body["run_id"])
     emitted = await _requests_of(topic_prefix, set(pids.values()), 5)
     by_pid = {e.participant_id: e for e in emitted}
@@ -79,12 +85,16 @@ async def test_every_reason_of_a_findings_file_becomes_a_deactivation_request_wi
 
 
 async def test_the_same_file_uploaded_again_changes_nothing_and_says_so(
-    client: httpx.AsyncClient, runtime: ServiceRuntime, topic_prefix: str
+    client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    topic_prefix: str,
 ) -> None:
     pids = await enrol(runtime, [11, 12], "activated")
     content = csv_of(FINDINGS_COLUMNS, [finding(11, "pindah"), finding(12, "ganda")])
     first = await client.post("/reconciliation/findings", files={"file": ("f.csv", content)})
     assert first.status_code == 201, first.text
+    await approve(approver, first.json()["run_id"])
     await _requests_of(topic_prefix, set(pids.values()), 2)
 
     # Re-saved by a spreadsheet: LF line ends, a BOM, a trailing blank line. Same file.
@@ -96,6 +106,7 @@ async def test_the_same_file_uploaded_again_changes_nothing_and_says_so(
     assert again.status_code == 200
     assert again.json()["run_id"] == first.json()["run_id"]
     assert again.json()["already_applied"] is True
+    assert again.json()["status"] == "completed"
     await asyncio.sleep(2)  # the relay publishes within a fraction of that
     emitted = [
         e for e in await requests(BOOTSTRAP, topic_prefix) if e.participant_id in pids.values()
@@ -106,7 +117,10 @@ async def test_the_same_file_uploaded_again_changes_nothing_and_says_so(
 
 
 async def test_invalid_rows_are_reported_by_line_field_and_rule_and_the_valid_ones_applied(
-    client: httpx.AsyncClient, runtime: ServiceRuntime, topic_prefix: str
+    client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    topic_prefix: str,
 ) -> None:
     pids = await enrol(runtime, [21, 22], "activated")
     await enrol(runtime, [23], "rejected")
@@ -140,7 +154,8 @@ async def test_invalid_rows_are_reported_by_line_field_and_rule_and_the_valid_on
         (9, "kelurahan", "KELURAHAN_FORMAT"),
     }
     assert next(e for e in body["errors"] if e["line"] == 8)["first_line"] == 2
-    assert body["requests_emitted"] == 1
+    assert body["preview"]["participants"] == [pids[21]]
+    assert (await approve(approver, body["run_id"]))["requests_emitted"] == 1
     assert resident(24)["nik"] not in answer.text
     stored = (await client.get(f"/reconciliation/runs/{body['run_id']}/errors")).json()
     assert {(e["line"], e["field"], e["rule"]) for e in stored["errors"]} == errors
@@ -159,7 +174,7 @@ async def test_a_file_whose_header_is_wrong_is_refused_whole(client: httpx.Async
 
     assert answer.status_code == 422
     rules = {(e["field"], e["rule"]) for e in answer.json()["errors"]}
-    assert ("alasan", "UNKNOWN_COLUMN") in rules
+    assert ("column_2", "UNKNOWN_COLUMN") in rules  # by position: never a value
     assert ("reason", "MISSING_COLUMN") in rules
     runs = (await client.get("/reconciliation/runs")).json()["runs"]
     assert all(r["rows_read"] != 1 for r in runs)

@@ -1,18 +1,17 @@
-"""A snapshot run that crashes between emission batches finishes on the next upload,
-without asking twice for anyone."""
+"""An approved snapshot run that crashes between emission batches finishes on the next
+upload, without asking twice for anyone."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from enrollment.adapters import reconciliation as store
-from enrollment.app import snapshots
+from enrollment.app import run_approval
 from enrollment.app.reconciliation import emit_requests
-from enrollment.app.snapshots import SnapshotSettings, apply_snapshot
 from integration.enrollment.residents import resident
 from integration.reconciliation.conftest import BOOTSTRAP
 from integration.reconciliation.helpers import SNAPSHOT_COLUMNS, csv_of, enrol, requests
@@ -28,29 +27,36 @@ class Crash(Exception):
 
 async def test_a_crash_between_batches_is_finished_by_uploading_the_same_file(
     client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
     runtime: ServiceRuntime,
     topic_prefix: str,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pids = await enrol(runtime, range(400, 430), "activated")
     content = csv_of(
         SNAPSHOT_COLUMNS, [{**resident(n), "welfare_decile": "3"} for n in range(400, 410)]
     )
-    (tmp_path / "dtks.csv").write_bytes(content)
-    real_emit_run = snapshots.emit_run
+    preview = await client.post("/reconciliation/snapshots", files={"file": ("dtks.csv", content)})
+    assert preview.status_code == 201, preview.text
+    run_id = uuid.UUID(preview.json()["run_id"])
+    real_emit_run = run_approval.emit_run
 
     async def one_batch_then_crash(rt: ServiceRuntime, run_id: uuid.UUID, *, batch: int) -> int:
-        async with rt.unit_of_work() as uow:  # the first batch, as emit_run does it
-            rows = await store.unemitted_batch(uow.conn, run_id, batch)
+        actor, cause = await store.emission_actor(rt.pool, run_id)
+        async with rt.unit_of_work(actor=actor) as uow:  # the first batch, as emit_run does
+            rows = await store.unemitted_batch(uow.conn, run_id, 7)
             await store.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
-            await emit_requests(uow, rows, correlation_id=run_id)
+            await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause)
         raise Crash
 
-    monkeypatch.setattr(snapshots, "emit_run", one_batch_then_crash)
-    with pytest.raises(Crash):
-        await apply_snapshot(runtime, tmp_path / "dtks.csv", SnapshotSettings(emit_batch=7))
-    monkeypatch.setattr(snapshots, "emit_run", real_emit_run)
+    monkeypatch.setattr(run_approval, "emit_run", one_batch_then_crash)
+    with contextlib.suppress(Crash):  # the approval is stored, its emission crashed
+        await approver.post(f"/reconciliation/runs/{run_id}/approve")
+    monkeypatch.setattr(run_approval, "emit_run", real_emit_run)
+    status = await runtime.pool.fetchval(
+        "SELECT status FROM reconciliation_runs WHERE run_id = $1", run_id
+    )
+    assert status == "emitting"
 
     again = await client.post("/reconciliation/snapshots", files={"file": ("dtks.csv", content)})
 

@@ -10,7 +10,14 @@ import httpx
 import pytest
 from integration.enrollment.residents import resident
 from integration.reconciliation.conftest import BOOTSTRAP
-from integration.reconciliation.helpers import SNAPSHOT_COLUMNS, csv_of, enrol, events, requests
+from integration.reconciliation.helpers import (
+    SNAPSHOT_COLUMNS,
+    approve,
+    csv_of,
+    enrol,
+    events,
+    requests,
+)
 from jkn_bus import ServiceRuntime
 from jkn_contracts import ParticipantRegistered, ProposalSource
 from support.polling import eventually
@@ -52,13 +59,17 @@ async def participants(runtime: ServiceRuntime) -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-async def first_upload(client: httpx.AsyncClient, participants: dict[int, str]) -> dict[str, Any]:
+async def first_upload(
+    client: httpx.AsyncClient, approver: httpx.AsyncClient, participants: dict[int, str]
+) -> dict[str, Any]:
+    """The snapshot's preview, then approved by the second officer (``approved``)."""
     answer = await client.post(
         "/reconciliation/snapshots",
         files={"file": ("dtks.csv", csv_of(SNAPSHOT_COLUMNS, snapshot_rows()))},
     )
     assert answer.status_code == 201, answer.text
-    return dict(answer.json())
+    assert answer.json()["requests_emitted"] == 0
+    return {**answer.json(), "approved": await approve(approver, answer.json()["run_id"])}
 
 
 async def test_absent_and_too_rich_participants_get_deactivation_requests(
@@ -67,7 +78,9 @@ async def test_absent_and_too_rich_participants_get_deactivation_requests(
     # Waiting residents too (Dinkes withdraws them); 150's broken row proves its presence.
     absent = {participants[n] for n in ABSENT if n != 150}
     too_rich = {participants[n] for n in TOO_RICH}
-    assert first_upload["requests_emitted"] == len(absent) + len(too_rich)
+    assert first_upload["preview"]["deactivations"] == len(absent) + len(too_rich)
+    assert set(first_upload["preview"]["participants"]) == absent | too_rich
+    assert first_upload["approved"]["requests_emitted"] == len(absent) + len(too_rich)
 
     async def all_arrived() -> list[Any]:
         found = [e for e in await requests(BOOTSTRAP, topic_prefix) if e.payload.run_id]
@@ -167,9 +180,10 @@ async def test_the_same_snapshot_again_changes_nothing_and_says_so(
     )
 
     assert again.status_code == 200
-    assert again.json() == {
+    assert {k: again.json()[k] for k in ("run_id", "already_applied", "status", "report_url")} == {
         "run_id": first_upload["run_id"],
         "already_applied": True,
+        "status": "completed",
         "report_url": f"/reconciliation/runs/{first_upload['run_id']}",
     }
     await asyncio.sleep(2)

@@ -17,16 +17,23 @@ __all__ = [
     "SNAPSHOT_STATUSES",
     "NewRequest",
     "add_requests",
+    "count_participants",
     "create_run",
     "current_proposals",
+    "decide_run",
+    "emission_actor",
     "find_run",
     "finish_run",
     "insert_errors",
+    "last_snapshot_rows",
     "lock_proposals",
+    "lock_run",
     "mark_emitted",
+    "planned_by_reason",
     "requested_before",
     "run_actor",
     "save_counts",
+    "save_participants",
     "unemitted_batch",
 ]
 
@@ -63,13 +70,13 @@ async def create_run(
     *,
     actor: Actor | None = None,
 ) -> bool:
-    """Register a run and who uploaded its file (``actor``); False when a run of the same
-    file exists (a concurrent upload of the same file waits here for the first one's
-    transaction, then gets False)."""
+    """Register a run, as a preview, and who uploaded its file (``actor``); False when a
+    run of the same file exists (a concurrent upload of the same file waits here for the
+    first one's transaction, then gets False)."""
     created = await conn.fetchval(
         "INSERT INTO reconciliation_runs (run_id, kind, fingerprint, status, eligible_deciles,"
         " actor_id, actor_agency, actor_kind)"
-        " VALUES ($1, $2, $3, 'emitting', $4, $5, $6, $7) ON CONFLICT (kind, fingerprint)"
+        " VALUES ($1, $2, $3, 'preview', $4, $5, $6, $7) ON CONFLICT (kind, fingerprint)"
         " DO NOTHING RETURNING true",
         run_id,
         kind,
@@ -88,6 +95,93 @@ async def run_actor(conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID) 
         run_id,
     )
     return actor_from(row) if row is not None else None
+
+
+async def emission_actor(
+    conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID
+) -> tuple[Actor | None, uuid.UUID | None]:
+    """Whose command the run's deactivation requests carry, and their cause: the officer
+    who approved the run and their ReconciliationRunApproved (a run from before approvals:
+    its uploader, no cause)."""
+    row = await conn.fetchrow(
+        "SELECT actor_id, actor_agency, actor_kind, decided_by_id, decided_by_agency,"
+        " decided_by_kind, decision_event_id FROM reconciliation_runs WHERE run_id = $1",
+        run_id,
+    )
+    if row is None:
+        return None, None
+    if row["decided_by_id"] is None:
+        return actor_from(row), None
+    approver = Actor(
+        id=row["decided_by_id"], agency=row["decided_by_agency"], kind=row["decided_by_kind"]
+    )
+    return approver, row["decision_event_id"]
+
+
+async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> asyncpg.Record | None:
+    """The run's row, locked until the transaction ends (one decision per run)."""
+    return await conn.fetchrow(
+        "SELECT * FROM reconciliation_runs WHERE run_id = $1 FOR UPDATE", run_id
+    )
+
+
+async def decide_run(
+    conn: asyncpg.Connection,
+    run_id: uuid.UUID,
+    status: str,
+    actor: Actor,
+    event_id: uuid.UUID,
+) -> None:
+    """Record a preview's decision: 'emitting' (approved) or 'rejected', by ``actor``, stated
+    by the event ``event_id``."""
+    await conn.execute(
+        "UPDATE reconciliation_runs SET status = $2, decided_at = now(), decided_by_id = $3,"
+        " decided_by_agency = $4, decided_by_kind = $5, decision_event_id = $6"
+        " WHERE run_id = $1",
+        run_id,
+        status,
+        actor.id,
+        actor.agency,
+        actor.kind,
+        event_id,
+    )
+
+
+async def count_participants(conn: asyncpg.Connection) -> int:
+    """The current participants: open proposals a run may deactivate (FINDINGS_STATUSES)."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM proposals WHERE status = ANY($1::text[])",
+            list(FINDINGS_STATUSES),
+        )
+    )
+
+
+async def save_participants(conn: asyncpg.Connection, run_id: uuid.UUID, count: int) -> None:
+    await conn.execute(
+        "UPDATE reconciliation_runs SET participants = $2 WHERE run_id = $1", run_id, count
+    )
+
+
+async def planned_by_reason(
+    conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID
+) -> dict[str, int]:
+    """The run's deactivation requests (emitted or not) by reason."""
+    rows = await conn.fetch(
+        "SELECT reason, count(*) AS n FROM deactivation_requests WHERE run_id = $1"
+        " GROUP BY reason ORDER BY reason",
+        run_id,
+    )
+    return {r["reason"]: int(r["n"]) for r in rows}
+
+
+async def last_snapshot_rows(conn: asyncpg.Connection) -> int | None:
+    """Rows read of the latest approved snapshot (emitting or completed), if any."""
+    value = await conn.fetchval(
+        "SELECT rows_read FROM reconciliation_runs WHERE kind = 'snapshot'"
+        " AND status IN ('emitting', 'completed') ORDER BY received_at DESC LIMIT 1"
+    )
+    return int(value) if value is not None else None
 
 
 async def save_counts(
@@ -152,10 +246,12 @@ async def requested_before(
     conn: asyncpg.Connection, current: Mapping[str, asyncpg.Record]
 ) -> set[str]:
     """The participants whose current proposal (``current_proposals``) already has a
-    deactivation request (one about an earlier, closed proposal does not count)."""
+    deactivation request (one about an earlier, closed proposal does not count, nor one of
+    a rejected run: it was never sent)."""
     rows = await conn.fetch(
         "SELECT DISTINCT participant_id FROM deactivation_requests"
-        " WHERE proposal_id = ANY($1::uuid[])",
+        " WHERE proposal_id = ANY($1::uuid[]) AND (run_id IS NULL OR run_id NOT IN"
+        "  (SELECT run_id FROM reconciliation_runs WHERE status = 'rejected'))",
         [r["proposal_id"] for r in current.values()],
     )
     return {r["participant_id"] for r in rows}

@@ -61,7 +61,8 @@ async def diff_into_requests(
     snapshot (tidak_ditemukan) or above the eligible deciles in it (mampu).
 
     A row that failed validation still shows its NIK is in the registry: its participant
-    is not "absent" (its decile, unchecked, is not used).
+    is not "absent" (its decile, unchecked, is not used). A request of a rejected run
+    (never sent) does not stand in the way.
     """
     await conn.execute(
         "INSERT INTO deactivation_requests (run_id, participant_id, proposal_id, reason,"
@@ -73,7 +74,9 @@ async def diff_into_requests(
         "  AND NOT EXISTS (SELECT 1 FROM snapshot_staging s"
         "                  WHERE s.participant_id = p.participant_id)"
         "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
-        "                  WHERE d.proposal_id = p.proposal_id)"
+        "                  WHERE d.proposal_id = p.proposal_id AND (d.run_id IS NULL"
+        "                  OR d.run_id NOT IN (SELECT run_id FROM reconciliation_runs"
+        "                                      WHERE status = 'rejected')))"
         " ORDER BY p.proposal_id"
         " ON CONFLICT DO NOTHING",
         run_id,
@@ -93,7 +96,9 @@ async def diff_into_requests(
         "   ON s.participant_id = p.participant_id"
         " WHERE p.status = ANY($2::text[]) AND s.decile > $3"
         "  AND NOT EXISTS (SELECT 1 FROM deactivation_requests d"
-        "                  WHERE d.proposal_id = p.proposal_id)"
+        "                  WHERE d.proposal_id = p.proposal_id AND (d.run_id IS NULL"
+        "                  OR d.run_id NOT IN (SELECT run_id FROM reconciliation_runs"
+        "                                      WHERE status = 'rejected')))"
         " ORDER BY p.proposal_id"
         " ON CONFLICT DO NOTHING",
         run_id,

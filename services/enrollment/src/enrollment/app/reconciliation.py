@@ -1,11 +1,16 @@
 """Quarterly reconciliation, kelurahan side: a findings file becomes deactivation requests.
 
 A run is identified by its file's fingerprint: the same file uploaded again is the same
-run and changes nothing. A findings file is small (hundreds of rows), so the whole run —
-the run row, its line errors, its requests and their ``DeactivationRequested`` events —
-is ONE transaction: all of it happens, or none of it. The run row keeps who uploaded the
-file (the caller's actor); every request of the run carries that actor, also when a later
-upload of the same file finishes a crashed emission.
+run and changes nothing. A findings file is small (hundreds of rows), so its preview —
+the run row, its line errors, its requests (stored, not sent) and the
+``ReconciliationRunPreviewed`` fact naming the uploader — is ONE transaction: all of it
+happens, or none of it. A file with no rows, cut mid-row, or deactivating more than the
+allowed share of participants is refused and nothing is stored (``app.run_limits``).
+
+Nothing is sent until a second Dinsos officer approves the run (``app.run_approval``): then
+its ``DeactivationRequested`` events are emitted in batches (``emit_run``), each carrying
+the approver as actor and the approval as its cause, also when a later upload of the same
+file finishes a crashed emission.
 """
 
 from __future__ import annotations
@@ -13,17 +18,24 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
-from jkn_contracts import Actor, DeactivationReason, DeactivationRequested, participant_id_for
-from jkn_contracts.events import DeactivationRequestedPayload
+from jkn_contracts import (
+    Actor,
+    DeactivationReason,
+    DeactivationRequested,
+    ReconciliationRunPreviewed,
+    participant_id_for,
+)
+from jkn_contracts.events import DeactivationRequestedPayload, ReconciliationRunPreviewedPayload
 
 from enrollment.adapters import reconciliation as store
+from enrollment.app.run_limits import RunLimits, check_rows, check_share, truncated
 from enrollment.domain import HeaderError, ImportReport, LineError, iter_rows
 from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
 
@@ -33,7 +45,10 @@ __all__ = [
     "apply_findings",
     "emit_requests",
     "emit_run",
+    "ends_with_line_break",
     "header_errors",
+    "resume",
+    "state_preview",
 ]
 
 _ENCODING = LineError(
@@ -59,10 +74,12 @@ def header_errors(exc: HeaderError) -> FileRejected:
 
 @dataclass
 class RunOutcome:
-    """What an upload did: a new run, or the earlier run of the same file."""
+    """What an upload did: a new run (a preview), or the earlier run of the same file."""
 
     run_id: uuid.UUID
     already_applied: bool
+    status: str = "preview"
+    deactivations: int = 0
     rows_read: int = 0
     rows_valid: int = 0
     rows_invalid: int = 0
@@ -122,11 +139,14 @@ async def emit_requests(
 
 
 async def emit_run(runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 500) -> int:
-    """Emit the run's unemitted requests in batches, one transaction each; mark the run
-    completed. A crash between batches leaves the rest unemitted: calling again (the
-    same file uploaded again) finishes them, and an emitted request is never re-sent."""
+    """Emit an approved run's unemitted requests in batches, one transaction each; mark the
+    run completed. A crash between batches leaves the rest unemitted: calling again (the
+    same file uploaded again) finishes them, and an emitted request is never re-sent.
+
+    Each request carries the approving officer as actor and their ReconciliationRunApproved
+    as its cause (whoever finishes the emission)."""
     emitted = 0
-    actor = await store.run_actor(runtime.pool, run_id)  # who uploaded it, not who finishes it
+    actor, cause = await store.emission_actor(runtime.pool, run_id)
     while True:
         async with runtime.unit_of_work(actor=actor) as uow:
             rows = await store.unemitted_batch(uow.conn, run_id, batch)
@@ -134,26 +154,73 @@ async def emit_run(runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 5
                 await store.finish_run(uow.conn, run_id)
                 return emitted
             await store.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
-            await emit_requests(uow, rows, correlation_id=run_id)
+            await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause)
             emitted += len(rows)
 
 
+async def state_preview(
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    kind: str,
+    *,
+    rows_read: int,
+    participants: int,
+    limits: RunLimits,
+) -> int:
+    """Check the run's share of deactivations (RunRefused beyond it: the caller's transaction
+    rolls back), keep the base it was checked against and state ReconciliationRunPreviewed
+    (by the unit of work's actor, the uploader). Returns the deactivations planned."""
+    by_reason = await store.planned_by_reason(uow.conn, run_id)
+    planned = sum(by_reason.values())
+    check_share(planned, participants, limits)
+    await store.save_participants(uow.conn, run_id, participants)
+    if uow.actor is not None:  # an act of an authenticated caller (always, over HTTP)
+        await uow.emit(
+            ReconciliationRunPreviewed(
+                correlation_id=run_id,
+                actor=uow.actor,
+                payload=ReconciliationRunPreviewedPayload(
+                    run_id=run_id,
+                    kind="snapshot" if kind == "snapshot" else "findings",
+                    rows_read=rows_read,
+                    deactivations=planned,
+                    by_reason={DeactivationReason(r): n for r, n in by_reason.items()},
+                    participants=participants,
+                ),
+            )
+        )
+    return planned
+
+
+def ends_with_line_break(tail: bytes) -> bool:
+    """Whether a file's last bytes end with a line break (trailing spaces aside)."""
+    return tail.rstrip(b" \t").endswith((b"\n", b"\r"))
+
+
 def _read_findings(content: bytes) -> tuple[ImportReport, list[tuple[int, Finding]], int]:
+    """Read the file; RunRefused when it has no rows or was cut mid-row (its last row,
+    after no line break, is invalid)."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise FileRejected([_ENCODING]) from None
     report, findings, read = ImportReport(), [], 0
+    last_line, last_valid = 0, True
     try:
         for line, row in iter_rows(
             io.StringIO(text, newline=""), required=FINDING_FIELDS, known=FINDING_FIELDS
         ):
             read += 1
-            finding = report.record(line, validate_finding(row), surplus=row.surplus)
+            outcome = validate_finding(row)
+            finding = report.record(line, outcome, surplus=row.surplus)
+            last_line, last_valid = line, isinstance(outcome, Finding) and not row.surplus
             if finding is not None:
                 findings.append((line, finding))
     except HeaderError as exc:
         raise header_errors(exc) from None
+    check_rows(read)
+    if not last_valid and not ends_with_line_break(content[-64:]):
+        raise truncated(last_line)
     return report, findings, read
 
 
@@ -191,15 +258,21 @@ async def apply_findings(
     *,
     only_kelurahan: str | None = None,
     actor: Actor | None = None,
+    limits: RunLimits | None = None,
 ) -> RunOutcome:
-    """Apply a kelurahan findings file (columns nik,reason,evidence_ref,officer,kelurahan).
+    """Preview a kelurahan findings file (columns nik,reason,evidence_ref,officer,kelurahan).
 
-    Raises FileRejected when the file cannot be read, OutsideKelurahan when
-    ``only_kelurahan`` is given (a kelurahan operator's upload) and a row names another.
-    Otherwise every valid row naming a current participant becomes a DeactivationRequested
-    (correlation_id = the run id); the others are reported by line, field and rule.
-    ``actor``: who uploaded the file (kept with the run, carried by its requests).
+    Raises FileRejected when the file cannot be read, RunRefused when it has no rows, was
+    cut mid-row or would deactivate more than ``limits.max_deactivation_share`` of the
+    current participants, OutsideKelurahan when ``only_kelurahan`` is given (a kelurahan
+    operator's upload) and a row names another: nothing is stored. Otherwise every valid row
+    naming a current participant becomes a stored deactivation request, sent only once
+    another officer approves the run; the others are reported by line, field and rule.
+    ``actor``: who uploaded the file (kept with the run, the actor of its preview fact).
+    The same file again answers its earlier run (finishing an approved run's emission a
+    crash interrupted).
     """
+    limits = limits or RunLimits()
     fingerprint = run_fingerprint(content)
     report, findings, read = _read_findings(content)
     if only_kelurahan is not None:
@@ -212,46 +285,70 @@ async def apply_findings(
         if not await store.create_run(uow.conn, run_id, "findings", fingerprint, actor=actor):
             earlier = await store.find_run(uow.conn, "findings", fingerprint)
             assert earlier is not None
-            return RunOutcome(earlier["run_id"], already_applied=True)
-        by_pid = {participant_id_for(f.nik, key): (line, f) for line, f in findings}
-        current = await store.current_proposals(uow.conn, by_pid, store.FINDINGS_STATUSES)
-        requested = await store.requested_before(uow.conn, current)
-        errors = list(report.errors)
-        requests = []
-        for pid, (line, finding) in by_pid.items():
-            if pid not in current:
-                errors.append(_not_a_participant(line))
-            elif pid in requested:
-                errors.append(_already_requested(line))
-            else:
-                requests.append(
-                    store.NewRequest(
-                        participant_id=pid,
-                        proposal_id=current[pid]["proposal_id"],
-                        reason=finding.reason.value,
-                        evidence_ref=finding.evidence_ref,
-                        reported_by=finding.officer,
-                        kelurahan=finding.kelurahan,
-                        run_id=run_id,
-                        line=line,
+        else:
+            earlier = None
+            by_pid = {participant_id_for(f.nik, key): (line, f) for line, f in findings}
+            current = await store.current_proposals(uow.conn, by_pid, store.FINDINGS_STATUSES)
+            requested = await store.requested_before(uow.conn, current)
+            errors = list(report.errors)
+            requests = []
+            for pid, (line, finding) in by_pid.items():
+                if pid not in current:
+                    errors.append(_not_a_participant(line))
+                elif pid in requested:
+                    errors.append(_already_requested(line))
+                else:
+                    requests.append(
+                        store.NewRequest(
+                            participant_id=pid,
+                            proposal_id=current[pid]["proposal_id"],
+                            reason=finding.reason.value,
+                            evidence_ref=finding.evidence_ref,
+                            reported_by=finding.officer,
+                            kelurahan=finding.kelurahan,
+                            run_id=run_id,
+                            line=line,
+                        )
                     )
-                )
-        stored = await store.add_requests(uow.conn, requests)
-        await emit_requests(
-            uow, [asdict(r) for r in requests if r.event_id in stored], correlation_id=run_id
-        )
-        errors.sort(key=lambda e: (e.line, e.field))
-        await store.insert_errors(uow.conn, run_id, errors)
-        invalid = report.rejected + report.duplicates
-        await store.save_counts(uow.conn, run_id, read=read, valid=report.accepted, invalid=invalid)
-        await store.finish_run(uow.conn, run_id)
+            await store.add_requests(uow.conn, requests)
+            planned = await state_preview(
+                uow,
+                run_id,
+                "findings",
+                rows_read=read,
+                participants=await store.count_participants(uow.conn),
+                limits=limits,
+            )
+            errors.sort(key=lambda e: (e.line, e.field))
+            await store.insert_errors(uow.conn, run_id, errors)
+            invalid = report.rejected + report.duplicates
+            await store.save_counts(
+                uow.conn, run_id, read=read, valid=report.accepted, invalid=invalid
+            )
+    if earlier is not None:
+        return await resume(runtime, earlier)
     return RunOutcome(
         run_id,
         already_applied=False,
         rows_read=read,
         rows_valid=report.accepted,
         rows_invalid=invalid,
-        requests_emitted=len(stored),
+        deactivations=planned,
         errors=errors,
         warnings=list(report.warnings),
+    )
+
+
+async def resume(runtime: ServiceRuntime, earlier: Any, *, batch: int = 500) -> RunOutcome:
+    """The same file uploaded again: its earlier run, whose emission is finished if it was
+    approved and a crash interrupted it (nothing is sent for a preview or a rejected run)."""
+    run_id = earlier["run_id"]
+    resumed = await emit_run(runtime, run_id, batch=batch) if earlier["status"] == "emitting" else 0
+    status = "completed" if earlier["status"] == "emitting" else earlier["status"]
+    return RunOutcome(
+        run_id,
+        already_applied=True,
+        status=status,
+        requests_emitted=resumed,
+        details={"resumed_emission": resumed} if resumed else {},
     )

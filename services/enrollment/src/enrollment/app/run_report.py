@@ -17,7 +17,14 @@ import asyncpg
 
 from enrollment.adapters import run_outcomes
 
-__all__ = ["REQUEST_CSV_COLUMNS", "build_report", "request_rows", "requests_csv"]
+__all__ = [
+    "REQUEST_CSV_COLUMNS",
+    "approval_of",
+    "build_report",
+    "preview_of",
+    "request_rows",
+    "requests_csv",
+]
 
 REQUEST_CSV_COLUMNS = (
     "line",
@@ -85,6 +92,35 @@ def _quota(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def preview_of(run: asyncpg.Record, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the run does (or did) once approved: who would lose coverage (pseudonyms),
+    by reason and kelurahan, and their share of the participants it was checked against."""
+    base = run["participants"]
+    return {
+        "deactivations": len(rows),
+        "by_reason": dict(Counter(r["reason"] for r in rows)),
+        "by_kelurahan": dict(Counter(r["kelurahan"] for r in rows if r["kelurahan"])),
+        "current_participants": base,
+        "share": round(len(rows) / base, 4) if base else None,
+        "participants": [r["participant_id"] for r in rows],
+    }
+
+
+def approval_of(run: asyncpg.Record) -> dict[str, Any]:
+    """Who uploaded the run and who decided it (pseudonymous actor ids), and how."""
+    decided = run["decided_by_id"]
+    return {
+        "status": {"preview": "pending", "rejected": "rejected"}.get(run["status"], "approved"),
+        "uploaded_by": {"id": run["actor_id"], "agency": run["actor_agency"]}
+        if run["actor_id"]
+        else None,
+        "decided_by": {"id": decided, "agency": run["decided_by_agency"]} if decided else None,
+        "decided_at": _iso(run["decided_at"]),
+        "approve_url": f"/reconciliation/runs/{run['run_id']}/approve",
+        "reject_url": f"/reconciliation/runs/{run['run_id']}/reject",
+    }
+
+
 async def build_report(pool: asyncpg.Pool, run: asyncpg.Record) -> dict[str, Any]:
     run_id = run["run_id"]
     rows = await request_rows(pool, run_id)
@@ -120,6 +156,8 @@ async def build_report(pool: asyncpg.Pool, run: asyncpg.Record) -> dict[str, Any
         },
         "replacements": {"count": len(replacements), "participants": replacements},
         "quota": _quota(rows),
+        "preview": preview_of(run, rows),
+        "approval": approval_of(run),
     }
     if run["kind"] == "snapshot":
         report["eligible_deciles"] = list(run["eligible_deciles"] or [])

@@ -3,17 +3,21 @@
 A snapshot has up to a million rows, so it is never inserted row by row: the file is
 parsed as a stream and fed to a binary COPY into a staging table; the diff is SQL.
 
-1. ONE transaction: the run row, the COPY, the line errors, the diff (deactivation
-   requests of absent and no-longer-poor participants, stored but not yet emitted) and
-   the candidates. A crash here leaves nothing: the same file uploaded again starts over.
-2. The requests' events are emitted in batches, one transaction each (``emit_run``).
-   A crash between batches leaves the run 'emitting': the same file uploaded again
-   finishes the remaining batches; the unique (run_id, participant_id) and the
-   per-request ``emitted_at`` mean no request is stored or sent twice.
+1. ONE transaction, the preview: the run row, the COPY, the line errors, the diff
+   (deactivation requests of absent and no-longer-poor participants, stored, not sent),
+   the candidates and ``ReconciliationRunPreviewed``. A crash here leaves nothing: the same
+   file uploaded again starts over. A snapshot with no rows, cut mid-row, with far fewer
+   rows than the last approved one, or deactivating more than the allowed share of
+   participants is refused and this transaction rolled back (``app.run_limits``).
+2. Once a second Dinsos officer approves the run (``app.run_approval``), the requests'
+   events are emitted in batches, one transaction each (``emit_run``). A crash between
+   batches leaves the run 'emitting': the same file uploaded again finishes the remaining
+   batches; the unique (run_id, participant_id) and the per-request ``emitted_at`` mean no
+   request is stored or sent twice.
 
-Who acted: the run row keeps the uploading caller's actor, and every request of the run
-carries it (``emit_run``); refills proposed from its candidates carry the actor of the
-caller who proposed them, kept with each proposal.
+Who acted: the run row keeps the uploading caller's actor (the preview's) and the approving
+officer's, whom every request of the run carries (``emit_run``); refills proposed from its
+candidates carry the actor of the caller who proposed them, kept with each proposal.
 """
 
 from __future__ import annotations
@@ -26,9 +30,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import asyncpg
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
 from jkn_contracts import Actor, ProposalSource
@@ -37,7 +40,21 @@ from enrollment.adapters import reconciliation as store
 from enrollment.adapters import snapshots as sql
 from enrollment.adapters.proposals import insert_many
 from enrollment.app.proposals import new_proposal, registered_event
-from enrollment.app.reconciliation import FileRejected, RunOutcome, emit_run, header_errors
+from enrollment.app.reconciliation import (
+    FileRejected,
+    RunOutcome,
+    ends_with_line_break,
+    header_errors,
+    resume,
+    state_preview,
+)
+from enrollment.app.run_limits import (
+    RunLimits,
+    RunRefused,
+    check_rows,
+    check_snapshot_rows,
+    truncated,
+)
 from enrollment.domain import HeaderError, LineError, Proposal, iter_rows
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
@@ -87,6 +104,7 @@ class _Parse:
         self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
         self._max_errors = max_errors
         self.read = self.valid = self.invalid = 0
+        self.last_line, self.last_valid = 0, True
         self.errors: list[LineError] = []
 
     def _pid(self, nik: str) -> str:
@@ -120,6 +138,7 @@ class _Parse:
                         )
                     )
                 nik = row.get("nik", "")
+                self.last_line, self.last_valid = line, not found
                 if found:
                     self._reject(line, found)
                     if len(nik) == 16 and nik.isdigit():
@@ -143,27 +162,47 @@ class _Parse:
                 )
 
 
-async def apply_snapshot(
-    runtime: ServiceRuntime, path: Path, settings: SnapshotSettings, actor: Actor | None = None
-) -> RunOutcome:
-    """Load and diff a snapshot CSV (nik,kk,name,sex,birth_date,kelurahan,welfare_decile).
+def _tail(path: Path) -> bytes:
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 64))
+        return f.read()
 
-    Raises FileRejected for a bad header or encoding. The same file again changes nothing
-    (``already_applied``), except finishing the emission a crash interrupted.
+
+async def apply_snapshot(
+    runtime: ServiceRuntime,
+    path: Path,
+    settings: SnapshotSettings,
+    actor: Actor | None = None,
+    limits: RunLimits | None = None,
+) -> RunOutcome:
+    """Load and diff a snapshot CSV (nik,kk,name,sex,birth_date,kelurahan,welfare_decile)
+    into a preview: nothing is sent until another officer approves it.
+
+    Raises FileRejected for a bad header or encoding, RunRefused (nothing stored) for a
+    snapshot with no rows, cut mid-row, with fewer rows than ``min_snapshot_row_ratio`` of
+    the last approved one's, or deactivating more than ``max_deactivation_share`` of the
+    current participants. The same file again answers its earlier run (finishing an
+    approved run's emission a crash interrupted).
     """
+    limits = limits or RunLimits()
     check_header(path)
     fingerprint = await asyncio.to_thread(_fingerprint, path)
     earlier = await store.find_run(runtime.pool, "snapshot", fingerprint)
     if earlier is None:
         run_id = uuid.uuid4()
         parse = _Parse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
-        async with runtime.pool.acquire() as pooled, pooled.transaction():
-            # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
-            conn = cast(asyncpg.Connection, pooled)
+        async with runtime.unit_of_work(actor=actor) as uow:
+            conn = uow.conn
             if await store.create_run(
                 conn, run_id, "snapshot", fingerprint, settings.eligible_deciles, actor=actor
             ):
                 await sql.load_staging(conn, parse.records())
+                check_rows(parse.read)
+                if not parse.last_valid and not ends_with_line_break(
+                    await asyncio.to_thread(_tail, path)
+                ):
+                    raise truncated(parse.last_line)
+                check_snapshot_rows(parse.read, await store.last_snapshot_rows(conn), limits)
                 await store.insert_errors(conn, run_id, parse.errors)
                 await store.save_counts(
                     conn, run_id, read=parse.read, valid=parse.valid, invalid=parse.invalid
@@ -176,39 +215,51 @@ async def apply_snapshot(
                     evidence=f"DTKS:{fingerprint[:16]}",
                     reported_by=SNAPSHOT_REPORTER,
                 )
+                planned = await state_preview(
+                    uow,
+                    run_id,
+                    "snapshot",
+                    rows_read=parse.read,
+                    participants=await store.count_participants(conn),
+                    limits=limits,
+                )
                 candidates = await sql.keep_candidates(conn, run_id, settings.eligible_deciles)
             else:
                 earlier = await store.find_run(conn, "snapshot", fingerprint)
         if earlier is None:
-            emitted = await emit_run(runtime, run_id, batch=settings.emit_batch)
             return RunOutcome(
                 run_id,
                 already_applied=False,
                 rows_read=parse.read,
                 rows_valid=parse.valid,
                 rows_invalid=parse.invalid,
-                requests_emitted=emitted,
+                deactivations=planned,
                 errors=parse.errors[:100],
                 details={"candidates": candidates},
             )
-    assert earlier is not None
-    # The same file: finish what a crash interrupted (nothing when it completed).
-    resumed = await emit_run(runtime, earlier["run_id"], batch=settings.emit_batch)
-    return RunOutcome(
-        earlier["run_id"],
-        already_applied=True,
-        requests_emitted=resumed,
-        details={"resumed_emission": resumed} if resumed else {},
-    )
+    return await resume(runtime, earlier, batch=settings.emit_batch)
 
 
 async def propose_candidates(
-    runtime: ServiceRuntime, run_id: uuid.UUID, limit: int, actor: Actor | None = None
+    runtime: ServiceRuntime,
+    run_id: uuid.UUID,
+    limit: int,
+    actor: Actor | None = None,
+    limits: RunLimits | None = None,
 ) -> tuple[list[dict[str, str]], int]:
     """Propose the run's best ``limit`` candidates (lowest decile first) as registry
     refills: ParticipantRegistered with the snapshot row's data, by ``actor`` (the
     caller). Returns the proposals made and how many candidates turned out to be proposed
-    already."""
+    already. More than ``limits.max_refill_batch`` at once is refused (RunRefused
+    REFILL_BATCH_TOO_LARGE): a bulk refill is proposed in reviewed batches."""
+    limits = limits or RunLimits()
+    if limit > limits.max_refill_batch:
+        raise RunRefused(
+            "REFILL_BATCH_TOO_LARGE",
+            "Propose at most the allowed number of candidates at once. / "
+            "Usulkan kandidat paling banyak sesuai batas per kali.",
+            {"limit": limit, "max_refill_batch": limits.max_refill_batch},
+        )
     key = runtime.settings.jkn_pseudonym_key
     async with runtime.unit_of_work(actor=actor) as uow:
         rows = await sql.best_candidates(uow.conn, run_id, limit)

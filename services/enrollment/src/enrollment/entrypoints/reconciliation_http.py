@@ -3,6 +3,12 @@
 Uploads are CSV, as a multipart field ``file`` or as the raw body. The file's
 fingerprint identifies the run: 201 for a new run, 200 with ``already_applied`` for a
 file seen before. Errors name the line, field and rule, never the value.
+
+A new run is a preview (who would lose coverage, by reason and kelurahan) and sends
+nothing: ``POST /runs/{id}/approve`` by another Dinsos officer applies it (the uploader:
+403 SAME_PERSON), ``POST /runs/{id}/reject`` discards it. A file that must not be applied
+whoever approves it (no rows, cut off, too few rows, too many deactivations) is refused:
+422 with its ``rule``, nothing stored (``app.run_limits``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,21 @@ from enrollment.app.reconciliation import (
     RunOutcome,
     apply_findings,
 )
-from enrollment.app.run_report import build_report, request_rows, requests_csv
+from enrollment.app.run_approval import (
+    NotAPreview,
+    RunNotFound,
+    SamePerson,
+    approve_run,
+    reject_run,
+)
+from enrollment.app.run_limits import RunLimits, RunRefused
+from enrollment.app.run_report import (
+    approval_of,
+    build_report,
+    preview_of,
+    request_rows,
+    requests_csv,
+)
 from enrollment.app.snapshots import SnapshotSettings, apply_snapshot, propose_candidates
 from enrollment.domain import LineError
 from enrollment.entrypoints.uploads import spool_upload, upload_blocks
@@ -67,15 +87,47 @@ _NO_FILE = (
 )
 
 
-def _outcome(outcome: RunOutcome) -> JSONResponse:
+def _limits(request: Request) -> RunLimits:
+    """The app's limits (``app.state.run_limits``), read from the environment on first use
+    (ENROLLMENT_MAX_DEACTIVATION_SHARE, ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO,
+    ENROLLMENT_MAX_REFILL_BATCH)."""
+    limits: RunLimits | None = getattr(request.app.state, "run_limits", None)
+    if limits is None:
+        limits = request.app.state.run_limits = RunLimits.from_env()
+    return limits
+
+
+def _refused(exc: RunRefused) -> JSONResponse:
+    return JSONResponse(
+        status_code=422,
+        content={
+            "error": "RUN_REFUSED",
+            "rule": exc.rule,
+            "message": exc.message,
+            **exc.details,
+            "errors": [{"field": "file", "rule": exc.rule, "message": exc.message}],
+        },
+    )
+
+
+async def _preview(request: Request, run_id: uuid.UUID) -> dict[str, Any]:
+    run = await _run(request, run_id)
+    rows = await request_rows(_runtime(request).pool, run_id)
+    return {"preview": preview_of(run, rows), "approval": approval_of(run)}
+
+
+async def _outcome(request: Request, outcome: RunOutcome) -> JSONResponse:
     url = f"/reconciliation/runs/{outcome.run_id}"
+    shown = await _preview(request, outcome.run_id)
     if outcome.already_applied:
         return JSONResponse(
             status_code=200,
             content={
                 "run_id": str(outcome.run_id),
                 "already_applied": True,
+                "status": outcome.status,
                 "report_url": url,
+                **shown,
                 **outcome.details,
             },
         )
@@ -84,7 +136,9 @@ def _outcome(outcome: RunOutcome) -> JSONResponse:
         content={
             "run_id": str(outcome.run_id),
             "already_applied": False,
+            "status": outcome.status,
             "report_url": url,
+            **shown,
             "rows": {
                 "read": outcome.rows_read,
                 "valid": outcome.rows_valid,
@@ -101,8 +155,9 @@ def _outcome(outcome: RunOutcome) -> JSONResponse:
 @router.post("/findings", status_code=201)
 async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
     """A kelurahan findings file (nik,reason,evidence_ref,officer,kelurahan): each valid
-    row naming a current participant becomes a deactivation request, all in one
-    transaction. 201 for a new run, 200 ``already_applied`` for the same file again.
+    row naming a current participant becomes a deactivation request of the run's preview,
+    sent once another Dinsos officer approves it. 201 for a new run, 200
+    ``already_applied`` for the same file again; 422 ``rule`` for a refused file.
     A kelurahan operator sends their own kelurahan's rows only (403 OUTSIDE_KELURAHAN
     with the line numbers otherwise; nothing applied)."""
     content = bytearray()  # its size is bounded by ENROLLMENT_FINDINGS_MAX_BYTES (413 beyond)
@@ -113,23 +168,30 @@ async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
     own = None if caller.scope is Scope.ALL else caller.kelurahan or "-"
     try:
         outcome = await apply_findings(
-            _runtime(request), bytes(content), only_kelurahan=own, actor=actor_of(caller)
+            _runtime(request),
+            bytes(content),
+            only_kelurahan=own,
+            actor=actor_of(caller),
+            limits=_limits(request),
         )
     except FileRejected as exc:
         return JSONResponse(status_code=422, content={"errors": _line_errors(exc.errors)})
+    except RunRefused as exc:
+        return _refused(exc)
     except OutsideKelurahan as exc:
         return JSONResponse(
             status_code=403,
             content={"error": "FORBIDDEN", "reason": "OUTSIDE_KELURAHAN", "lines": exc.lines},
         )
-    return _outcome(outcome)
+    return await _outcome(request, outcome)
 
 
 @router.post("/snapshots", status_code=201)
 async def upload_snapshot(request: Request, caller: Caller) -> JSONResponse:
     """A DTKS/DTSEN snapshot (nik,kk,name,sex,birth_date,kelurahan,welfare_decile), up to
-    a million rows: diffed against the participants (tidak_ditemukan, mampu) and kept as
-    refill candidates. Bad lines are counted and reported; a bad header is a 422."""
+    a million rows: diffed against the participants (tidak_ditemukan, mampu) into a
+    preview, sent once another Dinsos officer approves it, and kept as refill candidates.
+    Bad lines are counted and reported; a bad header is a 422, a refused file 422 ``rule``."""
     spooled = await spool_upload(request, prefix="jkn-snapshot-")
     if spooled is None:
         return _error(422, *_NO_FILE)
@@ -137,10 +199,14 @@ async def upload_snapshot(request: Request, caller: Caller) -> JSONResponse:
     try:
         settings: SnapshotSettings = request.app.state.snapshot_settings
         try:
-            outcome = await apply_snapshot(_runtime(request), path, settings, actor_of(caller))
+            outcome = await apply_snapshot(
+                _runtime(request), path, settings, actor_of(caller), _limits(request)
+            )
         except FileRejected as exc:
             return JSONResponse(status_code=422, content={"errors": _line_errors(exc.errors)})
-        return _outcome(outcome)
+        except RunRefused as exc:
+            return _refused(exc)
+        return await _outcome(request, outcome)
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -205,6 +271,76 @@ async def run_report(
     return JSONResponse(await build_report(pool, run))
 
 
+def _decision_error(exc: Exception) -> JSONResponse:
+    if isinstance(exc, RunNotFound):
+        return _run_not_found()
+    if isinstance(exc, SamePerson):
+        return JSONResponse(
+            status_code=403,
+            content={
+                "error": "FORBIDDEN",
+                "reason": "SAME_PERSON",
+                "message": "The officer who uploaded the run cannot approve it: another "
+                "Dinsos officer must. / Pengunggah tidak dapat menyetujui sendiri.",
+            },
+        )
+    assert isinstance(exc, NotAPreview)
+    return JSONResponse(
+        status_code=409,
+        content={
+            "errors": [
+                {
+                    "field": "run_id",
+                    "rule": "ALREADY_DECIDED",
+                    "message": "The run was already approved or rejected. / "
+                    "Rekonsiliasi sudah disetujui atau ditolak.",
+                }
+            ],
+            "status": exc.status,
+        },
+    )
+
+
+@router.post("/runs/{run_id}/approve")
+async def approve(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONResponse:
+    """Apply a previewed run: its deactivation requests are sent, carrying the approver as
+    actor. Only a Dinsos officer other than the uploader (403 SAME_PERSON); once (409)."""
+    actor = actor_of(caller)
+    assert actor is not None  # the route takes a token (policy table)
+    settings: SnapshotSettings = request.app.state.snapshot_settings
+    try:
+        decided = await approve_run(_runtime(request), run_id, actor, batch=settings.emit_batch)
+    except (RunNotFound, SamePerson, NotAPreview) as exc:
+        return _decision_error(exc)
+    return JSONResponse(
+        {
+            "run_id": str(run_id),
+            "status": decided.status,
+            "requests_emitted": decided.requests_emitted,
+            "report_url": f"/reconciliation/runs/{run_id}",
+        }
+    )
+
+
+@router.post("/runs/{run_id}/reject")
+async def reject(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONResponse:
+    """Discard a previewed run: nothing of it is ever sent (409 once decided)."""
+    actor = actor_of(caller)
+    assert actor is not None  # the route takes a token (policy table)
+    try:
+        decided = await reject_run(_runtime(request), run_id, actor)
+    except (RunNotFound, NotAPreview) as exc:
+        return _decision_error(exc)
+    return JSONResponse(
+        {
+            "run_id": str(run_id),
+            "status": decided.status,
+            "deactivations": decided.deactivations,
+            "report_url": f"/reconciliation/runs/{run_id}",
+        }
+    )
+
+
 @router.get("/runs/{run_id}/errors")
 async def run_errors(
     request: Request,
@@ -267,8 +403,10 @@ async def propose(
     run_id: uuid.UUID,
     limit: Annotated[int, Query(ge=1, le=10_000)],
 ) -> JSONResponse:
-    """Propose the best ``limit`` candidates as registry refills (ParticipantRegistered,
-    source registry_refill); they then follow the normal journey through Dinkes and BPJS."""
+    """Propose the best ``limit`` candidates of an approved snapshot as registry refills
+    (ParticipantRegistered, source registry_refill); they then follow the normal journey
+    through Dinkes and BPJS. More than ``ENROLLMENT_MAX_REFILL_BATCH`` at once: 422
+    REFILL_BATCH_TOO_LARGE; a snapshot not approved: 409 RUN_NOT_APPROVED."""
     run = await _run(request, run_id)
     if run is None:
         return _run_not_found()
@@ -279,5 +417,18 @@ async def propose(
             "NOT_A_SNAPSHOT",
             "Only a snapshot run has candidates. / Hanya rekonsiliasi DTKS yang memiliki kandidat.",
         )
-    made, already = await propose_candidates(_runtime(request), run_id, limit, actor_of(caller))
+    if run["status"] not in ("emitting", "completed"):
+        return _error(
+            409,
+            "run_id",
+            "RUN_NOT_APPROVED",
+            "Refills come from an approved snapshot only. / "
+            "Kandidat hanya dari rekonsiliasi DTKS yang disetujui.",
+        )
+    try:
+        made, already = await propose_candidates(
+            _runtime(request), run_id, limit, actor_of(caller), _limits(request)
+        )
+    except RunRefused as exc:
+        return _refused(exc)
     return JSONResponse({"run_id": str(run_id), "proposed": made, "already_proposed": already})

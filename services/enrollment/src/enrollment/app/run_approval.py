@@ -1,0 +1,102 @@
+"""A previewed reconciliation run is applied by a second officer, or discarded (maker-checker).
+
+Uploading a findings file or a snapshot stores its run as a preview and sends nothing. A
+Dinsos officer other than the uploader (their actor ids differ: the pseudonym of the
+token's issuer and subject, never a name) approves it: ``ReconciliationRunApproved`` (the
+approver as actor, the uploader in the payload) is stated with the decision, and the
+run's ``DeactivationRequested`` events follow in batches (``emit_run``), each caused by the
+approval. Rejecting states ``ReconciliationRunRejected`` and nothing of the run is ever
+sent; its requests stand in the way of no later run. A run is decided once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from jkn_bus.service import ServiceRuntime
+from jkn_contracts import Actor, ReconciliationRunApproved, ReconciliationRunRejected
+from jkn_contracts.events import ReconciliationRunDecidedPayload
+
+from enrollment.adapters import reconciliation as store
+from enrollment.adapters.proposals import actor_from
+from enrollment.app.reconciliation import emit_run
+
+__all__ = [
+    "Decided",
+    "NotAPreview",
+    "RunNotFound",
+    "SamePerson",
+    "approve_run",
+    "reject_run",
+]
+
+
+class RunNotFound(Exception):
+    pass
+
+
+class SamePerson(Exception):
+    """The approver is the run's uploader: a second person must approve."""
+
+
+class NotAPreview(Exception):
+    """The run was decided already (approved: emitting/completed, or rejected)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Decided:
+    run_id: uuid.UUID
+    status: str
+    deactivations: int
+    requests_emitted: int = 0
+
+
+async def _decide(
+    runtime: ServiceRuntime, run_id: uuid.UUID, actor: Actor, *, approve: bool
+) -> tuple[str, int]:
+    async with runtime.unit_of_work(actor=actor) as uow:
+        run = await store.lock_run(uow.conn, run_id)
+        if run is None:
+            raise RunNotFound(str(run_id))
+        if run["status"] != "preview":
+            raise NotAPreview(run["status"])
+        uploader = actor_from(run)
+        if approve and (uploader is None or uploader.id == actor.id):
+            raise SamePerson(str(run_id))
+        planned = sum((await store.planned_by_reason(uow.conn, run_id)).values())
+        payload = ReconciliationRunDecidedPayload(
+            run_id=run_id,
+            kind="snapshot" if run["kind"] == "snapshot" else "findings",
+            deactivations=planned,
+            uploaded_by=uploader,
+        )
+        event: ReconciliationRunApproved | ReconciliationRunRejected = (
+            ReconciliationRunApproved(correlation_id=run_id, actor=actor, payload=payload)
+            if approve
+            else ReconciliationRunRejected(correlation_id=run_id, actor=actor, payload=payload)
+        )
+        await uow.emit(event)
+        status = "emitting" if approve else "rejected"
+        await store.decide_run(uow.conn, run_id, status, actor, event.event_id)
+    return status, planned
+
+
+async def approve_run(
+    runtime: ServiceRuntime, run_id: uuid.UUID, actor: Actor, *, batch: int = 500
+) -> Decided:
+    """Apply a previewed run by ``actor``, who must not be its uploader (SamePerson; a run
+    whose uploader is unknown cannot be approved either). Raises RunNotFound, NotAPreview."""
+    _, planned = await _decide(runtime, run_id, actor, approve=True)
+    emitted = await emit_run(runtime, run_id, batch=batch)
+    return Decided(run_id, "completed", planned, emitted)
+
+
+async def reject_run(runtime: ServiceRuntime, run_id: uuid.UUID, actor: Actor) -> Decided:
+    """Discard a previewed run (any Dinsos officer, its uploader too: nothing was sent)."""
+    status, planned = await _decide(runtime, run_id, actor, approve=False)
+    return Decided(run_id, status, planned)
