@@ -50,8 +50,11 @@ def _column(cell: str) -> str:
 def _header_errors(
     columns: list[str], required: Collection[str], known: set[str]
 ) -> Iterator[FieldError]:
+    """A known column is named; an unknown one only by its position: a file without a
+    header row has a resident's NIK and name where the column names belong, and an error
+    answer never quotes a value."""
     named = [c for c in columns if c]
-    for column in sorted({c for c in named if named.count(c) > 1}):
+    for column in sorted({c for c in named if named.count(c) > 1 and c in known}):
         yield FieldError(
             column,
             "DUPLICATE_COLUMN",
@@ -59,13 +62,15 @@ def _header_errors(
             f"Kolom '{column}' muncul lebih dari sekali.",
         )
     expected = ", ".join(sorted(known))
-    for column in dict.fromkeys(c for c in named if c not in known):
-        yield FieldError(
-            column,
-            "UNKNOWN_COLUMN",
-            f"Unknown column '{column}' (expected: {expected}). / "
-            f"Kolom '{column}' tidak dikenal (yang dikenal: {expected}).",
-        )
+    for position, column in enumerate(columns, start=1):
+        if column and column not in known:
+            yield FieldError(
+                f"column_{position}",
+                "UNKNOWN_COLUMN",
+                f"Column {position} of the header is not a known column (expected: {expected})."
+                f" / Kolom ke-{position} pada baris judul tidak dikenal (yang dikenal:"
+                f" {expected}).",
+            )
     for column in required:
         if column not in named:
             yield FieldError(
