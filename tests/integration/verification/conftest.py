@@ -32,7 +32,11 @@ def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(reference_dir: Path) -> VerificationSettings:
-    return VerificationSettings(quota_total=INITIAL_QUOTA, reference_dir=reference_dir)
+    # These tests fill the quota by cutting it to what is used: no cut limit here (the limit,
+    # JKN_MAX_QUOTA_CUT_SHARE, is test_quota_cut.py's).
+    return VerificationSettings(
+        quota_total=INITIAL_QUOTA, reference_dir=reference_dir, max_quota_cut_share=1.0
+    )
 
 
 @pytest.fixture(scope="module")

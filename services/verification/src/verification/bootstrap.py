@@ -41,6 +41,7 @@ def build_dependencies(settings: VerificationSettings) -> Dependencies:
         repository=repository,
         civil_registry=civil,
         welfare_registry=welfare,
+        max_quota_cut_share=settings.max_quota_cut_share,
     )
 
 

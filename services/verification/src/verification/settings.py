@@ -5,6 +5,8 @@
 - ``JKN_QUOTA_TOTAL`` (default 1000): the current budget year's slots, used only when that
   year's quota row does not exist yet (afterwards ``PUT /quota`` changes it).
 - ``JKN_UHC_PRIORITY`` (default false): a UHC priority city (same-day start at BPJS).
+- ``JKN_MAX_QUOTA_CUT_SHARE`` (default 0.10): ``PUT /quota`` lowering a year's total by more
+  than this share of it at once is refused (422 ``quota_cut_too_large``).
 - ``JKN_REFERENCE_DIR``: if set, load civil_registry.csv and dtks.csv from it at startup
   when the reference tables are empty.
 - ``VERIFICATION_HTTP_PORT`` (default 8002), plus the bus settings (``jkn_bus.BusSettings``).
@@ -33,6 +35,7 @@ class VerificationSettings(BaseSettings):
     eligible_deciles: str = "1,2,3,4"
     quota_total: int = Field(1000, ge=0)
     uhc_priority: bool = False
+    max_quota_cut_share: float = Field(0.10, gt=0, le=1)
     reference_dir: Path | None = None
 
     @field_validator("eligible_deciles")

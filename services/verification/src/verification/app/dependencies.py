@@ -33,6 +33,8 @@ class Dependencies:
     civil_registry: Callable[[UnitOfWork], CivilRegistry]
     welfare_registry: Callable[[UnitOfWork], WelfareRegistry]
     clock: Callable[[], datetime] = utcnow
+    # a PUT /quota lowering the total by more than this share of it is refused
+    max_quota_cut_share: float = 0.10
 
     def now(self) -> datetime:
         return self.clock()

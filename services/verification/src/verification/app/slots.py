@@ -25,6 +25,7 @@ from verification.domain import Quota, QuotaError
 
 __all__ = [
     "QuotaBelowUsed",
+    "QuotaCutTooLarge",
     "admit_from_waiting_list",
     "observe_decision",
     "release_slot",
@@ -37,6 +38,16 @@ log = logging.getLogger(__name__)
 
 class QuotaBelowUsed(QuotaError):
     """A new total smaller than the slots already held: participants cannot be un-funded."""
+
+
+class QuotaCutTooLarge(QuotaError):
+    """A new total lower than the year's by more than ``max_quota_cut_share`` of it (a typo,
+    or a cut that must be decided, and made, in steps)."""
+
+    def __init__(self, message: str, *, previous_total: int, max_share: float) -> None:
+        super().__init__(message)
+        self.previous_total = previous_total
+        self.max_share = max_share
 
 
 def observe_decision(deps: Dependencies, proposal: Proposal) -> None:
@@ -171,7 +182,9 @@ async def set_quota(
     change and who made it are kept (``quota_changes``) and stated as ``QuotaChanged`` in
     this transaction; the residents it admits are ParticipantVerified facts caused by it.
     Lowering the total below the slots in use is refused (``QuotaBelowUsed``): slots are
-    released only by deactivations, never by a budget edit.
+    released only by deactivations, never by a budget edit. Lowering it by more than
+    ``deps.max_quota_cut_share`` of the year's total at once is refused too
+    (``QuotaCutTooLarge``): nothing is changed or stated.
     """
     actor = uow.actor
     if actor is None:
@@ -184,6 +197,15 @@ async def set_quota(
             f"the {year} quota cannot be lowered to {total}: {current.used} slots are in use; "
             "slots are freed only by deactivations"
         )
+    if before is not None and total < current.total:
+        share = (current.total - total) / current.total
+        if share > deps.max_quota_cut_share:
+            raise QuotaCutTooLarge(
+                f"the {year} quota cannot be lowered from {current.total} to {total} at once: "
+                f"a cut of more than {deps.max_quota_cut_share:.0%} of the total is refused",
+                previous_total=current.total,
+                max_share=deps.max_quota_cut_share,
+            )
     quota = Quota(total=total, used=current.used)
     await repo.save_quota(year, quota)
     observe_quota(year, quota)

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from verification.adapters.metrics import observe_quota
 from verification.app.dependencies import Dependencies
-from verification.app.slots import QuotaBelowUsed, set_quota
+from verification.app.slots import QuotaBelowUsed, QuotaCutTooLarge, set_quota
 
 __all__ = ["build_router"]
 
@@ -93,7 +93,12 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
         )
 
     @router.put(
-        "/quota", response_model=QuotaChanged, responses={409: {"description": "below used"}}
+        "/quota",
+        response_model=QuotaChanged,
+        responses={
+            409: {"description": "below used"},
+            422: {"description": "a cut of more than JKN_MAX_QUOTA_CUT_SHARE of the total"},
+        },
     )
     async def put_quota(change: QuotaChange, caller: Caller) -> QuotaChanged:
         try:
@@ -107,6 +112,17 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                     "field": "total",
                     "rule": "quota_below_used",
                     "message": str(exc),
+                },
+            ) from exc
+        except QuotaCutTooLarge as exc:
+            raise HTTPException(
+                status_code=422,
+                detail={
+                    "field": "total",
+                    "rule": "quota_cut_too_large",
+                    "message": str(exc),
+                    "previous_total": exc.previous_total,
+                    "max_share": exc.max_share,
                 },
             ) from exc
         return QuotaChanged(
