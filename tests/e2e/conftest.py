@@ -36,9 +36,16 @@ def spans() -> Iterator[SpanCollector]:
 
 @asynccontextmanager
 async def running_city(
-    city: CityFiles, spans: SpanCollector, run_dir: Path, *, port_offset: int, tag: str
+    city: CityFiles,
+    spans: SpanCollector,
+    run_dir: Path,
+    *,
+    port_offset: int,
+    tag: str,
+    **env: str,
 ) -> AsyncIterator[Stack]:
-    """The whole system on ``city``, exporting its spans to ``spans``."""
+    """The whole system on ``city``, exporting its spans to ``spans``; ``env``: more
+    settings of the services."""
     async with running_stack(
         run_dir,
         port_offset=port_offset,
@@ -46,5 +53,6 @@ async def running_city(
         JKN_REFERENCE_DIR=str(city.directory),
         JKN_QUOTA_TOTAL=str(city.manifest["quota"]),
         JKN_ZIPKIN_ENDPOINT=spans.endpoint,
+        **env,
     ) as stack:
         yield stack

@@ -36,7 +36,15 @@ async def stack(
     city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
-    async with running_city(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2r") as stack:
+    # A small demo city: the five residents reported are far more than 5 % of its participants.
+    async with running_city(
+        city,
+        spans,
+        run_dir,
+        port_offset=PORT_OFFSET,
+        tag="e2r",
+        ENROLLMENT_MAX_DEACTIVATION_SHARE="0.5",
+    ) as stack:
         yield stack
 
 
@@ -123,8 +131,14 @@ async def reconciled(
             auth=callers.officer,
         )
         assert upload.status_code == 201, upload.text
-        assert upload.json()["requests_emitted"] == len(FINDINGS)
+        assert upload.json()["preview"]["deactivations"] == len(FINDINGS)
         run_id = upload.json()["run_id"]
+        # nothing is asked until a second Dinsos officer approves the preview
+        approved = await client.post(
+            f"{urls['enrollment']}/reconciliation/runs/{run_id}/approve", auth=callers.approver
+        )
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["requests_emitted"] == len(FINDINGS)
 
         async def bpjs(pid: str) -> dict[str, Any]:
             answer = await client.get(

@@ -9,6 +9,7 @@ attribute                 identity            calls
 ========================  ==================  ==============================================
 ``importer``              ``dinsos-siks``     Dinsos's welfare-data system: the CSV import
 ``officer``               ``siti.dinsos``     a Dinsos officer: receipts, reconciliation
+``approver``              ``yusuf.dinsos``    a second Dinsos officer: approves reconciliation
 ``verifier``              ``rina.dinkes``     Dinkes: quota, waiting list, decisions
 ``bpjs_desk``             ``agus.bpjs``       the BPJS desk: a resident's card and clinic
 ``agent``                 ``dewi.cs-dinsos``  a feedback agent: what a resident was told
@@ -31,6 +32,7 @@ __all__ = ["ROLES", "Callers", "IdentityProviderDown", "bearer_curl"]
 ROLES: dict[str, str] = {
     "importer": "dinsos-siks",
     "officer": "siti.dinsos",
+    "approver": "yusuf.dinsos",
     "verifier": "rina.dinkes",
     "bpjs_desk": "agus.bpjs",
     "agent": "dewi.cs-dinsos",
@@ -50,6 +52,7 @@ class Callers:
 
     importer: DevTokenAuth
     officer: DevTokenAuth
+    approver: DevTokenAuth
     verifier: DevTokenAuth
     bpjs_desk: DevTokenAuth
     agent: DevTokenAuth
