@@ -6,6 +6,7 @@ is exercised by tests/integration/auth.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -167,3 +168,27 @@ def test_an_actor_id_names_a_person_without_saying_who_they_are() -> None:
     assert one != actor_id(ISSUER, "another-officer", "city-key")
     assert one != actor_id(ISSUER, "3f2a-officer", "another-key")
     assert "3f2a" not in one
+
+
+async def test_a_token_seen_before_is_not_decoded_again_while_valid(
+    issuer: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifier = verifier_of(issuer)
+    token = issuer.token()
+    await verifier.verify(token)
+    decoded: list[str] = []
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append("again"))
+
+    assert (await verifier.verify(token))["sub"] == "u-1"
+    assert decoded == []
+
+
+async def test_a_token_seen_before_is_refused_once_it_expires(issuer: FakeIssuer) -> None:
+    verifier = verifier_of(issuer, leeway_s=0)
+    now = int(time.time())
+    token = issuer.token(iat=now, exp=now + 1)
+    await verifier.verify(token)
+
+    await asyncio.sleep(now + 1.2 - time.time())
+
+    assert await reason(verifier, token) == "TOKEN_EXPIRED"

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import jwt
+from cachetools import TTLCache
 from jkn_contracts.access import Role, Scope
 
 __all__ = [
@@ -114,6 +115,8 @@ class TokenVerifier:
         leeway_s: float = 10.0,
         refresh_min_s: float = 10.0,
         max_age_s: float = 300.0,
+        verified_ttl_s: float = 60.0,
+        verified_cache_size: int = 10_000,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.issuer = issuer.rstrip("/")
@@ -126,9 +129,28 @@ class TokenVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = asyncio.Lock()
+        # Verified tokens, kept at most verified_ttl_s (a key withdrawn by the issuer stops
+        # being trusted within that time for tokens already seen).
+        self._verified: TTLCache[str, dict[str, Any]] = TTLCache(
+            maxsize=verified_cache_size, ttl=verified_ttl_s
+        )
 
     async def verify(self, token: str) -> dict[str, Any]:
-        """The token's claims, or Unauthenticated with the reason it was refused."""
+        """The token's claims, or Unauthenticated with the reason it was refused.
+
+        A token already verified is not checked again while it is valid (its expiry is):
+        a client calls many times with one token, and decoding and checking a JWT costs
+        far more than the request it guards."""
+        known = self._verified.get(token)
+        if known is not None:
+            if float(known["exp"]) + self._leeway < time.time():
+                raise Unauthenticated("TOKEN_EXPIRED")
+            return known
+        claims = await self._check(token)
+        self._verified[token] = claims
+        return claims
+
+    async def _check(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
