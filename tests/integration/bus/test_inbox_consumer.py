@@ -84,7 +84,9 @@ async def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_next_on
     mine = [r for r in dead if r.key == who.encode()]
     assert len(mine) == 1
     headers = {k: v.decode() for k, v in mine[0].headers}
-    assert "poison" in headers["x-dlq-reason"]
+    # a code and the exception's class: its text ("evidence_ref marks a poison message")
+    # could as well have quoted the record
+    assert headers["x-dlq-reason"] == "HANDLER_FAILED: ValueError"
     assert headers["x-original-topic"] == topic_prefix + TOPIC
     assert headers["x-dlq-attempts"] == "2"
     row = await pool.fetchrow('SELECT partition, "offset" FROM dead_letters')
@@ -108,9 +110,8 @@ async def test_a_record_that_is_not_a_valid_event_is_dead_lettered_at_once_with_
     dead = await read_topic(bootstrap, f"{topic_prefix}jkn.dlq.verification", expect=1)
     mine = [r for r in dead if r.key == who.encode()]
     reason = dict((k, v.decode()) for k, v in mine[0].headers)["x-dlq-reason"]
-    assert reason.startswith("invalid event")
-    assert "participant_id" in reason
-    assert "payload" in reason
+    # the error types only (the record itself is the dead letter's value)
+    assert reason == "INVALID_EVENT: ValidationError (missing, string_pattern_mismatch)"
     assert "1571010101900001" not in reason, "a NIK-like input is never echoed in the reason"
 
 

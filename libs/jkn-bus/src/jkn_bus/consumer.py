@@ -23,7 +23,8 @@ Failures. Infrastructure errors (database unreachable) and ``TransientError`` (e
 unavailable) are retried with capped backoff for as long as they last: blocking the
 partition is right, order matters and nothing is wrong with the message. Any other
 exception is a defect of the message or the handler: after ``max_attempts`` the record goes
-to the dead-letter topic with the reason and its original topic/partition/offset in
+to the dead-letter topic with the reason (a code and the exception's class, never its
+text) and its original topic/partition/offset and trace context in
 headers, and the partition moves on — a poison message never blocks it.
 """
 
@@ -44,6 +45,7 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from jkn_bus import metrics
+from jkn_bus.scrub import reason as reason_of
 from jkn_bus.telemetry import (
     PARTICIPANT_ATTR,
     context_from_headers,
@@ -53,9 +55,23 @@ from jkn_bus.telemetry import (
 )
 from jkn_bus.unit_of_work import UnitOfWork, system_actor
 
-__all__ = ["EVENT_NOT_OF_TOPIC", "EventConsumer", "Handler", "Record", "TransientError"]
+__all__ = [
+    "EVENT_NOT_OF_TOPIC",
+    "HANDLER_FAILED",
+    "INVALID_EVENT",
+    "EventConsumer",
+    "Handler",
+    "Record",
+    "TransientError",
+]
 
+# Dead-letter reasons (x-dlq-reason, the dead_letters table, the log line): a code, then
+# the exception's class or validated names — never an exception's text, which may quote
+# the record (jkn_bus.scrub).
 EVENT_NOT_OF_TOPIC = "EVENT_NOT_OF_TOPIC"
+INVALID_EVENT = "INVALID_EVENT"
+HANDLER_FAILED = "HANDLER_FAILED"
+_KEPT_HEADERS = frozenset({"traceparent", "tracestate"})
 
 log = logging.getLogger(__name__)
 
@@ -134,10 +150,10 @@ class EventConsumer:
                 # any known type, so that one on the wrong topic is recognised as such
                 event = parse_message(record.value or b"")
             except ValidationError as exc:
-                reason = "invalid event: " + "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                    for e in exc.errors(include_input=False)
-                )
+                # the error types only: a location may be a key the sender chose, a message
+                # may quote the input (jkn_bus.scrub)
+                kinds = sorted({str(e["type"]) for e in exc.errors(include_input=False)})
+                reason = f"{reason_of(INVALID_EVENT, exc)} ({', '.join(kinds)})"
                 return await self._dead_letter(record, reason[:1000], attempts=1, event_type="?")
             # an agency's act or a submission names no resident
             if (participant := getattr(event, "participant_id", None)) is not None:
@@ -178,7 +194,7 @@ class EventConsumer:
             except Exception as exc:  # any other failure: the message's or the handler's defect
                 attempts += 1
                 if attempts >= self._max_attempts:
-                    reason = f"{type(exc).__name__}: {exc}"[:1000]
+                    reason = reason_of(HANDLER_FAILED, exc)  # the class, never the text
                     return await self._dead_letter(record, reason, attempts, event.event_type)
                 delay = self._backoff_s[min(attempts - 1, len(self._backoff_s) - 1)]
                 log.warning(
@@ -234,7 +250,9 @@ class EventConsumer:
     ) -> str:
         dlq = dead_letter_topic(self._service, self._topic_prefix)
         headers = [
-            *[(k, v) for k, v in record.headers if not k.startswith("x-dlq-")],
+            # of the original's headers only the trace context: any other was chosen freely
+            # by whoever wrote the record, and may carry anything
+            *[(k, v) for k, v in record.headers if k in _KEPT_HEADERS],
             ("x-dlq-reason", reason.encode()),
             ("x-dlq-consumer", self._service.encode()),
             ("x-dlq-attempts", str(attempts).encode()),
