@@ -26,6 +26,7 @@ from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
 from jkn_bus.dev_secrets import refuse_dev_secrets
 from jkn_bus.lag import track_lag
 from jkn_bus.relay import OutboxRelay
+from jkn_bus.retention import RetentionPurger, RetentionSettings, Store, bus_stores
 from jkn_bus.settings import BusSettings
 from jkn_bus.telemetry import configure_tracing, transaction_span
 from jkn_bus.unit_of_work import UnitOfWork
@@ -72,9 +73,14 @@ class ServiceRuntime:
         handlers: Mapping[str, Handler] | None = None,
         pool_size: int = 10,
         secrets: Mapping[str, str | None] | None = None,
+        retention: Sequence[Store] = (),
+        retention_settings: RetentionSettings | None = None,
     ) -> None:
         """``secrets``: the service's own secrets by setting name, refused at start when
-        they hold dev defaults outside development (jkn_bus.dev_secrets)."""
+        they hold dev defaults outside development (jkn_bus.dev_secrets). ``retention``: the
+        service's own stores of personal data, purged with the bus's tables when their
+        period is over (jkn_bus.retention; periods from ``retention_settings``, by default
+        the ``JKN_RETENTION_*`` variables)."""
         self.settings = settings
         self.secrets: Mapping[str, str | None] = dict(secrets or {})
         self._migrations = [*bus_migrations(), *migrations]
@@ -88,6 +94,10 @@ class ServiceRuntime:
         self._relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
         self._lag_task: asyncio.Task[None] | None = None
+        self.retention_settings = retention_settings or RetentionSettings()
+        self._retention_stores = list(retention)
+        self._purger: RetentionPurger | None = None
+        self._purge_task: asyncio.Task[None] | None = None
         self.consumer: EventConsumer | None = None
 
     @property
@@ -95,6 +105,12 @@ class ServiceRuntime:
         if self._pool is None:
             raise RuntimeError("runtime not started")
         return self._pool
+
+    @property
+    def purger(self) -> RetentionPurger:
+        if self._purger is None:
+            raise RuntimeError("runtime not started")
+        return self._purger
 
     @property
     def relay(self) -> OutboxRelay:
@@ -136,6 +152,16 @@ class ServiceRuntime:
             poll_interval_s=s.relay_poll_interval_s,
         )
         self._relay_task = asyncio.create_task(self._relay.run(), name=f"{s.service}-relay")
+        r = self.retention_settings
+        self._purger = RetentionPurger(
+            self._pool,
+            [*bus_stores(r), *self._retention_stores],
+            service=s.service,
+            schema=s.db_schema,
+            interval_s=r.interval_s,
+            batch=r.batch,
+        )
+        self._purge_task = asyncio.create_task(self._purger.run(), name=f"{s.service}-retention")
         if self._topics:
             self.consumer = EventConsumer(
                 self._pool,
@@ -182,10 +208,11 @@ class ServiceRuntime:
         return broker, subscriber
 
     async def stop(self) -> None:
-        if self._lag_task is not None:
-            self._lag_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._lag_task
+        for task in (self._lag_task, self._purge_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._broker is not None:
             await self._broker.stop()
         if self._relay_task is not None:

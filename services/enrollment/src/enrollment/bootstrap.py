@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 from jkn_bus import BusSettings, Handler, ServiceRuntime, UnitOfWork, create_app, load_migrations
 from jkn_bus.body_limits import set_route_limit
+from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
 
+from enrollment.adapters.retention import enrollment_stores
 from enrollment.app.handlers import HANDLERS
 from enrollment.app.imports import ImportRunner
 from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
@@ -62,7 +64,11 @@ def snapshot_settings() -> SnapshotSettings:
     )
 
 
-def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
+def build_runtime(
+    bus: BusSettings | None = None, retention: RetentionSettings | None = None
+) -> ServiceRuntime:
+    """``retention``: the periods (default: the ``JKN_RETENTION_*`` variables)."""
+    kept = retention or RetentionSettings()
     bus = bus or settings()
     submissions = SubmissionHandlers(
         pseudonym_key=bus.jkn_pseudonym_key, receipt_key=receipt_key()
@@ -73,6 +79,8 @@ def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
         consumes=CONSUMES,
         handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS, submissions),
         secrets={RECEIPT_KEY_ENV: receipt_key()},
+        retention=enrollment_stores(kept),
+        retention_settings=kept,
     )
 
 

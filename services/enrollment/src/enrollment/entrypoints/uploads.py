@@ -14,7 +14,16 @@ from pathlib import Path
 from fastapi import Request
 from starlette.datastructures import UploadFile  # what request.form() yields
 
-__all__ = ["spool_upload", "upload_blocks"]
+__all__ = ["SPOOL_PATTERNS", "spool_directory", "spool_upload", "upload_blocks"]
+
+# The spool files this service writes (prefixes given to spool_upload): what a stopped
+# process left behind is purged (enrollment.adapters.retention).
+SPOOL_PATTERNS = ("jkn-import-*.csv", "jkn-snapshot-*.csv")
+
+
+def spool_directory() -> Path:
+    """Where uploads are spooled: the system's temporary directory (``TMPDIR``)."""
+    return Path(tempfile.gettempdir())
 
 
 async def upload_blocks(request: Request) -> AsyncIterator[bytes]:
@@ -34,9 +43,9 @@ async def upload_blocks(request: Request) -> AsyncIterator[bytes]:
 async def spool_upload(request: Request, *, prefix: str) -> tuple[Path, str] | None:
     """The upload in a temporary file, and its SHA-256; None when no file was sent.
 
-    The caller deletes the file.
+    The caller deletes the file (a stopped process's is purged after a day).
     """
-    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".csv")
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".csv", dir=spool_directory())
     path, digest, size = Path(name), hashlib.sha256(), 0
     try:
         with os.fdopen(fd, "wb") as out:
