@@ -31,6 +31,8 @@ SHARED = (
     "jkn_handler_seconds",
     "jkn_stage_seconds",
     "jkn_consumer_lag",
+    "jkn_retention_purged_total",
+    "jkn_retention_oldest_seconds",
 )
 OWN = {
     "enrollment": (),
