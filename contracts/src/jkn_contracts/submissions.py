@@ -12,7 +12,9 @@ it by the same rules as the matching HTTP command, turns an accepted one into it
 - ``ProposalSubmitted`` (``jkn.dinsos.submissions``): the fields of ``POST /proposals``'s
   body. Accepted: a proposal and its ParticipantRegistered.
 - ``FindingSubmitted`` (``jkn.kelurahan.<code>.submissions``): one row of a kelurahan findings
-  file. Accepted: a deactivation request and its DeactivationRequested.
+  file. Accepted: a deactivation request in the system's open reconciliation run, pending a
+  Dinsos officer's approval (``run_id``, ``pending_approval``); its DeactivationRequested is
+  stated when the run is approved, never if it is rejected.
 
 The schemas check the *shape* (types, required fields, generous length bounds); the values
 are checked by the owning service's rules, so a NIK that breaks a rule is answered with a
@@ -221,12 +223,26 @@ class SubmissionAcceptedPayload(_Payload):
         "answers it. Only the submitting system reads its reply topic.",
     )
     request_id: uuid.UUID | None = Field(
-        None, description="FindingSubmitted: event_id of the DeactivationRequested stated."
+        None,
+        description="FindingSubmitted: event_id of the DeactivationRequested, stated once "
+        "its run is approved (pending_approval) or at once (answers from before runs).",
+    )
+    run_id: uuid.UUID | None = Field(
+        None,
+        description="FindingSubmitted: the reconciliation run the finding joined (the "
+        "sending system's open run, GET /reconciliation/runs/{run_id}); a Dinsos officer "
+        "approves or rejects it as a whole.",
+    )
+    pending_approval: bool = Field(
+        False,
+        description="True: nothing was applied yet; the finding waits in run_id for a Dinsos "
+        "officer's approval (rejected: never applied). False: applied at once (a proposal).",
     )
 
 
 class SubmissionAccepted(SubmissionReply):
-    """The submission was accepted and acted on (what it created is named by id)."""
+    """The submission was accepted (what it created is named by id): a proposal is made at
+    once; a finding waits in a reconciliation run for a Dinsos officer (``pending_approval``)."""
 
     event_type: Literal["SubmissionAccepted"] = "SubmissionAccepted"
     payload: SubmissionAcceptedPayload
