@@ -5,6 +5,8 @@ the inbox still refuses a redelivered event within its period."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from typing import Any
 
@@ -14,6 +16,7 @@ from integration.bus.harness import SERVICE, participant, record_step, step_even
 from jkn_bus import metrics
 from jkn_bus.consumer import EventConsumer, Record
 from jkn_bus.retention import DAY_S, RetentionPurger, RetentionSettings, bus_stores
+from support.polling import eventually
 
 pytestmark = pytest.mark.infra
 
@@ -144,3 +147,32 @@ async def test_the_inbox_refuses_a_redelivered_event_within_its_period(pool: asy
         "SELECT count(*) FROM test_applied WHERE event_id = $1", event.event_id
     )
     assert applied == 1, "one effect however often it is delivered"
+
+
+async def test_a_failed_pass_does_not_end_the_purging(pool: asyncpg.Pool) -> None:
+    class Broken:
+        name, period_s = "broken", 1.0
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        async def purge_batch(self, conn: asyncpg.Connection, limit: int) -> int:
+            self.calls += 1
+            raise RuntimeError("a store that fails")
+
+        async def oldest_age_s(self, conn: asyncpg.Connection) -> float:
+            return 0.0
+
+    broken = Broken()
+    purger = RetentionPurger(pool, [broken], service=SERVICE, schema=SERVICE, interval_s=0.05)
+    task = asyncio.create_task(purger.run())
+    try:
+        await eventually(lambda: _at_least(broken, 3), timeout=10)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _at_least(store: Any, calls: int) -> bool:
+    return store.calls >= calls

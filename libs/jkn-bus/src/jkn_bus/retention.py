@@ -204,7 +204,7 @@ class RetentionPurger:
         while True:
             try:
                 await self.purge_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # a failed pass never ends the purging: the next one runs
                 log.warning("retention pass failed (%s); next pass as planned", type(exc).__name__)
             await asyncio.sleep(self._interval_s)
 
