@@ -12,21 +12,30 @@ answers on the system's reply topic (read as the system), keyed by its submissio
   again is answered the same way and proposes nobody twice; a submission id reused with
   other content is refused;
 - a kelurahan system's finding of another kelurahan is refused (OUTSIDE_KELURAHAN); one
-  about a resident proposed elsewhere is NOT_A_PARTICIPANT; a valid one becomes a
-  DeactivationRequested with the kelurahan system as actor;
+  about a resident proposed elsewhere is NOT_A_PARTICIPANT;
+- a valid finding goes through the maker-checker of a findings file: it joins the system's
+  open reconciliation run (listed and previewed, pseudonyms only) and is answered pending
+  approval with the run's id, sent again it is one entry with the same answer, and nothing is
+  asked of anyone; a Dinsos officer (siti.dinsos) approves the run and only then is the
+  DeactivationRequested stated, with the officer as actor, the approval as cause and the
+  system as the run's maker; a rejected run sends nothing and blocks no later report; a run
+  grown past the deactivation share is refused at approval;
 - a record that is not a submission goes to the dead-letter topic with a reason code and is
   never answered; a submission on the wrong inbound topic is EVENT_NOT_OF_TOPIC.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
+from enrollment.adapters.reconciliation import FINDINGS_STATUSES
+from enrollment.app.run_limits import RunLimits
 from fastapi import FastAPI
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form, resident
@@ -34,13 +43,19 @@ from jkn_bus.unit_of_work import system_actor
 from jkn_contracts import (
     INBOUND,
     AnyEvent,
+    DeactivationRequested,
     FindingSubmitted,
     ProposalSubmitted,
+    ReconciliationRunApproved,
+    ReconciliationRunPreviewed,
+    ReconciliationRunRejected,
     SubmissionAccepted,
     SubmissionRefused,
     parse_event,
 )
 from jkn_devstack.submit import AgencySystem
+from jkn_devstack.tokens import DevTokenAuth
+from support.dev_issuer import demo_callers
 from support.kafka import produce, read_topic
 from support.polling import eventually
 
@@ -48,6 +63,30 @@ pytestmark = pytest.mark.infra
 
 DINSOS, KELURAHAN = INBOUND
 OTHER_KELURAHAN = "1571021002"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def limits(app: FastAPI) -> None:
+    """A handful of participants: one deactivation is a large share of them (the share
+    test sets its own limit)."""
+    app.state.run_limits = RunLimits(max_deactivation_share=1.0)
+
+
+@pytest.fixture(scope="module")
+async def officer(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A Dinsos officer (siti.dinsos): reads, approves and rejects reconciliation runs."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://enrollment",
+        auth=DevTokenAuth("siti.dinsos"),
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+async def officer_actor(app: FastAPI) -> str:
+    callers = await demo_callers(actor_key=app.state.runtime.settings.jkn_pseudonym_key)
+    return await callers.actor("siti.dinsos")
 
 
 @pytest.fixture(scope="module")
@@ -260,36 +299,219 @@ async def test_a_finding_about_a_resident_proposed_in_another_kelurahan_is_not_i
     assert [(r.field, r.rule) for r in reply.payload.reasons] == [("nik", "NOT_A_PARTICIPANT")]
 
 
-async def test_a_valid_finding_becomes_a_deactivation_request_by_the_kelurahan_system(
-    app: FastAPI, siks: AgencySystem, telanaipura: AgencySystem, topic_prefix: str
+async def settled(topic_prefix: str) -> list[AnyEvent]:
+    """Every fact on Dinas Sosial's topic once the relay had time to publish what it holds."""
+    await asyncio.sleep(2)
+    records = await read_topic(
+        BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", expect=1_000_000, timeout=3
+    )
+    return [parse_event(r.value or b"") for r in records]
+
+
+def requested(every: list[AnyEvent], participant_id: str | None) -> list[AnyEvent]:
+    return [
+        e
+        for e in every
+        if isinstance(e, DeactivationRequested) and e.participant_id == participant_id
+    ]
+
+
+async def test_a_submitted_finding_is_pending_in_the_system_s_run_and_nothing_is_sent(
+    app: FastAPI,
+    siks: AgencySystem,
+    telanaipura: AgencySystem,
+    officer: httpx.AsyncClient,
+    topic_prefix: str,
 ) -> None:
     proposed = await siks.ask(proposal(9008, "siks-2026-04-9008"), timeout=60)
     assert isinstance(proposed, SubmissionAccepted)
+    pid = proposed.payload.participant_id
     reported = finding(resident(9008)["nik"], "tlp-2026-04-0003", reason="meninggal")
 
     reply = await telanaipura.ask(reported, timeout=60)
 
     assert isinstance(reply, SubmissionAccepted), reply
-    assert reply.payload.participant_id == proposed.payload.participant_id
-    assert reply.payload.proposal_id == proposed.payload.proposal_id
-    event = await stated(topic_prefix, lambda e: e.event_id == reply.payload.request_id)
-    assert event.event_type == "DeactivationRequested"
-    assert event.participant_id == proposed.payload.participant_id
-    assert event.actor == system_actor(KELURAHAN, app.state.runtime.settings.jkn_pseudonym_key)
-    assert (event.actor.agency, event.actor.kind) == ("kelurahan", "system")
-    assert event.causation_id == reported.event_id
-    payload = event.payload
-    assert (payload.reason.value, payload.kelurahan, payload.reported_by) == (  # type: ignore[union-attr]
-        "meninggal",
-        KELURAHAN.kelurahan,
-        "sekretaris kelurahan",
+    answer = reply.payload
+    assert (answer.participant_id, answer.proposal_id) == (pid, proposed.payload.proposal_id)
+    assert answer.pending_approval is True
+    assert answer.run_id is not None
+    assert answer.request_id is not None
+    system = system_actor(KELURAHAN, app.state.runtime.settings.jkn_pseudonym_key)
+    # the run is listed and previewed like a file's: pseudonyms, by reason and kelurahan
+    listed = (await officer.get("/reconciliation/runs")).json()["runs"]
+    (run,) = [r for r in listed if r["run_id"] == str(answer.run_id)]
+    assert (run["kind"], run["status"], run["submitted_by"]) == (
+        "findings",
+        "preview",
+        KELURAHAN.writer,
     )
-    # reported twice (another submission): the participant's deactivation is already asked
+    report = (await officer.get(f"/reconciliation/runs/{answer.run_id}")).json()
+    assert report["preview"]["participants"] == [pid]
+    assert report["preview"]["by_reason"] == {"meninggal": 1}
+    assert report["preview"]["by_kelurahan"] == {KELURAHAN.kelurahan: 1}
+    assert report["approval"]["status"] == "pending"
+    assert report["approval"]["uploaded_by"] == {"id": system.id, "agency": "kelurahan"}
+    assert resident(9008)["nik"] not in json.dumps(report)
+    # the same submission sent again, and its record redelivered: one entry, the same answer
+    again = reported.model_copy(update={"event_id": uuid.uuid4()})
+    await telanaipura.send([(b"tlp-2026-04-0003", reported.model_dump_json().encode())])
+    await telanaipura.submit(again)
+    replies = await telanaipura.replies("tlp-2026-04-0003", expect=2, timeout=60)
+    assert [r.payload for r in replies] == [answer, answer]
+    assert (
+        await pool_value(
+            app, "SELECT count(*) FROM deactivation_requests WHERE participant_id = $1", pid
+        )
+        == 1
+    )
+    assert report["rows"]["read"] == 1
+    # the system's act is the preview; nothing is asked of Dinkes or BPJS yet
+    previewed = await stated(
+        topic_prefix,
+        lambda e: isinstance(e, ReconciliationRunPreviewed) and e.correlation_id == answer.run_id,
+    )
+    assert previewed.actor == system
+    assert not requested(await settled(topic_prefix), pid)
+    # the same resident reported again (another submission) while the run is open
     twice = await telanaipura.ask(
-        finding(resident(9008)["nik"], "tlp-2026-04-0004", reason="meninggal"), timeout=60
+        finding(resident(9008)["nik"], "tlp-2026-04-0004", reason="pindah"), timeout=60
     )
     assert isinstance(twice, SubmissionRefused)
     assert [(r.field, r.rule) for r in twice.payload.reasons] == [("nik", "ALREADY_REQUESTED")]
+
+
+async def test_a_dinsos_officer_approves_the_system_s_run_and_it_is_sent_with_both_actors(
+    app: FastAPI,
+    telanaipura: AgencySystem,
+    officer: httpx.AsyncClient,
+    officer_actor: str,
+    topic_prefix: str,
+) -> None:
+    reply = (await telanaipura.replies("tlp-2026-04-0003", expect=1, timeout=60))[0]
+    assert isinstance(reply, SubmissionAccepted)
+    run_id, pid = reply.payload.run_id, reply.payload.participant_id
+
+    approved = await officer.post(f"/reconciliation/runs/{run_id}/approve")
+
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["requests_emitted"] == 1
+    event = await stated(topic_prefix, lambda e: e.event_id == reply.payload.request_id)
+    approval = await stated(
+        topic_prefix,
+        lambda e: isinstance(e, ReconciliationRunApproved) and e.correlation_id == run_id,
+    )
+    system = system_actor(KELURAHAN, app.state.runtime.settings.jkn_pseudonym_key)
+    assert isinstance(event, DeactivationRequested)
+    assert event.participant_id == pid
+    assert event.actor is not None
+    assert (event.actor.id, event.actor.agency, event.actor.kind) == (
+        officer_actor,
+        "dinsos",
+        "person",
+    )
+    assert event.causation_id == approval.event_id
+    assert approval.actor is not None
+    assert approval.actor.id == officer_actor
+    assert approval.payload.uploaded_by == system  # type: ignore[union-attr]
+    payload = event.payload
+    assert (payload.reason.value, payload.kelurahan, payload.reported_by, payload.run_id) == (  # type: ignore[union-attr]
+        "meninggal",
+        KELURAHAN.kelurahan,
+        "sekretaris kelurahan",
+        run_id,
+    )
+    report = (await officer.get(f"/reconciliation/runs/{run_id}")).json()
+    assert report["approval"]["uploaded_by"] == {"id": system.id, "agency": "kelurahan"}
+    assert report["approval"]["decided_by"] == {"id": officer_actor, "agency": "dinsos"}
+    # decided: the next finding opens a new run; this resident's deactivation is asked
+    twice = await telanaipura.ask(
+        finding(resident(9008)["nik"], "tlp-2026-04-0005", reason="pindah"), timeout=60
+    )
+    assert isinstance(twice, SubmissionRefused)
+    assert [(r.field, r.rule) for r in twice.payload.reasons] == [("nik", "ALREADY_REQUESTED")]
+
+
+async def test_a_rejected_run_of_submitted_findings_sends_nothing(
+    siks: AgencySystem,
+    telanaipura: AgencySystem,
+    officer: httpx.AsyncClient,
+    topic_prefix: str,
+) -> None:
+    for n in (9011, 9012):
+        assert isinstance(
+            await siks.ask(proposal(n, f"siks-2026-04-{n}"), timeout=60), SubmissionAccepted
+        )
+    first = await telanaipura.ask(finding(resident(9011)["nik"], "tlp-2026-04-0011"), timeout=60)
+    second = await telanaipura.ask(finding(resident(9012)["nik"], "tlp-2026-04-0012"), timeout=60)
+    assert isinstance(first, SubmissionAccepted)
+    assert isinstance(second, SubmissionAccepted)
+    run_id = first.payload.run_id
+    assert second.payload.run_id == run_id, "one open run collects the system's findings"
+    earlier = (await telanaipura.replies("tlp-2026-04-0003", expect=1, timeout=10))[0]
+    assert run_id != earlier.payload.run_id  # type: ignore[union-attr]
+
+    rejected = await officer.post(f"/reconciliation/runs/{run_id}/reject")
+
+    assert rejected.status_code == 200, rejected.text
+    assert (rejected.json()["status"], rejected.json()["deactivations"]) == ("rejected", 2)
+    await stated(
+        topic_prefix,
+        lambda e: isinstance(e, ReconciliationRunRejected) and e.correlation_id == run_id,
+    )
+    every = await settled(topic_prefix)
+    for answer in (first, second):
+        assert not requested(every, answer.payload.participant_id)
+    # a rejected run stands in nobody's way: reported again, the resident joins a new run
+    again = await telanaipura.ask(finding(resident(9011)["nik"], "tlp-2026-04-0013"), timeout=60)
+    assert isinstance(again, SubmissionAccepted), again
+    assert again.payload.run_id not in (None, run_id)
+    assert (await officer.post(f"/reconciliation/runs/{again.payload.run_id}/reject")).is_success
+
+
+async def test_a_system_s_run_grown_past_the_share_is_refused_at_approval(
+    app: FastAPI,
+    siks: AgencySystem,
+    telanaipura: AgencySystem,
+    officer: httpx.AsyncClient,
+    topic_prefix: str,
+) -> None:
+    numbers = range(9021, 9024)
+    for n in numbers:
+        assert isinstance(
+            await siks.ask(proposal(n, f"siks-2026-04-{n}"), timeout=60), SubmissionAccepted
+        )
+    answers = [
+        await telanaipura.ask(finding(resident(n)["nik"], f"tlp-2026-04-{n}"), timeout=60)
+        for n in numbers
+    ]
+    assert all(isinstance(a, SubmissionAccepted) for a in answers), answers
+    (run_id,) = {a.payload.run_id for a in answers}  # type: ignore[union-attr]
+    participants = await pool_value(
+        app,
+        "SELECT count(*) FROM proposals WHERE status = ANY($1::text[])",
+        list(FINDINGS_STATUSES),
+    )
+    # each finding was accepted; together they are more than the share of participants
+    app.state.run_limits = RunLimits(max_deactivation_share=2 / participants)
+    try:
+        refused = await officer.post(f"/reconciliation/runs/{run_id}/approve")
+    finally:
+        app.state.run_limits = RunLimits(max_deactivation_share=1.0)
+
+    assert refused.status_code == 422, refused.text
+    body = refused.json()
+    assert body["rule"] == "DEACTIVATION_SHARE_EXCEEDED"
+    assert (body["deactivations"], body["participants"]) == (3, participants)
+    assert body["errors"][0]["field"] == "run_id"
+    report = (await officer.get(f"/reconciliation/runs/{run_id}")).json()
+    assert (report["status"], report["approval"]["decided_by"]) == ("preview", None)
+    every = await settled(topic_prefix)
+    assert not [
+        e
+        for e in every
+        if e.correlation_id == run_id and not isinstance(e, ReconciliationRunPreviewed)
+    ]
+    assert (await officer.post(f"/reconciliation/runs/{run_id}/reject")).is_success
 
 
 async def test_a_record_that_is_not_a_submission_is_dead_lettered_and_never_answered(

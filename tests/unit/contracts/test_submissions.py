@@ -31,6 +31,7 @@ from jkn_contracts.topics import (
     topics_published_by,
     topics_written_by,
 )
+from jkn_devstack.submit import describe
 from pydantic import ValidationError
 
 NIK = "1571015505900001"
@@ -229,3 +230,29 @@ def test_a_refusal_lists_field_and_rule_codes_that_cannot_carry_a_value() -> Non
             correlation_id=uuid.uuid4(),
             payload={"submission_id": "x", "submission_type": "FindingSubmitted", "reasons": []},
         )
+
+
+def test_an_accepted_finding_names_its_run_and_waits_for_approval() -> None:
+    run_id, request_id = uuid.uuid4(), uuid.uuid4()
+    pending = SubmissionAccepted(
+        correlation_id=run_id,
+        payload={
+            "submission_id": "tlp-7",
+            "submission_type": "FindingSubmitted",
+            "participant_id": "P" + "b" * 24,
+            "request_id": request_id,
+            "run_id": run_id,
+            "pending_approval": True,
+        },
+    )
+    assert parse_message(pending.model_dump_json()) == pending
+    line = describe(pending)
+    assert f"run_id={run_id}" in line
+    assert "pending" in line
+    # an answer written before findings waited in runs still reads: applied, no run
+    earlier = json.loads(pending.model_dump_json())
+    del earlier["payload"]["run_id"], earlier["payload"]["pending_approval"]
+    read = parse_message(json.dumps(earlier))
+    assert isinstance(read, SubmissionAccepted)
+    assert (read.payload.run_id, read.payload.pending_approval) == (None, False)
+    assert "pending" not in describe(read)

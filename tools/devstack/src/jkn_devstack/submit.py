@@ -203,9 +203,11 @@ def describe(reply: Reply | None) -> str:
         "participant_id": a.participant_id,
         "receipt_code": a.receipt_code,
         "request_id": a.request_id,
+        "run_id": a.run_id,
     }
     ids = " ".join(f"{k}={v}" for k, v in made.items() if v is not None)
-    return f"accepted {a.submission_id}: {ids}"
+    pending = " (pending a Dinsos officer's approval of the run)" if a.pending_approval else ""
+    return f"accepted {a.submission_id}: {ids}{pending}"
 
 
 def _form_options(parser: argparse.ArgumentParser, fields: Sequence[str]) -> None:

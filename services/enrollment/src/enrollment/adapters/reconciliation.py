@@ -17,6 +17,7 @@ __all__ = [
     "SNAPSHOT_STATUSES",
     "NewRequest",
     "add_requests",
+    "add_to_submitted_run",
     "count_participants",
     "create_run",
     "current_proposals",
@@ -29,6 +30,7 @@ __all__ = [
     "lock_proposals",
     "lock_run",
     "mark_emitted",
+    "open_submitted_run",
     "planned_by_reason",
     "requested_before",
     "run_actor",
@@ -85,6 +87,49 @@ async def create_run(
         *actor_columns(actor),
     )
     return bool(created)
+
+
+async def open_submitted_run(
+    conn: asyncpg.Connection, writer: str, actor: Actor | None
+) -> tuple[uuid.UUID, bool]:
+    """The open run (a preview) collecting the findings the system ``writer`` submits, row
+    locked until the transaction ends (a decision waits for it, and it waits for a decision:
+    a run decided meanwhile is not open any more). Opened when there is none: True."""
+    for _ in range(2):
+        run_id = await conn.fetchval(
+            "SELECT run_id FROM reconciliation_runs WHERE submitted_by = $1"
+            " AND status = 'preview' FOR UPDATE",
+            writer,
+        )
+        if run_id is not None:
+            return run_id, False
+        run_id = uuid.uuid4()
+        created = await conn.fetchval(
+            "INSERT INTO reconciliation_runs (run_id, kind, fingerprint, status, submitted_by,"
+            " actor_id, actor_agency, actor_kind)"
+            " VALUES ($1, 'findings', $2, 'preview', $3, $4, $5, $6)"
+            " ON CONFLICT (submitted_by) WHERE status = 'preview' AND submitted_by IS NOT NULL"
+            " DO NOTHING RETURNING true",
+            run_id,
+            f"submissions:{writer}:{run_id}",
+            writer,
+            *actor_columns(actor),
+        )
+        if created:
+            return run_id, True
+        # another record of the same system opened it concurrently: take that one
+    raise RuntimeError("no open run for the system's findings")
+
+
+async def add_to_submitted_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> int:
+    """Count one more finding (a row read, a valid one) in a system's open run; the count."""
+    return int(
+        await conn.fetchval(
+            "UPDATE reconciliation_runs SET rows_read = rows_read + 1,"
+            " rows_valid = rows_valid + 1 WHERE run_id = $1 RETURNING rows_read",
+            run_id,
+        )
+    )
 
 
 async def run_actor(conn: asyncpg.Connection | asyncpg.Pool, run_id: uuid.UUID) -> Actor | None:

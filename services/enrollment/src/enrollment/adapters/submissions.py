@@ -42,6 +42,7 @@ class Answer:
     participant_id: str | None = None
     existing_proposal_id: uuid.UUID | None = None
     request_id: uuid.UUID | None = None
+    run_id: uuid.UUID | None = None  # the reconciliation run a finding joined (pending)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ async def claim(conn: asyncpg.Connection, writer: str, submission: Submitted) ->
         participant_id=row["participant_id"],
         existing_proposal_id=row["existing_proposal_id"],
         request_id=row["request_id"],
+        run_id=row["run_id"],
     )
     return Claim(new=False, same_content=row["content_sha256"] == sha, answer=answer)
 
@@ -97,7 +99,8 @@ async def record_answer(
     await conn.execute(
         "UPDATE submissions SET outcome = $3, reasons = $4::jsonb, correlation_id = $5,"
         " proposal_id = $6, participant_id = $7, existing_proposal_id = $8, request_id = $9,"
-        " answers = answers + 1, answered_at = now() WHERE writer = $1 AND submission_id = $2",
+        " run_id = $10, answers = answers + 1, answered_at = now()"
+        " WHERE writer = $1 AND submission_id = $2",
         writer,
         submission_id,
         answer.outcome,
@@ -107,6 +110,7 @@ async def record_answer(
         answer.participant_id,
         answer.existing_proposal_id,
         answer.request_id,
+        answer.run_id,
     )
 
 

@@ -49,6 +49,7 @@ __all__ = [
     "header_errors",
     "resume",
     "state_preview",
+    "state_previewed",
 ]
 
 _ENCODING = LineError(
@@ -171,10 +172,29 @@ async def state_preview(
     rolls back), keep the base it was checked against and state ReconciliationRunPreviewed
     (by the unit of work's actor, the uploader). Returns the deactivations planned."""
     by_reason = await store.planned_by_reason(uow.conn, run_id)
+    check_share(sum(by_reason.values()), participants, limits)
+    return await state_previewed(
+        uow, run_id, kind, rows_read=rows_read, participants=participants, by_reason=by_reason
+    )
+
+
+async def state_previewed(
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    kind: str,
+    *,
+    rows_read: int,
+    participants: int,
+    by_reason: Mapping[str, int] | None = None,
+) -> int:
+    """Keep the base the run's share is computed against and state ReconciliationRunPreviewed
+    as the run now stands (by the unit of work's actor: the uploader, or the system whose
+    submitted finding joined the run). Returns the deactivations planned."""
+    if by_reason is None:
+        by_reason = await store.planned_by_reason(uow.conn, run_id)
     planned = sum(by_reason.values())
-    check_share(planned, participants, limits)
     await store.save_participants(uow.conn, run_id, participants)
-    if uow.actor is not None:  # an act of an authenticated caller (always, over HTTP)
+    if uow.actor is not None:  # an authenticated caller's act (always: HTTP, a system)
         await uow.emit(
             ReconciliationRunPreviewed(
                 correlation_id=run_id,

@@ -7,6 +7,11 @@ approver as actor, the uploader in the payload) is stated with the decision, and
 run's ``DeactivationRequested`` events follow in batches (``emit_run``), each caused by the
 approval. Rejecting states ``ReconciliationRunRejected`` and nothing of the run is ever
 sent; its requests stand in the way of no later run. A run is decided once.
+
+A run of findings a system submitted on the bus (``submitted_by``: its maker is the system,
+so any Dinsos officer is a second person) grows until it is decided: its share of the
+current participants is checked when it is approved (``DEACTIVATION_SHARE_EXCEEDED``:
+RunRefused, nothing decided or sent; the run stays open, to be rejected).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from jkn_contracts.events import ReconciliationRunDecidedPayload
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters.proposals import actor_from
 from enrollment.app.reconciliation import emit_run
+from enrollment.app.run_limits import RunLimits, check_share
 
 __all__ = [
     "Decided",
@@ -57,7 +63,12 @@ class Decided:
 
 
 async def _decide(
-    runtime: ServiceRuntime, run_id: uuid.UUID, actor: Actor, *, approve: bool
+    runtime: ServiceRuntime,
+    run_id: uuid.UUID,
+    actor: Actor,
+    *,
+    approve: bool,
+    limits: RunLimits | None = None,
 ) -> tuple[str, int]:
     async with runtime.unit_of_work(actor=actor) as uow:
         run = await store.lock_run(uow.conn, run_id)
@@ -69,6 +80,10 @@ async def _decide(
         if approve and (uploader is None or uploader.id == actor.id):
             raise SamePerson(str(run_id))
         planned = sum((await store.planned_by_reason(uow.conn, run_id)).values())
+        if approve and run["submitted_by"] is not None:  # it grew since its first preview
+            participants = await store.count_participants(uow.conn)
+            check_share(planned, participants, limits or RunLimits())
+            await store.save_participants(uow.conn, run_id, participants)
         payload = ReconciliationRunDecidedPayload(
             run_id=run_id,
             kind="snapshot" if run["kind"] == "snapshot" else "findings",
@@ -87,11 +102,17 @@ async def _decide(
 
 
 async def approve_run(
-    runtime: ServiceRuntime, run_id: uuid.UUID, actor: Actor, *, batch: int = 500
+    runtime: ServiceRuntime,
+    run_id: uuid.UUID,
+    actor: Actor,
+    *,
+    batch: int = 500,
+    limits: RunLimits | None = None,
 ) -> Decided:
     """Apply a previewed run by ``actor``, who must not be its uploader (SamePerson; a run
-    whose uploader is unknown cannot be approved either). Raises RunNotFound, NotAPreview."""
-    _, planned = await _decide(runtime, run_id, actor, approve=True)
+    whose uploader is unknown cannot be approved either). Raises RunNotFound, NotAPreview;
+    RunRefused when a system's run exceeds ``limits.max_deactivation_share``."""
+    _, planned = await _decide(runtime, run_id, actor, approve=True, limits=limits)
     emitted = await emit_run(runtime, run_id, batch=batch)
     return Decided(run_id, "completed", planned, emitted)
 

@@ -129,6 +129,8 @@ async def build_report(pool: asyncpg.Pool, run: asyncpg.Record) -> dict[str, Any
     report: dict[str, Any] = {
         "run_id": str(run_id),
         "kind": run["kind"],
+        # the system whose submitted findings the run collects (None: an uploaded file)
+        "submitted_by": run["submitted_by"],
         "fingerprint": run["fingerprint"],
         "status": run["status"],
         "received_at": _iso(run["received_at"]),

@@ -5,10 +5,19 @@ A submission arrives on its system's inbound topic, which only that system's Kaf
 may write (the topic says who submitted: ``uow.inbound``). The consumer applies it once per
 record (the inbox) in ONE transaction with the system's actor (``uow.actor``): it is checked
 by the rules of the matching HTTP command, an accepted one becomes enrollment's own fact
-exactly as over HTTP (a proposal and its ParticipantRegistered; a deactivation request and
-its DeactivationRequested), carrying the system as actor and the record as cause, and every
-one is answered on the system's reply topic — ``SubmissionAccepted`` or
-``SubmissionRefused`` with field and rule codes, never a value — in the same transaction.
+exactly as over HTTP — a proposal and its ParticipantRegistered, carrying the system as actor
+and the record as cause — and every one is answered on the system's reply topic —
+``SubmissionAccepted`` or ``SubmissionRefused`` with field and rule codes, never a value — in
+the same transaction.
+
+A finding is an act with mass effect (a system may submit thousands), so it goes through the
+maker-checker of a findings file: an accepted one is a deactivation request in the system's
+open reconciliation run (one per system, a preview; ``ReconciliationRunPreviewed`` restated
+as the run grows, the system as actor), answered ``pending_approval`` with the run's id.
+Nothing is sent until a Dinsos officer approves the run (``app.run_approval``: then each
+DeactivationRequested with the approver as actor; beyond the deactivation share, the approval
+is refused); a rejected run sends nothing. The next finding after a decision opens a new run.
+A resident already in an open or approved run is ``ALREADY_REQUESTED``.
 
 The sender's ``submission_id`` makes a submission once-only beyond the inbox: the same
 submission sent again (a new record, the same id and content) is answered the same way and
@@ -24,7 +33,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import date
 
 from jkn_bus import Handler, UnitOfWork
@@ -54,7 +62,7 @@ from enrollment.app.proposals import (
     read_form,
     receipt_code_for,
 )
-from enrollment.app.reconciliation import emit_requests
+from enrollment.app.reconciliation import state_previewed
 from enrollment.domain import FieldError, Proposal, validate_proposal
 from enrollment.domain.findings import Finding, validate_finding
 
@@ -165,6 +173,12 @@ class SubmissionHandlers:
         if row is None or spec.kelurahan not in (None, row["kelurahan"]):
             await self._refuse(uow, spec, submission, [NOT_A_PARTICIPANT])
             return
+        # in an open run (a file's or a system's) or an approved one already
+        if await requests_store.requested_before(uow.conn, current):
+            await self._refuse(uow, spec, submission, [ALREADY_REQUESTED])
+            return
+        # the system's open run (the maker: the system), which a Dinsos officer decides
+        run_id, _ = await requests_store.open_submitted_run(uow.conn, spec.writer, uow.actor)
         request = requests_store.NewRequest(
             participant_id=pid,
             proposal_id=row["proposal_id"],
@@ -172,26 +186,26 @@ class SubmissionHandlers:
             evidence_ref=finding.evidence_ref,
             reported_by=finding.officer,
             kelurahan=finding.kelurahan,
+            run_id=run_id,
         )
-        if await requests_store.requested_before(
-            uow.conn, current
-        ) or not await requests_store.add_requests(uow.conn, [request]):
-            await self._refuse(uow, spec, submission, [ALREADY_REQUESTED])
-            return
-        correlation_id = uuid.uuid4()  # the resident's deactivation: a journey of its own
-        await emit_requests(
+        if not await requests_store.add_requests(uow.conn, [request]):
+            # requested_before saw none under the proposal row's lock: cannot happen
+            raise RuntimeError("a submitted finding's request was not stored")
+        findings = await requests_store.add_to_submitted_run(uow.conn, run_id)
+        await state_previewed(
             uow,
-            [asdict(request)],
-            correlation_id=correlation_id,
-            causation_id=submission.event_id,
-            batch=False,
+            run_id,
+            "findings",
+            rows_read=findings,
+            participants=await requests_store.count_participants(uow.conn),
         )
         accepted = Answer(
             "accepted",
-            correlation_id,
+            run_id,  # the correlation of the run's facts, its DeactivationRequested too
             proposal_id=row["proposal_id"],
             participant_id=pid,
             request_id=request.event_id,
+            run_id=run_id,
         )
         await self._answer(uow, spec, submission, accepted)
 
@@ -255,6 +269,8 @@ class SubmissionHandlers:
                     participant_id=answer.participant_id,
                     receipt_code=receipt,
                     request_id=answer.request_id,
+                    run_id=answer.run_id,
+                    pending_approval=answer.run_id is not None,
                 ),
             )
         return SubmissionRefused(

@@ -97,7 +97,7 @@ def _limits(request: Request) -> RunLimits:
     return limits
 
 
-def _refused(exc: RunRefused) -> JSONResponse:
+def _refused(exc: RunRefused, field: str = "file") -> JSONResponse:
     return JSONResponse(
         status_code=422,
         content={
@@ -105,7 +105,7 @@ def _refused(exc: RunRefused) -> JSONResponse:
             "rule": exc.rule,
             "message": exc.message,
             **exc.details,
-            "errors": [{"field": "file", "rule": exc.rule, "message": exc.message}],
+            "errors": [{"field": field, "rule": exc.rule, "message": exc.message}],
         },
     )
 
@@ -236,6 +236,7 @@ async def list_runs(
                 {
                     "run_id": str(r["run_id"]),
                     "kind": r["kind"],
+                    "submitted_by": r["submitted_by"],
                     "status": r["status"],
                     "fingerprint": r["fingerprint"],
                     "received_at": r["received_at"].isoformat(),
@@ -304,14 +305,24 @@ def _decision_error(exc: Exception) -> JSONResponse:
 @router.post("/runs/{run_id}/approve")
 async def approve(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONResponse:
     """Apply a previewed run: its deactivation requests are sent, carrying the approver as
-    actor. Only a Dinsos officer other than the uploader (403 SAME_PERSON); once (409)."""
+    actor. Only a Dinsos officer other than the uploader (403 SAME_PERSON); once (409). A
+    system's run of submitted findings grown past the deactivation share: 422 ``rule``
+    DEACTIVATION_SHARE_EXCEEDED, nothing decided (reject it)."""
     actor = actor_of(caller)
     assert actor is not None  # the route takes a token (policy table)
     settings: SnapshotSettings = request.app.state.snapshot_settings
     try:
-        decided = await approve_run(_runtime(request), run_id, actor, batch=settings.emit_batch)
+        decided = await approve_run(
+            _runtime(request),
+            run_id,
+            actor,
+            batch=settings.emit_batch,
+            limits=_limits(request),
+        )
     except (RunNotFound, SamePerson, NotAPreview) as exc:
         return _decision_error(exc)
+    except RunRefused as exc:
+        return _refused(exc, "run_id")
     return JSONResponse(
         {
             "run_id": str(run_id),
