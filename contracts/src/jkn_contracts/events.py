@@ -1,8 +1,12 @@
-"""The domain events of jkn-daerah, version 1.
+"""The domain events of jkn-daerah.
 
 Each class is one fact. Its ``event_type`` is its name; its ``producer`` is fixed to the
-agency that owns the fact (jurisdiction: no other service may state it). Payloads that
-carry personal data say so in their docstring; they are never logged or traced.
+agency that owns the fact (jurisdiction: no other service may state it). A resident's
+personal fields never travel in clear: an event that needs them carries them sealed in one
+``personal`` blob (``jkn_contracts.personal.Protected``, marked ``x-jkn-personal-data`` in
+its schema), and only the fields its consumers need (``contracts/personal-data.md``). The
+events that carried them in clear are version 2 (their version 1 reads on in
+``jkn_contracts.legacy``).
 """
 
 from __future__ import annotations
@@ -10,11 +14,12 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from jkn_contracts.envelope import Actor, Agency, AgencyAct, ResidentEvent
+from jkn_contracts.personal import Protected, needed_fields, personal_field
 
 __all__ = [
     "TRACKING_NUMBER_PATTERN",
@@ -41,6 +46,9 @@ __all__ = [
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
+    "SealedCoverageCheck",
+    "SealedRegistration",
+    "SealedVerification",
     "SlotReleased",
     "VerificationRejected",
 ]
@@ -62,7 +70,8 @@ class _Payload(BaseModel):
 
 
 class Resident(_Payload):
-    """Who the resident is, as proposed. Personal data: never logged or traced."""
+    """Who the resident is, as proposed (Dinas Sosial's record). Personal data: never
+    logged or traced, and on the bus only sealed, only the fields a consumer needs."""
 
     nik: Nik
     kk: Kk
@@ -75,6 +84,41 @@ class Resident(_Payload):
         None, pattern=r"^\+?\d{8,15}$", description="For SMS/WhatsApp notices."
     )
     email: str | None = Field(None, max_length=200)
+
+
+class SealedRegistration(_Payload):
+    """The personal fields sealed in a ParticipantRegistered (its consumers' needs)."""
+
+    nik: Nik
+    kk: Kk
+    name: str = Field(min_length=1, max_length=200)
+    sex: Literal["L", "P"]
+    birth_date: date
+    kelurahan: KelurahanCode
+    phone: str | None = Field(None, pattern=r"^\+?\d{8,15}$")
+    email: str | None = Field(None, max_length=200)
+
+
+class SealedVerification(_Payload):
+    """The personal fields sealed in a ParticipantVerified (the gateway's and notifications')."""
+
+    nik: Nik
+    kk: Kk
+    name: str = Field(min_length=1, max_length=200)
+    sex: Literal["L", "P"]
+    birth_date: date
+    phone: str | None = Field(None, pattern=r"^\+?\d{8,15}$")
+    email: str | None = Field(None, max_length=200)
+
+
+class SealedCoverageCheck(_Payload):
+    """The personal field sealed in a CoverageCheckRequested: the NIK BPJS is asked about."""
+
+    nik: Nik
+
+
+def _version_2() -> Any:
+    return Field(2, ge=2, le=2, description="Version 2: personal fields sealed in `personal`.")
 
 
 class ProposalSource(StrEnum):
@@ -90,7 +134,10 @@ class ProposalSource(StrEnum):
 class RegisteredPayload(_Payload):
     proposal_id: uuid.UUID
     source: ProposalSource
-    resident: Resident
+    personal: Protected = personal_field(
+        needed_fields("ParticipantRegistered"),
+        "The resident's personal fields (SealedRegistration), sealed for this event.",
+    )
     welfare_decile: int | None = Field(
         None, ge=1, le=10, description="DTKS/DTSEN decile, if known."
     )
@@ -106,8 +153,11 @@ class ParticipantRegistered(ResidentEvent):
     """Dinas Sosial proposes a resident for the city-paid program."""
 
     event_type: Literal["ParticipantRegistered"] = "ParticipantRegistered"
+    schema_version: int = _version_2()
     producer: Literal[Agency.DINSOS] = Agency.DINSOS
     payload: RegisteredPayload
+
+    sealed: ClassVar[type[_Payload]] = SealedRegistration
 
 
 class DeactivationReason(StrEnum):
@@ -218,9 +268,12 @@ class RejectionReason(_Payload):
 
 
 class CoverageCheckRequestedPayload(_Payload):
-    """Personal data (the NIK): the gateway needs it for the BPJS look-up."""
+    """The NIK, sealed: the gateway needs it for the BPJS look-up."""
 
-    nik: Nik
+    personal: Protected = personal_field(
+        needed_fields("CoverageCheckRequested"),
+        "The NIK to look up (SealedCoverageCheck), sealed for this event.",
+    )
     check_date: date
 
 
@@ -228,13 +281,19 @@ class CoverageCheckRequested(ResidentEvent):
     """Dinkes asks (through the gateway) whether BPJS already covers this resident."""
 
     event_type: Literal["CoverageCheckRequested"] = "CoverageCheckRequested"
+    schema_version: int = _version_2()
     producer: Literal[Agency.DINKES] = Agency.DINKES
     payload: CoverageCheckRequestedPayload
+
+    sealed: ClassVar[type[_Payload]] = SealedCoverageCheck
 
 
 class VerifiedPayload(_Payload):
     proposal_id: uuid.UUID
-    resident: Resident
+    personal: Protected = personal_field(
+        needed_fields("ParticipantVerified"),
+        "The resident's personal fields (SealedVerification), sealed for this event.",
+    )
     budget_year: int
     admitted_from_waitlist: bool = False
     uhc_priority: bool = Field(
@@ -246,8 +305,11 @@ class ParticipantVerified(ResidentEvent):
     """Dinkes finds the proposal valid and funds it from the quota."""
 
     event_type: Literal["ParticipantVerified"] = "ParticipantVerified"
+    schema_version: int = _version_2()
     producer: Literal[Agency.DINKES] = Agency.DINKES
     payload: VerifiedPayload
+
+    sealed: ClassVar[type[_Payload]] = SealedVerification
 
 
 class RejectedPayload(_Payload):

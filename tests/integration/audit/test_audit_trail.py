@@ -33,6 +33,7 @@ from jkn_contracts import (
 from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import produce
 from support.polling import eventually
+from support.sealed import sealed_event
 
 pytestmark = pytest.mark.infra
 
@@ -85,23 +86,26 @@ def journey(pid: str) -> list[EventBase]:
     """One resident through four agencies, one minute apart."""
     correlation = uuid.uuid4()
     proposal = uuid.uuid4()
-    registered = ParticipantRegistered(
+    registered = sealed_event(
+        ParticipantRegistered,
         participant_id=pid,
         correlation_id=correlation,
         occurred_at=T0,
+        personal=RESIDENT,
         payload={
             "proposal_id": proposal,
             "source": "kelurahan",
-            "resident": RESIDENT,
             "proposed_by": "petugas-kelurahan",
         },
     )
-    verified = ParticipantVerified(
+    verified = sealed_event(
+        ParticipantVerified,
         participant_id=pid,
         correlation_id=correlation,
         causation_id=registered.event_id,
         occurred_at=T0 + timedelta(minutes=1),
-        payload={"proposal_id": proposal, "resident": RESIDENT, "budget_year": 2026},
+        personal=RESIDENT,
+        payload={"proposal_id": proposal, "budget_year": 2026},
     )
     activated = ParticipantActivated(
         participant_id=pid,

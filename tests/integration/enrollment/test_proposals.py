@@ -6,10 +6,13 @@ import json
 import uuid
 from datetime import date
 
+import asyncpg
 import httpx
 import pytest
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form
+from jkn_bus.keyring import sealer_for
+from jkn_bus.personal_data import LocalKeks
 from jkn_contracts import (
     DeactivationReason,
     ParticipantActivated,
@@ -25,16 +28,16 @@ from jkn_contracts.events import (
     ActivatedPayload,
     DeactivatedPayload,
     RejectedPayload,
-    VerifiedPayload,
 )
 from support.kafka import produce, read_topic
 from support.polling import eventually
+from support.sealed import sealed_event
 
 pytestmark = pytest.mark.infra
 
 
 async def test_a_valid_proposal_is_registered_and_published_keyed_by_its_pseudonym(
-    client: httpx.AsyncClient, topic_prefix: str
+    client: httpx.AsyncClient, topic_prefix: str, database: dict[str, str]
 ) -> None:
     sent = form(1)
     answer = await client.post("/proposals", json=sent)
@@ -49,7 +52,16 @@ async def test_a_valid_proposal_is_registered_and_published_keyed_by_its_pseudon
     event = parse_event(ours[0].value)
     assert isinstance(event, ParticipantRegistered)
     assert str(event.payload.proposal_id) == body["proposal_id"]
-    assert event.payload.resident.nik == sent["nik"]  # the NIK travels in the payload only
+    # the personal fields travel sealed under the resident's own key, which Dinkes can read
+    assert sent["nik"].encode() not in ours[0].value
+    assert sent["name"].encode() not in ours[0].value
+    assert event.payload.personal.kid == f"{body['participant_id']}.v1"
+    conn = await asyncpg.connect(database["verification"])
+    try:
+        opened = await sealer_for(LocalKeks.from_config()).open(conn, event)
+    finally:
+        await conn.close()
+    assert (opened.nik, opened.name) == (sent["nik"], sent["name"])
     assert sent["nik"].encode() not in ours[0].key
     assert all(sent["nik"].encode() not in value for _, value in ours[0].headers)
 
@@ -114,10 +126,10 @@ async def test_the_status_needs_the_receipt_code_and_follows_the_agencies_decisi
 
     journey = uuid.UUID(int=5)
     resident = Resident(**{k: v for k, v in sent.items() if k in Resident.model_fields})
-    verified = ParticipantVerified(
-        participant_id=created["participant_id"], correlation_id=journey,
-        payload=VerifiedPayload(proposal_id=created["proposal_id"], resident=resident,
-                                budget_year=2026),
+    verified = sealed_event(
+        ParticipantVerified, participant_id=created["participant_id"], correlation_id=journey,
+        personal=resident.model_dump(),
+        payload={"proposal_id": created["proposal_id"], "budget_year": 2026},
     )  # fmt: skip
     activated = ParticipantActivated(
         participant_id=created["participant_id"], correlation_id=journey,

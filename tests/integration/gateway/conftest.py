@@ -27,6 +27,7 @@ from jkn_city import Resident as CityResident
 from jkn_contracts import ParticipantVerified, participant_id_for, topic_for
 from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import Collector
+from support.sealed import ESCROW_TO, sealed_event
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CITY = generate_city(1571, 600)
@@ -46,22 +47,24 @@ def pid(nik: str) -> str:
 
 def verified(resident: CityResident) -> ParticipantVerified:
     """Dinkes's verification of ``resident`` (a new proposal each time)."""
-    return ParticipantVerified(
+    return sealed_event(
+        ParticipantVerified,
         participant_id=pid(resident.nik),
         correlation_id=uuid.uuid4(),
-        payload={
-            "proposal_id": uuid.uuid4(),
-            "resident": {
-                "nik": resident.nik,
-                "kk": resident.kk,
-                "name": resident.name,
-                "sex": resident.sex,
-                "birth_date": resident.birth_date,
-                "kelurahan": resident.kelurahan,
-            },
-            "budget_year": datetime.now(WIB).year,
+        personal={
+            "nik": resident.nik,
+            "kk": resident.kk,
+            "name": resident.name,
+            "sex": resident.sex,
+            "birth_date": resident.birth_date,
         },
+        payload={"proposal_id": uuid.uuid4(), "budget_year": datetime.now(WIB).year},
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keys_go_to_this_database(database: dict[str, str]) -> None:
+    ESCROW_TO["url"] = database["enrollment"]
 
 
 def _free_port() -> int:

@@ -29,6 +29,7 @@ from jkn_contracts import (
 )
 from support.kafka import produce
 from support.polling import eventually
+from support.sealed import escrow, sealed_event
 
 pytestmark = pytest.mark.infra
 
@@ -36,6 +37,7 @@ UNCOVERED = uncovered_residents()
 
 
 async def send(topic_prefix: str, *events: EventBase) -> None:
+    await escrow()  # the residents' keys, as Dinas Sosial made them
     await produce(
         BOOTSTRAP,
         topic_for(events[0].event_type, topic_prefix),
@@ -44,10 +46,12 @@ async def send(topic_prefix: str, *events: EventBase) -> None:
 
 
 def coverage_request(nik: str) -> CoverageCheckRequested:
-    return CoverageCheckRequested(
+    return sealed_event(
+        CoverageCheckRequested,
         participant_id=pid(nik),
         correlation_id=uuid.uuid4(),
-        payload={"nik": nik, "check_date": datetime.now(WIB).date()},
+        personal={"nik": nik},
+        payload={"check_date": datetime.now(WIB).date()},
     )
 
 

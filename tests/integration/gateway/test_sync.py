@@ -27,6 +27,7 @@ from jkn_contracts import topic_for
 from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import produce
 from support.polling import eventually
+from support.sealed import escrow
 
 pytestmark = pytest.mark.infra
 
@@ -54,6 +55,7 @@ async def gateway(runtime: ServiceRuntime, bpjs: BpjsClient) -> AsyncIterator[ht
 async def activate(topic_prefix: str, published: Collector) -> tuple[str, str]:
     """A verified resident activated by the gateway: (participant_id, noKartu)."""
     event = verified(next(UNCOVERED))
+    await escrow()  # the resident's key, as Dinas Sosial made it
     await produce(
         BOOTSTRAP,
         topic_for(event.event_type, topic_prefix),

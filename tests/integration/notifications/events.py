@@ -6,7 +6,8 @@ import uuid
 from datetime import date
 
 from jkn_contracts import ParticipantActivated, ParticipantRegistered, Resident, participant_id_for
-from jkn_contracts.events import ActivatedPayload, RegisteredPayload
+from jkn_contracts.events import ActivatedPayload
+from support.sealed import sealed_event
 
 KEY = "dev-only-pseudonym-key"
 
@@ -21,10 +22,11 @@ def resident(n: int, *, phone: str | None = "+6281200000001", email: str | None 
 
 def registered(n: int, **contact: str | None) -> ParticipantRegistered:
     who = resident(n, **contact)  # type: ignore[arg-type]
-    return ParticipantRegistered(
+    return sealed_event(
+        ParticipantRegistered,
         participant_id=participant_id_for(who.nik + str(n), KEY), correlation_id=uuid.uuid4(),
-        payload=RegisteredPayload(proposal_id=uuid.uuid4(), source="dtks", resident=who,
-                                  proposed_by="petugas"),
+        personal=who.model_dump(),
+        payload={"proposal_id": uuid.uuid4(), "source": "dtks", "proposed_by": "petugas"},
     )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_runtime
 from support.kafka import read_topic
 from support.polling import eventually
+from support.sealed import SEALER
 
 pytestmark = pytest.mark.infra
 
@@ -51,7 +52,7 @@ async def runtime(notifications_settings: BusSettings) -> AsyncIterator[ServiceR
 
 
 async def _decide(runtime: ServiceRuntime, events: list[object]) -> None:
-    handle = handlers(Routing("dev_sink"))
+    handle = handlers(Routing("dev_sink"), SEALER)
     async with runtime.pool.acquire() as conn, conn.transaction():
         for event in events:
             uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from integration.notifications.conftest import BOOTSTRAP
-from integration.notifications.events import activated, record, registered
+from integration.notifications.events import activated, record, registered, resident
 from jkn_bus import BusSettings, UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent, parse_event
@@ -18,6 +18,7 @@ from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_app, build_runtime
 from support.kafka import produce, read_topic
 from support.polling import eventually
+from support.sealed import SEALER, escrow
 
 pytestmark = pytest.mark.infra
 
@@ -57,6 +58,7 @@ async def test_an_activation_delivered_twice_gives_one_message_naming_the_card_n
 ) -> None:
     first = registered(1)
     card = activated(first)
+    await escrow()  # the residents' keys, as Dinas Sosial made them
     await produce(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", [record(first)])
     # The topics are read independently: in life an activation comes days after the
     # registration that gave us the contact; here we wait for it.
@@ -71,7 +73,7 @@ async def test_an_activation_delivered_twice_gives_one_message_naming_the_card_n
     assert "Puskesmas Putri Ayu" in body
     assert "1 Februari 2026" in body
     assert "Yth. Ibu Siti Warga 1," in body
-    assert first.payload.resident.nik not in body
+    assert resident(1).nik not in body
     pool = _runtime(app).pool
     in_sink = await pool.fetch(
         "SELECT channel, address, body FROM sink WHERE message_id = $1::uuid",
@@ -95,7 +97,7 @@ async def test_the_same_event_handled_again_past_the_inbox_still_makes_one_messa
     app: FastAPI,
 ) -> None:
     who = registered(2, phone=None, email="warga2@contoh.id")
-    handle = handlers(Routing("dev_sink"))
+    handle = handlers(Routing("dev_sink"), SEALER)
     runtime = _runtime(app)
     for _ in range(2):
         async with runtime.pool.acquire() as conn, conn.transaction():
@@ -113,6 +115,7 @@ async def test_a_resident_without_phone_or_email_is_told_through_the_sink_in_dev
     client: httpx.AsyncClient, topic_prefix: str
 ) -> None:
     who = registered(3, phone=None, email=None)
+    await escrow()  # the residents' keys, as Dinas Sosial made them
     await produce(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", [record(who)])
 
     sent = await eventually(lambda: _sent(client, who.participant_id, 1))

@@ -30,10 +30,10 @@ from jkn_contracts.events import (
     PesertaStatusChangedPayload,
     RejectedPayload,
     SlotReleasedPayload,
-    VerifiedPayload,
 )
 from support.kafka import produce
 from support.polling import eventually
+from support.sealed import sealed_event
 
 pytestmark = pytest.mark.infra
 
@@ -159,16 +159,17 @@ async def test_the_run_report_follows_releases_deactivations_and_replacements(
                 reason=request.payload.reason, quota_used=used, quota_total=10
             ),
         )
-        admitted = ParticipantVerified(
+        admitted = sealed_event(
+            ParticipantVerified,
             participant_id=waiter,
             correlation_id=uuid.uuid4(),
             causation_id=request.event_id,
-            payload=VerifiedPayload(
-                proposal_id=uuid.uuid4(),
-                resident=_resident(m),
-                budget_year=2026,
-                admitted_from_waitlist=True,
-            ),
+            personal=_resident(m).model_dump(),
+            payload={
+                "proposal_id": uuid.uuid4(),
+                "budget_year": 2026,
+                "admitted_from_waitlist": True,
+            },
         )
         gone = ParticipantDeactivated(
             participant_id=pid,

@@ -14,6 +14,7 @@ from jkn_city import write_civil_registry_csv, write_dtks_csv
 from jkn_contracts import EventBase, topic_for
 from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import Collector, produce
+from support.sealed import escrow
 from verification.bootstrap import build_app, build_runtime, on_started
 from verification.settings import VerificationSettings
 
@@ -86,8 +87,9 @@ def people() -> People:
 
 
 @pytest.fixture
-def send(topic_prefix: str):  # type: ignore[no-untyped-def]
+def send(topic_prefix: str, database: dict[str, str]):  # type: ignore[no-untyped-def]
     async def send(*events: EventBase) -> None:
+        await escrow(database["enrollment"])  # the residents' keys, as Dinas Sosial made them
         for event in events:
             await produce(
                 BOOTSTRAP,

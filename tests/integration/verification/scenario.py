@@ -21,9 +21,9 @@ from jkn_contracts import (
 from jkn_contracts.events import (
     CoverageReportedPayload,
     DeactivationRequestedPayload,
-    RegisteredPayload,
 )
 from jkn_contracts.nik import NikError, parse_nik
+from support.sealed import sealed_event
 
 PSEUDONYM_KEY = "dev-only-pseudonym-key"
 CITY = generate_city(1571, 1500)
@@ -97,16 +97,17 @@ def registered(r: CityResident) -> ParticipantRegistered:
         kelurahan=r.kelurahan,
         address=r.address,
     )
-    return ParticipantRegistered(
+    return sealed_event(
+        ParticipantRegistered,
         participant_id=pid(r),
         correlation_id=uuid.uuid4(),
-        payload=RegisteredPayload(
-            proposal_id=uuid.uuid4(),
-            source=ProposalSource.DTKS,
-            resident=resident,
-            welfare_decile=r.welfare_decile,
-            proposed_by="test",
-        ),
+        personal=resident.model_dump(),
+        payload={
+            "proposal_id": uuid.uuid4(),
+            "source": ProposalSource.DTKS,
+            "welfare_decile": r.welfare_decile,
+            "proposed_by": "test",
+        },
     )
 
 

@@ -6,9 +6,11 @@ import asyncio
 import uuid
 
 import pytest
-from integration.verification.scenario import CITY, registered
+from integration.verification.scenario import CITY
 from jkn_bus import ServiceRuntime, UnitOfWork
 from jkn_bus.db import connect_pool
+from jkn_contracts import Resident
+from support.sealed import KEYRING, escrow
 from verification.adapters.repository import SqlRepository
 from verification.app.model import Proposal, Status
 from verification.app.slots import verify_or_waitlist
@@ -29,8 +31,19 @@ async def test_concurrent_verifications_never_both_take_the_last_slot(
     settings: VerificationSettings,
 ) -> None:
     deps = build_dependencies(settings)
-    resident = registered(next(iter(CITY))).payload.resident  # the data is not looked at here
+    someone = next(iter(CITY))  # the data is not looked at here
+    resident = Resident(
+        nik=someone.nik,
+        kk=someone.kk,
+        name=someone.name,
+        sex=someone.sex,
+        birth_date=someone.birth_date,
+        kelurahan=someone.kelurahan,
+    )
     participants = [f"P{i:024x}" for i in range(1, CONTENDERS + 1)]
+    for participant_id in participants:  # their keys, as Dinas Sosial made them
+        KEYRING.create_now(participant_id)
+    await escrow(database["enrollment"])
     async with runtime.unit_of_work() as uow:
         repo = SqlRepository(uow.conn)
         await repo.lock_quota(YEAR, initial_total=SLOTS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from integration.verification.scenario import (
 from jkn_contracts import AnyEvent, EventBase, parse_event, topic_for
 from support.kafka import Collector, read_topic
 from support.polling import eventually
+from support.sealed import SEALER
 
 pytestmark = pytest.mark.infra
 
@@ -48,13 +49,17 @@ async def test_an_eligible_resident_is_asked_about_at_bpjs_then_verified(
     event = registered(resident)
     await send(event)
     request = await one(published, pid(resident), "CoverageCheckRequested")
-    assert request.payload.nik == resident.nik
+    assert (await SEALER.open(cast(Any, None), request)).nik == resident.nik
+    assert resident.nik not in request.model_dump_json()
     assert request.causation_id == event.event_id
     assert request.correlation_id == event.correlation_id
 
     await send(coverage_reported(request))
     decision = await one(published, pid(resident), "ParticipantVerified")
-    assert decision.payload.resident == event.payload.resident
+    sent = await SEALER.open(cast(Any, None), event)
+    assert (await SEALER.open(cast(Any, None), decision)).model_dump() == sent.model_dump(
+        exclude={"kelurahan"}
+    )
     assert decision.payload.proposal_id == event.payload.proposal_id
     assert decision.payload.admitted_from_waitlist is False
     assert decision.payload.uhc_priority is False

@@ -13,8 +13,11 @@ from jkn_contracts import (
     DeactivationRequested,
     ParticipantRegistered,
     VerificationRejected,
+    parse_event,
     participant_id_for,
 )
+from jkn_contracts.legacy import ParticipantRegisteredV1
+from support.sealed import sealed_event
 
 NIK = "1571014508800003"
 PID = participant_id_for(NIK, "test-key")
@@ -73,23 +76,27 @@ def test_a_deleted_row_is_named_by_the_gap_it_leaves() -> None:
     assert first_break(rows) == (3, "row(s) missing: expected seq 2, found seq 3")
 
 
+SITI = {
+    "nik": NIK,
+    "kk": "1571010101200001",
+    "name": "SITI AMINAH",
+    "sex": "P",
+    "birth_date": date(1980, 8, 5),
+    "kelurahan": "1571011001",
+    "phone": "+6281234567890",
+}
+
+
 def test_an_entry_keeps_who_what_when_why_and_evidence_but_no_personal_data() -> None:
-    registered = ParticipantRegistered(
+    registered = sealed_event(
+        ParticipantRegistered,
         participant_id=PID,
         correlation_id=uuid.uuid4(),
         occurred_at=datetime(2026, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=7))),
+        personal=SITI,
         payload={
             "proposal_id": uuid.uuid4(),
             "source": "walk_in",
-            "resident": {
-                "nik": NIK,
-                "kk": "1571010101200001",
-                "name": "SITI AMINAH",
-                "sex": "P",
-                "birth_date": date(1980, 8, 5),
-                "kelurahan": "1571011001",
-                "phone": "+6281234567890",
-            },
             "proposed_by": "officer-7",
             "nik_warnings": ["NIK_DATE"],
         },
@@ -99,7 +106,8 @@ def test_an_entry_keeps_who_what_when_why_and_evidence_but_no_personal_data() ->
     assert NIK not in text
     assert "SITI" not in text
     assert "+6281234567890" not in text
-    assert entry.payload["resident"] == REDACTED
+    # the trail keeps the ciphertext (its hash covers it), unreadable once the key is gone
+    assert entry.payload["personal"] == registered.payload.personal.model_dump()
     assert (entry.producer, entry.event_type, entry.decision) == (
         "dinsos",
         "ParticipantRegistered",
@@ -107,6 +115,26 @@ def test_an_entry_keeps_who_what_when_why_and_evidence_but_no_personal_data() ->
     )
     assert entry.reasons == ("NIK_DATE",)
     assert entry.occurred_at == "2026-03-01T02:30:00.000000+00:00"
+
+
+def test_a_version_1_record_read_back_from_the_topic_is_kept_without_its_clear_fields() -> None:
+    legacy = ParticipantRegisteredV1(
+        participant_id=PID,
+        correlation_id=uuid.uuid4(),
+        payload={
+            "proposal_id": uuid.uuid4(),
+            "source": "walk_in",
+            "resident": SITI,
+            "proposed_by": "officer-7",
+        },
+    )
+    parsed = parse_event(legacy.model_dump_json())
+    assert isinstance(parsed, ParticipantRegisteredV1)
+    entry = describe(parsed, topic="t", partition=1, offset=8, recorded_at=datetime.now(UTC))
+    text = canonical_json(entry.content()).decode()
+    assert NIK not in text
+    assert "SITI" not in text
+    assert entry.payload["resident"] == REDACTED
 
 
 def test_reason_codes_and_evidence_are_extracted() -> None:

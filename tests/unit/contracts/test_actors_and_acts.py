@@ -30,6 +30,7 @@ from jkn_contracts import (
 from jkn_contracts._generate import CONTRACTS_DIR, build_schemas
 from jkn_contracts.compat import check_backward_compatible
 from jkn_contracts.decisions import Decision, decision_of
+from jkn_contracts.legacy import LEGACY_V1
 from pydantic import ValidationError
 
 PID = "P" + "3c" * 12
@@ -48,19 +49,18 @@ RUN_ACTS = {
 def registered(**envelope: Any) -> dict[str, Any]:
     return {
         "event_type": "ParticipantRegistered",
+        "schema_version": 2,
         "producer": "dinsos",
         "participant_id": PID,
         "correlation_id": str(uuid.uuid4()),
         "payload": {
             "proposal_id": str(uuid.uuid4()),
             "source": "walk_in",
-            "resident": {
-                "nik": "1571014508800003",
-                "kk": "1571010101200001",
-                "name": "SITI AMINAH",
-                "sex": "P",
-                "birth_date": "1980-08-05",
-                "kelurahan": "1571011001",
+            "personal": {
+                "alg": "A256GCM",
+                "kid": f"{PID}.v1",
+                "nonce": "AAAAAAAAAAAAAAAA",
+                "ciphertext": "c2VhbGVkLWJ5LWEtdGVzdA",
             },
             "proposed_by": "siti.dinsos",
         },
@@ -120,8 +120,14 @@ def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
         published = CONTRACTS_DIR / "published" / f"{name}.v1.json"
         old = json.loads(published.read_text(encoding="utf-8"))
         assert "actor" not in old["properties"], name
-        assert check_backward_compatible(old, current[published.name]) == [], name
-        assert "actor" not in current[published.name].get("required", []), name
+        # version 1 of an event that moved to version 2 is read by its legacy class
+        schema = (
+            LEGACY_V1[name].model_json_schema(mode="validation")
+            if name in LEGACY_V1
+            else current[published.name]
+        )
+        assert check_backward_compatible(old, schema) == [], name
+        assert "actor" not in schema.get("required", []), name
 
 
 # --- agencies' acts ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from jkn_contracts import (
     participant_id_for,
     topic_for,
 )
+from jkn_contracts.legacy import LEGACY_V1
 from pydantic import ValidationError
 
 NIK = "1571015505900001"
@@ -40,11 +41,31 @@ _MEMBERSHIP = {
     "status": "AKTIF",
 }
 _PROPOSAL = str(uuid.UUID(int=7))
-PAYLOADS: dict[str, dict[str, Any]] = {
+# a sealed blob's shape (its content is jkn_bus.personal_data's business)
+_PERSONAL = {
+    "alg": "A256GCM",
+    "kid": participant_id_for(NIK, PSEUDONYM_KEY) + ".v1",
+    "nonce": "AAAAAAAAAAAAAAAA",
+    "ciphertext": "c2VhbGVkLWJ5LWEtdGVzdA",
+}
+# version 1 of the events that now seal personal fields: still read from the topics
+LEGACY_PAYLOADS: dict[str, dict[str, Any]] = {
     "ParticipantRegistered": {
         "proposal_id": _PROPOSAL,
         "source": "dtks",
         "resident": _RESIDENT,
+        "welfare_decile": 2,
+        "proposed_by": "kelurahan-1571011001",
+        "nik_warnings": ["NIK_BIRTH_DATE"],
+    },
+    "CoverageCheckRequested": {"nik": NIK, "check_date": "2025-07-01"},
+    "ParticipantVerified": {"proposal_id": _PROPOSAL, "resident": _RESIDENT, "budget_year": 2025},
+}
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "ParticipantRegistered": {
+        "proposal_id": _PROPOSAL,
+        "source": "dtks",
+        "personal": _PERSONAL,
         "welfare_decile": 2,
         "proposed_by": "kelurahan-1571011001",
         "nik_warnings": ["NIK_BIRTH_DATE"],
@@ -55,8 +76,8 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "reported_by": "officer-7",
         "kelurahan": "1571011001",
     },
-    "CoverageCheckRequested": {"nik": NIK, "check_date": "2025-07-01"},
-    "ParticipantVerified": {"proposal_id": _PROPOSAL, "resident": _RESIDENT, "budget_year": 2025},
+    "CoverageCheckRequested": {"personal": _PERSONAL, "check_date": "2025-07-01"},
+    "ParticipantVerified": {"proposal_id": _PROPOSAL, "personal": _PERSONAL, "budget_year": 2025},
     "VerificationRejected": {
         "proposal_id": _PROPOSAL,
         "reasons": [{"code": "NOT_RESIDENT", "message": "Bukan penduduk Kota Jambi."}],
@@ -190,10 +211,10 @@ def test_an_event_cannot_claim_another_producer(event_type: str) -> None:
 @pytest.mark.parametrize(
     "bad_payload",
     [
-        {**PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "kelurahan": NIK}},
-        {**PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "nik": NIK + "9"}},
-        {**PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "name": ""}},
-        {**PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "phone": NIK + NIK}},
+        {**LEGACY_PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "kelurahan": NIK}},
+        {**LEGACY_PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "nik": NIK + "9"}},
+        {**LEGACY_PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "name": ""}},
+        {**LEGACY_PAYLOADS["ParticipantRegistered"], "resident": {**_RESIDENT, "phone": NIK + NIK}},
         {**PAYLOADS["ParticipantRegistered"], "proposed_by": NIK * 10},
     ],
     ids=["nik-as-kelurahan", "nik-too-long", "empty-name", "phone", "proposed_by"],
@@ -219,5 +240,25 @@ def test_participant_id_is_deterministic_and_reveals_no_nik() -> None:
 
 
 def test_birth_date_in_samples_is_a_date() -> None:
-    event = parse_event(json.dumps(_record("ParticipantVerified")))
+    event = parse_event(
+        json.dumps(_record("ParticipantVerified", payload=LEGACY_PAYLOADS["ParticipantVerified"]))
+    )
     assert event.payload.resident.birth_date == date(1990, 5, 15)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("event_type", sorted(LEGACY_PAYLOADS))
+def test_a_version_1_record_still_in_the_topic_is_read_by_its_legacy_class(
+    event_type: str,
+) -> None:
+    for version in ({"schema_version": 1}, {}):
+        raw = json.dumps(_record(event_type, payload=LEGACY_PAYLOADS[event_type], **version))
+        event = parse_event(raw)
+        assert type(event) is LEGACY_V1[event_type]
+        assert event.schema_version == 1
+        assert parse_event(event.model_dump_json()) == event
+    # version 2 is never read as version 1, nor a version-2 record with clear fields
+    with pytest.raises(ValidationError):
+        parse_event(
+            json.dumps(_record(event_type, payload=LEGACY_PAYLOADS[event_type], schema_version=2))
+        )
+    assert parse_event(json.dumps(_record(event_type))).schema_version == 2

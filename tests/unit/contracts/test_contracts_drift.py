@@ -26,6 +26,7 @@ from jkn_contracts._generate import (
     build_asyncapi,
     drifted_files,
     expected_files,
+    schema_filename,
 )
 from jkn_contracts.submissions import SUBMISSION_ID_PATTERN
 
@@ -44,7 +45,9 @@ def test_generation_is_deterministic() -> None:
 
 def test_there_is_one_schema_file_per_event_type_and_version() -> None:
     schemas = sorted(p for p in expected_files() if p.startswith("schemas/"))
-    assert schemas == sorted(f"schemas/{name}.v1.json" for name in MESSAGE_TYPES)
+    assert schemas == sorted(
+        f"schemas/{schema_filename(MESSAGE_TYPES[name])}" for name in MESSAGE_TYPES
+    )
 
 
 def test_asyncapi_has_a_channel_per_topic_and_per_dead_letter_topic() -> None:

@@ -21,6 +21,7 @@ from bpjs_gateway.domain.peserta import (
 )
 from jkn_bus import UnitOfWork
 from jkn_contracts import EventBase
+from support.sealed import SEALER
 
 PUSKESMAS = Provider(kdProvider="15710101", nmProvider="PUSKESMAS PUTRI AYU")
 JENIS = {"21": "PBI (APBN)", "22": "PBI (APBD)", "13": "PEGAWAI SWASTA", "14": "PEKERJA MANDIRI"}
@@ -180,6 +181,7 @@ class World:
         return Dependencies(
             bpjs=self.bpjs,
             repository=lambda _uow: self.table,
+            sealer=SEALER,
             rules=self.rules,
             clock=lambda: self.now,
         )

@@ -19,6 +19,7 @@ from bpjs_gateway.domain.effective_dates import EffectiveDateRules
 from bpjs_gateway.domain.peserta import KodeKeterangan
 from jkn_bus import TransientError
 from jkn_bus.metrics import STAGE_SECONDS
+from jkn_bus.personal_data import PersonalDataUnreadable
 from jkn_contracts import (
     CoverageCheckRequested,
     CoverageReported,
@@ -29,6 +30,7 @@ from jkn_contracts import (
     SlotReleased,
     participant_id_for,
 )
+from support.sealed import KEYRING, sealed_event
 from unit.gateway_app.fakes import World
 
 NIK = "1571015705800003"
@@ -40,10 +42,12 @@ def pid(nik: str = NIK) -> str:
 
 
 def coverage_request(nik: str = NIK) -> CoverageCheckRequested:
-    return CoverageCheckRequested(
+    return sealed_event(
+        CoverageCheckRequested,
         participant_id=pid(nik),
         correlation_id=uuid.uuid4(),
-        payload={"nik": nik, "check_date": date(2025, 3, 10)},
+        personal={"nik": nik},
+        payload={"check_date": date(2025, 3, 10)},
     )
 
 
@@ -54,20 +58,20 @@ def verified(
     proposal_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
 ) -> ParticipantVerified:
-    return ParticipantVerified(
+    return sealed_event(
+        ParticipantVerified,
         participant_id=pid(nik),
         correlation_id=uuid.uuid4(),
         occurred_at=occurred_at or datetime(2025, 3, 10, 2, 59, 58, tzinfo=UTC),
+        personal={
+            "nik": nik,
+            "kk": "1571010101100001",
+            "name": "Siti Aminah",
+            "sex": "P",
+            "birth_date": date(1980, 5, 17),
+        },
         payload={
             "proposal_id": proposal_id or uuid.uuid4(),
-            "resident": {
-                "nik": nik,
-                "kk": "1571010101100001",
-                "name": "Siti Aminah",
-                "sex": "P",
-                "birth_date": date(1980, 5, 17),
-                "kelurahan": "1571010001",
-            },
             "budget_year": 2025,
             "uhc_priority": uhc_priority,
         },
@@ -463,3 +467,28 @@ async def test_a_kurang_bpjs_cannot_answer_now_is_retried_later() -> None:
         await on_slot_released(uow, event, deps=world.deps)
     assert uow.emitted == []
     assert world.table.rows[pid()].status == "active"
+
+
+async def test_an_erased_resident_is_neither_looked_up_nor_filed_and_it_is_no_failure() -> None:
+    world = World()
+    request, event = coverage_request(OTHER_NIK), verified(OTHER_NIK)
+    assert await KEYRING.destroy(None, event.participant_id)  # Dinas Sosial erased them
+    looked_up, filed = world.uow(request), world.uow(event)
+
+    await on_coverage_check_requested(looked_up, request, deps=world.deps)
+    await on_participant_verified(filed, event, deps=world.deps)
+
+    assert looked_up.emitted == []
+    assert filed.emitted == []
+    assert world.bpjs.calls == []
+
+
+async def test_a_blob_moved_into_another_residents_event_is_refused() -> None:
+    world = World()
+    theirs, mine = verified(OTHER_NIK), verified()
+    forged = mine.model_copy(
+        update={"payload": mine.payload.model_copy(update={"personal": theirs.payload.personal})}
+    )
+    with pytest.raises(PersonalDataUnreadable):
+        await on_participant_verified(world.uow(forged), forged, deps=world.deps)
+    assert world.bpjs.calls == []

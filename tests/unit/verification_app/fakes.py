@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from jkn_bus import UnitOfWork
 from jkn_contracts import Actor, EventBase
+from support.sealed import SEALER
 from verification.adapters.memory import InMemoryCivilRegistry, InMemoryWelfareRegistry
 from verification.app.dependencies import Dependencies
 from verification.app.model import OPEN_STATUSES, Proposal
@@ -150,5 +151,6 @@ class World:
             repository=lambda _: self.repo,
             civil_registry=lambda _: self.civil,
             welfare_registry=lambda _: self.welfare,
+            sealer=SEALER,
             clock=self.clock,
         )

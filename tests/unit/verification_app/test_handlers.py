@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from jkn_contracts import (
@@ -29,8 +29,8 @@ from jkn_contracts.events import (
     DeactivatedPayload,
     DeactivationRequestedPayload,
     RefusedPayload,
-    RegisteredPayload,
 )
+from support.sealed import KEYRING, SEALER, sealed_event
 from unit.verification_app.fakes import FakeUnitOfWork, World
 from verification.app import handlers
 from verification.app.model import Status
@@ -60,13 +60,18 @@ def pid(n: int) -> str:
 
 
 def registered(n: int) -> ParticipantRegistered:
-    return ParticipantRegistered(
+    return sealed_event(
+        ParticipantRegistered,
         participant_id=pid(n),
         correlation_id=uuid.uuid4(),
-        payload=RegisteredPayload(
-            proposal_id=uuid.uuid4(), source="dtks", resident=resident(n), proposed_by="test"
-        ),
+        personal=resident(n).model_dump(),
+        payload={"proposal_id": uuid.uuid4(), "source": "dtks", "proposed_by": "test"},
     )
+
+
+async def opened(event: EventBase) -> Any:
+    """The personal fields an event Dinkes stated seals (as its readers open them)."""
+    return await SEALER.open(cast(Any, None), event)
 
 
 def answer(request: EventBase, membership: Membership | None = None) -> CoverageReported:
@@ -112,7 +117,8 @@ async def test_a_resident_passing_local_checks_is_checked_at_bpjs_with_the_nik_a
     known(world, 1)
     [request] = await handle(world, "on_participant_registered", event)
     assert request.event_type == "CoverageCheckRequested"  # type: ignore[attr-defined]
-    assert request.payload.nik == nik(1)  # type: ignore[attr-defined]
+    assert (await opened(request)).nik == nik(1)
+    assert nik(1) not in request.model_dump_json()
     assert request.payload.check_date == date(2026, 5, 1)  # type: ignore[attr-defined]
     assert request.causation_id == event.event_id
     proposal = await world.repo.open_proposal(pid(1))
@@ -184,7 +190,9 @@ async def test_a_verified_resident_takes_a_slot_and_carries_the_uhc_setting() ->
     assert decision.event_type == "ParticipantVerified"  # type: ignore[attr-defined]
     assert decision.payload.uhc_priority is True  # type: ignore[attr-defined]
     assert decision.payload.budget_year == 2026  # type: ignore[attr-defined]
-    assert decision.payload.resident == resident(1)  # type: ignore[attr-defined]
+    sealed = (await opened(decision)).model_dump()
+    assert sealed == resident(1).model_dump(exclude={"address", "kelurahan"})
+    assert resident(1).name not in decision.model_dump_json()
     assert world.repo.quotas[2026].used == 1
     assert pid(1) in world.repo.slots
 
@@ -373,3 +381,12 @@ async def test_a_quota_is_set_by_someone_never_anonymously() -> None:
     with pytest.raises(ValueError, match="authenticated actor"):
         await set_quota(FakeUnitOfWork(), world.deps, 2026, 3)
     assert world.repo.quota_changes == []
+
+
+async def test_a_resident_erased_before_dinkes_read_the_proposal_is_skipped_not_failed() -> None:
+    world = World()
+    known(world, 7)
+    event = registered(7)
+    assert await KEYRING.destroy(None, event.participant_id)
+    assert await handle(world, "on_participant_registered", event) == []
+    assert await world.repo.open_proposal(event.participant_id) is None

@@ -23,21 +23,37 @@ import argparse
 import asyncio
 import os
 import sys
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
+from jkn_contracts import EVENT_TYPES, EventBase, Protected
+from pydantic import BaseModel
 
 from jkn_bus.personal_data import (
     Dek,
     KeyEncryptionKeys,
     LocalKeks,
     PersonalDataErased,
+    PersonalDataUnreadable,
+    associated_data,
     new_dek,
+    open_sealed,
     parse_kid,
+    seal,
 )
 
-__all__ = ["SCHEMA", "TABLE", "Keyring", "main"]
+__all__ = [
+    "SCHEMA",
+    "TABLE",
+    "Keyring",
+    "KeyringPort",
+    "MemoryKeyring",
+    "Sealer",
+    "main",
+    "sealer_for",
+]
 
 SCHEMA = "keyring"
 TABLE = f"{SCHEMA}.deks"
@@ -97,6 +113,17 @@ class Keyring:
             raise PersonalDataErased
         return Dek(participant_id, version, self._unwrap(row))
 
+    async def current(self, conn: asyncpg.Connection, participant_id: str) -> Dek:
+        """The resident's live key (whatever its version); :class:`PersonalDataErased` when
+        they have none (erased, or never proposed)."""
+        row = await conn.fetchrow(
+            f"SELECT version, kek_id, wrapped FROM {TABLE} WHERE participant_id = $1",  # noqa: S608
+            participant_id,
+        )
+        if row is None or row["wrapped"] is None:
+            raise PersonalDataErased
+        return Dek(participant_id, row["version"], self._unwrap(row))
+
     async def destroy(self, conn: asyncpg.Connection, participant_id: str) -> bool:
         """Crypto-shred: forget the wrapped key, keep a tombstone. True when a live key
         was destroyed now (False: none, or already destroyed)."""
@@ -144,6 +171,122 @@ class Keyring:
 
     def _unwrap(self, row: Any) -> bytes:
         return self.keks.unwrap(row["kek_id"], bytes(row["wrapped"]))
+
+
+class KeyringPort(Protocol):
+    """What services use of a keyring (:class:`Keyring`; :class:`MemoryKeyring` in tests)."""
+
+    async def create(self, conn: asyncpg.Connection, participant_id: str) -> Dek: ...
+
+    async def get(self, conn: asyncpg.Connection, kid: str) -> Dek: ...
+
+    async def current(self, conn: asyncpg.Connection, participant_id: str) -> Dek: ...
+
+    async def destroy(self, conn: asyncpg.Connection, participant_id: str) -> bool: ...
+
+
+class MemoryKeyring:
+    """A keyring held in memory, for tests of handlers without Postgres (same semantics:
+    one key per resident, a destroyed key is a tombstone, a new key a new version)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[int, bytes | None]] = {}
+
+    async def create(self, conn: Any, participant_id: str) -> Dek:
+        return self.create_now(participant_id)
+
+    def items(self) -> list[tuple[str, tuple[int, bytes | None]]]:
+        """(participant id, (version, key or None when destroyed)) of every resident."""
+        return list(self._keys.items())
+
+    def create_now(self, participant_id: str) -> Dek:
+        """``create`` without a connection (to build events in tests)."""
+        version, key = self._keys.get(participant_id, (0, None))
+        if key is not None:
+            return Dek(participant_id, version, key)
+        dek = new_dek(participant_id, version + 1)
+        self._keys[participant_id] = (dek.version, dek.key)
+        return dek
+
+    async def get(self, conn: Any, kid: str) -> Dek:
+        participant_id, version = parse_kid(kid)
+        held, key = self._keys.get(participant_id, (0, None))
+        if key is None or held != version:
+            raise PersonalDataErased
+        return Dek(participant_id, version, key)
+
+    async def current(self, conn: Any, participant_id: str) -> Dek:
+        version, _ = self._keys.get(participant_id, (0, None))
+        return await self.get(conn, f"{participant_id}.v{max(version, 1)}")
+
+    async def destroy(self, conn: Any, participant_id: str) -> bool:
+        version, key = self._keys.get(participant_id, (1, None))
+        self._keys[participant_id] = (version, None)
+        return key is not None
+
+
+class Sealer:
+    """Seals a resident's personal fields into an event and opens them again, with the
+    keys of a keyring, on the caller's connection (inside its transaction)."""
+
+    def __init__(self, keyring: KeyringPort) -> None:
+        self.keyring = keyring
+
+    async def seal(
+        self,
+        conn: asyncpg.Connection,
+        event: type[EventBase],
+        participant_id: str,
+        fields: BaseModel | dict[str, Any],
+        *,
+        create: bool = False,
+        event_id: uuid.UUID | None = None,
+    ) -> tuple[uuid.UUID, Protected]:
+        """``(event_id, blob)``: the id to give the event and its ``personal`` blob, the
+        event type's sealed fields (``event.sealed``) taken from ``fields`` (extra ones are
+        left out: an event carries what its consumers need). ``create``: the resident may
+        have no key yet (Dinas Sosial, proposing them); otherwise an erased resident raises
+        :class:`PersonalDataErased`."""
+        sealed_model: type[BaseModel] = event.sealed  # type: ignore[attr-defined]
+        data = fields.model_dump() if isinstance(fields, BaseModel) else dict(fields)
+        plain = sealed_model.model_validate({k: data.get(k) for k in sealed_model.model_fields})
+        if create:
+            dek = await self.keyring.create(conn, participant_id)
+        else:
+            dek = await self.keyring.current(conn, participant_id)
+        event_id = event_id or uuid.uuid4()
+        aad = associated_data(event_id, participant_id, _event_type(event))
+        return event_id, seal(dek, plain.model_dump_json().encode(), aad=aad)
+
+    async def open(self, conn: asyncpg.Connection, event: EventBase) -> Any:
+        """The personal fields an event carries (its ``sealed`` model). A version-1
+        record (clear fields) is read as it is. :class:`PersonalDataErased` when the
+        resident's key is destroyed; :class:`PersonalDataUnreadable` when the blob does
+        not authenticate."""
+        event_type = _event_type(type(event))
+        current = EVENT_TYPES[event_type]  # a legacy record's current class says what to read
+        sealed_model: type[BaseModel] = current.sealed  # type: ignore[attr-defined]
+        payload: Any = getattr(event, "payload", None)
+        if event.schema_version == 1:  # jkn_contracts.legacy: in clear
+            clear = payload.resident.model_dump() if hasattr(payload, "resident") else payload
+            data = clear if isinstance(clear, dict) else clear.model_dump()
+            return sealed_model.model_validate({k: data.get(k) for k in sealed_model.model_fields})
+        blob: Protected = payload.personal
+        participant_id, _ = parse_kid(blob.kid)
+        if participant_id != event.participant_id:
+            raise PersonalDataUnreadable
+        dek = await self.keyring.get(conn, blob.kid)
+        aad = associated_data(event.event_id, participant_id, event_type)
+        return sealed_model.model_validate_json(open_sealed(dek, blob, aad=aad))
+
+
+def sealer_for(keks: KeyEncryptionKeys) -> Sealer:
+    """The sealer of a service: the Postgres keyring under these KEKs."""
+    return Sealer(Keyring(keks))
+
+
+def _event_type(event: type[EventBase]) -> str:
+    return str(event.model_fields["event_type"].default)
 
 
 async def status(conn: asyncpg.Connection) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 Each resident (participant pseudonym) has a data-encryption key (DEK): 256 random bits,
 kept only in the keyring (``jkn_bus.keyring``), wrapped by a key-encryption key (KEK).
-A sealed value is a :class:`Sealed`: ``{"alg": "A256GCM", "kid": "<participant>.v<n>",
+A sealed value is a ``jkn_contracts.Protected``: ``{"alg": "A256GCM", "kid": "<participant>.v<n>",
 "nonce": …, "ciphertext": …}`` (base64url, no padding). Its associated data binds it to
 one event: the event id, the participant id and the event type (``associated_data``), so a
 blob copied into another event, about another resident or of another type is refused.
@@ -32,12 +32,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 from jkn_contracts.personal import Protected
+from prometheus_client import Counter
 
 __all__ = [
     "ALG",
     "DEV_KEKS",
     "DEV_KEK_ID",
     "ERASED",
+    "ERASED_SKIPPED",
     "TAMPERED",
     "Dek",
     "KekConfigError",
@@ -45,7 +47,6 @@ __all__ = [
     "LocalKeks",
     "PersonalDataErased",
     "PersonalDataUnreadable",
-    "Sealed",
     "associated_data",
     "b64d",
     "b64e",
@@ -66,6 +67,13 @@ DEV_KEK_ID = "dev-1"
 DEV_KEKS = f"{DEV_KEK_ID}=" + base64.b64encode(b"jkn-daerah dev-only KEK, public!").decode()
 """The development KEK (``JKN_KEKS`` default). It is in this repository: outside ``dev``,
 ``jkn_bus.dev_secrets`` refuses to start with it."""
+
+
+ERASED_SKIPPED = Counter(
+    "jkn_personal_data_erased_total",
+    "Events whose resident was erased (data key destroyed): their personal part skipped.",
+    ["service", "event_type"],
+)
 
 
 class PersonalDataErased(Exception):
@@ -93,10 +101,6 @@ def b64e(data: bytes) -> str:
 
 def b64d(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-Sealed = Protected
-"""One encrypted blob as it travels (``jkn_contracts.personal.Protected``)."""
 
 
 @dataclass(frozen=True)
@@ -134,14 +138,14 @@ def associated_data(event_id: uuid.UUID | str, participant_id: str, event_type: 
     return f"jkn/{event_type}/{event_id}/{participant_id}".encode()
 
 
-def seal(dek: Dek, plaintext: bytes, *, aad: bytes) -> Sealed:
+def seal(dek: Dek, plaintext: bytes, *, aad: bytes) -> Protected:
     """Encrypt ``plaintext`` under ``dek`` with a random 96-bit nonce."""
     nonce = secrets.token_bytes(12)
     ciphertext = AESGCM(dek.key).encrypt(nonce, plaintext, aad)
-    return Sealed(kid=dek.kid, nonce=b64e(nonce), ciphertext=b64e(ciphertext))
+    return Protected(kid=dek.kid, nonce=b64e(nonce), ciphertext=b64e(ciphertext))
 
 
-def open_sealed(dek: Dek, sealed: Sealed, *, aad: bytes) -> bytes:
+def open_sealed(dek: Dek, sealed: Protected, *, aad: bytes) -> bytes:
     """Decrypt; :class:`PersonalDataUnreadable` when the blob, its key id or ``aad`` differ."""
     if sealed.kid != dek.kid:
         raise PersonalDataUnreadable

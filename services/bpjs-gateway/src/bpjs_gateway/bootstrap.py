@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_migrations
+from jkn_bus.keyring import Sealer, sealer_for
 
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.metered import MeteredBpjs
@@ -54,11 +55,15 @@ def build_bpjs_client(settings: GatewaySettings) -> BpjsClient:
     )
 
 
-def dependencies(settings: GatewaySettings, bpjs: BpjsPort) -> Dependencies:
-    """Handler dependencies: ``bpjs`` wrapped in metrics, the SQL table, the city's rules."""
+def dependencies(
+    settings: GatewaySettings, bpjs: BpjsPort, sealer: Sealer | None = None
+) -> Dependencies:
+    """Handler dependencies: ``bpjs`` wrapped in metrics, the SQL table, the city's rules,
+    the keyring (``sealer``; default: under this process's KEKs, JKN_KEK_FILE/JKN_KEKS)."""
     return Dependencies(
         bpjs=MeteredBpjs(bpjs),
         repository=_sql_participants,
+        sealer=sealer or sealer_for(bus_settings().key_encryption_keys()),
         rules=settings.rules(),
         kd_pemda=settings.bpjs_kd_pemda,
         city_tz=settings.city_tz(),

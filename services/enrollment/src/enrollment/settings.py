@@ -15,12 +15,31 @@ is about 100 MB) for ``POST /reconciliation/findings`` and ``/snapshots``.
 
 from __future__ import annotations
 
+import functools
 import os
 
-__all__ = ["DEV_RECEIPT_KEY", "RECEIPT_KEY_ENV", "UPLOAD_LIMITS", "receipt_key", "upload_limits"]
+from jkn_bus import BusSettings
+from jkn_bus.keyring import Sealer, sealer_for
+
+__all__ = [
+    "DEV_RECEIPT_KEY",
+    "RECEIPT_KEY_ENV",
+    "UPLOAD_LIMITS",
+    "receipt_key",
+    "sealer",
+    "upload_limits",
+]
 
 RECEIPT_KEY_ENV = "ENROLLMENT_RECEIPT_KEY"
 DEV_RECEIPT_KEY = "dev-only-receipt-key"
+
+
+@functools.cache
+def sealer() -> Sealer:
+    """Seals residents' personal fields into Dinas Sosial's events with their keys (created
+    here: Dinas Sosial is the controller of the data), under the KEKs of ``JKN_KEK_FILE`` /
+    ``JKN_KEKS`` (the dev KEK in dev)."""
+    return sealer_for(BusSettings(service="enrollment").key_encryption_keys())
 
 
 def receipt_key() -> str:

@@ -20,6 +20,7 @@ from typing import Literal, cast
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
+from jkn_bus.keyring import sealer_for
 from jkn_bus.limits import FailureLimiter
 
 from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
@@ -58,7 +59,10 @@ def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) 
         bus or settings(),
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=handlers(route or routing()),
+        handlers=handlers(
+            route or routing(),
+            sealer_for((bus or settings()).key_encryption_keys()),
+        ),
         secrets={
             "NOTIFICATIONS_WHATSAPP_APP_SECRET": webhooks.whatsapp_app_secret,
             "NOTIFICATIONS_SMS_WEBHOOK_SECRET": webhooks.sms_webhook_secret,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_migrations
+from jkn_bus.keyring import Sealer, sealer_for
 from jkn_contracts import CONSUMERS
 
 from verification.adapters.reference import load_reference, reference_is_empty
@@ -24,7 +25,11 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_dependencies(settings: VerificationSettings) -> Dependencies:
+def build_dependencies(
+    settings: VerificationSettings, sealer: Sealer | None = None
+) -> Dependencies:
+    """``sealer``: default, the keyring under this process's KEKs (JKN_KEK_FILE/JKN_KEKS)."""
+
     def repository(uow: UnitOfWork) -> SqlRepository:
         return SqlRepository(uow.conn)
 
@@ -42,6 +47,7 @@ def build_dependencies(settings: VerificationSettings) -> Dependencies:
         civil_registry=civil,
         welfare_registry=welfare,
         max_quota_cut_share=settings.max_quota_cut_share,
+        sealer=sealer or sealer_for(bus_settings().key_encryption_keys()),
     )
 
 

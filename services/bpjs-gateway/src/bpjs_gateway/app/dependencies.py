@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
 from jkn_bus import UnitOfWork
+from jkn_bus.keyring import Sealer
 from jkn_contracts import utcnow
 
 from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository
@@ -28,6 +29,7 @@ class Dependencies:
 
     bpjs: BpjsPort
     repository: Callable[[UnitOfWork], ParticipantRepository]
+    sealer: Sealer  # opens the personal fields of CoverageCheckRequested, ParticipantVerified
     rules: EffectiveDateRules = field(default_factory=EffectiveDateRules)
     kd_pemda: str = "1571"
     city_tz: tzinfo = WIB

@@ -20,10 +20,12 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from bpjs_bridging import BridgingDecryptError
 from jkn_bus import Handler, TransientError, UnitOfWork
 from jkn_bus.metrics import STAGE_SECONDS
+from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_contracts import (
     CoverageCheckRequested,
     CoverageReported,
@@ -40,6 +42,7 @@ from jkn_contracts.events import (
     DeactivatedPayload,
     RefusedPayload,
 )
+from jkn_contracts.legacy import CoverageCheckRequestedV1, ParticipantVerifiedV1
 
 from bpjs_gateway.adapters.bpjs_client import (
     BpjsAuthError,
@@ -88,12 +91,19 @@ def _transient(operation: str, exc: Exception, participant_id: str) -> Transient
 
 
 async def on_coverage_check_requested(
-    uow: UnitOfWork, event: CoverageCheckRequested, *, deps: Dependencies
+    uow: UnitOfWork,
+    event: CoverageCheckRequested | CoverageCheckRequestedV1,
+    *,
+    deps: Dependencies,
 ) -> None:
-    """Look the NIK up at BPJS (VClaim) and report the membership found, or none."""
+    """Look the NIK up at BPJS (VClaim) and report the membership found, or none (an
+    erased resident's request is skipped: ``ERASED``, nothing asked)."""
     payload = event.payload
+    sealed = await _open(uow, event, deps)
+    if sealed is None:
+        return
     try:
-        peserta = await deps.bpjs.peserta_by_nik(payload.nik, payload.check_date)
+        peserta = await deps.bpjs.peserta_by_nik(sealed.nik, payload.check_date)
     except _TRANSIENT as exc:
         raise _transient("peserta look-up", exc, event.participant_id) from exc
     membership = (
@@ -164,10 +174,37 @@ async def _confirm_tambah(
     return peserta
 
 
+async def _open(
+    uow: UnitOfWork,
+    event: CoverageCheckRequested
+    | CoverageCheckRequestedV1
+    | ParticipantVerified
+    | ParticipantVerifiedV1,
+    deps: Dependencies,
+) -> Any:
+    """The personal fields the event seals; None when the resident was erased (their key
+    destroyed): a domain outcome, counted, never a retry or a dead letter."""
+    try:
+        return await deps.sealer.open(uow.conn, event)
+    except PersonalDataErased:
+        ERASED_SKIPPED.labels("bpjs-gateway", event.event_type).inc()
+        log.info(
+            "resident erased; %s skipped (%s)",
+            event.event_type,
+            ERASED,
+            extra={"participant_id": event.participant_id},
+        )
+        return None
+
+
 async def on_participant_verified(
-    uow: UnitOfWork, event: ParticipantVerified, *, deps: Dependencies
+    uow: UnitOfWork,
+    event: ParticipantVerified | ParticipantVerifiedV1,
+    *,
+    deps: Dependencies,
 ) -> None:
-    """File a *tambah* for the verified resident; report the card, or BPJS's refusal."""
+    """File a *tambah* for the verified resident; report the card, or BPJS's refusal (an
+    erased resident: nothing filed, ``ERASED``)."""
     repo = deps.repository(uow)
     payload = event.payload
     pid = event.participant_id
@@ -185,7 +222,9 @@ async def on_participant_verified(
         await _emit_activated(uow, event, record, deps)
         return
 
-    resident = payload.resident
+    resident = await _open(uow, event, deps)
+    if resident is None:
+        return
     uhc_priority = payload.uhc_priority or deps.rules.uhc_prioritas
     effective = activation_effective_date(deps.today(), uhc_prioritas=uhc_priority)
     mutation = Mutation(
@@ -259,7 +298,10 @@ async def on_participant_verified(
 
 
 async def _emit_activated(
-    uow: UnitOfWork, event: ParticipantVerified, record: ParticipantRecord, deps: Dependencies
+    uow: UnitOfWork,
+    event: ParticipantVerified | ParticipantVerifiedV1,
+    record: ParticipantRecord,
+    deps: Dependencies,
 ) -> None:
     assert record.no_kartu is not None
     assert record.kd_provider is not None

@@ -278,7 +278,7 @@ class ImportRunner:
                             "jkn.import_line": new.import_line or 0,
                         },
                     ):
-                        await uow.emit(registered_event(new))
+                        await uow.emit(await registered_event(uow, new))
             errors = chunk.errors + await _already_proposed(
                 conn, [n for n in news if n.proposal_id not in inserted]
             )

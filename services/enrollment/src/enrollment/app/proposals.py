@@ -14,6 +14,7 @@ from jkn_contracts.events import RegisteredPayload
 
 from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many, receipt_hash
 from enrollment.domain import FieldError, Proposal
+from enrollment.settings import sealer
 
 __all__ = [
     "DuplicateProposal",
@@ -145,12 +146,22 @@ def new_proposal(
     )
 
 
-def registered_event(
-    new: NewProposal, *, causation_id: uuid.UUID | None = None
+async def registered_event(
+    uow: UnitOfWork, new: NewProposal, *, causation_id: uuid.UUID | None = None
 ) -> ParticipantRegistered:
-    """The proposal's fact. ``causation_id``: the record that carried the command, when it
-    came on the bus (an agency system's submission); a caller's HTTP command has none."""
+    """The proposal's fact, the resident's personal fields sealed under their own key
+    (created now if they have none: Dinas Sosial keeps the keyring). ``causation_id``: the
+    record that carried the command, when it came on the bus (an agency system's
+    submission); a caller's HTTP command has none."""
     p = new.proposal
+    _, personal = await sealer().seal(
+        uow.conn,
+        ParticipantRegistered,
+        new.participant_id,
+        p.resident(),
+        create=True,
+        event_id=new.event_id,
+    )
     return ParticipantRegistered(
         event_id=new.event_id,
         participant_id=new.participant_id,
@@ -160,7 +171,7 @@ def registered_event(
         payload=RegisteredPayload(
             proposal_id=new.proposal_id,
             source=p.source,
-            resident=p.resident(),
+            personal=personal,
             welfare_decile=p.welfare_decile,
             proposed_by=new.proposed_by,
             nik_warnings=p.nik_warnings,
@@ -176,4 +187,4 @@ async def propose(
         existing = await existing_ids(uow.conn, [new.participant_id])
         # None only if that open proposal was closed in between: proposing again works
         raise DuplicateProposal(existing.get(new.participant_id))
-    await uow.emit(registered_event(new, causation_id=causation_id))
+    await uow.emit(await registered_event(uow, new, causation_id=causation_id))

@@ -281,7 +281,7 @@ async def propose_candidates(
                 new.participant_id,
                 attributes={"jkn.run_id": str(run_id)},
             ):
-                await uow.emit(registered_event(new))
+                await uow.emit(await registered_event(uow, new))
         already = [n.participant_id for n in news if n.proposal_id not in inserted]
         await sql.mark_candidates(
             uow.conn, run_id, {n.participant_id: n.proposal_id for n in made}, already

@@ -56,7 +56,7 @@ class Proposal:
         return [w.rule for w in self.warnings]
 
     def resident(self) -> Resident:
-        """The resident as the contracts describe it (``ParticipantRegistered.payload``)."""
+        """The resident as the contracts describe it (sealed into ParticipantRegistered)."""
         return Resident(
             nik=self.nik,
             kk=self.kk,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import asyncpg
-from jkn_contracts import Resident
 
 __all__ = ["StoredContact", "ensure", "get", "lock", "remember"]
 
@@ -18,7 +18,20 @@ class StoredContact:
     email: str | None
 
 
-async def remember(conn: asyncpg.Connection, participant_id: str, resident: Resident) -> None:
+class Reach(Protocol):
+    """How to greet and reach a resident (opened from an event's sealed fields)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+
+
+async def remember(conn: asyncpg.Connection, participant_id: str, resident: Reach) -> None:
     """Store (or refresh) how to reach this resident."""
     await conn.execute(
         "INSERT INTO contacts (participant_id, name, sex, phone, email) VALUES ($1, $2, $3, $4, $5)"

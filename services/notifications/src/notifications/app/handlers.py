@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from jkn_bus import Handler, UnitOfWork
-from jkn_contracts import DeactivationRequested, ParticipantRegistered, ParticipantVerified
+from jkn_bus.keyring import Sealer
+from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
+from jkn_contracts import DeactivationRequested
 
 from notifications.adapters import contacts, messages
 from notifications.domain import Contact, choose_channel, idempotency_key, message_id, render
@@ -32,7 +34,10 @@ class Routing:
     phone_channel: Literal["whatsapp", "sms"] = "whatsapp"
 
 
-def handlers(routing: Routing) -> dict[str, Handler]:
+def handlers(routing: Routing, sealer: Sealer) -> dict[str, Handler]:
+    """``sealer``: opens the name, sex, phone and e-mail sealed in ParticipantRegistered and
+    ParticipantVerified (the keyring, read-only)."""
+
     async def tell(uow: UnitOfWork, event: Any) -> None:
         await contacts.ensure(uow.conn, event.participant_id)
         # A deactivation request is news for the kelurahan officer, not for the resident.
@@ -74,17 +79,25 @@ def handlers(routing: Routing) -> dict[str, Handler]:
             ),
         )
 
-    async def on_participant_registered(uow: UnitOfWork, event: ParticipantRegistered) -> None:
-        await contacts.remember(uow.conn, event.participant_id, event.payload.resident)
-        await tell(uow, event)
-
-    async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
-        await contacts.remember(uow.conn, event.participant_id, event.payload.resident)
+    async def remember_and_tell(uow: UnitOfWork, event: Any) -> None:
+        # an erased resident (key destroyed) is not greeted: nothing to greet them by
+        try:
+            reach = await sealer.open(uow.conn, event)
+        except PersonalDataErased:
+            ERASED_SKIPPED.labels("notifications", event.event_type).inc()
+            log.info(
+                "resident erased; %s not told (%s)",
+                event.event_type,
+                ERASED,
+                extra={"participant_id": event.participant_id},
+            )
+            return
+        await contacts.remember(uow.conn, event.participant_id, reach)
         await tell(uow, event)
 
     return {
-        "ParticipantRegistered": on_participant_registered,
-        "ParticipantVerified": on_participant_verified,
+        "ParticipantRegistered": remember_and_tell,
+        "ParticipantVerified": remember_and_tell,
         **{
             name: tell
             for name in (

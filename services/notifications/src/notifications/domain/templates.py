@@ -63,12 +63,12 @@ def _salute(contact: Contact | None, resident: Resident | None = None) -> str:
 
 
 def _registered(e: ParticipantRegistered, c: Contact | None) -> Fields:
-    return "participant_registered", {"salam": _salute(c, e.payload.resident)}
+    return "participant_registered", {"salam": _salute(c)}
 
 
 def _verified(e: ParticipantVerified, c: Contact | None) -> Fields:
     opening = "Kuota program kini tersedia untuk Anda. " if e.payload.admitted_from_waitlist else ""
-    salam = _salute(c, e.payload.resident)
+    salam = _salute(c)
     return "participant_verified", {
         "salam": salam,
         "pembuka": opening,

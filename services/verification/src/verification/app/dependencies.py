@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from jkn_bus import UnitOfWork
+from jkn_bus.keyring import Sealer
 from jkn_contracts import utcnow
 
 from verification.app.ports import CivilRegistry, Repository, WelfareRegistry
@@ -32,6 +33,7 @@ class Dependencies:
     repository: Callable[[UnitOfWork], Repository]
     civil_registry: Callable[[UnitOfWork], CivilRegistry]
     welfare_registry: Callable[[UnitOfWork], WelfareRegistry]
+    sealer: Sealer  # opens ParticipantRegistered, seals what Dinkes passes on
     clock: Callable[[], datetime] = utcnow
     # a PUT /quota lowering the total by more than this share of it is refused
     max_quota_cut_share: float = 0.10

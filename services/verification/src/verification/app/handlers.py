@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 from jkn_bus import Handler, UnitOfWork
+from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_bus.telemetry import current_trace_headers
 from jkn_contracts import (
     CoverageCheckRequested,
@@ -22,10 +23,12 @@ from jkn_contracts import (
     ParticipantRegistered,
     RegistrationRefused,
     RejectionReason,
+    Resident,
     SlotReleased,
     VerificationRejected,
 )
 from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload, SlotReleasedPayload
+from jkn_contracts.legacy import ParticipantRegisteredV1
 
 from verification.adapters.metrics import WAITING
 from verification.app import slots
@@ -48,18 +51,35 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+def _pid(event: ParticipantRegistered | ParticipantRegisteredV1) -> dict[str, str]:
+    return {"participant_id": event.participant_id, "code": ERASED}
+
+
 async def on_participant_registered(
-    uow: UnitOfWork, event: ParticipantRegistered, *, deps: Dependencies
+    uow: UnitOfWork,
+    event: ParticipantRegistered | ParticipantRegisteredV1,
+    *,
+    deps: Dependencies,
 ) -> None:
-    """Rules 1-4 and 6; if they pass, ask BPJS (through the gateway) for rule 5."""
+    """Rules 1-4 and 6; if they pass, ask BPJS (through the gateway) for rule 5.
+
+    A resident erased before Dinkes read the proposal (their key destroyed) is skipped:
+    counted as ``ERASED``, nothing stored, nothing asked."""
     repo = deps.repository(uow)
     payload = event.payload
-    nik = payload.resident.nik
+    try:
+        sealed = await deps.sealer.open(uow.conn, event)
+    except PersonalDataErased:
+        ERASED_SKIPPED.labels("verification", event.event_type).inc()
+        log.info("resident erased; proposal skipped (ERASED)", extra=_pid(event))
+        return
+    resident = Resident(**sealed.model_dump())
+    nik = resident.nik
     civil = await deps.civil_registry(uow).lookup(nik)
     dtks = await deps.welfare_registry(uow).lookup(nik)
     duplicate = await repo.has_open_proposal(event.participant_id, excluding=payload.proposal_id)
     reasons = local_checks(
-        payload.resident,
+        resident,
         civil=civil,
         dtks=dtks,
         duplicate=duplicate,
@@ -70,7 +90,7 @@ async def on_participant_registered(
         proposal_id=payload.proposal_id,
         participant_id=event.participant_id,
         correlation_id=event.correlation_id,
-        resident=payload.resident,
+        resident=resident,
         registered_at=event.occurred_at,
         # The registry's decile, not the form's: it decides the waiting-list priority.
         welfare_decile=dtks.decile if dtks is not None else payload.welfare_decile,
@@ -78,11 +98,15 @@ async def on_participant_registered(
         reasons=reasons,
         journey_trace=current_trace_headers(),
     )
+    request_id, sealed_nik = await deps.sealer.seal(
+        uow.conn, CoverageCheckRequested, event.participant_id, {"nik": nik}
+    )
     request = CoverageCheckRequested(
+        event_id=request_id,
         participant_id=event.participant_id,
         correlation_id=uow.correlation_id,
         causation_id=uow.causation_id,
-        payload=CoverageCheckRequestedPayload(nik=nik, check_date=deps.today()),
+        payload=CoverageCheckRequestedPayload(personal=sealed_nik, check_date=deps.today()),
     )
     if reasons:
         slots.observe_decision(deps, proposal)

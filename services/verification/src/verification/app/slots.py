@@ -68,6 +68,10 @@ async def _take_slot(
     from_waitlist: bool,
     causation_id: uuid.UUID | None = None,
 ) -> Quota:
+    # the resident's fields the gateway and notifications need, sealed under their key
+    event_id, personal = await deps.sealer.seal(
+        uow.conn, ParticipantVerified, proposal.participant_id, proposal.resident
+    )
     quota = quota.take()
     await repo.save_quota(year, quota)
     await repo.add_slot(proposal.participant_id, proposal.proposal_id, year)
@@ -79,12 +83,13 @@ async def _take_slot(
     await repo.save_proposal(proposal)
     await uow.emit(
         ParticipantVerified(
+            event_id=event_id,
             participant_id=proposal.participant_id,
             correlation_id=proposal.correlation_id,
             causation_id=causation_id or uow.causation_id,
             payload=VerifiedPayload(
                 proposal_id=proposal.proposal_id,
-                resident=proposal.resident,
+                personal=personal,
                 budget_year=year,
                 admitted_from_waitlist=from_waitlist,
                 uhc_priority=deps.uhc_priority,
