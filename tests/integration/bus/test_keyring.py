@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from jkn_bus.keyring import Keyring, status
+from jkn_bus.keyring import Keyring, main, status
 from jkn_bus.personal_data import (
     LocalKeks,
     PersonalDataErased,
@@ -140,3 +140,23 @@ async def test_rewrap_keeps_every_key_readable_during_and_after(
     only_new = Keyring(LocalKeks.parse(f"k2={K2}"))  # the old KEK can now be dropped
     for pid in pids:
         assert (await only_new.get(conns["bpjs-gateway"], f"{pid}.v1")).key == keys[pid]
+
+
+async def test_the_rewrap_command_moves_every_key_to_the_current_kek(
+    database: dict[str, str],
+    conns: dict[str, asyncpg.Connection],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    k3 = base64.b64encode(os.urandom(32)).decode()
+    before = await status(conns["enrollment"])
+    monkeypatch.setenv("JKN_KEKS", f"k1={K1},k2={K2},k3={k3}")  # the last one is current
+    url = database["enrollment"]
+    assert await asyncio.to_thread(main, ["rewrap", "--database-url", url]) == 0
+    assert f"rewrapped {sum(n for k, n in before.items() if k != 'destroyed')} " in (
+        capsys.readouterr().out
+    )
+    after = await status(conns["enrollment"])
+    assert set(after) <= {"k3", "destroyed"}
+    assert await asyncio.to_thread(main, ["status", "--database-url", url]) == 0
+    assert "k3\t" in capsys.readouterr().out
