@@ -2,9 +2,12 @@
 resident of Kelurahan Telanaipura over Kafka (as dinsos-siks) and is answered at once with
 the proposal's ids and receipt code; Dinkes verifies the resident, BPJS registers them —
 the same journey as an HTTP proposal. Then Telanaipura's own system reports that the
-resident moved away (as kelurahan-1571011001): Dinkes releases the slot, BPJS ends the card,
-and the resident's status says so. The audit trail names each system as the actor of the
-fact its submission caused. A proposal breaking a NIK rule is refused with codes only."""
+resident moved away (as kelurahan-1571011001): the finding waits in the system's
+reconciliation run, nothing happens until a Dinsos officer (siti.dinsos) approves the run;
+then Dinkes releases the slot, BPJS ends the card, and the resident's status says so. The
+audit trail names the system as the actor of the registration and of the run's preview, and
+the approving officer as the actor of the deactivation request. A proposal breaking a NIK
+rule is refused with codes only."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from jkn_demo.scenario import CityFiles
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP
 from jkn_devstack.submit import AgencySystem
+from jkn_devstack.tokens import DevTokenAuth
 from support.polling import eventually
 from support.spans import SpanCollector
 
@@ -44,7 +48,15 @@ async def stack(
     city: CityFiles, spans: SpanCollector, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     run_dir = Path(tmp_path_factory.mktemp("run"))
-    async with running_city(city, spans, run_dir, port_offset=PORT_OFFSET, tag="e2a") as stack:
+    # the stack holds the one resident this module proposes: deactivating them is all of it
+    async with running_city(
+        city,
+        spans,
+        run_dir,
+        port_offset=PORT_OFFSET,
+        tag="e2a",
+        ENROLLMENT_MAX_DEACTIVATION_SHARE="1.0",
+    ) as stack:
         yield stack
 
 
@@ -126,10 +138,28 @@ async def test_systems_propose_and_report_over_kafka_as_over_http(
 
         assert isinstance(reported, SubmissionAccepted), reported
         assert reported.payload.participant_id == pid
+        assert reported.payload.pending_approval is True
+        run_url = f"{enrollment}/reconciliation/runs/{reported.payload.run_id}"
+        officer = DevTokenAuth("siti.dinsos")
+        run = (await client.get(run_url, auth=officer)).json()
+        assert (run["status"], run["submitted_by"]) == ("preview", KELURAHAN.writer)
+        assert run["preview"]["participants"] == [pid]
+        assert await _status(client, enrollment, accepted) == "activated"  # nothing sent yet
+
+        approved = await client.post(f"{run_url}/approve", auth=officer)
+
+        assert approved.status_code == 200, approved.text
         await eventually(lambda: reached("deactivated"), timeout=240, interval=1.0)
         history = await _history(client, audit, pid, callers)
+        acts = await client.get(
+            f"{audit}/acts", params={"agency": "kelurahan"}, auth=callers.auditor
+        )
+    assert acts.status_code == 200, acts.text
+    previewed = [a for a in acts.json()["acts"] if a["what"] == "ReconciliationRunPreviewed"]
+    assert previewed, "the system's act: its finding joined the run"
+    assert previewed[0]["actor"]["kind"] == "system"
     requested = next(e for e in history if e["what"] == "DeactivationRequested")
-    assert (requested["actor"]["agency"], requested["actor"]["kind"]) == ("kelurahan", "system")
+    assert (requested["actor"]["agency"], requested["actor"]["kind"]) == ("dinsos", "person")
     assert requested["actor"]["id"] != registered["actor"]["id"]
     whats = [e["what"] for e in history]
     assert whats.index("SlotReleased") > whats.index("DeactivationRequested")
