@@ -14,6 +14,10 @@ async def main(database_url: str, bootstrap: str, prefix: str) -> None:
         settings(database_url, bootstrap, prefix),
         consumes=("jkn.dinsos.participants",),
         handlers={"DeactivationRequested": record_step},
+        # The test's own relay process publishes the outbox, logged in as the owner of these
+        # (Dinas Sosial's) events; a relay here would log in as the test service, which the
+        # broker rightly refuses to let write them.
+        publishes=False,
     )
     await runtime.start()
     await asyncio.Event().wait()

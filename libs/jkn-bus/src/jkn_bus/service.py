@@ -75,13 +75,16 @@ class ServiceRuntime:
         secrets: Mapping[str, str | None] | None = None,
         retention: Sequence[Store] = (),
         retention_settings: RetentionSettings | None = None,
+        publishes: bool = True,
     ) -> None:
         """``secrets``: the service's own secrets by setting name, refused at start when
         they hold dev defaults outside development (jkn_bus.dev_secrets). ``retention``: the
         service's own stores of personal data, purged with the bus's tables when their
         period is over (jkn_bus.retention; periods from ``retention_settings``, by default
-        the ``JKN_RETENTION_*`` variables)."""
+        the ``JKN_RETENTION_*`` variables). ``publishes=False``: no relay runs here, another
+        process publishes this outbox (a test's relay, logged in as the events' owner)."""
         self.settings = settings
+        self._publishes = publishes
         self.secrets: Mapping[str, str | None] = dict(secrets or {})
         self._migrations = [*bus_migrations(), *migrations]
         self._topics = [settings.jkn_topic_prefix + t for t in consumes]
@@ -151,7 +154,8 @@ class ServiceRuntime:
             batch_size=s.relay_batch_size,
             poll_interval_s=s.relay_poll_interval_s,
         )
-        self._relay_task = asyncio.create_task(self._relay.run(), name=f"{s.service}-relay")
+        if self._publishes:
+            self._relay_task = asyncio.create_task(self._relay.run(), name=f"{s.service}-relay")
         r = self.retention_settings
         self._purger = RetentionPurger(
             self._pool,
