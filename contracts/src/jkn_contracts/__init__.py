@@ -28,6 +28,7 @@ from jkn_contracts.events import (
     CoverageReported,
     DeactivationReason,
     DeactivationRequested,
+    ErasureGround,
     FeedbackAnswered,
     FeedbackRerouted,
     Membership,
@@ -47,6 +48,7 @@ from jkn_contracts.events import (
     RegistrationRefused,
     RejectionReason,
     Resident,
+    ResidentDataErased,
     SlotReleased,
     VerificationRejected,
 )
@@ -90,6 +92,7 @@ __all__ = [
     "CoverageReported",
     "DeactivationReason",
     "DeactivationRequested",
+    "ErasureGround",
     "EventBase",
     "FeedbackAnswered",
     "FeedbackRerouted",
@@ -115,6 +118,7 @@ __all__ = [
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
+    "ResidentDataErased",
     "ResidentEvent",
     "SlotReleased",
     "Submission",
@@ -138,6 +142,7 @@ AnyEvent = Annotated[
     | ReconciliationRunPreviewed
     | ReconciliationRunApproved
     | ReconciliationRunRejected
+    | ResidentDataErased
     | CoverageCheckRequested
     | ParticipantVerified
     | VerificationRejected
@@ -164,6 +169,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         ReconciliationRunPreviewed,
         ReconciliationRunApproved,
         ReconciliationRunRejected,
+        ResidentDataErased,
         CoverageCheckRequested,
         ParticipantVerified,
         VerificationRejected,

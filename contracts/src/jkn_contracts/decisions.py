@@ -32,6 +32,7 @@ from jkn_contracts.events import (
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
     RegistrationRefused,
+    ResidentDataErased,
     SlotReleased,
     VerificationRejected,
 )
@@ -98,6 +99,8 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     ReconciliationRunRejected: lambda e: Decision(
         "reconciliation_rejected", (f"kind:{e.payload.kind}",), None
     ),
+    # an erasure: its ground, never the data erased
+    ResidentDataErased: lambda e: Decision("data_erased", (e.payload.ground.value,), None),
     CoverageReported: lambda e: Decision(
         "coverage_reported", _membership(e.payload.membership), None
     ),

@@ -27,6 +27,7 @@ __all__ = [
     "CoverageReported",
     "DeactivationReason",
     "DeactivationRequested",
+    "ErasureGround",
     "FeedbackAnswered",
     "FeedbackRerouted",
     "Membership",
@@ -46,6 +47,7 @@ __all__ = [
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
+    "ResidentDataErased",
     "SealedCoverageCheck",
     "SealedRegistration",
     "SealedVerification",
@@ -183,6 +185,32 @@ class DeactivationRequested(ResidentEvent):
     event_type: Literal["DeactivationRequested"] = "DeactivationRequested"
     producer: Literal[Agency.DINSOS] = Agency.DINSOS
     payload: DeactivationRequestedPayload
+
+
+class ErasureGround(StrEnum):
+    RETENTION_OVER = "retention_over"  # the last proposal ended over the retention period ago
+    NEVER_ENROLLED = "never_enrolled"  # never activated, and the proposal is over
+
+
+class ResidentDataErasedPayload(_Payload):
+    ground: ErasureGround = Field(description="Why the erasure was allowed.")
+    key_version: int | None = Field(
+        None,
+        ge=1,
+        description="Version of the resident's data key destroyed now (null: none was live).",
+    )
+
+
+class ResidentDataErased(ResidentEvent):
+    """Dinas Sosial (``actor``: the officer) erased a resident's personal data: their data
+    key is destroyed (every sealed copy on the bus can no longer be opened) and Dinsos's own
+    clear copies are blanked. Every service holding a clear copy blanks it on this fact;
+    pseudonyms, statuses and decisions stay. No personal data."""
+
+    event_type: Literal["ResidentDataErased"] = "ResidentDataErased"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    actor: Actor = Field(description="The Dinsos officer who erased the data.")
+    payload: ResidentDataErasedPayload
 
 
 # A reconciliation run (a kelurahan findings file, a DTKS/DTSEN snapshot) is first a

@@ -50,6 +50,7 @@ from jkn_contracts.events import (
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
     RegistrationRefused,
+    ResidentDataErased,
     SlotReleased,
     VerificationRejected,
 )
@@ -99,8 +100,10 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             ReconciliationRunPreviewed,
             ReconciliationRunApproved,
             ReconciliationRunRejected,
+            ResidentDataErased,
         ),
-        description="Dinas Sosial: proposals, deactivation requests, reconciliation runs.",
+        description="Dinas Sosial: proposals, deactivation requests, reconciliation runs, "
+        "erasures.",
     ),
     TopicSpec(
         "jkn.dinkes.verifications",

@@ -44,6 +44,8 @@ RUN_ACTS = {
     "ReconciliationRunApproved",
     "ReconciliationRunRejected",
 }
+# acts about one resident, published with their (required) actor from the start
+RESIDENT_ACTS = {"ResidentDataErased"}
 
 
 def registered(**envelope: Any) -> dict[str, Any]:
@@ -116,7 +118,8 @@ def test_an_actor_is_an_act_id_an_agency_and_person_or_system_only(actor: dict[s
 
 def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
     current = build_schemas()
-    for name in set(EVENT_TYPES) - ACTS - RUN_ACTS:  # published before the actor existed
+    # published before the actor existed
+    for name in set(EVENT_TYPES) - ACTS - RUN_ACTS - RESIDENT_ACTS:
         published = CONTRACTS_DIR / "published" / f"{name}.v1.json"
         old = json.loads(published.read_text(encoding="utf-8"))
         assert "actor" not in old["properties"], name
@@ -128,6 +131,13 @@ def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
         )
         assert check_backward_compatible(old, schema) == [], name
         assert "actor" not in schema.get("required", []), name
+
+
+def test_an_erasure_always_names_its_officer() -> None:
+    for name in RESIDENT_ACTS:
+        schema = build_schemas()[f"{name}.v1.json"]
+        assert "actor" in schema["required"], name
+        assert topic_for(name) == "jkn.dinsos.participants"
 
 
 # --- agencies' acts ---------------------------------------------------------------------------

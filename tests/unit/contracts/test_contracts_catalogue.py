@@ -150,6 +150,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "deactivations": 2,
         "uploaded_by": {"id": "act_" + "ef" * 12, "agency": "kelurahan", "kind": "person"},
     },
+    "ResidentDataErased": {"ground": "retention_over", "key_version": 1},
 }
 ACTOR = {"id": "act_" + "ab" * 12, "agency": "dinkes", "kind": "person"}
 
@@ -161,6 +162,8 @@ def _record(event_type: str, **changes: Any) -> dict[str, Any]:
         if issubclass(EVENT_TYPES[event_type], AgencyAct)
         else {"participant_id": participant_id_for(NIK, PSEUDONYM_KEY)}
     )
+    if event_type == "ResidentDataErased":  # an officer's act about one resident
+        about["actor"] = {**ACTOR, "agency": "dinsos"}
     return {
         "event_type": event_type,
         "producer": str(producer),
