@@ -120,6 +120,10 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
             dinsos_officer=_ALL,
             dinsos_system=_ALL,
         ),
+        ("enrollment", "POST", "/residents/{participant_id}/erasure"): _token(
+            "Dinsos, the controller, erases a resident's personal data (crypto-shredding)",
+            dinsos_officer=_ALL,
+        ),
         ("enrollment", "POST", "/reconciliation/findings"): _token(
             "kelurahan findings: Dinsos for any kelurahan, an operator for their own",
             dinsos_officer=_ALL,

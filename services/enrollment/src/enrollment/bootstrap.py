@@ -22,6 +22,7 @@ from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
 from enrollment.app.snapshots import SnapshotSettings
 from enrollment.app.submissions import SubmissionHandlers
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
+from enrollment.entrypoints.erasure_http import router as erasure_router
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
 from enrollment.settings import RECEIPT_KEY_ENV, receipt_key, upload_limits
@@ -99,7 +100,7 @@ def build_app(
         title="enrollment (Dinas Sosial)",
         description="Proposals of residents for the city-paid JKN program (PBI APBD): "
         "one at a time or by CSV import, and where each proposal stands.",
-        routers=[router, reconciliation_router],
+        routers=[router, reconciliation_router, erasure_router],
         on_started=imports.reap,
     )
     for path, limit_bytes in upload_limits().items():  # CSV uploads: their own body limits

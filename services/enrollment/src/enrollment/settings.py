@@ -11,26 +11,37 @@ Uploads have their own body limits (jkn_bus.body_limits; other routes take
 /imports``, ``ENROLLMENT_FINDINGS_MAX_BYTES`` (10 MiB; the findings reader also stops at
 10 MB) and ``ENROLLMENT_SNAPSHOT_MAX_BYTES`` (200 MiB, a million-row DTKS/DTSEN snapshot
 is about 100 MB) for ``POST /reconciliation/findings`` and ``/snapshots``.
+
+``ENROLLMENT_ERASURE_AFTER_DAYS`` (1825: five years) is how long after a resident's last
+proposal ended (once they were enrolled) their personal data is kept before an officer may
+erase it (``app.erasure``): the years in which the city's premium payments for them are
+audited and BPJS's monthly bills and *kurang* filings can still be disputed; the city's
+legal office confirms the period. A resident never enrolled may be erased at once.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from datetime import timedelta
 
 from jkn_bus import BusSettings
 from jkn_bus.keyring import Sealer, sealer_for
 
 __all__ = [
     "DEV_RECEIPT_KEY",
+    "ERASURE_AFTER_ENV",
     "RECEIPT_KEY_ENV",
     "UPLOAD_LIMITS",
+    "erasure_after",
     "receipt_key",
     "sealer",
     "upload_limits",
 ]
 
 RECEIPT_KEY_ENV = "ENROLLMENT_RECEIPT_KEY"
+ERASURE_AFTER_ENV = "ENROLLMENT_ERASURE_AFTER_DAYS"
+DEFAULT_ERASURE_AFTER_DAYS = 1825
 DEV_RECEIPT_KEY = "dev-only-receipt-key"
 
 
@@ -45,6 +56,15 @@ def sealer() -> Sealer:
 def receipt_key() -> str:
     """The key of receipt codes (``ENROLLMENT_RECEIPT_KEY``)."""
     return os.environ.get(RECEIPT_KEY_ENV, DEV_RECEIPT_KEY)
+
+
+def erasure_after() -> timedelta:
+    """How long an enrolled resident's data is kept after their last proposal ended
+    (``ENROLLMENT_ERASURE_AFTER_DAYS``, read at each request)."""
+    days = int(os.environ.get(ERASURE_AFTER_ENV, str(DEFAULT_ERASURE_AFTER_DAYS)))
+    if days < 0:
+        raise ValueError(f"{ERASURE_AFTER_ENV} must be a number of days, 0 or more")
+    return timedelta(days=days)
 
 
 UPLOAD_LIMITS: dict[str, tuple[str, int]] = {
