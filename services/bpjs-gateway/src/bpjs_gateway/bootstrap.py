@@ -32,7 +32,8 @@ __all__ = [
     "dependencies",
 ]
 
-CONSUMES = ("jkn.dinkes.verifications",)
+# Dinkes's decisions; Dinsos's topic for ResidentDataErased (its other events are ignored)
+CONSUMES = ("jkn.dinkes.verifications", "jkn.dinsos.participants")
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

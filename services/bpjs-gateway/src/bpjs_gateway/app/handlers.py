@@ -34,6 +34,7 @@ from jkn_contracts import (
     ParticipantDeactivated,
     ParticipantVerified,
     RegistrationRefused,
+    ResidentDataErased,
     SlotReleased,
 )
 from jkn_contracts.events import (
@@ -50,6 +51,7 @@ from bpjs_gateway.adapters.bpjs_client import (
     BpjsProtocolError,
     BpjsUnavailable,
 )
+from bpjs_gateway.adapters.erasure import erase_participant
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.ports import ParticipantRecord
 from bpjs_gateway.domain.effective_dates import activation_effective_date
@@ -68,6 +70,7 @@ __all__ = [
     "bind_handlers",
     "on_coverage_check_requested",
     "on_participant_verified",
+    "on_resident_data_erased",
     "on_slot_released",
 ]
 
@@ -438,10 +441,23 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
     log.info("participant deactivated at BPJS", extra={"participant_id": pid})
 
 
+async def on_resident_data_erased(
+    uow: UnitOfWork, event: ResidentDataErased, *, deps: Dependencies
+) -> None:
+    """Dinas Sosial erased the resident: blank the gateway's clear copy (the NIK, BPJS's
+    free-text messages) in this transaction. Idempotent."""
+    blanked = await erase_participant(uow.conn, event.participant_id)
+    log.info(
+        "resident erased",
+        extra={"participant_id": event.participant_id, "blanked": blanked},
+    )
+
+
 def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
     """The handlers by event type, bound to ``deps``."""
     return {
         "CoverageCheckRequested": functools.partial(on_coverage_check_requested, deps=deps),
         "ParticipantVerified": functools.partial(on_participant_verified, deps=deps),
         "SlotReleased": functools.partial(on_slot_released, deps=deps),
+        "ResidentDataErased": functools.partial(on_resident_data_erased, deps=deps),
     }

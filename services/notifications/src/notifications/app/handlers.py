@@ -17,6 +17,7 @@ from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_contracts import DeactivationRequested
 
 from notifications.adapters import contacts, messages
+from notifications.adapters.erasure import erase_resident
 from notifications.domain import Contact, choose_channel, idempotency_key, message_id, render
 
 __all__ = ["Routing", "handlers"]
@@ -95,8 +96,15 @@ def handlers(routing: Routing, sealer: Sealer) -> dict[str, Handler]:
         await contacts.remember(uow.conn, event.participant_id, reach)
         await tell(uow, event)
 
+    async def forget(uow: UnitOfWork, event: Any) -> None:
+        # Dinas Sosial erased the resident (ResidentDataErased): forget their contact and
+        # every text about them, in this transaction; idempotent
+        await erase_resident(uow.conn, event.participant_id)
+        log.info("resident erased", extra={"participant_id": event.participant_id})
+
     return {
         "ParticipantRegistered": remember_and_tell,
+        "ResidentDataErased": forget,
         "ParticipantVerified": remember_and_tell,
         **{
             name: tell

@@ -30,7 +30,9 @@ def _proposal(row: asyncpg.Record) -> Proposal:
         proposal_id=row["proposal_id"],
         participant_id=row["participant_id"],
         correlation_id=row["correlation_id"],
-        resident=Resident.model_validate_json(row["resident"]),
+        resident=(
+            Resident.model_validate_json(row["resident"]) if row["resident"] is not None else None
+        ),
         registered_at=row["registered_at"],
         status=Status(row["status"]),
         welfare_decile=row["welfare_decile"],
@@ -63,7 +65,7 @@ class SqlRepository:
             proposal.proposal_id,
             proposal.participant_id,
             proposal.correlation_id,
-            proposal.resident.model_dump_json(),
+            proposal.resident.model_dump_json() if proposal.resident is not None else None,
             proposal.welfare_decile,
             proposal.status.value,
             _reasons_json(proposal),

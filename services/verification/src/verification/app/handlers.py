@@ -24,12 +24,14 @@ from jkn_contracts import (
     RegistrationRefused,
     RejectionReason,
     Resident,
+    ResidentDataErased,
     SlotReleased,
     VerificationRejected,
 )
 from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload, SlotReleasedPayload
 from jkn_contracts.legacy import ParticipantRegisteredV1
 
+from verification.adapters.erasure import erase_resident
 from verification.adapters.metrics import WAITING
 from verification.app import slots
 from verification.app.dependencies import Dependencies
@@ -46,6 +48,7 @@ __all__ = [
     "on_participant_deactivated",
     "on_participant_registered",
     "on_registration_refused",
+    "on_resident_data_erased",
 ]
 
 log = logging.getLogger(__name__)
@@ -311,6 +314,19 @@ async def on_participant_deactivated(
     )
 
 
+async def on_resident_data_erased(
+    uow: UnitOfWork, event: ResidentDataErased, *, deps: Dependencies
+) -> None:
+    """Dinas Sosial erased the resident: forget Dinkes's clear copies of their personal
+    fields (the proposals' resident, the reference registries' rows) in this transaction;
+    statuses, reasons and decisions stay. Idempotent (a redelivery erases nothing more)."""
+    erased = await erase_resident(uow.conn, event.participant_id)
+    log.info(
+        "resident erased",
+        extra={"participant_id": event.participant_id, "proposals": erased},
+    )
+
+
 def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
     """The consumer's handler table, each handler bound to ``deps``."""
     table: dict[str, Callable[..., Awaitable[None]]] = {
@@ -320,5 +336,6 @@ def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
         "RegistrationRefused": on_registration_refused,
         "DeactivationRequested": on_deactivation_requested,
         "ParticipantDeactivated": on_participant_deactivated,
+        "ResidentDataErased": on_resident_data_erased,
     }
     return {name: functools.partial(handler, deps=deps) for name, handler in table.items()}

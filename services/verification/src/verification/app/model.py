@@ -41,7 +41,7 @@ class Proposal:
     proposal_id: uuid.UUID
     participant_id: str
     correlation_id: uuid.UUID
-    resident: Resident
+    resident: Resident | None  # None once the resident is erased (ResidentDataErased)
     registered_at: datetime
     status: Status
     welfare_decile: int | None = None

@@ -13,6 +13,7 @@ import uuid
 
 from jkn_bus import UnitOfWork
 from jkn_bus.metrics import STAGE_SECONDS
+from jkn_bus.personal_data import PersonalDataErased
 from jkn_bus.telemetry import resident_trace
 from jkn_contracts import ParticipantVerified, ParticipantWaitlisted, QuotaChanged
 from jkn_contracts.events import QuotaChangedPayload, VerifiedPayload, WaitlistedPayload
@@ -69,6 +70,8 @@ async def _take_slot(
     causation_id: uuid.UUID | None = None,
 ) -> Quota:
     # the resident's fields the gateway and notifications need, sealed under their key
+    if proposal.resident is None:  # erased: nothing to pass on (its key is destroyed too)
+        raise PersonalDataErased
     event_id, personal = await deps.sealer.seal(
         uow.conn, ParticipantVerified, proposal.participant_id, proposal.resident
     )
