@@ -17,6 +17,7 @@ it (``record_key``; the topic catalogue says which key each act uses).
 from __future__ import annotations
 
 import uuid
+from abc import abstractmethod
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
@@ -147,5 +148,7 @@ class AgencyAct(EventBase):
 
     key_description: ClassVar[str] = ""
 
+    @abstractmethod
     def record_key(self) -> str:
-        raise NotImplementedError
+        """What keeps this kind of act in order (each subclass says; pydantic's metaclass is
+        an ABCMeta, so an act that does not say cannot be built)."""
