@@ -109,7 +109,8 @@ async def fetch_token(name: str, issuer: str | None = None) -> str:
         try:
             response = await http.post(url, data=form)
         except httpx.HTTPError as exc:
-            raise TokenError(f"{name}: identity provider {issuer} unreachable: {exc}") from exc
+            cause = type(exc).__name__
+            raise TokenError(f"{name}: identity provider {issuer} unreachable: {cause}") from exc
     return _access_token(name, response)
 
 
@@ -121,7 +122,8 @@ def fetch_token_sync(name: str, issuer: str | None = None) -> str:
         try:
             response = http.post(url, data=form)
         except httpx.HTTPError as exc:
-            raise TokenError(f"{name}: identity provider {issuer} unreachable: {exc}") from exc
+            cause = type(exc).__name__
+            raise TokenError(f"{name}: identity provider {issuer} unreachable: {cause}") from exc
     return _access_token(name, response)
 
 

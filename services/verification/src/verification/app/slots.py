@@ -40,15 +40,35 @@ log = logging.getLogger(__name__)
 class QuotaBelowUsed(QuotaError):
     """A new total smaller than the slots already held: participants cannot be un-funded."""
 
+    def __init__(self, *, year: int, total: int, used: int) -> None:
+        self.year, self.total, self.used = year, total, used
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """What the verifier reads (numbers only)."""
+        return (
+            f"the {self.year} quota cannot be lowered to {self.total}: {self.used} slots are "
+            "in use; slots are freed only by deactivations"
+        )
+
 
 class QuotaCutTooLarge(QuotaError):
     """A new total lower than the year's by more than ``max_quota_cut_share`` of it (a typo,
     or a cut that must be decided, and made, in steps)."""
 
-    def __init__(self, message: str, *, previous_total: int, max_share: float) -> None:
-        super().__init__(message)
+    def __init__(self, *, year: int, total: int, previous_total: int, max_share: float) -> None:
+        self.year, self.total = year, total
         self.previous_total = previous_total
         self.max_share = max_share
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """What the verifier reads (numbers only)."""
+        return (
+            f"the {self.year} quota cannot be lowered from {self.previous_total} to "
+            f"{self.total} at once: a cut of more than {self.max_share:.0%} of the total "
+            "is refused"
+        )
 
 
 def observe_decision(deps: Dependencies, proposal: Proposal) -> None:
@@ -201,16 +221,13 @@ async def set_quota(
     before = await repo.read_quota(year)
     current = await repo.lock_quota(year, initial_total=total)
     if total < current.used:
-        raise QuotaBelowUsed(
-            f"the {year} quota cannot be lowered to {total}: {current.used} slots are in use; "
-            "slots are freed only by deactivations"
-        )
+        raise QuotaBelowUsed(year=year, total=total, used=current.used)
     if before is not None and total < current.total:
         share = (current.total - total) / current.total
         if share > deps.max_quota_cut_share:
             raise QuotaCutTooLarge(
-                f"the {year} quota cannot be lowered from {current.total} to {total} at once: "
-                f"a cut of more than {deps.max_quota_cut_share:.0%} of the total is refused",
+                year=year,
+                total=total,
                 previous_total=current.total,
                 max_share=deps.max_quota_cut_share,
             )

@@ -111,7 +111,7 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                 detail={
                     "field": "total",
                     "rule": "quota_below_used",
-                    "message": str(exc),
+                    "message": exc.describe(),
                 },
             ) from exc
         except QuotaCutTooLarge as exc:
@@ -120,7 +120,7 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                 detail={
                     "field": "total",
                     "rule": "quota_cut_too_large",
-                    "message": str(exc),
+                    "message": exc.describe(),
                     "previous_total": exc.previous_total,
                     "max_share": exc.max_share,
                 },
