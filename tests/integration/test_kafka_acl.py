@@ -7,7 +7,8 @@ Specification:
 - each service logs in as its own principal and may WRITE only its agency's topic and its own
   dead-letter topic: for every service and every other topic, a send fails with
   TopicAuthorizationFailedError (so no service can state another agency's facts);
-- each service may READ only the topics it consumes, through its own consumer group;
+- each service may READ only the topics it consumes, through its own consumer group (its
+  name under the prefix: two prefixes on one broker, two groups);
 - each service CAN write its own topics and read what it consumes;
 - the ACLs of a test prefix are those of production, name for name (tests run the services
   under their own principals exactly as production does);
@@ -240,7 +241,10 @@ async def test_a_service_reads_what_it_consumes_with_its_own_group(
     await produce(BOOTSTRAP, topic_prefix + topic, [(key, b"{}")])
     # manual assignment: reading must not join (and rebalance) the service's real group
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=BOOTSTRAP, group_id=service, enable_auto_commit=False, **_login(service)
+        bootstrap_servers=BOOTSTRAP,
+        group_id=topic_prefix + service,
+        enable_auto_commit=False,
+        **_login(service),
     )
     await consumer.start()
     try:
@@ -264,7 +268,7 @@ async def test_a_service_cannot_use_another_service_s_consumer_group(topic_prefi
     topic = topic_prefix + "jkn.dinsos.participants"  # both verification and audit read it
     consumer = AIOKafkaConsumer(
         bootstrap_servers=BOOTSTRAP,
-        group_id="audit",
+        group_id=topic_prefix + "audit",
         enable_auto_commit=False,
         **_login("verification"),
     )
@@ -284,14 +288,28 @@ def test_a_prefix_gets_the_production_acls_name_for_name() -> None:
     prefix = "t0000test."
 
     def unprefixed(grant: Grant) -> Grant:
-        name = grant.name.removeprefix(prefix) if grant.resource == "TOPIC" else grant.name
-        return Grant(grant.principal, grant.resource, name, grant.operation)
+        return Grant(
+            grant.principal, grant.resource, grant.name.removeprefix(prefix), grant.operation
+        )
 
     assert {unprefixed(g) for g in wanted_grants(prefix)} == wanted_grants("")
     for grant in wanted_grants(prefix):
-        if grant.resource == "TOPIC":
-            assert grant.name.startswith(prefix)
+        assert grant.name.startswith(prefix)  # topics and consumer groups alike
         assert grant.principal in {f"User:{s}" for s in PRINCIPALS}
+
+
+def test_two_prefixes_give_each_service_two_consumer_groups() -> None:
+    """A test run beside the demo, staging beside production: one broker, no shared group."""
+    for service in CONSUMERS:
+        groups = {
+            BusSettings(service=service, jkn_topic_prefix=prefix).consumer_group
+            for prefix in ("", "t1a2b.", "staging.")
+        }
+        assert groups == {service, f"t1a2b.{service}", f"staging.{service}"}
+        for prefix in ("t1a2b.", "staging."):
+            group = Grant(f"User:{service}", "GROUP", prefix + service, "READ")
+            assert group in wanted_grants(prefix)
+            assert group not in wanted_grants("")
 
 
 # ---- agency systems, spelled out ----------------------------------------------------------------
@@ -392,7 +410,10 @@ async def test_no_service_but_enrollment_reads_the_inbound_topics(
 async def test_an_agency_system_cannot_use_enrollment_s_consumer_group(topic_prefix: str) -> None:
     topic = topic_prefix + "jkn.dinsos.submission-replies"
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=BOOTSTRAP, group_id="enrollment", enable_auto_commit=False, **_login(SIKS)
+        bootstrap_servers=BOOTSTRAP,
+        group_id=topic_prefix + "enrollment",
+        enable_auto_commit=False,
+        **_login(SIKS),
     )
     await consumer.start()
     try:

@@ -141,7 +141,7 @@ class EventConsumer:
                 "messaging.system": "kafka",
                 "messaging.operation.type": "process",
                 "messaging.destination.name": record.topic,
-                "messaging.consumer.group.name": self._service,
+                "messaging.consumer.group.name": self._topic_prefix + self._service,
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
             },

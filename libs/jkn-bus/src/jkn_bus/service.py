@@ -193,7 +193,7 @@ class ServiceRuntime:
         limit = asyncio.Semaphore(self.settings.consumer_concurrency)
         subscriber = broker.subscriber(
             *self._topics,
-            group_id=self.settings.service,
+            group_id=self.settings.consumer_group,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             batch=True,

@@ -37,7 +37,7 @@ class BusSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", validate_assignment=False)
 
-    service: str = Field(description="Service name; also its consumer group and schema.")
+    service: str = Field(description="Service name; its schema, and its consumer group's.")
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_security_protocol: Protocol = Field(
         "SASL_PLAINTEXT", description="SASL_PLAINTEXT locally, SASL_SSL in production."
@@ -48,7 +48,9 @@ class BusSettings(BaseSettings):
         SecretStr(""), description="Defaults to '<service>-dev' (the local stack's)."
     )
     kafka_ssl_cafile: str | None = Field(None, description="CA of the broker (SASL_SSL).")
-    jkn_topic_prefix: str = Field("", description="Prefix of every topic name (test isolation).")
+    jkn_topic_prefix: str = Field(
+        "", description="Prefix of every topic name and consumer group id (isolation)."
+    )
     jkn_pseudonym_key: str = Field(
         "dev-only-pseudonym-key",
         description="HMAC key of participant pseudonyms; secret in prod.",
@@ -142,6 +144,16 @@ class BusSettings(BaseSettings):
         return LocalKeks.from_config(
             kek_file=self.jkn_kek_file, keks=keks, current=self.jkn_kek_current
         )
+
+    @property
+    def consumer_group(self) -> str:
+        """The service's consumer group id: its name under the environment's prefix.
+
+        Two stacks on one broker (a test run beside the demo, staging beside production)
+        must not share a group, or stopping one stack's consumer rebalances the other's;
+        the unprefixed (production) group stays the bare service name. The broker's group
+        ACLs follow the same rule (``jkn_devstack.acls``)."""
+        return self.jkn_topic_prefix + self.service
 
     @property
     def db_schema(self) -> str:

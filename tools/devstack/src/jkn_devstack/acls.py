@@ -6,20 +6,22 @@ principal ``User:<service>``:
 - WRITE and DESCRIBE on the topic(s) of the agency it publishes for (``PUBLISHERS``), and on
   its own dead-letter topic ``jkn.dlq.<service>``;
 - READ and DESCRIBE on the topics it consumes (``CONSUMERS``);
-- READ on its consumer group, named after the service (``jkn_bus.service``);
+- READ on its consumer group, the service's name under the prefix
+  (``BusSettings.consumer_group``);
 - the service owning an inbound topic (``INBOUND``): READ on it (it is in ``CONSUMERS``) and
   WRITE on its reply topic.
 
 And for every agency system (``AGENCY_SYSTEMS``: ``dinsos-siks``, ``kelurahan-1571011001``),
 principal ``User:<system>``: WRITE and DESCRIBE on its inbound topic only, READ and DESCRIBE
-on its reply topic only, READ on its own consumer group (the system's name). It may not read
-any fact topic, nor write anything else.
+on its reply topic only, READ on its own consumer group (the system's name under the
+prefix). It may not read any fact topic, nor write anything else.
 
-Nothing else: the broker runs ``allow.everyone.if.no.acl.found=false``. Topic ACLs are
-LITERAL, one set per topic prefix (tests and benches isolate themselves under ``t1a2b.``
-and the like), so a service under test runs under its own principal exactly as in
-production; ``delete_for_prefix`` removes a prefix's ACLs with its topics. The group ACLs do
-not depend on the prefix (the group id is the service name) and are never deleted here.
+Nothing else: the broker runs ``allow.everyone.if.no.acl.found=false``. The ACLs are
+LITERAL, one set per prefix (tests and benches isolate themselves under ``t1a2b.`` and the
+like, staging beside production under its own), topics and consumer groups alike: two
+stacks on one broker never share a group, so stopping one's consumer never rebalances the
+other's, and a service under test runs under its own principal exactly as in production.
+``delete_for_prefix`` removes a prefix's ACLs with its topics (never the unprefixed ones).
 
 Admin operations go through confluent-kafka (AlterUserScramCredentials, Create/Describe/
 DeleteAcls: aiokafka's admin has no ACL calls). Both ``ensure_*`` are idempotent and cost
@@ -123,18 +125,18 @@ def _topic_grants(service: str, prefix: str) -> set[Grant]:
     return grants
 
 
-def _group_grants(service: str) -> set[Grant]:
+def _group_grants(service: str, prefix: str) -> set[Grant]:
     if service not in CONSUMERS and service not in AGENCY_SYSTEMS:
         return set()
-    return {Grant(f"User:{service}", "GROUP", service, "READ")}
+    return {Grant(f"User:{service}", "GROUP", prefix + service, "READ")}
 
 
 def wanted_grants(prefix: str = "") -> set[Grant]:
-    """Every ACL the services and agency systems need for the topics under ``prefix`` (and
-    their groups)."""
+    """Every ACL the services and agency systems need for the topics and consumer groups
+    under ``prefix``."""
     grants: set[Grant] = set()
     for service in PRINCIPALS:
-        grants |= _topic_grants(service, prefix) | _group_grants(service)
+        grants |= _topic_grants(service, prefix) | _group_grants(service, prefix)
     return grants
 
 
@@ -240,13 +242,12 @@ async def ensure_acls(bootstrap: str, prefix: str = "", *, timeout_s: float = 30
 async def delete_for_prefix(
     bootstrap: str, prefixes: Iterable[str], *, timeout_s: float = 30.0
 ) -> int:
-    """Delete the topic ACLs of the services under each prefix (never the unprefixed ones)."""
+    """Delete the topic and group ACLs under each prefix (never the unprefixed ones)."""
     doomed: set[Grant] = set()
     for prefix in prefixes:
         if not prefix:
             raise ValueError("refusing to delete the unprefixed (production) ACLs")
-        for service in PRINCIPALS:
-            doomed |= _topic_grants(service, prefix)
+        doomed |= wanted_grants(prefix)
     if not doomed:
         return 0
     admin = _admin(bootstrap, timeout_s)

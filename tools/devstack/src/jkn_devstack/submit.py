@@ -11,9 +11,9 @@
 ``ProposalSubmitted`` on ``jkn.dinsos.submissions``; ``submit-finding`` as Kelurahan
 Telanaipura's system (``kelurahan-1571011001``) and writes a ``FindingSubmitted`` on its
 topic. Either then reads the system's reply topic (as the system, consumer group of its own
-name) for the answer keyed by the submission id, and prints it: ``accepted`` with the ids
-it created (exit 0), or ``refused`` with field:rule codes (exit 2); no answer within
-``--timeout`` seconds exits 1. Only the system itself can do either: the broker lets
+name under the prefix) for the answer keyed by the submission id, and prints it: ``accepted``
+with the ids it created (exit 0), or ``refused`` with field:rule codes (exit 2); no answer
+within ``--timeout`` seconds exits 1. Only the system itself can do either: the broker lets
 ``dinsos-siks`` write ``jkn.dinsos.submissions`` and read its replies, nothing else.
 
 Settings: ``KAFKA_BOOTSTRAP_SERVERS`` (127.0.0.1:9092), ``JKN_TOPIC_PREFIX`` (``--prefix``),
@@ -111,12 +111,12 @@ class AgencySystem:
 
     async def _reader(self) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
         # assigned, never subscribed: reading does not join (rebalance) the group, whose
-        # name is the system's own (the only group it may use); the catalogue says how
-        # many partitions the reply topic has
+        # name is the system's own under the prefix (the only group it may use); the
+        # catalogue says how many partitions the reply topic has
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
             client_id=self.spec.writer,
-            group_id=self.spec.writer,
+            group_id=self._prefix + self.spec.writer,
             enable_auto_commit=False,
             **self._login,
         )
