@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from jkn_demo.auth_bench import auth_cost
+from jkn_demo.crypto_bench import field_encryption_cost
 from jkn_demo.snapshot_bench import snapshot_bench
 
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
@@ -31,3 +32,12 @@ async def test_the_authentication_section_times_answered_requests_with_and_witho
     assert cost["ratio"] == pytest.approx(cost["token_us"] / cost["open_us"], abs=0.01)
     assert cost["extra_us"] == pytest.approx(cost["token_us"] - cost["open_us"], abs=0.2)
     assert cost["algorithm"] == "RS256"  # the realm's signing key, as the services check it
+
+
+async def test_the_field_encryption_section_times_the_same_residents_sealed_and_in_clear() -> None:
+    cost = await field_encryption_cost(residents=50)
+
+    assert cost["residents"] == 50
+    assert (cost["event_seals"], cost["event_opens"], cost["columns_at_rest"]) == (3, 5, 12)
+    assert cost["encrypted_us"] > cost["clear_us"] > 0  # sealing adds work to the same fields
+    assert cost["ratio"] == pytest.approx(cost["encrypted_us"] / cost["clear_us"])

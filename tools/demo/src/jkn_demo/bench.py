@@ -4,7 +4,9 @@ rejected, against the raw aiokafka produce+consume rate for N messages in the sa
 Figures printed: residents/s, p50/p99 proposal→activation (from the events' own
 occurred_at), each component's peak RSS, the raw Kafka rate and the ratio of the two; and
 what authentication costs per request (a Keycloak token checked by the guard vs the same
-route open, and ``TokenVerifier.verify`` alone: jkn_demo.auth_bench).
+route open, and ``TokenVerifier.verify`` alone: jkn_demo.auth_bench); and what field
+encryption of personal data costs per resident in CPU, against the same fields in clear
+(jkn_demo.crypto_bench).
 
 The import is made as Dinsos's welfare-data system (``dinsos-siks``, a token of the local
 Keycloak), as every call to a service must carry a token of a role allowed on it.
@@ -27,6 +29,7 @@ from jkn_devstack.credentials import admin_kafka_kwargs
 from jkn_devstack.tokens import DevTokenAuth
 
 from jkn_demo.auth_bench import SCRAPER, auth_cost
+from jkn_demo.crypto_bench import field_encryption_cost
 from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
 from jkn_demo.snapshot_bench import snapshot_bench
@@ -162,8 +165,7 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
 async def run(residents: int, relay_events: int, snapshot_rows: int, auth_requests: int) -> int:
     run_dir = STATE_DIR / "bench"
     _say("== jkn-daerah bench ==")
-    await _relay_report(relay_events)
-    await _auth_report(auth_requests)
+    await _in_process_reports(relay_events, auth_requests)
     _say(f"-- journey: {residents} residents proposed by one CSV import --")
     city = generate_city(
         run_dir / "city",
@@ -242,6 +244,12 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
     return 0 if len(final) >= len(registered) else 1
 
 
+async def _in_process_reports(relay_events: int, auth_requests: int) -> None:
+    await _relay_report(relay_events)
+    await _auth_report(auth_requests)
+    await _crypto_report()
+
+
 async def _relay_report(events: int) -> None:
     rate = await relay_throughput(events)
     _say(f"outbox relay: {events} committed events published and confirmed at {rate:.0f} events/s")
@@ -263,6 +271,23 @@ async def _auth_report(requests: int) -> None:
         f"TokenVerifier.verify, full check:  {cost['verify_full_us']:7.1f} µs/token "
         f"({cost['algorithm']}, JWKS cached; the first token, with discovery and JWKS "
         f"fetch: {cost['first_verify_ms']:.1f} ms)"
+    )
+
+
+async def _crypto_report() -> None:
+    cost = await field_encryption_cost()
+    _say(
+        f"-- field encryption: one resident's seals and opens in process, "
+        f"{cost['residents']} residents --"
+    )
+    _say(
+        f"with encryption:                   {cost['encrypted_us']:7.1f} µs CPU/resident   "
+        f"({cost['event_seals']} events sealed, {cost['event_opens']} opened, "
+        f"{cost['columns_at_rest']} columns at rest)"
+    )
+    _say(
+        f"clear (baseline, same fields):     {cost['clear_us']:7.1f} µs CPU/resident   "
+        f"ratio {cost['ratio']:.1f} (+{cost['extra_us']:.0f} µs per resident)"
     )
 
 
