@@ -4,7 +4,9 @@ Every route is authorized by the policy table (jkn_contracts.access, enforced by
 jkn_bus.guard): an app with a route the table does not name is not built.
 Every service serves ``/health`` and ``/metrics`` (Prometheus). Request validation errors
 are answered by our own handler: FastAPI's default echoes the offending ``input`` (a NIK,
-a name) in the 422 body; ours names the field and the rule only.
+a name) in the 422 body; ours names the field and the rule only. Bad bodies are refused
+before any route reads them: too large (413, jkn_bus.body_limits), nested too deep (422,
+jkn_bus.json_depth).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from jkn_bus.auth import TokenVerifier
 from jkn_bus.body_limits import install_body_limits
 from jkn_bus.dev_secrets import DevSecretsOutsideDev, refuse_dev_secrets
 from jkn_bus.guard import Guard, authorize, install_error_answers
+from jkn_bus.json_depth import JsonDepthMiddleware
 from jkn_bus.logs import configure_logging
 from jkn_bus.service import ServiceRuntime
 
@@ -80,6 +83,13 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = runtime
+    # the depth check buffers the body: added first, it runs behind the size limit; the
+    # upload routes (given their own size limit) carry CSV, not JSON
+    app.add_middleware(
+        JsonDepthMiddleware,
+        max_depth=settings.http_max_json_depth,
+        skip=lambda path: path in app.state.body_limits.routes,
+    )
     install_body_limits(app, runtime.settings.http_max_body_bytes)  # 413 beyond
     app.state.guard = guard or Guard(
         settings.service,

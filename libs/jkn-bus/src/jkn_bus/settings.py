@@ -71,6 +71,9 @@ class BusSettings(BaseSettings):
     http_max_body_bytes: int = Field(
         64 << 10, gt=0, description="Largest request body (413 beyond); uploads have their own."
     )
+    http_max_json_depth: int = Field(
+        32, gt=0, description="Deepest nesting of a JSON body (422 JSON_TOO_DEEP beyond)."
+    )
     jkn_env: str = Field(
         "dev", description="'dev' or the deployment's name: outside dev, dev secrets refuse."
     )
