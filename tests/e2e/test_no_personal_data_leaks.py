@@ -15,6 +15,12 @@ then every surface that must never carry personal data is searched for them:
 - every error body received (4xx answers, and an import's per-line error report).
 
 Zero hits on each. The counts of what was searched are asserted non-trivial and printed.
+
+Then one more marker, proposed and rejected (never activated), is erased by a Dinsos
+officer, and nothing may yield their data any more: no row of any service's schema (read
+as the administrator), no record on any topic (their sealed events no longer open: their
+key is destroyed), no service's answer, no log line, no span — while the audit trail keeps
+what was decided about them, under their pseudonym, and its hash chain still verifies.
 """
 
 from __future__ import annotations
@@ -27,16 +33,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from e2e.conftest import running_city
-from jkn_contracts import ParticipantActivated, participant_id_for
+from jkn_bus.keyring import Keyring, Sealer
+from jkn_bus.personal_data import DEV_KEKS, LocalKeks, PersonalDataErased
+from jkn_contracts import EVENT_TYPES, ParticipantActivated, participant_id_for
 from jkn_demo.scenario import CityFiles, generate_city
 from jkn_demo.stack import Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY
+from jkn_demo.stackenv import ADMIN_URL, BOOTSTRAP, PSEUDONYM_KEY
 from jkn_devstack.credentials import admin_kafka_kwargs
 from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import produce
@@ -449,6 +459,179 @@ async def test_no_marker_in_any_error_body(driven: Seen) -> None:
     assert len(driven.error_bodies) >= 6
     assert found == []
     COUNTS["error bodies"] = len(driven.error_bodies)
+
+
+# --- erasure: the rejected marker is forgotten, the trail of what was decided stays ----
+
+# Proposed for the erasure alone (no other marker shares a value): not in the civil
+# registry, so rejected by Dinkes — never activated, Dinas Sosial may erase them at once.
+ERASED = Marker(
+    "1571025506927735", "1571020101927735", "Warga Terlupa Kelima", "P", "1992-06-15",
+    "081277310005", "Jl. Lupa Ingatan No. 7735, RT 035, Pakuan Baru",
+)  # fmt: skip
+SCHEMAS = ("enrollment", "verification", "bpjs_gateway", "notifications", "audit", "keyring")
+
+
+def erased_hits(text: str) -> list[str]:
+    """The erased resident's own values (the other markers' data legitimately stays)."""
+    low = text.lower()
+    values = (ERASED.nik, ERASED.kk, ERASED.name, ERASED.phone, ERASED.address)
+    return [v for v in values if v.lower() in low]
+
+
+async def _admin(stack: Stack) -> asyncpg.Connection:
+    """The stack's own database, as the Postgres administrator (reads every schema)."""
+    database = urlsplit(stack.env["ENROLLMENT_DATABASE_URL"]).path.lstrip("/")
+    return await asyncpg.connect(urlsplit(ADMIN_URL)._replace(path=f"/{database}").geturl())
+
+
+async def _rows_with_the_erased(conn: asyncpg.Connection) -> tuple[int, list[str]]:
+    """Every row of every table of every service's schema, as text: (rows, hits)."""
+    tables = await conn.fetch(
+        "SELECT table_schema, table_name FROM information_schema.tables "
+        "WHERE table_schema = ANY($1::text[]) AND table_type = 'BASE TABLE'",
+        list(SCHEMAS),
+    )
+    rows, found = 0, []
+    for t in tables:
+        name = f'"{t["table_schema"]}"."{t["table_name"]}"'
+        for row in await conn.fetch(f"SELECT r::text AS line FROM {name} r"):  # noqa: S608 — catalogue names
+            rows += 1
+            if got := erased_hits(row["line"]):
+                found.append(f"{name}: {got}")
+    return rows, found
+
+
+@pytest.fixture(scope="module")
+async def erased(driven: Seen, stack: Stack) -> dict[str, Any]:
+    """The erasure, asked by a Dinsos officer and applied by every service."""
+    pid = ERASED.participant_id
+    async with (
+        httpx.AsyncClient(timeout=30, auth=DevTokenAuth("siti.dinsos")) as officer,
+        httpx.AsyncClient(timeout=30, auth=DevTokenAuth("hana.auditor")) as auditor,
+    ):
+        proposed = await _propose(officer, stack.url("enrollment"), driven, ERASED)
+        assert proposed.status_code == 201, proposed.text
+        body = proposed.json()
+        driven.receipts[pid] = (body["proposal_id"], body["receipt_code"])
+
+        async def told_rejected() -> bool:
+            sent = await _messages(auditor, stack.url("notifications"), pid)
+            return "verification_rejected" in sent
+
+        await eventually(told_rejected, timeout=120)  # every service has held their data
+        answer = await officer.post(f"{stack.url('enrollment')}/residents/{pid}/erasure")
+    assert answer.status_code == 200, answer.text
+    conn = await _admin(stack)
+    try:
+        still: list[str] = []
+
+        async def forgotten() -> int | None:
+            rows, still[:] = await _rows_with_the_erased(conn)
+            return None if still else rows
+
+        # each service forgets in its own handler of ResidentDataErased: poll until all did
+        try:
+            rows = await eventually(forgotten, timeout=60)
+        except AssertionError:
+            pytest.fail(f"rows still holding the erased resident's data: {still}")
+    finally:
+        await conn.close()
+    return {"answer": answer.json(), "rows": rows}
+
+
+async def test_after_erasure_no_table_of_any_service_holds_the_residents_data(
+    erased: dict[str, Any], stack: Stack
+) -> None:
+    conn = await _admin(stack)
+    try:
+        rows, found = await _rows_with_the_erased(conn)
+        key = await conn.fetchrow(
+            "SELECT wrapped, destroyed_at FROM keyring.deks WHERE participant_id = $1",
+            ERASED.participant_id,
+        )
+    finally:
+        await conn.close()
+    assert erased["answer"]["ground"] == "never_enrolled"
+    assert rows > 100
+    assert found == []
+    assert key is not None
+    assert (key["wrapped"], key["destroyed_at"] is not None) == (None, True)  # crypto-shredded
+    COUNTS["rows searched after erasure"] = rows
+
+
+async def test_after_erasure_no_record_on_any_topic_opens_to_the_residents_data(
+    erased: dict[str, Any], stack: Stack
+) -> None:
+    records = await _every_record(await _topics(stack.env["JKN_TOPIC_PREFIX"]))
+    mine = [r for r in records if r.key == ERASED.participant_id.encode()]
+    sealed = [
+        EVENT_TYPES[event["event_type"]].model_validate(event)
+        for event in (json.loads(r.value) for r in mine)
+        if isinstance(event.get("payload"), dict) and "personal" in event["payload"]
+    ]
+    sealer = Sealer(Keyring(LocalKeks.parse(stack.env.get("JKN_KEKS") or DEV_KEKS)))
+    conn = await _admin(stack)
+    try:
+        for event in sealed:
+            with pytest.raises(PersonalDataErased):
+                await sealer.open(conn, event)
+    finally:
+        await conn.close()
+    assert {e.event_type for e in sealed} >= {"ParticipantRegistered"}
+    assert [
+        f"{r.topic}@{r.offset}" for r in records if erased_hits(r.value.decode("latin-1"))
+    ] == []
+    COUNTS["sealed records of the erased resident, none opens"] = len(sealed)
+
+
+async def test_after_erasure_no_service_answers_with_the_residents_data(
+    erased: dict[str, Any], driven: Seen, stack: Stack
+) -> None:
+    pid = ERASED.participant_id
+    proposal_id, code = driven.receipts[pid]
+    async with (
+        httpx.AsyncClient(timeout=30, auth=DevTokenAuth("hana.auditor")) as auditor,
+        httpx.AsyncClient(timeout=30) as resident,
+    ):
+        answers = [
+            await resident.get(
+                f"{stack.url('enrollment')}/proposals/{proposal_id}", params={"receipt_code": code}
+            ),
+            await auditor.get(
+                f"{stack.url('notifications')}/messages", params={"participant_id": pid}
+            ),
+            await auditor.get(f"{stack.url('audit')}/participants/{pid}/history"),
+        ]
+    assert [erased_hits(a.text) for a in answers] == [[], [], []]
+    history = answers[2].json()["events"]
+    assert {"ParticipantRegistered", "VerificationRejected", "ResidentDataErased"} <= {
+        e["what"] for e in history
+    }  # what was decided about them stays, with their pseudonym only
+
+
+async def test_after_erasure_the_audit_chain_still_verifies(
+    erased: dict[str, Any], stack: Stack
+) -> None:
+    async with httpx.AsyncClient(timeout=30, auth=DevTokenAuth("hana.auditor")) as auditor:
+        report = (await auditor.get(f"{stack.url('audit')}/verify")).json()
+    assert report["ok"] is True, report
+    assert report["rows"] > 10
+
+
+async def test_after_erasure_no_log_line_or_span_holds_the_residents_data(
+    erased: dict[str, Any], stack: Stack, spans: SpanCollector
+) -> None:
+    await asyncio.sleep(6)  # one export interval: the erasure's own spans and lines are out
+    lines = [
+        line
+        for log in sorted(stack.run_dir.glob("*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+    ]
+    erasure_spans = [s for s in spans.snapshot() if "ResidentDataErased" in json.dumps(s)]
+    assert erasure_spans, "the erasure was traced"
+    assert [line[:200] for line in lines if erased_hits(line)] == []
+    assert [s["name"] for s in spans.snapshot() if erased_hits(json.dumps(s))] == []
 
 
 COUNTS: dict[str, int] = {}
