@@ -23,7 +23,7 @@ sync: bootstrap
 	@$(UV) sync --frozen --quiet
 
 ## test: lint and type-check, unit tests, then tests against the real Kafka and Postgres, then end to end
-test: sync lint typecheck up
+test: sync lint typecheck up browser
 	@$(UV) run --frozen python -m jkn_devstack prune-topics
 	$(PYTEST) tests -q -p no:cacheprovider
 
@@ -33,7 +33,7 @@ test-unit: sync
 test-integration: sync up
 	$(PYTEST) tests/integration -q
 
-test-e2e: sync up
+test-e2e: sync up browser
 	$(PYTEST) tests/e2e -q
 
 ## run: everything up, the synthetic city loaded, a batch of residents proposed and followed
@@ -68,4 +68,4 @@ format: sync
 typecheck: sync
 	$(UV) run --frozen mypy contracts/src libs/jkn-bus/src libs/bpjs-bridging/src \
 		services/audit/src services/bpjs-gateway/src services/enrollment/src \
-		services/notifications/src services/verification/src
+		services/notifications/src services/verification/src services/residents-web/src

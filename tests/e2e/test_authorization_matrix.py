@@ -37,7 +37,7 @@ from support.stack import running_stack
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 PORT_OFFSET = 13000  # beside `make run` and the other end-to-end stacks
-SERVICES = ("enrollment", "verification", "bpjs-gateway", "notifications", "audit")
+SERVICES = ("enrollment", "verification", "bpjs-gateway", "notifications", "audit", "residents-web")
 NO_TOKEN, EXPIRED, FOREIGN = "(no token)", "(expired token)", "(other issuer)"
 PATH_VALUES = {
     "proposal_id": str(uuid.UUID(int=1)),

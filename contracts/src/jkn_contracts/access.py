@@ -9,8 +9,9 @@ kelurahan (``jkn_kelurahan``). A route's policy maps each role allowed on it to 
 - ``own_agency``: only on records of the caller's agency (a feedback agent's own queue);
 - ``own_kelurahan``: only on rows of the caller's kelurahan (a kelurahan operator's findings).
 
-Two routes take no token at all: the resident's own status questions (a receipt or access
-code is their second factor, rate-limited by the service) and ``/health``. Provider
+Some routes take no token at all: the resident's own status questions (a receipt or access
+code is their second factor, rate-limited by the service), the residents' pages that are
+their face (residents-web) and ``/health``. Provider
 webhooks are authenticated by the provider's signature instead of a token.
 
 The agency is always read from the token, never from the request body. A route without
@@ -80,6 +81,10 @@ class Policy:
 
 def _token(why: str, **grants: Scope) -> Policy:
     return Policy(why, {Role(name.replace("_", "-")): scope for name, scope in grants.items()})
+
+
+def _resident(why: str) -> Policy:
+    return Policy(why, {}, Authentication.NONE)
 
 
 _ALL = Scope.ALL
@@ -205,6 +210,23 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ),
         ("notifications", "POST", "/feedback/{tracking_number}/reroute"): _token(
             "the agency in charge hands a misrouted item on", feedback_agent=_OWN_AGENCY
+        ),
+        # The residents' pages (residents-web): a face of the public routes above, no data
+        # of their own; codes travel in POST bodies, look-ups limited as by the APIs.
+        ("residents-web", "GET", "/"): _resident("the residents' home page"),
+        ("residents-web", "GET", "/bantuan"): _resident("help: who decides what, documents"),
+        ("residents-web", "GET", "/static/style.css"): _resident("the pages' style sheet"),
+        ("residents-web", "GET", "/cek-status"): _resident("the status form"),
+        ("residents-web", "POST", "/cek-status"): _resident(
+            "a resident asks where their proposal stands (receipt code, rate-limited)"
+        ),
+        ("residents-web", "GET", "/sampaikan"): _resident("the feedback form"),
+        ("residents-web", "POST", "/sampaikan"): _resident(
+            "anyone may ask, complain or suggest (anti-forgery token, rate-limited)"
+        ),
+        ("residents-web", "GET", "/lacak"): _resident("the tracking form"),
+        ("residents-web", "POST", "/lacak"): _resident(
+            "the sender follows their item (access code, rate-limited)"
         ),
         # The audit trail: codes and pseudonyms only.
         ("audit", "GET", "/participants/{participant_id}/history"): _token(

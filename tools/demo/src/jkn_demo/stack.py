@@ -40,6 +40,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("bpjs-gateway", "bpjs_gateway", "BPJS_GATEWAY_HTTP_PORT", 8003),
     Component("notifications", "notifications", "NOTIFICATIONS_HTTP_PORT", 8004),
     Component("audit", "jkn_audit", "AUDIT_HTTP_PORT", 8005),
+    # the residents' pages: no data of their own, they ask enrollment and notifications
+    Component("residents-web", "residents_web", "RESIDENTS_WEB_HTTP_PORT", 8006),
 )
 
 

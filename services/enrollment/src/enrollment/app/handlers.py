@@ -52,10 +52,13 @@ async def on_verification_rejected(uow: UnitOfWork, event: VerificationRejected)
 
 
 async def on_participant_waitlisted(uow: UnitOfWork, event: ParticipantWaitlisted) -> None:
+    # The position travels apart from the sentence too: the residents' page words it in
+    # the resident's language (services/residents-web).
     reason = {
         "code": "QUOTA_FULL",
         "message": "Kuota anggaran program sedang penuh; usulan berada di urutan ke-"
         f"{event.payload.position} daftar tunggu.",
+        "position": event.payload.position,
     }
     await apply_status(uow.conn, _change(event, ProposalStatus.WAITLISTED, reasons=[reason]))
 
@@ -82,6 +85,7 @@ async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactiva
     reason = {
         "code": f"DEACTIVATED_{event.payload.reason.value.upper()}",
         "message": f"Kepesertaan berakhir mulai {event.payload.effective_date.isoformat()}.",
+        "effective_date": event.payload.effective_date.isoformat(),
     }
     await apply_status(uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason]))
 
