@@ -66,6 +66,7 @@ def test_the_message_time_is_unix_seconds_as_number_or_digits() -> None:
     assert whatsapp_message_time(whatsapp_body(str(NOW))) == NOW
     assert whatsapp_message_time(whatsapp_body(True)) is None
     assert whatsapp_message_time(whatsapp_body(1.5)) is None
+    assert whatsapp_message_time(whatsapp_body("\u00b2")) is None  # "²": a digit to str, not int
 
 
 def test_the_sms_signature_covers_the_timestamp_and_the_body() -> None:

@@ -10,7 +10,9 @@ Uploads have their own body limits (jkn_bus.body_limits; other routes take
 ``HTTP_MAX_BODY_BYTES``, 64 KiB): ``ENROLLMENT_IMPORT_MAX_BYTES`` (100 MiB) for ``POST
 /imports``, ``ENROLLMENT_FINDINGS_MAX_BYTES`` (10 MiB; the findings reader also stops at
 10 MB) and ``ENROLLMENT_SNAPSHOT_MAX_BYTES`` (200 MiB, a million-row DTKS/DTSEN snapshot
-is about 100 MB) for ``POST /reconciliation/findings`` and ``/snapshots``.
+is about 100 MB) for ``POST /reconciliation/findings`` and ``/snapshots``. Within them, no
+cell may be longer than ``ENROLLMENT_CSV_MAX_CELL_CHARS`` (4,096 characters): such a row is
+rejected with its line, field and rule (``domain.csv_import``).
 
 ``ENROLLMENT_ERASURE_AFTER_DAYS`` (1825: five years) is how long after a resident's last
 proposal ended (once they were enrolled) their personal data is kept before an officer may
@@ -28,11 +30,14 @@ from datetime import timedelta
 from jkn_bus import BusSettings
 from jkn_bus.keyring import Sealer, sealer_for
 
+from enrollment.domain.csv_import import MAX_CELL_CHARS
+
 __all__ = [
     "DEV_RECEIPT_KEY",
     "ERASURE_AFTER_ENV",
     "RECEIPT_KEY_ENV",
     "UPLOAD_LIMITS",
+    "csv_max_cell_chars",
     "erasure_after",
     "receipt_key",
     "sealer",
@@ -65,6 +70,17 @@ def erasure_after() -> timedelta:
     if days < 0:
         raise ValueError(f"{ERASURE_AFTER_ENV} must be a number of days, 0 or more")
     return timedelta(days=days)
+
+
+CSV_MAX_CELL_ENV = "ENROLLMENT_CSV_MAX_CELL_CHARS"
+
+
+def csv_max_cell_chars() -> int:
+    """The longest cell of an uploaded CSV file (``ENROLLMENT_CSV_MAX_CELL_CHARS``)."""
+    value = int(os.environ.get(CSV_MAX_CELL_ENV, str(MAX_CELL_CHARS)))
+    if value <= 0:
+        raise ValueError(f"{CSV_MAX_CELL_ENV} must be a positive number of characters")
+    return value
 
 
 UPLOAD_LIMITS: dict[str, tuple[str, int]] = {

@@ -39,9 +39,9 @@ from jkn_contracts import Actor
 from enrollment.adapters import imports as store
 from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
 from enrollment.app.proposals import new_proposal, registered_event
-from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, iter_rows
+from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, iter_rows, outcome_of
 from enrollment.domain import validate_proposal as validate
-from enrollment.settings import receipt_key
+from enrollment.settings import csv_max_cell_chars, receipt_key
 
 __all__ = ["ImportRunner", "check_header", "import_lock_key"]
 
@@ -63,7 +63,7 @@ def check_header(path: Path) -> list[LineError]:
     """The header's problems (as line-1 errors), before an import is accepted."""
     try:
         with _open(path) as text:
-            next(iter_rows(text), None)
+            next(iter_rows(text, max_cell_chars=csv_max_cell_chars()), None)
     except HeaderError as exc:
         return [LineError(1, e.field, e.rule, e.message) for e in exc.errors]
     except UnicodeDecodeError:
@@ -199,9 +199,10 @@ class ImportRunner:
         chunk = _Chunk()
         rows_in_chunk, last_line = 0, skip_to
         with _open(path) as text:
-            for line_no, row in iter_rows(text):
+            for line_no, row in iter_rows(text, max_cell_chars=csv_max_cell_chars()):
                 last_line = max(last_line, line_no)
-                accepted = report.record(line_no, validate(row, strict=False), surplus=row.surplus)
+                outcome = outcome_of(row, lambda r: validate(r, strict=False))
+                accepted = report.record(line_no, outcome, surplus=row.surplus)
                 line_errors, line_warnings = list(report.errors), list(report.warnings)
                 report.errors.clear()
                 report.warnings.clear()

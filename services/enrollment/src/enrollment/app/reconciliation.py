@@ -36,8 +36,9 @@ from jkn_contracts.events import DeactivationRequestedPayload, ReconciliationRun
 
 from enrollment.adapters import reconciliation as store
 from enrollment.app.run_limits import RunLimits, check_rows, check_share, truncated
-from enrollment.domain import HeaderError, ImportReport, LineError, iter_rows
+from enrollment.domain import HeaderError, ImportReport, LineError, iter_rows, outcome_of
 from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
+from enrollment.settings import csv_max_cell_chars
 
 __all__ = [
     "FileRejected",
@@ -228,10 +229,13 @@ def _read_findings(content: bytes) -> tuple[ImportReport, list[tuple[int, Findin
     last_line, last_valid = 0, True
     try:
         for line, row in iter_rows(
-            io.StringIO(text, newline=""), required=FINDING_FIELDS, known=FINDING_FIELDS
+            io.StringIO(text, newline=""),
+            required=FINDING_FIELDS,
+            known=FINDING_FIELDS,
+            max_cell_chars=csv_max_cell_chars(),
         ):
             read += 1
-            outcome = validate_finding(row)
+            outcome = outcome_of(row, validate_finding)
             finding = report.record(line, outcome, surplus=row.surplus)
             last_line, last_valid = line, isinstance(outcome, Finding) and not row.surplus
             if finding is not None:

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import asyncpg
+from jkn_bus.spreadsheet import safe_row
 
 from enrollment.adapters import run_outcomes
 
@@ -178,5 +179,6 @@ def requests_csv(rows: list[dict[str, Any]]) -> str:
             "deactivated": "yes" if r["deactivated"] else "no",
             "withdrawn": "yes" if r["withdrawn"] else "no",
         }
-        writer.writerow(["" if values[c] is None else values[c] for c in REQUEST_CSV_COLUMNS])
+        # evidence_ref and reported_by come from a kelurahan's file: never a formula
+        writer.writerow(safe_row(values[c] for c in REQUEST_CSV_COLUMNS))
     return out.getvalue()

@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import hmac
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -55,10 +55,10 @@ from enrollment.app.run_limits import (
     check_snapshot_rows,
     truncated,
 )
-from enrollment.domain import HeaderError, LineError, Proposal, iter_rows
+from enrollment.domain import HeaderError, LineError, Proposal, Row, iter_rows, outcome_of
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
-from enrollment.settings import receipt_key
+from enrollment.settings import csv_max_cell_chars, receipt_key
 
 __all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
 
@@ -79,11 +79,17 @@ def _fingerprint(path: Path) -> str:
         return fingerprint_lines(f)
 
 
+def _rows(text: Iterable[str]) -> Iterator[tuple[int, Row]]:
+    return iter_rows(
+        text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS, max_cell_chars=csv_max_cell_chars()
+    )
+
+
 def check_header(path: Path) -> None:
     """Raise FileRejected when the header (or the encoding) is wrong."""
     try:
         with path.open(encoding="utf-8", newline="") as text:
-            next(iter_rows(text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS), None)
+            next(_rows(text), None)
     except HeaderError as exc:
         raise header_errors(exc) from None
     except UnicodeDecodeError:
@@ -120,11 +126,11 @@ class _Parse:
     async def records(self) -> AsyncIterator[tuple[Any, ...]]:
         today = date.today()
         with self._path.open(encoding="utf-8", newline="") as text:
-            for line, row in iter_rows(text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS):
+            for line, row in _rows(text):
                 self.read += 1
                 if self.read % _YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
-                outcome = validate_registry_row(row, today=today)
+                outcome = outcome_of(row, lambda r: validate_registry_row(r, today=today))
                 problems = [] if isinstance(outcome, RegistryRow) else outcome
                 found = [LineError(line, e.field, e.rule, e.message) for e in problems]
                 if row.surplus:
@@ -141,7 +147,7 @@ class _Parse:
                 self.last_line, self.last_valid = line, not found
                 if found:
                     self._reject(line, found)
-                    if len(nik) == 16 and nik.isdigit():
+                    if len(nik) == 16 and nik.isascii() and nik.isdigit():
                         # Still proof the person is in the registry (not "tidak ditemukan").
                         yield (line, self._pid(nik), False, nik, *(None,) * 6)
                     continue

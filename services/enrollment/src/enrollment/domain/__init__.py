@@ -4,7 +4,7 @@ Pure Python: no I/O. Dinas Sosial (the city Social Service) decides who is propo
 the city-paid program and who must leave it.
 """
 
-from enrollment.domain.csv_import import HeaderError, Row, iter_rows
+from enrollment.domain.csv_import import HeaderError, Row, iter_rows, outcome_of
 from enrollment.domain.fields import FieldError
 from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
 from enrollment.domain.import_report import ImportReport, LineError
@@ -26,6 +26,7 @@ __all__ = [
     "Row",
     "advances",
     "iter_rows",
+    "outcome_of",
     "run_fingerprint",
     "validate_finding",
     "validate_proposal",

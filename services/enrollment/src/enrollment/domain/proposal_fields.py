@@ -150,7 +150,7 @@ def decile_of(read: FieldReader) -> int | None:
     value = read.text("welfare_decile", required=False)
     if value is None:
         return None
-    if not (value.isdigit() and 1 <= int(value) <= 10):
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= 10):  # not "²"
         read.fail(
             "welfare_decile",
             "DECILE_VALUE",

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from jkn_bus.guard import Caller
 from jkn_bus.limits import FailureLimiter
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.spreadsheet import safe_row
 from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import imports as import_store
@@ -326,7 +327,7 @@ def _csv_download(
         writer = csv.writer(buffer)
         writer.writerow(header)
         async for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(safe_row(row))  # a spreadsheet evaluates no cell of ours
             if buffer.tell() > 1 << 16:
                 yield buffer.getvalue()
                 buffer.seek(0)
