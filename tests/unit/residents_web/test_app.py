@@ -119,3 +119,21 @@ def test_an_unreachable_agency_is_said_plainly(client: TestClient) -> None:
 def test_metrics_want_the_operators_token_and_health_does_not(client: TestClient) -> None:
     assert client.get("/health").json() == {"service": "residents-web", "status": "ok"}
     assert client.get("/metrics").status_code == 401
+
+
+def test_operators_see_outcomes_by_form_never_what_was_typed() -> None:
+    nowhere = f"http://127.0.0.1:{_closed_port()}"
+    web = WebSettings(enrollment_url=nowhere, notifications_url=nowhere)
+    bus = BusSettings(service="residents-web", jkn_metrics_public=True)
+    with TestClient(build_app(bus, web)) as c:
+        token = _token(c, "/lacak")
+        c.post(
+            "/lacak",
+            data={"csrf_token": token, "tracking_number": "ADU-0000", "access_code": "SECRET12"},
+        )
+        metrics = c.get("/metrics").text
+    assert re.search(
+        r'jkn_residents_web_requests_total\{form="track",outcome="not_found"\} [1-9]', metrics
+    )
+    assert "SECRET12" not in metrics
+    assert "ADU-0000" not in metrics

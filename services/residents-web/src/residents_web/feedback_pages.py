@@ -17,6 +17,7 @@ from fastapi.datastructures import FormData
 from fastapi.responses import HTMLResponse
 
 from residents_web.i18n import Language, language
+from residents_web.metrics import LOOKUPS
 from residents_web.pages import Lang, apis_of, limiter_of, refused
 from residents_web.render import page
 from residents_web.security import client_of, form_is_genuine
@@ -70,14 +71,16 @@ async def feedback_submit(request: Request) -> HTMLResponse:
     form = await request.form()
     lang = language(str(form.get("lang") or ""))
     if not await form_is_genuine(request):
-        return refused(request, lang, "expired")
+        return refused(request, lang, "expired", "feedback")
     values, body = _submission(form)
     answer = await apis_of(request).submit_feedback(body, client_of(request))
     if answer.kind == "invalid":
         fields = sorted({e["field"].removeprefix("reply_to.") for e in answer.errors})
+        LOOKUPS.labels("feedback", "invalid").inc()
         return _form_page(request, lang, values, fields, 422)
     if answer.kind != "ok":
-        return refused(request, lang, answer.kind)
+        return refused(request, lang, answer.kind, "feedback")
+    LOOKUPS.labels("feedback", "ok").inc()
     due = date.fromisoformat(str(answer.body["due_date"]))
     return page(request, "feedback_receipt.html", lang, receipt=answer.body, due_date=due)
 
@@ -95,27 +98,30 @@ async def track_result(request: Request) -> HTMLResponse:
     form = await request.form()
     lang = language(str(form.get("lang") or ""))
     if not await form_is_genuine(request):
-        return refused(request, lang, "expired")
+        return refused(request, lang, "expired", "track")
     number = str(form.get("tracking_number") or "").strip().upper()
     code = str(form.get("access_code") or "").strip().upper().replace(" ", "")
     values = {"tracking_number": number}
     if not number or not code:
+        LOOKUPS.labels("track", "invalid").inc()
         return page(
             request, "track_form.html", lang, status=422, form=True,
             problem="missing", values=values,
         )  # fmt: skip
     client, failures = client_of(request), limiter_of(request)
     if failures.blocked(client):
-        return refused(request, lang, "too_many")
+        return refused(request, lang, "too_many", "track")
     answer = (
         await apis_of(request).track(number, code, client) if _TRACKING.fullmatch(number) else None
     )
     if answer is None or answer.kind == "not_found":
         failures.fail(client)
+        LOOKUPS.labels("track", "not_found").inc()
         return page(
             request, "track_form.html", lang, status=404, form=True,
             problem="not_found", values=values,
         )  # fmt: skip
     if answer.kind != "ok":
-        return refused(request, lang, answer.kind)
+        return refused(request, lang, answer.kind, "track")
+    LOOKUPS.labels("track", "ok").inc()
     return page(request, "track_result.html", lang, item=track_view(answer.body))

@@ -16,6 +16,7 @@ from jkn_bus.limits import FailureLimiter
 
 from residents_web.apis import Apis
 from residents_web.i18n import Language, language, translator
+from residents_web.metrics import LOOKUPS
 from residents_web.render import STATIC, page
 from residents_web.security import client_of, form_is_genuine
 from residents_web.settings import WebSettings
@@ -24,7 +25,7 @@ from residents_web.views import status_view
 __all__ = ["Lang", "apis_of", "limiter_of", "refused", "router"]
 
 router = APIRouter()
-Lang = Annotated[str | None, Query(max_length=2)]
+Lang = Annotated[str | None, Query()]  # anything but "en" is Bahasa Indonesia
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
 
 
@@ -38,9 +39,10 @@ def limiter_of(request: Request) -> FailureLimiter:
     return limiter
 
 
-def refused(request: Request, lang: Language, kind: str) -> HTMLResponse:
+def refused(request: Request, lang: Language, kind: str, form: str) -> HTMLResponse:
     """A form that could not be answered: forged/expired (400), too many failed look-ups
     (429) or an agency unreachable (503), each said plainly."""
+    LOOKUPS.labels(form, kind).inc()
     status = {"expired": 400, "too_many": 429}.get(kind, 503)
     return page(request, "refused.html", lang, status=status, kind=kind)
 
@@ -82,19 +84,20 @@ async def status_result(request: Request) -> HTMLResponse:
     form = await request.form()
     lang = language(str(form.get("lang") or ""))
     if not await form_is_genuine(request):
-        return refused(request, lang, "expired")
+        return refused(request, lang, "expired", "status")
     proposal_id = str(form.get("proposal_id") or "").strip().lower()
     code = str(form.get("receipt_code") or "").strip().upper().replace(" ", "")
     values = {"proposal_id": proposal_id}  # the code is never written back into the page
     missing = [name for name, v in (("proposal_id", proposal_id), ("receipt_code", code)) if not v]
     if missing:
+        LOOKUPS.labels("status", "invalid").inc()
         return page(
             request, "status_form.html", lang, status=422, form=True,
             problem="missing", missing=missing, values=values,
         )  # fmt: skip
     client, failures = client_of(request), limiter_of(request)
     if failures.blocked(client):
-        return refused(request, lang, "too_many")
+        return refused(request, lang, "too_many", "status")
     answer = (
         await apis_of(request).proposal_status(proposal_id, code, client)
         if _UUID.fullmatch(proposal_id)
@@ -102,11 +105,13 @@ async def status_result(request: Request) -> HTMLResponse:
     )
     if answer is None or answer.kind == "not_found":
         failures.fail(client)
+        LOOKUPS.labels("status", "not_found").inc()
         return page(
             request, "status_form.html", lang, status=404, form=True,
             problem="not_found", missing=[], values=values,
         )  # fmt: skip
     if answer.kind != "ok":
-        return refused(request, lang, answer.kind)
+        return refused(request, lang, answer.kind, "status")
     view = status_view(answer.body, translator(lang), lang)
+    LOOKUPS.labels("status", "ok").inc()
     return page(request, "status_result.html", lang, view=view)
