@@ -46,6 +46,7 @@ PATH_VALUES = {
     "participant_id": "p" + "0" * 31,
     "tracking_number": "JKN-2026-000000",
     "channel": "sms",
+    "dead_letter_id": "1",
 }
 
 

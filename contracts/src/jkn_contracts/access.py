@@ -95,6 +95,17 @@ OPERATIONS: Mapping[tuple[str, str], Policy] = MappingProxyType(
     {
         ("GET", "/health"): Policy("liveness for the orchestrator", {}, Authentication.NONE),
         ("GET", "/metrics"): _token("the platform's operators scrape metrics", city_operator=_ALL),
+        ("GET", "/dead-letters"): _token(
+            "the platform's operators list records set aside (no personal data)",
+            city_operator=_ALL,
+        ),
+        ("GET", "/dead-letters/{dead_letter_id}"): _token(
+            "the platform's operators inspect one record set aside", city_operator=_ALL
+        ),
+        ("POST", "/dead-letters/replay"): _token(
+            "the platform's operators apply chosen records again (idempotent by event id)",
+            city_operator=_ALL,
+        ),
     }
 )
 """Routes every service serves (``jkn_bus.http``). ``/metrics`` opens up with

@@ -11,7 +11,8 @@ dead-letter topic.
 
 Who may say what is read from here too: ``PUBLISHERS`` names the one service that states an
 agency's facts, so the broker lets that service's principal (and no other) write the
-agency's topic; ``CONSUMERS`` names what each service may read. ``jkn_devstack`` turns both
+agency's topic; ``CONSUMERS`` names what each service may read, derived from ``HANDLED``,
+the events each service acts on (``jkn_contracts.subscriptions``). ``jkn_devstack`` turns both
 into Kafka users and ACLs, and consumers refuse an event that is not of its topic.
 
 Agencies' own systems (Dinsos's SIKS-NG, a kelurahan's system) do not state facts: they
@@ -60,12 +61,14 @@ from jkn_contracts.submissions import (
     SubmissionAccepted,
     SubmissionRefused,
 )
+from jkn_contracts.subscriptions import ACTS_ON
 
 __all__ = [
     "AGENCY_SYSTEMS",
     "BUS_SERVICES",
     "CATALOGUE",
     "CONSUMERS",
+    "HANDLED",
     "INBOUND",
     "PUBLISHERS",
     "REPLY_EVENTS",
@@ -73,6 +76,8 @@ __all__ = [
     "TopicSpec",
     "dead_letter_topic",
     "events_of",
+    "handled_by",
+    "ignored_by",
     "inbound_spec",
     "publisher_of",
     "topic_for",
@@ -190,22 +195,26 @@ INBOUND: tuple[InboundSpec, ...] = (
 # the agency systems' principals (each writes its inbound topic and reads its replies)
 AGENCY_SYSTEMS: tuple[str, ...] = tuple(dict.fromkeys(spec.writer for spec in INBOUND))
 
-# consumer group (service) -> topics it reads (an inbound topic is read by its owner)
+# consuming service -> the event types it handles: each service's own list
+# (jkn_contracts.subscriptions), and every fact of every agency for the audit trail
+HANDLED: dict[str, tuple[type, ...]] = {
+    **ACTS_ON,
+    "audit": tuple(event for spec in CATALOGUE for event in spec.events),
+}
+
+
+def _topics_carrying(events: tuple[type, ...]) -> tuple[str, ...]:
+    """The catalogue topics carrying any of ``events`` (catalogue order), then the inbound
+    topics whose submissions are among them."""
+    wanted = set(events)
+    facts = [spec.name for spec in CATALOGUE if wanted.intersection(spec.events)]
+    return (*facts, *(spec.name for spec in INBOUND if wanted.intersection(spec.events)))
+
+
+# consumer group (service) -> topics it reads: those carrying the events it handles (an
+# inbound topic is read by its owner, the one service handling its submissions)
 CONSUMERS: dict[str, tuple[str, ...]] = {
-    "enrollment": (
-        "jkn.dinkes.verifications",
-        "jkn.bpjs.participants",
-        *(spec.name for spec in INBOUND if spec.owner == "enrollment"),
-    ),
-    "verification": ("jkn.dinsos.participants", "jkn.bpjs.participants"),
-    "bpjs-gateway": ("jkn.dinsos.participants", "jkn.dinkes.verifications"),
-    "notifications": (
-        "jkn.dinsos.participants",
-        "jkn.dinkes.verifications",
-        "jkn.bpjs.participants",
-    ),
-    # The audit trail keeps every fact of every agency.
-    "audit": tuple(spec.name for spec in CATALOGUE),
+    service: _topics_carrying(events) for service, events in HANDLED.items()
 }
 
 # agency -> the one service that states its facts: the only principal allowed to write the
@@ -264,3 +273,15 @@ def topics_written_by(service: str) -> tuple[str, ...]:
 def inbound_spec(topic: str) -> InboundSpec | None:
     """The inbound topic's spec (unprefixed name): who alone writes it; None for others."""
     return _INBOUND.get(topic)
+
+
+def handled_by(service: str) -> frozenset[str]:
+    """The event types ``service`` acts on (names); none for a service that consumes
+    nothing. Its handler table names exactly these."""
+    return frozenset(event.__name__ for event in HANDLED.get(service, ()))
+
+
+def ignored_by(service: str) -> frozenset[str]:
+    """The event types that reach ``service`` on its topics and that it skips on purpose."""
+    arriving = frozenset().union(*(events_of(topic) for topic in CONSUMERS.get(service, ())))
+    return arriving - handled_by(service)

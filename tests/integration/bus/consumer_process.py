@@ -7,13 +7,14 @@ import sys
 
 from integration.bus.harness import record_step, settings
 from jkn_bus.service import ServiceRuntime
+from jkn_contracts import DeactivationRequested
 
 
 async def main(database_url: str, bootstrap: str, prefix: str) -> None:
     runtime = ServiceRuntime(
         settings(database_url, bootstrap, prefix),
         consumes=("jkn.dinsos.participants",),
-        handlers={"DeactivationRequested": record_step},
+        handlers={DeactivationRequested: record_step},
         # The test's own relay process publishes the outbox, logged in as the owner of these
         # (Dinas Sosial's) events; a relay here would log in as the test service, which the
         # broker rightly refuses to let write them.

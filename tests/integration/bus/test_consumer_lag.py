@@ -43,7 +43,7 @@ async def test_lag_counts_records_until_they_are_applied_then_drops_to_zero(
         ),
         migrations=[("9000_test_applied.sql", APPLIED_TABLE)],
         consumes=(TOPIC,),
-        handlers={"DeactivationRequested": held},
+        handlers={DeactivationRequested: held},
     )
     events = [step_event(participant(n), 1) for n in range(12)]
     topic = topic_for("DeactivationRequested", topic_prefix)

@@ -12,6 +12,7 @@ import pytest
 from integration.bus.harness import participant, record_step, settings, step_event
 from jkn_bus.consumer import EVENT_NOT_OF_TOPIC
 from jkn_bus.service import ServiceRuntime
+from jkn_contracts import DeactivationRequested
 from support.kafka import produce, read_topic
 from support.polling import eventually
 
@@ -28,7 +29,7 @@ async def running(
     runtime = ServiceRuntime(
         settings(service_url, bootstrap, topic_prefix),
         consumes=(OWN, OTHER),
-        handlers={"DeactivationRequested": record_step},
+        handlers={DeactivationRequested: record_step},
     )
     await runtime.start()
     yield runtime

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 from integration.bus.harness import participant, record_step, settings, step_event
 from jkn_bus.service import ServiceRuntime
+from jkn_contracts import DeactivationRequested
 from support.kafka import produce, read_topic
 from support.polling import eventually
 
@@ -26,7 +27,7 @@ async def running(
             update={"consumer_max_attempts": 2}
         ),
         consumes=(TOPIC,),
-        handlers={"DeactivationRequested": record_step},
+        handlers={DeactivationRequested: record_step},
     )
     await runtime.start()
     yield runtime

@@ -16,6 +16,7 @@ from integration.bus.harness import SERVICE, participant, record_step, step_even
 from jkn_bus import metrics
 from jkn_bus.consumer import EventConsumer, Record
 from jkn_bus.retention import DAY_S, RetentionPurger, RetentionSettings, bus_stores
+from jkn_contracts import DeactivationRequested
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
@@ -123,7 +124,7 @@ async def test_the_inbox_refuses_a_redelivered_event_within_its_period(pool: asy
         return _NoProducer()
 
     consumer = EventConsumer(
-        pool, producer, service=SERVICE, handlers={"DeactivationRequested": record_step}
+        pool, producer, service=SERVICE, handlers={DeactivationRequested: record_step}
     )
     event = step_event(participant(41), 1)
     record = Record(

@@ -56,7 +56,7 @@ async def _decide(runtime: ServiceRuntime, events: list[object]) -> None:
     async with runtime.pool.acquire() as conn, conn.transaction():
         for event in events:
             uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)  # type: ignore[arg-type]
-            await handle[event.event_type](uow, event)  # type: ignore[attr-defined]
+            await handle[type(event)](uow, event)  # type: ignore[index]
 
 
 async def _pending(runtime: ServiceRuntime) -> int:

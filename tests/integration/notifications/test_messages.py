@@ -12,7 +12,7 @@ from integration.notifications.conftest import BOOTSTRAP
 from integration.notifications.events import activated, record, registered, resident
 from jkn_bus import BusSettings, UnitOfWork
 from jkn_bus.service import ServiceRuntime
-from jkn_contracts import NotificationSent, parse_event
+from jkn_contracts import NotificationSent, ParticipantRegistered, parse_event
 from jkn_devstack.tokens import DevTokenAuth
 from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_app, build_runtime
@@ -101,7 +101,7 @@ async def test_the_same_event_handled_again_past_the_inbox_still_makes_one_messa
     runtime = _runtime(app)
     for _ in range(2):
         async with runtime.pool.acquire() as conn, conn.transaction():
-            await handle["ParticipantRegistered"](
+            await handle[ParticipantRegistered](
                 UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=who), who
             )
 

@@ -31,7 +31,7 @@ def _consumer(handler: Any) -> tuple[EventConsumer, _Producer, _Pool]:
         pool,  # type: ignore[arg-type]
         get_producer,
         service="verification",
-        handlers={"DeactivationRequested": handler},
+        handlers={DeactivationRequested: handler},
         max_attempts=1,
     )
     return consumer, producer, pool

@@ -96,7 +96,7 @@ def _consumer(
         pool,  # type: ignore[arg-type]
         get_producer,
         service="verification",
-        handlers={"DeactivationRequested": apply, "ParticipantActivated": apply},
+        handlers={DeactivationRequested: apply, ParticipantActivated: apply},
         topic_prefix=PREFIX,
     )
     return consumer, producer, pool

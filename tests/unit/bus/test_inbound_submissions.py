@@ -88,7 +88,7 @@ def _consumer(seen: list[tuple[UnitOfWork, Any]]) -> tuple[EventConsumer, _Produ
         pool,  # type: ignore[arg-type]
         get_producer,
         service="enrollment",
-        handlers={"ProposalSubmitted": handle, "FindingSubmitted": handle},
+        handlers={ProposalSubmitted: handle, FindingSubmitted: handle},
         topic_prefix=PREFIX,
         actor_key=KEY,
     )

@@ -33,18 +33,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from jkn_contracts import AnyMessage, dead_letter_topic, parse_message
+from jkn_contracts import AnyMessage, parse_message
 from jkn_contracts.topics import events_of, inbound_spec
 from opentelemetry import trace
 from pydantic import ValidationError
 
 from jkn_bus import metrics
+from jkn_bus.dead_letters import DeadLetterWriter
+from jkn_bus.handler_table import Handler, HandlerTable, by_type_name
 from jkn_bus.scrub import reason as reason_of
 from jkn_bus.telemetry import (
     PARTICIPANT_ATTR,
@@ -71,11 +73,8 @@ __all__ = [
 EVENT_NOT_OF_TOPIC = "EVENT_NOT_OF_TOPIC"
 INVALID_EVENT = "INVALID_EVENT"
 HANDLER_FAILED = "HANDLER_FAILED"
-_KEPT_HEADERS = frozenset({"traceparent", "tracestate"})
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[UnitOfWork, Any], Awaitable[None]]
 
 _INFRA_ERRORS = (
     OSError,
@@ -111,24 +110,33 @@ class EventConsumer:
         producer: Callable[[], Awaitable[AIOKafkaProducer]],
         *,
         service: str,
-        handlers: Mapping[str, Handler],
+        handlers: HandlerTable,
         topic_prefix: str = "",
         max_attempts: int = 4,
         backoff_s: Sequence[float] = (0.2, 1.0, 3.0),
         max_transient_backoff_s: float = 15.0,
         actor_key: str = "",
     ) -> None:
-        """``actor_key``: the city's pseudonym key, of the actor ids of agency systems
-        submitting on inbound topics (``system_actor``)."""
+        """``handlers``: by event class (``jkn_bus.handler_table``); a record of a type
+        with no handler is skipped (``ignored``). ``actor_key``: the city's pseudonym key,
+        of the actor ids of agency systems submitting on inbound topics (``system_actor``)."""
         self._pool = pool
         self._producer = producer
         self._service = service
-        self._handlers = handlers
+        self._handlers = by_type_name(handlers)
         self._topic_prefix = topic_prefix
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._max_transient_backoff_s = max_transient_backoff_s
         self._actor_key = actor_key
+        self._dead_letters = DeadLetterWriter(
+            pool,
+            producer,
+            service=service,
+            topic_prefix=topic_prefix,
+            backoff_s=backoff_s[0],
+            max_backoff_s=max_transient_backoff_s,
+        )
 
     async def process(self, record: Record) -> str:
         """Apply one record; returns the outcome: applied, duplicate, ignored or dead_lettered."""
@@ -167,7 +175,7 @@ class EventConsumer:
                 reason = (
                     f"{EVENT_NOT_OF_TOPIC}: {event.event_type} (by {by}) is not an event of {topic}"
                 )
-                return await self._dead_letter(record, reason, 1, event.event_type)
+                return await self._dead_letter(record, reason, 1, event.event_type, participant)
             handler = self._handlers.get(event.event_type)
             if handler is None:
                 metrics.CONSUMED.labels(self._service, event.event_type, "ignored").inc()
@@ -195,7 +203,13 @@ class EventConsumer:
                 attempts += 1
                 if attempts >= self._max_attempts:
                     reason = reason_of(HANDLER_FAILED, exc)  # the class, never the text
-                    return await self._dead_letter(record, reason, attempts, event.event_type)
+                    return await self._dead_letter(
+                        record,
+                        reason,
+                        attempts,
+                        event.event_type,
+                        getattr(event, "participant_id", None),
+                    )
                 delay = self._backoff_s[min(attempts - 1, len(self._backoff_s) - 1)]
                 log.warning(
                     "failed applying %s (attempt %d/%d, %s); retrying in %.1fs",
@@ -246,38 +260,15 @@ class EventConsumer:
         )
 
     async def _dead_letter(
-        self, record: Record, reason: str, attempts: int, event_type: str
+        self,
+        record: Record,
+        reason: str,
+        attempts: int,
+        event_type: str,
+        participant_id: str | None = None,
     ) -> str:
-        dlq = dead_letter_topic(self._service, self._topic_prefix)
-        headers = [
-            # of the original's headers only the trace context: any other was chosen freely
-            # by whoever wrote the record, and may carry anything
-            *[(k, v) for k, v in record.headers if k in _KEPT_HEADERS],
-            ("x-dlq-reason", reason.encode()),
-            ("x-dlq-consumer", self._service.encode()),
-            ("x-dlq-attempts", str(attempts).encode()),
-            ("x-original-topic", record.topic.encode()),
-            ("x-original-partition", str(record.partition).encode()),
-            ("x-original-offset", str(record.offset).encode()),
-        ]
-        producer = await self._producer()
-        await producer.send_and_wait(dlq, value=record.value, key=record.key, headers=headers)
-        await self._pool.execute(
-            'INSERT INTO dead_letters (topic, partition, "offset", reason, attempts)'
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            record.topic,
-            record.partition,
-            record.offset,
-            reason,
-            attempts,
+        await self._dead_letters.write(
+            record, reason, attempts, event_type=event_type, participant_id=participant_id
         )
-        metrics.DEAD_LETTERS.labels(self._service, record.topic).inc()
         metrics.CONSUMED.labels(self._service, event_type, "dead_lettered").inc()
-        trace.get_current_span().set_status(trace.Status(trace.StatusCode.ERROR, "dead-lettered"))
-        log.error(
-            "record sent to dead-letter topic %s: %s",
-            dlq,
-            reason,
-            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset},
-        )
         return "dead_lettered"

@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from jkn_bus.auth import TokenVerifier
 from jkn_bus.body_limits import install_body_limits
+from jkn_bus.dead_letters_http import router as dead_letter_routes
 from jkn_bus.dev_secrets import DevSecretsOutsideDev, refuse_dev_secrets
 from jkn_bus.guard import Guard, authorize, install_error_answers
 from jkn_bus.json_depth import JsonDepthMiddleware
@@ -104,7 +105,7 @@ def create_app(
         write_limit=settings.jkn_write_rate_limit,
     )
     install_error_answers(app, settings.service)
-    for router in routers:
+    for router in (*routers, dead_letter_routes):
         app.include_router(router)
 
     @app.exception_handler(RequestValidationError)

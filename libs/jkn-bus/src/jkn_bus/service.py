@@ -14,16 +14,18 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from jkn_contracts import Actor
+from jkn_contracts import Actor, dead_letter_topic
 
 from jkn_bus.broker import make_broker, make_producer
-from jkn_bus.consumer import EventConsumer, Handler, Record
+from jkn_bus.consumer import EventConsumer, Record
 from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
+from jkn_bus.dead_letters import DeadLetterStore, Selection, replay
 from jkn_bus.dev_secrets import refuse_dev_secrets
+from jkn_bus.handler_table import HandlerTable, by_type_name
 from jkn_bus.lag import track_lag
 from jkn_bus.relay import OutboxRelay
 from jkn_bus.retention import RetentionPurger, RetentionSettings, Store, bus_stores
@@ -70,25 +72,30 @@ class ServiceRuntime:
         *,
         migrations: Sequence[Migration] = (),
         consumes: Sequence[str] = (),
-        handlers: Mapping[str, Handler] | None = None,
+        handlers: HandlerTable | None = None,
         pool_size: int = 10,
         secrets: Mapping[str, str | None] | None = None,
         retention: Sequence[Store] = (),
         retention_settings: RetentionSettings | None = None,
         publishes: bool = True,
     ) -> None:
-        """``secrets``: the service's own secrets by setting name, refused at start when
-        they hold dev defaults outside development (jkn_bus.dev_secrets). ``retention``: the
-        service's own stores of personal data, purged with the bus's tables when their
-        period is over (jkn_bus.retention; periods from ``retention_settings``, by default
-        the ``JKN_RETENTION_*`` variables). ``publishes=False``: no relay runs here, another
-        process publishes this outbox (a test's relay, logged in as the events' owner)."""
+        """``consumes``: the topics read (unprefixed; a service's are
+        ``jkn_contracts.CONSUMERS[service]``); ``handlers``: by event class, checked here
+        (``jkn_bus.handler_table``). ``secrets``: the service's own secrets by setting name,
+        refused at start when they hold dev defaults outside development (jkn_bus.dev_secrets).
+        ``retention``: the service's own stores of personal data, purged with the bus's
+        tables when their period is over (jkn_bus.retention; periods from
+        ``retention_settings``, by default the ``JKN_RETENTION_*`` variables).
+        ``publishes=False``: no relay runs here, another process publishes this outbox (a
+        test's relay, logged in as the events' owner)."""
         self.settings = settings
         self._publishes = publishes
         self.secrets: Mapping[str, str | None] = dict(secrets or {})
         self._migrations = [*bus_migrations(), *migrations]
+        self.consumes = tuple(consumes)
         self._topics = [settings.jkn_topic_prefix + t for t in consumes]
         self._handlers = dict(handlers or {})
+        self.handled_event_types = frozenset(by_type_name(self._handlers))
         self._pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
@@ -210,6 +217,28 @@ class ServiceRuntime:
             await msg.ack()
 
         return broker, subscriber
+
+    async def replay_dead_letters(self, which: Selection) -> dict[int, str]:
+        """Replay the chosen dead letters through this process's consumer (outcome per id;
+        ``jkn_bus.dead_letters``). Read back from the service's dead-letter topic with a
+        reader of no group: it commits nothing and joins nothing."""
+        if self.consumer is None:
+            raise RuntimeError("this service consumes nothing: it has no dead letters")
+        store = DeadLetterStore(self.pool)
+        chosen = await store.select(which)
+        s = self.settings
+        reader = AIOKafkaConsumer(
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            client_id=f"{s.service}-dead-letter-replay",
+            enable_auto_commit=False,
+            **s.kafka_login().aiokafka(),
+        )
+        await reader.start()
+        try:
+            dlq = dead_letter_topic(s.service, s.jkn_topic_prefix)
+            return await replay(store, self.consumer, reader, dlq, chosen)
+        finally:
+            await reader.stop()
 
     async def stop(self) -> None:
         for task in (self._lag_task, self._purge_task):

@@ -1,5 +1,5 @@
-"""Composition root: the gateway's runtime (consumer of Dinkes's topic), the periodic
-peserta sync, and the HTTP app."""
+"""Composition root: the gateway's runtime (consumer of Dinkes's topic, and of Dinsos's for
+erasures), the periodic peserta sync, and the HTTP app."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_migrations
 from jkn_bus.keyring import Sealer, sealer_for
+from jkn_contracts import CONSUMERS
 
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.metered import MeteredBpjs
@@ -32,8 +33,9 @@ __all__ = [
     "dependencies",
 ]
 
-# Dinkes's decisions; Dinsos's topic for ResidentDataErased (its other events are ignored)
-CONSUMES = ("jkn.dinkes.verifications", "jkn.dinsos.participants")
+# The catalogue's (jkn_contracts.subscriptions): Dinkes's decisions, and Dinsos's topic for
+# ResidentDataErased (its other events are ignored)
+CONSUMES = CONSUMERS["bpjs-gateway"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -77,7 +79,8 @@ def build_runtime(
     bpjs: BpjsPort,
     bus: BusSettings | None = None,
 ) -> ServiceRuntime:
-    """The runtime: migrations, consumer of Dinkes's topic with the gateway's handlers."""
+    """The runtime: migrations, consumer of the catalogue's topics with the gateway's
+    handlers."""
     settings = settings or GatewaySettings()
     return ServiceRuntime(
         bus or bus_settings(),

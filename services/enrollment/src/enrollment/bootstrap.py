@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from jkn_bus import BusSettings, Handler, ServiceRuntime, UnitOfWork, create_app, load_migrations
+from jkn_bus import (
+    BusSettings,
+    Handler,
+    HandlerTable,
+    ServiceRuntime,
+    UnitOfWork,
+    create_app,
+    load_migrations,
+)
 from jkn_bus.body_limits import set_route_limit
 from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
@@ -39,12 +47,12 @@ def settings() -> BusSettings:
     )
 
 
-def _chain(*tables: Mapping[str, Handler]) -> dict[str, Handler]:
-    """One handler per event type: those of every table, in order, in one transaction."""
-    chained: dict[str, list[Handler]] = {}
+def _chain(*tables: HandlerTable) -> HandlerTable:
+    """One handler per event class: those of every table, in order, in one transaction."""
+    chained: dict[Any, list[Handler]] = {}
     for table in tables:
-        for event_type, handler in table.items():
-            chained.setdefault(event_type, []).append(handler)
+        for event_class, handler in table.items():
+            chained.setdefault(event_class, []).append(handler)
 
     def run_all(handlers: list[Handler]) -> Handler:
         async def handle(uow: UnitOfWork, event: Any) -> None:

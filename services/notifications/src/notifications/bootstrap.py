@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
 from jkn_bus.keyring import sealer_for
 from jkn_bus.limits import FailureLimiter
+from jkn_contracts import CONSUMERS
 
 from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
 from notifications.app.dispatcher import Dispatcher
@@ -34,7 +35,8 @@ from notifications.settings import WebhookSettings
 
 __all__ = ["build_app", "build_runtime", "routing", "settings"]
 
-CONSUMES = ("jkn.dinsos.participants", "jkn.dinkes.verifications", "jkn.bpjs.participants")
+# the topics carrying the events it handles (the catalogue's: jkn_contracts.subscriptions)
+CONSUMES = CONSUMERS["notifications"]
 CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
 
 

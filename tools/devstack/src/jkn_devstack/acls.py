@@ -4,7 +4,7 @@ One source: ``jkn_contracts.topics``. For every service on the bus (``BUS_SERVIC
 principal ``User:<service>``:
 
 - WRITE and DESCRIBE on the topic(s) of the agency it publishes for (``PUBLISHERS``), and on
-  its own dead-letter topic ``jkn.dlq.<service>``;
+  its own dead-letter topic ``jkn.dlq.<service>`` (READ too: operators replay from it);
 - READ and DESCRIBE on the topics it consumes (``CONSUMERS``);
 - READ on its consumer group, the service's name under the prefix
   (``BusSettings.consumer_group``);
@@ -118,6 +118,8 @@ def _topic_grants(service: str, prefix: str) -> set[Grant]:
     writes = [prefix + t for t in topics_written_by(service)]
     if service in CONSUMERS:
         writes.append(dead_letter_topic(service, prefix))
+        # its operators replay from it (jkn_bus.dead_letters): read back, with no group
+        grants.add(Grant(principal, "TOPIC", dead_letter_topic(service, prefix), "READ"))
     for topic in writes:
         grants |= {Grant(principal, "TOPIC", topic, op) for op in ("WRITE", "DESCRIBE")}
     for topic in CONSUMERS.get(service, ()):

@@ -7,10 +7,10 @@ event was read (topic, partition, offset).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 
-from jkn_bus import Handler, UnitOfWork
+from jkn_bus import HandlerTable, UnitOfWork
 from jkn_contracts import EVENT_TYPES, EventBase, utcnow
 
 from jkn_audit.adapters.audit_log import append
@@ -36,6 +36,6 @@ async def on_event(
     ENTRIES.labels(entry.producer).inc()
 
 
-def bind_handlers() -> Mapping[str, Handler]:
-    """The same handler for every event type of the contracts."""
-    return dict.fromkeys(EVENT_TYPES, on_event)
+def bind_handlers() -> HandlerTable:
+    """The same handler for every event class of the contracts."""
+    return dict.fromkeys(EVENT_TYPES.values(), on_event)

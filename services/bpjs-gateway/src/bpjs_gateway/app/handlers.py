@@ -19,11 +19,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 from bpjs_bridging import BridgingDecryptError
-from jkn_bus import Handler, TransientError, UnitOfWork
+from jkn_bus import HandlerTable, TransientError, UnitOfWork
 from jkn_bus.metrics import STAGE_SECONDS
 from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_contracts import (
@@ -453,11 +452,12 @@ async def on_resident_data_erased(
     )
 
 
-def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
-    """The handlers by event type, bound to ``deps``."""
+def bind_handlers(deps: Dependencies) -> HandlerTable:
+    """The handlers by event class, bound to ``deps``: exactly the catalogue's
+    ``handled_by("bpjs-gateway")``, Dinsos's erasure among them."""
     return {
-        "CoverageCheckRequested": functools.partial(on_coverage_check_requested, deps=deps),
-        "ParticipantVerified": functools.partial(on_participant_verified, deps=deps),
-        "SlotReleased": functools.partial(on_slot_released, deps=deps),
-        "ResidentDataErased": functools.partial(on_resident_data_erased, deps=deps),
+        CoverageCheckRequested: functools.partial(on_coverage_check_requested, deps=deps),
+        ParticipantVerified: functools.partial(on_participant_verified, deps=deps),
+        SlotReleased: functools.partial(on_slot_released, deps=deps),
+        ResidentDataErased: functools.partial(on_resident_data_erased, deps=deps),
     }

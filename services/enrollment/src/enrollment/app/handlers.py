@@ -6,10 +6,9 @@ receipt code) and its officers can see where a proposal stands and why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from jkn_bus import Handler, UnitOfWork
+from jkn_bus import HandlerTable, UnitOfWork
 from jkn_contracts import (
     CoverageCheckRequested,
     ParticipantActivated,
@@ -90,12 +89,12 @@ async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactiva
     await apply_status(uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason]))
 
 
-HANDLERS: Mapping[str, Handler] = {
-    "CoverageCheckRequested": on_coverage_check_requested,
-    "ParticipantVerified": on_participant_verified,
-    "VerificationRejected": on_verification_rejected,
-    "ParticipantWaitlisted": on_participant_waitlisted,
-    "ParticipantActivated": on_participant_activated,
-    "RegistrationRefused": on_registration_refused,
-    "ParticipantDeactivated": on_participant_deactivated,
+HANDLERS: HandlerTable = {
+    CoverageCheckRequested: on_coverage_check_requested,
+    ParticipantVerified: on_participant_verified,
+    VerificationRejected: on_verification_rejected,
+    ParticipantWaitlisted: on_participant_waitlisted,
+    ParticipantActivated: on_participant_activated,
+    RegistrationRefused: on_registration_refused,
+    ParticipantDeactivated: on_participant_deactivated,
 }

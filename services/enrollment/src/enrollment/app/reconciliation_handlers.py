@@ -12,10 +12,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import asdict
 
-from jkn_bus import Handler, UnitOfWork
+from jkn_bus import HandlerTable, UnitOfWork
 from jkn_contracts import (
     ParticipantDeactivated,
     ParticipantVerified,
@@ -81,9 +80,9 @@ async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -
         await run_outcomes.record_admission(uow.conn, event)
 
 
-RECONCILIATION_HANDLERS: Mapping[str, Handler] = {
-    "PesertaStatusChanged": on_peserta_status_changed,
-    "SlotReleased": on_slot_released,
-    "ParticipantDeactivated": on_participant_deactivated,
-    "ParticipantVerified": on_participant_verified,
+RECONCILIATION_HANDLERS: HandlerTable = {
+    PesertaStatusChanged: on_peserta_status_changed,
+    SlotReleased: on_slot_released,
+    ParticipantDeactivated: on_participant_deactivated,
+    ParticipantVerified: on_participant_verified,
 }

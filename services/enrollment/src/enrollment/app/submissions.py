@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 
-from jkn_bus import Handler, UnitOfWork
+from jkn_bus import HandlerTable, UnitOfWork
 from jkn_contracts import (
     FindingSubmitted,
     InboundSpec,
@@ -121,10 +121,10 @@ class SubmissionHandlers:
         self._pseudonym_key = pseudonym_key
         self._receipt_key = receipt_key
 
-    def table(self) -> Mapping[str, Handler]:
+    def table(self) -> HandlerTable:
         return {
-            "ProposalSubmitted": self.on_proposal_submitted,
-            "FindingSubmitted": self.on_finding_submitted,
+            ProposalSubmitted: self.on_proposal_submitted,
+            FindingSubmitted: self.on_finding_submitted,
         }
 
     async def on_proposal_submitted(self, uow: UnitOfWork, submission: ProposalSubmitted) -> None:

@@ -11,10 +11,20 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from jkn_bus import Handler, UnitOfWork
+from jkn_bus import HandlerTable, UnitOfWork
 from jkn_bus.keyring import Sealer
 from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
-from jkn_contracts import DeactivationRequested
+from jkn_contracts import (
+    DeactivationRequested,
+    ParticipantActivated,
+    ParticipantDeactivated,
+    ParticipantRegistered,
+    ParticipantVerified,
+    ParticipantWaitlisted,
+    RegistrationRefused,
+    ResidentDataErased,
+    VerificationRejected,
+)
 
 from notifications.adapters import contacts, messages
 from notifications.adapters.erasure import erase_resident
@@ -35,7 +45,7 @@ class Routing:
     phone_channel: Literal["whatsapp", "sms"] = "whatsapp"
 
 
-def handlers(routing: Routing, sealer: Sealer) -> dict[str, Handler]:
+def handlers(routing: Routing, sealer: Sealer) -> HandlerTable:
     """``sealer``: opens the name, sex, phone and e-mail sealed in ParticipantRegistered and
     ParticipantVerified (the keyring, read-only)."""
 
@@ -103,18 +113,18 @@ def handlers(routing: Routing, sealer: Sealer) -> dict[str, Handler]:
         log.info("resident erased", extra={"participant_id": event.participant_id})
 
     return {
-        "ParticipantRegistered": remember_and_tell,
-        "ResidentDataErased": forget,
-        "ParticipantVerified": remember_and_tell,
-        **{
-            name: tell
-            for name in (
-                "VerificationRejected",
-                "ParticipantWaitlisted",
-                "ParticipantActivated",
-                "ParticipantDeactivated",
-                "RegistrationRefused",
-                "DeactivationRequested",
-            )
-        },
+        ParticipantRegistered: remember_and_tell,
+        ResidentDataErased: forget,
+        ParticipantVerified: remember_and_tell,
+        **dict.fromkeys(
+            (
+                VerificationRejected,
+                ParticipantWaitlisted,
+                ParticipantActivated,
+                ParticipantDeactivated,
+                RegistrationRefused,
+                DeactivationRequested,
+            ),
+            tell,
+        ),
     }

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
-from jkn_bus import Handler, UnitOfWork
+from jkn_bus import HandlerTable, UnitOfWork
 from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_bus.telemetry import current_trace_headers
 from jkn_contracts import (
     CoverageCheckRequested,
     CoverageReported,
     DeactivationRequested,
+    EventBase,
     ParticipantActivated,
     ParticipantDeactivated,
     ParticipantRegistered,
@@ -327,15 +328,15 @@ async def on_resident_data_erased(
     )
 
 
-def bind_handlers(deps: Dependencies) -> Mapping[str, Handler]:
-    """The consumer's handler table, each handler bound to ``deps``."""
-    table: dict[str, Callable[..., Awaitable[None]]] = {
-        "ParticipantRegistered": on_participant_registered,
-        "CoverageReported": on_coverage_reported,
-        "ParticipantActivated": on_participant_activated,
-        "RegistrationRefused": on_registration_refused,
-        "DeactivationRequested": on_deactivation_requested,
-        "ParticipantDeactivated": on_participant_deactivated,
-        "ResidentDataErased": on_resident_data_erased,
+def bind_handlers(deps: Dependencies) -> HandlerTable:
+    """The consumer's handler table by event class, each handler bound to ``deps``."""
+    table: dict[type[EventBase], Callable[..., Awaitable[None]]] = {
+        ParticipantRegistered: on_participant_registered,
+        CoverageReported: on_coverage_reported,
+        ParticipantActivated: on_participant_activated,
+        RegistrationRefused: on_registration_refused,
+        DeactivationRequested: on_deactivation_requested,
+        ParticipantDeactivated: on_participant_deactivated,
+        ResidentDataErased: on_resident_data_erased,
     }
-    return {name: functools.partial(handler, deps=deps) for name, handler in table.items()}
+    return {event: functools.partial(handler, deps=deps) for event, handler in table.items()}
