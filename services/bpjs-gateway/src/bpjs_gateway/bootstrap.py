@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_migrations
-from jkn_bus.keyring import Sealer, sealer_for
+from jkn_bus.keyring import Keyring, Sealer
 from jkn_contracts import CONSUMERS
 
+from bpjs_gateway.adapters.at_rest import GatewayColumns, backfill, gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.metered import MeteredBpjs
 from bpjs_gateway.adapters.participants import SqlParticipants
@@ -39,8 +41,11 @@ CONSUMES = CONSUMERS["bpjs-gateway"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _sql_participants(uow: UnitOfWork) -> ParticipantRepository:
-    return SqlParticipants(uow.conn)
+def _sql_participants(columns: GatewayColumns) -> Callable[[UnitOfWork], ParticipantRepository]:
+    def repository(uow: UnitOfWork) -> ParticipantRepository:
+        return SqlParticipants(uow.conn, columns)
+
+    return repository
 
 
 def _sql_peserta_states(uow: UnitOfWork) -> PesertaStates:
@@ -61,12 +66,15 @@ def build_bpjs_client(settings: GatewaySettings) -> BpjsClient:
 def dependencies(
     settings: GatewaySettings, bpjs: BpjsPort, sealer: Sealer | None = None
 ) -> Dependencies:
-    """Handler dependencies: ``bpjs`` wrapped in metrics, the SQL table, the city's rules,
-    the keyring (``sealer``; default: under this process's KEKs, JKN_KEK_FILE/JKN_KEKS)."""
+    """Handler dependencies: ``bpjs`` wrapped in metrics, the SQL table (its personal
+    columns sealed, adapters.at_rest), the city's rules, the keyring (``sealer``; default:
+    under this process's KEKs, JKN_KEK_FILE/JKN_KEKS), one for the events and the table."""
+    keks = bus_settings().key_encryption_keys()
+    sealer = sealer or Sealer(Keyring(keks))
     return Dependencies(
         bpjs=MeteredBpjs(bpjs),
-        repository=_sql_participants,
-        sealer=sealer or sealer_for(bus_settings().key_encryption_keys()),
+        repository=_sql_participants(gateway_columns(keks, sealer.keyring)),
+        sealer=sealer,
         rules=settings.rules(),
         kd_pemda=settings.bpjs_kd_pemda,
         city_tz=settings.city_tz(),
@@ -110,8 +118,9 @@ def build_app(
     *,
     bpjs: BpjsPort | None = None,
 ) -> FastAPI:
-    """The HTTP app whose lifespan runs the runtime, the periodic peserta sync (every
-    ``BPJS_SYNC_INTERVAL_S``, 0: never) and closes the BPJS client it made.
+    """The HTTP app whose lifespan runs the runtime, the at-rest backfill (once, until every
+    row is sealed), the periodic peserta sync (every ``BPJS_SYNC_INTERVAL_S``, 0: never)
+    and closes the BPJS client it made.
 
     Given a ``runtime`` (tests that start it themselves), the app serves it as it is; with
     ``bpjs`` too, ``POST /sync`` runs passes against it.
@@ -128,10 +137,10 @@ def build_app(
         description="Carries the city's decisions to BPJS Kesehatan and BPJS's answers back.",
         routers=[router],
     )
+    columns = gateway_columns(runtime.settings.key_encryption_keys())
+    app.state.at_rest = columns
     sync = build_sync(runtime, bpjs, settings) if bpjs is not None else None
     app.state.sync = sync
-    if sync is None:
-        return app
     runtime_lifespan = app.router.lifespan_context
     own_client = client
     interval_s = settings.sync_interval_s
@@ -140,15 +149,22 @@ def build_app(
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         try:
             async with runtime_lifespan(app_):
-                task = None
-                if interval_s > 0:
-                    task = asyncio.create_task(
-                        sync.run_periodically(interval_s), name="bpjs-gateway-sync"
+                # rows written in clear before migration 0004 are sealed, once, meanwhile
+                tasks: list[asyncio.Task[Any]] = [
+                    asyncio.create_task(
+                        backfill(runtime.pool, columns).run(), name="bpjs-gateway-at-rest"
+                    )
+                ]
+                if sync is not None and interval_s > 0:
+                    tasks.append(
+                        asyncio.create_task(
+                            sync.run_periodically(interval_s), name="bpjs-gateway-sync"
+                        )
                     )
                 try:
                     yield
                 finally:
-                    if task is not None:
+                    for task in tasks:
                         task.cancel()
                         with contextlib.suppress(asyncio.CancelledError):
                             await task

@@ -15,6 +15,7 @@ from jkn_bus.guard import Caller
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import PARTICIPANT_ID_PATTERN
 
+from bpjs_gateway.adapters.at_rest import GatewayColumns
 from bpjs_gateway.adapters.participants import count_by_status, get_participant
 from bpjs_gateway.app.ports import ParticipantRecord, Status
 from bpjs_gateway.app.sync import PesertaSync
@@ -54,8 +55,9 @@ async def get_one(
     ``effective_date`` is when the current status takes effect: tglTMT while active,
     tglTAT once deactivated, null when refused.
     """
+    columns: GatewayColumns = request.app.state.at_rest  # opens BPJS's sealed message
     async with _runtime(request).pool.acquire() as conn:
-        record = await get_participant(conn, participant_id)
+        record = await get_participant(conn, columns, participant_id)
     if record is None:
         raise HTTPException(404, "unknown participant")
     return participant_view(record)
