@@ -11,7 +11,6 @@ from jkn_bus import ServiceRuntime, UnitOfWork
 from jkn_bus.db import connect_pool
 from jkn_contracts import Resident
 from support.sealed import KEYRING, escrow
-from verification.adapters.repository import SqlRepository
 from verification.app.model import Proposal, Status
 from verification.app.slots import verify_or_waitlist
 from verification.bootstrap import build_dependencies
@@ -45,7 +44,7 @@ async def test_concurrent_verifications_never_both_take_the_last_slot(
         KEYRING.create_now(participant_id)
     await escrow(database["enrollment"])
     async with runtime.unit_of_work() as uow:
-        repo = SqlRepository(uow.conn)
+        repo = deps.repository(uow)
         await repo.lock_quota(YEAR, initial_total=SLOTS)
         for participant_id in participants:
             await repo.add_proposal(
@@ -66,11 +65,11 @@ async def test_concurrent_verifications_never_both_take_the_last_slot(
         async with pool.acquire() as conn:
             await everyone_connected.wait()  # start the transactions together
             async with conn.transaction():
-                repo = SqlRepository(conn)
+                uow = UnitOfWork(conn, topic_prefix=topic_prefix)
+                repo = deps.repository(uow)
                 quota = await repo.lock_quota(YEAR, initial_total=SLOTS)
                 proposal = await repo.open_proposal(participant_id, lock=True)
                 assert proposal is not None
-                uow = UnitOfWork(conn, topic_prefix=topic_prefix)
                 await verify_or_waitlist(uow, deps, repo, proposal, year=YEAR, quota=quota)
                 return proposal.status
 

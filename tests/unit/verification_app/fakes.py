@@ -122,6 +122,16 @@ class FakeRepository:
     async def waiting_count(self) -> int:
         return len(self.waiting)
 
+    async def erase_resident(self, participant_id: str) -> int:
+        erased = [
+            p
+            for p in self.proposals.values()
+            if p.participant_id == participant_id and p.resident is not None
+        ]
+        for proposal in erased:
+            proposal.resident = None
+        return len(erased)
+
 
 class Clock:
     """A clock the test moves by hand."""

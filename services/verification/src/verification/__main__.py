@@ -12,7 +12,7 @@ from jkn_bus import serve
 from jkn_bus.db import bus_migrations, connect_pool, load_migrations, migrate
 
 from verification.adapters.reference import ReferenceError, load_reference
-from verification.bootstrap import MIGRATIONS, build_app, build_runtime
+from verification.bootstrap import MIGRATIONS, build_app, build_runtime, protection_for
 from verification.settings import VerificationSettings, bus_settings
 
 
@@ -21,7 +21,7 @@ async def _load(directory: Path) -> dict[str, int]:
     pool = await connect_pool(bus.database_url, max_size=2)
     try:
         await migrate(pool, [*bus_migrations(), *load_migrations(MIGRATIONS)], scope=bus.db_schema)
-        return await load_reference(pool, directory)
+        return await load_reference(pool, directory, protection_for(bus))
     finally:
         await pool.close()
 

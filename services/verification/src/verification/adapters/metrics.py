@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
 from verification.domain import Quota
 
-__all__ = ["QUOTA_SLOTS", "WAITING", "observe_quota"]
+__all__ = ["BACKFILLED", "QUOTA_SLOTS", "WAITING", "observe_quota"]
 
 QUOTA_SLOTS = Gauge(
     "jkn_quota_slots",
@@ -14,6 +14,12 @@ QUOTA_SLOTS = Gauge(
     ["budget_year", "state"],
 )
 WAITING = Gauge("jkn_waiting_list_size", "Valid proposals waiting for a quota slot")
+BACKFILLED = Counter(
+    "jkn_at_rest_backfilled",
+    "Rows written in clear before personal data was sealed at rest, converted at start-up"
+    " (outcome converted, or blanked: a resident with no live key)",
+    ["table", "outcome"],
+)
 
 
 def observe_quota(budget_year: int, quota: Quota) -> None:

@@ -1,6 +1,9 @@
 """The Health Office's store in Postgres (schema ``verification``), on one connection.
 
-Every method runs on the unit of work's connection, inside its transaction.
+Every method runs on the unit of work's connection, inside its transaction. A proposal's
+resident is stored sealed under the resident's key (``resident_sealed``) with the keyed
+hash of their NIK; ``resident`` in clear is only read from rows written before that and
+not converted yet by the start-up backfill.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+from jkn_bus.personal_data import PersonalDataErased
 from jkn_contracts import RejectionReason, Resident
 
+from verification.adapters.erasure import erase_resident
+from verification.adapters.protection import Protection
 from verification.app.model import OPEN_STATUSES, Proposal, Status
 from verification.app.ports import QuotaChange, WaitingEntry
 from verification.domain import Quota
@@ -25,14 +31,12 @@ _OPEN_PROPOSAL_FOR_UPDATE = _OPEN_PROPOSAL + " FOR UPDATE"
 _PRIORITY = "welfare_decile NULLS LAST, waiting_since, proposal_id"
 
 
-def _proposal(row: asyncpg.Record) -> Proposal:
+def _from_row(row: asyncpg.Record, resident: Resident | None) -> Proposal:
     return Proposal(
         proposal_id=row["proposal_id"],
         participant_id=row["participant_id"],
         correlation_id=row["correlation_id"],
-        resident=(
-            Resident.model_validate_json(row["resident"]) if row["resident"] is not None else None
-        ),
+        resident=resident,
         registered_at=row["registered_at"],
         status=Status(row["status"]),
         welfare_decile=row["welfare_decile"],
@@ -52,20 +56,45 @@ def _reasons_json(proposal: Proposal) -> str:
 class SqlRepository:
     """``Repository`` on an asyncpg connection (see ``app.ports.Repository``)."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, protection: Protection) -> None:
         self._conn = conn
+        self._protection = protection
+
+    async def _proposal(self, row: asyncpg.Record) -> Proposal:
+        """The stored proposal, its resident opened (None once erased: key destroyed)."""
+        resident: Resident | None = None
+        if row["resident_sealed"] is not None:
+            try:
+                opened = await self._protection.proposals.open(
+                    self._conn, row["participant_id"], {"resident": row["resident_sealed"]}
+                )
+            except PersonalDataErased:
+                opened = {"resident": None}
+            if opened["resident"] is not None:
+                resident = Resident.model_validate_json(opened["resident"])
+        elif row["resident"] is not None:  # written before sealing; not converted yet
+            resident = Resident.model_validate_json(row["resident"])
+        return _from_row(row, resident)
 
     async def add_proposal(self, proposal: Proposal) -> bool:
+        resident = proposal.resident
+        sealed = await self._protection.proposals.seal(
+            self._conn,
+            proposal.participant_id,
+            {"resident": resident.model_dump_json() if resident is not None else None},
+        )
         inserted: Any = await self._conn.fetchval(
-            "INSERT INTO proposals (proposal_id, participant_id, correlation_id, resident,"
+            "INSERT INTO proposals (proposal_id, participant_id, correlation_id,"
+            " resident_sealed, nik_hash,"
             " welfare_decile, status, reasons, coverage_request_id, budget_year,"
             " registered_at, decided_at, journey_trace)"
-            " VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8, $9, $10, $11, $12::jsonb)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12, $13::jsonb)"
             " ON CONFLICT (proposal_id) DO NOTHING RETURNING true",
             proposal.proposal_id,
             proposal.participant_id,
             proposal.correlation_id,
-            proposal.resident.model_dump_json() if proposal.resident is not None else None,
+            sealed["resident"],
+            self._protection.nik_hash(resident.nik) if resident is not None else None,
             proposal.welfare_decile,
             proposal.status.value,
             _reasons_json(proposal),
@@ -105,14 +134,14 @@ class SqlRepository:
         row = await self._conn.fetchrow(
             _OPEN_PROPOSAL_FOR_UPDATE if lock else _OPEN_PROPOSAL, participant_id, _OPEN
         )
-        return _proposal(row) if row is not None else None
+        return await self._proposal(row) if row is not None else None
 
     async def proposals_of(self, participant_id: str) -> list[Proposal]:
         rows = await self._conn.fetch(
             "SELECT * FROM proposals WHERE participant_id = $1 ORDER BY received_at DESC",
             participant_id,
         )
-        return [_proposal(r) for r in rows]
+        return [await self._proposal(r) for r in rows]
 
     async def lock_quota(self, budget_year: int, *, initial_total: int) -> Quota:
         await self._conn.execute(
@@ -198,7 +227,7 @@ class SqlRepository:
             " ORDER BY w.welfare_decile NULLS LAST, w.waiting_since, w.proposal_id"
             " LIMIT 1 FOR UPDATE OF p"
         )
-        return _proposal(row) if row is not None else None
+        return await self._proposal(row) if row is not None else None
 
     async def waiting_list(self, limit: int = 1000) -> list[WaitingEntry]:
         rows = await self._conn.fetch(
@@ -221,3 +250,6 @@ class SqlRepository:
     async def waiting_count(self) -> int:
         count: Any = await self._conn.fetchval("SELECT count(*) FROM waiting_list")
         return int(count)
+
+    async def erase_resident(self, participant_id: str) -> int:
+        return await erase_resident(self._conn, participant_id, self._protection)

@@ -32,7 +32,6 @@ from jkn_contracts import (
 from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload, SlotReleasedPayload
 from jkn_contracts.legacy import ParticipantRegisteredV1
 
-from verification.adapters.erasure import erase_resident
 from verification.adapters.metrics import WAITING
 from verification.app import slots
 from verification.app.dependencies import Dependencies
@@ -318,10 +317,11 @@ async def on_participant_deactivated(
 async def on_resident_data_erased(
     uow: UnitOfWork, event: ResidentDataErased, *, deps: Dependencies
 ) -> None:
-    """Dinas Sosial erased the resident: forget Dinkes's clear copies of their personal
-    fields (the proposals' resident, the reference registries' rows) in this transaction;
-    statuses, reasons and decisions stay. Idempotent (a redelivery erases nothing more)."""
-    erased = await erase_resident(uow.conn, event.participant_id)
+    """Dinas Sosial erased the resident (their key destroyed): forget Dinkes's copies of
+    their personal fields (the proposals' sealed resident, the reference registries' rows)
+    in this transaction; statuses, reasons and decisions stay. Idempotent (a redelivery
+    erases nothing more)."""
+    erased = await deps.repository(uow).erase_resident(event.participant_id)
     log.info(
         "resident erased",
         extra={"participant_id": event.participant_id, "proposals": erased},

@@ -112,3 +112,9 @@ class Repository(Protocol):
     async def waiting_list(self, limit: int = 1000) -> list[WaitingEntry]: ...
 
     async def waiting_count(self) -> int: ...
+
+    async def erase_resident(self, participant_id: str) -> int:
+        """Forget the resident's personal fields (each proposal's resident, the reference
+        registries' rows under their NIK); statuses and decisions stay. Idempotent; the
+        number of proposals erased now."""
+        ...
