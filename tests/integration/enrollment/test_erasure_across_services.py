@@ -30,6 +30,8 @@ from verification.settings import VerificationSettings
 pytestmark = pytest.mark.infra
 
 HOLDERS = ("enrollment", "verification", "bpjs-gateway", "notifications")
+# holders keeping the resident only sealed at rest (jkn_bus.at_rest): no clear copy, ever
+SEALED_AT_REST = frozenset({"verification"})
 
 
 def _bus(service: str, database: dict[str, str], topic_prefix: str) -> BusSettings:
@@ -138,7 +140,14 @@ async def test_every_service_forgets_an_erased_resident_and_the_trail_still_veri
     finally:
         await gateway.close()
     for service in HOLDERS:
-        assert await _traces(database[service], clear), service
+        assert bool(await _traces(database[service], clear)) is (service not in SEALED_AT_REST), (
+            service
+        )
+    assert await _fetchval(
+        database["verification"],
+        "SELECT resident_sealed IS NOT NULL FROM proposals WHERE participant_id = $1",
+        pid,
+    )
 
     erased = await client.post(f"/residents/{pid}/erasure")
     assert erased.status_code == 200, erased.text
@@ -151,6 +160,12 @@ async def test_every_service_forgets_an_erased_resident_and_the_trail_still_veri
         )
     for service in (*HOLDERS, "audit"):
         assert await _traces(database[service], clear) == [], service
+    assert await _fetchval(
+        database["verification"],
+        "SELECT resident_sealed IS NULL AND erased_at IS NOT NULL FROM proposals"
+        " WHERE participant_id = $1",
+        pid,
+    )
     # statuses and decisions stay
     assert (
         await _fetchval(
