@@ -31,7 +31,7 @@ pytestmark = pytest.mark.infra
 
 HOLDERS = ("enrollment", "verification", "bpjs-gateway", "notifications")
 # holders keeping the resident only sealed at rest (jkn_bus.at_rest): no clear copy, ever
-SEALED_AT_REST = frozenset({"verification"})
+SEALED_AT_REST = frozenset({"verification", "notifications"})
 
 
 def _bus(service: str, database: dict[str, str], topic_prefix: str) -> BusSettings:
@@ -124,7 +124,7 @@ async def test_every_service_forgets_an_erased_resident_and_the_trail_still_veri
     )
     await _until(
         database["notifications"],
-        "SELECT name IS NOT NULL FROM contacts WHERE participant_id = $1",
+        "SELECT name_sealed IS NOT NULL FROM contacts WHERE participant_id = $1",
         pid,
     )
     # the gateway's row of an earlier registration of the same resident at BPJS

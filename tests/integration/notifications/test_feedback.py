@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from jkn_bus import BusSettings
 from jkn_bus.limits import FailureLimiter
 from jkn_devstack.tokens import DevTokenAuth
+from notifications.adapters import messages
+from notifications.adapters.channels import sink_copy
 from notifications.app.handlers import Routing
 from notifications.bootstrap import build_app, build_runtime
 from notifications.domain.webhook_signatures import sms_signature, whatsapp_signature
@@ -121,16 +123,22 @@ async def deliver(
     )
 
 
-async def sink_of(app: FastAPI, tracking: str, count: int) -> list[asyncpg.Record] | None:
-    rows = await _pool(app).fetch(
-        "SELECT s.channel, s.address, s.subject, s.body, m.template, m.body AS stored"
-        # the channel (the sink) has a message before the dispatcher marks it sent: wait
-        # for the mark, which masks a carried code in the same commit
-        " FROM sink s JOIN messages m USING (message_id)"
-        " WHERE m.tracking_number = $1 AND m.status <> 'pending'"
-        " ORDER BY s.id",
-        tracking,
-    )
+async def sink_of(app: FastAPI, tracking: str, count: int) -> list[dict[str, Any]] | None:
+    """The item's replies the sink holds (opened), with the template and the body the
+    messages table keeps (``stored``)."""
+    columns = app.state.at_rest
+    # the channel (the sink) has a message before the dispatcher marks it sent: wait for
+    # the mark, which masks a carried code in the same commit
+    replies = [
+        m
+        for m in await messages.for_feedback(_pool(app), columns, tracking)
+        if m["status"] != "pending"
+    ]
+    rows = []
+    for m in replies:
+        copy = await sink_copy(_pool(app), columns, m["message_id"])
+        if copy is not None:
+            rows.append({**copy, "template": m["template"], "stored": m["body"]})
     return rows if len(rows) == count else None
 
 

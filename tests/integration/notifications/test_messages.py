@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from jkn_bus import BusSettings, UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent, ParticipantRegistered, parse_event
 from jkn_devstack.tokens import DevTokenAuth
+from notifications.adapters.channels import sink_copy
 from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_app, build_runtime
 from support.kafka import produce, read_topic
@@ -74,13 +76,12 @@ async def test_an_activation_delivered_twice_gives_one_message_naming_the_card_n
     assert "1 Februari 2026" in body
     assert "Yth. Ibu Siti Warga 1," in body
     assert resident(1).nik not in body
-    pool = _runtime(app).pool
-    in_sink = await pool.fetch(
-        "SELECT channel, address, body FROM sink WHERE message_id = $1::uuid",
-        sent[1]["message_id"],
+    in_sink = await sink_copy(
+        _runtime(app).pool, app.state.at_rest, uuid.UUID(sent[1]["message_id"])
     )
-    assert len(in_sink) == 1
-    assert (in_sink[0]["channel"], in_sink[0]["address"]) == ("whatsapp", "+6281200000001")
+    assert in_sink is not None
+    assert (in_sink["channel"], in_sink["address"]) == ("whatsapp", "+6281200000001")
+    assert in_sink["body"] == body
 
     records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.notifications.messages", expect=2)
     told = [parse_event(r.value) for r in records if r.key == first.participant_id.encode()]

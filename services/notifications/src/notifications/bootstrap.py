@@ -11,6 +11,7 @@ NOTIFICATIONS_WEBHOOK_MAX_AGE_S (settings.py), plus the jkn_bus variables.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
@@ -20,10 +21,11 @@ from typing import Literal, cast
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
-from jkn_bus.keyring import sealer_for
+from jkn_bus.keyring import Keyring, Sealer
 from jkn_bus.limits import FailureLimiter
 from jkn_contracts import CONSUMERS
 
+from notifications.adapters.at_rest import NotificationsColumns, backfill, columns_for
 from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
 from notifications.app.dispatcher import Dispatcher
 from notifications.app.feedback import feedback_desk
@@ -57,14 +59,13 @@ def routing() -> Routing:
 
 def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) -> ServiceRuntime:
     webhooks = WebhookSettings()  # its secrets are refused at start outside development
+    keks = (bus or settings()).key_encryption_keys()
+    keyring = Keyring(keks)  # one, for the events' sealed fields and the columns at rest
     return ServiceRuntime(
         bus or settings(),
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=handlers(
-            route or routing(),
-            sealer_for((bus or settings()).key_encryption_keys()),
-        ),
+        handlers=handlers(route or routing(), Sealer(keyring), columns_for(keks, keyring)),
         secrets={
             "NOTIFICATIONS_WHATSAPP_APP_SECRET": webhooks.whatsapp_app_secret,
             "NOTIFICATIONS_SMS_WEBHOOK_SECRET": webhooks.sms_webhook_secret,
@@ -72,11 +73,14 @@ def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) 
     )
 
 
-def channels_for(runtime: ServiceRuntime, route: Routing) -> dict[str, MessageChannel]:
-    """In development every channel is the sink. Live providers plug in here; until one is
-    configured its messages fail visibly (UnconfiguredChannel)."""
+def channels_for(
+    runtime: ServiceRuntime, route: Routing, columns: NotificationsColumns
+) -> dict[str, MessageChannel]:
+    """In development every channel is the sink (its copies sealed as the messages are).
+    Live providers plug in here; until one is configured its messages fail visibly
+    (UnconfiguredChannel)."""
     if route.mode == "dev_sink":
-        sink = DevSinkChannel(runtime.pool)
+        sink = DevSinkChannel(runtime.pool, columns)
         return dict.fromkeys(CHANNELS, sink)
     return {name: UnconfiguredChannel(name) for name in CHANNELS}
 
@@ -88,12 +92,14 @@ def build_app(
     dispatch_poll_interval_s: float = 1.0,
     feedback_clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """The HTTP app; its lifespan starts the runtime, then the dispatcher, and stops the
-    dispatcher before the runtime closes the pool. ``feedback_clock`` (tests) replaces
-    the feedback channel's clock."""
+    """The HTTP app; its lifespan starts the runtime, then the dispatcher and the at-rest
+    backfill (once, until every row written in clear is sealed), and stops them before the
+    runtime closes the pool. ``feedback_clock`` (tests) replaces the feedback channel's
+    clock."""
     route = route or routing()
     runtime = runtime or build_runtime(route=route)
-    desk = feedback_desk(runtime, feedback_clock)
+    columns = columns_for(runtime.settings.key_encryption_keys())
+    desk = feedback_desk(runtime, feedback_clock, columns)
     app: FastAPI = create_app(
         runtime,
         title="notifications",
@@ -104,6 +110,7 @@ def build_app(
         before_metrics=desk.refresh_metrics,
     )
     app.state.feedback = desk
+    app.state.at_rest = columns  # the routes open what they serve
     install_webhook_verification(app, WebhookSettings(), desk.clock)
     app.state.feedback_limiter = FailureLimiter(
         int(os.environ.get("NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN", "30"))
@@ -115,16 +122,23 @@ def build_app(
         async with runtime_lifespan(a):
             dispatcher = Dispatcher(
                 runtime,
-                channels_for(runtime, route),
+                channels_for(runtime, route, columns),
                 workers=int(os.environ.get("NOTIFY_DISPATCHERS", "2")),
                 max_attempts=int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
                 poll_interval_s=dispatch_poll_interval_s,
+                columns=columns,
             )
             await dispatcher.start()
             app.state.dispatcher = dispatcher
+            sealing = asyncio.create_task(
+                backfill(runtime.pool, columns).run(), name="notifications-at-rest"
+            )
             try:
                 yield
             finally:
+                sealing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sealing
                 await dispatcher.stop()
 
     app.router.lifespan_context = lifespan

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
+
+from notifications.adapters.at_rest import SINK_ROW_KEY, NotificationsColumns
 
 __all__ = [
     "ChannelError",
@@ -23,18 +25,22 @@ __all__ = [
     "SmsChannel",
     "UnconfiguredChannel",
     "WhatsAppChannel",
+    "sink_copy",
 ]
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """One message to one address. ``address`` is personal data: never log it."""
+    """One message to one address. ``address`` is personal data: never log it.
+    ``participant_id`` or ``tracking_number``: who or what the message is about."""
 
     message_id: uuid.UUID
     channel: str
     address: str | None = field(repr=False)
     subject: str
     body: str = field(repr=False)
+    participant_id: str | None = None
+    tracking_number: str | None = None
 
 
 class ChannelError(Exception):
@@ -62,24 +68,50 @@ class EmailChannel(MessageChannel, Protocol):
 
 
 class DevSinkChannel:
-    """Stores every message in the ``sink`` table instead of sending it (development, demo).
+    """Stores every message in the ``sink`` table instead of sending it (development, demo),
+    sealed as the message is (``adapters.at_rest``).
 
     Idempotent per message id, like a provider that honours idempotency keys.
     """
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, columns: NotificationsColumns) -> None:
         self._pool = pool
+        self._columns = columns
 
     async def send(self, delivery: Delivery) -> None:
-        await self._pool.execute(
-            "INSERT INTO sink (message_id, channel, address, subject, body)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING",
-            delivery.message_id,
-            delivery.channel,
-            delivery.address,
-            delivery.subject,
-            delivery.body,
+        about = delivery.participant_id or delivery.tracking_number or str(delivery.message_id)
+        async with self._pool.acquire() as conn:
+            sealed = await self._columns.sink.seal(
+                conn,
+                about,
+                {"address": delivery.address, "subject": delivery.subject, "body": delivery.body},
+                resident=delivery.participant_id is not None,
+            )
+            await conn.execute(
+                "INSERT INTO sink (message_id, channel, address_sealed, subject_sealed,"
+                " body_sealed) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (message_id) DO NOTHING",
+                delivery.message_id,
+                delivery.channel,
+                sealed["address"],
+                sealed["subject"],
+                sealed["body"],
+            )
+
+
+async def sink_copy(
+    pool: asyncpg.Pool, columns: NotificationsColumns, message_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """What the dev sink holds of a message, opened: channel, address, subject, body."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            f"SELECT channel, {SINK_ROW_KEY} AS row_key, address, address_sealed, subject,"  # noqa: S608 - constant
+            " subject_sealed, body, body_sealed FROM sink WHERE message_id = $1",
+            message_id,
         )
+        if row is None:
+            return None
+        texts = await columns.sink.open(conn, row["row_key"], row, ("address", "subject", "body"))
+    return {"channel": row["channel"], **texts}
 
 
 class UnconfiguredChannel:

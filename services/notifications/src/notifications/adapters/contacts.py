@@ -1,4 +1,5 @@
-"""The address book: name, sex, phone and e-mail of each resident, keyed by participant id."""
+"""The address book: name, sex, phone and e-mail of each resident, keyed by participant id,
+sealed under the resident's key (``adapters.at_rest``; the clear columns NULL)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from typing import Protocol
 
 import asyncpg
 
+from notifications.adapters.at_rest import NotificationsColumns
+
 __all__ = ["StoredContact", "ensure", "get", "lock", "remember"]
+
+_FIELDS = ("name", "sex", "phone", "email")
+_SELECT = ", ".join(f"{f}, {f}_sealed" for f in _FIELDS)
 
 
 @dataclass(frozen=True)
@@ -31,17 +37,20 @@ class Reach(Protocol):
     def email(self) -> str | None: ...
 
 
-async def remember(conn: asyncpg.Connection, participant_id: str, resident: Reach) -> None:
+async def remember(
+    conn: asyncpg.Connection, columns: NotificationsColumns, participant_id: str, resident: Reach
+) -> None:
     """Store (or refresh) how to reach this resident."""
+    sealed = await columns.contacts.seal(
+        conn, participant_id, {f: getattr(resident, f) for f in _FIELDS}, resident=True
+    )
     await conn.execute(
-        "INSERT INTO contacts (participant_id, name, sex, phone, email) VALUES ($1, $2, $3, $4, $5)"
-        " ON CONFLICT (participant_id) DO UPDATE SET name = $2, sex = $3, phone = $4, email = $5,"
-        " updated_at = now()",
+        "INSERT INTO contacts (participant_id, name_sealed, sex_sealed, phone_sealed,"
+        " email_sealed) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO UPDATE SET"
+        " name = NULL, sex = NULL, phone = NULL, email = NULL, name_sealed = $2,"
+        " sex_sealed = $3, phone_sealed = $4, email_sealed = $5, updated_at = now()",
         participant_id,
-        resident.name,
-        resident.sex,
-        resident.phone,
-        resident.email,
+        *(sealed[f] for f in _FIELDS),
     )
 
 
@@ -52,17 +61,28 @@ async def ensure(conn: asyncpg.Connection, participant_id: str) -> None:
     )
 
 
-async def get(conn: asyncpg.Connection, participant_id: str) -> StoredContact | None:
+async def _read(
+    conn: asyncpg.Connection, columns: NotificationsColumns, participant_id: str, *, lock: bool
+) -> StoredContact | None:
     row = await conn.fetchrow(
-        "SELECT name, sex, phone, email FROM contacts WHERE participant_id = $1", participant_id
-    )
-    return StoredContact(**dict(row)) if row is not None else None
-
-
-async def lock(conn: asyncpg.Connection, participant_id: str) -> StoredContact | None:
-    """Lock the participant's row for this transaction and return the contact."""
-    row = await conn.fetchrow(
-        "SELECT name, sex, phone, email FROM contacts WHERE participant_id = $1 FOR UPDATE",
+        f"SELECT {_SELECT} FROM contacts WHERE participant_id = $1"  # noqa: S608 - constant
+        + (" FOR UPDATE" if lock else ""),
         participant_id,
     )
-    return StoredContact(**dict(row)) if row is not None else None
+    if row is None:
+        return None
+    return StoredContact(**await columns.contacts.open(conn, participant_id, row, _FIELDS))
+
+
+async def get(
+    conn: asyncpg.Connection, columns: NotificationsColumns, participant_id: str
+) -> StoredContact | None:
+    """The contact in clear (every field None once the resident is erased)."""
+    return await _read(conn, columns, participant_id, lock=False)
+
+
+async def lock(
+    conn: asyncpg.Connection, columns: NotificationsColumns, participant_id: str
+) -> StoredContact | None:
+    """Lock the participant's row for this transaction and return the contact."""
+    return await _read(conn, columns, participant_id, lock=True)

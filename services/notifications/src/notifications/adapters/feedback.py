@@ -1,19 +1,25 @@
 """The feedback tables: items, their history, and the counts behind the gauges.
 
-``message`` and ``reply_address`` are personal data: they are read only where they are
-needed (the agency's queue shows the message, the dispatcher the address) and never logged.
+``message``, ``reply_address`` and ``answer`` are personal data: written sealed only, under
+the service's key bound to the tracking number (``adapters.at_rest``: the sender is not
+necessarily a participant), opened only where they are needed (the agency's queue shows
+the message, the dispatcher the address, the sender's status the answer), never logged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
+
+from notifications.adapters.at_rest import NotificationsColumns
 
 __all__ = [
     "NewItem",
     "add_history",
+    "answer_of",
     "counts",
     "find",
     "find_inbound",
@@ -28,7 +34,7 @@ __all__ = [
 
 _ITEM = (
     "tracking_number, access_hash, kind, topic, agency, status, channel, received_at,"
-    " due_date, answer, answered_at, reply_channel, participant_id"
+    " due_date, answer, answer_sealed, answered_at, reply_channel, participant_id"
 )
 
 
@@ -53,12 +59,19 @@ async def next_number(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT nextval('feedback_number')"))
 
 
-async def insert(conn: asyncpg.Connection, item: NewItem) -> bool:
+async def insert(conn: asyncpg.Connection, columns: NotificationsColumns, item: NewItem) -> bool:
     """Add the item unless its webhook delivery was recorded already; True if added."""
+    sealed = await columns.feedback.seal(
+        conn,
+        item.tracking_number,
+        {"message": item.message, "reply_address": item.reply_address},
+        resident=False,
+    )
     added = await conn.fetchval(
         "INSERT INTO feedback (tracking_number, access_hash, kind, topic, agency, channel,"
-        " inbound_message_id, message, reply_channel, reply_address, participant_id,"
-        " received_at, due_date) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        " inbound_message_id, message_sealed, reply_channel, reply_address_sealed,"
+        " participant_id, received_at, due_date)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         " ON CONFLICT (channel, inbound_message_id) DO NOTHING RETURNING true",
         item.tracking_number,
         item.access_hash,
@@ -67,9 +80,9 @@ async def insert(conn: asyncpg.Connection, item: NewItem) -> bool:
         item.agency,
         item.channel,
         item.inbound_message_id,
-        item.message,
+        sealed["message"],
         item.reply_channel,
-        item.reply_address,
+        sealed["reply_address"],
         item.participant_id,
         item.received_at,
         item.due_date,
@@ -132,16 +145,31 @@ async def history(pool: asyncpg.Pool, tracking_number: str) -> list[asyncpg.Reco
 
 
 async def mark_answered(
-    conn: asyncpg.Connection, tracking_number: str, answer: str, answered_by: str, at: datetime
+    conn: asyncpg.Connection,
+    columns: NotificationsColumns,
+    tracking_number: str,
+    answer: str,
+    *,
+    answered_by: str,
+    at: datetime,
 ) -> None:
+    sealed = await columns.feedback.seal(conn, tracking_number, {"answer": answer}, resident=False)
     await conn.execute(
-        "UPDATE feedback SET status = 'answered', answer = $2, answered_by = $3,"
+        "UPDATE feedback SET status = 'answered', answer_sealed = $2, answered_by = $3,"
         " answered_at = $4 WHERE tracking_number = $1",
         tracking_number,
-        answer,
+        sealed["answer"],
         answered_by,
         at,
     )
+
+
+async def answer_of(conn: Any, columns: NotificationsColumns, item: Any) -> str | None:
+    """The answer of an item read by ``find``, opened ('' once its sender was erased)."""
+    if item["status"] != "answered":
+        return None
+    opened = await columns.feedback.open(conn, item["tracking_number"], item, ("answer",))
+    return opened["answer"] or ""
 
 
 async def route_to(conn: asyncpg.Connection, tracking_number: str, agency: str) -> None:
@@ -152,31 +180,44 @@ async def route_to(conn: asyncpg.Connection, tracking_number: str, agency: str) 
 
 
 async def reply_address(
-    conn: asyncpg.Connection, tracking_number: str
+    conn: asyncpg.Connection, columns: NotificationsColumns, tracking_number: str
 ) -> tuple[str, str] | tuple[None, None]:
     """(channel, address) the sender asked to be answered on; personal data."""
     row = await conn.fetchrow(
-        "SELECT reply_channel, reply_address FROM feedback WHERE tracking_number = $1",
+        "SELECT reply_channel, reply_address, reply_address_sealed FROM feedback"
+        " WHERE tracking_number = $1",
         tracking_number,
     )
-    if row is None or row["reply_address"] is None:
+    if row is None or row["reply_channel"] is None:
         return None, None
-    return row["reply_channel"], row["reply_address"]
+    address = (await columns.feedback.open(conn, tracking_number, row, ("reply_address",)))[
+        "reply_address"
+    ]
+    if address is None:
+        return None, None
+    return row["reply_channel"], address
 
 
-async def queue(pool: asyncpg.Pool, agency: str, status: str, limit: int) -> list[asyncpg.Record]:
-    """An agency's items of one status, oldest deadline first. No contact details."""
-    return list(
-        await pool.fetch(
-            "SELECT tracking_number, kind, topic, status, channel, message, participant_id,"
-            " received_at, due_date, answered_at FROM feedback"
+async def queue(
+    pool: asyncpg.Pool, columns: NotificationsColumns, agency: str, status: str, limit: int
+) -> list[dict[str, Any]]:
+    """An agency's items of one status, oldest deadline first, the message opened. No
+    contact details."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT tracking_number, kind, topic, status, channel, message, message_sealed,"
+            " participant_id, received_at, due_date, answered_at FROM feedback"
             " WHERE agency = $1 AND status = $2"
             " ORDER BY due_date, received_at, tracking_number LIMIT $3",
             agency,
             status,
             limit,
         )
-    )
+        items = []
+        for row in rows:
+            opened = await columns.feedback.open(conn, row["tracking_number"], row, ("message",))
+            items.append({**dict(row.items()), "message": opened["message"] or ""})
+        return items
 
 
 async def counts(pool: asyncpg.Pool, today: date) -> list[asyncpg.Record]:

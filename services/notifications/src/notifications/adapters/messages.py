@@ -1,13 +1,21 @@
-"""The messages table: decided in the inbox transaction, sent by the dispatcher."""
+"""The messages table: decided in the inbox transaction, sent by the dispatcher.
+
+Subjects and bodies are written sealed only (``adapters.at_rest``: under the resident's key,
+or the service's bound to the tracking number for a feedback reply) and read opened
+(``texts``): an erased resident's read as empty, as the erasure used to blank them.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 from jkn_bus.telemetry import current_trace_headers
+
+from notifications.adapters.at_rest import NotificationsColumns
 
 __all__ = [
     "WAKE_CHANNEL",
@@ -18,8 +26,10 @@ __all__ = [
     "insert",
     "mark_failed",
     "mark_sent",
+    "masked_body",
     "retry_later",
     "summary",
+    "texts",
 ]
 
 # NOTIFY channel that wakes the dispatchers when a message is committed.
@@ -27,15 +37,44 @@ WAKE_CHANNEL = "jkn_notifications_dispatch"
 
 _VIEW = (
     "message_id, participant_id, correlation_id, about_event_id, about_event_type, template,"
-    " subject, body, channel, status, attempts, last_error, created_at, updated_at, sent_at,"
-    " trace_headers, tracking_number"
+    " subject, subject_sealed, body, body_sealed, channel, status, attempts, last_error,"
+    " created_at, updated_at, sent_at, trace_headers, tracking_number, secret"
 )
+_TEXTS = ("subject", "body")
 # Once the channel has the message, a secret it carried (a feedback access code) is masked
-# in the stored body: the sender has it, and the database keeps only its hash.
+# in the stored body (sealed: $2, sealed again by the caller; a row still in clear: here):
+# the sender has it, and the database keeps only its hash.
 _MASK_CARRIED_CODE = (
     "body = CASE WHEN secret IS NULL THEN body ELSE replace(body, secret, '********') END,"
-    " secret = NULL"
+    " body_sealed = coalesce($2, body_sealed), secret = NULL"
 )
+
+
+def _row_key(row: Any) -> str:
+    key: str = row["participant_id"] or row["tracking_number"]
+    return key
+
+
+async def texts(conn: Any, columns: NotificationsColumns, row: Any) -> tuple[str, str]:
+    """``(subject, body)`` of a message row, opened ('' once its resident is erased)."""
+    clear = await columns.messages.open(conn, _row_key(row), row, _TEXTS)
+    return clear["subject"] or "", clear["body"] or ""
+
+
+async def masked_body(conn: Any, columns: NotificationsColumns, row: Any) -> bytes | None:
+    """The row's body sealed again with its carried secret masked; None when it carries no
+    secret or is not sealed (nothing to change, or masked in SQL)."""
+    if row["secret"] is None or row["body_sealed"] is None:
+        return None
+    _, body = await texts(conn, columns, row)
+    sealed = await columns.messages.seal(
+        conn,
+        _row_key(row),
+        {"body": body.replace(row["secret"], "********")},
+        resident=row["participant_id"] is not None,
+    )
+    blob: bytes | None = sealed["body"]
+    return blob
 
 
 @dataclass(frozen=True)
@@ -57,12 +96,17 @@ class NewMessage:
     secret: str | None = field(default=None, repr=False)
 
 
-async def insert(conn: asyncpg.Connection, m: NewMessage) -> bool:
+async def insert(conn: asyncpg.Connection, columns: NotificationsColumns, m: NewMessage) -> bool:
     """Add a pending message unless one with its idempotency key exists; True if added."""
+    about = m.participant_id or m.tracking_number
+    assert about is not None  # a message is about a participant or a feedback item
+    sealed = await columns.messages.seal(
+        conn, about, {"subject": m.subject, "body": m.body}, resident=m.participant_id is not None
+    )
     added = await conn.fetchval(
         "INSERT INTO messages (message_id, idempotency_key, participant_id, correlation_id,"
-        " about_event_id, about_event_type, template, subject, body, channel, trace_headers,"
-        " tracking_number, secret)"
+        " about_event_id, about_event_type, template, subject_sealed, body_sealed, channel,"
+        " trace_headers, tracking_number, secret)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)"
         " ON CONFLICT DO NOTHING RETURNING true",
         m.message_id,
@@ -72,8 +116,8 @@ async def insert(conn: asyncpg.Connection, m: NewMessage) -> bool:
         m.about_event_id,
         m.about_event_type,
         m.template,
-        m.subject,
-        m.body,
+        sealed["subject"],
+        sealed["body"],
         m.channel,
         json.dumps(current_trace_headers()),
         m.tracking_number,
@@ -94,19 +138,24 @@ async def claim_due(conn: asyncpg.Connection) -> asyncpg.Record | None:
     )
 
 
-async def mark_sent(conn: asyncpg.Connection, message_id: uuid.UUID) -> None:
+async def mark_sent(conn: asyncpg.Connection, message_id: uuid.UUID, masked: bytes | None) -> None:
+    """``masked``: the body sealed again without its carried secret (``masked_body``)."""
     await conn.execute(
         "UPDATE messages SET status = 'sent', attempts = attempts + 1, last_error = NULL,"  # noqa: S608 - constants
         f" sent_at = now(), updated_at = now(), {_MASK_CARRIED_CODE} WHERE message_id = $1",
         message_id,
+        masked,
     )
 
 
-async def mark_failed(conn: asyncpg.Connection, message_id: uuid.UUID, error: str) -> None:
+async def mark_failed(
+    conn: asyncpg.Connection, message_id: uuid.UUID, error: str, masked: bytes | None
+) -> None:
     await conn.execute(
-        "UPDATE messages SET status = 'failed', attempts = attempts + 1, last_error = $2,"  # noqa: S608 - constants
+        "UPDATE messages SET status = 'failed', attempts = attempts + 1, last_error = $3,"  # noqa: S608 - constants
         f" updated_at = now(), {_MASK_CARRIED_CODE} WHERE message_id = $1",
         message_id,
+        masked,
         error,
     )
 
@@ -123,24 +172,41 @@ async def retry_later(
     )
 
 
-async def for_participant(pool: asyncpg.Pool, participant_id: str) -> list[asyncpg.Record]:
-    return list(
-        await pool.fetch(
-            f"SELECT {_VIEW} FROM messages WHERE participant_id = $1"  # noqa: S608 - constant
-            " ORDER BY created_at, message_id",
-            participant_id,
-        )
+async def _opened(
+    pool: asyncpg.Pool, columns: NotificationsColumns, query: str, about: str
+) -> list[dict[str, Any]]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(query, about)
+        opened = []
+        for row in rows:
+            subject, body = await texts(conn, columns, row)
+            opened.append({**dict(row.items()), "subject": subject, "body": body})
+        return opened
+
+
+async def for_participant(
+    pool: asyncpg.Pool, columns: NotificationsColumns, participant_id: str
+) -> list[dict[str, Any]]:
+    """The participant's messages, their subjects and bodies opened."""
+    return await _opened(
+        pool,
+        columns,
+        f"SELECT {_VIEW} FROM messages WHERE participant_id = $1"  # noqa: S608 - constant
+        " ORDER BY created_at, message_id",
+        participant_id,
     )
 
 
-async def for_feedback(pool: asyncpg.Pool, tracking_number: str) -> list[asyncpg.Record]:
-    """The replies sent (or to be sent) to the sender of a feedback item."""
-    return list(
-        await pool.fetch(
-            f"SELECT {_VIEW} FROM messages WHERE tracking_number = $1"  # noqa: S608 - constant
-            " ORDER BY created_at, message_id",
-            tracking_number,
-        )
+async def for_feedback(
+    pool: asyncpg.Pool, columns: NotificationsColumns, tracking_number: str
+) -> list[dict[str, Any]]:
+    """The replies sent (or to be sent) to the sender of a feedback item, opened."""
+    return await _opened(
+        pool,
+        columns,
+        f"SELECT {_VIEW} FROM messages WHERE tracking_number = $1"  # noqa: S608 - constant
+        " ORDER BY created_at, message_id",
+        tracking_number,
     )
 
 

@@ -33,6 +33,7 @@ from jkn_contracts import NotificationSent
 from jkn_contracts.events import NotificationSentPayload
 
 from notifications.adapters import contacts, feedback, messages
+from notifications.adapters.at_rest import NotificationsColumns, columns_for
 from notifications.adapters.channels import ChannelError, Delivery, MessageChannel
 
 __all__ = ["Dispatcher"]
@@ -52,8 +53,11 @@ class Dispatcher:
         max_attempts: int = 5,
         backoff_s: Sequence[float] = (2.0, 10.0, 60.0, 300.0),
         poll_interval_s: float = 1.0,
+        columns: NotificationsColumns | None = None,
     ) -> None:
+        """``columns``: the sealed columns (default: under the runtime's KEKs)."""
         self._runtime = runtime
+        self._columns = columns or columns_for(runtime.settings.key_encryption_keys())
         self._channels = channels
         self._workers = workers
         self._max_attempts = max_attempts
@@ -118,8 +122,8 @@ class Dispatcher:
     async def _address(self, conn: asyncpg.Connection, row: asyncpg.Record) -> str | None:
         """Where the row goes; for a participant, lock their contact row (see above)."""
         if row["tracking_number"] is not None:
-            return (await feedback.reply_address(conn, row["tracking_number"]))[1]
-        contact = await contacts.lock(conn, row["participant_id"])
+            return (await feedback.reply_address(conn, self._columns, row["tracking_number"]))[1]
+        contact = await contacts.lock(conn, self._columns, row["participant_id"])
         if contact is None:
             return None
         return contact.email if row["channel"] == "email" else contact.phone
@@ -128,7 +132,11 @@ class Dispatcher:
         """Send through the row's channel, then mark it and emit NotificationSent."""
         channel = row["channel"]
         address = await self._address(uow.conn, row)
-        delivery = Delivery(row["message_id"], channel, address, row["subject"], row["body"])
+        subject, body = await messages.texts(uow.conn, self._columns, row)
+        delivery = Delivery(
+            row["message_id"], channel, address, subject, body,
+            participant_id=row["participant_id"], tracking_number=row["tracking_number"],
+        )  # fmt: skip
         try:
             await self._channels[channel].send(delivery)
         except Exception as exc:
@@ -136,7 +144,8 @@ class Dispatcher:
                 return  # retried later; nothing to state yet
             status = "failed"
         else:
-            await messages.mark_sent(uow.conn, row["message_id"])
+            masked = await messages.masked_body(uow.conn, self._columns, row)
+            await messages.mark_sent(uow.conn, row["message_id"], masked)
             status = "sent"
         if row["tracking_number"] is not None:
             return  # a feedback reply: no participant to state it about
@@ -161,7 +170,8 @@ class Dispatcher:
         reason = str(exc) if isinstance(exc, ChannelError) else type(exc).__name__
         attempt = row["attempts"] + 1
         if (isinstance(exc, ChannelError) and exc.permanent) or attempt >= self._max_attempts:
-            await messages.mark_failed(conn, row["message_id"], reason)
+            masked = await messages.masked_body(conn, self._columns, row)
+            await messages.mark_failed(conn, row["message_id"], reason, masked)
             log.warning(
                 "message failed for good after %d attempt(s): %s",
                 attempt,

@@ -26,6 +26,7 @@ from jkn_contracts import Actor, FeedbackAnswered, FeedbackRerouted
 from jkn_contracts.events import FeedbackAnsweredPayload, FeedbackReroutedPayload
 
 from notifications.adapters import feedback, messages
+from notifications.adapters.at_rest import NotificationsColumns, columns_for
 from notifications.adapters.metrics import FEEDBACK_RECEIVED, observe_feedback
 from notifications.domain.feedback import (
     DEFAULT_DUE_DAYS,
@@ -79,9 +80,11 @@ class Receipt:
 
 @dataclass
 class FeedbackDesk:
-    """The channel's settings and clock (injectable: tests move time)."""
+    """The channel's settings and clock (injectable: tests move time), and the sealed
+    columns its texts and addresses are kept in."""
 
     runtime: ServiceRuntime
+    columns: NotificationsColumns
     due_days: dict[Kind, int] = field(default_factory=lambda: dict(DEFAULT_DUE_DAYS))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -127,7 +130,7 @@ class FeedbackDesk:
                 message, reply_to.channel if reply_to else None,
                 reply_to.address if reply_to else None, participant_id, now, due,
             )  # fmt: skip
-            if not await feedback.insert(conn, item):
+            if not await feedback.insert(conn, self.columns, item):
                 assert inbound_message_id is not None  # only webhooks carry an id
                 known = await feedback.find_inbound(conn, channel, inbound_message_id)
                 assert known is not None
@@ -138,7 +141,10 @@ class FeedbackDesk:
             )
             if reply_to is not None:
                 reply = received_reply(kind, number, code, agency, due)
-                await _reply(conn, number, "received", reply, reply_to.channel, secret=code)
+                await _reply(
+                    conn, self.columns, number, "received",
+                    reply=reply, channel=reply_to.channel, secret=code,
+                )  # fmt: skip
         FEEDBACK_RECEIVED.labels(channel, kind).inc()
         log.info("feedback received", extra={"tracking_number": number, "agency": agency})
         await self.refresh_metrics()
@@ -156,14 +162,19 @@ class FeedbackDesk:
             problem = check_answer(item["agency"], item["status"], answer)
             if problem is not None:
                 return problem
-            await feedback.mark_answered(conn, number, answer.answer, answer.answered_by, now)
+            await feedback.mark_answered(
+                conn, self.columns, number, answer.answer, answered_by=answer.answered_by, at=now
+            )
             await feedback.add_history(
                 conn, number, "answered", actor=f"{answer.agency}:{answer.answered_by}",
                 agency=answer.agency, at=now,
             )  # fmt: skip
             if item["reply_channel"] is not None:
                 reply = answered_reply(item["kind"], number, answer.agency, answer.answer)
-                await _reply(conn, number, "answered", reply, item["reply_channel"])
+                await _reply(
+                    conn, self.columns, number, "answered",
+                    reply=reply, channel=item["reply_channel"],
+                )  # fmt: skip
             await uow.emit(
                 FeedbackAnswered(
                     occurred_at=now,
@@ -223,17 +234,19 @@ class FeedbackDesk:
 
 async def _reply(
     conn: asyncpg.Connection,
+    columns: NotificationsColumns,
     number: str,
     about: str,
+    *,
     reply: Message,
     channel: str,
-    *,
     secret: str | None = None,
 ) -> None:
     """Queue one reply to the sender; its key (item + what it says) makes it unique."""
     key = f"feedback:{number}:{about}:{channel}"
     await messages.insert(
         conn,
+        columns,
         messages.NewMessage(
             message_id=uuid.uuid5(_MESSAGE_IDS, key), idempotency_key=key,
             participant_id=None, correlation_id=None, about_event_id=None,
@@ -244,11 +257,14 @@ async def _reply(
 
 
 def feedback_desk(
-    runtime: ServiceRuntime, clock: Callable[[], datetime] | None = None
+    runtime: ServiceRuntime,
+    clock: Callable[[], datetime] | None = None,
+    columns: NotificationsColumns | None = None,
 ) -> FeedbackDesk:
     """The desk with NOTIFICATIONS_FEEDBACK_DUE_DAYS (default pengaduan=5, pertanyaan=3,
-    masukan=14 calendar days)."""
+    masukan=14 calendar days); ``columns`` default: under the runtime's KEKs."""
     days = parse_due_days(os.environ.get("NOTIFICATIONS_FEEDBACK_DUE_DAYS", ""))
+    columns = columns or columns_for(runtime.settings.key_encryption_keys())
     if clock is None:
-        return FeedbackDesk(runtime, days)
-    return FeedbackDesk(runtime, days, clock)
+        return FeedbackDesk(runtime, columns, days)
+    return FeedbackDesk(runtime, columns, days, clock)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from jkn_bus import HandlerTable, UnitOfWork
 from jkn_bus.keyring import Sealer
-from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
+from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, LocalKeks, PersonalDataErased
 from jkn_contracts import (
     DeactivationRequested,
     ParticipantActivated,
@@ -27,6 +27,7 @@ from jkn_contracts import (
 )
 
 from notifications.adapters import contacts, messages
+from notifications.adapters.at_rest import NotificationsColumns, columns_for
 from notifications.adapters.erasure import erase_resident
 from notifications.domain import Contact, choose_channel, idempotency_key, message_id, render
 
@@ -45,16 +46,22 @@ class Routing:
     phone_channel: Literal["whatsapp", "sms"] = "whatsapp"
 
 
-def handlers(routing: Routing, sealer: Sealer) -> HandlerTable:
+def handlers(
+    routing: Routing, sealer: Sealer, columns: NotificationsColumns | None = None
+) -> HandlerTable:
     """``sealer``: opens the name, sex, phone and e-mail sealed in ParticipantRegistered and
-    ParticipantVerified (the keyring, read-only)."""
+    ParticipantVerified (the keyring, read-only); ``columns``: the contact and the messages
+    sealed at rest (default: under the sealer's keyring and this process's KEKs)."""
+    at_rest = columns or columns_for(LocalKeks.from_config(), sealer.keyring)
 
     async def tell(uow: UnitOfWork, event: Any) -> None:
         await contacts.ensure(uow.conn, event.participant_id)
         # A deactivation request is news for the kelurahan officer, not for the resident.
         addressed_to_resident = not isinstance(event, DeactivationRequested)
         known = (
-            await contacts.get(uow.conn, event.participant_id) if addressed_to_resident else None
+            await contacts.get(uow.conn, at_rest, event.participant_id)
+            if addressed_to_resident
+            else None
         )
         contact = Contact(known.name, known.sex) if known and known.name else None  # type: ignore[arg-type]
         message = render(event, contact)
@@ -76,6 +83,7 @@ def handlers(routing: Routing, sealer: Sealer) -> HandlerTable:
             channel = "dev_sink"
         await messages.insert(
             uow.conn,
+            at_rest,
             messages.NewMessage(
                 message_id=message_id(event, channel),
                 idempotency_key=idempotency_key(event, channel),
@@ -103,7 +111,7 @@ def handlers(routing: Routing, sealer: Sealer) -> HandlerTable:
                 extra={"participant_id": event.participant_id},
             )
             return
-        await contacts.remember(uow.conn, event.participant_id, reach)
+        await contacts.remember(uow.conn, at_rest, event.participant_id, reach)
         await tell(uow, event)
 
     async def forget(uow: UnitOfWork, event: Any) -> None:

@@ -145,7 +145,10 @@ async def status(
             "received_at": item["received_at"].isoformat(),
             "due_date": item["due_date"].isoformat(),
             "overdue": not answered and item["due_date"] < desk.today(),
-            "answer": {"text": item["answer"], "answered_at": item["answered_at"].isoformat()}
+            "answer": {
+                "text": await feedback.answer_of(desk.pool, desk.columns, item),
+                "answered_at": item["answered_at"].isoformat(),
+            }
             if answered
             else None,
             "history": [
@@ -175,7 +178,7 @@ async def agency_queue(
     caller.require_agency(agency)
     desk = _desk(request)
     rows = await feedback.queue(
-        desk.pool, agency, "received" if status == "open" else "answered", limit
+        desk.pool, desk.columns, agency, "received" if status == "open" else "answered", limit
     )
     today = desk.today()
     await desk.refresh_metrics()

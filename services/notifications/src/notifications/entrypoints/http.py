@@ -30,7 +30,9 @@ async def list_messages(
     participant_id: Annotated[str, Query(pattern=PARTICIPANT_ID_PATTERN)],
 ) -> dict[str, Any]:
     """Every message decided for a participant, with its channel and delivery status."""
-    rows = await messages.for_participant(_pool(request), participant_id)
+    rows = await messages.for_participant(
+        _pool(request), request.app.state.at_rest, participant_id
+    )  # subjects and bodies opened ('' once the resident is erased)
     return {
         "participant_id": participant_id,
         "messages": [
