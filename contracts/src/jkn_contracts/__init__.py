@@ -24,6 +24,8 @@ from jkn_contracts.envelope import (
     utcnow,
 )
 from jkn_contracts.events import (
+    AccessRequestAnswered,
+    AccessRequester,
     CoverageCheckRequested,
     CoverageReported,
     DeactivationReason,
@@ -83,6 +85,8 @@ __all__ = [
     "PARTICIPANT_ID_PATTERN",
     "REPLY_TYPES",
     "SUBMISSION_TYPES",
+    "AccessRequestAnswered",
+    "AccessRequester",
     "Actor",
     "Agency",
     "AgencyAct",
@@ -143,6 +147,7 @@ AnyEvent = Annotated[
     | ReconciliationRunApproved
     | ReconciliationRunRejected
     | ResidentDataErased
+    | AccessRequestAnswered
     | CoverageCheckRequested
     | ParticipantVerified
     | VerificationRejected
@@ -170,6 +175,7 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         ReconciliationRunApproved,
         ReconciliationRunRejected,
         ResidentDataErased,
+        AccessRequestAnswered,
         CoverageCheckRequested,
         ParticipantVerified,
         VerificationRejected,

@@ -49,6 +49,9 @@ class Role(StrEnum):
     FEEDBACK_AGENT = "feedback-agent"  # answers the feedback channel for their own agency
     AUDITOR = "auditor"  # read-only: histories, reports, chain verification
     CITY_OPERATOR = "city-operator"  # runs the platform: metrics, health, summaries
+    # enrollment's own client (client credentials): reads one resident's history from the
+    # audit trail to answer that resident's access request, and nothing else
+    RESIDENT_ACCESS = "resident-access"
 
 
 class Scope(StrEnum):
@@ -138,6 +141,15 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ),
         ("enrollment", "POST", "/residents/{participant_id}/erasure"): _token(
             "Dinsos, the controller, erases a resident's personal data (crypto-shredding)",
+            dinsos_officer=_ALL,
+        ),
+        ("enrollment", "POST", "/residents/access"): Policy(
+            "a resident asks what is held about them (receipt code, NIK, birth date; rate-limited)",
+            {},
+            Authentication.NONE,
+        ),
+        ("enrollment", "GET", "/residents/{participant_id}/access-report"): _token(
+            "Dinsos exports a resident's access report for their written request",
             dinsos_officer=_ALL,
         ),
         ("enrollment", "POST", "/reconciliation/findings"): _token(
@@ -241,11 +253,13 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ),
         # The audit trail: codes and pseudonyms only.
         ("audit", "GET", "/participants/{participant_id}/history"): _token(
-            "a resident's history across agencies",
+            "a resident's history across agencies (resident-access: enrollment answering "
+            "the resident's own access request)",
             auditor=_ALL,
             dinsos_officer=_ALL,
             dinkes_verifier=_ALL,
             bpjs_desk=_ALL,
+            resident_access=_ALL,
         ),
         ("audit", "GET", "/verify"): _token(
             "the hash chain's verification", auditor=_ALL, city_operator=_ALL

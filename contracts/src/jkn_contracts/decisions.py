@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from jkn_contracts.envelope import EventBase
 from jkn_contracts.events import (
+    AccessRequestAnswered,
     CoverageCheckRequested,
     CoverageReported,
     DeactivationRequested,
@@ -101,6 +102,10 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     ),
     # an erasure: its ground, never the data erased
     ResidentDataErased: lambda e: Decision("data_erased", (e.payload.ground.value,), None),
+    # an access request answered: who asked, never what the answer said
+    AccessRequestAnswered: lambda e: Decision(
+        "access_answered", (f"requested_by:{e.payload.requested_by.value}",), None
+    ),
     CoverageReported: lambda e: Decision(
         "coverage_reported", _membership(e.payload.membership), None
     ),

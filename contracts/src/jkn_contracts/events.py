@@ -23,6 +23,9 @@ from jkn_contracts.personal import Protected, needed_fields, personal_field
 
 __all__ = [
     "TRACKING_NUMBER_PATTERN",
+    "AccessRequestAnswered",
+    "AccessRequestAnsweredPayload",
+    "AccessRequester",
     "CoverageCheckRequested",
     "CoverageReported",
     "DeactivationReason",
@@ -211,6 +214,31 @@ class ResidentDataErased(ResidentEvent):
     producer: Literal[Agency.DINSOS] = Agency.DINSOS
     actor: Actor = Field(description="The Dinsos officer who erased the data.")
     payload: ResidentDataErasedPayload
+
+
+class AccessRequester(StrEnum):
+    RESIDENT = "resident"  # the resident themself: receipt code, NIK and birth date
+    OFFICER = "officer"  # a Dinsos officer's export for the resident's written request
+
+
+class AccessRequestAnsweredPayload(_Payload):
+    requested_by: AccessRequester = Field(description="Who asked for the access report.")
+    decisions: int = Field(
+        ge=0, description="How many facts of the audit trail the answer listed (complete)."
+    )
+
+
+class AccessRequestAnswered(ResidentEvent):
+    """Dinas Sosial, the controller, answered a request to access a resident's personal
+    data (UU 27/2022 PDP): what each agency holds about them and every decision from the
+    audit trail, always complete. Asked by the resident themself (no ``actor``: they are
+    the participant, named by their pseudonym) or exported by a Dinsos officer for a
+    written request (``actor``: the officer). A record that the request was answered, so
+    officers and auditors can see it: no personal data, not what the answer said."""
+
+    event_type: Literal["AccessRequestAnswered"] = "AccessRequestAnswered"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: AccessRequestAnsweredPayload
 
 
 # A reconciliation run (a kelurahan findings file, a DTKS/DTSEN snapshot) is first a

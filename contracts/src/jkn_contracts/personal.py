@@ -86,12 +86,20 @@ PERSONAL_FIELDS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Need:
-    """What one consumer needs of one event's personal fields, and why."""
+    """What one consumer needs of one event's personal fields, and why; ``why_id`` says
+    why in Bahasa Indonesia for the residents themselves (their access report,
+    ``enrollment.app.access``), required when ``fields`` is not empty."""
 
     event: str
     consumer: str
     fields: tuple[str, ...]
     why: str
+    why_id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.fields and not self.why_id:
+            msg = f"{self.event} -> {self.consumer}: say why in Bahasa Indonesia too (why_id)"
+            raise ValueError(msg)
 
 
 NEEDS: tuple[Need, ...] = (
@@ -102,6 +110,9 @@ NEEDS: tuple[Need, ...] = (
         "Dinkes verifies the identity: the NIK's structure against sex and birth date, the "
         "civil registry (Dukcapil) and DTKS/DTSEN look-ups by NIK, the family card, the "
         "kelurahan of residence; it passes the resident on in ParticipantVerified.",
+        "Dinas Kesehatan memverifikasi identitas Anda: NIK dicocokkan dengan jenis kelamin "
+        "dan tanggal lahir, dicek di data kependudukan (Dukcapil) dan DTKS/DTSEN, beserta "
+        "Kartu Keluarga dan kelurahan tempat tinggal.",
     ),
     Need(
         "ParticipantRegistered",
@@ -109,6 +120,8 @@ NEEDS: tuple[Need, ...] = (
         ("name", "sex", "phone", "email"),
         "Greets the resident (Bapak/Ibu and their name) and reaches them by SMS/WhatsApp "
         "(phone) or e-mail.",
+        "Menyapa Anda (Bapak/Ibu dan nama Anda) dan mengirim pemberitahuan lewat "
+        "SMS/WhatsApp (nomor telepon) atau e-mail.",
     ),
     Need(
         "ParticipantRegistered",
@@ -128,6 +141,7 @@ NEEDS: tuple[Need, ...] = (
         "bpjs-gateway",
         ("nik",),
         "The VClaim peserta look-up at BPJS is by NIK.",
+        "Memeriksa di BPJS Kesehatan dengan NIK apakah Anda sudah terdaftar sebagai peserta.",
     ),
     Need("CoverageCheckRequested", "enrollment", (), "None (not handled)."),
     Need("CoverageCheckRequested", "notifications", (), "None (not handled)."),
@@ -137,12 +151,15 @@ NEEDS: tuple[Need, ...] = (
         "bpjs-gateway",
         ("nik", "kk", "name", "sex", "birth_date"),
         "Files the mutasi tambah at BPJS: nik, noKK, nama, jenis kelamin, tanggal lahir.",
+        "Mendaftarkan Anda ke BPJS Kesehatan (mutasi tambah): NIK, nomor KK, nama, jenis "
+        "kelamin, tanggal lahir.",
     ),
     Need(
         "ParticipantVerified",
         "notifications",
         ("name", "sex", "phone", "email"),
         "Tells the resident they are funded, by name, on their channel.",
+        "Memberi tahu Anda, dengan nama Anda, bahwa iuran Anda ditanggung kota.",
     ),
     Need(
         "ParticipantVerified",

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from jkn_contracts.envelope import Agency
 from jkn_contracts.events import (
+    AccessRequestAnswered,
     CoverageCheckRequested,
     CoverageReported,
     DeactivationRequested,
@@ -106,9 +107,10 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             ReconciliationRunApproved,
             ReconciliationRunRejected,
             ResidentDataErased,
+            AccessRequestAnswered,
         ),
         description="Dinas Sosial: proposals, deactivation requests, reconciliation runs, "
-        "erasures.",
+        "erasures, answered access requests.",
     ),
     TopicSpec(
         "jkn.dinkes.verifications",

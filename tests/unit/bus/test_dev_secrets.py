@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from bpjs_gateway.bootstrap import build_runtime as gateway_runtime
 from bpjs_gateway.settings import GatewaySettings
+from enrollment.adapters.audit_client import DEV_CLIENT_SECRET
 from enrollment.bootstrap import build_runtime as enrollment_runtime
 from enrollment.settings import DEV_RECEIPT_KEY
 from jkn_bus import BusSettings, ServiceRuntime, serve
@@ -166,6 +167,7 @@ def test_every_service_s_own_dev_default_is_on_the_list() -> None:
     listed = {name: set(values) for name, values in DEV_SECRETS}
     gateway = GatewaySettings()
     assert DEV_RECEIPT_KEY in listed["ENROLLMENT_RECEIPT_KEY"]
+    assert DEV_CLIENT_SECRET in listed["ENROLLMENT_OIDC_CLIENT_SECRET"]
     assert DEV_WHATSAPP_APP_SECRET in listed["NOTIFICATIONS_WHATSAPP_APP_SECRET"]
     assert DEV_SMS_WEBHOOK_SECRET in listed["NOTIFICATIONS_SMS_WEBHOOK_SECRET"]
     assert gateway.bpjs_secret in listed["BPJS_SECRET"]
@@ -186,7 +188,11 @@ async def test_a_runtime_refuses_to_start_before_it_connects_to_anything() -> No
 @pytest.mark.parametrize(
     ("build", "service", "expected"),
     [
-        (enrollment_runtime, "enrollment", {"ENROLLMENT_RECEIPT_KEY"}),
+        (
+            enrollment_runtime,
+            "enrollment",
+            {"ENROLLMENT_RECEIPT_KEY", "ENROLLMENT_OIDC_CLIENT_SECRET"},
+        ),
         (
             lambda b: notifications_runtime(b, Routing("dev_sink")),
             "notifications",

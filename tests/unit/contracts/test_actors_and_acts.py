@@ -46,6 +46,8 @@ RUN_ACTS = {
 }
 # acts about one resident, published with their (required) actor from the start
 RESIDENT_ACTS = {"ResidentDataErased"}
+# published with the actor from the start, optional: the resident's own request has none
+ACCESS_ANSWERS = {"AccessRequestAnswered"}
 
 
 def registered(**envelope: Any) -> dict[str, Any]:
@@ -119,7 +121,7 @@ def test_an_actor_is_an_act_id_an_agency_and_person_or_system_only(actor: dict[s
 def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
     current = build_schemas()
     # published before the actor existed
-    for name in set(EVENT_TYPES) - ACTS - RUN_ACTS - RESIDENT_ACTS:
+    for name in set(EVENT_TYPES) - ACTS - RUN_ACTS - RESIDENT_ACTS - ACCESS_ANSWERS:
         published = CONTRACTS_DIR / "published" / f"{name}.v1.json"
         old = json.loads(published.read_text(encoding="utf-8"))
         assert "actor" not in old["properties"], name
@@ -138,6 +140,15 @@ def test_an_erasure_always_names_its_officer() -> None:
         schema = build_schemas()[f"{name}.v1.json"]
         assert "actor" in schema["required"], name
         assert topic_for(name) == "jkn.dinsos.participants"
+
+
+def test_an_answered_access_request_names_the_officer_who_exported_it_and_no_resident() -> None:
+    schema = build_schemas()["AccessRequestAnswered.v1.json"]
+    payload = schema["$defs"]["AccessRequestAnsweredPayload"]["properties"]
+
+    assert "actor" not in schema["required"]  # the resident asking themself has no token
+    assert set(payload) == {"requested_by", "decisions"}  # no personal data, no answer text
+    assert topic_for("AccessRequestAnswered") == "jkn.dinsos.participants"
 
 
 # --- agencies' acts ---------------------------------------------------------------------------

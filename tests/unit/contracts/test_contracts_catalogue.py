@@ -151,6 +151,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "uploaded_by": {"id": "act_" + "ef" * 12, "agency": "kelurahan", "kind": "person"},
     },
     "ResidentDataErased": {"ground": "retention_over", "key_version": 1},
+    "AccessRequestAnswered": {"requested_by": "resident", "decisions": 4},
 }
 ACTOR = {"id": "act_" + "ab" * 12, "agency": "dinkes", "kind": "person"}
 

@@ -28,6 +28,8 @@ DEV_ENV = "dev"
 DEV_SECRETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("JKN_PSEUDONYM_KEY", ("dev-only-pseudonym-key",)),
     ("ENROLLMENT_RECEIPT_KEY", ("dev-only-receipt-key",)),
+    # enrollment's client secret at the identity provider (the audit history it reads)
+    ("ENROLLMENT_OIDC_CLIENT_SECRET", ("enrollment-dev-secret",)),
     ("NOTIFICATIONS_WHATSAPP_APP_SECRET", ("dev-only-whatsapp-app-secret",)),
     ("NOTIFICATIONS_SMS_WEBHOOK_SECRET", ("dev-only-sms-webhook-secret",)),
     ("BPJS_SECRET", ("sim-secret-dev",)),

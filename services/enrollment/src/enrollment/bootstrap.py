@@ -23,6 +23,12 @@ from jkn_bus.body_limits import set_route_limit
 from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
 
+from enrollment.adapters.audit_client import (
+    CLIENT_SECRET_ENV,
+    AuditTrail,
+    audit_trail_from_env,
+    client_secret,
+)
 from enrollment.adapters.retention import enrollment_stores
 from enrollment.app.handlers import HANDLERS
 from enrollment.app.imports import ImportRunner
@@ -30,6 +36,7 @@ from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
 from enrollment.app.snapshots import SnapshotSettings
 from enrollment.app.submissions import SubmissionHandlers
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
+from enrollment.entrypoints.access_http import router as access_router
 from enrollment.entrypoints.erasure_http import router as erasure_router
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
@@ -87,18 +94,23 @@ def build_runtime(
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
         handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS, submissions),
-        secrets={RECEIPT_KEY_ENV: receipt_key()},
+        secrets={RECEIPT_KEY_ENV: receipt_key(), CLIENT_SECRET_ENV: client_secret()},
         retention=enrollment_stores(kept),
         retention_settings=kept,
     )
 
 
 def build_app(
-    runtime: ServiceRuntime | None = None, *, import_chunk_rows: int | None = None
+    runtime: ServiceRuntime | None = None,
+    *,
+    import_chunk_rows: int | None = None,
+    audit_trail: AuditTrail | None = None,
 ) -> FastAPI:
     """The HTTP app; its lifespan starts the runtime, then reaps imports a dead process left
     'running' (at once, then every ``ENROLLMENT_IMPORT_REAP_INTERVAL_S``, 60), and on
-    shutdown interrupts running imports before the runtime stops."""
+    shutdown interrupts running imports before the runtime stops. ``audit_trail``: where
+    residents' access reports read their decisions (default: the audit service, as
+    ``adapters.audit_client`` configures it)."""
     runtime = runtime or build_runtime()
     chunk_rows = import_chunk_rows or int(os.environ.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500"))
     reap_interval_s = float(os.environ.get("ENROLLMENT_IMPORT_REAP_INTERVAL_S", "60"))
@@ -108,13 +120,15 @@ def build_app(
         title="enrollment (Dinas Sosial)",
         description="Proposals of residents for the city-paid JKN program (PBI APBD): "
         "one at a time or by CSV import, and where each proposal stands.",
-        routers=[router, reconciliation_router, erasure_router],
+        routers=[router, reconciliation_router, erasure_router, access_router],
         on_started=imports.reap,
     )
     for path, limit_bytes in upload_limits().items():  # CSV uploads: their own body limits
         set_route_limit(app, path, limit_bytes)
     app.state.imports = imports
     app.state.snapshot_settings = snapshot_settings()
+    trail = audit_trail or audit_trail_from_env(runtime.settings.jkn_oidc_issuer)
+    app.state.audit_trail = trail
     runtime_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
@@ -129,6 +143,7 @@ def build_app(
                 reaper.cancel()
                 await asyncio.gather(reaper, return_exceptions=True)
                 await imports.stop()  # before the runtime closes the pool
+                await trail.aclose()
 
     app.router.lifespan_context = lifespan
     return app

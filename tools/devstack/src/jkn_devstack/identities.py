@@ -42,6 +42,7 @@ ROLES: tuple[str, ...] = (
     "feedback-agent",
     "auditor",
     "city-operator",
+    "resident-access",
 )
 
 
@@ -103,6 +104,13 @@ _TABLE = (
     _user("tono.norole", (), "kominfo", "signed in, but no jkn role at all"),
     _client("dinsos-siks", "dinsos-system", "dinsos", "Dinsos's welfare-data system (SIKS-NG)"),
     _client("prometheus", "city-operator", "kominfo", "the metrics scraper"),
+    _client(
+        "enrollment",
+        "resident-access",
+        "dinsos",
+        "enrollment (Dinas Sosial) itself: reads a resident's history from the audit trail "
+        "to answer their access request (ENROLLMENT_OIDC_CLIENT_SECRET)",
+    ),
     _client(
         "jkn-expiry-probe",
         "auditor",

@@ -40,7 +40,7 @@ from enrollment.domain import FieldError, LineError, validate_proposal
 from enrollment.entrypoints.uploads import spool_upload
 from enrollment.settings import receipt_key
 
-__all__ = ["router"]
+__all__ = ["receipt_failures", "router"]
 
 router = APIRouter()
 
@@ -128,7 +128,9 @@ async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     )
 
 
-_limiter = FailureLimiter(int(os.environ.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")))
+# failed look-ups per client address: the receipt-code status and a resident's access
+# request (entrypoints.access_http) count against the same limit
+receipt_failures = FailureLimiter(int(os.environ.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")))
 
 
 @router.get("/proposals/{proposal_id}", tags=["proposals"])
@@ -137,7 +139,7 @@ async def proposal_status(
 ) -> JSONResponse:
     """Where the proposal stands, with the receipt code as second factor (404 otherwise)."""
     client = request.client.host if request.client else "?"
-    if _limiter.blocked(client):
+    if receipt_failures.blocked(client):
         return _errors(
             429,
             [
@@ -155,7 +157,7 @@ async def proposal_status(
         or not receipt_code
         or not hmac.compare_digest(receipt_hash(receipt_code), bytes(found[0]["receipt_hash"]))
     ):
-        _limiter.fail(client)
+        receipt_failures.fail(client)
         return JSONResponse(status_code=404, content=_NOT_FOUND)
     row, history = found
     card = None
