@@ -1,5 +1,5 @@
 """KEK rotation of personal data at rest, against the real Postgres, with the commands an
-operator runs (docs/data-protection.md): verification's reference registries, sealed under
+operator runs (README: Key rotation): verification's reference registries, sealed under
 the service's own data key, and a proposal's resident, sealed under the resident's key in
 the keyring, are written under KEK ``old``; with ``new`` configured as current,
 ``python -m jkn_bus.at_rest rewrap --service verification`` and ``python -m jkn_bus.keyring

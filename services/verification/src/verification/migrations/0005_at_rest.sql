@@ -1,4 +1,4 @@
--- Personal data at rest (docs/data-protection.md). The code writes only the columns added
+-- Personal data at rest (README: Personal data). The code writes only the columns added
 -- here; the clear ones stay for rows written before, until the start-up backfill
 -- (verification.adapters.backfill) converts them and leaves them null.
 
