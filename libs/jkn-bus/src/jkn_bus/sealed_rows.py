@@ -131,22 +131,38 @@ class Backfill:
         self._batch = batch
         self._retry_s = retry_s
 
-    async def run(self) -> dict[str, int]:
-        """Convert every table's remaining rows; ``{table: rows converted}``. A failed
-        batch (the database, a KEK missing) is logged by its class and retried later."""
+    async def run(self) -> None:
+        """Convert every table's rows until none holds a clear value. A failed pass (the
+        database, a KEK missing: whatever the cause) is logged by its class, and a pass
+        that left rows behind (locked by a writer meanwhile) is run again, ``retry_s``
+        later."""
         while True:
             try:
-                return await self.run_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+                await self.run_once()
+                if not await self.remaining():
+                    return
+            except Exception as exc:  # a background pass must not die unseen
                 log.warning(
                     "at-rest backfill of %s failed (%s); retried in %ss",
                     self._service,
                     type(exc).__name__,
                     self._retry_s,
                 )
-                await asyncio.sleep(self._retry_s)
+            await asyncio.sleep(self._retry_s)
+
+    async def remaining(self) -> int:
+        """Rows of every table still holding a clear value."""
+        total = 0
+        for rows in self._tables:
+            pending = " OR ".join(f"{c} IS NOT NULL" for c in rows.clear)
+            found = await self._pool.fetchval(
+                f"SELECT count(*) FROM {rows.columns.table} WHERE {pending}"  # noqa: S608 - constant names
+            )
+            total += int(found)
+        return total
 
     async def run_once(self) -> dict[str, int]:
+        """One pass over every table; ``{table: rows converted}``."""
         converted: dict[str, int] = {}
         for rows in self._tables:
             total = 0
