@@ -214,3 +214,22 @@ async def test_while_a_dead_letter_cannot_be_noted_its_partition_waits_and_skips
     assert [r["participant_id"] for r in noted] == [who]
     dlq = await read_topic(bootstrap, f"{topic_prefix}jkn.dlq.verification", expect=1)
     assert len([r for r in dlq if r.key == who.encode()]) == 1  # sent once, noted once retried
+
+
+async def test_a_replay_that_selects_nothing_answers_an_empty_outcome_not_a_500(
+    operator: httpx.AsyncClient,
+) -> None:
+    # found by fuzzing: the replay's reader, started and stopped at once, broke the answer
+    for selection in ({"first_id": 2**62}, {"last_id": 1}, {"reason": "TIDAK_ADA"}):
+        answer = await operator.post("/dead-letters/replay", json=selection)
+
+        assert (answer.status_code, answer.json()) == (200, {"replayed": {}})
+
+
+async def test_a_reason_holding_a_nul_is_a_422_naming_it(operator: httpx.AsyncClient) -> None:
+    listed = await operator.get("/dead-letters", params={"reason": "HANDLER\x00"})
+    replayed = await operator.post("/dead-letters/replay", json={"reason": "HANDLER\x00"})
+
+    for answer in (listed, replayed):
+        assert answer.status_code == 422
+        assert [e["field"] for e in answer.json()["errors"]] == ["reason"]

@@ -15,9 +15,23 @@ from pathlib import Path
 
 import asyncpg
 
-__all__ = ["Migration", "bus_migrations", "connect_pool", "load_migrations", "migrate"]
+__all__ = [
+    "PG_INT4_MAX",
+    "PG_INT8_MAX",
+    "Migration",
+    "bus_migrations",
+    "connect_pool",
+    "load_migrations",
+    "migrate",
+]
 
 Migration = tuple[str, str]  # (name, sql)
+
+# The largest Postgres integer / bigint: a number read from a request and bound to a query
+# is bounded by its column's type in the request's model, so that a larger one is a 422
+# naming the field, never a DataError from the driver (a 500).
+PG_INT4_MAX = 2**31 - 1
+PG_INT8_MAX = 2**63 - 1
 
 
 def load_migrations(directory: Path) -> list[Migration]:

@@ -23,6 +23,7 @@ __all__ = ["ReplayRequest", "router"]
 router = APIRouter(tags=["operations"])
 
 _MAX = 500
+_TEXT = r"^[^\x00]*$"  # Postgres text holds no NUL: one is a 422 naming the field, not a 500
 
 
 class ReplayRequest(BaseModel):
@@ -33,7 +34,9 @@ class ReplayRequest(BaseModel):
     ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(default=[], max_length=_MAX)
     first_id: int | None = Field(None, ge=1, le=2**63 - 1)
     last_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    reason: str | None = Field(None, min_length=1, max_length=200, description="A prefix.")
+    reason: str | None = Field(
+        None, min_length=1, max_length=200, pattern=_TEXT, description="A prefix."
+    )
     limit: int = Field(100, ge=1, le=_MAX)
 
 
@@ -45,7 +48,7 @@ def _store(request: Request) -> DeadLetterStore:
 async def list_dead_letters(
     request: Request,
     _caller: Caller,
-    reason: Annotated[str | None, Query(max_length=200)] = None,
+    reason: Annotated[str | None, Query(max_length=200, pattern=_TEXT)] = None,
     first_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     last_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     limit: Annotated[int, Query(ge=1, le=_MAX)] = 100,

@@ -226,6 +226,8 @@ class ServiceRuntime:
             raise RuntimeError("this service consumes nothing: it has no dead letters")
         store = DeadLetterStore(self.pool)
         chosen = await store.select(which)
+        if not chosen:
+            return {}
         s = self.settings
         reader = AIOKafkaConsumer(
             bootstrap_servers=s.kafka_bootstrap_servers,
@@ -234,6 +236,9 @@ class ServiceRuntime:
             **s.kafka_login().aiokafka(),
         )
         await reader.start()
+        # aiokafka 0.14: a group-less consumer stopped before its coordinator's task first
+        # ran raises CancelledError from stop() (a 500 with no answer); let it run once
+        await asyncio.sleep(0)
         try:
             dlq = dead_letter_topic(s.service, s.jkn_topic_prefix)
             return await replay(store, self.consumer, reader, dlq, chosen)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from jkn_bus import ServiceRuntime
+from jkn_bus.db import PG_INT8_MAX
 from jkn_contracts import ACTOR_ID_PATTERN, PARTICIPANT_ID_PATTERN
 
 from jkn_audit.adapters.audit_log import acts, history
@@ -75,7 +76,7 @@ async def acts_of(
     request: Request,
     actor: Annotated[str | None, Query(pattern=ACTOR_ID_PATTERN)] = None,
     agency: Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{0,39}$")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=PG_INT8_MAX)] = 0,  # OFFSET is a bigint
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """What an actor's commands caused (``actor=act_…``), or an agency's staff's and

@@ -46,6 +46,7 @@ from enrollment.app.access import (
 )
 from enrollment.app.access_text import render_text
 from enrollment.domain import FieldError
+from enrollment.entrypoints.bodies import ACCESS_FORM
 from enrollment.entrypoints.http import receipt_failures
 from enrollment.settings import erasure_after
 
@@ -132,7 +133,7 @@ async def _answer(
     return document
 
 
-@router.post("/residents/access", tags=["residents"])
+@router.post("/residents/access", tags=["residents"], openapi_extra=ACCESS_FORM)
 async def resident_access(request: Request) -> JSONResponse:
     """A resident's own access report (receipt code, NIK, birth date in the body; ``lang``
     ``id`` or ``en``, else Accept-Language). 404 for any mismatch, 429 past the failure

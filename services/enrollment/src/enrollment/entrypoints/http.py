@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from jkn_bus.db import PG_INT8_MAX
 from jkn_bus.guard import Caller
 from jkn_bus.limits import FailureLimiter
 from jkn_bus.service import ServiceRuntime
@@ -37,6 +38,7 @@ from enrollment.app.proposals import (
     read_form,
 )
 from enrollment.domain import FieldError, LineError, validate_proposal
+from enrollment.entrypoints.bodies import PROPOSAL_FORM, PROPOSALS_CSV
 from enrollment.entrypoints.uploads import spool_upload
 from enrollment.settings import receipt_key
 
@@ -74,7 +76,7 @@ def _runtime(request: Request) -> ServiceRuntime:
     return runtime
 
 
-@router.post("/proposals", status_code=201, tags=["proposals"])
+@router.post("/proposals", status_code=201, tags=["proposals"], openapi_extra=PROPOSAL_FORM)
 async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     """Propose one resident (strict NIK checks). 201 with the receipt code the resident keeps;
     422 with every field problem; 409 when the NIK is already proposed."""
@@ -189,7 +191,7 @@ async def proposal_status(
     )
 
 
-@router.post("/imports", status_code=202, tags=["imports"])
+@router.post("/imports", status_code=202, tags=["imports"], openapi_extra=PROPOSALS_CSV)
 async def start_import(
     request: Request,
     caller: Caller,
@@ -278,7 +280,7 @@ async def import_errors(
     request: Request,
     import_id: uuid.UUID,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=PG_INT8_MAX)] = 0,  # OFFSET is a bigint
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> Response:
     """Every rejected line (and NIK warning) with line, field and rule; ``format=csv``

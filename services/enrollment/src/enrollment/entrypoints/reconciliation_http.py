@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
+from jkn_bus.db import PG_INT8_MAX
 from jkn_bus.guard import Caller
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.unit_of_work import actor_of
@@ -49,6 +50,7 @@ from enrollment.app.run_report import (
 )
 from enrollment.app.snapshots import SnapshotSettings, apply_snapshot, propose_candidates
 from enrollment.domain import LineError
+from enrollment.entrypoints.bodies import FINDINGS_CSV, SNAPSHOT_CSV
 from enrollment.entrypoints.uploads import spool_upload, upload_blocks
 
 __all__ = ["router"]
@@ -152,7 +154,7 @@ async def _outcome(request: Request, outcome: RunOutcome) -> JSONResponse:
     )
 
 
-@router.post("/findings", status_code=201)
+@router.post("/findings", status_code=201, openapi_extra=FINDINGS_CSV)
 async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
     """A kelurahan findings file (nik,reason,evidence_ref,officer,kelurahan): each valid
     row naming a current participant becomes a deactivation request of the run's preview,
@@ -186,7 +188,7 @@ async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
     return await _outcome(request, outcome)
 
 
-@router.post("/snapshots", status_code=201)
+@router.post("/snapshots", status_code=201, openapi_extra=SNAPSHOT_CSV)
 async def upload_snapshot(request: Request, caller: Caller) -> JSONResponse:
     """A DTKS/DTSEN snapshot (nik,kk,name,sex,birth_date,kelurahan,welfare_decile), up to
     a million rows: diffed against the participants (tidak_ditemukan, mampu) into a
@@ -356,7 +358,7 @@ async def reject(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONRes
 async def run_errors(
     request: Request,
     run_id: uuid.UUID,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=PG_INT8_MAX)] = 0,  # OFFSET is a bigint
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> JSONResponse:
     """The run's rejected lines: line, field and rule."""
@@ -378,7 +380,7 @@ async def run_errors(
 async def candidates(
     request: Request,
     run_id: uuid.UUID,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=PG_INT8_MAX)] = 0,  # OFFSET is a bigint
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> JSONResponse:
     """Residents of the snapshot within the eligible deciles who are not proposed, best

@@ -30,6 +30,7 @@ from notifications.domain.feedback_forms import (
     read_submission,
 )
 from notifications.domain.tracking import code_matches, is_tracking_number
+from notifications.entrypoints.bodies import ANSWER, FEEDBACK, INBOUND, REROUTE
 from notifications.entrypoints.webhooks import SignedWebhook
 
 __all__ = ["router"]
@@ -74,7 +75,7 @@ def _receipt(r: Receipt) -> dict[str, Any]:
     }
 
 
-@router.post("/feedback", status_code=201)
+@router.post("/feedback", status_code=201, openapi_extra=FEEDBACK)
 async def submit(request: Request) -> JSONResponse:
     """The web form / API: 201 with the tracking number and the access code (shown once)."""
     form = read_submission(await _json(request))
@@ -89,7 +90,7 @@ async def submit(request: Request) -> JSONResponse:
     )
 
 
-@router.post("/feedback/inbound/{channel}")
+@router.post("/feedback/inbound/{channel}", openapi_extra=INBOUND)
 async def inbound(
     request: Request, channel: Literal["sms", "whatsapp"], signed: SignedWebhook
 ) -> JSONResponse:
@@ -203,7 +204,7 @@ async def agency_queue(
     }
 
 
-@router.post("/feedback/{tracking_number}/answer")
+@router.post("/feedback/{tracking_number}/answer", openapi_extra=ANSWER)
 async def answer(request: Request, caller: Caller, tracking_number: str) -> JSONResponse:
     """The routed agency answers (403 OUTSIDE_AGENCY for any other, 409 ALREADY_ANSWERED
     the second time); the sender is told through their reply channel."""
@@ -218,7 +219,7 @@ async def answer(request: Request, caller: Caller, tracking_number: str) -> JSON
     )
 
 
-@router.post("/feedback/{tracking_number}/reroute")
+@router.post("/feedback/{tracking_number}/reroute", openapi_extra=REROUTE)
 async def reroute(request: Request, caller: Caller, tracking_number: str) -> JSONResponse:
     """The agency holding a misrouted item hands it on; the due date is kept."""
     form = read_reroute(await _json(request), from_agency=cast(Agency, caller.agency))

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from jkn_bus import ServiceRuntime
+from jkn_bus.db import PG_INT4_MAX
 from jkn_bus.guard import Caller
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import PARTICIPANT_ID_PATTERN, RejectionReason
@@ -35,7 +36,11 @@ class QuotaView(BaseModel):
 
 class QuotaChange(BaseModel):
     budget_year: int = Field(ge=2000, le=2100)
-    total: int = Field(ge=0, description="Slots funded for the year; never below those in use.")
+    total: int = Field(
+        ge=0,
+        le=PG_INT4_MAX,  # a Postgres integer column: beyond it, a 422 naming the field
+        description="Slots funded for the year; never below those in use.",
+    )
 
 
 class QuotaChanged(QuotaView):
@@ -74,7 +79,9 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
     router = APIRouter(tags=["verification"])
 
     @router.get("/quota", response_model=QuotaView)
-    async def get_quota(budget_year: Annotated[int | None, Query()] = None) -> QuotaView:
+    async def get_quota(
+        budget_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    ) -> QuotaView:
         year = budget_year or deps.budget_year()
         async with runtime.unit_of_work() as uow:
             repo = deps.repository(uow)
