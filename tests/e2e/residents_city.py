@@ -26,6 +26,8 @@ class Resident:
     proposal_id: str
     receipt_code: str
     participant_id: str
+    nik: str = ""
+    birth_date: str = ""
 
 
 def _rows(city: CityFiles, category: str) -> list[dict[str, str]]:
@@ -43,7 +45,10 @@ async def _propose(
     )
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    return Resident(body["proposal_id"], body["receipt_code"], body["participant_id"])
+    return Resident(
+        body["proposal_id"], body["receipt_code"], body["participant_id"],
+        row["nik"], row["birth_date"],
+    )  # fmt: skip
 
 
 async def _status(client: httpx.AsyncClient, enrollment: str, r: Resident) -> dict[str, Any]:

@@ -62,10 +62,6 @@ def inspector() -> Inspector:
     return Inspector()
 
 
-async def _phone(browser: Browser, inspector: Inspector, client: str) -> Page:
-    return await (await inspector.context(browser, client)).new_page()
-
-
 async def _check_status(page: Page, web: str, r: Resident, *, code: str | None = None) -> int:
     await page.goto(f"{web}/cek-status")
     await page.get_by_label("Nomor usulan").fill(r.proposal_id)
@@ -79,18 +75,12 @@ async def _check_status(page: Page, web: str, r: Resident, *, code: str | None =
     return answer.status
 
 
-async def _look(inspector: Inspector, page: Page, name: str, status: int | None = None) -> None:
-    seen = await inspector.inspect(page, name, status)
-    assert seen.serious == [], f"{name}: {seen.serious}"
-    assert seen.kilobytes < 100, f"{name}: {seen.kilobytes} KB"
-
-
 async def test_an_active_resident_reads_card_clinic_and_start_date(
     stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
 ) -> None:
-    page = await _phone(browser, inspector, "198.51.100.1")
+    page = await inspector.phone(browser, "198.51.100.1")
     await page.goto(stack.url("residents-web"))
-    await _look(inspector, page, "home")
+    await inspector.look(page, "home")
     assert await _check_status(page, stack.url("residents-web"), residents["active"]) == 200
     main = page.get_by_role("main")
     await main.get_by_role("heading", name="Aktif", exact=True).wait_for()
@@ -99,25 +89,25 @@ async def test_an_active_resident_reads_card_clinic_and_start_date(
     assert "Berlaku mulai" in text
     assert "faskes" in text
     assert "Cara mengajukan keberatan" not in text
-    await _look(inspector, page, "status-aktif")
+    await inspector.look(page, "status-aktif")
 
 
 async def test_a_waiting_resident_reads_their_position_and_why(
     stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
 ) -> None:
-    page = await _phone(browser, inspector, "198.51.100.2")
+    page = await inspector.phone(browser, "198.51.100.2")
     assert await _check_status(page, stack.url("residents-web"), residents["waitlisted"]) == 200
     text = await page.get_by_role("main").inner_text()
     assert "Dalam daftar tunggu" in text
     assert re.search(r"Urutan Anda saat masuk daftar tunggu: ke-[0-9]+", text)
     assert "kuota" in text
-    await _look(inspector, page, "status-daftar-tunggu")
+    await inspector.look(page, "status-daftar-tunggu")
 
 
 async def test_a_rejected_resident_reads_the_reason_what_to_do_and_how_to_object(
     stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
 ) -> None:
-    page = await _phone(browser, inspector, "198.51.100.3")
+    page = await inspector.phone(browser, "198.51.100.3")
     assert await _check_status(page, stack.url("residents-web"), residents["rejected"]) == 200
     text = await page.get_by_role("main").inner_text()
     assert "Tidak disetujui" in text
@@ -125,26 +115,26 @@ async def test_a_rejected_resident_reads_the_reason_what_to_do_and_how_to_object
     assert "Yang dapat Anda lakukan" in text
     assert "Disdukcapil" in text
     assert "Cara mengajukan keberatan" in text
-    await _look(inspector, page, "status-ditolak")
+    await inspector.look(page, "status-ditolak")
 
 
 async def test_a_deactivated_resident_reads_the_end_date_the_reason_and_how_to_object(
     stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
 ) -> None:
-    page = await _phone(browser, inspector, "198.51.100.4")
+    page = await inspector.phone(browser, "198.51.100.4")
     assert await _check_status(page, stack.url("residents-web"), residents["deactivated"]) == 200
     text = await page.get_by_role("main").inner_text()
     assert "Tidak aktif lagi" in text
     assert re.search(r"Berakhir mulai: 1 [A-Z][a-z]+ 20[0-9]{2}", text)  # the 1st of a month
     assert "Dilaporkan pindah ke luar kota." in text
     assert "Cara mengajukan keberatan" in text
-    await _look(inspector, page, "status-tidak-aktif")
+    await inspector.look(page, "status-tidak-aktif")
 
 
 async def test_the_same_page_speaks_english_when_asked(
     stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
 ) -> None:
-    page = await _phone(browser, inspector, "198.51.100.5")
+    page = await inspector.phone(browser, "198.51.100.5")
     await page.goto(f"{stack.url('residents-web')}/cek-status")
     await page.get_by_role("link", name="English").click()
     assert await page.get_attribute("html", "lang") == "en"
@@ -154,18 +144,18 @@ async def test_the_same_page_speaks_english_when_asked(
     text = await page.get_by_role("main").inner_text()
     assert "On the waiting list" in text
     assert re.search(r"Your place when you joined the waiting list: no\. [0-9]+", text)
-    await _look(inspector, page, "status-waitlisted-en")
+    await inspector.look(page, "status-waitlisted-en")
     await page.get_by_role("link", name="Help").click()
-    await _look(inspector, page, "help-en")
+    await inspector.look(page, "help-en")
 
 
 async def test_a_complaint_is_filed_and_followed_to_the_agency_s_answer(
     stack: Stack, browser: Browser, inspector: Inspector
 ) -> None:
     web = stack.url("residents-web")
-    page = await _phone(browser, inspector, "198.51.100.6")
+    page = await inspector.phone(browser, "198.51.100.6")
     await page.goto(f"{web}/sampaikan")
-    await _look(inspector, page, "sampaikan")
+    await inspector.look(page, "sampaikan")
     await page.get_by_label("Pengaduan", exact=True).check()
     await page.get_by_label("Topik", exact=True).select_option("verifikasi_kuota")
     await page.get_by_label("Pesan", exact=True).fill(
@@ -178,18 +168,18 @@ async def test_a_complaint_is_filed_and_followed_to_the_agency_s_answer(
     assert len(code) == 8
     assert "Dinas Kesehatan" in await page.get_by_role("main").inner_text()
     assert code not in page.url
-    await _look(inspector, page, "tanda-terima")
+    await inspector.look(page, "tanda-terima")
 
     async def follow(name: str) -> str:
         await page.goto(f"{web}/lacak")
         await page.get_by_label("Nomor pelacakan").fill(tracking)
         await page.get_by_label("Kode akses").fill(code)
         await page.get_by_role("button", name="Lacak").click()
-        await _look(inspector, page, name)
+        await inspector.look(page, name)
         return await page.get_by_role("main").inner_text()
 
     await page.goto(f"{web}/lacak")
-    await _look(inspector, page, "lacak")
+    await inspector.look(page, "lacak")
     text = await follow("lacak-ditangani")
     assert "Sedang ditangani" in text
     assert "Dinas Kesehatan" in text
@@ -210,7 +200,7 @@ async def test_wrong_codes_get_one_answer_and_a_guesser_is_stopped_by_the_api_s_
     stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
 ) -> None:
     web, active = stack.url("residents-web"), residents["active"]
-    guesser = await _phone(browser, inspector, "203.0.113.66")
+    guesser = await inspector.phone(browser, "203.0.113.66")
     unknown = Resident("00000000-0000-4000-8000-000000000000", "ABCDEFGH", "")
     wrong_code = Resident(active.proposal_id, "ABCDEFGH", active.participant_id)
     answers = []
@@ -219,11 +209,11 @@ async def test_wrong_codes_get_one_answer_and_a_guesser_is_stopped_by_the_api_s_
         answers.append(await guesser.locator("#masalah").inner_text())
     assert len(set(answers)) == 1
     assert "Usulan tidak ditemukan" in answers[0]
-    await _look(inspector, guesser, "status-tidak-ditemukan")
+    await inspector.look(guesser, "status-tidak-ditemukan")
     # the API counted this resident (the page forwards their address), not the page
     assert await _check_status(guesser, web, active) == 429
     assert "Terlalu banyak percobaan" in await guesser.get_by_role("main").inner_text()
-    other = await _phone(browser, inspector, "203.0.113.67")
+    other = await inspector.phone(browser, "203.0.113.67")
     assert await _check_status(other, web, active) == 200
 
 
@@ -231,7 +221,7 @@ async def test_tracking_guesses_are_stopped_by_the_page_and_forged_forms_refused
     stack: Stack, browser: Browser, inspector: Inspector
 ) -> None:
     web = stack.url("residents-web")
-    page = await _phone(browser, inspector, "203.0.113.77")
+    page = await inspector.phone(browser, "203.0.113.77")
     for _ in range(PAGE_FAILURES):
         await page.goto(f"{web}/lacak")
         await page.get_by_label("Nomor pelacakan").fill("ADU-2026-999999")
@@ -256,14 +246,44 @@ async def test_tracking_guesses_are_stopped_by_the_page_and_forged_forms_refused
     assert "default-src 'none'" in forged.headers["content-security-policy"]
 
 
+async def test_a_resident_reads_what_is_held_about_them_and_every_decision(
+    stack: Stack, residents: dict[str, Resident], browser: Browser, inspector: Inspector
+) -> None:
+    web, resident = stack.url("residents-web"), residents["rejected"]
+    page = await inspector.phone(browser, "198.51.100.8")
+    await page.goto(f"{web}/akses-data")
+    await inspector.look(page, "akses-data")
+    await page.get_by_label("Kode tanda terima").fill(resident.receipt_code)
+    await page.get_by_label("NIK", exact=True).fill(resident.nik)
+    await page.get_by_label("Tanggal lahir").fill(resident.birth_date)
+    async with page.expect_navigation() as nav:
+        await page.get_by_role("button", name="Tampilkan data saya").click()
+    assert (await nav.value).status == 200  # type: ignore[union-attr]
+    assert resident.nik not in page.url
+    text = await page.get_by_role("main").inner_text()
+    assert "Data yang disimpan Dinas Sosial tentang Anda" in text
+    assert resident.nik in text  # their own record, shown to them
+    assert "Semua keputusan tentang Anda" in text
+    assert "DECEASED" in text  # Dinkes's decision, from the audit trail
+    await inspector.look(page, "akses-data-laporan")
+    await page.goto(f"{web}/akses-data")
+    await page.get_by_label("Kode tanda terima").fill(resident.receipt_code)
+    await page.get_by_label("NIK", exact=True).fill(resident.nik)
+    await page.get_by_label("Tanggal lahir").fill("1900-01-01")
+    async with page.expect_navigation() as nav:
+        await page.get_by_role("button", name="Tampilkan data saya").click()
+    assert (await nav.value).status == 404  # type: ignore[union-attr]
+    assert "Data tidak ditemukan" in await page.get_by_role("main").inner_text()
+
+
 async def test_every_page_is_light_and_passes_axe(
     stack: Stack, browser: Browser, inspector: Inspector, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = await _phone(browser, inspector, "198.51.100.9")
+    page = await inspector.phone(browser, "198.51.100.9")
     await page.goto(f"{stack.url('residents-web')}/bantuan")
-    await _look(inspector, page, "bantuan")
+    await inspector.look(page, "bantuan")
     await page.goto(f"{stack.url('residents-web')}/cek-status")
-    await _look(inspector, page, "cek-status")
+    await inspector.look(page, "cek-status")
     summary = inspector.summary()
     with capsys.disabled():
         print(f"\nresidents' pages: screenshots and summary in {summary.parent}")

@@ -87,6 +87,18 @@ class Inspector:
             return
         self._bytes[response.url.split("?")[0]] = len(body)
 
+    async def phone(self, browser: Browser, client: str) -> Page:
+        """A fresh phone (its own cookies) of resident ``client``."""
+        return await (await self.context(browser, client)).new_page()
+
+    async def look(self, page: Page, name: str) -> Inspection:
+        """Inspect, and hold the page to the bar: under 100 KB, no serious or critical
+        axe violation."""
+        seen = await self.inspect(page, name)
+        assert seen.serious == [], f"{name}: {seen.serious}"
+        assert seen.kilobytes < 100, f"{name}: {seen.kilobytes} KB"
+        return seen
+
     async def inspect(self, page: Page, name: str, status: int | None = None) -> Inspection:
         await page.screenshot(path=self.directory / f"{name}.png", full_page=True)
         results = await Axe().run(page, options=_WCAG)

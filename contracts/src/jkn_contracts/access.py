@@ -251,6 +251,10 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ("residents-web", "POST", "/lacak"): _resident(
             "the sender follows their item (access code, rate-limited)"
         ),
+        ("residents-web", "GET", "/akses-data"): _resident("the right-of-access form"),
+        ("residents-web", "POST", "/akses-data"): _resident(
+            "a resident asks what is held about them (code, NIK, birth date; rate-limited)"
+        ),
         # The audit trail: codes and pseudonyms only.
         ("audit", "GET", "/participants/{participant_id}/history"): _token(
             "a resident's history across agencies (resident-access: enrollment answering "

@@ -14,7 +14,7 @@ from jkn_bus import BusSettings
 from residents_web.bootstrap import build_app
 from residents_web.settings import WebSettings
 
-PAGES = ("/", "/bantuan", "/cek-status", "/sampaikan", "/lacak")
+PAGES = ("/", "/bantuan", "/cek-status", "/sampaikan", "/lacak", "/akses-data")
 LIMIT = 3
 
 
@@ -66,7 +66,7 @@ def test_english_is_one_link_away(client: TestClient) -> None:
     assert 'name="lang" value="en"' in page.text
 
 
-@pytest.mark.parametrize("path", ["/cek-status", "/sampaikan", "/lacak"])
+@pytest.mark.parametrize("path", ["/cek-status", "/sampaikan", "/lacak", "/akses-data"])
 def test_rejects_a_form_without_the_anti_forgery_token(client: TestClient, path: str) -> None:
     client.get(path)  # the cookie alone is not enough: the form must carry its twin
     answer = client.post(path, data={"proposal_id": "x", "receipt_code": "y"})
@@ -80,6 +80,19 @@ def test_rejects_an_incomplete_status_form_naming_the_fields(client: TestClient)
     assert answer.status_code == 422
     assert 'id="receipt_code"' in answer.text
     assert re.search(r'id="receipt_code"[^>]*aria-invalid="true"', answer.text)
+
+
+def test_rejects_an_access_request_without_a_16_digit_nik_or_a_birth_date(
+    client: TestClient,
+) -> None:
+    token = _token(client, "/akses-data")
+    answer = client.post(
+        "/akses-data",
+        data={"csrf_token": token, "receipt_code": "K7QM2XPA", "nik": "1571", "birth_date": ""},
+    )
+    assert answer.status_code == 422
+    assert "Isian belum lengkap" in answer.text
+    assert "K7QM2XPA" not in answer.text
 
 
 def test_a_malformed_number_gets_the_same_not_found_and_counts_as_a_failure(

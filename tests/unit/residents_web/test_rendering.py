@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from residents_web.access_pages import day_of
 from residents_web.catalogue_en import ENGLISH
 from residents_web.i18n import Language, translator
 from residents_web.render import AGENCY_NAMES, page
@@ -88,3 +89,55 @@ def test_a_receipt_shows_both_numbers_and_the_agency_in_charge() -> None:
 
 def test_the_agencies_names_have_their_english_names() -> None:
     assert [n for n in AGENCY_NAMES.values() if n not in ENGLISH] == []
+
+
+def test_an_access_report_shows_the_resident_s_record_holders_and_decisions() -> None:
+    report = {
+        "title": "Data pribadi Anda dalam program JKN Daerah (PBI APBD)",
+        "legal_basis": "UU 27/2022",
+        "held_by_dinsos": {
+            "title": "Data yang disimpan Dinas Sosial tentang Anda",
+            "proposals": [
+                {
+                    "status": {"code": "rejected", "label": "ditolak"},
+                    "source": {"code": "dtks", "label": "DTKS"},
+                    "proposed_at": "2026-03-02T01:00:00+00:00",
+                    "data": [
+                        {"field": "nik", "label": "NIK", "value": "1571045812790001"},
+                        {"field": "email", "label": "Surel", "value": None},
+                    ],
+                }
+            ],
+        },
+        "holders": {
+            "title": "Instansi yang menerima data Anda",
+            "agencies": [
+                {
+                    "agency": "Dinas Kesehatan",
+                    "fields": [{"code": "nik", "label": "NIK"}],
+                    "purposes": ["verifikasi"],
+                    "kept_for": "5 tahun",
+                }
+            ],
+        },
+        "decisions": {
+            "title": "Semua keputusan tentang Anda",
+            "facts": [
+                {
+                    "when": "2026-03-02T02:00:00+00:00",
+                    "agency": {"code": "dinkes", "label": "Dinas Kesehatan"},
+                    "what": "usulan ditolak",
+                    "reasons": ["DECEASED"],
+                    "acted_by": "proses otomatis",
+                }
+            ],
+        },
+    }
+    html = page(
+        _request("/akses-data"), "access_report.html", "id", report=report,
+        day=day_of,
+    ).body.decode()  # fmt: skip
+    assert "1571045812790001" in html
+    assert '<th scope="row">Surel</th><td>—</td>' in html
+    assert "2 Maret 2026" in html
+    assert "DECEASED" in html

@@ -83,6 +83,17 @@ class Apis:
             return _UNAVAILABLE
         return _answer(resp, ok=201)
 
+    async def access_report(self, form: dict[str, Any], client: str) -> Answer:
+        """Enrollment's ``POST /residents/access`` (receipt code, NIK, birth date in the
+        body): the resident's access report, written in ``form["lang"]``."""
+        try:
+            resp = await self._call(
+                "POST", f"{self._enrollment}/residents/access", client, json=form
+            )
+        except httpx.HTTPError:
+            return _UNAVAILABLE
+        return _answer(resp)
+
     async def track(self, tracking_number: str, code: str, client: str) -> Answer:
         """Notifications' ``GET /feedback/{tracking}?code=``."""
         try:

@@ -25,7 +25,7 @@ from jkn_bus.guard import Guard, authorize, install_error_answers
 from jkn_bus.limits import FailureLimiter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from residents_web import feedback_pages, pages
+from residents_web import access_pages, feedback_pages, pages
 from residents_web.apis import Apis
 from residents_web.security import configure_csrf, install_headers
 from residents_web.settings import WebSettings
@@ -99,6 +99,7 @@ def build_app(bus: BusSettings | None = None, web: WebSettings | None = None) ->
     install_headers(app)
     app.include_router(pages.router)
     app.include_router(feedback_pages.router)
+    app.include_router(access_pages.router)
 
     @app.get("/health", tags=["operations"])
     async def health() -> dict[str, Any]:

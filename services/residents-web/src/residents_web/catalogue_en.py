@@ -254,4 +254,26 @@ ENGLISH: Mapping[str, str] = {
     "Office will contact you; you may also ask here.",
     "Jika alasan ini keliru, ajukan keberatan: Anda dapat diusulkan kembali oleh Dinas "
     "Sosial.": "If this reason is wrong, object: the Social Affairs Office can propose you again.",
+    # right of access
+    "Data saya": "My data",
+    "Data apa yang disimpan tentang Anda, oleh siapa, dan setiap keputusan tentang Anda.": "What "
+    "is held about you, by whom, and every decision about you.",
+    "Data apa yang disimpan tentang saya?": "What is held about me?",
+    "Data tidak ditemukan": "No data found",
+    "Kode tanda terima, NIK dan tanggal lahir ini tidak cocok dengan penduduk mana pun. "
+    "Periksa kembali ketiganya.": "This receipt code, NIK and birth date match no resident. "
+    "Check all three.",
+    "Isi kode tanda terima, NIK (16 angka) dan tanggal lahir.": "Fill in the receipt code, "
+    "the NIK (16 digits) and the birth date.",
+    "Anda berhak mengetahui data pribadi apa yang disimpan tentang Anda, oleh siapa, untuk apa "
+    "dan berapa lama, serta setiap keputusan tentang Anda (UU 27/2022 tentang Pelindungan Data "
+    "Pribadi).": "You have the right to know which personal data are held about you, by whom, "
+    "why and for how long, and every decision about you (Law 27/2022 on Personal Data "
+    "Protection).",
+    "dari tanda terima salah satu usulan Anda": "from the receipt of one of your proposals",
+    "NIK": "NIK (national identity number)",
+    "16 angka, seperti pada KTP": "16 digits, as on your KTP",
+    "Tanggal lahir": "Birth date",
+    "Tampilkan data saya": "Show my data",
+    "Ada data yang keliru? Sampaikan pengaduan": "Is something wrong? Send a complaint",
 }
