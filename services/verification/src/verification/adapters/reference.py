@@ -70,11 +70,17 @@ class ReferenceError(Exception):
 def _check_header(path: Path, expected: tuple[str, ...]) -> None:
     if not path.is_file():
         raise ReferenceError(f"{path}: file not found")
-    with path.open(encoding="utf-8", newline="") as f:
-        header = tuple(next(csv.reader(f), []))
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            header = tuple(next(csv.reader(f), []))
+    except csv.Error:  # a first cell over the csv module's 131,072 characters: not a header
+        raise ReferenceError(f"{path}: the first row is not a CSV header") from None
     if header != expected:
+        # never the row itself: in a file without a header it is a resident's data
+        missing = [c for c in expected if c not in header] or ["none (order or extra columns)"]
         raise ReferenceError(
-            f"{path}: expected columns {','.join(expected)}; found {','.join(header) or 'none'}"
+            f"{path}: expected columns {','.join(expected)}; found {len(header)} columns,"
+            f" missing {','.join(missing)}"
         )
 
 
