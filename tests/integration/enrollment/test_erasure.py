@@ -2,8 +2,10 @@
 Kafka with a Dinsos officer's token: allowed once every proposal is over and, for a resident
 who was enrolled, the retention period since the last one ended has passed; the key is
 tombstoned, no column of any row of enrollment's schema holds the resident's NIK, KK, name,
-phone or address any more, the sealed events on the topic can no longer be opened by any
-service, and ResidentDataErased names the officer and no personal data."""
+phone or address (kept sealed under that key before, never in clear) any more, a copy of
+the sealed row taken before (a backup) no longer opens, the sealed events on the topic can
+no longer be opened by any service, and ResidentDataErased names the officer and no
+personal data."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from enrollment.adapters.personal import PROPOSAL_FIELDS, sealed
+from enrollment.settings import proposal_columns
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form
 from jkn_bus.keyring import sealer_for
@@ -55,6 +59,38 @@ async def _end(url: str, pid: str, *, status: str, enrolled: bool, days_ago: int
         await conn.close()
 
 
+async def _sealed_row(url: str, pid: str) -> dict[str, bytes | None]:
+    """The resident's proposal's sealed personal columns, by field."""
+    conn = await asyncpg.connect(url)
+    try:
+        row = await conn.fetchrow(
+            f"SELECT {', '.join(sealed(f) for f in PROPOSAL_FIELDS)} FROM proposals"  # noqa: S608 - constants
+            " WHERE participant_id = $1",
+            pid,
+        )
+    finally:
+        await conn.close()
+    return {f: row[sealed(f)] for f in PROPOSAL_FIELDS}
+
+
+async def _open_backup(
+    url: str, pid: str, backup: dict[str, bytes | None]
+) -> dict[str, str | None]:
+    conn = await asyncpg.connect(url)
+    try:
+        return await proposal_columns().open(conn, pid, backup)
+    finally:
+        await conn.close()
+
+
+async def _blanked_and_unreadable(url: str, pid: str, backup: dict[str, bytes | None]) -> None:
+    """The proposal's sealed columns are blanked, and a copy taken before no longer opens:
+    its key is destroyed."""
+    assert set((await _sealed_row(url, pid)).values()) == {None}
+    with pytest.raises(PersonalDataErased):
+        await _open_backup(url, pid, backup)
+
+
 async def _traces(url: str, values: list[str]) -> list[str]:
     """Tables of the connection's schema with a row whose text holds one of ``values``."""
     conn = await asyncpg.connect(url)
@@ -84,7 +120,11 @@ async def test_an_ended_resident_is_erased_and_no_copy_of_their_data_can_be_read
     pid, sent = await _propose(client, 61)
     clear = [sent["nik"], sent["kk"], sent["name"], sent["phone"], sent["address"]]
     await _end(database["enrollment"], pid, status="deactivated", enrolled=True, days_ago=2000)
-    assert await _traces(database["enrollment"], clear)  # the proposal holds them
+    # the proposal holds them sealed only; a copy of its row (a backup) is kept to read later
+    assert await _traces(database["enrollment"], clear) == []
+    backup = await _sealed_row(database["enrollment"], pid)
+    opened = await _open_backup(database["enrollment"], pid, backup)
+    assert (opened["nik"], opened["name"]) == (sent["nik"], sent["name"])
 
     answer = await client.post(f"/residents/{pid}/erasure")
     assert answer.status_code == 200, answer.text
@@ -113,6 +153,7 @@ async def test_an_ended_resident_is_erased_and_no_copy_of_their_data_can_be_read
     assert row["no_kartu"] == "0001234567890"
     assert row["erased_at"] is not None
     assert await _traces(database["enrollment"], clear) == []
+    await _blanked_and_unreadable(database["enrollment"], pid, backup)
 
     # the fact, then: the sealed proposal on the topic opens for no service any more
     records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.dinsos.participants", expect=2)
@@ -156,12 +197,12 @@ async def test_a_resident_never_enrolled_is_erased_once_the_proposal_is_over(
 async def test_erasure_is_refused_while_a_proposal_is_open_or_the_retention_runs(
     client: httpx.AsyncClient, database: dict[str, str]
 ) -> None:
-    open_pid, open_sent = await _propose(client, 63)
+    open_pid, _ = await _propose(client, 63)
     answer = await client.post(f"/residents/{open_pid}/erasure")
     assert answer.status_code == 409, answer.text
     assert answer.json()["errors"][0]["rule"] == "STILL_ACTIVE"
 
-    recent_pid, recent_sent = await _propose(client, 64)
+    recent_pid, _ = await _propose(client, 64)
     await _end(database["enrollment"], recent_pid, status="deactivated", enrolled=True, days_ago=30)
     answer = await client.post(f"/residents/{recent_pid}/erasure")
     assert answer.status_code == 409, answer.text
@@ -177,8 +218,9 @@ async def test_erasure_is_refused_while_a_proposal_is_open_or_the_retention_runs
             [open_pid, recent_pid],
         )
         kept = await conn.fetchval(
-            "SELECT count(*) FROM proposals WHERE nik = ANY($1::text[])",
-            [open_sent["nik"], recent_sent["nik"]],
+            "SELECT count(*) FROM proposals WHERE participant_id = ANY($1::text[])"
+            " AND erased_at IS NULL AND nik_sealed IS NOT NULL",
+            [open_pid, recent_pid],
         )
     finally:
         await conn.close()

@@ -96,14 +96,13 @@ async def test_every_proposal_of_an_import_carries_the_importing_caller(
     assert started.status_code == 202, started.text
     import_id = uuid.UUID(started.json()["import_id"])
 
-    async def imported() -> int:
-        return int(
-            await app.state.runtime.pool.fetchval(
-                "SELECT count(*) FROM proposals WHERE import_id = $1", import_id
-            )
+    async def imported() -> bool:  # every chunk committed, not only the first
+        count = await app.state.runtime.pool.fetchval(
+            "SELECT count(*) FROM proposals WHERE import_id = $1", import_id
         )
+        return bool(count == len(rows))
 
-    assert await eventually(imported, timeout=60) == len(rows)
+    await eventually(imported, timeout=60)
     pids = {
         r["participant_id"]
         for r in await app.state.runtime.pool.fetch(

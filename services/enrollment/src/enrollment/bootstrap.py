@@ -30,6 +30,7 @@ from enrollment.adapters.audit_client import (
     client_secret,
 )
 from enrollment.adapters.retention import enrollment_stores
+from enrollment.app.at_rest import backfill_at_start
 from enrollment.app.handlers import HANDLERS
 from enrollment.app.imports import ImportRunner
 from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
@@ -137,11 +138,16 @@ def build_app(
             reaper = asyncio.create_task(
                 imports.reap_periodically(reap_interval_s), name="enrollment-import-reaper"
             )
+            # rows kept in clear before migration 0010: sealed in short batches, meanwhile
+            backfill = asyncio.create_task(
+                backfill_at_start(runtime), name="enrollment-at-rest-backfill"
+            )
             try:
                 yield
             finally:
                 reaper.cancel()
-                await asyncio.gather(reaper, return_exceptions=True)
+                backfill.cancel()
+                await asyncio.gather(reaper, backfill, return_exceptions=True)
                 await imports.stop()  # before the runtime closes the pool
                 await trail.aclose()
 

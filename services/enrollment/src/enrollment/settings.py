@@ -28,6 +28,7 @@ import os
 from datetime import timedelta
 
 from jkn_bus import BusSettings
+from jkn_bus.at_rest import ResidentColumns, ServiceColumns, ServiceKeys
 from jkn_bus.keyring import Sealer, sealer_for
 
 from enrollment.domain.csv_import import MAX_CELL_CHARS
@@ -37,10 +38,13 @@ __all__ = [
     "ERASURE_AFTER_ENV",
     "RECEIPT_KEY_ENV",
     "UPLOAD_LIMITS",
+    "candidate_columns",
     "csv_max_cell_chars",
     "erasure_after",
+    "proposal_columns",
     "receipt_key",
     "sealer",
+    "service_keys",
     "upload_limits",
 ]
 
@@ -56,6 +60,26 @@ def sealer() -> Sealer:
     here: Dinas Sosial is the controller of the data), under the KEKs of ``JKN_KEK_FILE`` /
     ``JKN_KEKS`` (the dev KEK in dev)."""
     return sealer_for(BusSettings(service="enrollment").key_encryption_keys())
+
+
+@functools.cache
+def proposal_columns() -> ResidentColumns:
+    """A proposal's personal columns, sealed under the resident's key from the sealer's own
+    keyring (one set of keys): erasing the resident makes every copy unreadable."""
+    return ResidentColumns(sealer().keyring, "proposals")
+
+
+@functools.cache
+def service_keys(database_url: str) -> ServiceKeys:
+    """Enrollment's own data key in the database at ``database_url`` (one object per
+    database: it keeps the key once unwrapped, and another database has another key)."""
+    return ServiceKeys(BusSettings(service="enrollment").key_encryption_keys())
+
+
+def candidate_columns(database_url: str) -> ServiceColumns:
+    """Refill candidates' personal columns (registry rows of people who are not participants
+    yet: no key of their own), sealed under the service's data key."""
+    return ServiceColumns(service_keys(database_url), "candidates")
 
 
 def receipt_key() -> str:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from jkn_bus.at_rest import ResidentColumns
 from jkn_contracts import Actor
 
+from enrollment.adapters.personal import PROPOSAL_FIELDS, open_row, proposal_values, sealed
 from enrollment.domain import CLOSED_STATUSES, Proposal, ProposalStatus, advances
+from enrollment.settings import proposal_columns
 
 __all__ = [
     "ACTOR_COLUMNS",
@@ -24,6 +27,7 @@ __all__ = [
     "apply_status",
     "existing_ids",
     "find_for_status",
+    "find_personal",
     "insert_many",
     "receipt_hash",
 ]
@@ -33,15 +37,9 @@ _COLUMNS = (
     "participant_id",
     "correlation_id",
     "receipt_hash",
-    "nik",
-    "kk",
-    "name",
     "sex",
-    "birth_date",
     "kelurahan",
-    "address",
-    "phone",
-    "email",
+    *(sealed(f) for f in PROPOSAL_FIELDS),  # the clear columns stay NULL (migration 0010)
     "source",
     "welfare_decile",
     "proposed_by",
@@ -59,13 +57,7 @@ _TYPES = (
     "bytea",
     "text",
     "text",
-    "text",
-    "text",
-    "date",
-    "text",
-    "text",
-    "text",
-    "text",
+    *("bytea" for _ in PROPOSAL_FIELDS),
     "text",
     "int",
     "text",
@@ -126,22 +118,17 @@ class NewProposal:
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)  # of its ParticipantRegistered
     actor: Actor | None = None  # who proposed: the caller of POST /proposals, /imports, ...
 
-    def row(self) -> tuple[Any, ...]:
+    def row(self, personal: Mapping[str, bytes | None]) -> tuple[Any, ...]:
+        """The row's values, ``personal`` its sealed fields (``PROPOSAL_FIELDS``)."""
         p = self.proposal
         return (
             self.proposal_id,
             self.participant_id,
             self.correlation_id,
             receipt_hash(self.receipt_code),
-            p.nik,
-            p.kk,
-            p.name,
             p.sex,
-            p.birth_date,
             p.kelurahan,
-            p.address,
-            p.phone,
-            p.email,
+            *(personal[f] for f in PROPOSAL_FIELDS),
             p.source.value,
             p.welfare_decile,
             self.proposed_by,
@@ -152,15 +139,28 @@ class NewProposal:
         )
 
 
-async def insert_many(conn: asyncpg.Connection, proposals: Sequence[NewProposal]) -> set[uuid.UUID]:
+async def insert_many(
+    conn: asyncpg.Connection,
+    proposals: Sequence[NewProposal],
+    *,
+    personal: ResidentColumns | None = None,
+) -> set[uuid.UUID]:
     """Insert the proposals whose resident has no open proposal; return the ids inserted.
 
-    The inserted rows stay locked by this transaction until it commits, which is the
-    participant row lock the outbox relay's ordering relies on (jkn_bus/relay.py).
+    Their personal fields are sealed under each resident's key (``personal``, default
+    ``enrollment.settings.proposal_columns()``), created now when they have none: the
+    ParticipantRegistered sealed in the same transaction reuses it. The inserted rows stay
+    locked by this transaction until it commits, which is the participant row lock the
+    outbox relay's ordering relies on (jkn_bus/relay.py).
     """
     if not proposals:
         return set()
-    columns = list(zip(*(p.row() for p in proposals), strict=True))
+    personal = personal or proposal_columns()
+    values = []
+    for p in proposals:
+        clear = proposal_values(p.proposal)
+        values.append(p.row(await personal.seal(conn, p.participant_id, clear, create=True)))
+    columns = list(zip(*values, strict=True))
     rows = await conn.fetch(_INSERT, *columns)
     inserted = {r["proposal_id"] for r in rows}
     history = [p for p in proposals if p.proposal_id in inserted]
@@ -268,3 +268,23 @@ async def find_for_status(
         proposal_id,
     )
     return row, list(history)
+
+
+async def find_personal(
+    conn: asyncpg.Connection, proposal_id: uuid.UUID, *, personal: ResidentColumns | None = None
+) -> dict[str, Any] | None:
+    """The proposal's personal fields in clear (``PROPOSAL_FIELDS``, ``birth_date`` a date,
+    and ``sex``), opened under the resident's key; every one ``None`` once the resident was
+    erased (``erased_at`` set). None when there is no such proposal."""
+    row = await conn.fetchrow(
+        f"SELECT participant_id, sex, erased_at, {', '.join(PROPOSAL_FIELDS)},"  # noqa: S608 - constants
+        f" {', '.join(sealed(f) for f in PROPOSAL_FIELDS)} FROM proposals WHERE proposal_id = $1",
+        proposal_id,
+    )
+    if row is None:
+        return None
+    if row["erased_at"] is not None:
+        return {**dict.fromkeys(PROPOSAL_FIELDS), "sex": None}
+    columns = personal or proposal_columns()
+    values = await open_row(columns, conn, row["participant_id"], row, PROPOSAL_FIELDS)
+    return {**values, "sex": row["sex"]}

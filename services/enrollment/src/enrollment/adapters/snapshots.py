@@ -12,6 +12,15 @@ from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
 import asyncpg
+from jkn_bus.at_rest import ServiceColumns
+
+from enrollment.adapters.personal import (
+    CANDIDATE_FIELDS,
+    candidate_key,
+    clear_values,
+    open_row,
+    sealed,
+)
 
 __all__ = [
     "STAGING_COLUMNS",
@@ -109,41 +118,97 @@ async def diff_into_requests(
     )
 
 
+_CANDIDATE_BATCH = 1000  # rows sealed and inserted per statement
+
+_ELIGIBLE = (
+    "SELECT DISTINCT ON (s.participant_id) s.participant_id, s.line, s.nik, s.kk, s.name,"
+    "  s.sex, s.birth_date, s.kelurahan, s.welfare_decile"
+    " FROM snapshot_staging s"
+    " WHERE s.valid AND s.welfare_decile = ANY($1::int[])"
+    "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id"
+    "                  AND p.status NOT IN ('rejected', 'refused', 'deactivated'))"
+    " ORDER BY s.participant_id, s.line"
+)
+_INSERT_CANDIDATES = (
+    "INSERT INTO candidates (run_id, participant_id, line, sex, kelurahan, welfare_decile,"  # noqa: S608 - constants
+    f" {', '.join(sealed(f) for f in CANDIDATE_FIELDS)})"
+    " SELECT $1, * FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::int[],"
+    " $7::bytea[], $8::bytea[], $9::bytea[], $10::bytea[])"
+)
+
+
 async def keep_candidates(
-    conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
+    conn: asyncpg.Connection,
+    run_id: uuid.UUID,
+    eligible: Sequence[int],
+    personal: ServiceColumns,
 ) -> int:
     """Keep the snapshot's eligible residents who have no open proposal (never proposed,
-    or their last proposal is over: CLOSED_STATUSES); return how many."""
-    status = await conn.execute(
-        "INSERT INTO candidates (run_id, participant_id, line, nik, kk, name, sex, birth_date,"
-        " kelurahan, welfare_decile)"
-        " SELECT DISTINCT ON (s.participant_id) $1, s.participant_id, s.line, s.nik, s.kk,"
-        "  s.name, s.sex, s.birth_date, s.kelurahan, s.welfare_decile"
-        " FROM snapshot_staging s"
-        " WHERE s.valid AND s.welfare_decile = ANY($2::int[])"
-        "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id"
-        "                  AND p.status NOT IN ('rejected', 'refused', 'deactivated'))"
-        " ORDER BY s.participant_id, s.line",
-        run_id,
-        list(eligible),
-    )
+    or their last proposal is over: CLOSED_STATUSES), their NIK, KK, name and birth date
+    sealed by ``personal`` (bound to the run and the resident); return how many."""
+    kept = 0
+    batch: list[asyncpg.Record] = []
+    # the iterator closes its portal once read to the end: staging can be truncated then
+    async for row in conn.cursor(_ELIGIBLE, list(eligible), prefetch=_CANDIDATE_BATCH):
+        batch.append(row)
+        if len(batch) == _CANDIDATE_BATCH:
+            kept += await _insert_candidates(conn, run_id, batch, personal)
+            batch = []
+    kept += await _insert_candidates(conn, run_id, batch, personal)
     await conn.execute("TRUNCATE snapshot_staging")
-    return int(status.split()[-1])
+    return kept
+
+
+async def _insert_candidates(
+    conn: asyncpg.Connection,
+    run_id: uuid.UUID,
+    rows: Sequence[asyncpg.Record],
+    personal: ServiceColumns,
+) -> int:
+    if not rows:
+        return 0
+    blobs = [
+        await personal.seal(
+            conn,
+            candidate_key(run_id, r["participant_id"]),
+            clear_values({f: r[f] for f in CANDIDATE_FIELDS}),
+        )
+        for r in rows
+    ]
+    await conn.execute(
+        _INSERT_CANDIDATES,
+        run_id,
+        [r["participant_id"] for r in rows],
+        [r["line"] for r in rows],
+        [r["sex"] for r in rows],
+        [r["kelurahan"] for r in rows],
+        [r["welfare_decile"] for r in rows],
+        *([b[f] for b in blobs] for f in CANDIDATE_FIELDS),
+    )
+    return len(rows)
 
 
 async def best_candidates(
-    conn: asyncpg.Connection, run_id: uuid.UUID, limit: int
-) -> list[asyncpg.Record]:
+    conn: asyncpg.Connection, run_id: uuid.UUID, limit: int, personal: ServiceColumns
+) -> list[dict[str, Any]]:
     """The best ``limit`` candidates not proposed yet (lowest decile, then file order),
-    locked so that two concurrent calls cannot propose the same resident."""
-    return list(
-        await conn.fetch(
-            "SELECT * FROM candidates WHERE run_id = $1 AND status = 'candidate'"
-            " ORDER BY welfare_decile, line LIMIT $2 FOR UPDATE SKIP LOCKED",
-            run_id,
-            limit,
-        )
+    locked so that two concurrent calls cannot propose the same resident; their personal
+    fields opened (``birth_date`` a date)."""
+    rows = await conn.fetch(
+        "SELECT * FROM candidates WHERE run_id = $1 AND status = 'candidate'"
+        " ORDER BY welfare_decile, line LIMIT $2 FOR UPDATE SKIP LOCKED",
+        run_id,
+        limit,
     )
+    return [
+        {
+            **dict(r),
+            **await open_row(
+                personal, conn, candidate_key(run_id, r["participant_id"]), r, CANDIDATE_FIELDS
+            ),
+        }
+        for r in rows
+    ]
 
 
 async def mark_candidates(

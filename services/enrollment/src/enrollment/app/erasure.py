@@ -22,6 +22,7 @@ from jkn_bus.personal_data import PersonalDataErased
 from jkn_contracts import Actor, ErasureGround, ResidentDataErased
 from jkn_contracts.events import ResidentDataErasedPayload
 
+from enrollment.adapters.personal import PROPOSAL_FIELDS, sealed
 from enrollment.domain.status import CLOSED_STATUSES, ProposalStatus
 from enrollment.settings import sealer
 
@@ -45,11 +46,13 @@ class Erased:
     already: bool  # erased by an earlier request: nothing done now
 
 
-# The personal fields a proposal holds, blanked: text to '', the rest to null.
+# The personal fields a proposal holds, blanked: sealed and (rows not yet sealed by the
+# start-up backfill) clear ones to null, sex to ''. The sealed ones would not open anyway,
+# their key is destroyed: a backup taken before keeps them unreadable the same way.
 _BLANK_PROPOSALS = (
-    "UPDATE proposals SET nik = '', kk = '', name = '', sex = '', birth_date = NULL,"
-    " address = '', phone = NULL, email = NULL, erased_at = $2, erasure_event_id = $3"
-    " WHERE participant_id = $1"
+    "UPDATE proposals SET sex = '',"  # noqa: S608 - constants
+    f" {', '.join(f'{f} = NULL, {sealed(f)} = NULL' for f in PROPOSAL_FIELDS)},"
+    " erased_at = $2, erasure_event_id = $3 WHERE participant_id = $1"
 )
 
 

@@ -39,6 +39,7 @@ from jkn_contracts import Actor, ProposalSource
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters import snapshots as sql
 from enrollment.adapters.proposals import insert_many
+from enrollment.app.at_rest import ensure_data_key
 from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.app.reconciliation import (
     FileRejected,
@@ -58,7 +59,7 @@ from enrollment.app.run_limits import (
 from enrollment.domain import HeaderError, LineError, Proposal, Row, iter_rows, outcome_of
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
-from enrollment.settings import csv_max_cell_chars, receipt_key
+from enrollment.settings import candidate_columns, csv_max_cell_chars, receipt_key
 
 __all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
 
@@ -195,6 +196,8 @@ async def apply_snapshot(
     fingerprint = await asyncio.to_thread(_fingerprint, path)
     earlier = await store.find_run(runtime.pool, "snapshot", fingerprint)
     if earlier is None:
+        personal = candidate_columns(runtime.settings.database_url)
+        await ensure_data_key(runtime.pool, personal.keys)
         run_id = uuid.uuid4()
         parse = _Parse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
         async with runtime.unit_of_work(actor=actor) as uow:
@@ -229,7 +232,9 @@ async def apply_snapshot(
                     participants=await store.count_participants(conn),
                     limits=limits,
                 )
-                candidates = await sql.keep_candidates(conn, run_id, settings.eligible_deciles)
+                candidates = await sql.keep_candidates(
+                    conn, run_id, settings.eligible_deciles, personal
+                )
             else:
                 earlier = await store.find_run(conn, "snapshot", fingerprint)
         if earlier is None:
@@ -268,7 +273,8 @@ async def propose_candidates(
         )
     key = runtime.settings.jkn_pseudonym_key
     async with runtime.unit_of_work(actor=actor) as uow:
-        rows = await sql.best_candidates(uow.conn, run_id, limit)
+        personal = candidate_columns(runtime.settings.database_url)
+        rows = await sql.best_candidates(uow.conn, run_id, limit, personal)
         news = [
             new_proposal(
                 _proposal(r),
