@@ -12,7 +12,7 @@ import httpx
 
 from jkn_demo.callers import ROLES, Callers, IdentityProviderDown, bearer_curl
 from jkn_demo.journey import Outcome, import_receipts, summarize
-from jkn_demo.residents_page import resident_lines
+from jkn_demo.residents_page import page_lines, status_call
 from jkn_demo.scenario import EXPECTED, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack, stop_pid_files
 from jkn_demo.stackenv import ISSUER, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
@@ -277,8 +277,8 @@ def _where_to_look(
         _say(f"   {role + ':':<20} {bearer_curl(name)} {args}")
     line = activated[0]["row"] + 1 if activated is not None else 0  # line 1 is the header
     receipt = receipts.get(line)
-    for text in resident_lines(enrollment, urls["residents-web"], receipt) if receipt else []:
-        _say(text)
+    if receipt is not None:
+        _say(status_call(enrollment, receipt))
     _say(
         f"   {'anyone (no token):':<20} curl -X POST {urls['notifications']}/feedback "
         '-H \'content-type: application/json\' -d \'{"kind": "pertanyaan", '
@@ -291,6 +291,8 @@ def _where_to_look(
         "   the services keep running; `make stop` ends them, `make down` stops Kafka, "
         "Postgres and Keycloak"
     )
+    for text in page_lines(urls["residents-web"], receipt) if receipt else []:
+        _say(text)
 
 
 def main() -> int:
