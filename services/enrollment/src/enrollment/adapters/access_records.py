@@ -2,8 +2,9 @@
 resident's access report shows them (``app.access``), and what their access request is
 checked against (receipt code and birth date, compared in Python after loading).
 
-The one read of the proposals' personal columns outside ``adapters.proposals``: when those
-columns are kept encrypted at rest, this read opens them the same way.
+The personal fields are read through ``adapters.proposals.find_personal``, which opens
+them under the resident's key (they are kept sealed at rest): this module reads only the
+columns that are not personal (status, source, card, times) by the resident's pseudonym.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import asyncpg
 from jkn_contracts.personal import PERSONAL_FIELDS
 
+from enrollment.adapters.proposals import find_personal
 from enrollment.app.access import HeldProposal
 
 __all__ = ["proposals_held"]
@@ -22,8 +24,7 @@ __all__ = ["proposals_held"]
 _SELECT = (
     "SELECT proposal_id, receipt_hash, status, source, proposed_by, welfare_decile, reasons,"
     " no_kartu, kd_provider, nm_provider, effective_date, created_at, updated_at, erased_at,"
-    " nik, kk, name, sex, birth_date, kelurahan, address, phone, email"
-    " FROM proposals WHERE participant_id = $1 ORDER BY created_at, proposal_id"
+    " sex, kelurahan FROM proposals WHERE participant_id = $1 ORDER BY created_at, proposal_id"
 )
 
 
@@ -34,7 +35,11 @@ def _text(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def _held(row: asyncpg.Record) -> HeldProposal:
+async def _held(conn: asyncpg.Connection, row: asyncpg.Record) -> HeldProposal:
+    opened = await find_personal(conn, row["proposal_id"]) or {}
+    values = {**opened, "sex": row["sex"], "kelurahan": row["kelurahan"]}
+    if row["erased_at"] is not None:  # erased: nothing personal is left, whatever a column says
+        values = {}
     card = None
     if row["no_kartu"] is not None:
         card = {
@@ -42,7 +47,7 @@ def _held(row: asyncpg.Record) -> HeldProposal:
             "clinic": {"code": row["kd_provider"], "name": row["nm_provider"]},
             "effective_date": row["effective_date"].isoformat(),
         }
-    erased = row["erased_at"] is not None  # nothing personal is left, whatever a column says
+    born = values.get("birth_date")
     return HeldProposal(
         proposal_id=row["proposal_id"],
         receipt_hash=bytes(row["receipt_hash"]),
@@ -55,12 +60,13 @@ def _held(row: asyncpg.Record) -> HeldProposal:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         erased_at=row["erased_at"],
-        personal={f: None if erased else _text(row[f]) for f in PERSONAL_FIELDS},
-        birth_date=None if erased else row["birth_date"],
+        personal={f: _text(values.get(f)) for f in PERSONAL_FIELDS},
+        birth_date=born if isinstance(born, date) else None,
     )
 
 
 async def proposals_held(conn: asyncpg.Connection, participant_id: str) -> list[HeldProposal]:
     """The resident's proposals, oldest first (none: ``[]``); call it in a transaction, so
     that they are read as of one moment."""
-    return [_held(r) for r in await conn.fetch(_SELECT, participant_id)]
+    rows = await conn.fetch(_SELECT, participant_id)
+    return [await _held(conn, r) for r in rows]
