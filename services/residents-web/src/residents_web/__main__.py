@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import uvicorn
 from jkn_bus.dev_secrets import DevSecretsOutsideDev
 from jkn_bus.logs import configure_logging
@@ -12,6 +14,10 @@ from residents_web.settings import WebSettings
 
 def main() -> None:
     configure_logging(SERVICE)
+    # httpx logs every request's URL at INFO, and the status API takes the receipt code in
+    # its query: nothing a resident typed may reach a log line.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     bus, web = bus_settings(), WebSettings()
     try:
         refuse_dev_secrets(bus, web)
