@@ -1,7 +1,7 @@
--- Personal data at rest (docs/data-protection.md): the participant's NIK (the kurang
--- mutation needs it in clear) and BPJS's free-text messages (they may quote a name) are
--- sealed under the resident's data key from the keyring; a resident the keyring holds no
--- live key of is sealed under the gateway's own data key (data_keys). The clear columns
+-- Personal data at rest (README, Personal data; jkn_bus.at_rest): the participant's NIK
+-- (the kurang mutation needs it in clear) and BPJS's free-text messages (they may quote a
+-- name) are sealed under the resident's data key from the keyring; a resident the keyring
+-- holds no live key of is sealed under the gateway's own data key (data_keys). The clear columns
 -- stay only for rows written before this migration: the start-up backfill seals them and
 -- sets them to NULL (bpjs_gateway.adapters.at_rest).
 CREATE TABLE IF NOT EXISTS data_keys (

@@ -1,5 +1,5 @@
--- Personal data at rest (docs/data-protection.md). Each personal column gets a sealed twin
--- (<column>_sealed, AES-256-GCM; notifications.adapters.at_rest):
+-- Personal data at rest (README, Personal data; jkn_bus.at_rest). Each personal column
+-- gets a sealed twin (<column>_sealed, AES-256-GCM; notifications.adapters.at_rest):
 -- - about a participant (their contact; their messages' subjects and bodies, which greet
 --   them by name; the dev sink's copies with the address): under the resident's data key
 --   from the keyring, so Dinas Sosial's erasure makes every copy unreadable;
