@@ -64,7 +64,8 @@ async def settled(
     return followed
 
 
-# One finding per reason a kelurahan may report (DOMAIN §6), with its evidence.
+# One finding per reason a kelurahan may report (docs/domain.md#deactivation-reasons), with
+# its evidence.
 FINDINGS = {
     "meninggal": "AKTA-KEMATIAN/2026/0007",
     "pindah": "SURAT-PINDAH/2026/0113",

@@ -178,7 +178,7 @@ async def _until_status(
 async def test_a_resident_rejected_by_dinkes_may_be_proposed_again(
     client: httpx.AsyncClient, topic_prefix: str
 ) -> None:
-    """DOMAIN §3 rule 6: a duplicate is one of a *pending or active* enrollment."""
+    """Rule 6 (docs/domain.md#rule-6): a duplicate is one of a *pending or active* enrollment."""
     first = (await client.post("/proposals", json=form(6))).json()
     rejected = VerificationRejected(
         participant_id=first["participant_id"], correlation_id=uuid.uuid4(),

@@ -52,7 +52,7 @@ async def participants(runtime: ServiceRuntime) -> dict[int, str]:
     pids |= await enrol(runtime, range(160, 180), "verified")
     pids |= await enrol(runtime, range(180, 190), "registered")
     pids |= await enrol(runtime, range(190, 200), "waitlisted")
-    # proposals that are over: these residents may be proposed again (DOMAIN §3 rule 6)
+    # proposals that are over: these residents may be proposed again (docs/domain.md#rule-6)
     pids |= await enrol(runtime, range(200, 205), "rejected")
     pids |= await enrol(runtime, range(205, 210), "deactivated")
     return pids

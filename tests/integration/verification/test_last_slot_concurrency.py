@@ -1,4 +1,5 @@
-"""Rule 7 under concurrency: many verifications racing for the last slots never overbook."""
+"""Rule 7 (docs/domain.md#rule-7) under concurrency: many verifications racing for the last
+slots never overbook."""
 
 from __future__ import annotations
 

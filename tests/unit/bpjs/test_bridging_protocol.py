@@ -1,4 +1,4 @@
-"""The bridging protocol against DOMAIN.md §4's vectors."""
+"""The bridging protocol against its known vectors (docs/domain.md#bridging-vectors)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""When PBI APBD registrations and removals take effect (DOMAIN.md §4)."""
+"""When PBI APBD registrations and removals take effect (docs/domain.md#effective-dates)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The NIK and KK structure rules (DOMAIN §5), written as the specification."""
+"""The NIK and KK structure rules (docs/domain.md#identity-numbers), as the specification."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The budget quota, premium arithmetic and waiting-list order (DOMAIN §3 rule 7)."""
+"""The budget quota, premium arithmetic and waiting-list order (docs/domain.md#rule-7)."""
 
 from __future__ import annotations
 

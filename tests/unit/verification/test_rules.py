@@ -1,4 +1,4 @@
-"""Dinas Kesehatan's verification rules (DOMAIN §3), one test per rule."""
+"""Dinas Kesehatan's verification rules (docs/domain.md#verification-rules), one test per rule."""
 
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def test_policy_refuses_a_city_code_that_is_not_four_digits() -> None:
         Policy(city_code="15710")
 
 
-# --- rule 5: coverage at BPJS -----------------------------------------------------------
+# --- rule 5: coverage at BPJS (docs/domain.md#rule-5) ---------------------------------
 
 
 def test_rejects_a_resident_already_covered_by_pbi_apbn() -> None:

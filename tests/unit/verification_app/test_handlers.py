@@ -1,4 +1,5 @@
-"""The verification use cases on in-memory fakes: the flow of DOMAIN §3 without I/O."""
+"""The verification use cases on in-memory fakes: the flow of the rules without I/O
+(docs/domain.md#verification-rules)."""
 
 from __future__ import annotations
 
@@ -142,7 +143,8 @@ async def test_a_rejection_names_every_failing_rule() -> None:
 
 
 async def test_a_resident_rejected_before_is_checked_afresh_when_proposed_again() -> None:
-    """Rule 6 names pending or active enrollments only: a closed proposal is no duplicate."""
+    """Rule 6 (docs/domain.md#rule-6) names pending or active enrollments only: a closed
+    proposal is no duplicate."""
     world = World()
     world.civil.records[nik(30)] = IN_JAMBI  # not in DTKS yet
     [rejection] = await handle(world, "on_participant_registered", registered(30))

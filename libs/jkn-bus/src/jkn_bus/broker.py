@@ -1,4 +1,4 @@
-"""Kafka clients with safe defaults (see PITFALLS.md, "Delivery").
+"""Kafka clients with safe defaults (docs/pitfalls.md#delivery).
 
 - The producer is idempotent with ``acks=all``: a retried send is written once, in order.
 - The FastStream broker never auto-creates topics; topics are created explicitly from the

@@ -15,7 +15,7 @@ at most 5 requests in flight, so retries cannot reorder a partition), and rows a
 marked published only after every send of the batch was acknowledged. A crash between
 the broker's acknowledgement and that UPDATE republishes the batch: consumers absorb
 the replay with the inbox (same ``event_id``). After an ambiguous send error (timeout)
-the producer is re-created, as PITFALLS.md advises, and the batch is sent again.
+the producer is re-created (docs/pitfalls.md#ambiguous-send) and the batch is sent again.
 
 One active relay per service: the relay holds a session advisory lock on its listening
 connection. A second replica waits for it; if the holder dies, Postgres drops the lock

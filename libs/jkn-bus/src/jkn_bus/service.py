@@ -43,10 +43,11 @@ async def apply_batch(
 ) -> None:
     """Apply a polled batch: one participant's records in order, participants concurrently.
 
-    A batch mixes partitions and topics (PITFALLS.md). Records are keyed by participant, so
-    grouping by key keeps each partition's order for every participant, and also keeps a
-    participant's events from two topics from being applied at the same time: for a
-    participant, one transaction at a time, which the outbox relay's ordering relies on.
+    A batch mixes partitions and topics (docs/pitfalls.md#batch-mixes-partitions). Records
+    are keyed by participant, so grouping by key keeps each partition's order for every
+    participant, and also keeps a participant's events from two topics from being applied
+    at the same time: for a participant, one transaction at a time, which the outbox
+    relay's ordering relies on.
     Different participants are independent and run concurrently, up to ``limit``.
     """
     by_participant: dict[bytes | None, list[Record]] = {}

@@ -1,6 +1,7 @@
 """A demo batch of proposals: a mix of residents the Health Office must accept or reject.
 
-Each row has a *category*, the outcome verification should reach (DOMAIN §3):
+Each row has a *category*, the outcome verification should reach
+(docs/domain.md#verification-rules):
 
 - ``eligible``: resident, alive, DTKS decile 1-4, no BPJS participation; there are more
   of them than the suggested quota, so the last ones wait on the waiting list;

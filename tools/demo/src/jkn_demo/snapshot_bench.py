@@ -1,4 +1,5 @@
-"""Bench of the quarterly DTKS/DTSEN snapshot reconciliation (enrollment, DOMAIN §6).
+"""Bench of the quarterly DTKS/DTSEN snapshot reconciliation (enrollment;
+docs/domain.md#snapshot-diff).
 
 A synthetic city's DTKS members (and some residents outside DTKS) are enrolled as active
 participants straight into a fresh enrollment database; a snapshot of ``rows`` rows

@@ -155,7 +155,7 @@ def _disagreements(peserta: Peserta | None, result: MutationResult) -> list[str]
 async def _confirm_tambah(
     deps: Dependencies, participant_id: str, result: MutationResult
 ) -> Peserta | None:
-    """Look the new card up (DOMAIN §4: confirm results); log a disagreement, never block."""
+    """Look the new card up (docs/domain.md#confirm-by-lookup); log a disagreement, never block."""
     on = result.tgl_tmt or deps.today()
     try:
         peserta = await deps.bpjs.peserta_by_card(result.no_kartu, on)

@@ -1,4 +1,4 @@
-"""Quarterly reconciliation with kelurahan officers (DOMAIN §6).
+"""Quarterly reconciliation with kelurahan officers (docs/domain.md#reconciliation).
 
 A kelurahan (urban village office) reports, for a participant, one of: meninggal (dead),
 pindah (moved out of the city), ganda (duplicate record), tidak_ditemukan (not found) or

@@ -1,5 +1,5 @@
 """Snapshots of the social-welfare registry (DTKS, being replaced by DTSEN) for the
-quarterly reconciliation (DOMAIN §6).
+quarterly reconciliation (docs/domain.md#snapshot-diff).
 
 A snapshot lists every registered person with a welfare decile, 1 (poorest) to 10.
 Diffed against the participants: a participant missing from it is *tidak ditemukan*
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 SNAPSHOT_FIELDS = ("nik", "kk", "name", "sex", "birth_date", "kelurahan", "welfare_decile")
-DEFAULT_ELIGIBLE_DECILES = (1, 2, 3, 4)  # programs usually target deciles 1-4 (DOMAIN §3)
+DEFAULT_ELIGIBLE_DECILES = (1, 2, 3, 4)  # programs usually target 1-4 (docs/domain.md#rule-4)
 
 _SIXTEEN = re.compile(r"\d{16}")
 

@@ -24,8 +24,8 @@ class ProposalStatus(StrEnum):
     DEACTIVATED = "deactivated"  # coverage ended
 
 
-# A proposal in these statuses is over: the resident may be proposed again (DOMAIN §3
-# rule 6: a duplicate is one of a *pending or active* enrollment). The partial unique
+# A proposal in these statuses is over: the resident may be proposed again (rule 6,
+# docs/domain.md#rule-6: a duplicate is one of a *pending or active* enrollment). The partial unique
 # index ``proposals_open_participant`` (migration 0004) lists the same three.
 CLOSED_STATUSES = frozenset(
     {ProposalStatus.REJECTED, ProposalStatus.REFUSED, ProposalStatus.DEACTIVATED}

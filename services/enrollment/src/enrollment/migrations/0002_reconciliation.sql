@@ -1,4 +1,4 @@
--- Quarterly reconciliation (DOMAIN §6): kelurahan findings files and DTKS/DTSEN snapshots.
+-- Quarterly reconciliation (docs/domain.md#reconciliation): kelurahan findings files and DTKS/DTSEN snapshots.
 
 -- One uploaded file. Its fingerprint is its identity: the same file again is the same run.
 CREATE TABLE IF NOT EXISTS reconciliation_runs (

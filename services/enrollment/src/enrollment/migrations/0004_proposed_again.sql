@@ -1,4 +1,4 @@
--- DOMAIN §3 rule 6: a duplicate is a proposal of a resident whose enrollment is pending or
+-- Rule 6 (docs/domain.md#rule-6): a duplicate is a proposal of a resident whose enrollment is pending or
 -- active. Once a proposal is over (rejected by Dinkes, refused by BPJS, deactivated) the
 -- same resident may be proposed again: one *open* proposal per participant, any number of
 -- closed ones. The predicate lists enrollment.domain.CLOSED_STATUSES, and INSERT ... ON

@@ -1,4 +1,4 @@
--- The feedback channel (DOMAIN §7). Message texts, phone numbers and e-mail addresses are
+-- The feedback channel (docs/domain.md#feedback-channel). Message texts, phone numbers and e-mail addresses are
 -- personal data: they live here only, never in logs, spans or events.
 
 -- One sequence behind every kind: ADU-2026-000042 and TNY-2026-000043 never collide.

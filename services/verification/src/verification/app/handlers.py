@@ -1,7 +1,7 @@
 """Event handlers of Dinas Kesehatan. Each runs inside the consumer's inbox transaction.
 
-Why the BPJS look-up (rule 5) is an event request/response and not an HTTP call to the
-gateway: see the service README. In short, ``CoverageCheckRequested`` survives a BPJS
+Why the BPJS look-up (docs/domain.md#rule-5) is an event request/response and not an HTTP
+call to the gateway: see the service README. In short, ``CoverageCheckRequested`` survives a BPJS
 outage in Kafka, the answer is itself an audited fact, and this consumer never blocks.
 """
 
@@ -64,7 +64,8 @@ async def on_participant_registered(
     *,
     deps: Dependencies,
 ) -> None:
-    """Rules 1-4 and 6; if they pass, ask BPJS (through the gateway) for rule 5.
+    """Rules 1-4 and 6; if they pass, ask BPJS (through the gateway) for rule 5
+    (docs/domain.md#verification-rules).
 
     A resident erased before Dinkes read the proposal (their key destroyed) is skipped:
     counted as ``ERASED``, nothing stored, nothing asked."""
@@ -140,7 +141,8 @@ async def _reject(uow: UnitOfWork, proposal: Proposal, reasons: list[RejectionRe
 async def on_coverage_reported(
     uow: UnitOfWork, event: CoverageReported, *, deps: Dependencies
 ) -> None:
-    """Rule 5 on BPJS's answer; then rule 7: a slot, or the waiting list."""
+    """Rule 5 on BPJS's answer; then rule 7: a slot, or the waiting list
+    (docs/domain.md#rule-5, docs/domain.md#rule-7)."""
     repo = deps.repository(uow)
     pending = await repo.open_proposal(event.participant_id)
     if not _answers(pending, event):

@@ -27,7 +27,7 @@ class Status(StrEnum):
     DEACTIVATED = "deactivated"  # BPJS confirmed the end of coverage
 
 
-# Rule 6: a new proposal duplicates one in these statuses.
+# Rule 6 (docs/domain.md#rule-6): a new proposal duplicates one in these statuses.
 OPEN_STATUSES = frozenset(
     {Status.CHECKING_COVERAGE, Status.VERIFIED, Status.WAITLISTED, Status.ACTIVE}
 )

@@ -1,9 +1,11 @@
-"""Rule 7, the quota: taking and releasing slots, the waiting list, raising the quota.
+"""Rule 7, the quota: taking and releasing slots, the waiting list, raising the quota
+(docs/domain.md#rule-7).
 
 Every function here runs inside one transaction that already holds the quota row of the
 budget year with ``SELECT ... FOR UPDATE`` (``Repository.lock_quota``): that lock, the
 CHECK ``used <= total`` and the unique slot per participant keep two concurrent
-verifications from both taking the last slot. SERIALIZABLE is not relied on (PITFALLS).
+verifications from both taking the last slot. SERIALIZABLE is not relied on
+(docs/pitfalls.md#serializable).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
-"""The Health Office's verification rules (DOMAIN §3), as pure functions.
+"""The Health Office's verification rules, as pure functions.
 
-``local_checks`` covers what the city can decide from its own data and the registries it
-reads (rules 1, 2, 3, 4 and 6); ``coverage_check`` covers BPJS's answer (rule 5), which
-arrives later, through the gateway. Both report *every* failing rule, so a resident learns
-all that must be fixed at once. Rule 7 (the quota) is in ``quota``: it never rejects.
+The rules and their reason codes are docs/domain.md#verification-rules. ``local_checks``
+covers what the city can decide from its own data and the registries it reads (rules 1, 2,
+3, 4 and 6); ``coverage_check`` covers BPJS's answer (rule 5), which arrives later, through
+the gateway. Both report *every* failing rule, so a resident learns all that must be fixed
+at once. Rule 7 (the quota, docs/domain.md#rule-7) is in ``quota``: it never rejects.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def local_checks(
     policy: Policy,
     today: date | None = None,
 ) -> list[RejectionReason]:
-    """Rules 1-4 and 6 for one proposal; an empty list means they all pass.
+    """Rules 1-4 and 6 for one proposal (docs/domain.md#verification-rules); an empty list
+    means they all pass.
 
     ``civil``/``dtks`` are None when the registry does not know the NIK; ``duplicate`` is
     True when the same NIK is already pending or active in the program. ``today`` fixes
@@ -99,10 +101,11 @@ def local_checks(
 
 
 def coverage_check(membership: BpjsMembership | None, policy: Policy) -> list[RejectionReason]:
-    """Rule 5: BPJS must not already cover the resident in a segment someone else pays.
+    """Rule 5 (docs/domain.md#rule-5): BPJS must not already cover the resident in a segment
+    someone else pays.
 
     Only an *active* (status 0) participation blocks; an active PBI APBD one does not
-    (it is this program's own segment: duplicates are rule 6's business). BPJS status
+    (this program's own segment: duplicates are docs/domain.md#rule-6's business). BPJS status
     2 Meninggal means the resident died. Other inactive statuses leave the way open.
     ``policy`` is accepted for symmetry with ``local_checks``; no setting applies yet.
     """

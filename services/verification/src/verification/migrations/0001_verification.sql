@@ -51,7 +51,7 @@ CREATE TABLE proposals (
     updated_at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX proposals_participant ON proposals (participant_id, received_at DESC);
--- Rule 6 (no duplicate) as an invariant: one open proposal per participant.
+-- Rule 6 (no duplicate, docs/domain.md#rule-6) as an invariant: one open proposal per participant.
 CREATE UNIQUE INDEX proposals_one_open ON proposals (participant_id)
     WHERE status IN ('checking_coverage', 'verified', 'waitlisted', 'active');
 
