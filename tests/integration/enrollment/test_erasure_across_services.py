@@ -31,7 +31,7 @@ pytestmark = pytest.mark.infra
 
 HOLDERS = ("enrollment", "verification", "bpjs-gateway", "notifications")
 # holders keeping the resident only sealed at rest (jkn_bus.at_rest): no clear copy, ever
-SEALED_AT_REST = frozenset({"verification", "notifications"})
+SEALED_AT_REST = frozenset({"enrollment", "verification", "notifications"})
 
 
 def _bus(service: str, database: dict[str, str], topic_prefix: str) -> BusSettings:
