@@ -38,7 +38,7 @@ from jkn_contracts import (
 )
 from jkn_contracts.access import policy_table_markdown
 from jkn_contracts.submissions import SUBMISSION_ID_PATTERN, Submission, SubmissionReply
-from jkn_contracts.topics import REPLY_EVENTS, dead_letter_topic
+from jkn_contracts.topics import REPLY_EVENTS, dead_letter_topic, handled_by
 
 __all__ = [
     "ASYNCAPI_FILE",
@@ -187,12 +187,14 @@ def build_asyncapi() -> dict[str, Any]:
         _add_inbound(inbound, channels, operations, messages)
     for group in sorted(CONSUMERS):
         for topic in CONSUMERS[group]:
-            names = list(channels[topic]["messages"])
+            # the messages it handles (jkn_contracts.subscriptions); the others it skips
+            names = [n for n in channels[topic]["messages"] if n in handled_by(group)]
             operations[f"{group}.receive.{topic}"] = {
                 "action": "receive",
                 "channel": {"$ref": f"#/channels/{topic}"},
                 "messages": [{"$ref": f"#/channels/{topic}/messages/{n}"} for n in names],
-                "summary": f"Consumer group {group} reads {topic}.",
+                "summary": f"Consumer group {group} reads {topic}, handling these messages "
+                "and skipping the others.",
                 "bindings": {
                     "kafka": {
                         "bindingVersion": _KAFKA_BINDING,

@@ -29,6 +29,7 @@ from jkn_contracts._generate import (
     schema_filename,
 )
 from jkn_contracts.submissions import SUBMISSION_ID_PATTERN
+from jkn_contracts.topics import events_of, handled_by
 
 
 def test_committed_contract_documents_match_the_models() -> None:
@@ -106,6 +107,22 @@ def test_only_the_owner_sends_and_every_consumer_group_receives() -> None:
     }
     for spec in INBOUND:
         assert f"{spec.name}<-{spec.owner}" in consumed
+
+
+def test_a_consumer_groups_receive_operation_lists_the_messages_it_handles() -> None:
+    # the gateway reads Dinas Sosial's topic for the erasure alone: the document says so
+    operations = build_asyncapi()["operations"]
+    for group, topics in CONSUMERS.items():
+        for topic in topics:
+            listed = {
+                ref["$ref"].rsplit("/", 1)[-1]
+                for ref in operations[f"{group}.receive.{topic}"]["messages"]
+            }
+            assert listed == handled_by(group) & events_of(topic), (group, topic)
+    gateway_from_dinsos = operations["bpjs-gateway.receive.jkn.dinsos.participants"]
+    assert [m["$ref"] for m in gateway_from_dinsos["messages"]] == [
+        "#/channels/jkn.dinsos.participants/messages/ResidentDataErased"
+    ]
 
 
 def test_dead_letter_messages_carry_the_reason_and_the_original_position() -> None:
