@@ -11,7 +11,12 @@ topics is one it ignores on purpose (``ignored_by``).
 
 from __future__ import annotations
 
+import functools
+import inspect
+import types
+import typing
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from bpjs_gateway.bootstrap import build_runtime as gateway_runtime
@@ -97,6 +102,29 @@ def test_the_audit_trail_keeps_every_event_of_the_contracts() -> None:
     assert CONSUMERS["audit"] == tuple(spec.name for spec in CATALOGUE)
 
 
+def accepted_classes(handler: Callable[..., Any]) -> tuple[type, ...] | None:
+    """The event classes ``handler``'s event parameter is annotated with (None: ``Any``)."""
+    while isinstance(handler, functools.partial):
+        handler = handler.func
+    event_parameter = list(inspect.signature(handler).parameters)[1]
+    hint = typing.get_type_hints(handler)[event_parameter]
+    if hint is Any:
+        return None
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return typing.get_args(hint)
+    return (hint,)
+
+
+@pytest.mark.parametrize("service", sorted(RUNTIMES))
+def test_each_handler_takes_the_event_class_it_is_keyed_by(service: str) -> None:
+    mismatched = []
+    for event_class, handler in RUNTIMES[service]()._handlers.items():
+        accepted = accepted_classes(handler)
+        if accepted is not None and not issubclass(event_class, accepted):
+            mismatched.append(f"{event_class.__name__} -> {accepted}")
+    assert mismatched == []
+
+
 def _runtime(consumes: tuple[str, ...], handled: tuple[type, ...]) -> ServiceRuntime:
     async def handle(_uow: object, _event: object) -> None:
         return None
@@ -135,3 +163,14 @@ def test_a_topic_the_catalogue_does_not_give_a_service_is_reported() -> None:
     assert disagreements("bpjs-gateway", runtime)[0].startswith(
         "reads ('jkn.dinkes.verifications',), the catalogue says"
     )
+
+
+async def _on_registered(_uow: object, _event: ParticipantRegistered) -> None:
+    return None
+
+
+def test_a_handler_keyed_by_another_event_class_is_recognised() -> None:
+    accepted = accepted_classes(functools.partial(_on_registered))
+
+    assert accepted == (ParticipantRegistered,)
+    assert not issubclass(DeactivationRequested, accepted)
