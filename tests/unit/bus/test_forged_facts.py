@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,8 +29,9 @@ class _Producer:
 
     async def send_and_wait(
         self, topic: str, *, value: bytes | None, key: bytes | None, headers: Any
-    ) -> None:
+    ) -> SimpleNamespace:
         self.sent.append((topic, value, key, list(headers)))
+        return SimpleNamespace(partition=0, offset=len(self.sent) - 1)  # RecordMetadata's
 
 
 class _Conn:

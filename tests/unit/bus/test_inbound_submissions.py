@@ -24,21 +24,12 @@ from jkn_contracts import (
     SubmissionRefused,
     participant_id_for,
 )
+from unit.bus.test_forged_facts import _Producer
 
 PREFIX = "tunit."
 KEY = "unit-pseudonym-key"
 NIK = "1571015505900001"
 DINSOS, KELURAHAN = INBOUND
-
-
-class _Producer:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]] = []
-
-    async def send_and_wait(
-        self, topic: str, *, value: bytes | None, key: bytes | None, headers: Any
-    ) -> None:
-        self.sent.append((topic, value, key, list(headers)))
 
 
 class _Conn:
