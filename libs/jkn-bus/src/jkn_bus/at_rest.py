@@ -1,6 +1,6 @@
 """Personal data at rest: columns encrypted, look-ups by keyed hash.
 
-Three tools, for the three ways a service keeps personal data (see docs/data-protection.md):
+Three tools, for the three ways a service keeps personal data (README.md, "Personal data"):
 
 - :func:`keyed_hash` — where only equality is needed (a KK shared by a family, a NIK
   looked up in a reference registry), the column holds HMAC-SHA256 under the city's

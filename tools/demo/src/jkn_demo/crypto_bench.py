@@ -1,7 +1,7 @@
 """What field encryption costs per resident, in CPU, in this process (``make bench``).
 
 One resident's journey seals and opens their personal fields at fixed points (see
-contracts/personal-data.md and docs/data-protection.md); this replays exactly those
+contracts/personal-data.md and the README's "Personal data"); this replays exactly those
 operations with the project's own code, for many synthetic residents:
 
 - on the bus: Dinas Sosial seals ParticipantRegistered; Dinkes opens it and seals
