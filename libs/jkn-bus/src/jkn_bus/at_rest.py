@@ -44,7 +44,7 @@ import asyncpg
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from jkn_bus.keyring import KeyringPort
+from jkn_bus.keyring import Conn, KeyringPort
 from jkn_bus.personal_data import (
     Dek,
     KeyEncryptionKeys,
@@ -56,6 +56,7 @@ __all__ = [
     "DATA_KEYS_DDL",
     "RESIDENT",
     "SERVICE",
+    "Conn",
     "ResidentColumns",
     "ServiceColumns",
     "ServiceKeys",
@@ -130,7 +131,7 @@ class ResidentColumns:
 
     async def seal(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         participant_id: str,
         values: Mapping[str, str | None],
         *,
@@ -153,7 +154,7 @@ class ResidentColumns:
 
     async def open(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         participant_id: str,
         blobs: Mapping[str, bytes | None],
     ) -> dict[str, str | None]:
@@ -185,7 +186,7 @@ class ServiceKeys:
     keks: KeyEncryptionKeys
     _clear: dict[int, bytes] = field(default_factory=dict, repr=False)
 
-    async def current(self, conn: asyncpg.Connection) -> tuple[int, bytes]:
+    async def current(self, conn: Conn) -> tuple[int, bytes]:
         """``(version, key)`` new values are sealed with: the newest version."""
         row = await conn.fetchrow(
             "SELECT version, kek_id, wrapped FROM data_keys ORDER BY version DESC LIMIT 1"
@@ -202,7 +203,7 @@ class ServiceKeys:
             return 1, await self.get(conn, 1)  # the winner's key if another process raced
         return row["version"], self._unwrap(row)
 
-    async def get(self, conn: asyncpg.Connection, version: int) -> bytes:
+    async def get(self, conn: Conn, version: int) -> bytes:
         """The key of ``version``; :class:`PersonalDataUnreadable` when there is none."""
         if version in self._clear:
             return self._clear[version]
@@ -213,7 +214,7 @@ class ServiceKeys:
             raise PersonalDataUnreadable
         return self._unwrap(row)
 
-    async def rewrap(self, conn: asyncpg.Connection) -> int:
+    async def rewrap(self, conn: Conn) -> int:
         """Re-wrap every data key not under the current KEK; the number moved."""
         current = self.keks.current_id
         async with conn.transaction():
@@ -229,7 +230,7 @@ class ServiceKeys:
             )
         return len(moved)
 
-    async def status(self, conn: asyncpg.Connection) -> dict[str, int]:
+    async def status(self, conn: Conn) -> dict[str, int]:
         """Data keys per KEK id."""
         rows = await conn.fetch("SELECT kek_id, count(*) AS n FROM data_keys GROUP BY 1")
         return {row["kek_id"]: row["n"] for row in rows}
@@ -250,7 +251,7 @@ class ServiceColumns:
     table: str
 
     async def seal(
-        self, conn: asyncpg.Connection, row_key: str, values: Mapping[str, str | None]
+        self, conn: Conn, row_key: str, values: Mapping[str, str | None]
     ) -> dict[str, bytes | None]:
         version, key = await self.keys.current(conn)
         return {
@@ -261,7 +262,7 @@ class ServiceColumns:
         }
 
     async def open(
-        self, conn: asyncpg.Connection, row_key: str, blobs: Mapping[str, bytes | None]
+        self, conn: Conn, row_key: str, blobs: Mapping[str, bytes | None]
     ) -> dict[str, str | None]:
         clear: dict[str, str | None] = {}
         for column, blob in blobs.items():

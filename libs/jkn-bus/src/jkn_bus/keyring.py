@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from jkn_contracts import EVENT_TYPES, EventBase, Protected
 from pydantic import BaseModel
 
@@ -47,6 +48,7 @@ from jkn_bus.personal_data import (
 __all__ = [
     "SCHEMA",
     "TABLE",
+    "Conn",
     "Keyring",
     "KeyringPort",
     "MemoryKeyring",
@@ -54,6 +56,9 @@ __all__ = [
     "main",
     "sealer_for",
 ]
+
+Conn = asyncpg.Connection | PoolConnectionProxy
+"""A connection, or one lent by a pool (the caller's transaction either way)."""
 
 SCHEMA = "keyring"
 TABLE = f"{SCHEMA}.deks"
@@ -66,7 +71,7 @@ class Keyring:
     def __init__(self, keks: KeyEncryptionKeys) -> None:
         self.keks = keks
 
-    async def create(self, conn: asyncpg.Connection, participant_id: str) -> Dek:
+    async def create(self, conn: Conn, participant_id: str) -> Dek:
         """The resident's live key, created when they have none (or a new version after
         an erasure: a resident proposed again is new data under a new key)."""
         candidate = new_dek(participant_id)
@@ -101,7 +106,7 @@ class Keyring:
         )
         return Dek(participant_id, version, candidate.key)
 
-    async def get(self, conn: asyncpg.Connection, kid: str) -> Dek:
+    async def get(self, conn: Conn, kid: str) -> Dek:
         """The key a blob names; :class:`PersonalDataErased` when it is destroyed, missing
         or of an older version (destroyed when the resident was erased)."""
         participant_id, version = parse_kid(kid)
@@ -113,7 +118,7 @@ class Keyring:
             raise PersonalDataErased
         return Dek(participant_id, version, self._unwrap(row))
 
-    async def current(self, conn: asyncpg.Connection, participant_id: str) -> Dek:
+    async def current(self, conn: Conn, participant_id: str) -> Dek:
         """The resident's live key (whatever its version); :class:`PersonalDataErased` when
         they have none (erased, or never proposed)."""
         row = await conn.fetchrow(
@@ -124,7 +129,7 @@ class Keyring:
             raise PersonalDataErased
         return Dek(participant_id, row["version"], self._unwrap(row))
 
-    async def destroy(self, conn: asyncpg.Connection, participant_id: str) -> bool:
+    async def destroy(self, conn: Conn, participant_id: str) -> bool:
         """Crypto-shred: forget the wrapped key, keep a tombstone. True when a live key
         was destroyed now (False: none, or already destroyed)."""
         live = await conn.fetchval(
@@ -140,7 +145,7 @@ class Keyring:
             )
         return bool(live)
 
-    async def rewrap(self, conn: asyncpg.Connection, *, batch_size: int = 500) -> int:
+    async def rewrap(self, conn: Conn, *, batch_size: int = 500) -> int:
         """Re-wrap up to ``batch_size`` live DEKs not yet under the current KEK, in one
         transaction; the number moved (0: done)."""
         current = self.keks.current_id
@@ -163,7 +168,7 @@ class Keyring:
             )
         return len(moved)
 
-    async def rewrap_all(self, conn: asyncpg.Connection, *, batch_size: int = 500) -> int:
+    async def rewrap_all(self, conn: Conn, *, batch_size: int = 500) -> int:
         total = 0
         while moved := await self.rewrap(conn, batch_size=batch_size):
             total += moved
@@ -176,13 +181,13 @@ class Keyring:
 class KeyringPort(Protocol):
     """What services use of a keyring (:class:`Keyring`; :class:`MemoryKeyring` in tests)."""
 
-    async def create(self, conn: asyncpg.Connection, participant_id: str) -> Dek: ...
+    async def create(self, conn: Conn, participant_id: str) -> Dek: ...
 
-    async def get(self, conn: asyncpg.Connection, kid: str) -> Dek: ...
+    async def get(self, conn: Conn, kid: str) -> Dek: ...
 
-    async def current(self, conn: asyncpg.Connection, participant_id: str) -> Dek: ...
+    async def current(self, conn: Conn, participant_id: str) -> Dek: ...
 
-    async def destroy(self, conn: asyncpg.Connection, participant_id: str) -> bool: ...
+    async def destroy(self, conn: Conn, participant_id: str) -> bool: ...
 
 
 class MemoryKeyring:
@@ -234,7 +239,7 @@ class Sealer:
 
     async def seal(
         self,
-        conn: asyncpg.Connection,
+        conn: Conn,
         event: type[EventBase],
         participant_id: str,
         fields: BaseModel | dict[str, Any],
@@ -258,7 +263,7 @@ class Sealer:
         aad = associated_data(event_id, participant_id, _event_type(event))
         return event_id, seal(dek, plain.model_dump_json().encode(), aad=aad)
 
-    async def open(self, conn: asyncpg.Connection, event: EventBase) -> Any:
+    async def open(self, conn: Conn, event: EventBase) -> Any:
         """The personal fields an event carries (its ``sealed`` model). A version-1
         record (clear fields) is read as it is. :class:`PersonalDataErased` when the
         resident's key is destroyed; :class:`PersonalDataUnreadable` when the blob does
@@ -289,7 +294,7 @@ def _event_type(event: type[EventBase]) -> str:
     return str(event.model_fields["event_type"].default)
 
 
-async def status(conn: asyncpg.Connection) -> dict[str, int]:
+async def status(conn: Conn) -> dict[str, int]:
     """Live DEKs per KEK id, and tombstones (``destroyed``)."""
     rows = await conn.fetch(
         f"SELECT coalesce(kek_id, 'destroyed') AS k, count(*) AS n FROM {TABLE} "  # noqa: S608
