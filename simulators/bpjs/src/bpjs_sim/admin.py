@@ -62,6 +62,20 @@ def change_status(no_kartu: str, change: StatusChange, context: Context) -> dict
     return peserta_json(updated, date.today())
 
 
+class Calls(BaseModel):
+    """How often the BPJS routes were called since the simulator started."""
+
+    total: int
+    by_route: dict[str, int]
+
+
+@router.get("/calls")
+def calls(context: Context) -> Calls:
+    """Calls to the BPJS routes by method and route template (never a path: paths carry
+    NIKs and card numbers), so a benchmark can count BPJS calls per resident."""
+    return Calls(total=sum(context.calls.values()), by_route=dict(context.calls))
+
+
 @router.get("/faults")
 def get_faults(context: Context) -> Faults:
     """The faults in force."""

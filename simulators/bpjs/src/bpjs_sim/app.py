@@ -43,6 +43,9 @@ async def _log_route(
     # The route template, never the path itself: paths carry NIKs and card numbers.
     route = getattr(request.scope.get("route"), "path", "<unmatched>")
     _access_log.info("%s %s %s", request.method, route, response.status_code)
+    if request.url.path.startswith((VCLAIM_PATH, PEMDA_PATH)):
+        context: SimContext = request.app.state.sim
+        context.calls[f"{request.method} {route}"] += 1
     return response
 
 

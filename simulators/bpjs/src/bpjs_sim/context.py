@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -15,11 +16,13 @@ __all__ = ["SimContext", "get_context"]
 
 @dataclass
 class SimContext:
-    """Settings, register and fault switches of one running simulator."""
+    """Settings, register, fault switches and call counts of one running simulator."""
 
     settings: SimSettings
     store: SqliteStore
     faults: FaultState = field(default_factory=FaultState)
+    # calls to the BPJS routes by "METHOD /route/template" (`make profile` counts them)
+    calls: Counter[str] = field(default_factory=Counter)
 
 
 def get_context(request: Request) -> SimContext:
