@@ -25,8 +25,12 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from jkn_bus import BusSettings
 from jkn_bus.at_rest import ResidentColumns, ServiceColumns, ServiceKeys
 from jkn_bus.keyring import Sealer, sealer_for
@@ -38,6 +42,7 @@ __all__ = [
     "ERASURE_AFTER_ENV",
     "RECEIPT_KEY_ENV",
     "UPLOAD_LIMITS",
+    "PinnedKeys",
     "candidate_columns",
     "csv_max_cell_chars",
     "erasure_after",
@@ -69,11 +74,36 @@ def proposal_columns() -> ResidentColumns:
     return ResidentColumns(sealer().keyring, "proposals")
 
 
+@dataclass
+class PinnedKeys(ServiceKeys):
+    """The service's data keys, the current one read once it is known committed (``pin``):
+    a snapshot seals hundreds of thousands of candidates, and asking the database for the
+    current key before each would double the work. The key's version never changes while
+    the process runs (a KEK rotation re-wraps the same key)."""
+
+    _pinned: tuple[int, bytes] | None = field(default=None, repr=False)
+
+    async def pin(self, pool: asyncpg.Pool) -> None:
+        """Read (create, the first time) the current key in a short transaction of its own,
+        and keep it once committed: a key created in a transaction that then rolls back (a
+        refused snapshot) never seals anything."""
+        if self._pinned is None:
+            async with pool.acquire() as pooled, pooled.transaction():
+                # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
+                current = await super().current(cast(asyncpg.Connection, pooled))
+            self._pinned = current
+
+    async def current(
+        self, conn: asyncpg.Connection | PoolConnectionProxy[Any]
+    ) -> tuple[int, bytes]:
+        return self._pinned or await super().current(cast(asyncpg.Connection, conn))
+
+
 @functools.cache
-def service_keys(database_url: str) -> ServiceKeys:
+def service_keys(database_url: str) -> PinnedKeys:
     """Enrollment's own data key in the database at ``database_url`` (one object per
     database: it keeps the key once unwrapped, and another database has another key)."""
-    return ServiceKeys(BusSettings(service="enrollment").key_encryption_keys())
+    return PinnedKeys(BusSettings(service="enrollment").key_encryption_keys())
 
 
 def candidate_columns(database_url: str) -> ServiceColumns:

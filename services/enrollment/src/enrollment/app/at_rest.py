@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import cast
 
 import asyncpg
-from jkn_bus.at_rest import ResidentColumns, ServiceColumns, ServiceKeys
+from jkn_bus.at_rest import ResidentColumns, ServiceColumns
 from jkn_bus.service import ServiceRuntime
 
 from enrollment.adapters.personal import (
@@ -32,9 +33,9 @@ from enrollment.adapters.personal import (
     clear_values,
     sealed,
 )
-from enrollment.settings import candidate_columns, proposal_columns
+from enrollment.settings import candidate_columns, proposal_columns, service_keys
 
-__all__ = ["Converted", "backfill", "backfill_at_start", "ensure_data_key", "remaining"]
+__all__ = ["Converted", "backfill", "backfill_at_start", "remaining"]
 
 log = logging.getLogger("enrollment.at_rest")
 
@@ -78,14 +79,6 @@ class Converted:
     candidates: int
 
 
-async def ensure_data_key(pool: asyncpg.Pool, keys: ServiceKeys) -> None:
-    """Create the service's data key in a short transaction of its own, before any value is
-    sealed with it: a key created inside a long transaction that then rolls back (a refused
-    snapshot) must never be the one sealing."""
-    async with pool.acquire() as conn, conn.transaction():
-        await keys.current(conn)
-
-
 async def _proposals_batch(conn: asyncpg.Connection, personal: ResidentColumns) -> int:
     async with conn.transaction():
         rows = await conn.fetch(_PROPOSALS, BATCH)
@@ -122,11 +115,12 @@ async def _candidates_batch(conn: asyncpg.Connection, personal: ServiceColumns) 
 async def backfill(runtime: ServiceRuntime) -> Converted:
     """Seal every row still holding clear personal columns; how many were converted."""
     url = runtime.settings.database_url
+    await service_keys(url).pin(runtime.pool)
     candidates = candidate_columns(url)
-    await ensure_data_key(runtime.pool, candidates.keys)
     proposals = 0
     candidate_rows = 0
-    async with runtime.pool.acquire() as conn:
+    async with runtime.pool.acquire() as pooled:
+        conn = cast(asyncpg.Connection, pooled)  # the proxy forwards every call to it
         while done := await _proposals_batch(conn, proposal_columns()):
             proposals += done
         while done := await _candidates_batch(conn, candidates):

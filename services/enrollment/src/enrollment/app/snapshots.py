@@ -39,7 +39,6 @@ from jkn_contracts import Actor, ProposalSource
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters import snapshots as sql
 from enrollment.adapters.proposals import insert_many
-from enrollment.app.at_rest import ensure_data_key
 from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.app.reconciliation import (
     FileRejected,
@@ -59,7 +58,7 @@ from enrollment.app.run_limits import (
 from enrollment.domain import HeaderError, LineError, Proposal, Row, iter_rows, outcome_of
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
-from enrollment.settings import candidate_columns, csv_max_cell_chars, receipt_key
+from enrollment.settings import candidate_columns, csv_max_cell_chars, receipt_key, service_keys
 
 __all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
 
@@ -197,7 +196,7 @@ async def apply_snapshot(
     earlier = await store.find_run(runtime.pool, "snapshot", fingerprint)
     if earlier is None:
         personal = candidate_columns(runtime.settings.database_url)
-        await ensure_data_key(runtime.pool, personal.keys)
+        await service_keys(runtime.settings.database_url).pin(runtime.pool)  # committed first
         run_id = uuid.uuid4()
         parse = _Parse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
         async with runtime.unit_of_work(actor=actor) as uow:
