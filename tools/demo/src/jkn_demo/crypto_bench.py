@@ -11,8 +11,9 @@ operations with the project's own code, for many synthetic residents:
 - the resident's data key: created and wrapped once (AES key wrap under the KEK), then
   unwrapped at every keyring read (8 reads: each seal and open reads it);
 - at rest (``jkn_bus.at_rest.ResidentColumns``): enrollment's 7 personal columns, Dinkes's
-  resident record, the gateway's NIK and notifications' 3 contact columns — sealed once and
-  opened once each (4 keyring reads).
+  resident record, the gateway's NIK, notifications' 4 contact columns and the subject and
+  body of the resident's 3 messages — each row sealed once and opened once (one keyring
+  read per row sealed or opened).
 
 The **baseline** does the same work without encryption, as the services did before: the
 same personal fields validated and serialised to JSON for each event and parsed by each
@@ -52,11 +53,13 @@ __all__ = ["field_encryption_cost"]
 _ROUNDS = 5
 _CONN: Any = None  # the keyring here takes no connection: its Postgres round trip is not CPU
 _OPENED_BY = {ParticipantRegistered: 2, CoverageCheckRequested: 1, ParticipantVerified: 2}
+_MESSAGES = 3  # registered, verified, activated: one message each
 _AT_REST = {
     "proposals": ("nik", "kk", "name", "birth_date", "address", "phone", "email"),
     "verification_proposals": ("resident",),
     "participants": ("nik",),
-    "contacts": ("name", "phone", "email"),
+    "contacts": ("name", "sex", "phone", "email"),
+    **{f"messages_{n}": ("subject", "body") for n in range(_MESSAGES)},
 }
 
 
@@ -112,7 +115,7 @@ async def _encrypted(sealer: Sealer, person: dict[str, Any], pid: str) -> None:
             sealed.model_validate_json(open_sealed(dek, blob, aad=aad))
     for table, columns in _AT_REST.items():
         store = ResidentColumns(sealer.keyring, table)
-        values = {c: _text(person.get(c) if c != "resident" else person) for c in columns}
+        values = {c: _value(person, c) for c in columns}
         await store.open(_CONN, pid, await store.seal(_CONN, pid, values))
 
 
@@ -126,9 +129,17 @@ def _clear(person: dict[str, Any]) -> int:
         for _ in range(consumers):
             sealed.model_validate_json(body)
     for columns in _AT_REST.values():
-        values = {c: _text(person.get(c) if c != "resident" else person) for c in columns}
+        values = {c: _value(person, c) for c in columns}
         written += sum(len(v.encode()) for v in values.values() if v is not None)
     return written
+
+
+def _value(person: dict[str, Any], column: str) -> str | None:
+    if column == "resident":
+        return _text(person)
+    if column in ("subject", "body"):
+        return f"Yth. Ibu {person['name']}, usulan JKN Anda diterima."
+    return _text(person.get(column))
 
 
 def _text(value: Any) -> str | None:
