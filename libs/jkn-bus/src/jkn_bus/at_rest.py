@@ -2,17 +2,13 @@
 
 Three tools, for the three ways a service keeps personal data (README.md, "Personal data"):
 
-- :func:`keyed_hash` — where only equality is needed (a KK shared by a family, a NIK
-  looked up in a reference registry), the column holds HMAC-SHA256 under the city's
-  pseudonym key, never the value. The participant id is already such a hash of the NIK.
-- :class:`ResidentColumns` — a participant's own fields (their name, address, phone,
-  and the NIK where the clear value is needed: the BPJS call, the resident's own copy),
-  sealed under **that resident's data key** from the keyring (``jkn_bus.keyring``). When
-  Dinas Sosial erases the resident, the key is destroyed and every copy of these columns —
-  in each service's tables and in their backups — becomes unreadable at once.
-- :class:`ServiceColumns` — rows about people who are not participants (the reference
-  registries a service loads: civil registry, DTKS), sealed under the **service's own data
-  key**, kept wrapped by the KEK in the service's schema (``data_keys``).
+- :func:`keyed_hash` — where only equality is needed (a NIK looked up in a registry, a
+  KK), HMAC-SHA256 under the city's pseudonym key (the participant id is one of the NIK).
+- :class:`ResidentColumns` — a participant's own fields (name, address, phone, and the NIK
+  where its clear value is needed), sealed under **that resident's data key** (keyring):
+  erasure destroys it, and every copy in every table and backup stops opening at once.
+- :class:`ServiceColumns` — rows about people who are not participants (reference
+  registries), under the **service's own data key**, wrapped by the KEK (``data_keys``).
 
 A sealed value is ``bytes``: ``kind (1) | key version (4, big-endian) | nonce (12) |
 AES-256-GCM ciphertext and tag``. Its associated data binds it to its table, column and
@@ -20,10 +16,9 @@ row (``<table>.<column>`` and the participant id or row key): a value copied int
 column or another resident's row does not open. Nothing here logs or raises with a value,
 a key or an exception text.
 
-KEK rotation: ``python -m jkn_bus.keyring rewrap`` re-wraps residents' keys;
-``python -m jkn_bus.at_rest rewrap`` re-wraps the service's own data key(s). Both run
-while the services do (one short transaction each), and the data itself is never
-re-encrypted: only the wrapping of its keys changes.
+KEK rotation: ``python -m jkn_bus.keyring rewrap`` (residents' keys) and ``python -m
+jkn_bus.at_rest rewrap`` (the service's own) run beside the services, in short
+transactions; the data is never re-encrypted, only the wrapping of its keys changes.
 """
 
 from __future__ import annotations
