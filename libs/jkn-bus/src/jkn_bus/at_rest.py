@@ -12,9 +12,8 @@ Three tools, for the three ways a service keeps personal data (README.md, "Perso
 
 A sealed value is ``bytes``: ``kind (1) | key version (4, big-endian) | nonce (12) |
 AES-256-GCM ciphertext and tag``. Its associated data binds it to its table, column and
-row (``<table>.<column>`` and the participant id or row key): a value copied into another
-column or another resident's row does not open. Nothing here logs or raises with a value,
-a key or an exception text.
+row (``<table>.<column>``, participant id or row key): a value copied elsewhere does not
+open. Nothing here logs or raises with a value, a key or an exception text.
 
 KEK rotation: ``python -m jkn_bus.keyring rewrap`` (residents' keys) and ``python -m
 jkn_bus.at_rest rewrap`` (the service's own) run beside the services, in short
