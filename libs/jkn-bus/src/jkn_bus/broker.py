@@ -34,10 +34,15 @@ def make_producer(bootstrap_servers: str, *, client_id: str, login: KafkaLogin) 
     )
 
 
-def make_broker(bootstrap_servers: str, *, client_id: str, login: KafkaLogin) -> KafkaBroker:
+def make_broker(
+    bootstrap_servers: str, *, client_id: str, login: KafkaLogin, graceful_timeout_s: float = 8.0
+) -> KafkaBroker:
     """A FastStream broker for subscribers only: publishing goes through the outbox relay.
 
     Its consumers (and the lag monitor, which reads through them) log in as ``login``.
+    ``graceful_timeout_s``: on stop, how long the batch in flight may finish (applied and
+    committed); past it the batch is cancelled, its open transaction rolls back and its
+    offsets stay uncommitted: redelivered, the inbox absorbs what was applied.
     """
     return KafkaBroker(
         bootstrap_servers,
@@ -49,6 +54,7 @@ def make_broker(bootstrap_servers: str, *, client_id: str, login: KafkaLogin) ->
         # The AsyncAPI "try it out" page could publish to the real broker: we never serve it.
         specification_url=None,
         consumer_only=True,
+        graceful_timeout=graceful_timeout_s,
         # not FastStream's own (stdout, not propagated): the service's JSON handler, which
         # writes exceptions by class only (jkn_bus.logs)
         logger=logging.getLogger("faststream.jkn"),

@@ -12,7 +12,9 @@ jkn_bus.json_depth).
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -148,14 +150,23 @@ def create_app(
     return app
 
 
+def _stopped_on_request(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve(app: FastAPI, runtime: ServiceRuntime) -> None:
     """Run ``app`` with uvicorn on the runtime's configured host and port (JSON logs).
-    Outside development, dev secrets stop it here with the settings' names (exit 1)."""
+    Outside development, dev secrets stop it here with the settings' names (exit 1).
+
+    SIGTERM is an orderly stop: uvicorn shuts the lifespan down (``runtime.stop()``), then
+    re-raises the signal to the handler it found, which here exits 0 — not uvicorn's
+    default of dying by the signal, which an orchestrator would count as a crash."""
     configure_logging(runtime.settings.service)
     try:
         refuse_dev_secrets(runtime.settings, runtime.secrets)
     except DevSecretsOutsideDev as exc:
         raise SystemExit(str(exc)) from None  # names the settings, never their values
+    signal.signal(signal.SIGTERM, _stopped_on_request)
     uvicorn.run(
         app,
         host=runtime.settings.http_host,

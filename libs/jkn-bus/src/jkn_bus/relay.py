@@ -17,6 +17,10 @@ the broker's acknowledgement and that UPDATE republishes the batch: consumers ab
 the replay with the inbox (same ``event_id``). After an ambiguous send error (timeout)
 the producer is re-created (docs/pitfalls.md#ambiguous-send) and the batch is sent again.
 
+Stopping (``stop()``, on SIGTERM): the relay publishes what is committed by then — the
+consumer has stopped first, so the last batch's events are in the outbox — and returns;
+a send cut short by the bound is sent again by the next relay (the inbox absorbs it).
+
 One active relay per service: the relay holds a session advisory lock on its listening
 connection. A second replica waits for it; if the holder dies, Postgres drops the lock
 with the connection and the waiting replica takes over.
@@ -50,7 +54,8 @@ _PARTICIPANT = re.compile(PARTICIPANT_ID_PATTERN)
 
 
 class OutboxRelay:
-    """Publishes one service's outbox. Run ``run()`` as a task; cancel it to stop."""
+    """Publishes one service's outbox. Run ``run()`` as a task; ``stop()`` drains and ends it
+    (cancelling it abandons the batch in flight, sent again later)."""
 
     def __init__(
         self,
@@ -73,12 +78,13 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.active = asyncio.Event()  # set while this replica holds the relay lock
 
     async def run(self) -> None:
         """Wait for the relay lock, then publish until cancelled. Reconnects on failure."""
         try:
-            while True:
+            while not self._stopping.is_set():
                 try:
                     await self._run_once()
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -94,7 +100,9 @@ class OutboxRelay:
         async with self._pool.acquire() as lock_conn:
             # the lock is held by another relay process: nothing here can signal its release
             locked = "SELECT pg_try_advisory_lock($1)"
-            while not await lock_conn.fetchval(locked, self._lock_key):  # noqa: ASYNC110
+            while not await lock_conn.fetchval(locked, self._lock_key):
+                if self._stopping.is_set():
+                    return
                 await asyncio.sleep(self._poll_interval_s)
             try:
                 await lock_conn.add_listener(self._channel, self._on_notify)
@@ -102,6 +110,8 @@ class OutboxRelay:
                 log.info("outbox relay active for %s", self._service)
                 while not lock_conn.is_closed():
                     published = await self.publish_pending()
+                    if published < self._batch_size and self._stopping.is_set():
+                        return  # drained: everything committed before stop() is sent
                     if published < self._batch_size:
                         self._wake.clear()
                         # NOTIFY wakes us at once; the timeout is the fallback when a
@@ -113,6 +123,11 @@ class OutboxRelay:
                 if not lock_conn.is_closed():
                     await lock_conn.remove_listener(self._channel, self._on_notify)
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
+
+    def stop(self) -> None:
+        """Ask ``run()`` to publish what is pending and return (the caller awaits the task)."""
+        self._stopping.set()
+        self._wake.set()
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()

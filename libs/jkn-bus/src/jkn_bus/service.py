@@ -64,6 +64,13 @@ async def apply_batch(
     await asyncio.gather(*(in_order(records) for records in by_participant.values()))
 
 
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class ServiceRuntime:
     """Owns a service's connections and background tasks."""
 
@@ -197,6 +204,7 @@ class ServiceRuntime:
             self.settings.kafka_bootstrap_servers,
             client_id=self.settings.service,
             login=self.settings.kafka_login(),
+            graceful_timeout_s=self.settings.shutdown_grace_s,
         )
         limit = asyncio.Semaphore(self.settings.consumer_concurrency)
         subscriber = broker.subscriber(
@@ -247,17 +255,23 @@ class ServiceRuntime:
             await reader.stop()
 
     async def stop(self) -> None:
-        for task in (self._lag_task, self._purge_task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        """Shut down without leaving anything half-processed (SIGTERM: uvicorn, then the
+        lifespan). Consuming stops first and the batch in flight finishes — every record
+        applied (or dead-lettered) and the offsets committed — within ``shutdown_grace_s``;
+        past it the batch is cancelled: open transactions roll back, the offsets stay
+        uncommitted, and the next consumer's redelivery is absorbed by the inbox. Then the
+        relay publishes what is committed (the last batch's events too) within the same
+        bound, and only then do the producer and the pool close."""
+        await _cancel(self._lag_task)  # reads through the consumer about to stop
         if self._broker is not None:
             await self._broker.stop()
-        if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+        await _cancel(self._purge_task)  # a purge cut short rolls back, runs again later
+        if self._relay_task is not None and self._relay is not None:
+            self._relay.stop()
+            try:
+                await asyncio.wait_for(self._relay_task, self.settings.shutdown_grace_s)
+            except TimeoutError:  # wait_for cancelled it: its batch is sent again later
+                log.warning("outbox relay cut short at shutdown; unsent rows stay pending")
         if self._dlq_producer is not None:
             await self._dlq_producer.stop()
         if self._pool is not None:

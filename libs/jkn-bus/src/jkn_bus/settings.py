@@ -87,6 +87,11 @@ class BusSettings(BaseSettings):
     consumer_lag_interval_s: float = Field(
         10.0, gt=0, description="How often the jkn_consumer_lag gauge is refreshed."
     )
+    shutdown_grace_s: float = Field(
+        8.0,
+        gt=0,
+        description="On SIGTERM: how long the batch in flight, then the relay, may finish.",
+    )
 
     database_url: str = Field(
         "",
