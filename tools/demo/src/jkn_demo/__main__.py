@@ -1,4 +1,4 @@
-"""python -m jkn_demo run|stop|bench"""
+"""python -m jkn_demo run|stop|bench|profile"""
 
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ def main(argv: list[str]) -> int:
         from jkn_demo.bench import main as bench
 
         return bench(argv[1:])
-    print("usage: python -m jkn_demo run|stop|bench [--residents N]", file=sys.stderr)
+    if command == "profile":
+        from jkn_demo.profile import main as profile
+
+        return profile(argv[1:])
+    print("usage: python -m jkn_demo run|stop|bench|profile [--residents N]", file=sys.stderr)
     return 2
 
 

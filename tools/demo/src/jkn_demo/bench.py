@@ -36,7 +36,7 @@ from jkn_demo.snapshot_bench import snapshot_bench
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
 
-__all__ = ["main"]
+__all__ = ["FINAL", "IMPORTER", "accepted_when_done", "main", "watch_journey"]
 
 FINAL = {
     "ParticipantActivated",
@@ -50,7 +50,7 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-async def _watch(
+async def watch_journey(
     prefix: str, expected: asyncio.Future[int], deadline: float
 ) -> tuple[
     dict[str, datetime], dict[str, datetime], dict[str, str], dict[str, dict[str, datetime]]
@@ -114,7 +114,7 @@ def _stage_report(seen: dict[str, dict[str, datetime]]) -> None:
             _say(f"  {label:<32} p50 {statistics.median(spans):6.2f} s   p99 {p99:6.2f} s")
 
 
-async def _accepted_when_done(
+async def accepted_when_done(
     client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]
 ) -> None:
     while True:
@@ -210,11 +210,13 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
             resp.raise_for_status()
             accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             poller = asyncio.create_task(
-                _accepted_when_done(
+                accepted_when_done(
                     client, stack.url("enrollment"), resp.json()["import_id"], accepted
                 )
             )
-            registered, activated, final, seen = await _watch(prefix, accepted, started + 1800)
+            registered, activated, final, seen = await watch_journey(
+                prefix, accepted, started + 1800
+            )
             poller.cancel()
             elapsed = time.monotonic() - started
             sampler.cancel()
@@ -238,7 +240,7 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
         _say(f"proposal → activation:             p50 {p50:.2f} s   p99 {p99:.2f} s")
         _say("  by stage (event to event):")
         _stage_report(seen)
-    _resource_report(peaks, cpu_before, cpu_after, elapsed)
+    _resource_report(peaks, cpu_before, cpu_after, elapsed, len(final))
     await _raw_kafka_comparison(len(final) or residents, rate)
     await _reconciliation_report(snapshot_rows)
     return 0 if len(final) >= len(registered) else 1
@@ -296,12 +298,15 @@ def _resource_report(
     cpu_before: dict[str, float],
     cpu_after: dict[str, float],
     elapsed: float,
+    residents: int,
 ) -> None:
+    # per resident as `make profile` prints it (jkn_demo.profile; there, with flame graphs)
     for name in sorted(peaks):
         cpu = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
         _say(
             f"{name:<14} peak RSS {peaks[name] / 2**20:5.0f} MiB   "
-            f"CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core)"
+            f"CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core, "
+            f"{cpu * 1000 / max(residents, 1):5.1f} ms/resident)"
         )
 
 

@@ -1,0 +1,39 @@
+"""`make profile` on a tiny journey, against the real Kafka and Postgres, with py-spy
+attached: every component is measured and flame-graphed, and the counts per resident add
+up with what the journey must have done. (The figures are `make profile`'s business, never
+a test's.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jkn_demo.profile import JOURNEY_EVENTS, profile_journey, report
+from jkn_demo.stack import COMPONENTS
+
+pytestmark = [pytest.mark.infra, pytest.mark.timeout(600)]
+
+PORT_OFFSET = 17000  # beside `make run`, `make profile` and the end-to-end stacks
+RESIDENTS = 30
+
+
+async def test_the_profile_section_counts_what_every_resident_cost_and_graphs_each_component(
+    tmp_path: Path,
+) -> None:
+    profile = await profile_journey(RESIDENTS, tmp_path, port_offset=PORT_OFFSET, spy_rate=20)
+
+    assert profile.final == profile.proposed > RESIDENTS  # the batch mixes in ineligible ones
+    assert profile.activated == RESIDENTS  # the quota is far larger than the batch
+    every = {component.name for component in COMPONENTS}
+    assert set(profile.cpu_seconds) == set(profile.peak_rss) == every
+    assert set(profile.flame_graphs) == every
+    assert all(
+        svg.read_bytes().lstrip().startswith(b"<?xml") for svg in profile.flame_graphs.values()
+    )
+    assert profile.counts.transactions > 0
+    # each activated resident's way is five events, each one Kafka record at least
+    assert profile.counts.records >= profile.activated * len(JOURNEY_EVENTS)
+    # each activated resident was looked up at BPJS, then registered there
+    assert profile.counts.bpjs_calls >= 2 * profile.activated
+    table = "\n".join(report(profile))
+    assert all(name in table for name in every)

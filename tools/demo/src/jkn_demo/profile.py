@@ -1,0 +1,236 @@
+"""`make profile`: where the time goes. `make bench`'s journey (residents proposed by one
+CSV import until each is final) on a stack of its own, with ``py-spy record`` attached to
+every component for the run; then per component the CPU milliseconds per resident (from
+the processes' own CPU time) and the peak RSS, and per resident the Postgres transactions,
+Kafka records and BPJS calls (jkn_demo.profile_counters). One flame graph (SVG) per
+component is written under the run directory it prints.
+
+py-spy reads the services' memory through ptrace: run as root, or allow it
+(``kernel.yama.ptrace_scope=0``, or the CAP_SYS_PTRACE capability in a container).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from jkn_devstack.topics import delete_topics
+
+from jkn_demo.bench import IMPORTER, accepted_when_done, watch_journey
+from jkn_demo.profile_counters import (
+    Counters,
+    bpjs_calls,
+    kafka_records,
+    postgres_transactions,
+    wait_for_no_sessions,
+)
+from jkn_demo.scenario import generate_city, seed_bpjs
+from jkn_demo.stack import Stack
+from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, drop_database, fresh_stack_env
+
+__all__ = ["JOURNEY_EVENTS", "Profile", "main", "profile_journey"]
+
+# the events of one activated resident's way through the services, each a Kafka record
+JOURNEY_EVENTS = (
+    "ParticipantRegistered",
+    "CoverageCheckRequested",
+    "CoverageReported",
+    "ParticipantVerified",
+    "ParticipantActivated",
+)
+PORT_OFFSET = 21000  # beside `make run`, `make bench` and the end-to-end stacks
+
+
+@dataclass
+class Profile:
+    """One journey's figures: residents, time, and what each component and source did."""
+
+    proposed: int = 0
+    final: int = 0
+    activated: int = 0
+    seconds: float = 0.0
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss: dict[str, int] = field(default_factory=dict)
+    counts: Counters = field(default_factory=lambda: Counters(0, 0, 0))
+    flame_graphs: dict[str, Path] = field(default_factory=dict)
+
+
+async def profile_journey(
+    residents: int, run_dir: Path, *, port_offset: int = PORT_OFFSET, spy_rate: int | None = 50
+) -> Profile:
+    """Run the journey for ``residents`` eligible residents on a fresh stack; with
+    ``spy_rate`` (samples/s), py-spy records each component into ``run_dir``/flames."""
+    city = generate_city(
+        run_dir / "city",
+        seed=7,
+        size=max(3000, residents * 12),
+        pseudonym_key=PSEUDONYM_KEY,
+        extra=["--eligible", str(residents), "--quota", "100000000"],
+    )
+    prefix, database = f"prof{uuid.uuid4().hex[:6]}.", f"jkn_profile_{uuid.uuid4().hex[:6]}"
+    env = await fresh_stack_env(
+        database=database,
+        topic_prefix=prefix,
+        run_dir=run_dir,
+        JKN_REFERENCE_DIR=str(city.directory),
+        JKN_QUOTA_TOTAL="100000000",
+    )
+    stack = Stack(run_dir, env, port_offset=port_offset)
+    profile = Profile()
+    stack.start()
+    try:
+        stack.wait_healthy(timeout=180)
+        async with httpx.AsyncClient(timeout=120) as client:
+            await seed_bpjs(client, stack.url("bpjs-sim"), city, only_proposed=True)
+            spies = _start_spies(stack, run_dir / "flames", spy_rate) if spy_rate else {}
+            before = Counters(
+                await postgres_transactions(database),
+                await kafka_records(prefix),
+                await bpjs_calls(client, stack.url("bpjs-sim")),
+            )
+            try:
+                await _journey(stack, client, city.proposals, prefix, profile)
+                records = await kafka_records(prefix)
+                calls = await bpjs_calls(client, stack.url("bpjs-sim"))
+            finally:
+                profile.flame_graphs = _stop_spies(spies)
+        stack.stop()  # each service's Postgres sessions end and publish their counts
+        await wait_for_no_sessions(database)
+        after = Counters(await postgres_transactions(database), records, calls)
+        profile.counts = after - before
+    finally:
+        stack.stop()
+        await delete_topics(BOOTSTRAP, prefix)
+        await drop_database(database)
+    return profile
+
+
+async def _journey(
+    stack: Stack, client: httpx.AsyncClient, proposals: bytes, prefix: str, profile: Profile
+) -> None:
+    """bench.py's journey: one import, followed on the topics until every resident is final;
+    the components' CPU time around it, their RSS sampled through it."""
+
+    async def sample_rss() -> None:
+        while True:
+            for name, rss in stack.peak_rss().items():
+                profile.peak_rss[name] = max(profile.peak_rss.get(name, 0), rss)
+            await asyncio.sleep(0.5)
+
+    sampler = asyncio.create_task(sample_rss())
+    cpu_before = stack.cpu_seconds()
+    started = time.monotonic()
+    reply = await client.post(
+        f"{stack.url('enrollment')}/imports",
+        content=proposals,
+        params={"proposed_by": "profile"},
+        headers={"content-type": "text/csv"},
+        auth=IMPORTER,
+    )
+    reply.raise_for_status()
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    poller = asyncio.create_task(
+        accepted_when_done(client, stack.url("enrollment"), reply.json()["import_id"], accepted)
+    )
+    try:
+        registered, activated, final, _ = await watch_journey(prefix, accepted, started + 1800)
+    finally:
+        poller.cancel()
+        sampler.cancel()
+    profile.seconds = time.monotonic() - started
+    cpu_after = stack.cpu_seconds()
+    profile.cpu_seconds = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    profile.proposed, profile.final, profile.activated = (
+        len(registered),
+        len(final),
+        len(activated),
+    )
+
+
+def _py_spy() -> str:
+    """py-spy of this environment (a dev dependency), or the one on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if found is None:
+        raise RuntimeError("py-spy not found: `uv sync` installs it (a dev dependency)")
+    return found
+
+
+def _start_spies(
+    stack: Stack, flames: Path, rate: int
+) -> dict[str, tuple[Path, subprocess.Popen[bytes]]]:
+    """One ``py-spy record`` per component, sampling without pausing it (--nonblocking)."""
+    flames.mkdir(parents=True, exist_ok=True)
+    spies = {}
+    for name, proc in stack.procs.items():
+        svg = flames / f"{name}.svg"
+        log = (flames / f"{name}.py-spy.log").open("wb")
+        command = [_py_spy(), "record", "--pid", str(proc.pid), "--format", "flamegraph"]
+        command += ["-o", str(svg), "--nonblocking", "--rate", str(rate)]
+        spy = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 - py-spy of our own environment
+        spies[name] = (svg, spy)
+    return spies
+
+
+def _stop_spies(spies: dict[str, tuple[Path, subprocess.Popen[bytes]]]) -> dict[str, Path]:
+    """Interrupt each py-spy (it writes its flame graph then); the graphs written."""
+    for _, spy in spies.values():
+        spy.send_signal(signal.SIGINT)
+    written = {}
+    for name, (svg, spy) in spies.items():
+        spy.wait(timeout=120)
+        if svg.exists():
+            written[name] = svg
+    return written
+
+
+def report(profile: Profile) -> list[str]:
+    """The table `make profile` prints."""
+    per = max(profile.final, 1)
+    lines = [
+        f"residents final: {profile.final} of {profile.proposed} proposed "
+        f"({profile.activated} activated) in {profile.seconds:.1f} s "
+        f"({profile.final / profile.seconds:.1f} residents/s)",
+        f"{'component':<14} {'CPU ms/resident':>16} {'% of a core':>12} {'peak RSS MiB':>13}",
+    ]
+    for name in sorted(profile.cpu_seconds, key=lambda n: -profile.cpu_seconds[n]):
+        cpu = profile.cpu_seconds[name]
+        lines.append(
+            f"{name:<14} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%} "
+            f"{profile.peak_rss.get(name, 0) / 2**20:13.0f}"
+        )
+    total = sum(profile.cpu_seconds.values())
+    lines.append(f"{'all':<14} {total * 1000 / per:16.2f} {total / profile.seconds:12.0%}")
+    counts = profile.counts
+    lines.append(
+        f"per resident: {counts.transactions / per:.1f} Postgres transactions, "
+        f"{counts.records / per:.1f} Kafka records, {counts.bpjs_calls / per:.2f} BPJS calls "
+        f"(totals {counts.transactions}, {counts.records}, {counts.bpjs_calls})"
+    )
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="make profile")
+    parser.add_argument("--residents", type=int, default=2_000)
+    parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
+    args = parser.parse_args(argv)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = Path(os.environ.get("JKN_PROFILE_DIR", STATE_DIR / "profile")) / stamp
+    print(f"== jkn-daerah profile: {args.residents} residents, run directory {run_dir} ==")
+    profile = asyncio.run(profile_journey(args.residents, run_dir, spy_rate=args.rate))
+    for line in report(profile):
+        print(line)
+    print(f"flame graphs ({len(profile.flame_graphs)}): {run_dir / 'flames'}/<component>.svg")
+    return 0 if profile.final >= profile.proposed else 1
