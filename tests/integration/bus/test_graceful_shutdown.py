@@ -4,6 +4,7 @@ every event exactly once, in each participant's order."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 
@@ -11,6 +12,10 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from integration.bus.harness import participant, settings, step_event
+from integration.bus.relay_process import LOGIN
+from jkn_bus import outbox
+from jkn_bus.broker import make_producer
+from jkn_bus.relay import OutboxRelay
 from jkn_devstack.credentials import admin_kafka_kwargs
 from support.kafka import produce
 from support.polling import eventually
@@ -83,3 +88,32 @@ async def test_sigterm_mid_batch_commits_what_is_done_exits_0_and_a_restart_appl
 
 async def _at_least(pool: asyncpg.Pool, n: int) -> bool:
     return await _applied(pool) >= n
+
+
+async def test_a_stopping_relay_publishes_every_row_committed_before_it_was_asked_to_stop(
+    pool: asyncpg.Pool, bootstrap: str, topic_prefix: str
+) -> None:
+    relay = OutboxRelay(
+        pool,
+        lambda: make_producer(bootstrap, client_id="relay-stop-test", login=LOGIN),
+        service="verification",
+        schema="verification",
+        batch_size=50,
+        poll_interval_s=0.2,
+    )
+    running = asyncio.create_task(relay.run())
+    await asyncio.wait_for(relay.active.wait(), 30)
+    written: list[str] = []
+    for step in range(1, 61):
+        for n in range(5):
+            event = step_event(participant(300 + n), step)
+            async with pool.acquire() as conn, conn.transaction():
+                await outbox.append(conn, event, topic_prefix=topic_prefix)
+            written.append(str(event.event_id))
+
+    relay.stop()  # the rows above are still being sent, fifty at a time
+    await asyncio.wait_for(running, EXIT_BOUND_S)
+
+    # a row is marked published only once the broker acknowledged its send (jkn_bus.relay)
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == len(written)
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
