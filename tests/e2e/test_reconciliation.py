@@ -23,6 +23,7 @@ from jkn_demo.journey import Outcome
 from jkn_demo.scenario import CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
 from notifications.domain.wording import format_date
+from support.invariants import agencies_check
 from support.polling import eventually
 from support.spans import SpanCollector
 
@@ -287,3 +288,13 @@ async def test_each_leaving_resident_and_their_kelurahan_are_told_when_it_takes_
             assert resident["status"] == "sent"
             assert f"berakhir mulai {format_date(ends)}" in resident["body"]
             assert messages["deactivation_requested_kelurahan"]["status"] == "sent"
+
+
+async def test_the_agencies_agree_on_every_resident_after_the_reconciliation(
+    reconciled: Reconciled, stack: Stack
+) -> None:
+    """Leavers deactivated everywhere, newcomers active everywhere (jkn_demo.invariants)."""
+    report = await agencies_check(stack)
+    assert report.settled, report.text()
+    assert report.residents > 0
+    assert report.divergences == [], report.text()

@@ -17,6 +17,7 @@ from jkn_demo.journey import Outcome
 from jkn_demo.scenario import EXPECTED, CityFiles, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack
 from jkn_demo.stackenv import BOOTSTRAP
+from support.invariants import agencies_check
 from support.kafka import read_topic
 from support.polling import eventually
 from support.spans import SpanCollector
@@ -223,3 +224,13 @@ async def test_a_trace_says_which_agency_decided_what_and_why(
         (agency, decision) == ("dinkes", "rejected") and "NOT_IN_DTKS" in codes
         for agency, decision, codes in refusal
     )
+
+
+async def test_the_agencies_agree_on_every_resident_once_the_batch_settled(  # type: ignore[no-untyped-def]
+    journeys, stack: Stack
+) -> None:
+    """Dinsos, Dinkes, the gateway and BPJS hold one state per resident (jkn_demo.invariants)."""
+    report = await agencies_check(stack)
+    assert report.settled, report.text()
+    assert report.residents > 0
+    assert report.divergences == [], report.text()

@@ -1,4 +1,4 @@
-"""python -m jkn_demo run|stop|bench|profile"""
+"""python -m jkn_demo run|stop|bench|profile|invariants"""
 
 from __future__ import annotations
 
@@ -20,11 +20,18 @@ def main(argv: list[str]) -> int:
         from jkn_demo.bench import main as bench
 
         return bench(argv[1:])
+    if command == "invariants":
+        from jkn_demo.invariant_reads import main as invariants
+
+        return invariants(argv[1:])
     if command == "profile":
         from jkn_demo.profile import main as profile
 
         return profile(argv[1:])
-    print("usage: python -m jkn_demo run|stop|bench|profile [--residents N]", file=sys.stderr)
+    print(
+        "usage: python -m jkn_demo run|stop|bench|profile [--residents N]|invariants [--help]",
+        file=sys.stderr,
+    )
     return 2
 
 

@@ -1,0 +1,179 @@
+"""Reading each owner's state for the invariant check, and waiting for it to settle.
+
+``python -m jkn_demo invariants [--database jkn] [--sim-db PATH] [--settle S] [--timeout T]``
+checks the `make run` stack by default; an end-to-end test passes its own stack's database
+and simulator store. It prints every divergence by pseudonym with the resident's events
+from the audit trail, and exits 1 if there is any (0 otherwise).
+
+Read as the Postgres admin (``JKN_PG_ADMIN_URL``) against the stack's database: status
+columns and pseudonyms only — the personal columns are sealed and never selected. BPJS is
+the simulator's peserta register (an SQLite file, read-only), looked up by the card number
+the gateway holds; in production that look-up is VClaim's peserta by noKartu.
+
+Settling. Residents whose events are still in flight are not divergent, only late. The
+check reads every owner again and again until the whole picture (every resident's four
+stages) has stayed the same for ``--settle`` seconds, then judges that picture; if it
+never holds still within ``--timeout`` seconds, the last picture is judged and the report
+says it was not settled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+
+from jkn_demo.invariants import (
+    Divergence,
+    ResidentState,
+    bpjs_stage,
+    dinkes_stage,
+    dinsos_stage,
+    divergences,
+    gateway_stage,
+)
+from jkn_demo.stackenv import ADMIN_URL, STATE_DIR
+
+__all__ = ["Report", "check", "main", "read_states"]
+
+# the latest proposal of each resident: a resident may be proposed again once one is closed
+_DINSOS = (
+    "SELECT DISTINCT ON (participant_id) participant_id, status FROM enrollment.proposals"
+    " ORDER BY participant_id, created_at DESC"
+)
+_DINKES = (
+    "SELECT DISTINCT ON (participant_id) participant_id, status FROM verification.proposals"
+    " ORDER BY participant_id, received_at DESC"
+)
+_GATEWAY = "SELECT participant_id, status, no_kartu FROM bpjs_gateway.participants"
+_EVENTS = (
+    "SELECT participant_id, occurred_at, event_type, event_id FROM audit.audit_log"
+    " WHERE participant_id = ANY($1::text[]) ORDER BY participant_id, occurred_at, seq"
+)
+
+
+def _bpjs_status(sim_db: Path, cards: list[str]) -> dict[str, str]:
+    """statusPeserta by card number, from the simulator's register (opened read-only)."""
+    if not cards or not sim_db.exists():
+        return {}
+    uri = f"file:{quote(str(sim_db))}?mode=ro"
+    db = sqlite3.connect(uri, uri=True)
+    try:
+        marks = ",".join("?" * len(cards))
+        rows = db.execute(
+            f"SELECT no_kartu, status FROM peserta WHERE no_kartu IN ({marks})",  # noqa: S608 - placeholders only
+            cards,
+        ).fetchall()
+    finally:
+        db.close()
+    return {str(card): str(status) for card, status in rows}
+
+
+async def read_states(conn: asyncpg.Connection, sim_db: Path) -> list[ResidentState]:
+    """Every resident any owner knows of, at each owner, in the common vocabulary."""
+    dinsos = {r["participant_id"]: r["status"] for r in await conn.fetch(_DINSOS)}
+    dinkes = {r["participant_id"]: r["status"] for r in await conn.fetch(_DINKES)}
+    gateway = {r["participant_id"]: r for r in await conn.fetch(_GATEWAY)}
+    cards = [r["no_kartu"] for r in gateway.values() if r["no_kartu"] is not None]
+    bpjs = await asyncio.to_thread(_bpjs_status, sim_db, cards)
+    states = []
+    for pid in sorted(dinsos.keys() | dinkes.keys() | gateway.keys()):
+        row = gateway.get(pid)
+        card = row["no_kartu"] if row is not None else None
+        states.append(
+            ResidentState(
+                participant_id=pid,
+                dinsos=dinsos_stage(dinsos.get(pid)),
+                dinkes=dinkes_stage(dinkes.get(pid)),
+                gateway=gateway_stage(row["status"] if row is not None else None),
+                bpjs=bpjs_stage(bpjs.get(card) if card is not None else None),
+            )
+        )
+    return states
+
+
+async def _with_events(conn: asyncpg.Connection, found: list[Divergence]) -> list[Divergence]:
+    rows = await conn.fetch(_EVENTS, sorted({d.state.participant_id for d in found}))
+    by_participant: dict[str, list[tuple[str, str, str]]] = {}
+    for r in rows:
+        by_participant.setdefault(r["participant_id"], []).append(
+            (r["occurred_at"].isoformat(), r["event_type"], str(r["event_id"]))
+        )
+    return [
+        Divergence(
+            d.rule, d.expected, d.state, tuple(by_participant.get(d.state.participant_id, []))
+        )
+        for d in found
+    ]
+
+
+class Report:
+    """The judged picture: how many residents, whether it settled, every divergence."""
+
+    def __init__(self, residents: int, *, settled: bool, found: list[Divergence]) -> None:
+        self.residents = residents
+        self.settled = settled
+        self.divergences = found
+
+    def text(self) -> str:
+        head = (
+            f"{self.residents} residents, {len(self.divergences)} divergences"
+            f"{'' if self.settled else ' (NOT settled: states still moving at the timeout)'}"
+        )
+        return "\n".join([head, *(line for d in self.divergences for line in d.lines())])
+
+
+async def check(
+    database: str,
+    sim_db: Path,
+    *,
+    settle_s: float = 5.0,
+    timeout_s: float = 120.0,
+    poll_s: float = 0.5,
+    admin_url: str = ADMIN_URL,
+) -> Report:
+    """Wait until every resident's four stages held still for ``settle_s``, then judge."""
+    conn = await asyncpg.connect(admin_url, database=database)
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        states = await read_states(conn, sim_db)
+        still_since = loop.time()
+        while loop.time() - still_since < settle_s and loop.time() < deadline:
+            await asyncio.sleep(poll_s)  # a poll interval: what is awaited is stillness
+            now = await read_states(conn, sim_db)
+            if now != states:
+                states, still_since = now, loop.time()
+        settled = loop.time() - still_since >= settle_s
+        found = await _with_events(conn, divergences(states))
+    finally:
+        await conn.close()
+    return Report(len(states), settled=settled, found=found)
+
+
+def main(argv: list[str]) -> int:
+    """The operator's command; exit 1 on any divergence."""
+    parser = argparse.ArgumentParser(prog="python -m jkn_demo invariants")
+    parser.add_argument("--database", default="jkn", help="the stack's database (make run: jkn)")
+    parser.add_argument(
+        "--sim-db",
+        type=Path,
+        default=STATE_DIR / "run" / "bpjs-sim.sqlite",
+        help="the BPJS simulator's register (its BPJS_SIM_DB)",
+    )
+    parser.add_argument("--settle", type=float, default=5.0, help="seconds the states hold still")
+    parser.add_argument("--timeout", type=float, default=120.0, help="longest wait to settle")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    report = asyncio.run(
+        check(args.database, args.sim_db, settle_s=args.settle, timeout_s=args.timeout)
+    )
+    print(report.text())
+    print(f"checked in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 1 if report.divergences else 0
