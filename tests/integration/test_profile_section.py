@@ -20,12 +20,16 @@ RESIDENTS = 30
 async def test_the_profile_section_counts_what_every_resident_cost_and_graphs_each_component(
     tmp_path: Path,
 ) -> None:
-    profile = await profile_journey(RESIDENTS, tmp_path, port_offset=PORT_OFFSET, spy_rate=20)
+    profile = await profile_journey(
+        RESIDENTS, tmp_path, port_offset=PORT_OFFSET, spy_rate=20, idle_seconds=2
+    )
 
     assert profile.final == profile.proposed > RESIDENTS  # the batch mixes in ineligible ones
     assert profile.activated == RESIDENTS  # the quota is far larger than the batch
     every = {component.name for component in COMPONENTS}
-    assert set(profile.cpu_seconds) == set(profile.peak_rss) == every
+    assert (
+        set(profile.cpu_seconds) == set(profile.peak_rss) == set(profile.idle_cpu_seconds) == every
+    )
     assert set(profile.flame_graphs) == every
     assert all(
         svg.read_bytes().lstrip().startswith(b"<?xml") for svg in profile.flame_graphs.values()

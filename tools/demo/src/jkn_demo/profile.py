@@ -64,13 +64,26 @@ class Profile:
     peak_rss: dict[str, int] = field(default_factory=dict)
     counts: Counters = field(default_factory=lambda: Counters(0, 0, 0))
     flame_graphs: dict[str, Path] = field(default_factory=dict)
+    # the stack at rest just before the import: its background cost per second
+    idle_seconds: float = 0.0
+    idle_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    idle_transactions: int = 0
 
 
 async def profile_journey(
-    residents: int, run_dir: Path, *, port_offset: int = PORT_OFFSET, spy_rate: int | None = 50
+    residents: int,
+    run_dir: Path,
+    *,
+    port_offset: int = PORT_OFFSET,
+    spy_rate: int | None = 50,
+    idle_seconds: float = 10.0,
 ) -> Profile:
     """Run the journey for ``residents`` eligible residents on a fresh stack; with
-    ``spy_rate`` (samples/s), py-spy records each component into ``run_dir``/flames."""
+    ``spy_rate`` (samples/s), py-spy records each component into ``run_dir``/flames.
+
+    The stack is first left at rest for ``idle_seconds``: what it spends with no resident
+    to handle (polling) is spread over the residents too, more so the slower they go.
+    """
     city = generate_city(
         run_dir / "city",
         seed=7,
@@ -93,6 +106,7 @@ async def profile_journey(
         stack.wait_healthy(timeout=180)
         async with httpx.AsyncClient(timeout=120) as client:
             await seed_bpjs(client, stack.url("bpjs-sim"), city, only_proposed=True)
+            await _at_rest(stack, database, idle_seconds, profile)
             spies = _start_spies(stack, run_dir / "flames", spy_rate) if spy_rate else {}
             before = Counters(
                 await postgres_transactions(database),
@@ -158,6 +172,20 @@ async def _journey(
     )
 
 
+async def _at_rest(stack: Stack, database: str, seconds: float, profile: Profile) -> None:
+    """CPU time and Postgres transactions of the stack over ``seconds`` with nothing to do
+    (Postgres publishes an active session's counts about once a second: near, not exact)."""
+    cpu_before, transactions = stack.cpu_seconds(), await postgres_transactions(database)
+    started = time.monotonic()
+    await asyncio.sleep(seconds)
+    profile.idle_seconds = time.monotonic() - started
+    profile.idle_transactions = await postgres_transactions(database) - transactions
+    cpu_after = stack.cpu_seconds()
+    profile.idle_cpu_seconds = {
+        name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after
+    }
+
+
 def _py_spy() -> str:
     """py-spy of this environment (a dev dependency), or the one on PATH."""
     beside = Path(sys.executable).with_name("py-spy")
@@ -202,21 +230,31 @@ def report(profile: Profile) -> list[str]:
         f"residents final: {profile.final} of {profile.proposed} proposed "
         f"({profile.activated} activated) in {profile.seconds:.1f} s "
         f"({profile.final / profile.seconds:.1f} residents/s)",
-        f"{'component':<14} {'CPU ms/resident':>16} {'% of a core':>12} {'peak RSS MiB':>13}",
+        f"{'component':<14} {'CPU ms/resident':>16} {'% of a core':>12} {'peak RSS MiB':>13}"
+        f" {'at rest: CPU ms/s':>18}",
     ]
+    rest = max(profile.idle_seconds, 1e-9)
     for name in sorted(profile.cpu_seconds, key=lambda n: -profile.cpu_seconds[n]):
         cpu = profile.cpu_seconds[name]
         lines.append(
             f"{name:<14} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%} "
-            f"{profile.peak_rss.get(name, 0) / 2**20:13.0f}"
+            f"{profile.peak_rss.get(name, 0) / 2**20:13.0f} "
+            f"{profile.idle_cpu_seconds.get(name, 0.0) * 1000 / rest:18.1f}"
         )
-    total = sum(profile.cpu_seconds.values())
-    lines.append(f"{'all':<14} {total * 1000 / per:16.2f} {total / profile.seconds:12.0%}")
+    total, idle = sum(profile.cpu_seconds.values()), sum(profile.idle_cpu_seconds.values())
+    lines.append(
+        f"{'all':<14} {total * 1000 / per:16.2f} {total / profile.seconds:12.0%} {'':13} "
+        f"{idle * 1000 / rest:18.1f}"
+    )
     counts = profile.counts
     lines.append(
         f"per resident: {counts.transactions / per:.1f} Postgres transactions, "
         f"{counts.records / per:.1f} Kafka records, {counts.bpjs_calls / per:.2f} BPJS calls "
         f"(totals {counts.transactions}, {counts.records}, {counts.bpjs_calls})"
+    )
+    lines.append(
+        f"at rest ({profile.idle_seconds:.0f} s before the import): "
+        f"{profile.idle_transactions / rest:.0f} Postgres transactions/s"
     )
     return lines
 
@@ -225,11 +263,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="make profile")
     parser.add_argument("--residents", type=int, default=2_000)
     parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="at rest, measured")
     args = parser.parse_args(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = Path(os.environ.get("JKN_PROFILE_DIR", STATE_DIR / "profile")) / stamp
     print(f"== jkn-daerah profile: {args.residents} residents, run directory {run_dir} ==")
-    profile = asyncio.run(profile_journey(args.residents, run_dir, spy_rate=args.rate))
+    profile = asyncio.run(
+        profile_journey(args.residents, run_dir, spy_rate=args.rate, idle_seconds=args.idle_seconds)
+    )
     for line in report(profile):
         print(line)
     print(f"flame graphs ({len(profile.flame_graphs)}): {run_dir / 'flames'}/<component>.svg")
