@@ -149,17 +149,16 @@ def new_proposal(
 async def registered_event(
     uow: UnitOfWork, new: NewProposal, *, causation_id: uuid.UUID | None = None
 ) -> ParticipantRegistered:
-    """The proposal's fact, the resident's personal fields sealed under their own key
-    (created now if they have none: Dinas Sosial keeps the keyring). ``causation_id``: the
-    record that carried the command, when it came on the bus (an agency system's
-    submission); a caller's HTTP command has none."""
+    """The proposal's fact, the resident's personal fields sealed under their own key: the
+    one ``insert_many`` created (or found) for the proposal's row in this transaction, read
+    again here. ``causation_id``: the record that carried the command, when it came on the
+    bus (an agency system's submission); a caller's HTTP command has none."""
     p = new.proposal
     _, personal = await sealer().seal(
         uow.conn,
         ParticipantRegistered,
         new.participant_id,
         p.resident(),
-        create=True,
         event_id=new.event_id,
     )
     return ParticipantRegistered(
