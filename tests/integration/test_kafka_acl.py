@@ -7,8 +7,9 @@ Specification:
 - each service logs in as its own principal and may WRITE only its agency's topic and its own
   dead-letter topic: for every service and every other topic, a send fails with
   TopicAuthorizationFailedError (so no service can state another agency's facts);
-- each service may READ only the topics it consumes, through its own consumer group (its
-  name under the prefix: two prefixes on one broker, two groups);
+- each service may READ only the topics it consumes and its own dead-letter topic (operators
+  replay from it), through its own consumer group (its name under the prefix: two prefixes
+  on one broker, two groups);
 - each service CAN write its own topics and read what it consumes;
 - the ACLs of a test prefix are those of production, name for name (tests run the services
   under their own principals exactly as production does);
@@ -79,7 +80,8 @@ def _writes(principal: str) -> set[str]:
 def _reads(principal: str) -> set[str]:
     if principal in AGENCY_SYSTEMS:
         return {spec.reply_topic for spec in INBOUND if spec.writer == principal}
-    return set(CONSUMERS.get(principal, ()))
+    own_dlq = {dead_letter_topic(principal)} if principal in CONSUMERS else set()
+    return set(CONSUMERS.get(principal, ())) | own_dlq  # operators replay from the DLQ
 
 
 FORBIDDEN_WRITES = [(s, t) for s in PRINCIPALS for t in ALL_TOPICS if t not in _writes(s)]
