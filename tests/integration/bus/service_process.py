@@ -26,9 +26,13 @@ async def slow_step(uow: UnitOfWork, event: DeactivationRequested) -> None:
     await record_step(uow, event)
 
 
-def main(database_url: str, bootstrap: str, prefix: str) -> None:
+def main(database_url: str, bootstrap: str, prefix: str, grace_s: str | None = None) -> None:
+    """``grace_s``: the shutdown grace (``shutdown_grace_s``), when not the default."""
+    bus = settings(database_url, bootstrap, prefix)
+    if grace_s is not None:
+        bus = bus.model_copy(update={"shutdown_grace_s": float(grace_s)})
     runtime = ServiceRuntime(
-        settings(database_url, bootstrap, prefix),
+        bus,
         consumes=("jkn.dinsos.participants",),
         handlers={DeactivationRequested: slow_step},
         publishes=False,  # as in consumer_process: this service may not write Dinsos events
@@ -37,4 +41,4 @@ def main(database_url: str, bootstrap: str, prefix: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    main(*sys.argv[1:5])

@@ -86,6 +86,49 @@ async def test_sigterm_mid_batch_commits_what_is_done_exits_0_and_a_restart_appl
     assert await _applied(pool) == len(events), "no event applied twice"
 
 
+async def test_sigterm_past_the_grace_abandons_the_batch_without_a_trace_and_a_restart_redoes_it(
+    pool: asyncpg.Pool, service_url: str, bootstrap: str, topic_prefix: str, spawn
+) -> None:
+    # 0.1 s of grace for a batch taking about a second: the batch in flight is cut short
+    events = [
+        step_event(participant(400 + n), s)
+        for s in range(1, STEPS + 1)
+        for n in range(PARTICIPANTS)
+    ]
+    await produce(
+        bootstrap,
+        topic_prefix + TOPIC,
+        [(e.participant_id.encode(), e.model_dump_json().encode()) for e in events],
+    )
+    group = settings(service_url, bootstrap, topic_prefix).consumer_group
+    before = await _committed_offsets(bootstrap, group)  # the module's earlier test's records
+
+    first = spawn("service_process.py", service_url, bootstrap, topic_prefix, "0.1")
+    await eventually(lambda: _at_least(pool, 100), timeout=60, interval=0.05)
+    first.send_signal(signal.SIGTERM)
+    try:
+        code = first.wait(timeout=EXIT_BOUND_S)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running {EXIT_BOUND_S} s after SIGTERM")
+    assert code == 0
+
+    applied = await _applied(pool)
+    assert applied < len(events)
+    # each transaction whole or not at all; no offset committed past an unapplied record
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == applied
+    assert await _committed_offsets(bootstrap, group) - before <= applied
+
+    spawn("service_process.py", service_url, bootstrap, topic_prefix)
+    await eventually(lambda: _at_least(pool, len(events)), timeout=120)
+    for n in range(PARTICIPANTS):
+        rows = await pool.fetch(
+            "SELECT step FROM test_applied WHERE participant = $1 ORDER BY seq",
+            participant(400 + n),
+        )
+        assert [r["step"] for r in rows] == list(range(1, STEPS + 1))
+    assert await _applied(pool) == len(events), "the redelivered records were absorbed"
+
+
 async def _at_least(pool: asyncpg.Pool, n: int) -> bool:
     return await _applied(pool) >= n
 

@@ -109,10 +109,12 @@ class OutboxRelay:
                 self.active.set()
                 log.info("outbox relay active for %s", self._service)
                 while not lock_conn.is_closed():
+                    # a round that starts after stop() sees every row committed before it
+                    draining = self._stopping.is_set()
                     published = await self.publish_pending()
-                    if published < self._batch_size and self._stopping.is_set():
+                    if draining and 0 <= published < self._batch_size:
                         return  # drained: everything committed before stop() is sent
-                    if published < self._batch_size:
+                    if published < self._batch_size and not self._stopping.is_set():
                         self._wake.clear()
                         # NOTIFY wakes us at once; the timeout is the fallback when a
                         # notification is lost (e.g. the listening connection was reset).
@@ -133,7 +135,8 @@ class OutboxRelay:
         self._wake.set()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; return how many were published."""
+        """Publish one batch of unpublished rows; return how many were published (-1: the
+        send failed, the batch is sent again by the next round)."""
         rows = await self._pool.fetch(
             "SELECT id, topic, key, value, headers, created_at FROM outbox"
             " WHERE published_at IS NULL ORDER BY id LIMIT $1",
@@ -155,7 +158,7 @@ class OutboxRelay:
             log.warning("outbox publish failed (%s); producer re-created", type(exc).__name__)
             await self._reset_producer()
             await asyncio.sleep(self._poll_interval_s)
-            return 0
+            return -1
         await self._pool.execute(
             "UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
             [row["id"] for row in rows],
