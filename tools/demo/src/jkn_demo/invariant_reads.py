@@ -126,7 +126,14 @@ class Report:
             f"{self.residents} residents, {len(self.divergences)} divergences"
             f"{'' if self.settled else ' (NOT settled: states still moving at the timeout)'}"
         )
-        return "\n".join([head, *(line for d in self.divergences for line in d.lines())])
+        lines = [head]
+        for i, d in enumerate(self.divergences):
+            # a resident's events once, under the last rule they breach
+            last = i + 1 == len(self.divergences) or (
+                self.divergences[i + 1].state.participant_id != d.state.participant_id
+            )
+            lines.extend(d.lines() if last else d.lines()[:1])
+        return "\n".join(lines)
 
 
 async def check(
