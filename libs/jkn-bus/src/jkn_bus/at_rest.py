@@ -47,7 +47,6 @@ from jkn_bus.personal_data import (
 )
 
 __all__ = [
-    "DATA_KEYS_DDL",
     "RESIDENT",
     "SERVICE",
     "Conn",
@@ -63,18 +62,6 @@ SERVICE = 2
 _HEADER = struct.Struct(">BI")  # kind, key version
 _NONCE = 12
 _MIN_LEN = _HEADER.size + _NONCE + 16  # an empty plaintext still has its 16-byte tag
-
-DATA_KEYS_DDL = """
-CREATE TABLE IF NOT EXISTS data_keys (
-    version       int         PRIMARY KEY,
-    kek_id        text        NOT NULL,
-    wrapped       bytea       NOT NULL,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    rewrapped_at  timestamptz
-);
-"""
-"""The service's own data keys (in its own schema); a migration of each service that
-uses :class:`ServiceColumns` runs it."""
 
 
 def keyed_hash(key: str, purpose: str, value: str) -> bytes:
@@ -170,9 +157,17 @@ class ResidentColumns:
         return _aad(self.table, column, participant_id)
 
 
+# ``own``: the row was inserted by the caller's still-open transaction.
+_ROW = (
+    "SELECT version, kek_id, wrapped, "
+    "coalesce(xmin = pg_current_xact_id_if_assigned()::xid, false) AS own FROM data_keys"
+)
+
+
 @dataclass
 class ServiceKeys:
-    """The service's own data keys (``data_keys`` in its schema), wrapped by the KEK.
+    """The service's own data keys (``data_keys(version, kek_id, wrapped, created_at,
+    rewrapped_at)`` in its schema: each service's migration creates it), wrapped by the KEK.
 
     Version 1 is created on first use; the clear key is kept in this process once
     unwrapped (it never changes; only its wrapping does)."""
@@ -182,9 +177,7 @@ class ServiceKeys:
 
     async def current(self, conn: Conn) -> tuple[int, bytes]:
         """``(version, key)`` new values are sealed with: the newest version."""
-        row = await conn.fetchrow(
-            "SELECT version, kek_id, wrapped FROM data_keys ORDER BY version DESC LIMIT 1"
-        )
+        row = await conn.fetchrow(_ROW + " ORDER BY version DESC LIMIT 1")
         if row is None:
             key = AESGCM.generate_key(bit_length=256)
             kek_id, wrapped = self.keks.wrap(key)
@@ -201,9 +194,7 @@ class ServiceKeys:
         """The key of ``version``; :class:`PersonalDataUnreadable` when there is none."""
         if version in self._clear:
             return self._clear[version]
-        row = await conn.fetchrow(
-            "SELECT version, kek_id, wrapped FROM data_keys WHERE version = $1", version
-        )
+        row = await conn.fetchrow(_ROW + " WHERE version = $1", version)
         if row is None:
             raise PersonalDataUnreadable
         return self._unwrap(row)
@@ -213,7 +204,7 @@ class ServiceKeys:
         current = self.keks.current_id
         async with conn.transaction():
             rows = await conn.fetch(
-                "SELECT version, kek_id, wrapped FROM data_keys WHERE kek_id <> $1 FOR UPDATE",
+                _ROW + " WHERE kek_id <> $1 FOR UPDATE",
                 current,
             )
             moved = [(row["version"], *self.keks.wrap(self._unwrap(row))) for row in rows]
@@ -231,9 +222,14 @@ class ServiceKeys:
 
     def _unwrap(self, row: Any) -> bytes:
         version = row["version"]
-        if version not in self._clear:
-            self._clear[version] = self.keks.unwrap(row["kek_id"], bytes(row["wrapped"]))
-        return self._clear[version]
+        if version in self._clear:
+            return self._clear[version]
+        key = self.keks.unwrap(row["kek_id"], bytes(row["wrapped"]))
+        # A key this transaction inserted is not kept until it is committed: were the
+        # transaction rolled back, another process could create a different version 1.
+        if not row.get("own"):
+            self._clear[version] = key
+        return key
 
 
 @dataclass(frozen=True)
