@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import deque
 from datetime import UTC, date, datetime
 from typing import Any, Literal, cast
 
-from bpjs_gateway.adapters.bpjs_client import BpjsBusinessError
 from bpjs_gateway.app.dependencies import Dependencies
-from bpjs_gateway.app.ports import ParticipantRecord
+from bpjs_gateway.app.ports import BpjsBusinessError, ParticipantRecord
 from bpjs_gateway.domain.effective_dates import EffectiveDateRules
 from bpjs_gateway.domain.peserta import (
     KodeKeterangan,
@@ -53,6 +53,13 @@ class FakeParticipants:
 
     async def log_mutation(self, **entry: Any) -> None:
         self.mutations.append(entry)
+
+    async def erase(self, participant_id: str) -> bool:
+        row = self.rows.get(participant_id)
+        if row is None or (not row.nik and row.bpjs_message is None):
+            return False
+        self.rows[participant_id] = dataclasses.replace(row, nik="", bpjs_message=None)
+        return True
 
 
 class FakeBpjs:

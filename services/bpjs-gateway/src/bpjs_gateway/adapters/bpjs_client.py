@@ -1,7 +1,8 @@
 """Async client of BPJS's VClaim look-ups and of the PBI APBD registration port.
 
 Every call signs with a fresh ``X-timestamp`` and decrypts the answer with exactly
-that string. Failures come out as one exception class per way to react:
+that string. Failures come out as one exception class per way to react (declared with the
+port, ``app.ports``, so that the use cases catch them without importing this adapter):
 
 - :class:`BpjsBusinessError`: BPJS refused the request (metaData code 201, ...): show it.
 - :class:`BpjsAuthError`: HTTP 401/403, wrong credentials or clock: fix configuration.
@@ -27,9 +28,15 @@ from typing import Any, Self, TypeVar
 
 import httpx
 from bpjs_bridging import BridgingDecryptError, decrypt_response, headers
-from jkn_bus import TransientError
 from pydantic import BaseModel, ValidationError
 
+from bpjs_gateway.app.ports import (
+    BpjsAuthError,
+    BpjsBusinessError,
+    BpjsError,
+    BpjsProtocolError,
+    BpjsUnavailable,
+)
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
 
 __all__ = [
@@ -63,31 +70,6 @@ def _install_nik_redaction() -> None:
     httpx_logger = logging.getLogger("httpx")
     if not any(isinstance(f, _RedactNiks) for f in httpx_logger.filters):
         httpx_logger.addFilter(_RedactNiks())
-
-
-class BpjsError(Exception):
-    """Base of the errors of :class:`BpjsClient` (besides ``BridgingDecryptError``)."""
-
-
-class BpjsBusinessError(BpjsError):
-    """BPJS answered with a non-200 ``metaData.code`` (usually "201") and a message."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = _NIK_LIKE.sub("<NIK>", message)
-        super().__init__(f"BPJS refused the request (code {code}): {self.message}")
-
-
-class BpjsAuthError(BpjsError):
-    """BPJS rejected the credentials, the signature or the timestamp (HTTP 401/403)."""
-
-
-class BpjsUnavailable(BpjsError, TransientError):
-    """BPJS could not be reached or answered garbage; worth retrying later."""
-
-
-class BpjsProtocolError(BpjsError):
-    """A decrypted response that does not have the shape of the expected record."""
 
 
 def _model(model: type[_Record], data: Any) -> _Record:

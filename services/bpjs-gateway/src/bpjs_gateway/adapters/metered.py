@@ -12,13 +12,13 @@ from bpjs_bridging import BridgingDecryptError
 from jkn_bus.telemetry import tracer
 from opentelemetry import trace
 
-from bpjs_gateway.adapters.bpjs_client import (
+from bpjs_gateway.app.ports import (
     BpjsAuthError,
     BpjsBusinessError,
+    BpjsPort,
     BpjsProtocolError,
     BpjsUnavailable,
 )
-from bpjs_gateway.app.ports import BpjsPort
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
 from bpjs_gateway.metrics import BPJS_CALL_SECONDS, BPJS_CALLS
 

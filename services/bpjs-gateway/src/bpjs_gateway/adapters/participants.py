@@ -15,6 +15,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from bpjs_gateway.adapters.at_rest import GatewayColumns
+from bpjs_gateway.adapters.erasure import erase_participant
 from bpjs_gateway.app.ports import ParticipantRecord, Status
 
 __all__ = ["SqlParticipants", "count_by_status", "get_participant"]
@@ -112,6 +113,9 @@ class SqlParticipants:
             bpjs_code,
             sealed["bpjs_message"],
         )
+
+    async def erase(self, participant_id: str) -> bool:
+        return await erase_participant(self._conn, participant_id)
 
 
 async def get_participant(

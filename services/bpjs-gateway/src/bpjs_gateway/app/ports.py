@@ -1,18 +1,26 @@
-"""What the handlers need from the outside: BPJS and the gateway's own participant table."""
+"""What the handlers need from the outside: BPJS and the gateway's own participant table,
+and the errors BPJS's port raises (the app reacts to them; the adapter raises them)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from jkn_bus import TransientError
 from jkn_contracts import Membership
 
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
 
 __all__ = [
+    "BpjsAuthError",
+    "BpjsBusinessError",
+    "BpjsError",
     "BpjsPort",
+    "BpjsProtocolError",
+    "BpjsUnavailable",
     "CardState",
     "ParticipantRecord",
     "ParticipantRepository",
@@ -22,11 +30,38 @@ __all__ = [
 
 Status = Literal["active", "refused", "deactivated"]
 
+_NIK_LIKE = re.compile(r"\d{16}")
+
+
+class BpjsError(Exception):
+    """Base of the errors of a :class:`BpjsPort` (besides ``BridgingDecryptError``)."""
+
+
+class BpjsBusinessError(BpjsError):
+    """BPJS answered with a non-200 ``metaData.code`` (usually "201") and a message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        self.message = _NIK_LIKE.sub("<NIK>", message)
+        super().__init__(f"BPJS refused the request (code {code}): {self.message}")
+
+
+class BpjsAuthError(BpjsError):
+    """BPJS rejected the credentials, the signature or the timestamp (HTTP 401/403)."""
+
+
+class BpjsUnavailable(BpjsError, TransientError):
+    """BPJS could not be reached or answered garbage; worth retrying later."""
+
+
+class BpjsProtocolError(BpjsError):
+    """A decrypted response that does not have the shape of the expected record."""
+
 
 class BpjsPort(Protocol):
     """BPJS's VClaim look-ups and the PBI APBD registration port (``BpjsClient`` fits).
 
-    Failures are the client's typed errors: ``BpjsBusinessError`` (refused),
+    Failures are the errors above: ``BpjsBusinessError`` (refused),
     ``BpjsAuthError``, ``BpjsUnavailable``, ``BridgingDecryptError``, ``BpjsProtocolError``.
     """
 
@@ -93,6 +128,11 @@ class ParticipantRepository(Protocol):
         bpjs_message: str | None = None,
     ) -> None:
         """Keep an audit row of a mutation filed at BPJS and its answer."""
+        ...
+
+    async def erase(self, participant_id: str) -> bool:
+        """Drop the resident's NIK and BPJS's free-text messages about them (Dinas Sosial
+        erased the resident); True when something was dropped now. Idempotent."""
         ...
 
 

@@ -36,14 +36,15 @@ from jkn_bus.telemetry import resident_trace, tracer
 from jkn_contracts import Actor, PesertaStatusChanged, PesertaSyncRequested
 from jkn_contracts.events import PesertaStatusChangedPayload, PesertaSyncRequestedPayload
 
-from bpjs_gateway.adapters.bpjs_client import (
+from bpjs_gateway.app.dependencies import Dependencies
+from bpjs_gateway.app.ports import (
     BpjsAuthError,
     BpjsBusinessError,
     BpjsProtocolError,
     BpjsUnavailable,
+    CardState,
+    PesertaStates,
 )
-from bpjs_gateway.app.dependencies import Dependencies
-from bpjs_gateway.app.ports import CardState, PesertaStates
 from bpjs_gateway.domain.membership import announced_membership, change_kind, membership_of
 from bpjs_gateway.metrics import SYNC_CHANGES, SYNC_RUNS
 

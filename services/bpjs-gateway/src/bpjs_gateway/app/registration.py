@@ -1,0 +1,195 @@
+"""Use case: Dinkes verified a resident; file a *tambah* at BPJS and report the card (or
+BPJS's refusal). The new card is looked up to confirm it (docs/domain.md#confirm-by-lookup)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from jkn_bus import UnitOfWork
+from jkn_bus.metrics import STAGE_SECONDS
+from jkn_contracts import ParticipantActivated, ParticipantVerified
+from jkn_contracts.events import ActivatedPayload
+from jkn_contracts.legacy import ParticipantVerifiedV1
+
+from bpjs_gateway.app.common import TRANSIENT, open_sealed, record_refusal, transient
+from bpjs_gateway.app.dependencies import Dependencies
+from bpjs_gateway.app.ports import BpjsBusinessError, BpjsProtocolError, ParticipantRecord
+from bpjs_gateway.domain.effective_dates import activation_effective_date
+from bpjs_gateway.domain.peserta import (
+    JENIS_PBI_APBD,
+    STATUS_AKTIF,
+    Mutation,
+    MutationKind,
+    MutationResult,
+    Peserta,
+)
+
+__all__ = ["KELAS_III", "on_participant_verified"]
+
+log = logging.getLogger(__name__)
+
+KELAS_III = "3"
+
+
+def _disagreements(peserta: Peserta | None, result: MutationResult) -> list[str]:
+    """What a confirmation look-up shows that a fresh PBI APBD registration should not."""
+    if peserta is None:
+        return ["card not found"]
+    checks = (
+        (
+            f"jenisPeserta {peserta.jenis_peserta.kode}",
+            peserta.jenis_peserta.kode != JENIS_PBI_APBD,
+        ),
+        (
+            f"statusPeserta {peserta.status_peserta.kode}",
+            peserta.status_peserta.kode != STATUS_AKTIF,
+        ),
+        ("tglTMT", result.tgl_tmt is not None and peserta.tgl_tmt != result.tgl_tmt),
+    )
+    return [what for what, differs in checks if differs]
+
+
+async def _confirm_tambah(
+    deps: Dependencies, participant_id: str, result: MutationResult
+) -> Peserta | None:
+    """Look the new card up (docs/domain.md#confirm-by-lookup); log a disagreement, never block."""
+    on = result.tgl_tmt or deps.today()
+    try:
+        peserta = await deps.bpjs.peserta_by_card(result.no_kartu, on)
+    except Exception as exc:  # a confirmation must not block the activation
+        log.warning(
+            "tambah accepted but its confirmation look-up failed (%s)",
+            type(exc).__name__,
+            extra={"participant_id": participant_id},
+        )
+        return None
+    disagreements = _disagreements(peserta, result)
+    if disagreements:
+        log.warning(
+            "tambah accepted but the confirmation look-up disagrees: %s",
+            ", ".join(disagreements),
+            extra={"participant_id": participant_id},
+        )
+    return peserta
+
+
+async def on_participant_verified(
+    uow: UnitOfWork,
+    event: ParticipantVerified | ParticipantVerifiedV1,
+    *,
+    deps: Dependencies,
+) -> None:
+    """File a *tambah* for the verified resident; report the card, or BPJS's refusal (an
+    erased resident: nothing filed, ``ERASED``)."""
+    repo = deps.repository(uow)
+    payload = event.payload
+    pid = event.participant_id
+    existing = await repo.get_for_update(pid)
+    if existing is not None and existing.status == "active":
+        if existing.proposal_id == payload.proposal_id:
+            log.info(
+                "participant already active at BPJS; nothing to do", extra={"participant_id": pid}
+            )
+            return
+        # Another proposal for a resident we already registered: BPJS would hand back the
+        # same card; state it for this proposal without filing again.
+        record = dataclasses.replace(existing, proposal_id=payload.proposal_id)
+        await repo.save(record)
+        await _emit_activated(uow, event, record, deps)
+        return
+
+    resident = await open_sealed(uow, event, deps)
+    if resident is None:
+        return
+    uhc_priority = payload.uhc_priority or deps.rules.uhc_prioritas
+    effective = activation_effective_date(deps.today(), uhc_prioritas=uhc_priority)
+    mutation = Mutation(
+        jenis=MutationKind.TAMBAH,
+        nik=resident.nik,
+        tgl_berlaku=effective,
+        nama=resident.name,
+        sex=resident.sex,
+        tgl_lahir=resident.birth_date,
+        no_kk=resident.kk,
+        kd_pemda=deps.kd_pemda,
+    )
+    try:
+        result = await deps.bpjs.mutate(mutation)
+    except BpjsBusinessError as exc:
+        refused = ParticipantRecord(
+            participant_id=pid, proposal_id=payload.proposal_id, nik=resident.nik, status="refused"
+        )
+        await record_refusal(
+            uow,
+            repo,
+            refused,
+            mutation="tambah",
+            cause_event_id=event.event_id,
+            tgl_berlaku=effective,
+            refusal=exc,
+        )
+        return
+    except TRANSIENT as exc:
+        raise transient("tambah", exc, pid) from exc
+
+    confirmed = await _confirm_tambah(deps, pid, result)
+    provider = confirmed.prov_umum if confirmed is not None else None
+    kd_provider = result.kd_provider or (provider.kd_provider if provider else None)
+    nm_provider = result.nm_provider or (provider.nm_provider if provider else None)
+    if not kd_provider or not nm_provider:
+        raise BpjsProtocolError("BPJS accepted the tambah without a primary clinic (provUmum)")
+    if result.tgl_tmt is not None and result.tgl_tmt != effective:
+        # An earlier tambah of ours (a redelivery) or BPJS's own date: BPJS's answer wins.
+        log.info("BPJS's tglTMT differs from the date filed", extra={"participant_id": pid})
+    record = ParticipantRecord(
+        participant_id=pid,
+        proposal_id=payload.proposal_id,
+        nik=resident.nik,
+        status="active",
+        no_kartu=result.no_kartu,
+        kd_provider=kd_provider,
+        nm_provider=nm_provider,
+        kelas=KELAS_III,
+        tgl_tmt=result.tgl_tmt or effective,
+    )
+    await repo.save(record)
+    await repo.log_mutation(
+        participant_id=pid,
+        mutation="tambah",
+        cause_event_id=event.event_id,
+        outcome="accepted",
+        tgl_berlaku=effective,
+        no_kartu=result.no_kartu,
+    )
+    await _emit_activated(uow, event, record, deps)
+
+
+async def _emit_activated(
+    uow: UnitOfWork,
+    event: ParticipantVerified | ParticipantVerifiedV1,
+    record: ParticipantRecord,
+    deps: Dependencies,
+) -> None:
+    assert record.no_kartu is not None
+    assert record.kd_provider is not None
+    assert record.nm_provider is not None
+    assert record.tgl_tmt is not None
+    await uow.emit(
+        ParticipantActivated(
+            participant_id=event.participant_id,
+            correlation_id=uow.correlation_id,
+            causation_id=uow.causation_id,
+            payload=ActivatedPayload(
+                proposal_id=event.payload.proposal_id,
+                no_kartu=record.no_kartu,
+                kd_provider=record.kd_provider,
+                nm_provider=record.nm_provider,
+                kelas=record.kelas or KELAS_III,
+                effective_date=record.tgl_tmt,
+            ),
+        )
+    )
+    elapsed = (deps.now() - event.occurred_at).total_seconds()
+    STAGE_SECONDS.labels("verified_to_activated").observe(max(elapsed, 0.0))
+    log.info("participant activated at BPJS", extra={"participant_id": event.participant_id})
