@@ -23,78 +23,24 @@ from datetime import datetime
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from jkn_contracts import parse_event
 from jkn_devstack import ensure_topics
 from jkn_devstack.credentials import admin_kafka_kwargs
-from jkn_devstack.tokens import DevTokenAuth
 
 from jkn_demo.auth_bench import SCRAPER, auth_cost
 from jkn_demo.crypto_bench import field_encryption_cost
+from jkn_demo.journey_load import run_journey
 from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
 from jkn_demo.snapshot_bench import snapshot_bench
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
 
-__all__ = ["FINAL", "IMPORTER", "accepted_when_done", "main", "watch_journey"]
-
-FINAL = {
-    "ParticipantActivated",
-    "VerificationRejected",
-    "RegistrationRefused",
-    "ParticipantWaitlisted",
-}
+__all__ = ["main"]
 
 
 def _say(text: str = "") -> None:
     print(text, flush=True)
 
-
-async def watch_journey(
-    prefix: str, expected: asyncio.Future[int], deadline: float
-) -> tuple[
-    dict[str, datetime], dict[str, datetime], dict[str, str], dict[str, dict[str, datetime]]
-]:
-    """Tail the journey topics until ``expected`` residents reached a final event."""
-    consumer = AIOKafkaConsumer(
-        f"{prefix}jkn.dinsos.participants",
-        f"{prefix}jkn.dinkes.verifications",
-        f"{prefix}jkn.bpjs.participants",
-        bootstrap_servers=BOOTSTRAP,
-        group_id=f"bench-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        **admin_kafka_kwargs(),
-    )
-    await consumer.start()
-    registered: dict[str, datetime] = {}
-    activated: dict[str, datetime] = {}
-    final: dict[str, str] = {}
-    seen: dict[str, dict[str, datetime]] = {}
-    try:
-        while (
-            not (expected.done() and len(final) >= expected.result())
-            and time.monotonic() < deadline
-        ):
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            for records in batch.values():
-                for record in records:
-                    event = parse_event(record.value)
-                    pid = event.participant_id
-                    seen.setdefault(pid, {}).setdefault(event.event_type, event.occurred_at)
-                    if event.event_type == "ParticipantRegistered":
-                        registered.setdefault(pid, event.occurred_at)
-                    elif event.event_type in FINAL:
-                        final.setdefault(pid, event.event_type)
-                        if event.event_type == "ParticipantActivated":
-                            activated.setdefault(pid, event.occurred_at)
-    finally:
-        await consumer.stop()
-    return registered, activated, final, seen
-
-
-# the import and its progress, as Dinsos's welfare-data system (the simulator takes no token)
-IMPORTER = DevTokenAuth("dinsos-siks")
 
 STAGES = (
     ("ParticipantRegistered", "CoverageCheckRequested", "Dinkes local checks"),
@@ -112,18 +58,6 @@ def _stage_report(seen: dict[str, dict[str, datetime]]) -> None:
         if spans:
             p99 = spans[int(len(spans) * 0.99) - 1]
             _say(f"  {label:<32} p50 {statistics.median(spans):6.2f} s   p99 {p99:6.2f} s")
-
-
-async def accepted_when_done(
-    client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]
-) -> None:
-    while True:
-        answer = await client.get(f"{enrollment}/imports/{import_id}", auth=IMPORTER)
-        status = answer.raise_for_status().json()
-        if status["status"] != "running":
-            out.set_result(int(status["accepted"]))
-            return
-        await asyncio.sleep(1)
 
 
 async def _raw_kafka_rate(n: int, value_size: int) -> float:
@@ -174,7 +108,6 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
         pseudonym_key=PSEUDONYM_KEY,
         extra=["--eligible", str(residents), "--quota", "100000000"],
     )
-    proposals = city.proposals
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     env = await fresh_stack_env(
         database="jkn_bench",
@@ -185,45 +118,15 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
     )
     stack = Stack(run_dir, env, port_offset=20000)
     stack.start()
-    peaks: dict[str, int] = {}
     try:
         stack.wait_healthy(timeout=180)
         async with httpx.AsyncClient(timeout=120) as client:
             await seed_bpjs(client, stack.url("bpjs-sim"), city, only_proposed=True)
-
-            async def sample_rss() -> None:
-                while True:
-                    for name, rss in stack.peak_rss().items():
-                        peaks[name] = max(peaks.get(name, 0), rss)
-                    await asyncio.sleep(0.5)
-
-            sampler = asyncio.create_task(sample_rss())
-            cpu_before = stack.cpu_seconds()
-            started = time.monotonic()
-            resp = await client.post(
-                f"{stack.url('enrollment')}/imports",
-                content=proposals,
-                params={"proposed_by": "bench"},
-                headers={"content-type": "text/csv"},
-                auth=IMPORTER,
-            )
-            resp.raise_for_status()
-            accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-            poller = asyncio.create_task(
-                accepted_when_done(
-                    client, stack.url("enrollment"), resp.json()["import_id"], accepted
-                )
-            )
-            registered, activated, final, seen = await watch_journey(
-                prefix, accepted, started + 1800
-            )
-            poller.cancel()
-            elapsed = time.monotonic() - started
-            sampler.cancel()
-            cpu_after = stack.cpu_seconds()
+            run = await run_journey(stack, client, city.proposals, prefix, "bench")
     finally:
         stack.stop()
 
+    registered, activated, final, elapsed = run.registered, run.activated, run.final, run.seconds
     latencies = sorted(
         (activated[p] - registered[p]).total_seconds() for p in activated if p in registered
     )
@@ -239,8 +142,8 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         _say(f"proposal → activation:             p50 {p50:.2f} s   p99 {p99:.2f} s")
         _say("  by stage (event to event):")
-        _stage_report(seen)
-    _resource_report(peaks, cpu_before, cpu_after, elapsed, len(final))
+        _stage_report(run.seen)
+    _resource_report(run.peak_rss, run.cpu_seconds, elapsed, len(final))
     await _raw_kafka_comparison(len(final) or residents, rate)
     await _reconciliation_report(snapshot_rows)
     return 0 if len(final) >= len(registered) else 1
@@ -294,15 +197,11 @@ async def _crypto_report() -> None:
 
 
 def _resource_report(
-    peaks: dict[str, int],
-    cpu_before: dict[str, float],
-    cpu_after: dict[str, float],
-    elapsed: float,
-    residents: int,
+    peaks: dict[str, int], cpu_seconds: dict[str, float], elapsed: float, residents: int
 ) -> None:
     # per resident as `make profile` prints it (jkn_demo.profile; there, with flame graphs)
     for name in sorted(peaks):
-        cpu = cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0)
+        cpu = cpu_seconds.get(name, 0.0)
         _say(
             f"{name:<14} peak RSS {peaks[name] / 2**20:5.0f} MiB   "
             f"CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core, "

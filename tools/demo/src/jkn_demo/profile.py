@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 from jkn_devstack.topics import delete_topics
 
-from jkn_demo.bench import IMPORTER, accepted_when_done, watch_journey
+from jkn_demo.journey_load import run_journey
 from jkn_demo.profile_counters import (
     Counters,
     bpjs_calls,
@@ -133,42 +133,15 @@ async def profile_journey(
 async def _journey(
     stack: Stack, client: httpx.AsyncClient, proposals: bytes, prefix: str, profile: Profile
 ) -> None:
-    """bench.py's journey: one import, followed on the topics until every resident is final;
-    the components' CPU time around it, their RSS sampled through it."""
-
-    async def sample_rss() -> None:
-        while True:
-            for name, rss in stack.peak_rss().items():
-                profile.peak_rss[name] = max(profile.peak_rss.get(name, 0), rss)
-            await asyncio.sleep(0.5)
-
-    sampler = asyncio.create_task(sample_rss())
-    cpu_before = stack.cpu_seconds()
-    started = time.monotonic()
-    reply = await client.post(
-        f"{stack.url('enrollment')}/imports",
-        content=proposals,
-        params={"proposed_by": "profile"},
-        headers={"content-type": "text/csv"},
-        auth=IMPORTER,
-    )
-    reply.raise_for_status()
-    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-    poller = asyncio.create_task(
-        accepted_when_done(client, stack.url("enrollment"), reply.json()["import_id"], accepted)
-    )
-    try:
-        registered, activated, final, _ = await watch_journey(prefix, accepted, started + 1800)
-    finally:
-        poller.cancel()
-        sampler.cancel()
-    profile.seconds = time.monotonic() - started
-    cpu_after = stack.cpu_seconds()
-    profile.cpu_seconds = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    """bench.py's journey (jkn_demo.journey_load), its figures kept in ``profile``."""
+    run = await run_journey(stack, client, proposals, prefix, "profile")
+    profile.peak_rss = run.peak_rss
+    profile.seconds = run.seconds
+    profile.cpu_seconds = run.cpu_seconds
     profile.proposed, profile.final, profile.activated = (
-        len(registered),
-        len(final),
-        len(activated),
+        len(run.registered),
+        len(run.final),
+        len(run.activated),
     )
 
 
