@@ -146,6 +146,20 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
+class RecordedGauges:
+    """``Gauges`` keeping the last value set, by budget year for the quota."""
+
+    def __init__(self) -> None:
+        self.quotas: dict[int, Quota] = {}
+        self.waiting_size: int | None = None
+
+    def quota(self, budget_year: int, quota: Quota) -> None:
+        self.quotas[budget_year] = quota
+
+    def waiting(self, size: int) -> None:
+        self.waiting_size = size
+
+
 class World:
     """The fakes wired into Dependencies, as bootstrap wires the SQL adapters."""
 
@@ -154,6 +168,7 @@ class World:
         self.civil = InMemoryCivilRegistry()
         self.welfare = InMemoryWelfareRegistry()
         self.clock = Clock()
+        self.gauges = RecordedGauges()
         self.deps = Dependencies(
             policy=Policy(city_code="1571"),
             initial_quota_total=quota_total,
@@ -162,5 +177,6 @@ class World:
             civil_registry=lambda _: self.civil,
             welfare_registry=lambda _: self.welfare,
             sealer=SEALER,
+            gauges=self.gauges,
             clock=self.clock,
         )

@@ -15,6 +15,7 @@ from jkn_bus.keyring import Keyring, Sealer
 from jkn_contracts import CONSUMERS
 
 from verification.adapters.backfill import backfill
+from verification.adapters.metrics import PrometheusGauges
 from verification.adapters.protection import Protection
 from verification.adapters.reference import load_reference, reference_is_empty
 from verification.adapters.registries import SqlCivilRegistry, SqlWelfareRegistry
@@ -73,6 +74,7 @@ def build_dependencies(
         welfare_registry=welfare,
         max_quota_cut_share=settings.max_quota_cut_share,
         sealer=sealer or Sealer(protection.keyring),
+        gauges=PrometheusGauges(),
     )
 
 

@@ -6,7 +6,7 @@ from prometheus_client import Counter, Gauge
 
 from verification.domain import Quota
 
-__all__ = ["BACKFILLED", "QUOTA_SLOTS", "WAITING", "observe_quota"]
+__all__ = ["BACKFILLED", "QUOTA_SLOTS", "WAITING", "PrometheusGauges", "observe_quota"]
 
 QUOTA_SLOTS = Gauge(
     "jkn_quota_slots",
@@ -28,3 +28,13 @@ def observe_quota(budget_year: int, quota: Quota) -> None:
     QUOTA_SLOTS.labels(year, "used").set(quota.used)
     QUOTA_SLOTS.labels(year, "free").set(quota.free)
     QUOTA_SLOTS.labels(year, "total").set(quota.total)
+
+
+class PrometheusGauges:
+    """:class:`verification.app.ports.Gauges` on this process's Prometheus series."""
+
+    def quota(self, budget_year: int, quota: Quota) -> None:
+        observe_quota(budget_year, quota)
+
+    def waiting(self, size: int) -> None:
+        WAITING.set(size)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from jkn_bus import UnitOfWork
 from jkn_bus.keyring import Sealer
 from jkn_contracts import utcnow
+from jkn_contracts.city import CITY_TZ
 
-from verification.app.ports import CivilRegistry, Repository, WelfareRegistry
+from verification.app.ports import CivilRegistry, Gauges, Repository, WelfareRegistry
 from verification.domain import Policy
 
-__all__ = ["WIB", "Dependencies"]
-
-# Budget years and check dates follow the city's calendar (Jambi, Padang: WIB, UTC+7).
-WIB = timezone(timedelta(hours=7), "WIB")
+__all__ = ["Dependencies"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,7 @@ class Dependencies:
     civil_registry: Callable[[UnitOfWork], CivilRegistry]
     welfare_registry: Callable[[UnitOfWork], WelfareRegistry]
     sealer: Sealer  # opens ParticipantRegistered, seals what Dinkes passes on
+    gauges: Gauges  # the quota and the waiting list, as the use cases write them
     clock: Callable[[], datetime] = utcnow
     # a PUT /quota lowering the total by more than this share of it is refused
     max_quota_cut_share: float = 0.10
@@ -42,8 +41,8 @@ class Dependencies:
         return self.clock()
 
     def today(self) -> date:
-        """The city's current date."""
-        return self.clock().astimezone(WIB).date()
+        """The city's current date: budget years and check dates follow its calendar."""
+        return self.clock().astimezone(CITY_TZ).date()
 
     def budget_year(self) -> int:
         """The budget (APBD) year whose quota funds new participants: the calendar year."""

@@ -32,7 +32,6 @@ from jkn_contracts import (
 from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload, SlotReleasedPayload
 from jkn_contracts.legacy import ParticipantRegisteredV1
 
-from verification.adapters.metrics import WAITING
 from verification.app import slots
 from verification.app.dependencies import Dependencies
 from verification.app.model import SLOT_HOLDING_STATUSES, Proposal, Status
@@ -241,7 +240,7 @@ async def on_deactivation_requested(
             return
         if proposal.status is Status.WAITLISTED:
             await repo.remove_from_waiting_list(proposal.proposal_id)
-            WAITING.set(await repo.waiting_count())
+            deps.gauges.waiting(await repo.waiting_count())
         proposal.status = Status.REJECTED
         proposal.reasons = [withdrawal(event.payload.reason)]
         await repo.save_proposal(proposal)
@@ -287,7 +286,7 @@ async def _release(
     proposal = await repo.open_proposal(participant_id, lock=True)
     if proposal is None or proposal.status not in SLOT_HOLDING_STATUSES:
         return None
-    quota = await slots.release_slot(repo, participant_id, year, locked[year])
+    quota = await slots.release_slot(deps, repo, participant_id, year, locked[year])
     proposal.status = status
     await repo.save_proposal(proposal)
     return proposal, year, quota

@@ -1,7 +1,7 @@
 """The ports the use cases depend on: registries to read and the Health Office's store.
 
 Adapters: ``adapters.registries`` / ``adapters.repository`` (SQL on the unit of work's
-connection) and ``adapters.fakes`` (in memory, for unit tests).
+connection), ``adapters.metrics`` (Prometheus gauges), and in-memory fakes for unit tests.
 """
 
 from __future__ import annotations
@@ -16,7 +16,27 @@ from jkn_contracts import Actor
 from verification.app.model import Proposal
 from verification.domain import CivilRecord, DtksRecord, Quota
 
-__all__ = ["CivilRegistry", "QuotaChange", "Repository", "WaitingEntry", "WelfareRegistry"]
+__all__ = [
+    "CivilRegistry",
+    "Gauges",
+    "QuotaChange",
+    "Repository",
+    "WaitingEntry",
+    "WelfareRegistry",
+]
+
+
+class Gauges(Protocol):
+    """The quota and waiting-list gauges operators watch, set to what a use case just wrote
+    (a write that rolls back is corrected by the next one)."""
+
+    def quota(self, budget_year: int, quota: Quota) -> None:
+        """The budget year's slots: used, free, total."""
+        ...
+
+    def waiting(self, size: int) -> None:
+        """How many valid proposals wait for a slot."""
+        ...
 
 
 class CivilRegistry(Protocol):

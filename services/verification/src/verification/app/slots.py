@@ -20,7 +20,6 @@ from jkn_bus.telemetry import resident_trace
 from jkn_contracts import ParticipantVerified, ParticipantWaitlisted, QuotaChanged
 from jkn_contracts.events import QuotaChangedPayload, VerifiedPayload, WaitlistedPayload
 
-from verification.adapters.metrics import WAITING, observe_quota
 from verification.app.dependencies import Dependencies
 from verification.app.model import Proposal, Status
 from verification.app.ports import QuotaChange, Repository
@@ -121,7 +120,7 @@ async def _take_slot(
             ),
         )
     )
-    observe_quota(year, quota)
+    deps.gauges.quota(year, quota)
     return quota
 
 
@@ -154,7 +153,7 @@ async def verify_or_waitlist(
             ),
         )
     )
-    WAITING.set(await repo.waiting_count())
+    deps.gauges.waiting(await repo.waiting_count())
 
 
 async def admit_from_waiting_list(
@@ -190,16 +189,18 @@ async def admit_from_waiting_list(
         log.info(
             "admitted from the waiting list", extra={"participant_id": proposal.participant_id}
         )
-    WAITING.set(await repo.waiting_count())
+    deps.gauges.waiting(await repo.waiting_count())
     return quota
 
 
-async def release_slot(repo: Repository, participant_id: str, year: int, quota: Quota) -> Quota:
+async def release_slot(
+    deps: Dependencies, repo: Repository, participant_id: str, year: int, quota: Quota
+) -> Quota:
     """Free the participant's slot of ``year`` (whose quota row the caller locked)."""
     await repo.remove_slot(participant_id)
     quota = quota.release()
     await repo.save_quota(year, quota)
-    observe_quota(year, quota)
+    deps.gauges.quota(year, quota)
     return quota
 
 
@@ -235,7 +236,7 @@ async def set_quota(
             )
     quota = Quota(total=total, used=current.used)
     await repo.save_quota(year, quota)
-    observe_quota(year, quota)
+    deps.gauges.quota(year, quota)
     stated = uuid.uuid4()  # the QuotaChanged's id: the cause of the admissions below
     admitted = quota
     if year == deps.budget_year():
