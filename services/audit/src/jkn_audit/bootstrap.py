@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
 from jkn_contracts import CONSUMERS
 
+from jkn_audit.adapters.audit_log import append
 from jkn_audit.app.handlers import bind_handlers
 from jkn_audit.entrypoints.http import router
 from jkn_audit.settings import SERVICE, bus_settings
@@ -25,7 +26,7 @@ def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
         bus or bus_settings(),
         migrations=load_migrations(MIGRATIONS),
         consumes=CONSUMERS[SERVICE],
-        handlers=bind_handlers(),
+        handlers=bind_handlers(append),
         pool_size=4,
     )
 

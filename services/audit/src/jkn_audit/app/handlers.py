@@ -7,13 +7,14 @@ event was read (topic, partition, offset).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
 from jkn_bus import HandlerTable, UnitOfWork
 from jkn_contracts import EVENT_TYPES, EventBase, utcnow
 
-from jkn_audit.adapters.audit_log import append
+from jkn_audit.app.ports import Appender
 from jkn_audit.domain.entries import describe
 from jkn_audit.metrics import ENTRIES
 
@@ -21,7 +22,11 @@ __all__ = ["bind_handlers", "on_event"]
 
 
 async def on_event(
-    uow: UnitOfWork, event: EventBase, *, clock: Callable[[], datetime] = utcnow
+    uow: UnitOfWork,
+    event: EventBase,
+    *,
+    append: Appender,
+    clock: Callable[[], datetime] = utcnow,
 ) -> None:
     """Append ``event`` to the audit log, chained after the current head."""
     read_at = await uow.conn.fetchrow(
@@ -36,6 +41,6 @@ async def on_event(
     ENTRIES.labels(entry.producer).inc()
 
 
-def bind_handlers() -> HandlerTable:
-    """The same handler for every event class of the contracts."""
-    return dict.fromkeys(EVENT_TYPES.values(), on_event)
+def bind_handlers(append: Appender) -> HandlerTable:
+    """The same handler for every event class of the contracts, appending with ``append``."""
+    return dict.fromkeys(EVENT_TYPES.values(), functools.partial(on_event, append=append))
