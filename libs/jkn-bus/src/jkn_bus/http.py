@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
@@ -28,12 +28,13 @@ from jkn_bus.auth import TokenVerifier
 from jkn_bus.body_limits import install_body_limits
 from jkn_bus.dead_letters_http import router as dead_letter_routes
 from jkn_bus.dev_secrets import DevSecretsOutsideDev, refuse_dev_secrets
+from jkn_bus.field_errors import ErrorItem
 from jkn_bus.guard import Guard, authorize, install_error_answers
 from jkn_bus.json_depth import JsonDepthMiddleware
 from jkn_bus.logs import configure_logging
 from jkn_bus.service import ServiceRuntime
 
-__all__ = ["create_app", "field_errors", "serve"]
+__all__ = ["create_app", "errors_response", "field_errors", "runtime_of", "serve"]
 
 
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
@@ -46,6 +47,25 @@ def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
         }
         for e in errors
     ]
+
+
+def errors_response(
+    status: int,
+    errors: Iterable[ErrorItem],
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """``{"errors": [...], **extra}`` with ``status``: the one shape of every error body,
+    so a client reads any service's refusals the same way."""
+    body = [e.as_json() for e in errors]
+    return JSONResponse(status_code=status, content={"errors": body, **extra}, headers=headers)
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    """The ServiceRuntime ``create_app`` put on the app (``app.state.runtime``), typed."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 def create_app(

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from jkn_bus import ServiceRuntime
 from jkn_bus.db import PG_INT8_MAX
+from jkn_bus.http import runtime_of
 from jkn_contracts import ACTOR_ID_PATTERN, PARTICIPANT_ID_PATTERN
 
 from jkn_audit.adapters.audit_log import acts, history
@@ -54,17 +54,12 @@ def act_view(entry: AuditEntry) -> dict[str, Any]:
     return view
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
 @router.get("/participants/{participant_id}/history")
 async def participant_history(
     request: Request, participant_id: Annotated[str, Path(pattern=PARTICIPANT_ID_PATTERN)]
 ) -> dict[str, Any]:
     """Every fact about one participant, from every agency, in the order they happened."""
-    async with _runtime(request).pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         entries = await history(conn, participant_id)
     if not entries:
         raise HTTPException(404, "no events recorded for this participant")
@@ -87,7 +82,7 @@ async def acts_of(
             422,
             {"field": "actor", "rule": "REQUIRED", "message": "name an actor, an agency, or both"},
         )
-    async with _runtime(request).pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         entries = await acts(conn, actor_id=actor, actor_agency=agency, offset=offset, limit=limit)
     return {
         "actor": actor,
@@ -100,5 +95,5 @@ async def acts_of(
 @router.get("/verify")
 async def verify(request: Request) -> dict[str, Any]:
     """Walk the whole chain: ``ok`` with the row count and head hash, or the first broken row."""
-    report = await verify_chain(_runtime(request).pool)
+    report = await verify_chain(runtime_of(request).pool)
     return report.as_dict()

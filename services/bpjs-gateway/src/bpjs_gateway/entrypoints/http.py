@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
-from jkn_bus import ServiceRuntime
 from jkn_bus.guard import Caller
+from jkn_bus.http import runtime_of
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import PARTICIPANT_ID_PATTERN
 
@@ -40,11 +40,6 @@ def participant_view(record: ParticipantRecord) -> dict[str, Any]:
     }
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
 @router.get("/participants/{participant_id}")
 async def get_one(
     request: Request,
@@ -56,7 +51,7 @@ async def get_one(
     tglTAT once deactivated, null when refused.
     """
     columns: GatewayColumns = request.app.state.at_rest  # opens BPJS's sealed message
-    async with _runtime(request).pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         record = await get_participant(conn, columns, participant_id)
     if record is None:
         raise HTTPException(404, "unknown participant")
@@ -66,7 +61,7 @@ async def get_one(
 @router.get("/participants")
 async def counts(request: Request, status: Status | None = Query(None)) -> dict[str, Any]:  # noqa: B008
     """How many participants are in each status; ``?status=`` for one status only."""
-    async with _runtime(request).pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         by_status = await count_by_status(conn)
     if status is not None:
         return {"status": status, "count": by_status[status]}

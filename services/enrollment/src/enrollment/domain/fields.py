@@ -1,4 +1,5 @@
-"""Field errors, and a reader that collects them while checking a row of strings.
+"""A reader that collects field errors (``jkn_bus.field_errors``) while checking a row of
+strings.
 
 Every message names the field and the rule, in English and Bahasa Indonesia (the form
 ``jkn_contracts.nik`` uses), and never repeats the value: rows carry personal data (NIK,
@@ -9,25 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 
-from jkn_contracts.nik import NikProblem
+from jkn_bus.field_errors import FieldError
 
 __all__ = ["FieldError", "FieldReader"]
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One problem with one field: ``rule`` is a machine-readable code (``^[A-Z_]+$``)."""
-
-    field: str
-    rule: str
-    message: str
-
-    @classmethod
-    def from_problem(cls, problem: NikProblem) -> FieldError:
-        """The field error for a NIK/KK problem found by ``jkn_contracts.nik``."""
-        return cls(problem.field, problem.rule, problem.message)
 
 
 class FieldReader:

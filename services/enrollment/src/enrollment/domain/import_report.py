@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from enrollment.domain.fields import FieldError
 
@@ -37,6 +37,18 @@ class LineError:
     rule: str
     message: str
     first_line: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The error as one item of an ``errors`` list (``jkn_bus.http.errors_response``):
+        the row first, then the field error, then the first row of a duplicate NIK."""
+        first = {"first_line": self.first_line} if self.first_line else {}
+        return {
+            "line": self.line,
+            "field": self.field,
+            "rule": self.rule,
+            "message": self.message,
+            **first,
+        }
 
 
 @dataclass

@@ -20,15 +20,14 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from jkn_bus.guard import Caller
+from jkn_bus.http import errors_response, runtime_of
 from jkn_bus.retention import RetentionSettings
-from jkn_bus.service import ServiceRuntime
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import AccessRequestAnswered, AccessRequester, Actor, participant_id_for
 from jkn_contracts.envelope import PARTICIPANT_ID_PATTERN
@@ -78,16 +77,6 @@ _UNAVAILABLE = (
 )
 
 
-def _errors(status: int, errors: Sequence[FieldError], **headers: str) -> JSONResponse:
-    body = [{"field": e.field, "rule": e.rule, "message": e.message} for e in errors]
-    return JSONResponse(status_code=status, content={"errors": body}, headers=headers or None)
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
 def periods() -> Periods:
     """The retention settings the report quotes, read at each request."""
     return Periods(erasure_after().days, RetentionSettings().outbox_days)
@@ -109,7 +98,7 @@ async def _answer(
     except AuditUnavailable as unavailable:
         log.warning("access report not answered: %s", unavailable.code)
         error = FieldError("decisions", unavailable.code, _UNAVAILABLE)
-        return _errors(503, [error], **{"retry-after": "60"})
+        return errors_response(503, [error], headers={"retry-after": "60"})
     document = access_document(
         participant_id=participant_id,
         proposals=proposals,
@@ -118,7 +107,7 @@ async def _answer(
         lang="en" if lang == "en" else "id",
         generated_at=datetime.now(UTC),
     )
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     async with runtime.unit_of_work(actor=actor) as uow:
         await uow.emit(
             AccessRequestAnswered(
@@ -140,16 +129,16 @@ async def resident_access(request: Request) -> JSONResponse:
     limit, 422 for a malformed form, 503 when the decisions cannot be read."""
     client = request.client.host if request.client else "?"
     if receipt_failures.blocked(client):
-        return _errors(429, [_TOO_MANY])
+        return errors_response(429, [_TOO_MANY])
     try:
         body = json.loads(await request.body())
     except ValueError:
         msg = "The body is not valid JSON. / Isi permintaan bukan JSON yang sah."
-        return _errors(422, [FieldError("body", "JSON_INVALID", msg)])
+        return errors_response(422, [FieldError("body", "JSON_INVALID", msg)])
     form = read_access_form(body, request.headers.get("accept-language"))
     if isinstance(form, list):
-        return _errors(422, form)
-    runtime = _runtime(request)
+        return errors_response(422, form)
+    runtime = runtime_of(request)
     participant_id = participant_id_for(form.nik, runtime.settings.jkn_pseudonym_key)
     async with runtime.unit_of_work() as uow:  # a read: nothing is written in it
         proposals = await proposals_held(uow.conn, participant_id)
@@ -181,11 +170,11 @@ async def access_report(
     (``format=text``: plain text to print). 404 for an id Dinas Sosial never proposed."""
     proposals: list[HeldProposal] = []
     if _PARTICIPANT_ID.fullmatch(participant_id):
-        async with _runtime(request).unit_of_work() as uow:  # a read: nothing is written
+        async with runtime_of(request).unit_of_work() as uow:  # a read: nothing is written
             proposals = await proposals_held(uow.conn, participant_id)
     if not proposals:
         message = "No resident with this id. / Tidak ada penduduk dengan id ini."
-        return _errors(404, [FieldError("participant_id", "NOT_FOUND", message)])
+        return errors_response(404, [FieldError("participant_id", "NOT_FOUND", message)])
     answer = await _answer(
         request,
         participant_id,

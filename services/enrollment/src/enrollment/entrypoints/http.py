@@ -22,8 +22,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from jkn_bus.db import PG_INT8_MAX
 from jkn_bus.guard import Caller
+from jkn_bus.http import errors_response, runtime_of
 from jkn_bus.limits import FailureLimiter
-from jkn_bus.service import ServiceRuntime
 from jkn_bus.spreadsheet import safe_row
 from jkn_bus.unit_of_work import actor_of
 
@@ -37,7 +37,7 @@ from enrollment.app.proposals import (
     propose,
     read_form,
 )
-from enrollment.domain import FieldError, LineError, validate_proposal
+from enrollment.domain import FieldError, validate_proposal
 from enrollment.entrypoints.bodies import PROPOSAL_FORM, PROPOSALS_CSV
 from enrollment.entrypoints.uploads import spool_upload
 from enrollment.settings import receipt_key
@@ -58,24 +58,6 @@ _NOT_FOUND = {
 }
 
 
-def _errors(status: int, errors: Sequence[FieldError | LineError], **extra: Any) -> JSONResponse:
-    body = [
-        {
-            **({"line": e.line} if isinstance(e, LineError) else {}),
-            "field": e.field,
-            "rule": e.rule,
-            "message": e.message,
-        }
-        for e in errors
-    ]
-    return JSONResponse(status_code=status, content={"errors": body, **extra})
-
-
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
 @router.post("/proposals", status_code=201, tags=["proposals"], openapi_extra=PROPOSAL_FORM)
 async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     """Propose one resident (strict NIK checks). 201 with the receipt code the resident keeps;
@@ -83,7 +65,7 @@ async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     try:
         body = json.loads(await request.body())
     except ValueError:
-        return _errors(
+        return errors_response(
             422,
             [
                 FieldError(
@@ -96,8 +78,8 @@ async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     fields, proposed_by, errors = read_form(body)
     outcome = validate_proposal(fields, strict=True)
     if isinstance(outcome, list) or errors or proposed_by is None:
-        return _errors(422, errors + (outcome if isinstance(outcome, list) else []))
-    runtime = _runtime(request)
+        return errors_response(422, errors + (outcome if isinstance(outcome, list) else []))
+    runtime = runtime_of(request)
     actor = actor_of(caller)
     new = new_proposal(
         outcome,
@@ -114,7 +96,7 @@ async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
             "This NIK already has a pending or active proposal (see proposal_id). / "
             "NIK ini sudah diusulkan dan masih diproses atau aktif (lihat proposal_id)."
         )
-        return _errors(
+        return errors_response(
             409,
             [FieldError("nik", "ALREADY_PROPOSED", message)],
             proposal_id=str(dup.proposal_id) if dup.proposal_id else None,
@@ -142,7 +124,7 @@ async def proposal_status(
     """Where the proposal stands, with the receipt code as second factor (404 otherwise)."""
     client = request.client.host if request.client else "?"
     if receipt_failures.blocked(client):
-        return _errors(
+        return errors_response(
             429,
             [
                 FieldError(
@@ -153,7 +135,7 @@ async def proposal_status(
                 )
             ],
         )
-    found = await find_for_status(_runtime(request).pool, proposal_id)
+    found = await find_for_status(runtime_of(request).pool, proposal_id)
     if (
         found is None
         or not receipt_code
@@ -202,7 +184,7 @@ async def start_import(
     continues where the interrupted import stopped."""
     spooled = await spool_upload(request, prefix="jkn-import-")
     if spooled is None:
-        return _errors(
+        return errors_response(
             422,
             [
                 FieldError(
@@ -217,7 +199,7 @@ async def start_import(
     header_errors = check_header(path)
     if header_errors:
         path.unlink()
-        return _errors(422, header_errors)
+        return errors_response(422, header_errors)
     runner: ImportRunner = request.app.state.imports
     import_id = await runner.start(
         path, sha256=sha256, proposed_by=" ".join(proposed_by.split()), actor=actor_of(caller)
@@ -246,7 +228,7 @@ _IMPORT_FIELDS = (
 
 
 def _import_not_found() -> JSONResponse:
-    return _errors(
+    return errors_response(
         404, [FieldError("import_id", "NOT_FOUND", "No such import. / Impor tidak ditemukan.")]
     )
 
@@ -254,7 +236,7 @@ def _import_not_found() -> JSONResponse:
 @router.get("/imports/{import_id}", tags=["imports"])
 async def import_progress(request: Request, import_id: uuid.UUID) -> JSONResponse:
     """Progress and counts of an import."""
-    row = await import_store.find(_runtime(request).pool, import_id)
+    row = await import_store.find(runtime_of(request).pool, import_id)
     if row is None:
         return _import_not_found()
     body: dict[str, Any] = {"import_id": str(import_id), **{k: row[k] for k in _IMPORT_FIELDS}}
@@ -285,7 +267,7 @@ async def import_errors(
 ) -> Response:
     """Every rejected line (and NIK warning) with line, field and rule; ``format=csv``
     streams the whole list as a CSV an officer can open next to the file."""
-    pool = _runtime(request).pool
+    pool = runtime_of(request).pool
     if await import_store.find(pool, import_id) is None:
         return _import_not_found()
     if format == "csv":
@@ -304,7 +286,7 @@ async def import_receipts(request: Request, import_id: uuid.UUID) -> Response:
     for the status question. Lines of the file, not names: the officer's file says who is
     who. An import that continued an interrupted one lists that one's proposals too. A code
     that cannot be given back (drawn at random before codes were derived) is left empty."""
-    runtime = _runtime(request)
+    runtime = runtime_of(request)
     if await import_store.find(runtime.pool, import_id) is None:
         return _import_not_found()
     key = receipt_key()

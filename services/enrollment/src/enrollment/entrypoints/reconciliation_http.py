@@ -20,8 +20,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from jkn_bus.db import PG_INT8_MAX
+from jkn_bus.field_errors import FieldError
 from jkn_bus.guard import Caller
-from jkn_bus.service import ServiceRuntime
+from jkn_bus.http import errors_response, runtime_of
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts.access import Scope
 
@@ -58,28 +59,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
 
 
-def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
 def _line_errors(errors: list[LineError]) -> list[dict[str, Any]]:
-    return [
-        {
-            "line": e.line,
-            "field": e.field,
-            "rule": e.rule,
-            "message": e.message,
-            **({"first_line": e.first_line} if e.first_line else {}),
-        }
-        for e in errors
-    ]
+    return [e.as_json() for e in errors]
 
 
 def _error(status: int, field: str, rule: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"errors": [{"field": field, "rule": rule, "message": message}]}
-    )
+    return errors_response(status, [FieldError(field, rule, message)])
 
 
 _NO_FILE = (
@@ -114,7 +99,7 @@ def _refused(exc: RunRefused, field: str = "file") -> JSONResponse:
 
 async def _preview(request: Request, run_id: uuid.UUID) -> dict[str, Any]:
     run = await _run(request, run_id)
-    rows = await request_rows(_runtime(request).pool, run_id)
+    rows = await request_rows(runtime_of(request).pool, run_id)
     return {"preview": preview_of(run, rows), "approval": approval_of(run)}
 
 
@@ -170,14 +155,14 @@ async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
     own = None if caller.scope is Scope.ALL else caller.kelurahan or "-"
     try:
         outcome = await apply_findings(
-            _runtime(request),
+            runtime_of(request),
             bytes(content),
             only_kelurahan=own,
             actor=actor_of(caller),
             limits=_limits(request),
         )
     except FileRejected as exc:
-        return JSONResponse(status_code=422, content={"errors": _line_errors(exc.errors)})
+        return errors_response(422, exc.errors)
     except RunRefused as exc:
         return _refused(exc)
     except OutsideKelurahan as exc:
@@ -202,10 +187,10 @@ async def upload_snapshot(request: Request, caller: Caller) -> JSONResponse:
         settings: SnapshotSettings = request.app.state.snapshot_settings
         try:
             outcome = await apply_snapshot(
-                _runtime(request), path, settings, actor_of(caller), _limits(request)
+                runtime_of(request), path, settings, actor_of(caller), _limits(request)
             )
         except FileRejected as exc:
-            return JSONResponse(status_code=422, content={"errors": _line_errors(exc.errors)})
+            return errors_response(422, exc.errors)
         except RunRefused as exc:
             return _refused(exc)
         return await _outcome(request, outcome)
@@ -221,7 +206,7 @@ def _run_not_found() -> JSONResponse:
 
 
 async def _run(request: Request, run_id: uuid.UUID) -> Any:
-    return await _runtime(request).pool.fetchrow(
+    return await runtime_of(request).pool.fetchrow(
         "SELECT * FROM reconciliation_runs WHERE run_id = $1", run_id
     )
 
@@ -231,7 +216,7 @@ async def list_runs(
     request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> JSONResponse:
     """Runs, newest first."""
-    rows = await run_outcomes.list_runs(_runtime(request).pool, limit)
+    rows = await run_outcomes.list_runs(runtime_of(request).pool, limit)
     return JSONResponse(
         {
             "runs": [
@@ -264,7 +249,7 @@ async def run_report(
     run = await _run(request, run_id)
     if run is None:
         return _run_not_found()
-    pool = _runtime(request).pool
+    pool = runtime_of(request).pool
     if format == "csv":
         return Response(
             requests_csv(await request_rows(pool, run_id)),
@@ -315,7 +300,7 @@ async def approve(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONRe
     settings: SnapshotSettings = request.app.state.snapshot_settings
     try:
         decided = await approve_run(
-            _runtime(request),
+            runtime_of(request),
             run_id,
             actor,
             batch=settings.emit_batch,
@@ -341,7 +326,7 @@ async def reject(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONRes
     actor = actor_of(caller)
     assert actor is not None  # the route takes a token (policy table)
     try:
-        decided = await reject_run(_runtime(request), run_id, actor)
+        decided = await reject_run(runtime_of(request), run_id, actor)
     except (RunNotFound, NotAPreview) as exc:
         return _decision_error(exc)
     return JSONResponse(
@@ -364,7 +349,9 @@ async def run_errors(
     """The run's rejected lines: line, field and rule."""
     if await _run(request, run_id) is None:
         return _run_not_found()
-    rows = await run_outcomes.run_errors(_runtime(request).pool, run_id, offset=offset, limit=limit)
+    rows = await run_outcomes.run_errors(
+        runtime_of(request).pool, run_id, offset=offset, limit=limit
+    )
     return JSONResponse(
         {
             "run_id": str(run_id),
@@ -387,7 +374,7 @@ async def candidates(
     first (lowest decile, then the snapshot's order). Pseudonyms only."""
     if await _run(request, run_id) is None:
         return _run_not_found()
-    pool = _runtime(request).pool
+    pool = runtime_of(request).pool
     rows = await snapshot_sql.candidates_page(pool, run_id, offset=offset, limit=limit)
     return JSONResponse(
         {
@@ -440,7 +427,7 @@ async def propose(
         )
     try:
         made, already = await propose_candidates(
-            _runtime(request), run_id, limit, actor_of(caller), _limits(request)
+            runtime_of(request), run_id, limit, actor_of(caller), _limits(request)
         )
     except RunRefused as exc:
         return _refused(exc)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from jkn_bus.field_errors import FieldError
 from jkn_contracts import PARTICIPANT_ID_PATTERN
 
 from notifications.domain.feedback import AGENCIES, KINDS, TOPICS, Agency, Kind, Topic
@@ -37,15 +38,6 @@ ReplyChannel = Literal["sms", "whatsapp", "email"]
 _PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 _PARTICIPANT = re.compile(PARTICIPANT_ID_PATTERN)
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One problem with one field: ``rule`` is a machine-readable code (``^[A-Z_]+$``)."""
-
-    field: str
-    rule: str
-    message: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,14 @@ their token names (jkn_contracts.access): the queue, answers and reroutes are th
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from jkn_bus.auth import Forbidden
 from jkn_bus.guard import Caller
+from jkn_bus.http import errors_response
 from jkn_bus.limits import FailureLimiter
 from jkn_bus.unit_of_work import actor_of
 
@@ -50,11 +51,6 @@ _TOO_MANY = FieldError(
 )
 
 
-def _errors(status: int, errors: Sequence[FieldError]) -> JSONResponse:
-    body = [{"field": e.field, "rule": e.rule, "message": e.message} for e in errors]
-    return JSONResponse(status_code=status, content={"errors": body})
-
-
 def _desk(request: Request) -> FeedbackDesk:
     desk: FeedbackDesk = request.app.state.feedback
     return desk
@@ -80,7 +76,7 @@ async def submit(request: Request) -> JSONResponse:
     """The web form / API: 201 with the tracking number and the access code (shown once)."""
     form = read_submission(await _json(request))
     if isinstance(form, list):
-        return _errors(422, form)
+        return errors_response(422, form)
     receipt = await _desk(request).receive(
         channel="web", kind=form.kind, topic=form.topic, message=form.message,
         reply_to=form.reply_to, participant_id=form.participant_id,
@@ -103,7 +99,7 @@ async def inbound(
     except ValueError:
         delivery = read_inbound(None)  # BODY_INVALID
     if isinstance(delivery, list):
-        return _errors(422, delivery)
+        return errors_response(422, delivery)
     kind, topic = classify(delivery.text)
     receipt = await _desk(request).receive(
         channel=channel, kind=kind, topic=topic, message=delivery.text,
@@ -124,7 +120,7 @@ async def status(
     limiter: FailureLimiter = request.app.state.feedback_limiter
     client = request.client.host if request.client else "?"
     if limiter.blocked(client):
-        return _errors(429, [_TOO_MANY])
+        return errors_response(429, [_TOO_MANY])
     desk = _desk(request)
     item = (
         await feedback.find(desk.pool, tracking_number)
@@ -133,7 +129,7 @@ async def status(
     )
     if item is None or not code_matches(code, bytes(item["access_hash"])):
         limiter.fail(client)
-        return _errors(404, [_NOT_FOUND])
+        return errors_response(404, [_NOT_FOUND])
     history = await feedback.history(desk.pool, tracking_number)
     answered = item["status"] == "answered"
     return JSONResponse(
@@ -212,7 +208,7 @@ async def answer(request: Request, caller: Caller, tracking_number: str) -> JSON
         await _json(request), agency=cast(Agency, caller.agency), answered_by=caller.actor
     )
     if isinstance(form, list):
-        return _errors(422, form)
+        return errors_response(422, form)
     actor = actor_of(caller)  # stated with the answer (FeedbackAnswered)
     return await _act(
         request, tracking_number, lambda desk: desk.answer(tracking_number, form, actor=actor)
@@ -224,7 +220,7 @@ async def reroute(request: Request, caller: Caller, tracking_number: str) -> JSO
     """The agency holding a misrouted item hands it on; the due date is kept."""
     form = read_reroute(await _json(request), from_agency=cast(Agency, caller.agency))
     if isinstance(form, list):
-        return _errors(422, form)
+        return errors_response(422, form)
     actor = actor_of(caller)  # stated with the reroute (FeedbackRerouted)
     return await _act(
         request, tracking_number, lambda desk: desk.reroute(tracking_number, form, actor=actor)
@@ -242,15 +238,15 @@ async def _act(
         "No feedback item with this tracking number. / Tidak ada butir dengan nomor ini.",
     )  # fmt: skip
     if not is_tracking_number(tracking_number):
-        return _errors(404, [unknown])
+        return errors_response(404, [unknown])
     try:
         problem = await action(desk)
     except NotFound:
-        return _errors(404, [unknown])
+        return errors_response(404, [unknown])
     if problem is not None and problem.rule == "WRONG_JURISDICTION":
         raise Forbidden("OUTSIDE_AGENCY")
     if problem is not None:
-        return _errors(409, [problem])
+        return errors_response(409, [problem])
     item = await feedback.find(desk.pool, tracking_number)
     assert item is not None
     return JSONResponse(
