@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -25,6 +25,7 @@ from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import City, generate_city, write_bpjs_seed_json
 from jkn_city import Resident as CityResident
 from jkn_contracts import ParticipantVerified, participant_id_for, topic_for
+from jkn_contracts.city import CITY_TZ
 from jkn_devstack.tokens import DevTokenAuth
 from support.kafka import Collector
 from support.sealed import ESCROW_TO, sealed_event
@@ -32,7 +33,7 @@ from support.sealed import ESCROW_TO, sealed_event
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CITY = generate_city(1571, 600)
 SIM_CONS_ID, SIM_SECRET, SIM_USER_KEY = "31337", "test-secret", "test-user-key"
-WIB = timezone(timedelta(hours=7))
+WIB = CITY_TZ
 PSEUDONYM_KEY = "dev-only-pseudonym-key"
 
 

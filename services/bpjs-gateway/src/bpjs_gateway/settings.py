@@ -18,10 +18,11 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta, timezone, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from jkn_bus import BusSettings
+from jkn_contracts.city import CITY_UTC_OFFSET_HOURS, city_tz
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -58,7 +59,7 @@ class GatewaySettings(BaseSettings):
         validation_alias=AliasChoices("BPJS_DEACTIVATION_CUTOFF_DAY", "deactivation_cutoff_day"),
     )
     city_utc_offset_hours: int = Field(
-        7,
+        CITY_UTC_OFFSET_HOURS,
         ge=-12,
         le=14,
         validation_alias=AliasChoices("JKN_CITY_UTC_OFFSET_HOURS", "city_utc_offset_hours"),
@@ -77,7 +78,7 @@ class GatewaySettings(BaseSettings):
         )
 
     def city_tz(self) -> tzinfo:
-        return timezone(timedelta(hours=self.city_utc_offset_hours))
+        return city_tz(self.city_utc_offset_hours)
 
 
 def bus_settings(**overrides: Any) -> BusSettings:

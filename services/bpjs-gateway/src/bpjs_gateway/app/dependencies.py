@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, tzinfo
 
 from jkn_bus import UnitOfWork
 from jkn_bus.keyring import Sealer
 from jkn_contracts import utcnow
+from jkn_contracts.city import CITY_TZ
 
 from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository
 from bpjs_gateway.domain.effective_dates import EffectiveDateRules
 
-__all__ = ["WIB", "Dependencies"]
-
-# Filing dates follow the city's calendar (Jambi, Padang: WIB, UTC+7).
-WIB = timezone(timedelta(hours=7), "WIB")
+__all__ = ["Dependencies"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ class Dependencies:
     sealer: Sealer  # opens the personal fields of CoverageCheckRequested, ParticipantVerified
     rules: EffectiveDateRules = field(default_factory=EffectiveDateRules)
     kd_pemda: str = "1571"
-    city_tz: tzinfo = WIB
+    city_tz: tzinfo = CITY_TZ  # filing dates follow the city's calendar
     clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:

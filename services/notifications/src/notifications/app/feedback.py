@@ -18,11 +18,12 @@ import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 import asyncpg
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import Actor, FeedbackAnswered, FeedbackRerouted
+from jkn_contracts.city import CITY_TZ
 from jkn_contracts.events import FeedbackAnsweredPayload, FeedbackReroutedPayload
 
 from notifications.adapters import feedback, messages
@@ -52,7 +53,6 @@ __all__ = ["FeedbackDesk", "NotFound", "Receipt", "feedback_desk", "item_correla
 
 log = logging.getLogger(__name__)
 
-WIB = timezone(timedelta(hours=7), "WIB")
 _MESSAGE_IDS = uuid.UUID("5d0e8c43-7b21-4f6a-9a3e-2c8b1f6d4e90")  # fixed: ids stay stable
 _ITEM_JOURNEYS = uuid.UUID("0b6f3a9e-44c2-4d71-8e25-7f1a9c3d5b62")  # fixed, as above
 
@@ -95,7 +95,7 @@ class FeedbackDesk:
 
     def today(self) -> date:
         """The city's date (WIB): deadlines are calendar days there."""
-        return self.clock().astimezone(WIB).date()
+        return self.clock().astimezone(CITY_TZ).date()
 
     async def refresh_metrics(self) -> None:
         """Set the open/overdue gauges; a database hiccup leaves them as they were rather
@@ -119,12 +119,12 @@ class FeedbackDesk:
         """Record a new item routed by its topic, and queue the reply with its code."""
         now = self.clock()
         agency = agency_for(topic)
-        due = due_date(kind, now.astimezone(WIB).date(), self.due_days)
+        due = due_date(kind, now.astimezone(CITY_TZ).date(), self.due_days)
         code = new_access_code()
         async with self.runtime.unit_of_work() as uow:
             conn = uow.conn
             sequence = await feedback.next_number(conn)
-            number = tracking_number(kind, now.astimezone(WIB).year, sequence)
+            number = tracking_number(kind, now.astimezone(CITY_TZ).year, sequence)
             item = feedback.NewItem(
                 number, access_hash(code), kind, topic, agency, channel, inbound_message_id,
                 message, reply_to.channel if reply_to else None,
@@ -185,7 +185,7 @@ class FeedbackDesk:
                         kind=item["kind"],
                         agency=answer.agency,
                         due_date=item["due_date"],
-                        overdue=now.astimezone(WIB).date() > item["due_date"],
+                        overdue=now.astimezone(CITY_TZ).date() > item["due_date"],
                     ),
                 )
             )
