@@ -11,9 +11,12 @@ import pytest
 from integration.notifications.conftest import BOOTSTRAP
 from integration.notifications.events import activated, registered
 from jkn_bus import BusSettings, UnitOfWork
+from jkn_bus.personal_data import LocalKeks
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent, parse_event
+from notifications.adapters.at_rest import columns_for
 from notifications.adapters.channels import ChannelError, Delivery
+from notifications.adapters.mailroom import sql_mailroom
 from notifications.app.dispatcher import Dispatcher
 from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_runtime
@@ -24,6 +27,9 @@ from support.sealed import SEALER
 pytestmark = pytest.mark.infra
 
 CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
+
+# the handlers' SQL mailroom, its columns under this process's KEKs and the sealer's keyring
+MAILROOM = sql_mailroom(columns_for(LocalKeks.from_config(), SEALER.keyring))
 
 
 class Recording:
@@ -52,7 +58,7 @@ async def runtime(notifications_settings: BusSettings) -> AsyncIterator[ServiceR
 
 
 async def _decide(runtime: ServiceRuntime, events: list[object]) -> None:
-    handle = handlers(Routing("dev_sink"), SEALER)
+    handle = handlers(Routing("dev_sink"), SEALER, MAILROOM)
     async with runtime.pool.acquire() as conn, conn.transaction():
         for event in events:
             uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)  # type: ignore[arg-type]

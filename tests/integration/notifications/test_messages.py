@@ -12,10 +12,13 @@ from fastapi import FastAPI
 from integration.notifications.conftest import BOOTSTRAP
 from integration.notifications.events import activated, record, registered, resident
 from jkn_bus import BusSettings, UnitOfWork
+from jkn_bus.personal_data import LocalKeks
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent, ParticipantRegistered, parse_event
 from jkn_devstack.tokens import DevTokenAuth
+from notifications.adapters.at_rest import columns_for
 from notifications.adapters.channels import sink_copy
+from notifications.adapters.mailroom import sql_mailroom
 from notifications.app.handlers import Routing, handlers
 from notifications.bootstrap import build_app, build_runtime
 from support.kafka import produce, read_topic
@@ -23,6 +26,9 @@ from support.polling import eventually
 from support.sealed import SEALER, escrow
 
 pytestmark = pytest.mark.infra
+
+# the handlers' SQL mailroom, its columns under this process's KEKs and the sealer's keyring
+MAILROOM = sql_mailroom(columns_for(LocalKeks.from_config(), SEALER.keyring))
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +104,7 @@ async def test_the_same_event_handled_again_past_the_inbox_still_makes_one_messa
     app: FastAPI,
 ) -> None:
     who = registered(2, phone=None, email="warga2@contoh.id")
-    handle = handlers(Routing("dev_sink"), SEALER)
+    handle = handlers(Routing("dev_sink"), SEALER, MAILROOM)
     runtime = _runtime(app)
     for _ in range(2):
         async with runtime.pool.acquire() as conn, conn.transaction():

@@ -66,15 +66,6 @@ KNOWN_VIOLATIONS = frozenset(
             "services/notifications/src/notifications/app/feedback.py",
             "notifications.adapters.metrics",
         ),
-        ("services/notifications/src/notifications/app/handlers.py", "notifications.adapters"),
-        (
-            "services/notifications/src/notifications/app/handlers.py",
-            "notifications.adapters.at_rest",
-        ),
-        (
-            "services/notifications/src/notifications/app/handlers.py",
-            "notifications.adapters.erasure",
-        ),
     }
 )
 

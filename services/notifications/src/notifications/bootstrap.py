@@ -27,6 +27,7 @@ from jkn_contracts import CONSUMERS
 
 from notifications.adapters.at_rest import NotificationsColumns, backfill, columns_for
 from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
+from notifications.adapters.mailroom import sql_mailroom
 from notifications.app.dispatcher import Dispatcher
 from notifications.app.feedback import feedback_desk
 from notifications.app.handlers import Routing, handlers
@@ -65,7 +66,9 @@ def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) 
         bus or settings(),
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=handlers(route or routing(), Sealer(keyring), columns_for(keks, keyring)),
+        handlers=handlers(
+            route or routing(), Sealer(keyring), sql_mailroom(columns_for(keks, keyring))
+        ),
         secrets={
             "NOTIFICATIONS_WHATSAPP_APP_SECRET": webhooks.whatsapp_app_secret,
             "NOTIFICATIONS_SMS_WEBHOOK_SECRET": webhooks.sms_webhook_secret,

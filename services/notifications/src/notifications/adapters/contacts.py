@@ -3,38 +3,15 @@ sealed under the resident's key (``adapters.at_rest``; the clear columns NULL)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 import asyncpg
 
 from notifications.adapters.at_rest import NotificationsColumns
+from notifications.app.ports import Reach, StoredContact
 
 __all__ = ["StoredContact", "ensure", "get", "lock", "remember"]
 
 _FIELDS = ("name", "sex", "phone", "email")
 _SELECT = ", ".join(f"{f}, {f}_sealed" for f in _FIELDS)
-
-
-@dataclass(frozen=True)
-class StoredContact:
-    name: str | None
-    sex: str | None
-    phone: str | None
-    email: str | None
-
-
-class Reach(Protocol):
-    """How to greet and reach a resident (opened from an event's sealed fields)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def sex(self) -> str: ...
-    @property
-    def phone(self) -> str | None: ...
-    @property
-    def email(self) -> str | None: ...
 
 
 async def remember(

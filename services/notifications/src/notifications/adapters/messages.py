@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 from jkn_bus.telemetry import current_trace_headers
 
 from notifications.adapters.at_rest import NotificationsColumns
+from notifications.app.ports import NewMessage
 
 __all__ = [
     "WAKE_CHANNEL",
@@ -75,25 +75,6 @@ async def masked_body(conn: Any, columns: NotificationsColumns, row: Any) -> byt
     )
     blob: bytes | None = sealed["body"]
     return blob
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    """A message about a participant's event, or (``tracking_number``, no participant) a
-    reply of the feedback channel."""
-
-    message_id: uuid.UUID
-    idempotency_key: str
-    participant_id: str | None
-    correlation_id: uuid.UUID | None
-    about_event_id: uuid.UUID | None
-    about_event_type: str | None
-    template: str
-    subject: str
-    body: str = field(repr=False)
-    channel: str
-    tracking_number: str | None = None
-    secret: str | None = field(default=None, repr=False)
 
 
 async def insert(conn: asyncpg.Connection, columns: NotificationsColumns, m: NewMessage) -> bool:

@@ -8,12 +8,13 @@ slow or failing channel never holds up the event stream. The row's idempotency k
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from jkn_bus import HandlerTable, UnitOfWork
 from jkn_bus.keyring import Sealer
-from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, LocalKeks, PersonalDataErased
+from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_contracts import (
     DeactivationRequested,
     ParticipantActivated,
@@ -26,9 +27,7 @@ from jkn_contracts import (
     VerificationRejected,
 )
 
-from notifications.adapters import contacts, messages
-from notifications.adapters.at_rest import NotificationsColumns, columns_for
-from notifications.adapters.erasure import erase_resident
+from notifications.app.ports import Mailroom, NewMessage
 from notifications.domain import Contact, choose_channel, idempotency_key, message_id, render
 
 __all__ = ["Routing", "handlers"]
@@ -47,22 +46,18 @@ class Routing:
 
 
 def handlers(
-    routing: Routing, sealer: Sealer, columns: NotificationsColumns | None = None
+    routing: Routing, sealer: Sealer, mailroom: Callable[[UnitOfWork], Mailroom]
 ) -> HandlerTable:
     """``sealer``: opens the name, sex, phone and e-mail sealed in ParticipantRegistered and
-    ParticipantVerified (the keyring, read-only); ``columns``: the contact and the messages
-    sealed at rest (default: under the sealer's keyring and this process's KEKs)."""
-    at_rest = columns or columns_for(LocalKeks.from_config(), sealer.keyring)
+    ParticipantVerified (the keyring, read-only); ``mailroom``: the contacts and messages on
+    the unit of work's connection (their personal columns sealed at rest)."""
 
     async def tell(uow: UnitOfWork, event: Any) -> None:
-        await contacts.ensure(uow.conn, event.participant_id)
+        room = mailroom(uow)
+        await room.ensure_contact(event.participant_id)
         # A deactivation request is news for the kelurahan officer, not for the resident.
         addressed_to_resident = not isinstance(event, DeactivationRequested)
-        known = (
-            await contacts.get(uow.conn, at_rest, event.participant_id)
-            if addressed_to_resident
-            else None
-        )
+        known = await room.contact(event.participant_id) if addressed_to_resident else None
         contact = Contact(known.name, known.sex) if known and known.name else None  # type: ignore[arg-type]
         message = render(event, contact)
         if message is None:
@@ -81,10 +76,8 @@ def handlers(
                 )
                 return
             channel = "dev_sink"
-        await messages.insert(
-            uow.conn,
-            at_rest,
-            messages.NewMessage(
+        await room.queue(
+            NewMessage(
                 message_id=message_id(event, channel),
                 idempotency_key=idempotency_key(event, channel),
                 participant_id=event.participant_id,
@@ -111,13 +104,13 @@ def handlers(
                 extra={"participant_id": event.participant_id},
             )
             return
-        await contacts.remember(uow.conn, at_rest, event.participant_id, reach)
+        await mailroom(uow).remember(event.participant_id, reach)
         await tell(uow, event)
 
     async def forget(uow: UnitOfWork, event: Any) -> None:
         # Dinas Sosial erased the resident (ResidentDataErased): forget their contact and
         # every text about them, in this transaction; idempotent
-        await erase_resident(uow.conn, event.participant_id)
+        await mailroom(uow).erase(event.participant_id)
         log.info("resident erased", extra={"participant_id": event.participant_id})
 
     return {
