@@ -20,6 +20,7 @@ from bpjs_gateway.bootstrap import build_runtime as gateway_runtime
 from bpjs_gateway.settings import GatewaySettings
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form
+from jkn_audit.adapters.audit_log import entries_in_order
 from jkn_audit.app.verification import verify_chain
 from jkn_audit.bootstrap import build_runtime as audit_runtime
 from jkn_bus import BusSettings, ServiceRuntime
@@ -183,7 +184,7 @@ async def test_every_service_forgets_an_erased_resident_and_the_trail_still_veri
         )
         == "refused:201"
     )
-    report = await verify_chain(city["audit"].pool)
+    report = await verify_chain(city["audit"].pool, entries_in_order)
     assert report.ok, report.as_dict()
     assert (
         await _fetchval(

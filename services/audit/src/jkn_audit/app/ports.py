@@ -1,18 +1,21 @@
-"""What the audit use cases need from the outside: the append-only log they chain into.
+"""What the audit use cases need from the outside: the append-only log they chain into and
+read back in order.
 
 Adapter: ``adapters.audit_log`` (SQL on the unit of work's connection), wired in
-``bootstrap``.
+``bootstrap`` (the handler) and by the entrypoints (the chain's verification).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from jkn_audit.domain.entries import AuditEntry
 
-__all__ = ["Appender"]
+__all__ = ["Appender", "EntriesInOrder"]
 
 
 class Appender(Protocol):
@@ -20,3 +23,12 @@ class Appender(Protocol):
     returns it as stored (its ``seq`` and hashes set)."""
 
     async def __call__(self, conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry: ...
+
+
+class EntriesInOrder(Protocol):
+    """Every (entry, stored hash) in ``seq`` order, streamed on ``conn`` (the caller holds
+    the transaction, so the walk reads one snapshot)."""
+
+    def __call__(
+        self, conn: asyncpg.Connection | PoolConnectionProxy[Any]
+    ) -> AsyncIterator[tuple[AuditEntry, str]]: ...

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from jkn_audit.adapters.audit_log import entries_in_order
+from jkn_audit.app.ports import EntriesInOrder
 from jkn_audit.domain.chain import ChainWalker
 from jkn_audit.metrics import CHAIN_OK
 
@@ -29,8 +29,9 @@ class ChainReport:
         return asdict(self)
 
 
-async def verify_chain(pool: asyncpg.Pool) -> ChainReport:
-    """Check every row in ``seq`` order, on one consistent snapshot (appends go on)."""
+async def verify_chain(pool: asyncpg.Pool, entries_in_order: EntriesInOrder) -> ChainReport:
+    """Check every row in ``seq`` order, on one consistent snapshot (appends go on);
+    ``entries_in_order``: the log's reader (``adapters.audit_log.entries_in_order``)."""
     walker = ChainWalker()
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         async for entry, stored_hash in entries_in_order(conn):

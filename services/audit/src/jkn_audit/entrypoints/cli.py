@@ -9,6 +9,7 @@ import sys
 
 from jkn_bus.db import connect_pool
 
+from jkn_audit.adapters.audit_log import entries_in_order
 from jkn_audit.app.verification import verify_chain
 from jkn_audit.settings import bus_settings
 
@@ -18,7 +19,7 @@ __all__ = ["verify"]
 async def _verify() -> int:
     pool = await connect_pool(bus_settings().database_url, max_size=1)
     try:
-        report = await verify_chain(pool)
+        report = await verify_chain(pool, entries_in_order)
     finally:
         await pool.close()
     if report.ok:

@@ -16,7 +16,7 @@ from jkn_bus.db import PG_INT8_MAX
 from jkn_bus.http import runtime_of
 from jkn_contracts import ACTOR_ID_PATTERN, PARTICIPANT_ID_PATTERN
 
-from jkn_audit.adapters.audit_log import acts, history
+from jkn_audit.adapters.audit_log import acts, entries_in_order, history
 from jkn_audit.app.verification import verify_chain
 from jkn_audit.domain.entries import AuditEntry
 
@@ -95,5 +95,5 @@ async def acts_of(
 @router.get("/verify")
 async def verify(request: Request) -> dict[str, Any]:
     """Walk the whole chain: ``ok`` with the row count and head hash, or the first broken row."""
-    report = await verify_chain(runtime_of(request).pool)
+    report = await verify_chain(runtime_of(request).pool, entries_in_order)
     return report.as_dict()
