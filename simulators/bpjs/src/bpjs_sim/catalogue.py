@@ -1,10 +1,17 @@
-"""BPJS code tables as VClaim shows them, and the Jambi City puskesmas the simulator assigns.
+"""BPJS's codes (``bpjs_bridging.codes``) under the simulator's names, their labels, and
+the Jambi City puskesmas the simulator assigns.
 
-The status table is deliberately open: an unknown code is shown with a generic label
-rather than refused, because BPJS adds codes without notice.
+The tables are deliberately open: an unknown code is shown with a generic label rather
+than refused, because BPJS adds codes without notice.
 """
 
 from __future__ import annotations
+
+from bpjs_bridging.codes import HAK_KELAS, JENIS_PESERTA, STATUS_PESERTA
+from bpjs_bridging.codes import JENIS_PBI_APBD as PBI_APBD
+from bpjs_bridging.codes import STATUS_AKTIF as ACTIVE
+from bpjs_bridging.codes import STATUS_MENINGGAL as DECEASED
+from bpjs_bridging.codes import STATUS_NON_AKTIF_AKHIR_BULAN as INACTIVE_END_OF_MONTH
 
 __all__ = [
     "ACTIVE",
@@ -20,30 +27,6 @@ __all__ = [
     "status_label",
 ]
 
-ACTIVE = "0"
-DECEASED = "2"
-INACTIVE_END_OF_MONTH = "15"
-PBI_APBD = "22"
-
-JENIS_PESERTA = {
-    "11": "PNS PUSAT",
-    "13": "PEGAWAI SWASTA",
-    "14": "PEKERJA MANDIRI",
-    "15": "BUKAN PEKERJA",
-    "21": "PBI (APBN)",
-    "22": "PBI (APBD)",
-}
-
-STATUS_PESERTA = {
-    "0": "AKTIF",
-    "2": "Meninggal",
-    "6": "Tidak Ditanggung",
-    "7": "Penangguhan Peserta",
-    "9": "NON AKTIF KARNA PREMI",
-    "15": "NON AKTIF DIAKHIR BULAN",
-}
-
-_HAK_KELAS = {"1": "KELAS I", "2": "KELAS II", "3": "KELAS III"}
 
 # (kdProvider, nmProvider) of puskesmas in Kota Jambi (NIK region 1571).
 PUSKESMAS_JAMBI = (
@@ -70,7 +53,7 @@ def status_label(kode: str) -> str:
 
 def hak_kelas_label(kode: str) -> str:
     """Label of a hakKelas code."""
-    return _HAK_KELAS.get(kode, f"KELAS {kode}")
+    return HAK_KELAS.get(kode, f"KELAS {kode}")
 
 
 def puskesmas_for_nik(nik: str) -> tuple[str, str]:

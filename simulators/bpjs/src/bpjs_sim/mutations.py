@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from bpjs_bridging.codes import KELAS_III
 from pydantic import BaseModel, ConfigDict, Field
 
 from bpjs_sim.catalogue import (
@@ -26,7 +27,6 @@ from bpjs_sim.store import PesertaRow, SqliteStore
 __all__ = ["OPEN_ENDED_TAT", "BusinessRejection", "MutasiRequest", "apply_mutation"]
 
 OPEN_ENDED_TAT = "2099-12-31"
-_KELAS_III = "3"
 
 
 class BusinessRejection(Exception):
@@ -73,7 +73,7 @@ def _tambah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
         tgl_lahir=req.tgl_lahir.isoformat(),
         no_kk=req.no_kk,
         jenis=PBI_APBD,
-        hak_kelas=_KELAS_III,
+        hak_kelas=KELAS_III,
         status=ACTIVE,
         kd_provider=kd_provider,
         nm_provider=nm_provider,

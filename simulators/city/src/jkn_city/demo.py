@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from bpjs_bridging.codes import JENIS_PBI_APBN, JENIS_PPU
 from jkn_contracts import participant_id_for
 
 from jkn_city.model import City, Resident
@@ -92,14 +93,14 @@ _PICKERS: dict[Category, Callable[[Resident], bool]] = {
         _resident(r)
         and _poor(r)
         and r.coverage is not None
-        and r.coverage.segment == "21"
+        and r.coverage.segment == JENIS_PBI_APBN
         and r.coverage.active
     ),
     "covered_ppu": lambda r: (
         _resident(r)
         and _poor(r)
         and r.coverage is not None
-        and r.coverage.segment == "13"
+        and r.coverage.segment == JENIS_PPU
         and r.coverage.active
     ),
     "bad_nik": lambda r: _resident(r) and _poor(r) and r.coverage is None,

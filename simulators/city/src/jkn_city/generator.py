@@ -7,6 +7,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from bpjs_bridging.codes import (
+    JENIS_PBI_APBN,
+    JENIS_PBPU,
+    JENIS_PPU,
+    KELAS_III,
+    STATUS_AKTIF,
+    STATUS_MENINGGAL,
+    STATUS_NON_AKTIF_PREMI,
+)
 from jkn_contracts.nik import check_matches, parse_kk, parse_nik
 
 from jkn_city.ids import SerialBook, kk_number, nik_number
@@ -66,11 +75,11 @@ class _Generator:
         roll = self.rng.random()
         table: tuple[tuple[str, float], ...]
         if decile is not None and decile <= 4:
-            table = (("21", 0.35), ("13", 0.45))
+            table = ((JENIS_PBI_APBN, 0.35), (JENIS_PPU, 0.45))
         elif decile is not None:
-            table = (("21", 0.15), ("13", 0.40), ("14", 0.55))
+            table = ((JENIS_PBI_APBN, 0.15), (JENIS_PPU, 0.40), (JENIS_PBPU, 0.55))
         else:
-            table = (("13", 0.50), ("14", 0.80))
+            table = ((JENIS_PPU, 0.50), (JENIS_PBPU, 0.80))
         return next((segment for segment, upto in table if roll < upto), None)
 
     def birth_date(self, min_age: int, max_age: int) -> date:
@@ -121,19 +130,19 @@ class _Generator:
             return None
         rng = self.rng
         self.cards += 1
-        status, tat = "0", OPEN_ENDED
+        status, tat = STATUS_AKTIF, OPEN_ENDED
         lapsed = self.as_of - timedelta(days=rng.randint(30, 700))
-        if home.segment == "14" and rng.random() < 0.3 and lapsed > born:
-            status, tat = "9", lapsed
+        if home.segment == JENIS_PBPU and rng.random() < 0.3 and lapsed > born:
+            status, tat = STATUS_NON_AKTIF_PREMI, lapsed
         if death is not None and rng.random() < 0.6:  # the rest: cards of the dead still active
-            status, tat = "2", death
+            status, tat = STATUS_MENINGGAL, death
         start = max(born, min(tat, self.as_of) - timedelta(days=rng.randint(60, 3000)))
         kd, nm = puskesmas_for(home.district)
         return Coverage(
             no_kartu=f"{1_000_000_000 + self.cards:013d}",
             segment=home.segment,
             status=status,
-            kelas="3" if home.segment == "21" else rng.choice("123"),
+            kelas=KELAS_III if home.segment == JENIS_PBI_APBN else rng.choice("123"),
             kd_provider=kd,
             nm_provider=nm,
             tmt=start,

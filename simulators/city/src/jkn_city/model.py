@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from bpjs_bridging.codes import HAK_KELAS, JENIS_PESERTA, STATUS_AKTIF, STATUS_PESERTA
+
 __all__ = [
     "JENIS_PESERTA",
     "KELAS",
@@ -19,18 +21,7 @@ __all__ = [
     "Resident",
 ]
 
-JENIS_PESERTA = {
-    "21": "PBI (APBN)",
-    "22": "PBI (APBD)",
-    "13": "PEGAWAI SWASTA",
-    "14": "PEKERJA MANDIRI",
-}
-"""BPJS segment codes (jenisPeserta) used by the city, with their VClaim keterangan."""
-
-STATUS_PESERTA = {"0": "AKTIF", "2": "Meninggal", "9": "NON AKTIF KARNA PREMI"}
-"""BPJS participant status codes (statusPeserta) used by the city."""
-
-KELAS = {"1": "KELAS I", "2": "KELAS II", "3": "KELAS III"}
+KELAS = HAK_KELAS
 """hakKelas codes: the hospital ward class the participant is entitled to."""
 
 
@@ -50,7 +41,7 @@ class Coverage:
     @property
     def active(self) -> bool:
         """Whether BPJS reports the participation as active (status 0)."""
-        return self.status == "0"
+        return self.status == STATUS_AKTIF
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from bpjs_bridging.codes import JENIS_PBI_APBD, JENIS_PBI_APBN, STATUS_AKTIF, STATUS_MENINGGAL
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
@@ -24,11 +25,6 @@ __all__ = [
     "Peserta",
     "Provider",
 ]
-
-STATUS_AKTIF = "0"
-STATUS_MENINGGAL = "2"
-JENIS_PBI_APBN = "21"
-JENIS_PBI_APBD = "22"
 
 _WIRE = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
