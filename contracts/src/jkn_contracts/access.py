@@ -125,6 +125,11 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
             {},
             Authentication.NONE,
         ),
+        ("enrollment", "POST", "/proposals/status"): Policy(
+            "a resident asks where their proposal stands (receipt code, birth date; rate-limited)",
+            {},
+            Authentication.NONE,
+        ),
         ("enrollment", "POST", "/imports"): _token(
             "Dinsos proposes residents in bulk", dinsos_officer=_ALL, dinsos_system=_ALL
         ),

@@ -28,6 +28,7 @@ __all__ = [
     "existing_ids",
     "find_for_status",
     "find_personal",
+    "ids_by_receipt",
     "insert_many",
     "receipt_hash",
 ]
@@ -268,6 +269,14 @@ async def find_for_status(
         proposal_id,
     )
     return row, list(history)
+
+
+async def ids_by_receipt(conn: asyncpg.Connection, code: str) -> list[uuid.UUID]:
+    """The proposals issued this receipt code (index of migration 0011): none or one."""
+    rows = await conn.fetch(
+        "SELECT proposal_id FROM proposals WHERE receipt_hash = $1", receipt_hash(code)
+    )
+    return [r["proposal_id"] for r in rows]
 
 
 async def find_personal(
