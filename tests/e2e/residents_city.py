@@ -52,9 +52,8 @@ async def _propose(
 
 
 async def _status(client: httpx.AsyncClient, enrollment: str, r: Resident) -> dict[str, Any]:
-    answer = await client.get(
-        f"{enrollment}/proposals/{r.proposal_id}", params={"receipt_code": r.receipt_code}
-    )
+    asked = {"receipt_code": r.receipt_code, "birth_date": r.birth_date}
+    answer = await client.post(f"{enrollment}/proposals/status", json=asked)
     return dict(answer.json()) if answer.status_code == 200 else {}
 
 

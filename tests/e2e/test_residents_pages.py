@@ -1,9 +1,10 @@
 """The residents' pages in a real browser (Chromium at a phone's size), on the real system:
-a resident checks their status with the receipt's two numbers — active, waiting, rejected,
-deactivated, each in plain words — files a complaint and follows it to Dinkes's answer;
-wrong codes get one answer and guessing is stopped; every page is light, works without
-JavaScript, and passes axe-core's WCAG 2.1 AA rules with no serious or critical violation.
-Screenshots and the page weights / axe findings land in test-artifacts/residents-web/."""
+a resident checks their status with their receipt code and birth date — active, waiting,
+rejected, deactivated, each in plain words — files a complaint and follows it to Dinkes's
+answer; a wrong code and a wrong birth date get one answer and guessing is stopped; every
+page is light, works without JavaScript, and passes axe-core's WCAG 2.1 AA rules with no
+serious or critical violation. Screenshots and the page weights / axe findings land in
+test-artifacts/residents-web/."""
 
 from __future__ import annotations
 
@@ -62,16 +63,19 @@ def inspector() -> Inspector:
     return Inspector()
 
 
-async def _check_status(page: Page, web: str, r: Resident, *, code: str | None = None) -> int:
+async def _check_status(
+    page: Page, web: str, r: Resident, *, code: str | None = None, born: str | None = None
+) -> int:
+    """The resident types their receipt code and birth date (no proposal number)."""
     await page.goto(f"{web}/cek-status")
-    await page.get_by_label("Nomor usulan").fill(r.proposal_id)
     await page.get_by_label("Kode tanda terima").fill(code or r.receipt_code)
+    await page.get_by_label("Tanggal lahir").fill(born or r.birth_date)
     async with page.expect_navigation() as nav:
         await page.get_by_role("button", name="Cek status").click()
     answer = await nav.value
     assert answer is not None
     assert r.receipt_code not in page.url
-    assert r.proposal_id not in page.url
+    assert r.birth_date not in page.url
     return answer.status
 
 
@@ -138,8 +142,8 @@ async def test_the_same_page_speaks_english_when_asked(
     await page.goto(f"{stack.url('residents-web')}/cek-status")
     await page.get_by_role("link", name="English").click()
     assert await page.get_attribute("html", "lang") == "en"
-    await page.get_by_label("Proposal number").fill(residents["waitlisted"].proposal_id)
     await page.get_by_label("Receipt code").fill(residents["waitlisted"].receipt_code)
+    await page.get_by_label("Birth date").fill(residents["waitlisted"].birth_date)
     await page.get_by_role("button", name="Check status").click()
     text = await page.get_by_role("main").inner_text()
     assert "On the waiting list" in text
@@ -201,11 +205,11 @@ async def test_wrong_codes_get_one_answer_and_a_guesser_is_stopped_by_the_api_s_
 ) -> None:
     web, active = stack.url("residents-web"), residents["active"]
     guesser = await inspector.phone(browser, "203.0.113.66")
-    unknown = Resident("00000000-0000-4000-8000-000000000000", "ABCDEFGH", "")
-    wrong_code = Resident(active.proposal_id, "ABCDEFGH", active.participant_id)
+    unknown_code = {"code": "ABCDEFGH"}
+    wrong_birth_date = {"born": "1901-01-01"}  # no resident of the demo city was born then
     answers = []
-    for attempt in (unknown, wrong_code, wrong_code)[:API_FAILURES]:
-        assert await _check_status(guesser, web, attempt, code=attempt.receipt_code) == 404
+    for attempt in (unknown_code, wrong_birth_date, wrong_birth_date)[:API_FAILURES]:
+        assert await _check_status(guesser, web, active, **attempt) == 404
         answers.append(await guesser.locator("#masalah").inner_text())
     assert len(set(answers)) == 1
     assert "Usulan tidak ditemukan" in answers[0]

@@ -62,24 +62,37 @@ def test_only_the_style_sheet_may_be_cached(client: TestClient) -> None:
 def test_english_is_one_link_away(client: TestClient) -> None:
     page = client.get("/cek-status", params={"lang": "en"})
     assert '<html lang="en">' in page.text
-    assert "Proposal number" in page.text
+    assert "Birth date" in page.text
+    assert 'name="proposal_id"' not in page.text  # no 36-character number to copy
     assert 'name="lang" value="en"' in page.text
 
 
 @pytest.mark.parametrize("path", ["/cek-status", "/sampaikan", "/lacak", "/akses-data"])
 def test_rejects_a_form_without_the_anti_forgery_token(client: TestClient, path: str) -> None:
     client.get(path)  # the cookie alone is not enough: the form must carry its twin
-    answer = client.post(path, data={"proposal_id": "x", "receipt_code": "y"})
+    answer = client.post(path, data={"receipt_code": "y", "birth_date": "1950-01-02"})
     assert answer.status_code == 400
     assert "kedaluwarsa" in answer.text
 
 
 def test_rejects_an_incomplete_status_form_naming_the_fields(client: TestClient) -> None:
     token = _token(client, "/cek-status")
-    answer = client.post("/cek-status", data={"csrf_token": token, "proposal_id": "abc"})
+    answer = client.post("/cek-status", data={"csrf_token": token, "birth_date": "1950-01-02"})
     assert answer.status_code == 422
-    assert 'id="receipt_code"' in answer.text
     assert re.search(r'id="receipt_code"[^>]*aria-invalid="true"', answer.text)
+    assert not re.search(r'id="birth_date"[^>]*aria-invalid="true"', answer.text)
+    assert "1950-01-02" not in answer.text  # a birth date is never written back into a page
+
+
+def test_rejects_a_status_form_without_a_birth_date(client: TestClient) -> None:
+    token = _token(client, "/cek-status")
+    answer = client.post(
+        "/cek-status",
+        data={"csrf_token": token, "receipt_code": "R3ZT8WQN", "birth_date": "2.1.50"},
+    )
+    assert answer.status_code == 422
+    assert re.search(r'id="birth_date"[^>]*aria-invalid="true"', answer.text)
+    assert "R3ZT8WQN" not in answer.text
 
 
 def test_rejects_an_access_request_without_a_16_digit_nik_or_a_birth_date(
@@ -95,22 +108,22 @@ def test_rejects_an_access_request_without_a_16_digit_nik_or_a_birth_date(
     assert "K7QM2XPA" not in answer.text
 
 
-def test_a_malformed_number_gets_the_same_not_found_and_counts_as_a_failure(
+def test_a_malformed_code_gets_the_same_not_found_and_counts_as_a_failure(
     client: TestClient,
 ) -> None:
     for _ in range(LIMIT):
         token = _token(client, "/cek-status")
         answer = client.post(
             "/cek-status",
-            data={"csrf_token": token, "proposal_id": "not-a-number", "receipt_code": "SECRET12"},
+            data={"csrf_token": token, "receipt_code": "SECRET-12", "birth_date": "1950-01-02"},
         )
         assert answer.status_code == 404
         assert "Usulan tidak ditemukan" in answer.text
-        assert "SECRET12" not in answer.text  # a code is never written back into a page
+        assert "SECRET-12" not in answer.text  # a code is never written back into a page
     token = _token(client, "/cek-status")
     blocked = client.post(
         "/cek-status",
-        data={"csrf_token": token, "proposal_id": "not-a-number", "receipt_code": "SECRET12"},
+        data={"csrf_token": token, "receipt_code": "SECRET-12", "birth_date": "1950-01-02"},
     )
     assert blocked.status_code == 429
 
@@ -121,8 +134,8 @@ def test_an_unreachable_agency_is_said_plainly(client: TestClient) -> None:
         "/cek-status",
         data={
             "csrf_token": token,
-            "proposal_id": "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
             "receipt_code": "K7QM2XPA",
+            "birth_date": "1950-01-02",
         },
     )
     assert answer.status_code == 503

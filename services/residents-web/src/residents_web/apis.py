@@ -59,20 +59,16 @@ class Apis:
     async def _call(self, method: str, url: str, client: str, **kwargs: Any) -> httpx.Response:
         return await self._http.request(method, url, headers={"X-Forwarded-For": client}, **kwargs)
 
-    async def proposal_status(self, proposal_id: str, receipt_code: str, client: str) -> Answer:
-        """Enrollment's ``GET /proposals/{id}?receipt_code=``: the code travels from here to
-        the API only, never in the address the resident's browser shows or keeps."""
+    async def proposal_status(self, receipt_code: str, birth_date: str, client: str) -> Answer:
+        """Enrollment's ``POST /proposals/status``: the code and the birth date travel in
+        the body, never in an address the resident's browser or a proxy keeps."""
+        body = {"receipt_code": receipt_code, "birth_date": birth_date}
         try:
             resp = await self._call(
-                "GET",
-                f"{self._enrollment}/proposals/{proposal_id}",
-                client,
-                params={"receipt_code": receipt_code},
+                "POST", f"{self._enrollment}/proposals/status", client, json=body
             )
         except httpx.HTTPError:
             return _UNAVAILABLE
-        if resp.status_code == 422:  # a malformed proposal number: as unknown as a wrong one
-            return Answer("not_found", {})
         return _answer(resp)
 
     async def submit_feedback(self, form: dict[str, Any], client: str) -> Answer:

@@ -25,7 +25,7 @@ ENGLISH: Mapping[str, str] = {
     "pertanyaan, pengaduan atau masukan, dan mengikuti jawabannya.": "Here you can see where "
     "your enrolment proposal stands, send a question, complaint or suggestion, and follow "
     "the answer.",
-    "Dengan nomor usulan dan kode tanda terima.": "With the proposal number and receipt code.",
+    "Dengan kode tanda terima dan tanggal lahir.": "With the receipt code and birth date.",
     "Kami teruskan ke instansi yang berwenang.": "We pass it to the agency in charge.",
     "Lacak pertanyaan atau pengaduan": "Track a question or complaint",
     "Dengan nomor pelacakan dan kode akses.": "With the tracking number and access code.",
@@ -129,17 +129,14 @@ ENGLISH: Mapping[str, str] = {
     "Kembali ke beranda": "Back to the home page",
     # status form
     "Usulan tidak ditemukan": "Proposal not found",
-    "Nomor usulan dan kode tanda terima ini tidak cocok dengan usulan mana pun. Periksa "
-    "kembali kedua nomor pada tanda terima Anda.": "This proposal number and receipt code "
-    "match no proposal. Check both numbers on your receipt.",
+    "Kode tanda terima dan tanggal lahir ini tidak cocok dengan usulan mana pun. Periksa "
+    "kembali keduanya.": "This receipt code and birth date match no proposal. Check both.",
     "Isian belum lengkap": "Some fields are empty",
-    "Isi nomor usulan dan kode tanda terima.": "Fill in the proposal number and receipt code.",
-    "Kedua nomor tertulis pada tanda terima yang Anda terima dari kelurahan atau Dinas Sosial "
-    "saat diusulkan.": "Both numbers are on the receipt the kelurahan or the Social Affairs "
-    "Office gave you when you were proposed.",
-    "Nomor usulan": "Proposal number",
-    "36 karakter, contoh: 3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f": "36 characters, for "
-    "example: 3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f",
+    "Isi kode tanda terima dan tanggal lahir.": "Fill in the receipt code and the birth date.",
+    "Kode tanda terima tertulis pada tanda terima yang Anda terima dari kelurahan atau Dinas "
+    "Sosial saat diusulkan; tanggal lahir seperti pada KTP.": "The receipt code is on the "
+    "receipt the kelurahan or the Social Affairs Office gave you when you were proposed; the "
+    "birth date as on your KTP.",
     "Kode tanda terima": "Receipt code",
     "8 huruf dan angka, contoh: K7QM2XPA": "8 letters and digits, for example: K7QM2XPA",
     "Cek status": "Check status",

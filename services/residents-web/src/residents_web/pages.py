@@ -1,8 +1,9 @@
 """The residents' pages: home, proposal status, help (feedback: feedback_pages).
 
 Codes travel in POST bodies only: a receipt code or an access code in an address would stay
-in the phone's history, a shared computer's, a proxy's log. A wrong proposal number and a
-wrong code get the same answer, as from the API, and count as a failed look-up.
+in the phone's history, a shared computer's, a proxy's log. The status is asked with the
+receipt code and the birth date (no 36-character proposal number to copy): an unknown code
+and a wrong birth date get the same answer, as from the API, and count as a failed look-up.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ __all__ = ["Lang", "apis_of", "limiter_of", "refused", "router"]
 
 router = APIRouter()
 Lang = Annotated[str | None, Query()]  # anything but "en" is Bahasa Indonesia
-_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$")
+_CODE = re.compile(r"^[A-Z0-9]{4,32}$")  # enrollment's receipt codes
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")  # as a date input sends it
 
 
 def apis_of(request: Request) -> Apis:
@@ -71,44 +73,42 @@ async def style() -> Response:
 
 @router.get("/cek-status", response_class=HTMLResponse)
 async def status_form(request: Request, lang: Lang = None) -> HTMLResponse:
-    """The form: proposal number and receipt code, as printed on the receipt."""
-    return page(
-        request, "status_form.html", language(lang), form=True, problem=None, missing=[], values={}
-    )
+    """The form: the receipt code, as printed on the receipt, and the birth date."""
+    return page(request, "status_form.html", language(lang), form=True, problem=None, missing=[])
 
 
 @router.post("/cek-status", response_class=HTMLResponse)
 async def status_result(request: Request) -> HTMLResponse:
-    """Where the proposal stands; the same "not found" for an unknown number and a wrong
-    code, and at most the failed look-ups the API itself allows."""
+    """Where the proposal stands; the same "not found" for an unknown code and a wrong
+    birth date, and at most the failed look-ups the API itself allows."""
     form = await request.form()
     lang = language(str(form.get("lang") or ""))
     if not await form_is_genuine(request):
         return refused(request, lang, "expired", "status")
-    proposal_id = str(form.get("proposal_id") or "").strip().lower()
     code = str(form.get("receipt_code") or "").strip().upper().replace(" ", "")
-    values = {"proposal_id": proposal_id}  # the code is never written back into the page
-    missing = [name for name, v in (("proposal_id", proposal_id), ("receipt_code", code)) if not v]
-    if missing:
+    born = str(form.get("birth_date") or "").strip()
+    # neither is ever written back into the page
+    missing = [name for name, v in (("receipt_code", code), ("birth_date", born)) if not v]
+    if missing or not _DATE.fullmatch(born):
         LOOKUPS.labels("status", "invalid").inc()
         return page(
             request, "status_form.html", lang, status=422, form=True,
-            problem="missing", missing=missing, values=values,
+            problem="missing", missing=missing or ["birth_date"],
         )  # fmt: skip
     client, failures = client_of(request), limiter_of(request)
     if failures.blocked(client):
         return refused(request, lang, "too_many", "status")
-    answer = (
-        await apis_of(request).proposal_status(proposal_id, code, client)
-        if _UUID.fullmatch(proposal_id)
+    answer = (  # a code that cannot be one is as unknown as a wrong one, without asking
+        await apis_of(request).proposal_status(code, born, client)
+        if _CODE.fullmatch(code)
         else None
     )
-    if answer is None or answer.kind == "not_found":
+    if answer is None or answer.kind in {"not_found", "invalid"}:
         failures.fail(client)
         LOOKUPS.labels("status", "not_found").inc()
         return page(
             request, "status_form.html", lang, status=404, form=True,
-            problem="not_found", missing=[], values=values,
+            problem="not_found", missing=[],
         )  # fmt: skip
     if answer.kind != "ok":
         return refused(request, lang, answer.kind, "status")

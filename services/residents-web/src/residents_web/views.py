@@ -143,7 +143,7 @@ def _reason(raw: Mapping[str, Any], _: Translate, lang: str) -> Reason:
 
 
 def status_view(body: Mapping[str, Any], _: Translate, lang: str) -> StatusView:
-    """The status API's answer (enrollment ``GET /proposals/{id}``) in plain words."""
+    """The status API's answer (enrollment ``POST /proposals/status``) in plain words."""
     status = str(body["status"])
     headline, meaning = _STATUS.get(status, (status, ""))
     raw_reasons: list[Mapping[str, Any]] = list(body.get("reasons") or [])

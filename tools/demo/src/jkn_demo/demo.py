@@ -12,7 +12,7 @@ import httpx
 
 from jkn_demo.callers import ROLES, Callers, IdentityProviderDown, bearer_curl
 from jkn_demo.journey import Outcome, import_receipts, summarize
-from jkn_demo.residents_page import page_lines, status_call
+from jkn_demo.residents_page import page_lines, status_call, with_birth_dates
 from jkn_demo.scenario import EXPECTED, generate_city, propose_and_follow, seed_bpjs
 from jkn_demo.stack import COMPONENTS, Stack, stop_pid_files
 from jkn_demo.stackenv import ISSUER, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
@@ -104,9 +104,10 @@ async def run() -> int:
             on_progress=_journey_progress,
         )
         _say()
-        receipts = await import_receipts(
+        issued = await import_receipts(
             client, urls["enrollment"], report["import_id"], auth=callers.officer
         )
+        receipts = with_birth_dates(issued, city.proposals)
         facts = await _facts(client, urls, callers, followed)
     _report(report, followed, urls, zipkin, receipts, facts=facts)
     return 0 if _matches(followed) else 1
