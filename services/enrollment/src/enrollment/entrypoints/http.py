@@ -144,6 +144,11 @@ async def proposal_status(
         receipt_failures.fail(client)
         return JSONResponse(status_code=404, content=_NOT_FOUND)
     row, history = found
+    return JSONResponse(status_document(row, history))
+
+
+def status_document(row: Any, history: list[Any]) -> dict[str, Any]:
+    """One proposal's status as both status routes answer it (its row and history rows)."""
     card = None
     if row["no_kartu"] is not None:
         card = {
@@ -151,26 +156,24 @@ async def proposal_status(
             "clinic": {"code": row["kd_provider"], "name": row["nm_provider"]},
             "effective_date": row["effective_date"].isoformat(),
         }
-    return JSONResponse(
-        {
-            "proposal_id": str(row["proposal_id"]),
-            "participant_id": row["participant_id"],
-            "status": row["status"],
-            "reasons": json.loads(row["reasons"]),
-            "card": card,
-            "created_at": row["created_at"].isoformat(),
-            "updated_at": row["updated_at"].isoformat(),
-            "history": [
-                {
-                    "status": h["status"],
-                    "event_type": h["event_type"],
-                    "occurred_at": h["occurred_at"].isoformat(),
-                    "recorded_at": h["recorded_at"].isoformat(),
-                }
-                for h in history
-            ],
-        }
-    )
+    return {
+        "proposal_id": str(row["proposal_id"]),
+        "participant_id": row["participant_id"],
+        "status": row["status"],
+        "reasons": json.loads(row["reasons"]),
+        "card": card,
+        "created_at": row["created_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
+        "history": [
+            {
+                "status": h["status"],
+                "event_type": h["event_type"],
+                "occurred_at": h["occurred_at"].isoformat(),
+                "recorded_at": h["recorded_at"].isoformat(),
+            }
+            for h in history
+        ],
+    }
 
 
 @router.post("/imports", status_code=202, tags=["imports"], openapi_extra=PROPOSALS_CSV)

@@ -13,7 +13,6 @@ success is ``GET /proposals/{proposal_id}``'s.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -25,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from enrollment.adapters.proposals import find_for_status, find_personal, ids_by_receipt
 from enrollment.domain import FieldError
-from enrollment.entrypoints.http import receipt_failures
+from enrollment.entrypoints.http import receipt_failures, status_document
 
 __all__ = ["StatusRequest", "router", "status_document"]
 
@@ -55,35 +54,6 @@ class StatusRequest(BaseModel):
 
     receipt_code: str = Field(pattern=r"^[A-Za-z0-9]{4,32}$", description="From the receipt.")
     birth_date: date = Field(description="YYYY-MM-DD, as on the proposal.")
-
-
-def status_document(row: asyncpg.Record, history: list[asyncpg.Record]) -> dict[str, Any]:
-    """The status of one proposal as ``GET /proposals/{proposal_id}`` writes it."""
-    card = None
-    if row["no_kartu"] is not None:
-        card = {
-            "no_kartu": row["no_kartu"],
-            "clinic": {"code": row["kd_provider"], "name": row["nm_provider"]},
-            "effective_date": row["effective_date"].isoformat(),
-        }
-    return {
-        "proposal_id": str(row["proposal_id"]),
-        "participant_id": row["participant_id"],
-        "status": row["status"],
-        "reasons": json.loads(row["reasons"]),
-        "card": card,
-        "created_at": row["created_at"].isoformat(),
-        "updated_at": row["updated_at"].isoformat(),
-        "history": [
-            {
-                "status": h["status"],
-                "event_type": h["event_type"],
-                "occurred_at": h["occurred_at"].isoformat(),
-                "recorded_at": h["recorded_at"].isoformat(),
-            }
-            for h in history
-        ],
-    }
 
 
 async def _matching(conn: asyncpg.Connection, asked: StatusRequest) -> dict[str, Any] | None:
