@@ -153,7 +153,9 @@ async def test_a_submission_on_its_inbound_topic_is_applied_as_its_system_s_comm
     assert uow.actor == system_actor(DINSOS, KEY)
     assert uow.inbound is DINSOS
     assert uow.causation_id == submitted.event_id
-    assert uow.correlation_id != uow.correlation_id, "a first cause: a journey of its own"
+    journey = uow.correlation_id  # a first cause: one journey of its own, not the record's
+    assert journey == uow.correlation_id
+    assert journey != submitted.event_id
 
 
 async def test_a_finding_on_the_kelurahan_s_topic_names_that_kelurahan_s_system() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -36,6 +36,7 @@ KAFKA_ISSUER = "urn:jkn-daerah:kafka"
 
 UNKNOWN_AGENCY = "unknown"
 _AGENCY = re.compile(r"[a-z][a-z0-9-]{0,39}")
+_E = TypeVar("_E", bound=EventBase)
 
 
 def actor_of(caller: Principal) -> Actor:
@@ -80,18 +81,30 @@ class UnitOfWork:
         self.inbound = inbound  # the inbound topic a submission being handled arrived on
         self._topic_prefix = topic_prefix
         self.emitted: list[EventBase] = []
+        self._journey: uuid.UUID | None = None
 
     @property
     def correlation_id(self) -> uuid.UUID:
-        """The journey of the event being handled, or a new one for a first cause (a
-        command, a submission: each call gives another)."""
+        """The journey of the event being handled, or, for a first cause (a command, a
+        submission), a new one: drawn once, so every fact of this unit of work joins it."""
         if isinstance(self.cause, EventBase):
             return self.cause.correlation_id
-        return uuid.uuid4()
+        if self._journey is None:
+            self._journey = uuid.uuid4()
+        return self._journey
 
     @property
     def causation_id(self) -> uuid.UUID | None:
         return self.cause.event_id if self.cause is not None else None
+
+    def new_event(self, event_type: type[_E], **fields: Any) -> _E:
+        """An ``event_type`` caused by this unit of work's cause: in its journey
+        (``correlation_id``), naming the cause (``causation_id``); ``fields`` are the rest
+        (``participant_id``, ``payload``, ...). Written once so a fact's links are never
+        copied by hand, nor forgotten."""
+        return event_type(
+            correlation_id=self.correlation_id, causation_id=self.causation_id, **fields
+        )
 
     def stamp(self, event: EventBase) -> EventBase:
         """``event`` as this unit of work writes it: an event naming no actor gets this unit

@@ -112,10 +112,9 @@ async def record_refusal(
         bpjs_message=message,
     )
     await uow.emit(
-        RegistrationRefused(
+        uow.new_event(
+            RegistrationRefused,
             participant_id=pid,
-            correlation_id=uow.correlation_id,
-            causation_id=uow.causation_id,
             payload=RefusedPayload.model_validate(
                 {
                     "proposal_id": record.proposal_id,

@@ -89,10 +89,9 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
         no_kartu=record.no_kartu,
     )
     await uow.emit(
-        ParticipantDeactivated(
+        uow.new_event(
+            ParticipantDeactivated,
             participant_id=pid,
-            correlation_id=uow.correlation_id,
-            causation_id=uow.causation_id,
             payload=DeactivatedPayload(
                 no_kartu=record.no_kartu, reason=reason, effective_date=ends
             ),

@@ -36,10 +36,9 @@ async def on_coverage_check_requested(
         raise transient("peserta look-up", exc, event.participant_id) from exc
     membership = None if peserta is None else membership_of(peserta)
     await uow.emit(
-        CoverageReported(
+        uow.new_event(
+            CoverageReported,
             participant_id=event.participant_id,
-            correlation_id=uow.correlation_id,
-            causation_id=uow.causation_id,
             payload=CoverageReportedPayload(check_date=payload.check_date, membership=membership),
         )
     )

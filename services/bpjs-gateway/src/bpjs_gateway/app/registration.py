@@ -176,10 +176,9 @@ async def _emit_activated(
     assert record.nm_provider is not None
     assert record.tgl_tmt is not None
     await uow.emit(
-        ParticipantActivated(
+        uow.new_event(
+            ParticipantActivated,
             participant_id=event.participant_id,
-            correlation_id=uow.correlation_id,
-            causation_id=uow.causation_id,
             payload=ActivatedPayload(
                 proposal_id=event.payload.proposal_id,
                 no_kartu=record.no_kartu,

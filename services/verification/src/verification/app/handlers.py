@@ -104,11 +104,10 @@ async def on_participant_registered(
     request_id, sealed_nik = await deps.sealer.seal(
         uow.conn, CoverageCheckRequested, event.participant_id, {"nik": nik}
     )
-    request = CoverageCheckRequested(
+    request = uow.new_event(
+        CoverageCheckRequested,
         event_id=request_id,
         participant_id=event.participant_id,
-        correlation_id=uow.correlation_id,
-        causation_id=uow.causation_id,
         payload=CoverageCheckRequestedPayload(personal=sealed_nik, check_date=deps.today()),
     )
     if reasons:
@@ -256,10 +255,9 @@ async def on_deactivation_requested(
         return
     proposal, year, quota = released
     await uow.emit(
-        SlotReleased(
+        uow.new_event(
+            SlotReleased,
             participant_id=proposal.participant_id,
-            correlation_id=uow.correlation_id,
-            causation_id=uow.causation_id,
             payload=SlotReleasedPayload(
                 reason=event.payload.reason, quota_used=quota.used, quota_total=quota.total
             ),
