@@ -33,6 +33,8 @@ from jkn_contracts.events import (
     ErasureGround,
     FeedbackAnswered,
     FeedbackRerouted,
+    ImportApproved,
+    ImportRejected,
     Membership,
     NotificationSent,
     ParticipantActivated,
@@ -101,6 +103,8 @@ __all__ = [
     "FeedbackAnswered",
     "FeedbackRerouted",
     "FindingSubmitted",
+    "ImportApproved",
+    "ImportRejected",
     "InboundSpec",
     "LegacyEvent",
     "Membership",
@@ -146,6 +150,8 @@ AnyEvent = Annotated[
     | ReconciliationRunPreviewed
     | ReconciliationRunApproved
     | ReconciliationRunRejected
+    | ImportApproved
+    | ImportRejected
     | ResidentDataErased
     | AccessRequestAnswered
     | CoverageCheckRequested
@@ -174,6 +180,8 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         ReconciliationRunPreviewed,
         ReconciliationRunApproved,
         ReconciliationRunRejected,
+        ImportApproved,
+        ImportRejected,
         ResidentDataErased,
         AccessRequestAnswered,
         CoverageCheckRequested,

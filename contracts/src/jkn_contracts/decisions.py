@@ -19,6 +19,8 @@ from jkn_contracts.events import (
     DeactivationRequested,
     FeedbackAnswered,
     FeedbackRerouted,
+    ImportApproved,
+    ImportRejected,
     Membership,
     NotificationSent,
     ParticipantActivated,
@@ -100,6 +102,9 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     ReconciliationRunRejected: lambda e: Decision(
         "reconciliation_rejected", (f"kind:{e.payload.kind}",), None
     ),
+    # an import of proposals: approved or rejected (counts only, never a resident)
+    ImportApproved: lambda e: Decision("import_approved", (), None),
+    ImportRejected: lambda e: Decision("import_rejected", (), None),
     # an erasure: its ground, never the data erased
     ResidentDataErased: lambda e: Decision("data_erased", (e.payload.ground.value,), None),
     # an access request answered: who asked, never what the answer said

@@ -33,6 +33,8 @@ __all__ = [
     "ErasureGround",
     "FeedbackAnswered",
     "FeedbackRerouted",
+    "ImportApproved",
+    "ImportRejected",
     "Membership",
     "NotificationSent",
     "ParticipantActivated",
@@ -313,6 +315,49 @@ class ReconciliationRunRejected(AgencyAct):
 
     def record_key(self) -> str:
         return f"reconciliation:{self.payload.run_id}"
+
+
+# A CSV import of proposals (DTKS candidates) is first a preview too: nothing of it is
+# proposed until a second Dinsos officer approves it. Counts only, never a resident (the
+# residents are named by the ParticipantRegistered facts that follow an approval).
+
+
+class ImportDecidedPayload(_Payload):
+    import_id: uuid.UUID = Field(description="The import: correlation_id of its decision.")
+    rows: int = Field(ge=0, description="Data rows of the uploaded file.")
+    valid: int = Field(ge=0, description="Rows that validated (proposed once approved).")
+    uploaded_by: Actor | None = Field(
+        description="Who uploaded the file (the maker); ``actor`` is who decided (the checker)."
+    )
+
+
+class ImportApproved(AgencyAct):
+    """A second Dinsos officer (``actor``, never the uploader) approved a previewed import:
+    its proposals are made (ParticipantRegistered, the uploader as their actor). Keyed
+    ``import:<import_id>``."""
+
+    event_type: Literal["ImportApproved"] = "ImportApproved"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: ImportDecidedPayload
+
+    key_description: ClassVar[str] = "import:<import_id>: one import's decision."
+
+    def record_key(self) -> str:
+        return f"import:{self.payload.import_id}"
+
+
+class ImportRejected(AgencyAct):
+    """A Dinsos officer (``actor``) discarded a previewed import: nothing of it is proposed.
+    Keyed ``import:<import_id>``."""
+
+    event_type: Literal["ImportRejected"] = "ImportRejected"
+    producer: Literal[Agency.DINSOS] = Agency.DINSOS
+    payload: ImportDecidedPayload
+
+    key_description: ClassVar[str] = "import:<import_id>: one import's decision."
+
+    def record_key(self) -> str:
+        return f"import:{self.payload.import_id}"
 
 
 # --- Dinas Kesehatan (verification) -------------------------------------------------------

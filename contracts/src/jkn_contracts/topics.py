@@ -39,6 +39,8 @@ from jkn_contracts.events import (
     DeactivationRequested,
     FeedbackAnswered,
     FeedbackRerouted,
+    ImportApproved,
+    ImportRejected,
     NotificationSent,
     ParticipantActivated,
     ParticipantDeactivated,
@@ -106,11 +108,13 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             ReconciliationRunPreviewed,
             ReconciliationRunApproved,
             ReconciliationRunRejected,
+            ImportApproved,
+            ImportRejected,
             ResidentDataErased,
             AccessRequestAnswered,
         ),
         description="Dinas Sosial: proposals, deactivation requests, reconciliation runs, "
-        "erasures, answered access requests.",
+        "import decisions, erasures, answered access requests.",
     ),
     TopicSpec(
         "jkn.dinkes.verifications",

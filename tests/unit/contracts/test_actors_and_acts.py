@@ -17,6 +17,8 @@ from jkn_contracts import (
     AgencyAct,
     FeedbackAnswered,
     FeedbackRerouted,
+    ImportApproved,
+    ImportRejected,
     ParticipantRegistered,
     PesertaSyncRequested,
     QuotaChanged,
@@ -38,11 +40,14 @@ OFFICER = {"id": "act_" + "5a" * 12, "agency": "dinsos", "kind": "person"}
 VERIFIER = Actor(id="act_" + "d1" * 12, agency="dinkes", kind="person")
 AGENT = Actor(id="act_" + "c5" * 12, agency="dinkes", kind="person")
 ACTS = {"QuotaChanged", "FeedbackAnswered", "FeedbackRerouted", "PesertaSyncRequested"}
-# reconciliation runs' upload and decision: published with the actor from the start
+# reconciliation runs' upload and decision, and imports' decision: published with the
+# actor from the start
 RUN_ACTS = {
     "ReconciliationRunPreviewed",
     "ReconciliationRunApproved",
     "ReconciliationRunRejected",
+    "ImportApproved",
+    "ImportRejected",
 }
 # acts about one resident, published with their (required) actor from the start
 RESIDENT_ACTS = {"ResidentDataErased"}
@@ -210,6 +215,21 @@ def test_a_run_s_acts_are_keyed_by_the_run_and_name_maker_and_checker() -> None:
             correlation_id=run_id,
             payload={"run_id": run_id, "kind": "snapshot", "deactivations": 0, "uploaded_by": None},
         )  # an act always names who acted
+
+
+def test_an_import_s_decision_is_keyed_by_the_import_and_names_maker_and_checker() -> None:
+    import_id = uuid.uuid4()
+    maker = Actor(id="act_" + "b1" * 12, agency="dinsos", kind="system")
+    checker = Actor(id="act_" + "b2" * 12, agency="dinsos", kind="person")
+    payload = {"import_id": import_id, "rows": 4, "valid": 3, "uploaded_by": maker}
+    approved = ImportApproved(correlation_id=import_id, actor=checker, payload=payload)
+    rejected = ImportRejected(correlation_id=import_id, actor=checker, payload=payload)
+    assert approved.record_key() == rejected.record_key() == f"import:{import_id}"
+    assert (approved.actor, approved.payload.uploaded_by) == (checker, maker)
+    assert decision_of(approved) == Decision("import_approved", (), None)
+    assert decision_of(rejected).decision == "import_rejected"
+    with pytest.raises(ValidationError):
+        ImportApproved(correlation_id=import_id, payload=payload)  # an act names who acted
 
 
 def test_an_act_always_names_who_acted() -> None:

@@ -150,6 +150,18 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "deactivations": 2,
         "uploaded_by": {"id": "act_" + "ef" * 12, "agency": "kelurahan", "kind": "person"},
     },
+    "ImportApproved": {
+        "import_id": str(uuid.UUID(int=13)),
+        "rows": 40,
+        "valid": 38,
+        "uploaded_by": {"id": "act_" + "cd" * 12, "agency": "dinsos", "kind": "system"},
+    },
+    "ImportRejected": {
+        "import_id": str(uuid.UUID(int=14)),
+        "rows": 5,
+        "valid": 5,
+        "uploaded_by": {"id": "act_" + "ef" * 12, "agency": "dinsos", "kind": "person"},
+    },
     "ResidentDataErased": {"ground": "retention_over", "key_version": 1},
     "AccessRequestAnswered": {"requested_by": "resident", "decisions": 4},
 }
