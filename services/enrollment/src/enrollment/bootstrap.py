@@ -40,7 +40,7 @@ from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 from enrollment.entrypoints.access_http import router as access_router
 from enrollment.entrypoints.erasure_http import router as erasure_router
 from enrollment.entrypoints.http import router
-from enrollment.entrypoints.reconciliation_http import router as reconciliation_router
+from enrollment.entrypoints.reconciliation_http import routers as reconciliation_routers
 from enrollment.entrypoints.status_http import router as status_router
 from enrollment.settings import RECEIPT_KEY_ENV, receipt_key, upload_limits
 
@@ -122,7 +122,13 @@ def build_app(
         title="enrollment (Dinas Sosial)",
         description="Proposals of residents for the city-paid JKN program (PBI APBD): "
         "one at a time or by CSV import, and where each proposal stands.",
-        routers=[router, status_router, reconciliation_router, erasure_router, access_router],
+        routers=[
+            router,
+            status_router,
+            *reconciliation_routers(),
+            erasure_router,
+            access_router,
+        ],
         on_started=imports.reap,
     )
     for path, limit_bytes in upload_limits().items():  # CSV uploads: their own body limits

@@ -1,0 +1,100 @@
+"""A snapshot run's refill candidates: the list, and proposing the best of them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from jkn_bus.db import PG_INT8_MAX
+from jkn_bus.guard import Caller
+from jkn_bus.http import runtime_of
+from jkn_bus.unit_of_work import actor_of
+
+from enrollment.adapters import run_outcomes
+from enrollment.adapters import snapshots as snapshot_sql
+from enrollment.app.run_limits import RunRefused
+from enrollment.app.snapshots import propose_candidates
+from enrollment.entrypoints.run_answers import (
+    fetch_run,
+    field_error,
+    refused,
+    run_limits,
+    run_not_found,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
+
+
+@router.get("/runs/{run_id}/candidates")
+async def candidates(
+    request: Request,
+    run_id: uuid.UUID,
+    offset: Annotated[int, Query(ge=0, le=PG_INT8_MAX)] = 0,  # OFFSET is a bigint
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> JSONResponse:
+    """Residents of the snapshot within the eligible deciles who are not proposed, best
+    first (lowest decile, then the snapshot's order). Pseudonyms only."""
+    if await fetch_run(request, run_id) is None:
+        return run_not_found()
+    pool = runtime_of(request).pool
+    rows = await snapshot_sql.candidates_page(pool, run_id, offset=offset, limit=limit)
+    return JSONResponse(
+        {
+            "run_id": str(run_id),
+            "counts": await run_outcomes.candidate_counts(pool, run_id),
+            "offset": offset,
+            "candidates": [
+                {
+                    "participant_id": r["participant_id"],
+                    "line": r["line"],
+                    "kelurahan": r["kelurahan"],
+                    "welfare_decile": r["welfare_decile"],
+                    "status": r["status"],
+                    "proposal_id": str(r["proposal_id"]) if r["proposal_id"] else None,
+                }
+                for r in rows
+            ],
+        }
+    )
+
+
+@router.post("/runs/{run_id}/candidates/propose")
+async def propose(
+    request: Request,
+    caller: Caller,
+    run_id: uuid.UUID,
+    limit: Annotated[int, Query(ge=1, le=10_000)],
+) -> JSONResponse:
+    """Propose the best ``limit`` candidates of an approved snapshot as registry refills
+    (ParticipantRegistered, source registry_refill); they then follow the normal journey
+    through Dinkes and BPJS. More than ``ENROLLMENT_MAX_REFILL_BATCH`` at once: 422
+    REFILL_BATCH_TOO_LARGE; a snapshot not approved: 409 RUN_NOT_APPROVED."""
+    run = await fetch_run(request, run_id)
+    if run is None:
+        return run_not_found()
+    if run["kind"] != "snapshot":
+        return field_error(
+            409,
+            "run_id",
+            "NOT_A_SNAPSHOT",
+            "Only a snapshot run has candidates. / Hanya rekonsiliasi DTKS yang memiliki kandidat.",
+        )
+    if run["status"] not in ("emitting", "completed"):
+        return field_error(
+            409,
+            "run_id",
+            "RUN_NOT_APPROVED",
+            "Refills come from an approved snapshot only. / "
+            "Kandidat hanya dari rekonsiliasi DTKS yang disetujui.",
+        )
+    try:
+        made, already = await propose_candidates(
+            runtime_of(request), run_id, limit, actor_of(caller), run_limits(request)
+        )
+    except RunRefused as exc:
+        return refused(exc)
+    return JSONResponse({"run_id": str(run_id), "proposed": made, "already_proposed": already})
