@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from jkn_bus.keyring import Keyring, main, status
+from jkn_bus.keyring import Keyring
+from jkn_bus.keyring_cli import main, status
 from jkn_bus.personal_data import (
     LocalKeks,
     PersonalDataErased,

@@ -12,19 +12,15 @@ null, the row stays as a tombstone with ``destroyed_at``. Verification, the BPJS
 and notifications may only read it (GRANT SELECT); the audit service cannot reach it.
 
 Rotation: configure a new KEK as current (services accept every configured KEK id), then
-``python -m jkn_bus.keyring rewrap`` re-wraps every DEK under it, in batches, each batch
-its own short transaction (rows locked ``FOR UPDATE SKIP LOCKED``), while services keep
-running; once ``status`` shows no DEK under the old id, drop that KEK from configuration.
+``python -m jkn_bus.keyring rewrap`` (``jkn_bus.keyring_cli``) re-wraps every DEK under
+it, in batches, each batch its own short transaction (rows locked ``FOR UPDATE SKIP
+LOCKED``), while services keep running; once ``status`` shows no DEK under the old id,
+drop that KEK from configuration.
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
-import sys
 import uuid
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 import asyncpg
@@ -32,10 +28,10 @@ from asyncpg.pool import PoolConnectionProxy
 from jkn_contracts import EVENT_TYPES, EventBase, Protected
 from pydantic import BaseModel
 
+from jkn_bus.keyring_memory import MemoryKeyring
 from jkn_bus.personal_data import (
     Dek,
     KeyEncryptionKeys,
-    LocalKeks,
     PersonalDataErased,
     PersonalDataUnreadable,
     associated_data,
@@ -53,7 +49,6 @@ __all__ = [
     "KeyringPort",
     "MemoryKeyring",
     "Sealer",
-    "main",
     "sealer_for",
 ]
 
@@ -190,46 +185,6 @@ class KeyringPort(Protocol):
     async def destroy(self, conn: Conn, participant_id: str) -> bool: ...
 
 
-class MemoryKeyring:
-    """A keyring held in memory, for tests of handlers without Postgres (same semantics:
-    one key per resident, a destroyed key is a tombstone, a new key a new version)."""
-
-    def __init__(self) -> None:
-        self._keys: dict[str, tuple[int, bytes | None]] = {}
-
-    async def create(self, conn: Any, participant_id: str) -> Dek:
-        return self.create_now(participant_id)
-
-    def items(self) -> list[tuple[str, tuple[int, bytes | None]]]:
-        """(participant id, (version, key or None when destroyed)) of every resident."""
-        return list(self._keys.items())
-
-    def create_now(self, participant_id: str) -> Dek:
-        """``create`` without a connection (to build events in tests)."""
-        version, key = self._keys.get(participant_id, (0, None))
-        if key is not None:
-            return Dek(participant_id, version, key)
-        dek = new_dek(participant_id, version + 1)
-        self._keys[participant_id] = (dek.version, dek.key)
-        return dek
-
-    async def get(self, conn: Any, kid: str) -> Dek:
-        participant_id, version = parse_kid(kid)
-        held, key = self._keys.get(participant_id, (0, None))
-        if key is None or held != version:
-            raise PersonalDataErased
-        return Dek(participant_id, version, key)
-
-    async def current(self, conn: Any, participant_id: str) -> Dek:
-        version, _ = self._keys.get(participant_id, (0, None))
-        return await self.get(conn, f"{participant_id}.v{max(version, 1)}")
-
-    async def destroy(self, conn: Any, participant_id: str) -> bool:
-        version, key = self._keys.get(participant_id, (1, None))
-        self._keys[participant_id] = (version, None)
-        return key is not None
-
-
 class Sealer:
     """Seals a resident's personal fields into an event and opens them again, with the
     keys of a keyring, on the caller's connection (inside its transaction)."""
@@ -294,51 +249,7 @@ def _event_type(event: type[EventBase]) -> str:
     return str(event.model_fields["event_type"].default)
 
 
-async def status(conn: Conn) -> dict[str, int]:
-    """Live DEKs per KEK id, and tombstones (``destroyed``)."""
-    rows = await conn.fetch(
-        f"SELECT coalesce(kek_id, 'destroyed') AS k, count(*) AS n FROM {TABLE} "  # noqa: S608
-        "GROUP BY 1 ORDER BY 1"
-    )
-    return {row["k"]: row["n"] for row in rows}
-
-
-async def _run(args: argparse.Namespace) -> int:
-    conn = await asyncpg.connect(args.database_url)
-    try:
-        if args.command == "status":
-            for kek_id, count in (await status(conn)).items():
-                print(f"{kek_id}\t{count}")
-            return 0
-        keyring = Keyring(LocalKeks.from_env())
-        moved = await keyring.rewrap_all(conn, batch_size=args.batch_size)
-        print(f"rewrapped {moved} data keys under {keyring.keks.current_id}")
-        return 0
-    finally:
-        await conn.close()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m jkn_bus.keyring rewrap|status``: as the keyring's writer (enrollment's
-    database role, ``ENROLLMENT_DATABASE_URL``), with the KEKs of ``JKN_KEK_FILE`` /
-    ``JKN_KEKS`` (the new one current)."""
-    parser = argparse.ArgumentParser(prog="python -m jkn_bus.keyring")
-    parser.add_argument("command", choices=["rewrap", "status"])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "ENROLLMENT_DATABASE_URL",
-            "postgresql://enrollment:enrollment-dev@127.0.0.1:55432/jkn",
-        ),
-    )
-    parser.add_argument("--batch-size", type=int, default=500)
-    args = parser.parse_args(argv)
-    try:
-        return asyncio.run(_run(args))
-    except (OSError, asyncpg.PostgresError, ValueError) as exc:
-        print(f"keyring {args.command} failed: {type(exc).__name__}", file=sys.stderr)
-        return 1
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from jkn_bus.keyring_cli import main as _main
+
+    raise SystemExit(_main())
