@@ -13,12 +13,14 @@ from jkn_contracts import (
     DeactivationReason,
     DeactivationRequested,
     Membership,
+    ParticipantActivated,
     ParticipantRegistered,
     ProposalSource,
     Resident,
     participant_id_for,
 )
 from jkn_contracts.events import (
+    ActivatedPayload,
     CoverageReportedPayload,
     DeactivationRequestedPayload,
 )
@@ -128,5 +130,21 @@ def deactivation_requested(participant_id: str) -> DeactivationRequested:
             reason=DeactivationReason.MENINGGAL,
             evidence_ref="akta-kematian-test",
             reported_by="test",
+        ),
+    )
+
+
+def activated(verified: AnyEvent) -> ParticipantActivated:
+    """The gateway's report that BPJS activated a resident Dinkes verified."""
+    return ParticipantActivated(
+        participant_id=verified.participant_id,
+        correlation_id=verified.correlation_id,
+        causation_id=verified.event_id,
+        payload=ActivatedPayload(
+            proposal_id=verified.payload.proposal_id,  # type: ignore[union-attr]
+            no_kartu="0009876543210",
+            kd_provider="0301U001",
+            nm_provider="PUSKESMAS TEST",
+            effective_date=date.today(),
         ),
     )

@@ -10,6 +10,7 @@ import pytest
 from integration.verification.scenario import (
     PBI_APBN,
     People,
+    activated,
     coverage_reported,
     deactivation_requested,
     pid,
@@ -109,7 +110,7 @@ async def test_a_full_quota_waitlists_and_a_deactivation_admits_the_poorest_wait
     send: Send, published: Collector, people: People, http: httpx.AsyncClient
 ) -> None:
     holder = registered(people.eligible())
-    await verified(send, published, holder)
+    await send(activated(await verified(send, published, holder)))
     quota = (await http.get("/quota")).json()
     full = await http.put(
         "/quota", json={"budget_year": quota["budget_year"], "total": quota["used"]}

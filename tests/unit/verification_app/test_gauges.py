@@ -11,7 +11,7 @@ from jkn_contracts import (
 )
 from jkn_contracts.events import DeactivationRequestedPayload
 from unit.verification_app.fakes import FakeUnitOfWork, World
-from unit.verification_app.test_handlers import decided, pid
+from unit.verification_app.test_handlers import activation, decided, handle, pid
 from verification.app import handlers
 from verification.domain import Quota
 
@@ -27,7 +27,7 @@ async def test_the_gauges_show_the_slots_taken_and_the_proposals_waiting() -> No
 
 async def test_a_released_slot_given_to_the_next_in_line_shows_in_the_gauges() -> None:
     world = World(quota_total=1)
-    await decided(world, 1)
+    await handle(world, "on_participant_activated", activation(await decided(world, 1)))
     await decided(world, 2, decile=1)
     request = DeactivationRequested(
         participant_id=pid(1),

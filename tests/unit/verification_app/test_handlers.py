@@ -212,7 +212,8 @@ async def test_a_full_quota_puts_valid_proposals_on_the_waiting_list_in_priority
 
 async def test_a_deactivation_releases_the_slot_and_admits_the_poorest_waiting() -> None:
     world = World(quota_total=1)
-    await decided(world, 1)
+    verified = await decided(world, 1)
+    await handle(world, "on_participant_activated", activation(verified))
     await decided(world, 2, decile=4)
     await decided(world, 3, decile=1)
     request = DeactivationRequested(
@@ -307,21 +308,25 @@ async def test_a_refused_registration_gives_the_slot_to_the_next_in_line() -> No
     assert [r.code for r in gone.reasons] == ["BPJS_REGISTRATION_REFUSED"]
 
 
-async def test_an_activated_participant_keeps_its_slot() -> None:
-    world = World()
-    verified = await decided(world, 1)
-    activated = ParticipantActivated(
-        participant_id=pid(1),
+def activation(verified: EventBase) -> ParticipantActivated:
+    """The gateway's report that BPJS activated a resident Dinkes verified."""
+    return ParticipantActivated(
+        participant_id=verified.participant_id,
         correlation_id=verified.correlation_id,
         payload=ActivatedPayload(
             proposal_id=verified.payload.proposal_id,  # type: ignore[attr-defined]
             no_kartu="0001234567890",
             kd_provider="0301U001",
             nm_provider="PUSKESMAS",
-            effective_date=date(2026, 5, 1),
+            effective_date=date(2026, 6, 1),
         ),
     )
-    await handle(world, "on_participant_activated", activated)
+
+
+async def test_an_activated_participant_keeps_its_slot() -> None:
+    world = World()
+    verified = await decided(world, 1)
+    await handle(world, "on_participant_activated", activation(verified))
     proposal = await world.repo.open_proposal(pid(1))
     assert proposal is not None
     assert proposal.status is Status.ACTIVE

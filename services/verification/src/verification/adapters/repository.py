@@ -15,11 +15,11 @@ from typing import Any
 
 import asyncpg
 from jkn_bus.personal_data import PersonalDataErased
-from jkn_contracts import RejectionReason, Resident
+from jkn_contracts import DeactivationReason, RejectionReason, Resident
 
 from verification.adapters.erasure import erase_resident
 from verification.adapters.protection import Protection
-from verification.app.model import OPEN_STATUSES, Proposal, Status
+from verification.app.model import OPEN_STATUSES, Proposal, Status, Withdrawal
 from verification.app.ports import QuotaChange, WaitingEntry
 from verification.domain import Quota
 
@@ -46,6 +46,11 @@ def _from_row(row: asyncpg.Record, resident: Resident | None) -> Proposal:
         decided_at=row["decided_at"],
         updated_at=row["updated_at"],
         journey_trace=json.loads(row["journey_trace"]),
+        withdrawal=(
+            Withdrawal(DeactivationReason(row["withdrawal_reason"]), row["withdrawal_event_id"])
+            if row["withdrawal_reason"] is not None
+            else None
+        ),
     )
 
 
@@ -109,8 +114,8 @@ class SqlRepository:
     async def save_proposal(self, proposal: Proposal) -> None:
         await self._conn.execute(
             "UPDATE proposals SET status = $2, reasons = $3::jsonb, coverage_request_id = $4,"
-            " budget_year = $5, decided_at = $6, welfare_decile = $7, updated_at = now()"
-            " WHERE proposal_id = $1",
+            " budget_year = $5, decided_at = $6, welfare_decile = $7, withdrawal_reason = $8,"
+            " withdrawal_event_id = $9, updated_at = now() WHERE proposal_id = $1",
             proposal.proposal_id,
             proposal.status.value,
             _reasons_json(proposal),
@@ -118,6 +123,8 @@ class SqlRepository:
             proposal.budget_year,
             proposal.decided_at,
             proposal.welfare_decile,
+            withdrawal.reason.value if (withdrawal := proposal.withdrawal) else None,
+            withdrawal.requested_by if withdrawal else None,
         )
 
     async def has_open_proposal(self, participant_id: str, *, excluding: uuid.UUID) -> bool:

@@ -26,18 +26,21 @@ from jkn_contracts import (
     RejectionReason,
     Resident,
     ResidentDataErased,
-    SlotReleased,
     VerificationRejected,
 )
-from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload, SlotReleasedPayload
+from jkn_contracts.events import CoverageCheckRequestedPayload, RejectedPayload
 from jkn_contracts.legacy import ParticipantRegisteredV1
 
 from verification.app import slots
 from verification.app.dependencies import Dependencies
-from verification.app.model import SLOT_HOLDING_STATUSES, Proposal, Status
-from verification.app.ports import Repository
+from verification.app.leaving import (
+    on_deactivation_requested,
+    on_participant_activated,
+    refill,
+    release,
+)
+from verification.app.model import Proposal, Status
 from verification.domain import BpjsMembership, Quota, coverage_check, local_checks
-from verification.domain.reasons import withdrawal
 
 __all__ = [
     "bind_handlers",
@@ -180,22 +183,6 @@ def _answers(proposal: Proposal | None, event: CoverageReported) -> bool:
     )
 
 
-async def on_participant_activated(
-    uow: UnitOfWork, event: ParticipantActivated, *, deps: Dependencies
-) -> None:
-    """BPJS activated a verified participant: it keeps its slot, now as an active one."""
-    repo = deps.repository(uow)
-    proposal = await repo.open_proposal(event.participant_id, lock=True)
-    if proposal is None or proposal.status is not Status.VERIFIED:
-        log.warning(
-            "activation of a participant not verified here; ignored",
-            extra={"participant_id": event.participant_id},
-        )
-        return
-    proposal.status = Status.ACTIVE
-    await repo.save_proposal(proposal)
-
-
 async def on_registration_refused(
     uow: UnitOfWork, event: RegistrationRefused, *, deps: Dependencies
 ) -> None:
@@ -203,7 +190,7 @@ async def on_registration_refused(
     if event.payload.mutation != "tambah":
         return
     repo = deps.repository(uow)
-    released = await _release(deps, repo, event.participant_id, Status.REFUSED)
+    released = await release(deps, repo, event.participant_id, Status.REFUSED)
     if released is None:
         return
     proposal, _, _ = released
@@ -214,87 +201,7 @@ async def on_registration_refused(
         )
     ]
     await repo.save_proposal(proposal)
-    await _refill(uow, deps, repo)
-
-
-async def on_deactivation_requested(
-    uow: UnitOfWork, event: DeactivationRequested, *, deps: Dependencies
-) -> None:
-    """Dinsos asks that a participant leave: free its slot and refill it; a proposal that
-    holds no slot yet (pending or waiting) is withdrawn: VerificationRejected with the
-    reason WITHDRAWN_<REASON>, so Dinsos, the resident and the audit trail see it end."""
-    repo = deps.repository(uow)
-    current = await repo.open_proposal(event.participant_id)
-    if current is None:
-        log.warning(
-            "deactivation of a participant with no open proposal; ignored",
-            extra={"participant_id": event.participant_id},
-        )
-        return
-    if current.status not in SLOT_HOLDING_STATUSES:
-        # Pending or waiting: no slot to free. The waiting list is changed under the quota lock.
-        await repo.lock_quota(deps.budget_year(), initial_total=deps.initial_quota_total)
-        proposal = await repo.open_proposal(event.participant_id, lock=True)
-        if proposal is None:
-            return
-        if proposal.status is Status.WAITLISTED:
-            await repo.remove_from_waiting_list(proposal.proposal_id)
-            deps.gauges.waiting(await repo.waiting_count())
-        proposal.status = Status.REJECTED
-        proposal.reasons = [withdrawal(event.payload.reason)]
-        await repo.save_proposal(proposal)
-        await _reject(uow, proposal, proposal.reasons)
-        log.info(
-            "proposal withdrawn before it held a slot (%s)",
-            event.payload.reason.value,
-            extra={"participant_id": proposal.participant_id},
-        )
-        return
-    released = await _release(deps, repo, event.participant_id, Status.DEACTIVATION_REQUESTED)
-    if released is None:
-        return
-    proposal, year, quota = released
-    await uow.emit(
-        uow.new_event(
-            SlotReleased,
-            participant_id=proposal.participant_id,
-            payload=SlotReleasedPayload(
-                reason=event.payload.reason, quota_used=quota.used, quota_total=quota.total
-            ),
-        )
-    )
-    log.info("slot of %d released", year, extra={"participant_id": proposal.participant_id})
-    await _refill(uow, deps, repo)
-
-
-async def _release(
-    deps: Dependencies, repo: Repository, participant_id: str, status: Status
-) -> tuple[Proposal, int, Quota] | None:
-    """Free a participant's slot and set its proposal's new status; None if it holds none."""
-    year = await repo.slot_year(participant_id)
-    if year is None:
-        log.warning("no slot to release", extra={"participant_id": participant_id})
-        return None
-    # Lock order: quota rows in year order (the slot's year, then the current one), then
-    # the proposal. The current year is locked too: the refill that follows takes from it.
-    locked = {
-        y: await repo.lock_quota(y, initial_total=deps.initial_quota_total)
-        for y in sorted({year, deps.budget_year()})
-    }
-    proposal = await repo.open_proposal(participant_id, lock=True)
-    if proposal is None or proposal.status not in SLOT_HOLDING_STATUSES:
-        return None
-    quota = await slots.release_slot(deps, repo, participant_id, year, locked[year])
-    proposal.status = status
-    await repo.save_proposal(proposal)
-    return proposal, year, quota
-
-
-async def _refill(uow: UnitOfWork, deps: Dependencies, repo: Repository) -> None:
-    """In the same transaction as a release: admit the best waiting proposals. No button."""
-    year = deps.budget_year()
-    quota = await repo.lock_quota(year, initial_total=deps.initial_quota_total)  # held already
-    await slots.admit_from_waiting_list(uow, deps, repo, year, quota)
+    await refill(uow, deps, repo)
 
 
 async def on_participant_deactivated(

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from jkn_contracts import RejectionReason, Resident
+from jkn_contracts import DeactivationReason, RejectionReason, Resident
 
-__all__ = ["OPEN_STATUSES", "SLOT_HOLDING_STATUSES", "Proposal", "Status"]
+__all__ = ["OPEN_STATUSES", "SLOT_HOLDING_STATUSES", "Proposal", "Status", "Withdrawal"]
 
 
 class Status(StrEnum):
@@ -23,15 +23,35 @@ class Status(StrEnum):
     REJECTED = "rejected"
     ACTIVE = "active"  # BPJS activated it: still holds its slot
     REFUSED = "refused"  # BPJS refused the registration (tambah): slot released
+    # Dinsos asked it to leave after ParticipantVerified, before BPJS answered the tambah:
+    # the slot stays counted until BPJS answers (docs/domain.md#withdrawal-races)
+    WITHDRAWING = "withdrawing"
     DEACTIVATION_REQUESTED = "deactivation_requested"  # Dinsos asked it to leave
     DEACTIVATED = "deactivated"  # BPJS confirmed the end of coverage
 
 
 # Rule 6 (docs/domain.md#rule-6): a new proposal duplicates one in these statuses.
+# A withdrawing proposal is open too: its resident may yet become active at BPJS.
 OPEN_STATUSES = frozenset(
-    {Status.CHECKING_COVERAGE, Status.VERIFIED, Status.WAITLISTED, Status.ACTIVE}
+    {
+        Status.CHECKING_COVERAGE,
+        Status.VERIFIED,
+        Status.WAITLISTED,
+        Status.ACTIVE,
+        Status.WITHDRAWING,
+    }
 )
-SLOT_HOLDING_STATUSES = frozenset({Status.VERIFIED, Status.ACTIVE})
+SLOT_HOLDING_STATUSES = frozenset({Status.VERIFIED, Status.ACTIVE, Status.WITHDRAWING})
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """The DeactivationRequested a withdrawing proposal waits to carry out: its reason (the
+    SlotReleased's) and its event id (the cause of that SlotReleased and of the admissions
+    it makes room for, so Dinsos's reconciliation report joins them to its request)."""
+
+    reason: DeactivationReason
+    requested_by: uuid.UUID
 
 
 @dataclass
@@ -52,3 +72,4 @@ class Proposal:
     updated_at: datetime | None = None
     # W3C trace context of the resident's journey when the proposal arrived (no personal data)
     journey_trace: dict[str, str] = field(default_factory=dict)
+    withdrawal: Withdrawal | None = None  # set while WITHDRAWING, kept afterwards
