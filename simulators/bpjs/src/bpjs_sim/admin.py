@@ -50,15 +50,16 @@ def clear_peserta(context: Context) -> None:
 @router.post("/peserta/{no_kartu}/status")
 def change_status(no_kartu: str, change: StatusChange, context: Context) -> dict[str, Any]:
     """Change a card's status (and optionally segment, end date) as BPJS would."""
-    card = context.store.by_card(no_kartu)
-    if card is None:
-        raise HTTPException(404, "no such card")
-    updated = card.with_(
-        status=change.status_peserta,
-        jenis=change.jenis_peserta or card.jenis,
-        tgl_tat=change.tgl_tat.isoformat() if change.tgl_tat else card.tgl_tat,
-    )
-    context.store.upsert(updated)
+    with context.store.writing() as writes:
+        card = writes.by_card(no_kartu)
+        if card is None:
+            raise HTTPException(404, "no such card")
+        updated = card.with_(
+            status=change.status_peserta,
+            jenis=change.jenis_peserta or card.jenis,
+            tgl_tat=change.tgl_tat.isoformat() if change.tgl_tat else card.tgl_tat,
+        )
+        writes.upsert(updated)
     return peserta_json(updated, date.today())
 
 
@@ -74,6 +75,25 @@ def calls(context: Context) -> Calls:
     """Calls to the BPJS routes by method and route template (never a path: paths carry
     NIKs and card numbers), so a benchmark can count BPJS calls per resident."""
     return Calls(total=sum(context.calls.values()), by_route=dict(context.calls))
+
+
+@router.get("/effects")
+def effects(context: Context) -> dict[str, Any]:
+    """What the registration port did, counted where it lands (``bpjs_sim.effects``).
+
+    ``{"tambah_applied", "tambah_repeated", "kurang_applied", "kurang_repeated",
+    "ubah_applied", "ubah_repeated", "refused", "cards_issued", "per_card": {noKartu:
+    {the same counts}}}``: *applied* changed the register, *repeated* was answered as a
+    success without changing it. Read from the same file as the register, so the counts
+    survive a kill of the simulator. Keyed by card number, never by NIK.
+    """
+    return context.store.effects()
+
+
+@router.delete("/effects", status_code=204)
+def clear_effects(context: Context) -> None:
+    """Set the effect counters back to zero (between two runs on one register)."""
+    context.store.clear_effects()
 
 
 @router.get("/faults")

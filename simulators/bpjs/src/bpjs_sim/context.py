@@ -25,7 +25,7 @@ class SimContext:
     calls: Counter[str] = field(default_factory=Counter)
 
 
-def get_context(request: Request) -> SimContext:
-    """FastAPI dependency: the context the app was built with."""
+async def get_context(request: Request) -> SimContext:
+    """FastAPI dependency: the context the app was built with (async: no thread hop)."""
     context: SimContext = request.app.state.sim
     return context

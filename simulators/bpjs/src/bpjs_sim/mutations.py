@@ -4,10 +4,16 @@ BPJS publishes no API for this (cities use e-Dabu or an Excel form); the simulat
 it with what BPJS is known to do: one card per person follows them across segments, a
 NIK active in another segment cannot be added, and a removal shows as "NON AKTIF
 DIAKHIR BULAN" with the coverage end date until it takes effect.
+
+Nothing BPJS publishes promises that a repeated *tambah* or *kurang* is harmless. By
+default the simulator answers them idempotently (the same card back); in strict mode
+(``BPJS_SIM_STRICT``) it refuses them with code 201, so that a gateway that files twice
+is caught (docs/domain.md#strict-mode).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -21,16 +27,32 @@ from bpjs_sim.catalogue import (
     PBI_APBD,
     jenis_label,
     puskesmas_for_nik,
+    status_label,
 )
-from bpjs_sim.store import PesertaRow, SqliteStore
+from bpjs_sim.store import PesertaRow, SqliteStore, Writes
 
 __all__ = ["OPEN_ENDED_TAT", "BusinessRejection", "MutasiRequest", "apply_mutation"]
 
 OPEN_ENDED_TAT = "2099-12-31"
+ALREADY_REGISTERED = "Peserta sudah terdaftar sebagai peserta aktif PBI (APBD)"
 
 
 class BusinessRejection(Exception):
-    """A request BPJS refuses with metaData code 201; the message is shown to operators."""
+    """A request BPJS refuses with metaData code 201; the message is shown to operators.
+
+    ``card`` is the card the refusal concerns, if any, for the effect counters.
+    """
+
+    def __init__(self, message: str, card: str | None = None) -> None:
+        super().__init__(message)
+        self.card = card
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    row: PesertaRow
+    changed: bool
+    issued: bool = False
 
 
 class MutasiRequest(BaseModel):
@@ -50,21 +72,25 @@ class MutasiRequest(BaseModel):
     no_kartu: str | None = Field(default=None, alias="noKartu", pattern=r"^\d{13}$")
 
 
-def _tambah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+def _tambah(writes: Writes, req: MutasiRequest, *, strict: bool) -> _Outcome:
     if req.nama is None or req.sex is None or req.tgl_lahir is None or req.no_kk is None:
         raise BusinessRejection("Data tidak lengkap: nama, sex, tglLahir dan noKK wajib diisi")
-    cards = store.by_nik(req.nik)
-    if any(c.status == DECEASED for c in cards):
-        raise BusinessRejection("Peserta tercatat meninggal dunia")
+    cards = writes.by_nik(req.nik)
+    deceased = next((c for c in cards if c.status == DECEASED), None)
+    if deceased is not None:
+        raise BusinessRejection("Peserta tercatat meninggal dunia", deceased.no_kartu)
     for card in cards:
         if card.status == ACTIVE and card.jenis != PBI_APBD:
             raise BusinessRejection(
-                f"NIK sudah terdaftar sebagai peserta aktif segmen {jenis_label(card.jenis)}"
+                f"NIK sudah terdaftar sebagai peserta aktif segmen {jenis_label(card.jenis)}",
+                card.no_kartu,
             )
+        if card.status == ACTIVE and strict:
+            raise BusinessRejection(ALREADY_REGISTERED, card.no_kartu)
         if card.status == ACTIVE:
-            return card  # already PBI APBD: adding again is idempotent
+            return _Outcome(card, changed=False)  # default mode: adding again is idempotent
     kd_provider, nm_provider = puskesmas_for_nik(req.nik)
-    card_number = cards[0].no_kartu if cards else store.next_card_number()
+    card_number = cards[0].no_kartu if cards else writes.next_card_number()
     row = PesertaRow(
         no_kartu=card_number,
         nik=req.nik,
@@ -81,39 +107,48 @@ def _tambah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
         tgl_tat=OPEN_ENDED_TAT,
         kd_pemda=req.kd_pemda,
     )
-    store.upsert(row)
-    return row
+    writes.upsert(row)
+    return _Outcome(row, changed=True, issued=not cards)
 
 
-def _find_card(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+def _find_card(writes: Writes, req: MutasiRequest) -> PesertaRow:
     if req.no_kartu is not None:
-        card = store.by_card(req.no_kartu)
+        card = writes.by_card(req.no_kartu)
         if card is None or card.nik != req.nik:
+            # counted without the card number: it may be someone else's
             raise BusinessRejection("Nomor kartu tidak ditemukan atau tidak sesuai dengan NIK")
         return card
-    cards = store.by_nik(req.nik)
+    cards = writes.by_nik(req.nik)
     if not cards:
         raise BusinessRejection("Peserta tidak ditemukan")
     return cards[0]
 
 
-def _kurang(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
-    card = _find_card(store, req)
+def _kurang(writes: Writes, req: MutasiRequest, *, strict: bool) -> _Outcome:
+    card = _find_card(writes, req)
     if card.jenis != PBI_APBD:
         raise BusinessRejection(
-            f"Peserta bukan segmen PBI (APBD), melainkan {jenis_label(card.jenis)}"
+            f"Peserta bukan segmen PBI (APBD), melainkan {jenis_label(card.jenis)}",
+            card.no_kartu,
+        )
+    if card.status != ACTIVE and strict:
+        raise BusinessRejection(
+            f"Peserta sudah tidak aktif ({status_label(card.status)})", card.no_kartu
         )
     if card.status != ACTIVE:
-        return card  # already removed or deceased: removing again changes nothing
+        return _Outcome(card, changed=False)  # default mode: removing again changes nothing
     row = card.with_(status=INACTIVE_END_OF_MONTH, tgl_tat=req.tgl_berlaku.isoformat())
-    store.upsert(row)
-    return row
+    writes.upsert(row)
+    return _Outcome(row, changed=True)
 
 
-def _ubah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
-    card = _find_card(store, req)
+def _ubah(writes: Writes, req: MutasiRequest, *, strict: bool) -> _Outcome:
+    del strict  # a correction is the same request however often it is filed
+    card = _find_card(writes, req)
     if card.jenis != PBI_APBD:
-        raise BusinessRejection("Perubahan data hanya untuk peserta segmen PBI (APBD)")
+        raise BusinessRejection(
+            "Perubahan data hanya untuk peserta segmen PBI (APBD)", card.no_kartu
+        )
     changes = {
         "nama": req.nama.upper() if req.nama else None,
         "sex": req.sex,
@@ -121,14 +156,32 @@ def _ubah(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
         "no_kk": req.no_kk,
     }
     row = card.with_(**{k: v for k, v in changes.items() if v is not None})
-    store.upsert(row)
-    return row
+    if row == card:
+        return _Outcome(card, changed=False)
+    writes.upsert(row)
+    return _Outcome(row, changed=True)
 
 
-def apply_mutation(store: SqliteStore, req: MutasiRequest) -> PesertaRow:
+def apply_mutation(store: SqliteStore, req: MutasiRequest, *, strict: bool = False) -> PesertaRow:
     """Apply one mutation and return the card as it now stands.
 
-    Raises :class:`BusinessRejection` for what BPJS would refuse with code 201.
+    Raises :class:`BusinessRejection` for what BPJS would refuse with code 201. The change
+    and its effect counts (``bpjs_sim.effects``) are committed before this returns or
+    raises, so an answered mutation survives a kill of the simulator.
     """
     handlers = {"tambah": _tambah, "kurang": _kurang, "ubah": _ubah}
-    return handlers[req.jenis](store, req)
+    rejection: BusinessRejection | None = None
+    with store.writing() as writes:
+        try:
+            outcome = handlers[req.jenis](writes, req, strict=strict)
+        except BusinessRejection as refused:
+            writes.count("refused", refused.card)
+            rejection = refused
+        else:
+            suffix = "applied" if outcome.changed else "repeated"
+            writes.count(f"{req.jenis}_{suffix}", outcome.row.no_kartu)
+            if outcome.issued:
+                writes.count("cards_issued", outcome.row.no_kartu)
+    if rejection is not None:
+        raise rejection
+    return outcome.row

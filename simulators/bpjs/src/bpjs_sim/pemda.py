@@ -35,7 +35,9 @@ async def mutasi(
         return business_failure(f"Data tidak valid: {', '.join(fields)}")
     who = log_pseudonym(context.settings.secret, req.nik)
     try:
-        row = await run_in_threadpool(apply_mutation, context.store, req)
+        row = await run_in_threadpool(
+            apply_mutation, context.store, req, strict=context.settings.strict
+        )
     except BusinessRejection as rejection:
         _log.info("mutasi %s refused for %s: %s", req.jenis, who, rejection)
         return business_failure(str(rejection))

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bpjs_sim.catalogue import ACTIVE, puskesmas_for_nik
 from bpjs_sim.mutations import OPEN_ENDED_TAT
-from bpjs_sim.store import PesertaRow, SqliteStore
+from bpjs_sim.store import PesertaRow, SqliteStore, Writes
 
 __all__ = ["SeedPeserta", "seed"]
 
@@ -71,26 +71,30 @@ def seed(store: SqliteStore, records: list[SeedPeserta]) -> list[str]:
     file twice changes nothing; a new NIK is issued a new card.
     """
     issued: list[str] = []
-    for rec in records:
-        default_provider = puskesmas_for_nik(rec.nik)
-        existing = store.by_nik(rec.nik)
-        row = PesertaRow(
-            no_kartu=rec.no_kartu
-            or (existing[0].no_kartu if existing else store.next_card_number()),
-            nik=rec.nik,
-            nama=rec.nama,
-            sex=rec.sex,
-            tgl_lahir=rec.tgl_lahir.isoformat(),
-            no_kk=rec.no_kk,
-            jenis=rec.jenis_peserta,
-            hak_kelas=rec.hak_kelas,
-            status=rec.status_peserta,
-            kd_provider=rec.kd_provider or default_provider[0],
-            nm_provider=rec.nm_provider or default_provider[1],
-            tgl_tmt=rec.tgl_tmt.isoformat(),
-            tgl_tat=rec.tgl_tat.isoformat(),
-            kd_pemda=rec.kd_pemda,
-        )
-        store.upsert(row)
-        issued.append(row.no_kartu)
+    with store.writing() as writes:  # one transaction for the whole list
+        for rec in records:
+            row = _row(rec, writes)
+            writes.upsert(row)
+            issued.append(row.no_kartu)
     return issued
+
+
+def _row(rec: SeedPeserta, writes: Writes) -> PesertaRow:
+    default_provider = puskesmas_for_nik(rec.nik)
+    existing = writes.by_nik(rec.nik)
+    return PesertaRow(
+        no_kartu=rec.no_kartu or (existing[0].no_kartu if existing else writes.next_card_number()),
+        nik=rec.nik,
+        nama=rec.nama,
+        sex=rec.sex,
+        tgl_lahir=rec.tgl_lahir.isoformat(),
+        no_kk=rec.no_kk,
+        jenis=rec.jenis_peserta,
+        hak_kelas=rec.hak_kelas,
+        status=rec.status_peserta,
+        kd_provider=rec.kd_provider or default_provider[0],
+        nm_provider=rec.nm_provider or default_provider[1],
+        tgl_tmt=rec.tgl_tmt.isoformat(),
+        tgl_tat=rec.tgl_tat.isoformat(),
+        kd_pemda=rec.kd_pemda,
+    )

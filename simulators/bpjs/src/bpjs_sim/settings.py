@@ -15,6 +15,16 @@ _DEV_CONS_ID = "20001"
 _DEV_SECRET = "sim-secret-dev"  # noqa: S105 - a published development default
 _DEV_USER_KEY = "sim-user-key-dev"
 _DEFAULT_DB = Path("/var/tmp/jkn-daerah/bpjs-sim.sqlite")  # noqa: S108 - survives restarts
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+def _flag(name: str) -> bool:
+    """A boolean variable; anything but a known spelling stops the start (no silent typo)."""
+    value = os.environ.get(name, "").strip().lower()
+    if value not in _TRUE | _FALSE:
+        msg = f"{name} must be one of 1/0, true/false, yes/no, on/off"
+        raise ValueError(msg)
+    return value in _TRUE
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,9 @@ class SimSettings:
     host: str = "127.0.0.1"
     port: int = 8089
     max_drift_s: int = DEFAULT_MAX_DRIFT_S
+    # Refuse a repeated tambah/kurang instead of answering it idempotently: real BPJS
+    # promises no idempotency (docs/domain.md#strict-mode).
+    strict: bool = False
 
     @classmethod
     def from_env(cls) -> SimSettings:
@@ -41,4 +54,5 @@ class SimSettings:
             host=env.get("BPJS_SIM_HOST", "127.0.0.1"),
             port=int(env.get("BPJS_SIM_PORT", "8089")),
             max_drift_s=int(env.get("BPJS_SIM_MAX_DRIFT_S", str(DEFAULT_MAX_DRIFT_S))),
+            strict=_flag("BPJS_SIM_STRICT"),
         )

@@ -34,7 +34,7 @@ def _answer(card: PesertaRow | None, tgl_sep: str, ts: str, context: SimContext)
 
 
 @router.get("/Peserta/nik/{nik}/tglSEP/{tgl_sep}")
-def peserta_by_nik(nik: str, tgl_sep: str, ts: SignedRequest, context: Context) -> Response:
+async def peserta_by_nik(nik: str, tgl_sep: str, ts: SignedRequest, context: Context) -> Response:
     """Look up by NIK; the active card wins over older ones."""
     if len(nik) != 16 or not nik.isdigit():
         return business_failure("NIK tidak sesuai, harus 16 digit angka")
@@ -45,7 +45,9 @@ def peserta_by_nik(nik: str, tgl_sep: str, ts: SignedRequest, context: Context) 
 
 
 @router.get("/Peserta/nokartu/{no_kartu}/tglSEP/{tgl_sep}")
-def peserta_by_card(no_kartu: str, tgl_sep: str, ts: SignedRequest, context: Context) -> Response:
+async def peserta_by_card(
+    no_kartu: str, tgl_sep: str, ts: SignedRequest, context: Context
+) -> Response:
     """Look up by the 13-digit card number."""
     if len(no_kartu) != 13 or not no_kartu.isdigit():
         return business_failure("Nomor kartu tidak sesuai, harus 13 digit angka")
