@@ -4,6 +4,8 @@ synthetic city's ``bpjs_seed.json`` exactly as ``jkn_city`` writes it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -18,7 +20,7 @@ import httpx
 import pytest
 import uvicorn
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
-from bpjs_gateway.bootstrap import build_app, build_runtime
+from bpjs_gateway.bootstrap import build_app, build_runtime, build_worker, run_worker
 from bpjs_gateway.settings import GatewaySettings
 from bpjs_sim import SimSettings, create_app
 from jkn_bus import BusSettings, ServiceRuntime
@@ -138,6 +140,10 @@ async def runtime(
         bpjs_secret=SIM_SECRET,
         bpjs_user_key=SIM_USER_KEY,
         bpjs_timeout_s=5,
+        bpjs_retry_base_s=0.2,
+        bpjs_retry_max_s=2,
+        bpjs_breaker_cooldown_s=1,
+        bpjs_intent_poll_s=0.2,
     )
     bus = BusSettings(
         service="bpjs-gateway",
@@ -151,7 +157,11 @@ async def runtime(
     )
     runtime = build_runtime(settings, bpjs=client, bus=bus)
     await runtime.start()
+    worker = asyncio.create_task(run_worker(runtime, build_worker(runtime, client, settings)))
     yield runtime
+    worker.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await worker
     await runtime.stop()
     await client.aclose()
 

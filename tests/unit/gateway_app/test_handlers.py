@@ -1,4 +1,8 @@
-"""The gateway's handlers, against a fake BPJS and an in-memory participant table."""
+"""The gateway's handlers and the intents they record, carried out as the worker does,
+against a fake BPJS and in-memory tables.
+
+``on_*`` here are the consumer's handlers followed by the worker's attempts
+(``unit.gateway_app.fakes.drain``): what a resident sees once the gateway has caught up."""
 
 from __future__ import annotations
 
@@ -10,14 +14,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from bpjs_bridging import BridgingDecryptError
 from bpjs_gateway.adapters.bpjs_client import BpjsAuthError, BpjsUnavailable
-from bpjs_gateway.app.handlers import (
-    on_coverage_check_requested,
-    on_participant_verified,
-    on_slot_released,
-)
+from bpjs_gateway.app import handlers
+from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.domain.effective_dates import EffectiveDateRules
 from bpjs_gateway.domain.peserta import KodeKeterangan
-from jkn_bus import TransientError
+from jkn_bus import UnitOfWork
 from jkn_bus.metrics import STAGE_SECONDS
 from jkn_bus.personal_data import PersonalDataUnreadable
 from jkn_contracts import (
@@ -31,10 +32,31 @@ from jkn_contracts import (
     participant_id_for,
 )
 from support.sealed import KEYRING, sealed_event
-from unit.gateway_app.fakes import World
+from unit.gateway_app.fakes import World, drain
 
 NIK = "1571015705800003"
 OTHER_NIK = "1571021203910002"
+
+
+async def on_coverage_check_requested(
+    uow: UnitOfWork, event: CoverageCheckRequested, *, deps: Dependencies
+) -> list[str]:
+    await handlers.on_coverage_check_requested(uow, event, deps=deps)
+    return await drain(deps, uow)
+
+
+async def on_participant_verified(
+    uow: UnitOfWork, event: ParticipantVerified, *, deps: Dependencies
+) -> list[str]:
+    await handlers.on_participant_verified(uow, event, deps=deps)
+    return await drain(deps, uow)
+
+
+async def on_slot_released(
+    uow: UnitOfWork, event: SlotReleased, *, deps: Dependencies
+) -> list[str]:
+    await handlers.on_slot_released(uow, event, deps=deps)
+    return await drain(deps, uow)
 
 
 def pid(nik: str = NIK) -> str:
@@ -162,13 +184,18 @@ async def test_a_coverage_check_bpjs_cannot_answer_now_is_retried_later_not_repo
     request = coverage_request()
     uow = world.uow(request)
 
-    with caplog.at_level(logging.DEBUG), pytest.raises(TransientError) as raised:
-        await on_coverage_check_requested(uow, request, deps=world.deps)
+    with caplog.at_level(logging.DEBUG):
+        outcomes = await on_coverage_check_requested(uow, request, deps=world.deps)
 
+    assert outcomes == ["retry"]
     assert uow.emitted == []
+    assert world.intents.of(request.participant_id) == [("lookup", "pending")]
     assert type(failure).__name__ in caplog.text
     assert NIK not in caplog.text
-    assert NIK not in str(raised.value)
+
+    assert await drain(world.deps, uow) == ["reported"]  # BPJS answers again
+    (report,) = uow.emitted
+    assert isinstance(report, CoverageReported)
 
 
 # --- ParticipantVerified ----------------------------------------------------------------------
@@ -289,20 +316,80 @@ async def test_a_verification_handled_twice_activates_once() -> None:
     assert len(world.bpjs.mutations("tambah")) == 1
 
 
-async def test_a_tambah_accepted_before_our_transaction_rolled_back_yields_the_same_card() -> None:
+async def test_a_tambah_accepted_before_our_outcome_was_recorded_is_looked_up_not_filed_again() -> (
+    None
+):
     world = World()
+    world.intents.crash_recording = 1  # BPJS accepted; our commit of its answer failed
     event = verified()
-    await on_participant_verified(world.uow(event), event, deps=world.deps)
-    card = world.table.rows[pid()].no_kartu
-    world.table.rows.clear()  # the transaction did not commit: BPJS has the card, we do not
+    uow = world.uow(event)
 
-    redelivered = world.uow(event)
-    await on_participant_verified(redelivered, event, deps=world.deps)
+    assert await on_participant_verified(uow, event, deps=world.deps) == ["retry"]
+    assert uow.emitted == []
+    card = world.bpjs.by_nik(NIK)
+    assert card is not None
 
-    (activated,) = redelivered.emitted
+    assert await drain(world.deps, uow) == ["resolved_by_lookup"]
+    (activated,) = uow.emitted
     assert isinstance(activated, ParticipantActivated)
-    assert activated.payload.no_kartu == card
-    assert len(world.bpjs.cards) == 1
+    assert activated.payload.no_kartu == card.no_kartu
+    assert activated.causation_id == event.event_id
+    assert len(world.bpjs.mutations("tambah")) == 1
+    assert world.table.rows[pid()].status == "active"
+
+
+async def test_a_tambah_whose_answer_was_lost_before_bpjs_acted_is_filed_after_the_look_up() -> (
+    None
+):
+    world = World()
+    world.bpjs.fail_next.append(BpjsUnavailable("read timeout"))
+    event = verified()
+    uow = world.uow(event)
+
+    assert await on_participant_verified(uow, event, deps=world.deps) == ["retry"]
+    assert await drain(world.deps, uow) == ["activated"]
+
+    calls = [op for op, _ in world.bpjs.calls]
+    assert calls[:3] == ["mutate", "peserta_by_nik", "mutate"]
+    assert len(world.bpjs.mutations("tambah")) == 2  # the first never reached BPJS's books
+    (activated,) = uow.emitted
+    assert isinstance(activated, ParticipantActivated)
+
+
+async def test_a_kurang_accepted_before_our_outcome_was_recorded_is_looked_up_not_filed_again() -> (
+    None
+):
+    world = World()
+    await activate(world)
+    world.intents.crash_recording = 1
+    event = slot_released()
+    uow = world.uow(event)
+
+    assert await on_slot_released(uow, event, deps=world.deps) == ["retry"]
+    assert await drain(world.deps, uow) == ["resolved_by_lookup"]
+
+    (deactivated,) = uow.emitted
+    assert isinstance(deactivated, ParticipantDeactivated)
+    assert deactivated.payload.effective_date == date(2025, 4, 1)
+    assert len(world.bpjs.mutations("kurang")) == 1
+    assert world.table.rows[pid()].status == "deactivated"
+
+
+async def test_a_kurang_recorded_after_a_tambah_waits_for_it() -> None:
+    world = World()
+    verification, release = verified(), slot_released()
+    uow = world.uow(verification)
+    await handlers.on_participant_verified(uow, verification, deps=world.deps)
+    await handlers.on_slot_released(uow, release, deps=world.deps)
+
+    first = await world.intents.claim(["tambah", "kurang", "lookup"], 10, busy=())
+    assert [i.operation for i in first] == ["tambah"]  # the kurang waits for its elder
+    assert await world.intents.claim(["tambah", "kurang", "lookup"], 10, busy=()) == []
+
+    world.intents.state[first[0].id] = "pending"  # give it back, carry both out in order
+    world.intents.rows[first[0].id] = first[0]
+    assert await drain(world.deps, uow) == ["activated", "deactivated"]
+    assert [type(e) for e in uow.emitted] == [ParticipantActivated, ParticipantDeactivated]
 
 
 async def test_a_refused_tambah_is_stored_and_reported_without_quoting_the_nik() -> None:
@@ -339,11 +426,11 @@ async def test_a_tambah_bpjs_cannot_answer_now_is_retried_later_and_stores_nothi
     event = verified()
     uow = world.uow(event)
 
-    with pytest.raises(TransientError):
-        await on_participant_verified(uow, event, deps=world.deps)
+    assert await on_participant_verified(uow, event, deps=world.deps) == ["retry"]
 
     assert uow.emitted == []
     assert world.table.rows == {}
+    assert world.intents.of(pid()) == [("tambah", "pending")]
 
 
 async def test_the_time_from_verification_to_activation_is_measured() -> None:
@@ -463,10 +550,10 @@ async def test_a_kurang_bpjs_cannot_answer_now_is_retried_later() -> None:
     world.bpjs.fail_next.append(BpjsUnavailable("HTTP 500"))
     event = slot_released()
     uow = world.uow(event)
-    with pytest.raises(TransientError):
-        await on_slot_released(uow, event, deps=world.deps)
+    assert await on_slot_released(uow, event, deps=world.deps) == ["retry"]
     assert uow.emitted == []
     assert world.table.rows[pid()].status == "active"
+    assert world.intents.of(pid())[-1] == ("kurang", "pending")
 
 
 async def test_an_erased_resident_is_neither_looked_up_nor_filed_and_it_is_no_failure() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,23 @@ from jkn_contracts import CONSUMERS
 
 from bpjs_gateway.adapters.at_rest import GatewayColumns, backfill, gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
+from bpjs_gateway.adapters.intents import SqlIntentQueue, SqlIntentRecorder
 from bpjs_gateway.adapters.metered import MeteredBpjs
 from bpjs_gateway.adapters.participants import SqlParticipants
 from bpjs_gateway.adapters.peserta_states import SqlPesertaStates
 from bpjs_gateway.app.dependencies import Dependencies
+from bpjs_gateway.app.guarded import GuardedBpjs, breakers
 from bpjs_gateway.app.handlers import bind_handlers
-from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository, PesertaStates
+from bpjs_gateway.app.ports import (
+    BpjsPort,
+    IntentQueue,
+    IntentRecorder,
+    ParticipantRepository,
+    PesertaStates,
+)
+from bpjs_gateway.app.resilience import RateLimiter
 from bpjs_gateway.app.sync import PesertaSync
+from bpjs_gateway.app.worker import IntentWorker
 from bpjs_gateway.entrypoints.http import router
 from bpjs_gateway.settings import GatewaySettings, bus_settings
 
@@ -32,7 +43,9 @@ __all__ = [
     "build_bpjs_client",
     "build_runtime",
     "build_sync",
+    "build_worker",
     "dependencies",
+    "run_worker",
 ]
 
 # The catalogue's (jkn_contracts.subscriptions): Dinkes's decisions, and Dinsos's topic for
@@ -48,6 +61,10 @@ def _sql_participants(columns: GatewayColumns) -> Callable[[UnitOfWork], Partici
     return repository
 
 
+def _sql_intents(uow: UnitOfWork) -> IntentRecorder:
+    return SqlIntentRecorder(uow.conn)
+
+
 def _sql_peserta_states(uow: UnitOfWork) -> PesertaStates:
     return SqlPesertaStates(uow.conn)
 
@@ -60,6 +77,7 @@ def build_bpjs_client(settings: GatewaySettings) -> BpjsClient:
         settings.bpjs_secret,
         settings.bpjs_user_key,
         timeout=settings.bpjs_timeout_s,
+        max_connections=settings.bpjs_max_in_flight + settings.sync_concurrency,
     )
 
 
@@ -75,6 +93,7 @@ def dependencies(
         bpjs=MeteredBpjs(bpjs),
         repository=_sql_participants(gateway_columns(keks, sealer.keyring)),
         sealer=sealer,
+        intents=_sql_intents,
         rules=settings.rules(),
         kd_pemda=settings.bpjs_kd_pemda,
         city_tz=settings.city_tz(),
@@ -110,6 +129,50 @@ def build_sync(
         _sql_peserta_states,
         concurrency=settings.sync_concurrency,
     )
+
+
+def build_worker(
+    runtime: ServiceRuntime,
+    bpjs: BpjsPort,
+    settings: GatewaySettings | None = None,
+    *,
+    queue: IntentQueue | None = None,
+) -> IntentWorker:
+    """The intent worker of a started ``runtime``: BPJS behind the rate limit and the
+    breakers (``app.guarded``), the intents table on the runtime's pool (or ``queue``)."""
+    settings = settings or GatewaySettings()
+    guarded = GuardedBpjs(
+        MeteredBpjs(bpjs),
+        breakers(settings.bpjs_breaker_threshold, settings.bpjs_breaker_cooldown_s),
+        RateLimiter(settings.bpjs_rate_per_s),
+    )
+    deps = dataclasses.replace(dependencies(settings, bpjs), bpjs=guarded)
+    queue = queue or SqlIntentQueue(
+        runtime.pool,
+        topic_prefix=runtime.settings.jkn_topic_prefix,
+        schema=runtime.settings.db_schema,
+        lease_s=settings.bpjs_intent_lease_s,
+    )
+    return IntentWorker(
+        queue,
+        deps,
+        guarded.breakers,
+        max_in_flight=settings.bpjs_max_in_flight,
+        retry_base_s=settings.bpjs_retry_base_s,
+        retry_max_s=settings.bpjs_retry_max_s,
+        poll_interval_s=settings.bpjs_intent_poll_s,
+    )
+
+
+async def run_worker(runtime: ServiceRuntime, worker: IntentWorker) -> None:
+    """Run ``worker`` until cancelled, woken by the NOTIFY of each recorded intent."""
+    async with runtime.pool.acquire() as conn:
+        await conn.add_listener("bpjs_intents", worker.wake_on_notify)
+        try:
+            await worker.run()
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.remove_listener("bpjs_intents", worker.wake_on_notify)
 
 
 def build_app(
@@ -155,6 +218,13 @@ def build_app(
                         backfill(runtime.pool, columns).run(), name="bpjs-gateway-at-rest"
                     )
                 ]
+                if bpjs is not None:
+                    worker = build_worker(runtime, bpjs, settings)
+                    tasks.append(
+                        asyncio.create_task(
+                            run_worker(runtime, worker), name="bpjs-gateway-intents"
+                        )
+                    )
                 if sync is not None and interval_s > 0:
                     tasks.append(
                         asyncio.create_task(

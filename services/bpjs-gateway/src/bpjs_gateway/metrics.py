@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
-__all__ = ["BPJS_CALLS", "BPJS_CALL_SECONDS", "SYNC_CHANGES", "SYNC_RUNS"]
+__all__ = [
+    "BPJS_CALLS",
+    "BPJS_CALL_SECONDS",
+    "BREAKER_OPEN",
+    "BREAKER_TRANSITIONS",
+    "INTENTS",
+    "SYNC_CHANGES",
+    "SYNC_RUNS",
+]
 
 BPJS_CALLS = Counter(
     "jkn_bpjs_calls_total",
@@ -36,3 +44,25 @@ for _outcome in ("completed", "failed"):
     SYNC_RUNS.labels(_outcome)
 for _kind in ("meninggal", "segment", "status"):
     SYNC_CHANGES.labels(_kind)
+
+BREAKER_OPEN = Gauge(
+    "jkn_bpjs_breaker_open",
+    "1 while the circuit breaker of a BPJS operation (tambah, kurang, lookup) is open or"
+    " half-open: calls of it wait, their intents stay pending",
+    ["operation"],
+)
+BREAKER_TRANSITIONS = Counter(
+    "jkn_bpjs_breaker_transitions_total",
+    "Circuit breaker state changes by operation and new state (open, closed)",
+    ["operation", "state"],
+)
+INTENTS = Counter(
+    "jkn_bpjs_intents_total",
+    "BPJS intents by operation and what became of an attempt (done, resolved_by_lookup,"
+    " retry, waiting, cancelled)",
+    ["operation", "outcome"],
+)
+for _operation in ("tambah", "kurang", "lookup"):
+    BREAKER_OPEN.labels(_operation).set(0)
+    for _state in ("open", "closed"):
+        BREAKER_TRANSITIONS.labels(_operation, _state)

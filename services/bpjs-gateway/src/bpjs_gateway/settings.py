@@ -12,6 +12,13 @@
 - ``JKN_CITY_UTC_OFFSET_HOURS`` (default 7, WIB): the city's calendar for filing dates.
 - ``BPJS_SYNC_INTERVAL_S`` (default 3600; 0 disables): the periodic peserta sync, which
   looks up every active card at BPJS; ``BPJS_SYNC_CONCURRENCY`` (4) look-ups at a time.
+- The intent worker (README, Intents): ``BPJS_MAX_IN_FLIGHT`` (8) intents carried out at a
+  time, ``BPJS_RATE_PER_S`` (20) calls a second to BPJS (one cons-id), retries after
+  ``BPJS_RETRY_BASE_S`` (1) doubling up to ``BPJS_RETRY_MAX_S`` (300), full jitter; a
+  breaker per operation opens after ``BPJS_BREAKER_THRESHOLD`` (5) failures in a row and
+  probes after ``BPJS_BREAKER_COOLDOWN_S`` (30); an intent in flight longer than
+  ``BPJS_INTENT_LEASE_S`` (120: a crashed worker's) is taken over; ``BPJS_INTENT_POLL_S``
+  (1) between claims when nothing wakes the worker.
 - ``BPJS_GATEWAY_HTTP_PORT`` (default 8003), plus the bus settings (``jkn_bus.BusSettings``).
 """
 
@@ -71,6 +78,16 @@ class GatewaySettings(BaseSettings):
     sync_concurrency: int = Field(
         4, ge=1, le=64, validation_alias=AliasChoices("BPJS_SYNC_CONCURRENCY", "sync_concurrency")
     )
+
+    # the intent worker (README, Intents)
+    bpjs_max_in_flight: int = Field(8, ge=1, le=256)
+    bpjs_rate_per_s: float = Field(20.0, gt=0)
+    bpjs_retry_base_s: float = Field(1.0, gt=0)
+    bpjs_retry_max_s: float = Field(300.0, gt=0)
+    bpjs_breaker_threshold: int = Field(5, ge=1)
+    bpjs_breaker_cooldown_s: float = Field(30.0, gt=0)
+    bpjs_intent_lease_s: float = Field(120.0, gt=0)
+    bpjs_intent_poll_s: float = Field(1.0, gt=0)
 
     def rules(self) -> EffectiveDateRules:
         return EffectiveDateRules(

@@ -96,13 +96,21 @@ class BpjsClient:
         timeout: float = 10.0,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        max_connections: int = 20,
     ) -> None:
+        """One keep-alive pool of ``max_connections`` for every call of the process (the
+        intent worker's and the sync's), shared by all their tasks."""
         self._cons_id, self._secret, self._user_key = cons_id, secret, user_key
         self._vclaim, self._pemda = vclaim_path.rstrip("/"), pemda_path.rstrip("/")
         # httpx's timeout bounds each read; this one bounds the whole call.
         self._deadline_s = timeout
         self._clock = clock
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, transport=transport, limits=limits
+        )
         _install_nik_redaction()
 
     async def __aenter__(self) -> Self:

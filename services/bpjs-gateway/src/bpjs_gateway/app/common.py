@@ -1,17 +1,11 @@
-"""What the gateway's use cases share: how a BPJS failure is retried, how a sealed event is
-opened (an erased resident is skipped), and how BPJS's refusal of a mutation is stated.
+"""What the gateway's use cases share: how a sealed event is opened (an erased resident is
+skipped), and how BPJS's refusal of a mutation is stated.
 
-Failures of a call to BPJS:
-
-- BPJS unreachable, answering garbage (5xx, HTML, truncated or undecryptable body) or
-  rejecting our credentials: ``TransientError``, the consumer retries with backoff and
-  never dead-letters (the partition waits for BPJS, order matters).
-- BPJS refuses a mutation (metaData code 201): a fact, stated as ``RegistrationRefused``.
-- Anything else (a response of the wrong shape): a defect, dead-lettered after retries.
-
-A mutation may have been accepted by BPJS while our transaction did not commit: on
-redelivery the handler files it again, and BPJS answers with the same card (a *tambah*
-of an existing PBI APBD participant, a *kurang* of a removed one change nothing).
+Failures of a call to BPJS are the intent worker's to handle (``app.worker``): BPJS
+unreachable or answering garbage is retried with backoff, the intent stays pending and
+nothing else waits for it; BPJS refusing a mutation (metaData code 201) is a fact, stated
+as ``RegistrationRefused``. A mutation whose answer was lost is never filed blindly again:
+the next attempt looks the resident up first (``app.registration``, ``app.deactivation``).
 """
 
 from __future__ import annotations
@@ -22,8 +16,7 @@ import uuid
 from datetime import date
 from typing import Any, Literal
 
-from bpjs_bridging import BridgingDecryptError
-from jkn_bus import TransientError, UnitOfWork
+from jkn_bus import UnitOfWork
 from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
 from jkn_contracts import (
     CoverageCheckRequested,
@@ -35,31 +28,17 @@ from jkn_contracts.legacy import CoverageCheckRequestedV1, ParticipantVerifiedV1
 
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.ports import (
-    BpjsAuthError,
     BpjsBusinessError,
-    BpjsUnavailable,
+    Intent,
+    IntentQueue,
     ParticipantRecord,
     ParticipantRepository,
 )
 from bpjs_gateway.domain.redaction import redact_niks
 
-__all__ = ["TRANSIENT", "open_sealed", "record_refusal", "transient"]
+__all__ = ["open_sealed", "record_refusal", "settle"]
 
 log = logging.getLogger(__name__)
-
-TRANSIENT = (BpjsUnavailable, BpjsAuthError, BridgingDecryptError)
-
-
-def transient(operation: str, exc: Exception, participant_id: str) -> TransientError:
-    """The retry of a BPJS call that failed in one of the ``TRANSIENT`` ways."""
-    # The class only: exception texts are BPJS's and might quote personal data.
-    log.warning(
-        "BPJS %s failed (%s); the event will be retried",
-        operation,
-        type(exc).__name__,
-        extra={"participant_id": participant_id},
-    )
-    return TransientError(f"BPJS {operation}: {type(exc).__name__}")
 
 
 async def open_sealed(
@@ -126,3 +105,13 @@ async def record_refusal(
         )
     )
     log.info("BPJS refused the %s (code %s)", mutation, code, extra={"participant_id": pid})
+
+
+async def settle(queue: IntentQueue, intent: Intent, outcome: str) -> str:
+    """Mark ``intent`` done with ``outcome`` and nothing else to record (no call was
+    needed); returns the outcome."""
+    async with queue.recording(intent) as uow:
+        if uow is None:
+            return "superseded"
+        await queue.finish(uow, intent, outcome)
+    return outcome

@@ -1,20 +1,28 @@
-"""Use case: Dinkes released a slot; file a *kurang* at BPJS and report when coverage ends."""
+"""Use case: Dinkes released a slot; file a *kurang* at BPJS and report when coverage ends.
+
+Carried out by the intent worker (``app.worker``) from the intent the handler recorded."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 
-from jkn_bus import UnitOfWork
 from jkn_contracts import ParticipantDeactivated, SlotReleased
 from jkn_contracts.events import DeactivatedPayload
 
-from bpjs_gateway.app.common import TRANSIENT, record_refusal, transient
+from bpjs_gateway.app.common import record_refusal, settle
 from bpjs_gateway.app.dependencies import Dependencies
-from bpjs_gateway.app.ports import BpjsBusinessError
-from bpjs_gateway.domain.peserta import STATUS_AKTIF, Mutation, MutationKind
+from bpjs_gateway.app.ports import BpjsBusinessError, Intent, IntentQueue
+from bpjs_gateway.domain.peserta import (
+    JENIS_PBI_APBD,
+    STATUS_AKTIF,
+    Mutation,
+    MutationKind,
+    MutationResult,
+    Peserta,
+)
 
-__all__ = ["on_slot_released"]
+__all__ = ["file_kurang"]
 
 log = logging.getLogger(__name__)
 
@@ -22,22 +30,39 @@ log = logging.getLogger(__name__)
 _OPEN_ENDED_YEAR = 2099
 
 
-async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Dependencies) -> None:
-    """Dinkes released the slot: file a *kurang* and report when coverage ends."""
-    repo = deps.repository(uow)
-    pid = event.participant_id
-    record = await repo.get_for_update(pid)
-    if record is None or record.no_kartu is None or record.status == "refused":
+def _removed(peserta: Peserta | None, no_kartu: str) -> MutationResult | None:
+    """What a look-up by NIK shows of a *kurang* BPJS already carried out: our card, PBI
+    APBD, no longer active; None otherwise."""
+    if (
+        peserta is None
+        or peserta.no_kartu != no_kartu
+        or peserta.jenis_peserta.kode != JENIS_PBI_APBD
+        or peserta.is_active
+    ):
+        return None
+    return MutationResult(
+        noKartu=peserta.no_kartu,
+        tglTAT=peserta.tgl_tat,
+        statusPeserta=peserta.status_peserta,
+    )
+
+
+async def file_kurang(intent: Intent, deps: Dependencies, queue: IntentQueue) -> str:
+    """Carry out a *kurang* intent and report when coverage ends. When an earlier attempt
+    may have reached BPJS, a look-up by NIK comes first: a card BPJS shows inactive is
+    recorded as removed and nothing is filed again. Returns the outcome."""
+    event: SlotReleased = intent.cause
+    pid = intent.participant_id
+    async with queue.reading(intent) as uow:
+        record = await deps.repository(uow).get_for_update(pid)
+    if record is None or record.no_kartu is None or record.status != "active":
         log.info(
-            "slot released for a participant without a card; nothing to remove",
+            "slot released for a participant without an active card; nothing to remove",
             extra={"participant_id": pid},
         )
-        return
-    if record.status == "deactivated":
-        log.info("participant already deactivated; nothing to do", extra={"participant_id": pid})
-        return
+        return await settle(queue, intent, "nothing_to_remove")
     reason = event.payload.reason
-    effective = deps.rules.deactivation(deps.today())
+    effective = intent.tgl_berlaku or deps.rules.deactivation(deps.today())
     mutation = Mutation(
         jenis=MutationKind.KURANG,
         nik=record.nik,
@@ -46,22 +71,31 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
         alasan=reason.value,
         kd_pemda=deps.kd_pemda,
     )
-    try:
-        result = await deps.bpjs.mutate(mutation)
-    except BpjsBusinessError as exc:
-        # The card stays active at BPJS: keep the status, remember the refusal.
-        await record_refusal(
-            uow,
-            repo,
-            record,
-            mutation="kurang",
-            cause_event_id=event.event_id,
-            tgl_berlaku=effective,
-            refusal=exc,
-        )
-        return
-    except TRANSIENT as exc:
-        raise transient("kurang", exc, pid) from exc
+    result = None
+    if intent.outcome_unknown:
+        result = _removed(await deps.bpjs.peserta_by_nik(record.nik, deps.today()), record.no_kartu)
+    resolved = result is not None
+    if result is None:
+        try:
+            result = await deps.bpjs.mutate(mutation)
+        except BpjsBusinessError as exc:
+            async with queue.recording(intent) as uow:
+                if uow is None:
+                    return "superseded"
+                # The card stays active at BPJS: keep the status, remember the refusal.
+                await record_refusal(
+                    uow,
+                    deps.repository(uow),
+                    record,
+                    mutation="kurang",
+                    cause_event_id=event.event_id,
+                    tgl_berlaku=effective,
+                    refusal=exc,
+                )
+                await queue.finish(uow, intent, "refused")
+            return "refused"
+    else:
+        log.info("kurang found carried out at BPJS; not filed again", extra={"participant_id": pid})
 
     ends = effective
     if result.tgl_tat is not None and result.tgl_tat.year < _OPEN_ENDED_YEAR:
@@ -79,22 +113,29 @@ async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Depend
         bpjs_code=None,
         bpjs_message=None,
     )
-    await repo.save(updated)
-    await repo.log_mutation(
-        participant_id=pid,
-        mutation="kurang",
-        cause_event_id=event.event_id,
-        outcome="accepted",
-        tgl_berlaku=effective,
-        no_kartu=record.no_kartu,
-    )
-    await uow.emit(
-        uow.new_event(
-            ParticipantDeactivated,
+    outcome = "resolved_by_lookup" if resolved else "deactivated"
+    async with queue.recording(intent) as uow:
+        if uow is None:
+            return "superseded"
+        repo = deps.repository(uow)
+        await repo.save(updated)
+        await repo.log_mutation(
             participant_id=pid,
-            payload=DeactivatedPayload(
-                no_kartu=record.no_kartu, reason=reason, effective_date=ends
-            ),
+            mutation="kurang",
+            cause_event_id=event.event_id,
+            outcome="accepted",
+            tgl_berlaku=effective,
+            no_kartu=record.no_kartu,
         )
-    )
+        await uow.emit(
+            uow.new_event(
+                ParticipantDeactivated,
+                participant_id=pid,
+                payload=DeactivatedPayload(
+                    no_kartu=record.no_kartu, reason=reason, effective_date=ends
+                ),
+            )
+        )
+        await queue.finish(uow, intent, outcome)
     log.info("participant deactivated at BPJS", extra={"participant_id": pid})
+    return outcome

@@ -11,7 +11,7 @@ from jkn_bus.keyring import Sealer
 from jkn_contracts import utcnow
 from jkn_contracts.city import CITY_TZ
 
-from bpjs_gateway.app.ports import BpjsPort, ParticipantRepository
+from bpjs_gateway.app.ports import BpjsPort, IntentRecorder, ParticipantRepository
 from bpjs_gateway.domain.effective_dates import EffectiveDateRules
 
 __all__ = ["Dependencies"]
@@ -19,15 +19,16 @@ __all__ = ["Dependencies"]
 
 @dataclass(frozen=True)
 class Dependencies:
-    """The BPJS port, the city's date rules and the participant table of the handlers.
+    """The BPJS port, the city's date rules, the participant and intent tables.
 
-    ``repository`` takes the unit of work so that the SQL adapter runs on its connection,
-    inside the handler's transaction; a fake ignores it.
+    ``repository`` and ``intents`` take the unit of work so that the SQL adapter runs on
+    its connection, inside the handler's transaction; a fake ignores it.
     """
 
     bpjs: BpjsPort
     repository: Callable[[UnitOfWork], ParticipantRepository]
     sealer: Sealer  # opens the personal fields of CoverageCheckRequested, ParticipantVerified
+    intents: Callable[[UnitOfWork], IntentRecorder]  # the calls owed to BPJS (app.worker)
     rules: EffectiveDateRules = field(default_factory=EffectiveDateRules)
     kd_pemda: str = "1571"
     city_tz: tzinfo = CITY_TZ  # filing dates follow the city's calendar

@@ -1,9 +1,10 @@
 """The gateway's handler table. Each handler runs inside the consumer's inbox transaction.
 
 The gateway decides nothing of its own: it carries Dinkes's decisions to BPJS and BPJS's
-answers back as events, one use case a module: the look-up (``app.lookup``), the
-registration, a *tambah* (``app.registration``), the deactivation, a *kurang*
-(``app.deactivation``); how their BPJS failures are handled is in ``app.common``.
+answers back as events. A handler only records an *intent* (README, Intents) and returns:
+the consumer never waits for BPJS. The intent worker (``app.worker``) carries it out, one
+use case a module: the look-up (``app.lookup``), the registration, a *tambah*
+(``app.registration``), the deactivation, a *kurang* (``app.deactivation``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from jkn_contracts import (
     ResidentDataErased,
     SlotReleased,
 )
+from jkn_contracts.legacy import CoverageCheckRequestedV1, ParticipantVerifiedV1
 
-from bpjs_gateway.app.deactivation import on_slot_released
+from bpjs_gateway.app.common import open_sealed
 from bpjs_gateway.app.dependencies import Dependencies
-from bpjs_gateway.app.lookup import on_coverage_check_requested
-from bpjs_gateway.app.registration import KELAS_III, on_participant_verified
+from bpjs_gateway.app.registration import KELAS_III
+from bpjs_gateway.domain.effective_dates import activation_effective_date
 
 __all__ = [
     "KELAS_III",
@@ -36,15 +38,52 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+async def on_coverage_check_requested(
+    uow: UnitOfWork,
+    event: CoverageCheckRequested | CoverageCheckRequestedV1,
+    *,
+    deps: Dependencies,
+) -> None:
+    """Record a look-up of the resident at BPJS (an erased resident's request is skipped:
+    ``ERASED``, nothing asked)."""
+    if await open_sealed(uow, event, deps) is None:
+        return
+    await deps.intents(uow).record(cause=event, operation="lookup")
+
+
+async def on_participant_verified(
+    uow: UnitOfWork,
+    event: ParticipantVerified | ParticipantVerifiedV1,
+    *,
+    deps: Dependencies,
+) -> None:
+    """Record a *tambah* for the verified resident, effective as the city's rule says on
+    the day of the decision (same day in a UHC priority city, else the 1st of next month);
+    an erased resident: nothing recorded, ``ERASED``."""
+    if await open_sealed(uow, event, deps) is None:
+        return
+    uhc_priority = event.payload.uhc_priority or deps.rules.uhc_prioritas
+    effective = activation_effective_date(deps.today(), uhc_prioritas=uhc_priority)
+    await deps.intents(uow).record(cause=event, operation="tambah", tgl_berlaku=effective)
+
+
+async def on_slot_released(uow: UnitOfWork, event: SlotReleased, *, deps: Dependencies) -> None:
+    """Record a *kurang*, effective as the cut-off rule says on the day of the decision."""
+    effective = deps.rules.deactivation(deps.today())
+    await deps.intents(uow).record(cause=event, operation="kurang", tgl_berlaku=effective)
+
+
 async def on_resident_data_erased(
     uow: UnitOfWork, event: ResidentDataErased, *, deps: Dependencies
 ) -> None:
     """Dinas Sosial erased the resident: blank the gateway's clear copy (the NIK, BPJS's
-    free-text messages) in this transaction. Idempotent."""
+    free-text messages) and cancel the calls still owed for them, in this transaction.
+    Idempotent."""
     blanked = await deps.repository(uow).erase(event.participant_id)
+    cancelled = await deps.intents(uow).cancel_open(event.participant_id)
     log.info(
         "resident erased",
-        extra={"participant_id": event.participant_id, "blanked": blanked},
+        extra={"participant_id": event.participant_id, "blanked": blanked, "cancelled": cancelled},
     )
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from jkn_bus import TransientError
+from jkn_bus import TransientError, UnitOfWork
 from jkn_contracts import Membership
 
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
@@ -22,6 +24,10 @@ __all__ = [
     "BpjsProtocolError",
     "BpjsUnavailable",
     "CardState",
+    "Intent",
+    "IntentQueue",
+    "IntentRecorder",
+    "Operation",
     "ParticipantRecord",
     "ParticipantRepository",
     "PesertaStates",
@@ -162,4 +168,73 @@ class PesertaStates(Protocol):
 
     async def store(self, participant_id: str, membership: Membership) -> None:
         """Remember ``membership`` as BPJS's current state of the participant's card."""
+        ...
+
+
+Operation = Literal["tambah", "kurang", "lookup"]
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A call to BPJS the gateway owes (README, Intents): recorded by the consumer,
+    claimed and carried out by the worker. ``cause`` is the event as it arrived (its
+    personal fields sealed); ``outcome_unknown``: an earlier attempt may have reached BPJS
+    (it ended in a timeout, a garbled answer or a crash), so BPJS is looked at first."""
+
+    id: int
+    participant_id: str
+    operation: Operation
+    cause: Any = field(repr=False)
+    client_ref: uuid.UUID
+    tgl_berlaku: date | None
+    attempts: int
+    outcome_unknown: bool
+
+
+class IntentRecorder(Protocol):
+    """The intents table on the consumer's unit of work."""
+
+    async def record(
+        self, *, cause: Any, operation: Operation, tgl_berlaku: date | None = None
+    ) -> bool:
+        """Record that ``cause`` asks ``operation`` of BPJS (pending); False when this
+        cause's intent was recorded before."""
+        ...
+
+    async def cancel_open(self, participant_id: str) -> int:
+        """Cancel the participant's pending and in-flight intents and drop their causes
+        (the resident was erased); how many."""
+        ...
+
+
+class IntentQueue(Protocol):
+    """The worker's side of the intents table: each call its own short transaction."""
+
+    async def claim(
+        self, operations: Sequence[str], limit: int, *, busy: Collection[str]
+    ) -> list[Intent]:
+        """Up to ``limit`` due intents of ``operations``, each the oldest open one of its
+        participant and none of ``busy``'s, marked in flight (attempt counted) and
+        committed. An in-flight one whose lease ran out (a crashed worker) comes back with
+        ``outcome_unknown``."""
+        ...
+
+    def reading(self, intent: Intent) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A short transaction to read what the call needs; closed before the call."""
+        ...
+
+    def recording(self, intent: Intent) -> AbstractAsyncContextManager[UnitOfWork | None]:
+        """The outcome's transaction, the intent's row locked; None when the intent is no
+        longer this claim's (cancelled by an erasure, taken over after a lease ran out)."""
+        ...
+
+    async def finish(self, uow: UnitOfWork, intent: Intent, outcome: str) -> None:
+        """Mark the intent done with ``outcome``, in the outcome's transaction."""
+        ...
+
+    async def retry(
+        self, intent: Intent, *, delay_s: float, unknown: bool, error: str, counted: bool
+    ) -> None:
+        """Put the intent back, due in ``delay_s``; ``unknown``: BPJS may have acted on it;
+        ``counted``: False when nothing was sent (the attempt is not counted)."""
         ...

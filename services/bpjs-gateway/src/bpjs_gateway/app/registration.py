@@ -1,5 +1,7 @@
 """Use case: Dinkes verified a resident; file a *tambah* at BPJS and report the card (or
-BPJS's refusal). The new card is looked up to confirm it (docs/domain.md#confirm-by-lookup)."""
+BPJS's refusal). The new card is looked up to confirm it (docs/domain.md#confirm-by-lookup).
+
+Carried out by the intent worker (``app.worker``) from the intent the handler recorded."""
 
 from __future__ import annotations
 
@@ -12,10 +14,15 @@ from jkn_contracts import ParticipantActivated, ParticipantVerified
 from jkn_contracts.events import ActivatedPayload
 from jkn_contracts.legacy import ParticipantVerifiedV1
 
-from bpjs_gateway.app.common import TRANSIENT, open_sealed, record_refusal, transient
+from bpjs_gateway.app.common import open_sealed, record_refusal, settle
 from bpjs_gateway.app.dependencies import Dependencies
-from bpjs_gateway.app.ports import BpjsBusinessError, BpjsProtocolError, ParticipantRecord
-from bpjs_gateway.domain.effective_dates import activation_effective_date
+from bpjs_gateway.app.ports import (
+    BpjsBusinessError,
+    BpjsProtocolError,
+    Intent,
+    IntentQueue,
+    ParticipantRecord,
+)
 from bpjs_gateway.domain.peserta import (
     JENIS_PBI_APBD,
     STATUS_AKTIF,
@@ -25,7 +32,7 @@ from bpjs_gateway.domain.peserta import (
     Peserta,
 )
 
-__all__ = ["KELAS_III", "on_participant_verified"]
+__all__ = ["KELAS_III", "file_tambah"]
 
 log = logging.getLogger(__name__)
 
@@ -74,36 +81,40 @@ async def _confirm_tambah(
     return peserta
 
 
-async def on_participant_verified(
-    uow: UnitOfWork,
-    event: ParticipantVerified | ParticipantVerifiedV1,
-    *,
-    deps: Dependencies,
-) -> None:
-    """File a *tambah* for the verified resident; report the card, or BPJS's refusal (an
-    erased resident: nothing filed, ``ERASED``)."""
-    repo = deps.repository(uow)
-    payload = event.payload
-    pid = event.participant_id
-    existing = await repo.get_for_update(pid)
-    if existing is not None and existing.status == "active":
-        if existing.proposal_id == payload.proposal_id:
-            log.info(
-                "participant already active at BPJS; nothing to do", extra={"participant_id": pid}
-            )
-            return
-        # Another proposal for a resident we already registered: BPJS would hand back the
-        # same card; state it for this proposal without filing again.
-        record = dataclasses.replace(existing, proposal_id=payload.proposal_id)
-        await repo.save(record)
-        await _emit_activated(uow, event, record, deps)
-        return
+def _registered(peserta: Peserta | None) -> MutationResult | None:
+    """What a look-up by NIK shows of a *tambah* BPJS already carried out: the resident an
+    active PBI APBD participant (docs/domain.md#confirm-by-lookup); None otherwise."""
+    if peserta is None or peserta.jenis_peserta.kode != JENIS_PBI_APBD or not peserta.is_active:
+        return None
+    clinic = peserta.prov_umum
+    return MutationResult(
+        noKartu=peserta.no_kartu,
+        kdProvider=clinic.kd_provider if clinic else None,
+        nmProvider=clinic.nm_provider if clinic else None,
+        tglTMT=peserta.tgl_tmt,
+        jenisPeserta=peserta.jenis_peserta,
+        statusPeserta=peserta.status_peserta,
+    )
 
-    resident = await open_sealed(uow, event, deps)
+
+async def file_tambah(intent: Intent, deps: Dependencies, queue: IntentQueue) -> str:
+    """Carry out a *tambah* intent: file it for the verified resident and report the card,
+    or BPJS's refusal (an erased resident: nothing filed, ``ERASED``). No transaction is
+    open during the calls. When an earlier attempt may have reached BPJS, a look-up by NIK
+    comes first: a resident BPJS shows as an active PBI APBD participant is recorded from
+    it and nothing is filed again. Returns the outcome."""
+    event: ParticipantVerified | ParticipantVerifiedV1 = intent.cause
+    pid = intent.participant_id
+    async with queue.reading(intent) as uow:
+        existing = await deps.repository(uow).get_for_update(pid)
+        active = existing is not None and existing.status == "active"
+        resident = None if active else await open_sealed(uow, event, deps)
+    if existing is not None and active:
+        return await _already_active(intent, existing, deps, queue)
     if resident is None:
-        return
-    uhc_priority = payload.uhc_priority or deps.rules.uhc_prioritas
-    effective = activation_effective_date(deps.today(), uhc_prioritas=uhc_priority)
+        return await settle(queue, intent, "erased")
+
+    effective = intent.tgl_berlaku or deps.today()
     mutation = Mutation(
         jenis=MutationKind.TAMBAH,
         nik=resident.nik,
@@ -114,26 +125,25 @@ async def on_participant_verified(
         no_kk=resident.kk,
         kd_pemda=deps.kd_pemda,
     )
-    try:
-        result = await deps.bpjs.mutate(mutation)
-    except BpjsBusinessError as exc:
-        refused = ParticipantRecord(
-            participant_id=pid, proposal_id=payload.proposal_id, nik=resident.nik, status="refused"
-        )
-        await record_refusal(
-            uow,
-            repo,
-            refused,
-            mutation="tambah",
-            cause_event_id=event.event_id,
-            tgl_berlaku=effective,
-            refusal=exc,
-        )
-        return
-    except TRANSIENT as exc:
-        raise transient("tambah", exc, pid) from exc
+    result = None
+    if intent.outcome_unknown:
+        result = _registered(await deps.bpjs.peserta_by_nik(resident.nik, deps.today()))
+    resolved = result is not None
+    if result is None:
+        try:
+            result = await deps.bpjs.mutate(mutation)
+        except BpjsBusinessError as exc:
+            refused = ParticipantRecord(
+                participant_id=pid,
+                proposal_id=event.payload.proposal_id,
+                nik=resident.nik,
+                status="refused",
+            )
+            return await _refused(intent, refused, exc, deps, queue)
+    else:
+        log.info("tambah found carried out at BPJS; not filed again", extra={"participant_id": pid})
 
-    confirmed = await _confirm_tambah(deps, pid, result)
+    confirmed = None if resolved else await _confirm_tambah(deps, pid, result)
     provider = confirmed.prov_umum if confirmed is not None else None
     kd_provider = result.kd_provider or (provider.kd_provider if provider else None)
     nm_provider = result.nm_provider or (provider.nm_provider if provider else None)
@@ -144,7 +154,7 @@ async def on_participant_verified(
         log.info("BPJS's tglTMT differs from the date filed", extra={"participant_id": pid})
     record = ParticipantRecord(
         participant_id=pid,
-        proposal_id=payload.proposal_id,
+        proposal_id=event.payload.proposal_id,
         nik=resident.nik,
         status="active",
         no_kartu=result.no_kartu,
@@ -153,16 +163,67 @@ async def on_participant_verified(
         kelas=KELAS_III,
         tgl_tmt=result.tgl_tmt or effective,
     )
-    await repo.save(record)
-    await repo.log_mutation(
-        participant_id=pid,
-        mutation="tambah",
-        cause_event_id=event.event_id,
-        outcome="accepted",
-        tgl_berlaku=effective,
-        no_kartu=result.no_kartu,
-    )
-    await _emit_activated(uow, event, record, deps)
+    outcome = "resolved_by_lookup" if resolved else "activated"
+    async with queue.recording(intent) as uow:
+        if uow is None:
+            return "superseded"
+        repo = deps.repository(uow)
+        await repo.save(record)
+        await repo.log_mutation(
+            participant_id=pid,
+            mutation="tambah",
+            cause_event_id=event.event_id,
+            outcome="accepted",
+            tgl_berlaku=effective,
+            no_kartu=result.no_kartu,
+        )
+        await _emit_activated(uow, event, record, deps)
+        await queue.finish(uow, intent, outcome)
+    return outcome
+
+
+async def _already_active(
+    intent: Intent, existing: ParticipantRecord, deps: Dependencies, queue: IntentQueue
+) -> str:
+    event: ParticipantVerified | ParticipantVerifiedV1 = intent.cause
+    if existing.proposal_id == event.payload.proposal_id:
+        log.info(
+            "participant already active at BPJS", extra={"participant_id": intent.participant_id}
+        )
+        return await settle(queue, intent, "already_active")
+    # Another proposal for a resident we already registered: BPJS would hand back the same
+    # card; state it for this proposal without filing again.
+    async with queue.recording(intent) as uow:
+        if uow is None:
+            return "superseded"
+        record = dataclasses.replace(existing, proposal_id=event.payload.proposal_id)
+        await deps.repository(uow).save(record)
+        await _emit_activated(uow, event, record, deps)
+        await queue.finish(uow, intent, "activated")
+    return "activated"
+
+
+async def _refused(
+    intent: Intent,
+    refused: ParticipantRecord,
+    refusal: BpjsBusinessError,
+    deps: Dependencies,
+    queue: IntentQueue,
+) -> str:
+    async with queue.recording(intent) as uow:
+        if uow is None:
+            return "superseded"
+        await record_refusal(
+            uow,
+            deps.repository(uow),
+            refused,
+            mutation="tambah",
+            cause_event_id=intent.cause.event_id,
+            tgl_berlaku=intent.tgl_berlaku or deps.today(),
+            refusal=refusal,
+        )
+        await queue.finish(uow, intent, "refused")
+    return "refused"
 
 
 async def _emit_activated(

@@ -1,0 +1,167 @@
+"""The intents table (migration 0005): recorded in the consumer's transaction, claimed and
+settled by the worker in short transactions of its own (``app.worker``)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Collection, Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+from jkn_bus import UnitOfWork
+from jkn_bus.telemetry import transaction_span
+from jkn_contracts import parse_event
+
+from bpjs_gateway.app.ports import Intent, Operation
+
+__all__ = ["SqlIntentQueue", "SqlIntentRecorder"]
+
+# Each participant's oldest open intent, if it is due (pending and its time has come, or in
+# flight past its lease: the worker that claimed it died). Younger intents of a participant
+# wait for it, so a participant's calls run one at a time and in the order recorded.
+_CLAIM = """
+WITH heads AS (
+    SELECT DISTINCT ON (participant_id) id
+    FROM bpjs_intents WHERE state IN ('pending', 'in_flight')
+    ORDER BY participant_id, id
+), due AS (
+    SELECT i.id FROM bpjs_intents i JOIN heads USING (id)
+    WHERE i.operation = ANY($1::text[]) AND NOT (i.participant_id = ANY($3::text[]))
+      AND ((i.state = 'pending' AND i.next_attempt_at <= now())
+           OR (i.state = 'in_flight' AND i.claimed_at < now() - make_interval(secs => $4)))
+    ORDER BY i.next_attempt_at, i.id
+    LIMIT $2
+    FOR UPDATE OF i SKIP LOCKED
+)
+UPDATE bpjs_intents i
+SET state = 'in_flight', attempts = i.attempts + 1, claimed_at = now(), updated_at = now(),
+    outcome_unknown = i.outcome_unknown OR i.state = 'in_flight'
+FROM due WHERE i.id = due.id
+RETURNING i.id, i.participant_id, i.operation, i.cause, i.client_ref, i.tgl_berlaku,
+          i.attempts, i.outcome_unknown
+"""
+
+
+def _intent(row: asyncpg.Record) -> Intent:
+    return Intent(
+        id=row["id"],
+        participant_id=row["participant_id"],
+        operation=row["operation"],
+        cause=parse_event(row["cause"]),
+        client_ref=row["client_ref"],
+        tgl_berlaku=row["tgl_berlaku"],
+        attempts=row["attempts"],
+        outcome_unknown=row["outcome_unknown"],
+    )
+
+
+class SqlIntentRecorder:
+    """:class:`IntentRecorder` on the consumer's connection (inside its transaction)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def record(
+        self, *, cause: Any, operation: Operation, tgl_berlaku: date | None = None
+    ) -> bool:
+        recorded = await self._conn.fetchval(
+            "INSERT INTO bpjs_intents (participant_id, cause_event_id, operation, client_ref,"
+            " cause, tgl_berlaku) VALUES ($1, $2, $3, $4, $5::jsonb, $6)"
+            " ON CONFLICT (cause_event_id, operation) DO NOTHING RETURNING true",
+            cause.participant_id,
+            cause.event_id,
+            operation,
+            uuid.uuid4(),
+            cause.model_dump_json(),
+            tgl_berlaku,
+        )
+        if recorded:
+            # wake the worker now rather than at its next poll
+            await self._conn.execute("NOTIFY bpjs_intents")
+        return bool(recorded)
+
+    async def cancel_open(self, participant_id: str) -> int:
+        cancelled = await self._conn.fetchval(
+            "WITH c AS (UPDATE bpjs_intents SET state = 'cancelled', cause = NULL,"
+            " outcome = 'erased', updated_at = now()"
+            " WHERE participant_id = $1 AND state IN ('pending', 'in_flight') RETURNING 1)"
+            " SELECT count(*) FROM c",
+            participant_id,
+        )
+        # a settled intent's cause is no longer needed either
+        await self._conn.execute(
+            "UPDATE bpjs_intents SET cause = NULL WHERE participant_id = $1 AND cause IS NOT NULL",
+            participant_id,
+        )
+        return int(cancelled or 0)
+
+
+class SqlIntentQueue:
+    """:class:`IntentQueue` on ``pool``; outcome units of work write to the outbox under
+    ``topic_prefix``, caused by the intent's event."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, *, topic_prefix: str, schema: str, lease_s: float
+    ) -> None:
+        self._pool = pool
+        self._prefix = topic_prefix
+        self._schema = schema
+        self._lease_s = lease_s
+
+    async def claim(
+        self, operations: Sequence[str], limit: int, *, busy: Collection[str]
+    ) -> list[Intent]:
+        if limit <= 0 or not operations:
+            return []
+        rows = await self._pool.fetch(
+            _CLAIM, list(operations), limit, list(busy), float(self._lease_s)
+        )
+        return [_intent(row) for row in sorted(rows, key=lambda r: r["id"])]
+
+    @contextlib.asynccontextmanager
+    async def reading(self, intent: Intent) -> AsyncIterator[UnitOfWork]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield UnitOfWork(conn, topic_prefix=self._prefix, cause=intent.cause)
+
+    @contextlib.asynccontextmanager
+    async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
+        with transaction_span(self._schema):
+            async with self._pool.acquire() as conn, conn.transaction():
+                ours = await conn.fetchval(
+                    "SELECT state = 'in_flight' AND attempts = $2 FROM bpjs_intents"
+                    " WHERE id = $1 FOR UPDATE",
+                    intent.id,
+                    intent.attempts,
+                )
+                yield (
+                    UnitOfWork(conn, topic_prefix=self._prefix, cause=intent.cause)
+                    if ours
+                    else None
+                )
+
+    async def finish(self, uow: UnitOfWork, intent: Intent, outcome: str) -> None:
+        await uow.conn.execute(
+            "UPDATE bpjs_intents SET state = 'done', outcome = $2, last_error = NULL,"
+            " updated_at = now() WHERE id = $1",
+            intent.id,
+            outcome,
+        )
+
+    async def retry(
+        self, intent: Intent, *, delay_s: float, unknown: bool, error: str, counted: bool
+    ) -> None:
+        await self._pool.execute(
+            "UPDATE bpjs_intents SET state = 'pending',"
+            " next_attempt_at = now() + make_interval(secs => $2),"
+            " outcome_unknown = outcome_unknown OR $3, last_error = $4,"
+            " attempts = attempts - CASE WHEN $5 THEN 0 ELSE 1 END, updated_at = now()"
+            " WHERE id = $1 AND state = 'in_flight' AND attempts = $6",
+            intent.id,
+            float(delay_s),
+            unknown,
+            error,
+            counted,
+            intent.attempts,
+        )
