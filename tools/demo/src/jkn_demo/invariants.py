@@ -59,6 +59,8 @@ _DINKES = {
     "rejected": Stage.REJECTED,
     "refused": Stage.REJECTED,
     "active": Stage.ACTIVE,
+    # a deactivation waiting for BPJS's answer to the tambah (docs/domain.md#withdrawal-races)
+    "withdrawing": Stage.PENDING,
     "deactivation_requested": Stage.ACTIVE,
     "deactivated": Stage.DEACTIVATED,
 }
