@@ -3,12 +3,14 @@ sealed under the resident's key (``adapters.at_rest``; the clear columns NULL)."
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import asyncpg
 
 from notifications.adapters.at_rest import NotificationsColumns
 from notifications.app.ports import Reach, StoredContact
 
-__all__ = ["StoredContact", "ensure", "get", "lock", "remember"]
+__all__ = ["StoredContact", "ensure", "get", "leaving", "lock", "mark_leaving", "remember"]
 
 _FIELDS = ("name", "sex", "phone", "email")
 _SELECT = ", ".join(f"{f}, {f}_sealed" for f in _FIELDS)
@@ -63,3 +65,23 @@ async def lock(
 ) -> StoredContact | None:
     """Lock the participant's row for this transaction and return the contact."""
     return await _read(conn, columns, participant_id, lock=True)
+
+
+async def mark_leaving(
+    conn: asyncpg.Connection, participant_id: str, since: datetime | None
+) -> None:
+    """Note (``since``) or clear (None) that Dinas Sosial asked this resident to leave."""
+    await conn.execute(
+        "INSERT INTO contacts (participant_id, leaving_since) VALUES ($1, $2)"
+        " ON CONFLICT (participant_id) DO UPDATE SET leaving_since = $2",
+        participant_id,
+        since,
+    )
+
+
+async def leaving(conn: asyncpg.Connection, participant_id: str) -> bool:
+    """Was this resident asked to leave, and not proposed again since?"""
+    since = await conn.fetchval(
+        "SELECT leaving_since FROM contacts WHERE participant_id = $1", participant_id
+    )
+    return since is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import asyncpg
 from jkn_bus import UnitOfWork
@@ -33,6 +34,12 @@ class SqlMailroom:
 
     async def queue(self, message: NewMessage) -> bool:
         return await messages.insert(self._conn, self._columns, message)
+
+    async def mark_leaving(self, participant_id: str, since: datetime | None) -> None:
+        await contacts.mark_leaving(self._conn, participant_id, since)
+
+    async def leaving(self, participant_id: str) -> bool:
+        return await contacts.leaving(self._conn, participant_id)
 
     async def erase(self, participant_id: str) -> None:
         await erase_resident(self._conn, participant_id)

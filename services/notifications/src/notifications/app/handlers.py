@@ -91,7 +91,7 @@ def handlers(
             ),
         )
 
-    async def remember_and_tell(uow: UnitOfWork, event: Any) -> None:
+    async def remember_and_tell(uow: UnitOfWork, event: Any, *, told: bool = True) -> None:
         # an erased resident (key destroyed) is not greeted: nothing to greet them by
         try:
             reach = await sealer.open(uow.conn, event)
@@ -105,6 +105,41 @@ def handlers(
             )
             return
         await mailroom(uow).remember(event.participant_id, reach)
+        if told:
+            await tell(uow, event)
+        else:
+            log.info(
+                "%s of a resident asked to leave; not announced",
+                event.event_type,
+                extra={"participant_id": event.participant_id},
+            )
+
+    async def registered(uow: UnitOfWork, event: Any) -> None:
+        # a new proposal: a resident asked to leave earlier is told its steps again
+        await mailroom(uow).mark_leaving(event.participant_id, None)
+        await remember_and_tell(uow, event)
+
+    async def leaving(uow: UnitOfWork, event: Any) -> None:
+        # the kelurahan is told; the resident's verification and activation from now on
+        # are steps the leaving undoes: not announced, the end is (docs/domain.md#race-messages)
+        await mailroom(uow).mark_leaving(event.participant_id, event.occurred_at)
+        await tell(uow, event)
+
+    async def step(uow: UnitOfWork, event: Any) -> None:
+        """A ParticipantVerified or ParticipantActivated: the contact is kept (the end is
+        worded with it); told unless the resident is leaving."""
+        if isinstance(event, ParticipantVerified):
+            await remember_and_tell(
+                uow, event, told=not await mailroom(uow).leaving(event.participant_id)
+            )
+            return
+        if await mailroom(uow).leaving(event.participant_id):
+            log.info(
+                "%s of a resident asked to leave; not announced",
+                event.event_type,
+                extra={"participant_id": event.participant_id},
+            )
+            return
         await tell(uow, event)
 
     async def forget(uow: UnitOfWork, event: Any) -> None:
@@ -114,17 +149,17 @@ def handlers(
         log.info("resident erased", extra={"participant_id": event.participant_id})
 
     return {
-        ParticipantRegistered: remember_and_tell,
+        ParticipantRegistered: registered,
         ResidentDataErased: forget,
-        ParticipantVerified: remember_and_tell,
+        ParticipantVerified: step,
+        ParticipantActivated: step,
+        DeactivationRequested: leaving,
         **dict.fromkeys(
             (
                 VerificationRejected,
                 ParticipantWaitlisted,
-                ParticipantActivated,
                 ParticipantDeactivated,
                 RegistrationRefused,
-                DeactivationRequested,
             ),
             tell,
         ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 __all__ = ["Mailroom", "NewMessage", "Reach", "StoredContact"]
@@ -71,6 +72,15 @@ class Mailroom(Protocol):
 
     async def queue(self, message: NewMessage) -> bool:
         """Add a pending message unless its idempotency key exists; True if added."""
+        ...
+
+    async def mark_leaving(self, participant_id: str, since: datetime | None) -> None:
+        """Note when Dinas Sosial asked this resident to leave (DeactivationRequested), or
+        clear it (None: proposed again), docs/domain.md#race-messages."""
+        ...
+
+    async def leaving(self, participant_id: str) -> bool:
+        """Was this resident asked to leave, and not proposed again since?"""
         ...
 
     async def erase(self, participant_id: str) -> None:
