@@ -64,3 +64,12 @@ def test_a_divergence_names_the_pseudonym_and_the_events_never_personal_data() -
     (found,) = divergences([_state("rejected", "rejected", "active", "0")])
     lines = found.lines()
     assert lines[0].startswith(f"{PID} COVERED_NOT_ADMITTED: dinsos=rejected dinkes=rejected")
+
+
+def test_a_withdrawal_waiting_for_bpjs_is_pending_and_may_not_stay_beside_an_active_card() -> None:
+    # docs/domain.md#withdrawal-races: Dinkes holds the slot until BPJS answers the tambah
+    assert dinkes_stage("withdrawing") is Stage.PENDING
+    assert _rules(_state("verified", "withdrawing", None, None)) == set()
+    assert _rules(_state("activated", "withdrawing", "active", "0")) >= {"COVERED_NOT_ADMITTED"}
+    # carried out: released at Dinkes, the kurang filed, ended everywhere
+    assert _rules(_state("deactivated", "deactivated", "deactivated", "15")) == set()

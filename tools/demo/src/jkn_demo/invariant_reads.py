@@ -1,14 +1,17 @@
 """Reading each owner's state for the invariant check, and waiting for it to settle.
 
-``python -m jkn_demo invariants [--database jkn] [--sim-db PATH] [--settle S] [--timeout T]``
-checks the `make run` stack by default; an end-to-end test passes its own stack's database
-and simulator store. It prints every divergence by pseudonym with the resident's events
-from the audit trail, and exits 1 if there is any (0 otherwise).
+``python -m jkn_demo invariants [--database jkn] [--bpjs store|vclaim] [--sim-db PATH]
+[--gateway-database-url URL] [--settle S] [--timeout T]`` checks the `make run` stack by
+default; an end-to-end test passes its own stack's database and BPJS reader. It prints
+every divergence by pseudonym with the resident's events from the audit trail, and exits 1
+if there is any (0 otherwise).
 
 Read as the Postgres admin (``JKN_PG_ADMIN_URL``) against the stack's database: status
 columns and pseudonyms only — the personal columns are sealed and never selected. BPJS is
-the simulator's peserta register (an SQLite file, read-only), looked up by the card number
-the gateway holds; in production that look-up is VClaim's peserta by noKartu.
+read by ``jkn_demo.invariant_bpjs``: ``--bpjs store`` (default) the simulator's peserta
+register by the card the gateway holds; ``--bpjs vclaim`` (production) BPJS's VClaim
+look-up by NIK through the gateway's bridging client, the NIK opened with the gateway's
+keys on its own role (``--gateway-database-url``, default ``BPJS_GATEWAY_DATABASE_URL``).
 
 Settling. Residents whose events are still in flight are not divergent, only late. The
 check reads every owner again and again until the whole picture (every resident's four
@@ -21,14 +24,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
+import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import asyncpg
 
+from jkn_demo.invariant_bpjs import BpjsReader, GatewayRow, SimulatorStore, VClaimLookup
 from jkn_demo.invariants import (
     Divergence,
     ResidentState,
@@ -58,41 +61,22 @@ _EVENTS = (
 )
 
 
-def _bpjs_status(sim_db: Path, cards: list[str]) -> dict[str, str]:
-    """statusPeserta by card number, from the simulator's register (opened read-only)."""
-    if not cards or not sim_db.exists():
-        return {}
-    uri = f"file:{quote(str(sim_db))}?mode=ro"
-    db = sqlite3.connect(uri, uri=True)
-    try:
-        marks = ",".join("?" * len(cards))
-        rows = db.execute(
-            f"SELECT no_kartu, status FROM peserta WHERE no_kartu IN ({marks})",  # noqa: S608 - placeholders only
-            cards,
-        ).fetchall()
-    finally:
-        db.close()
-    return {str(card): str(status) for card, status in rows}
-
-
-async def read_states(conn: asyncpg.Connection, sim_db: Path) -> list[ResidentState]:
+async def read_states(conn: asyncpg.Connection, bpjs: BpjsReader) -> list[ResidentState]:
     """Every resident any owner knows of, at each owner, in the common vocabulary."""
     dinsos = {r["participant_id"]: r["status"] for r in await conn.fetch(_DINSOS)}
     dinkes = {r["participant_id"]: r["status"] for r in await conn.fetch(_DINKES)}
     gateway = {r["participant_id"]: r for r in await conn.fetch(_GATEWAY)}
-    cards = [r["no_kartu"] for r in gateway.values() if r["no_kartu"] is not None]
-    bpjs = await asyncio.to_thread(_bpjs_status, sim_db, cards)
+    at_bpjs = await bpjs.statuses([GatewayRow(pid, r["no_kartu"]) for pid, r in gateway.items()])
     states = []
     for pid in sorted(dinsos.keys() | dinkes.keys() | gateway.keys()):
         row = gateway.get(pid)
-        card = row["no_kartu"] if row is not None else None
         states.append(
             ResidentState(
                 participant_id=pid,
                 dinsos=dinsos_stage(dinsos.get(pid)),
                 dinkes=dinkes_stage(dinkes.get(pid)),
                 gateway=gateway_stage(row["status"] if row is not None else None),
-                bpjs=bpjs_stage(bpjs.get(card) if card is not None else None),
+                bpjs=bpjs_stage(at_bpjs.get(pid)),
             )
         )
     return states
@@ -138,23 +122,25 @@ class Report:
 
 async def check(
     database: str,
-    sim_db: Path,
+    bpjs: Path | BpjsReader,
     *,
     settle_s: float = 5.0,
     timeout_s: float = 120.0,
     poll_s: float = 0.5,
     admin_url: str = ADMIN_URL,
 ) -> Report:
-    """Wait until every resident's four stages held still for ``settle_s``, then judge."""
+    """Wait until every resident's four stages held still for ``settle_s``, then judge.
+    ``bpjs``: a reader, or the simulator's register (a path)."""
+    reader = SimulatorStore(bpjs) if isinstance(bpjs, Path) else bpjs
     conn = await asyncpg.connect(admin_url, database=database)
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        states = await read_states(conn, sim_db)
+        states = await read_states(conn, reader)
         still_since = loop.time()
         while loop.time() - still_since < settle_s and loop.time() < deadline:
             await asyncio.sleep(poll_s)  # a poll interval: what is awaited is stillness
-            now = await read_states(conn, sim_db)
+            now = await read_states(conn, reader)
             if now != states:
                 states, still_since = now, loop.time()
         settled = loop.time() - still_since >= settle_s
@@ -172,15 +158,31 @@ def main(argv: list[str]) -> int:
         "--sim-db",
         type=Path,
         default=STATE_DIR / "run" / "bpjs-sim.sqlite",
-        help="the BPJS simulator's register (its BPJS_SIM_DB)",
+        help="the BPJS simulator's register (its BPJS_SIM_DB), for --bpjs store",
+    )
+    parser.add_argument(
+        "--bpjs",
+        choices=("store", "vclaim"),
+        default="store",
+        help="BPJS's side: the simulator's register, or VClaim's look-up by NIK (production)",
+    )
+    parser.add_argument(
+        "--gateway-database-url",
+        default=os.environ.get("BPJS_GATEWAY_DATABASE_URL"),
+        help="--bpjs vclaim: the gateway's own database role (its sealed NIKs)",
     )
     parser.add_argument("--settle", type=float, default=5.0, help="seconds the states hold still")
     parser.add_argument("--timeout", type=float, default=120.0, help="longest wait to settle")
     args = parser.parse_args(argv)
+    bpjs: Path | BpjsReader = args.sim_db
+    if args.bpjs == "vclaim":
+        if not args.gateway_database_url:
+            parser.error(
+                "--bpjs vclaim needs --gateway-database-url (or BPJS_GATEWAY_DATABASE_URL)"
+            )
+        bpjs = VClaimLookup(args.gateway_database_url)
     started = time.monotonic()
-    report = asyncio.run(
-        check(args.database, args.sim_db, settle_s=args.settle, timeout_s=args.timeout)
-    )
+    report = asyncio.run(check(args.database, bpjs, settle_s=args.settle, timeout_s=args.timeout))
     print(report.text())
     print(f"checked in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 1 if report.divergences else 0
