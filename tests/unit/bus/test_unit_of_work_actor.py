@@ -32,10 +32,12 @@ class RecordingConnection:
         return "OK"
 
     def outbox_rows(self) -> list[dict[str, Any]]:
+        # each statement writes its rows as columns (arrays), one element a row
         return [
-            {"event_type": args[1], "topic": args[2], "key": args[3], "value": json.loads(args[4])}
+            {"event_type": t, "topic": topic, "key": key, "value": json.loads(value)}
             for sql, args in self.statements
             if sql.startswith("INSERT INTO outbox")
+            for t, topic, key, value in zip(args[1], args[2], args[3], args[4], strict=True)
         ]
 
 

@@ -34,8 +34,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -55,11 +56,12 @@ from jkn_bus.telemetry import (
     tracer,
     transaction_span,
 )
-from jkn_bus.unit_of_work import UnitOfWork, system_actor
+from jkn_bus.unit_of_work import Deferred, UnitOfWork, flush_deferred, system_actor
 
 __all__ = [
     "EVENT_NOT_OF_TOPIC",
     "HANDLER_FAILED",
+    "INFRA_ERRORS",
     "INVALID_EVENT",
     "EventConsumer",
     "Handler",
@@ -76,7 +78,7 @@ HANDLER_FAILED = "HANDLER_FAILED"
 
 log = logging.getLogger(__name__)
 
-_INFRA_ERRORS = (
+INFRA_ERRORS = (
     OSError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
@@ -138,12 +140,24 @@ class EventConsumer:
             max_backoff_s=max_transient_backoff_s,
         )
 
-    async def process(self, record: Record) -> str:
-        """Apply one record; returns the outcome: applied, duplicate, ignored or dead_lettered."""
-        headers = kafka_headers(record.headers)
-        with tracer().start_as_current_span(
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self._pool
+
+    @property
+    def service(self) -> str:
+        return self._service
+
+    @property
+    def schema(self) -> str:
+        """The service's schema (its name, with underscores): what its transactions touch."""
+        return self._service.replace("-", "_")
+
+    def span(self, record: Record) -> AbstractContextManager[trace.Span]:
+        """The CONSUMER span of ``record``: its headers' trace context is the parent."""
+        return tracer().start_as_current_span(
             f"{record.topic} process",
-            context=context_from_headers(headers),
+            context=context_from_headers(kafka_headers(record.headers)),
             kind=trace.SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
@@ -153,7 +167,24 @@ class EventConsumer:
                 "messaging.destination.partition.id": str(record.partition),
                 "messaging.kafka.offset": record.offset,
             },
-        ) as span:
+        )
+
+    def handler_for(self, record: Record) -> tuple[AnyMessage, Handler | None] | None:
+        """The event of ``record`` and its handler (None: ignored here) when it is a valid
+        event of its topic (what a batch applies); None when it is not (``process``
+        dead-letters it)."""
+        try:
+            event = parse_message(record.value or b"")
+        except ValidationError:
+            return None
+        if event.event_type not in events_of(record.topic.removeprefix(self._topic_prefix)):
+            return None
+        return event, self._handlers.get(event.event_type)
+
+    async def process(self, record: Record, *, failed_attempts: int = 0) -> str:
+        """Apply one record; returns the outcome: applied, duplicate, ignored or dead_lettered.
+        ``failed_attempts``: how often its handler already failed (in a batch)."""
+        with self.span(record) as span:
             try:
                 # any known type, so that one on the wrong topic is recognised as such
                 event = parse_message(record.value or b"")
@@ -180,15 +211,18 @@ class EventConsumer:
             if handler is None:
                 metrics.CONSUMED.labels(self._service, event.event_type, "ignored").inc()
                 return "ignored"
-            return await self._apply_with_retries(record, event, handler)
+            return await self._apply_with_retries(record, event, handler, failed_attempts)
 
-    async def _apply_with_retries(self, record: Record, event: AnyMessage, handler: Handler) -> str:
-        attempts = 0
+    async def _apply_with_retries(
+        self, record: Record, event: AnyMessage, handler: Handler, attempts: int
+    ) -> str:
+        if attempts:  # it failed in a batch just now: back off as after any failed attempt
+            await asyncio.sleep(self._backoff_s[min(attempts - 1, len(self._backoff_s) - 1)])
         transient_delay = self._backoff_s[0]
         while True:
             try:
                 outcome = await self._apply(record, event, handler)
-            except (*_INFRA_ERRORS, TransientError) as exc:
+            except (*INFRA_ERRORS, TransientError) as exc:
                 log.warning(
                     "transient failure applying %s (%s); retrying in %.1fs",
                     event.event_type,
@@ -227,7 +261,7 @@ class EventConsumer:
 
     async def _apply(self, record: Record, event: AnyMessage, handler: Handler) -> str:
         started = time.perf_counter()
-        with transaction_span(self._service.replace("-", "_")):
+        with transaction_span(self.schema):
             async with self._pool.acquire() as conn, conn.transaction():
                 fresh = await conn.fetchval(
                     'INSERT INTO inbox (event_id, event_type, topic, partition, "offset")'
@@ -240,23 +274,27 @@ class EventConsumer:
                 )
                 if not fresh:
                     return "duplicate"
-                await handler(self._unit_of_work(conn, record, event), event)
+                deferred: Deferred = []
+                await handler(self.unit_of_work(conn, record, event, deferred), event)
+                await flush_deferred(cast(asyncpg.Connection, conn), deferred)
         metrics.HANDLER_SECONDS.labels(self._service, event.event_type).observe(
             time.perf_counter() - started
         )
         return "applied"
 
-    def _unit_of_work(self, conn: Any, record: Record, event: AnyMessage) -> UnitOfWork:
+    def unit_of_work(
+        self, conn: Any, record: Record, event: AnyMessage, deferred: Deferred | None = None
+    ) -> UnitOfWork:
         """The handler's unit of work: a submission's carries its system's actor."""
         spec = inbound_spec(record.topic.removeprefix(self._topic_prefix))
-        if spec is None:
-            return UnitOfWork(conn, topic_prefix=self._topic_prefix, cause=event)
         return UnitOfWork(
             conn,
             topic_prefix=self._topic_prefix,
             cause=event,
-            actor=system_actor(spec, self._actor_key),
+            actor=None if spec is None else system_actor(spec, self._actor_key),
             inbound=spec,
+            position=(record.topic, record.partition, record.offset),
+            deferred=deferred,
         )
 
     async def _dead_letter(

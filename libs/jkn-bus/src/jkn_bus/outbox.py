@@ -9,6 +9,8 @@ record key is the pseudonymous participant id, so one resident's events share a 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from jkn_contracts import EventBase, topic_for
@@ -18,15 +20,35 @@ from opentelemetry import trace
 
 from jkn_bus.telemetry import PARTICIPANT_ATTR, current_trace_headers, tracer
 
-__all__ = ["NOTIFY_CHANNEL_PREFIX", "append"]
+__all__ = ["NOTIFY_CHANNEL_PREFIX", "OutboxRow", "append", "prepare", "write_rows"]
 
 NOTIFY_CHANNEL_PREFIX = "jkn_outbox_"
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One outbox row as it is inserted (the relay reads it back)."""
+
+    event_id: Any
+    event_type: str
+    topic: str
+    key: str
+    value: bytes
+    headers: str  # the trace context of the "create" span, JSON
 
 
 async def append(
     conn: asyncpg.Connection, event: EventBase, *, topic_prefix: str = "", topic: str | None = None
 ) -> None:
-    """Add ``event`` to the outbox within the caller's open transaction.
+    """Add ``event`` to the outbox within the caller's open transaction (``prepare``, then
+    ``write_rows``)."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("outbox.append must run inside the state change's transaction")
+    await write_rows(conn, [prepare(event, topic_prefix=topic_prefix, topic=topic)])
+
+
+def prepare(event: EventBase, *, topic_prefix: str = "", topic: str | None = None) -> OutboxRow:
+    """``event``'s outbox row, and the span that records its creation.
 
     ``topic`` (unprefixed): where an event type that travels on several topics goes — an
     answer to an agency system's submission, on that system's reply topic. It must be a
@@ -35,11 +57,9 @@ async def append(
     A span ("create", messaging conventions) records the fact: which agency stated what
     decision with which reason codes about which participant, and who acted (codes and
     pseudonyms only, no personal data). Its trace context is saved with the row; the
-    relay's publish span continues it.
-    NOTIFY is transactional: the relay is woken only when this transaction commits.
+    relay's publish span continues it. It is made here, when the handler emits, so that it
+    is a child of the handler's span even when the row is written later with its batch.
     """
-    if not conn.is_in_transaction():
-        raise RuntimeError("outbox.append must run inside the state change's transaction")
     event_type = event.event_type  # type: ignore[attr-defined]
     if topic is None:
         topic = topic_for(event_type, topic_prefix)
@@ -68,9 +88,7 @@ async def append(
         f"create {topic}", kind=trace.SpanKind.PRODUCER, attributes=attributes
     ):
         headers = current_trace_headers()
-    await conn.execute(
-        "INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
-        " VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+    return OutboxRow(
         event.event_id,
         event_type,
         topic,
@@ -78,6 +96,28 @@ async def append(
         # a fact nobody commanded is written without the actor key, as before it existed
         event.model_dump_json(exclude={"actor"} if event.actor is None else None).encode(),
         json.dumps(headers),
+    )
+
+
+async def write_rows(conn: asyncpg.Connection, rows: list[OutboxRow]) -> None:
+    """Insert ``rows`` in order (ids follow it) with one statement, and wake the relay.
+
+    NOTIFY is transactional: the relay is woken only when this transaction commits, once
+    however many rows it wrote.
+    """
+    if not rows:
+        return
+    await conn.execute(
+        "INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
+        " SELECT e, t, tp, k, v, h::jsonb"
+        " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])"
+        " WITH ORDINALITY AS r(e, t, tp, k, v, h, n) ORDER BY n",
+        [r.event_id for r in rows],
+        [r.event_type for r in rows],
+        [r.topic for r in rows],
+        [r.key for r in rows],
+        [r.value for r in rows],
+        [r.headers for r in rows],
     )
     # One channel per schema (= per service): other services' relays are not woken.
     await conn.execute("SELECT pg_notify($1 || current_schema(), '')", NOTIFY_CHANNEL_PREFIX)

@@ -20,8 +20,9 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from jkn_contracts import Actor, dead_letter_topic
 
+from jkn_bus.batch import apply_batch
 from jkn_bus.broker import make_broker, make_producer
-from jkn_bus.consumer import EventConsumer, Record
+from jkn_bus.consumer import EventConsumer
 from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
 from jkn_bus.dead_letters import DeadLetterStore, Selection, replay
 from jkn_bus.dev_secrets import refuse_dev_secrets
@@ -36,32 +37,6 @@ from jkn_bus.unit_of_work import UnitOfWork
 __all__ = ["ServiceRuntime"]
 
 log = logging.getLogger(__name__)
-
-
-async def apply_batch(
-    consumer: EventConsumer, raws: Sequence[Any], limit: asyncio.Semaphore
-) -> None:
-    """Apply a polled batch: one participant's records in order, participants concurrently.
-
-    A batch mixes partitions and topics (docs/pitfalls.md#batch-mixes-partitions). Records
-    are keyed by participant, so grouping by key keeps each partition's order for every
-    participant, and also keeps a participant's events from two topics from being applied
-    at the same time: for a participant, one transaction at a time, which the outbox
-    relay's ordering relies on.
-    Different participants are independent and run concurrently, up to ``limit``.
-    """
-    by_participant: dict[bytes | None, list[Record]] = {}
-    for raw in raws:
-        record = Record(raw.topic, raw.partition, raw.offset, raw.key, raw.value, raw.headers or ())
-        group = raw.key if raw.key is not None else f"{raw.topic}/{raw.partition}".encode()
-        by_participant.setdefault(group, []).append(record)
-
-    async def in_order(records: list[Record]) -> None:
-        async with limit:
-            for record in records:
-                await consumer.process(record)
-
-    await asyncio.gather(*(in_order(records) for records in by_participant.values()))
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

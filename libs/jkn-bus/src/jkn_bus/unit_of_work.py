@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 import asyncpg
@@ -28,7 +29,16 @@ from jkn_contracts import Actor, EventBase, InboundSpec, Submission
 from jkn_bus import outbox
 from jkn_bus.auth import Principal, actor_id
 
-__all__ = ["KAFKA_ISSUER", "UNKNOWN_AGENCY", "UnitOfWork", "actor_of", "system_actor"]
+__all__ = [
+    "KAFKA_ISSUER",
+    "UNKNOWN_AGENCY",
+    "Deferred",
+    "Flusher",
+    "UnitOfWork",
+    "actor_of",
+    "flush_deferred",
+    "system_actor",
+]
 
 # The "issuer" of Kafka principals in actor ids: the broker's SCRAM users are not tokens of
 # the identity provider, so their actor ids are HMACs of this and ``User:<name>``.
@@ -37,6 +47,21 @@ KAFKA_ISSUER = "urn:jkn-daerah:kafka"
 UNKNOWN_AGENCY = "unknown"
 _AGENCY = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _E = TypeVar("_E", bound=EventBase)
+
+# Writes many rows of one kind at once on the transaction's connection (an outbox's rows,
+# an audit chain's entries): what ``UnitOfWork.defer`` hands over.
+Flusher = Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
+Deferred = list[tuple[Flusher, Any]]
+
+
+async def flush_deferred(conn: asyncpg.Connection, deferred: Deferred) -> None:
+    """Write the deferred rows (``UnitOfWork.defer``) kind by kind: one ``Flusher`` call
+    per kind, its rows in the order they were deferred."""
+    by_flusher: dict[Flusher, list[Any]] = {}
+    for flush, item in deferred:
+        by_flusher.setdefault(flush, []).append(item)
+    for flush, items in by_flusher.items():
+        await flush(conn, items)
 
 
 def actor_of(caller: Principal) -> Actor:
@@ -72,13 +97,20 @@ class UnitOfWork:
         cause: EventBase | Submission | None = None,
         actor: Actor | None = None,
         inbound: InboundSpec | None = None,
+        position: tuple[str, int, int] | None = None,
+        deferred: Deferred | None = None,
     ) -> None:
+        """``position``: where the event being handled was read (topic, partition, offset),
+        as its inbox row says. ``deferred``: a list the consumer of a batch flushes before
+        its transaction commits (``defer``); None writes each row at once."""
         # a pooled connection's proxy forwards every call to its Connection (asyncpg makes
         # isinstance agree): handlers are typed against the one Connection type
         self.conn = cast(asyncpg.Connection, conn)
         self.cause = cause
         self.actor = actor
         self.inbound = inbound  # the inbound topic a submission being handled arrived on
+        self.position = position
+        self.deferred = deferred
         self._topic_prefix = topic_prefix
         self.emitted: list[EventBase] = []
         self._journey: uuid.UUID | None = None
@@ -114,9 +146,22 @@ class UnitOfWork:
             return event.model_copy(update={"actor": self.actor})
         return event
 
+    async def defer(self, flush: Flusher, item: object) -> None:
+        """Have ``flush`` write ``item`` in this transaction: at once, or, in a consumed
+        batch, with the batch's other items of ``flush`` in one statement just before the
+        batch commits (in the order they were deferred). Nothing of an event whose handler
+        failed is flushed: its items are dropped with its savepoint."""
+        if self.deferred is None:
+            await flush(self.conn, [item])
+        else:
+            self.deferred.append((flush, item))
+
     async def emit(self, event: EventBase, *, topic: str | None = None) -> None:
         """Write ``event`` (``stamp``ed) to the outbox; it is published only if this
-        transaction commits. ``topic``: an answer's reply topic (``outbox.append``)."""
+        transaction commits. ``topic``: an answer's reply topic (``outbox.prepare``)."""
         event = self.stamp(event)
-        await outbox.append(self.conn, event, topic_prefix=self._topic_prefix, topic=topic)
+        if not self.conn.is_in_transaction():
+            raise RuntimeError("emit must run inside the state change's transaction")
+        row = outbox.prepare(event, topic_prefix=self._topic_prefix, topic=topic)
+        await self.defer(outbox.write_rows, row)
         self.emitted.append(event)

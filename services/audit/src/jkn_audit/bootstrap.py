@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
 from jkn_contracts import CONSUMERS
 
-from jkn_audit.adapters.audit_log import append
+from jkn_audit.adapters.audit_log import append_all
 from jkn_audit.app.handlers import bind_handlers
 from jkn_audit.entrypoints.http import router
 from jkn_audit.settings import SERVICE, bus_settings
@@ -20,13 +20,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
     """Migrations and one consumer of every topic, appending each event to the chain.
-    A small pool: the consumer appends one event at a time (the chain is serial anyway).
+    A small pool: the consumer appends a batch at a time (the chain is serial anyway).
     """
     return ServiceRuntime(
         bus or bus_settings(),
         migrations=load_migrations(MIGRATIONS),
         consumes=CONSUMERS[SERVICE],
-        handlers=bind_handlers(append),
+        handlers=bind_handlers(append_all),
         pool_size=4,
     )
 

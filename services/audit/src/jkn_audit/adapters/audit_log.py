@@ -7,7 +7,9 @@ hash. Two transactions appending at once would both read the same head and fork 
 failure path). So every append takes a transaction-scoped advisory lock first and reads the
 head *under* it: appends are serialised across connections, processes and replicas, and the
 head read is the last committed one. With one consumer group ("audit") one process
-normally appends, in consumption order, and the lock is uncontended.
+normally appends, in consumption order, and the lock is uncontended. A consumed batch's
+entries are appended together (``append_all``, just before the batch commits): the lock is
+taken once a batch and held only for the last statements of its transaction.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from asyncpg.pool import PoolConnectionProxy
 from jkn_audit.domain.chain import GENESIS, chain_hash
 from jkn_audit.domain.entries import AuditEntry, utc_iso
 
-__all__ = ["CHAIN_LOCK", "acts", "append", "entries_in_order", "history"]
+__all__ = ["CHAIN_LOCK", "acts", "append_all", "entries_in_order", "history"]
 
 CHAIN_LOCK = int.from_bytes(hashlib.sha256(b"jkn_audit:chain").digest()[:8], "big", signed=True)
 
@@ -61,16 +63,37 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
     )
 
 
-async def append(conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry:
-    """Chain ``draft`` after the head and insert it (inside the caller's transaction)."""
+async def append_all(conn: asyncpg.Connection, drafts: Sequence[AuditEntry]) -> list[AuditEntry]:
+    """Chain ``drafts`` in order after the head and insert them (inside the caller's
+    transaction): one lock, one read of the head and one statement however many there are
+    (a consumed batch's entries). They commit or roll back with the caller's transaction,
+    all of them: a kill mid-batch leaves the chain as it was."""
+    if not drafts:
+        return []
     await conn.execute("SELECT pg_advisory_xact_lock($1)", CHAIN_LOCK)
     head = await conn.fetchrow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-    seq, previous = (head["seq"] + 1, head["hash"]) if head is not None else (1, GENESIS)
-    entry = dataclasses.replace(draft, seq=seq)
-    await conn.execute(
+    seq, previous = (head["seq"], head["hash"]) if head is not None else (0, GENESIS)
+    entries: list[AuditEntry] = []
+    rows: list[tuple[Any, ...]] = []
+    for draft in drafts:
+        seq += 1
+        entry = dataclasses.replace(draft, seq=seq)
+        hashed = chain_hash(previous, entry.content())
+        rows.append((*_values(entry), previous, hashed))
+        entries.append(entry)
+        previous = hashed
+    await conn.executemany(
         f"INSERT INTO audit_log ({_COLUMNS}, prev_hash, hash)"  # noqa: S608 - constant columns
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
         " $17::jsonb, $18, $19, $20, $21, $22)",
+        rows,
+    )
+    return entries
+
+
+def _values(entry: AuditEntry) -> tuple[Any, ...]:
+    """The row's values in ``_COLUMNS`` order."""
+    return (
         entry.seq,
         entry.event_id,
         entry.event_type,
@@ -91,10 +114,7 @@ async def append(conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry:
         entry.actor_id,
         entry.actor_agency,
         entry.actor_kind,
-        previous,
-        chain_hash(previous, entry.content()),
     )
-    return entry
 
 
 async def history(

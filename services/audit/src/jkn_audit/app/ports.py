@@ -7,7 +7,7 @@ Adapter: ``adapters.audit_log`` (SQL on the unit of work's connection), wired in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 import asyncpg
@@ -19,10 +19,12 @@ __all__ = ["Appender", "EntriesInOrder"]
 
 
 class Appender(Protocol):
-    """Appends a drafted entry after the chain's head, in the caller's transaction, and
-    returns it as stored (its ``seq`` and hashes set)."""
+    """Appends drafted entries, in order, after the chain's head, in the caller's
+    transaction, and returns them as stored (their ``seq`` and hashes set)."""
 
-    async def __call__(self, conn: asyncpg.Connection, draft: AuditEntry) -> AuditEntry: ...
+    async def __call__(
+        self, conn: asyncpg.Connection, drafts: Sequence[AuditEntry]
+    ) -> list[AuditEntry]: ...
 
 
 class EntriesInOrder(Protocol):
