@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from jkn_contracts.envelope import Agency, ResidentEvent
-from jkn_contracts.events import Nik, ProposalSource, Resident, _Payload
+from jkn_contracts.events_fields import Nik, Payload, ProposalSource, Resident
 
 __all__ = [
     "LEGACY_V1",
@@ -33,7 +33,7 @@ def _version_1() -> Any:
     return Field(1, ge=1, description="Version 1: personal fields in clear.")
 
 
-class RegisteredPayloadV1(_Payload):
+class RegisteredPayloadV1(Payload):
     proposal_id: uuid.UUID
     source: ProposalSource
     resident: Resident
@@ -51,7 +51,7 @@ class ParticipantRegisteredV1(ResidentEvent):
     payload: RegisteredPayloadV1
 
 
-class CoverageCheckRequestedPayloadV1(_Payload):
+class CoverageCheckRequestedPayloadV1(Payload):
     nik: Nik
     check_date: date
 
@@ -65,7 +65,7 @@ class CoverageCheckRequestedV1(ResidentEvent):
     payload: CoverageCheckRequestedPayloadV1
 
 
-class VerifiedPayloadV1(_Payload):
+class VerifiedPayloadV1(Payload):
     proposal_id: uuid.UUID
     resident: Resident
     budget_year: int
