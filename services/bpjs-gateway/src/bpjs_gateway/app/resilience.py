@@ -21,6 +21,7 @@ from typing import Literal
 __all__ = ["BreakerState", "CircuitBreaker", "CircuitOpenError", "RateLimiter", "backoff_s"]
 
 BreakerState = Literal["closed", "open", "half_open"]
+_EPSILON = 1e-6
 
 
 class CircuitOpenError(Exception):
@@ -126,7 +127,7 @@ class RateLimiter:
         """Wait for a token (callers are served one at a time, in arrival order)."""
         async with self._lock:
             self._refill()
-            while self._tokens < 1.0:
+            while self._tokens < 1.0 - _EPSILON:  # float sums of refills fall a hair short
                 await self.sleep((1.0 - self._tokens) / self.rate_per_s)
                 self._refill()
-            self._tokens -= 1.0
+            self._tokens = max(0.0, self._tokens - 1.0)

@@ -1,0 +1,305 @@
+"""The gateway's intents end to end (README, Intents): a crash between BPJS's answer and
+our commit is resolved by a look-up and files nothing twice; a BPJS outage blocks no
+consumption, opens the breaker and drains once BPJS is back; a resident's calls keep their
+order; at most ``BPJS_MAX_IN_FLIGHT`` calls are in flight. Real Kafka, Postgres and the
+simulator over HTTP; this module runs its own gateway (small lease, two in flight)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+from bpjs_gateway.adapters.bpjs_client import BpjsClient
+from bpjs_gateway.adapters.intents import SqlIntentQueue
+from bpjs_gateway.app.ports import Intent
+from bpjs_gateway.bootstrap import build_runtime, build_worker, run_worker
+from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
+from bpjs_gateway.metrics import BREAKER_OPEN, BREAKER_TRANSITIONS
+from bpjs_gateway.settings import GatewaySettings
+from integration.gateway.conftest import (
+    BOOTSTRAP,
+    SIM_CONS_ID,
+    SIM_SECRET,
+    SIM_USER_KEY,
+    Collector,
+    uncovered_residents,
+    verified,
+)
+from integration.gateway.test_gateway_flow import send
+from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork
+from jkn_contracts import SlotReleased
+from support.polling import eventually
+
+pytestmark = pytest.mark.infra
+
+UNCOVERED = uncovered_residents()
+MAX_IN_FLIGHT = 2
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies: nothing after the raise runs, the intent stays in flight."""
+
+
+class CrashingQueue(SqlIntentQueue):
+    """The intents table, whose outcome transaction fails once for chosen participants:
+    ``raise_once`` as a failed commit would, ``kill_once`` as a killed worker would."""
+
+    raise_once: set[str]
+    kill_once: set[str]
+
+    @contextlib.asynccontextmanager
+    async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
+        if intent.participant_id in self.raise_once:
+            self.raise_once.discard(intent.participant_id)
+            raise ConnectionResetError
+        if intent.participant_id in self.kill_once:
+            self.kill_once.discard(intent.participant_id)
+            raise WorkerKilled
+        async with super().recording(intent) as uow:
+            yield uow
+
+
+class CountingBpjs:
+    """The BPJS client, counting the calls in flight at once."""
+
+    def __init__(self, inner: BpjsClient) -> None:
+        self._inner = inner
+        self.now = 0
+        self.peak = 0
+
+    @contextlib.contextmanager
+    def _one(self) -> Any:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            yield
+        finally:
+            self.now -= 1
+
+    async def peserta_by_nik(self, nik: str, on: date) -> Peserta | None:
+        with self._one():
+            return await self._inner.peserta_by_nik(nik, on)
+
+    async def peserta_by_card(self, no_kartu: str, on: date) -> Peserta | None:
+        with self._one():
+            return await self._inner.peserta_by_card(no_kartu, on)
+
+    async def mutate(self, mutation: Mutation) -> MutationResult:
+        with self._one():
+            return await self._inner.mutate(mutation)
+
+
+@pytest.fixture(scope="module")
+async def gateway(
+    database: dict[str, str], topic_prefix: str, simulator: str, seeded: list[dict[str, Any]]
+) -> AsyncIterator[tuple[ServiceRuntime, CrashingQueue, CountingBpjs]]:
+    del seeded
+    settings = GatewaySettings(
+        bpjs_base_url=simulator,
+        bpjs_cons_id=SIM_CONS_ID,
+        bpjs_secret=SIM_SECRET,
+        bpjs_user_key=SIM_USER_KEY,
+        bpjs_timeout_s=5,
+        bpjs_max_in_flight=MAX_IN_FLIGHT,
+        bpjs_retry_base_s=0.2,
+        bpjs_retry_max_s=1,
+        bpjs_breaker_threshold=3,
+        bpjs_breaker_cooldown_s=1,
+        bpjs_intent_lease_s=2,
+        bpjs_intent_poll_s=0.2,
+    )
+    bus = BusSettings(
+        service="bpjs-gateway",
+        database_url=database["bpjs-gateway"],
+        kafka_bootstrap_servers=BOOTSTRAP,
+        jkn_topic_prefix=topic_prefix,
+        relay_poll_interval_s=0.2,
+    )
+    client = BpjsClient(simulator, SIM_CONS_ID, SIM_SECRET, SIM_USER_KEY, timeout=5)
+    counting = CountingBpjs(client)
+    runtime = build_runtime(settings, bpjs=client, bus=bus)
+    await runtime.start()
+    queue = CrashingQueue(runtime.pool, topic_prefix=topic_prefix, schema="bpjs_gateway", lease_s=2)
+    queue.raise_once, queue.kill_once = set(), set()
+    worker = build_worker(runtime, counting, settings, queue=queue)
+    task = asyncio.create_task(run_worker(runtime, worker))
+    yield runtime, queue, counting
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await runtime.stop()
+    await client.aclose()
+
+
+async def mutations_filed(sim_admin: httpx.AsyncClient) -> int:
+    """Mutations BPJS received (the simulator's own count of its routes)."""
+    calls = (await sim_admin.get("/_sim/calls")).raise_for_status().json()
+    return sum(n for route, n in calls["by_route"].items() if "mutasi" in route)
+
+
+async def activated(published: Collector, participant_id: str) -> Any:
+    async def check() -> Any:
+        found = published.of(participant_id, "ParticipantActivated")
+        return found[0] if found else None
+
+    return await eventually(check, timeout=60)
+
+
+async def intent_rows(runtime: ServiceRuntime, participant_id: str) -> list[Any]:
+    return list(
+        await runtime.pool.fetch(
+            "SELECT operation, state, attempts, outcome, claimed_at, updated_at"
+            " FROM bpjs_intents WHERE participant_id = $1 ORDER BY id",
+            participant_id,
+        )
+    )
+
+
+@pytest.mark.parametrize("crash", ["raise_once", "kill_once"])
+async def test_a_crash_between_bpjs_accepting_a_tambah_and_our_commit_files_nothing_twice(
+    crash: str,
+    gateway: tuple[ServiceRuntime, CrashingQueue, CountingBpjs],
+    published: Collector,
+    topic_prefix: str,
+    sim_admin: httpx.AsyncClient,
+) -> None:
+    runtime, queue, _ = gateway
+    event = verified(next(UNCOVERED))
+    getattr(queue, crash).add(event.participant_id)
+    filed_before = await mutations_filed(sim_admin)
+
+    await send(topic_prefix, event)
+    answer = await activated(published, event.participant_id)
+
+    assert answer.causation_id == event.event_id
+    assert answer.payload.proposal_id == event.payload.proposal_id
+    assert await mutations_filed(sim_admin) - filed_before == 1
+    (row,) = await intent_rows(runtime, event.participant_id)
+    assert (row["operation"], row["state"], row["outcome"]) == (
+        "tambah",
+        "done",
+        "resolved_by_lookup",
+    )
+    assert row["attempts"] == 2
+    audit = await runtime.pool.fetchval(
+        "SELECT count(*) FROM bpjs_mutations WHERE participant_id = $1", event.participant_id
+    )
+    assert audit == 1
+    await asyncio.sleep(0.5)  # nothing more comes
+    assert len(published.of(event.participant_id, "ParticipantActivated")) == 1
+
+
+@pytest.mark.parametrize("fault", [{"force_403": True}, {"http_500_rate": 1.0}])
+async def test_a_bpjs_outage_blocks_no_consumption_opens_the_breaker_and_drains_afterwards(
+    fault: dict[str, Any],
+    gateway: tuple[ServiceRuntime, CrashingQueue, CountingBpjs],
+    published: Collector,
+    topic_prefix: str,
+    sim_admin: httpx.AsyncClient,
+) -> None:
+    runtime, _, _ = gateway
+    opened = BREAKER_TRANSITIONS.labels("tambah", "open")._value.get()
+    (await sim_admin.post("/_sim/faults", json=fault)).raise_for_status()
+    try:
+        events = [verified(next(UNCOVERED)) for _ in range(4)]
+        await send(topic_prefix, *events)
+        pids = [e.participant_id for e in events]
+
+        async def all_recorded() -> bool:
+            count = await runtime.pool.fetchval(
+                "SELECT count(*) FROM inbox WHERE event_id = ANY($1::uuid[])",
+                [e.event_id for e in events],
+            )
+            return bool(count == len(events))
+
+        await eventually(all_recorded, timeout=30)  # consumed while BPJS is down
+
+        async def breaker_opened() -> bool:
+            return bool(BREAKER_TRANSITIONS.labels("tambah", "open")._value.get() > opened)
+
+        await eventually(breaker_opened, timeout=30)
+        assert BREAKER_OPEN.labels("tambah")._value.get() == 1
+        assert all(published.of(p, "ParticipantActivated") == [] for p in pids)
+        pending = await runtime.pool.fetchval(
+            "SELECT count(*) FROM bpjs_intents WHERE participant_id = ANY($1::text[])"
+            " AND state IN ('pending', 'in_flight')",
+            pids,
+        )
+        assert pending == len(events)
+        dead = await runtime.pool.fetchval("SELECT count(*) FROM dead_letters")
+        assert dead == 0
+    finally:
+        (await sim_admin.delete("/_sim/faults")).raise_for_status()
+
+    for p in pids:
+        await activated(published, p)
+    assert BREAKER_OPEN.labels("tambah")._value.get() == 0
+    tambah = await runtime.pool.fetch(
+        "SELECT participant_id, count(*) AS n FROM bpjs_mutations"
+        " WHERE participant_id = ANY($1::text[]) GROUP BY participant_id",
+        pids,
+    )
+    assert sorted(r["n"] for r in tambah) == [1] * len(events)
+
+
+async def test_a_kurang_recorded_right_after_a_tambah_waits_for_it(
+    gateway: tuple[ServiceRuntime, CrashingQueue, CountingBpjs],
+    published: Collector,
+    topic_prefix: str,
+    sim_admin: httpx.AsyncClient,
+) -> None:
+    runtime, _, _ = gateway
+    event = verified(next(UNCOVERED))
+    released = SlotReleased(
+        participant_id=event.participant_id,
+        correlation_id=uuid.uuid4(),
+        payload={"reason": "pindah", "quota_used": 3, "quota_total": 10},
+    )
+    (await sim_admin.post("/_sim/faults", json={"latency_ms": 300})).raise_for_status()
+    try:
+        await send(topic_prefix, event)
+        await send(topic_prefix, released)
+
+        async def deactivated() -> Any:
+            found = published.of(event.participant_id, "ParticipantDeactivated")
+            return found[0] if found else None
+
+        ended = await eventually(deactivated, timeout=60)
+    finally:
+        (await sim_admin.delete("/_sim/faults")).raise_for_status()
+
+    answer = await activated(published, event.participant_id)
+    assert ended.payload.no_kartu == answer.payload.no_kartu  # filed on the card just made
+    tambah, kurang = await intent_rows(runtime, event.participant_id)
+    assert (tambah["operation"], kurang["operation"]) == ("tambah", "kurang")
+    assert kurang["claimed_at"] >= tambah["updated_at"]  # claimed once the tambah was settled
+    assert [e.event_type for e in published.of(event.participant_id)] == [
+        "ParticipantActivated",
+        "ParticipantDeactivated",
+    ]
+
+
+async def test_no_more_calls_are_in_flight_than_the_setting_allows(
+    gateway: tuple[ServiceRuntime, CrashingQueue, CountingBpjs],
+    published: Collector,
+    topic_prefix: str,
+    sim_admin: httpx.AsyncClient,
+) -> None:
+    _, _, counting = gateway
+    counting.peak = 0
+    (await sim_admin.post("/_sim/faults", json={"latency_ms": 200})).raise_for_status()
+    try:
+        events = [verified(next(UNCOVERED)) for _ in range(6)]
+        await send(topic_prefix, *events)
+        for e in events:
+            await activated(published, e.participant_id)
+    finally:
+        (await sim_admin.delete("/_sim/faults")).raise_for_status()
+
+    assert counting.peak == MAX_IN_FLIGHT
