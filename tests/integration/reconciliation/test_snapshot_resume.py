@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from enrollment.adapters import reconciliation as store
+from enrollment.adapters import run_requests
 from enrollment.app import run_approval
 from enrollment.app.reconciliation import emit_requests
 from integration.enrollment.residents import resident
@@ -44,8 +45,8 @@ async def test_a_crash_between_batches_is_finished_by_uploading_the_same_file(
     async def one_batch_then_crash(rt: ServiceRuntime, run_id: uuid.UUID, *, batch: int) -> int:
         actor, cause = await store.emission_actor(rt.pool, run_id)
         async with rt.unit_of_work(actor=actor) as uow:  # the first batch, as emit_run does
-            rows = await store.unemitted_batch(uow.conn, run_id, 7)
-            await store.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
+            rows = await run_requests.unemitted_batch(uow.conn, run_id, 7)
+            await run_requests.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
             await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause)
         raise Crash
 

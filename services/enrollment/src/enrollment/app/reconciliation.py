@@ -35,6 +35,7 @@ from jkn_contracts import (
 from jkn_contracts.events import DeactivationRequestedPayload, ReconciliationRunPreviewedPayload
 
 from enrollment.adapters import reconciliation as store
+from enrollment.adapters import run_requests
 from enrollment.app.run_limits import RunLimits, check_rows, check_share, truncated
 from enrollment.domain import HeaderError, ImportReport, LineError, iter_rows, outcome_of
 from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
@@ -137,7 +138,7 @@ async def emit_requests(
             attributes={"jkn.run_id": str(correlation_id)},
         ):
             await uow.emit(event)
-    await store.mark_emitted(uow.conn, [r["event_id"] for r in rows])
+    await run_requests.mark_emitted(uow.conn, [r["event_id"] for r in rows])
 
 
 async def emit_run(runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 500) -> int:
@@ -151,11 +152,11 @@ async def emit_run(runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 5
     actor, cause = await store.emission_actor(runtime.pool, run_id)
     while True:
         async with runtime.unit_of_work(actor=actor) as uow:
-            rows = await store.unemitted_batch(uow.conn, run_id, batch)
+            rows = await run_requests.unemitted_batch(uow.conn, run_id, batch)
             if not rows:
                 await store.finish_run(uow.conn, run_id)
                 return emitted
-            await store.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
+            await run_requests.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
             await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause)
             emitted += len(rows)
 
@@ -312,8 +313,10 @@ async def apply_findings(
         else:
             earlier = None
             by_pid = {participant_id_for(f.nik, key): (line, f) for line, f in findings}
-            current = await store.current_proposals(uow.conn, by_pid, store.FINDINGS_STATUSES)
-            requested = await store.requested_before(uow.conn, current)
+            current = await run_requests.current_proposals(
+                uow.conn, by_pid, store.FINDINGS_STATUSES
+            )
+            requested = await run_requests.requested_before(uow.conn, current)
             errors = list(report.errors)
             requests = []
             for pid, (line, finding) in by_pid.items():
@@ -323,7 +326,7 @@ async def apply_findings(
                     errors.append(_already_requested(line))
                 else:
                     requests.append(
-                        store.NewRequest(
+                        run_requests.NewRequest(
                             participant_id=pid,
                             proposal_id=current[pid]["proposal_id"],
                             reason=finding.reason.value,
@@ -334,7 +337,7 @@ async def apply_findings(
                             line=line,
                         )
                     )
-            await store.add_requests(uow.conn, requests)
+            await run_requests.add_requests(uow.conn, requests)
             planned = await state_preview(
                 uow,
                 run_id,

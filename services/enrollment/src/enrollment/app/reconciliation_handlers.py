@@ -23,7 +23,7 @@ from jkn_contracts import (
 )
 
 from enrollment.adapters import reconciliation as store
-from enrollment.adapters import run_outcomes
+from enrollment.adapters import run_outcomes, run_requests
 from enrollment.app.reconciliation import emit_requests
 from enrollment.domain.bpjs_changes import BPJS_REPORTER, finding_of_change
 
@@ -37,14 +37,14 @@ async def on_peserta_status_changed(uow: UnitOfWork, event: PesertaStatusChanged
     if finding is None:
         return
     pid = event.participant_id
-    current = await store.current_proposals(uow.conn, [pid], store.FINDINGS_STATUSES)
+    current = await run_requests.current_proposals(uow.conn, [pid], store.FINDINGS_STATUSES)
     if pid not in current:
         log.info(
             "BPJS change of a resident who is not a current participant here; ignored",
             extra={"participant_id": pid},
         )
         return
-    request = store.NewRequest(
+    request = run_requests.NewRequest(
         participant_id=pid,
         proposal_id=current[pid]["proposal_id"],
         reason=finding.reason.value,
@@ -52,7 +52,7 @@ async def on_peserta_status_changed(uow: UnitOfWork, event: PesertaStatusChanged
         reported_by=BPJS_REPORTER,
         kelurahan=current[pid]["kelurahan"],
     )
-    if await store.add_requests(uow.conn, [request]):
+    if await run_requests.add_requests(uow.conn, [request]):
         await emit_requests(
             uow,
             [asdict(request)],

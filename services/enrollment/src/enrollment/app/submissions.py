@@ -53,6 +53,7 @@ from jkn_contracts.submissions import (
 )
 
 from enrollment.adapters import reconciliation as requests_store
+from enrollment.adapters import run_requests
 from enrollment.adapters import submissions as store
 from enrollment.adapters.submissions import Answer, Submitted
 from enrollment.app.proposals import (
@@ -166,7 +167,7 @@ class SubmissionHandlers:
             return
         pid = participant_id_for(finding.nik, self._pseudonym_key)
         # the participant's proposal row, locked (the relay's per-participant order)
-        current = await requests_store.current_proposals(
+        current = await run_requests.current_proposals(
             uow.conn, [pid], requests_store.FINDINGS_STATUSES
         )
         row = current.get(pid)
@@ -174,12 +175,12 @@ class SubmissionHandlers:
             await self._refuse(uow, spec, submission, [NOT_A_PARTICIPANT])
             return
         # in an open run (a file's or a system's) or an approved one already
-        if await requests_store.requested_before(uow.conn, current):
+        if await run_requests.requested_before(uow.conn, current):
             await self._refuse(uow, spec, submission, [ALREADY_REQUESTED])
             return
         # the system's open run (the maker: the system), which a Dinsos officer decides
         run_id, _ = await requests_store.open_submitted_run(uow.conn, spec.writer, uow.actor)
-        request = requests_store.NewRequest(
+        request = run_requests.NewRequest(
             participant_id=pid,
             proposal_id=row["proposal_id"],
             reason=finding.reason.value,
@@ -188,7 +189,7 @@ class SubmissionHandlers:
             kelurahan=finding.kelurahan,
             run_id=run_id,
         )
-        if not await requests_store.add_requests(uow.conn, [request]):
+        if not await run_requests.add_requests(uow.conn, [request]):
             # requested_before saw none under the proposal row's lock: cannot happen
             raise RuntimeError("a submitted finding's request was not stored")
         findings = await requests_store.add_to_submitted_run(uow.conn, run_id)
