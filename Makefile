@@ -9,7 +9,7 @@ PYTEST := $(UV) run --frozen pytest
 
 include Makefile.infra
 
-.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench profile lint format typecheck contracts bpjs-sim
+.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench profile test-faults lint format typecheck contracts bpjs-sim
 
 help:
 	@grep -E '^## ' Makefile Makefile.infra | sed 's/^[^:]*:## /  /'
@@ -52,6 +52,10 @@ bench: sync up
 ## profile: where the time goes: the journey (RESIDENTS, default 2000) under py-spy, CPU ms per resident per service
 profile: sync up
 	@$(UV) run --frozen python -m jkn_demo profile --residents $(or $(RESIDENTS),2000)
+
+## test-faults: the journey under faults (service/simulator/broker/Postgres kills, paused consumers, BPJS faults), RESIDENTS per scenario (default 10000): lost, duplicated, divergences, recovery
+test-faults: sync up
+	@$(UV) run --frozen python -m jkn_demo faults --residents $(or $(RESIDENTS),10000)
 
 ## bpjs-sim: the BPJS bridging simulator alone, in the foreground (BPJS_SIM_PORT, default 8089)
 bpjs-sim: sync

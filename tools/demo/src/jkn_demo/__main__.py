@@ -1,11 +1,11 @@
-"""python -m jkn_demo run|stop|bench|profile|invariants"""
+"""python -m jkn_demo run|stop|bench|profile|invariants|faults"""
 
 from __future__ import annotations
 
 import sys
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str]) -> int:  # noqa: PLR0911 - one return per sub-command
     command = argv[0] if argv else "run"
     if command == "run":
         from jkn_demo.demo import main as run
@@ -24,12 +24,17 @@ def main(argv: list[str]) -> int:
         from jkn_demo.invariant_reads import main as invariants
 
         return invariants(argv[1:])
+    if command == "faults":
+        from jkn_demo.faults import main as faults
+
+        return faults(argv[1:])
     if command == "profile":
         from jkn_demo.profile import main as profile
 
         return profile(argv[1:])
     print(
-        "usage: python -m jkn_demo run|stop|bench|profile [--residents N]|invariants [--help]",
+        "usage: python -m jkn_demo run|stop|bench|profile [--residents N]|invariants|faults"
+        " [--help]",
         file=sys.stderr,
     )
     return 2
