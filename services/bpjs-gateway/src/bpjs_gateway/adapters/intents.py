@@ -4,6 +4,7 @@ settled by the worker in short transactions of its own (``app.worker``)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import date
@@ -11,7 +12,7 @@ from typing import Any
 
 import asyncpg
 from jkn_bus import UnitOfWork
-from jkn_bus.telemetry import transaction_span
+from jkn_bus.telemetry import current_trace_headers, transaction_span
 from jkn_contracts import parse_event
 
 from bpjs_gateway.app.ports import Intent, Operation
@@ -40,7 +41,7 @@ SET state = 'in_flight', attempts = i.attempts + 1, claimed_at = now(), updated_
     outcome_unknown = i.outcome_unknown OR i.state = 'in_flight'
 FROM due WHERE i.id = due.id
 RETURNING i.id, i.participant_id, i.operation, i.cause, i.client_ref, i.tgl_berlaku,
-          i.attempts, i.outcome_unknown
+          i.attempts, i.outcome_unknown, i.trace_headers
 """
 
 
@@ -54,6 +55,7 @@ def _intent(row: asyncpg.Record) -> Intent:
         tgl_berlaku=row["tgl_berlaku"],
         attempts=row["attempts"],
         outcome_unknown=row["outcome_unknown"],
+        trace=json.loads(row["trace_headers"]) if row["trace_headers"] else {},
     )
 
 
@@ -68,7 +70,7 @@ class SqlIntentRecorder:
     ) -> bool:
         recorded = await self._conn.fetchval(
             "INSERT INTO bpjs_intents (participant_id, cause_event_id, operation, client_ref,"
-            " cause, tgl_berlaku) VALUES ($1, $2, $3, $4, $5::jsonb, $6)"
+            " cause, tgl_berlaku, trace_headers) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)"
             " ON CONFLICT (cause_event_id, operation) DO NOTHING RETURNING true",
             cause.participant_id,
             cause.event_id,
@@ -76,6 +78,7 @@ class SqlIntentRecorder:
             uuid.uuid4(),
             cause.model_dump_json(),
             tgl_berlaku,
+            json.dumps(current_trace_headers()),
         )
         if recorded:
             # wake the worker now rather than at its next poll

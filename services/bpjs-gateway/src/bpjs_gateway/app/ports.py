@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -189,6 +189,7 @@ class Intent:
     tgl_berlaku: date | None
     attempts: int
     outcome_unknown: bool
+    trace: Mapping[str, str] = field(default_factory=dict)  # the recording span's context
 
 
 class IntentRecorder(Protocol):

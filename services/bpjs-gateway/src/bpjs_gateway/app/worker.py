@@ -18,6 +18,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
+
 from bpjs_gateway.app.deactivation import file_kurang
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.lookup import look_up
@@ -49,6 +51,33 @@ async def attempt(
 ) -> str:
     """One attempt at ``intent``; a failure puts it back (``retry``). Returns the outcome:
     the executor's, ``waiting`` (its breaker is open: not an attempt) or ``retry``."""
+    # continue the trace of the event that recorded the intent: one trace per journey
+    with tracer("bpjs_gateway").start_as_current_span(
+        f"intent {intent.operation}",
+        context=context_from_headers(intent.trace),
+        attributes={PARTICIPANT_ATTR: intent.participant_id, "jkn.bpjs.attempt": intent.attempts},
+    ):
+        outcome = await _attempt(
+            intent,
+            deps,
+            queue,
+            retry_base_s=retry_base_s,
+            retry_max_s=retry_max_s,
+            breakers=breakers,
+        )
+    INTENTS.labels(intent.operation, outcome).inc()
+    return outcome
+
+
+async def _attempt(
+    intent: Intent,
+    deps: Dependencies,
+    queue: IntentQueue,
+    *,
+    retry_base_s: float,
+    retry_max_s: float,
+    breakers: dict[str, CircuitBreaker] | None,
+) -> str:
     try:
         outcome = await EXECUTORS[intent.operation](intent, deps, queue)
     except CircuitOpenError as exc:
@@ -73,7 +102,6 @@ async def attempt(
             intent, delay_s=delay, unknown=unknown, error=type(exc).__name__, counted=True
         )
         outcome = "retry"
-    INTENTS.labels(intent.operation, outcome).inc()
     return outcome
 
 
