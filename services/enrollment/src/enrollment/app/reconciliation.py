@@ -15,7 +15,6 @@ file finishes a crashed emission.
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,43 +35,25 @@ from jkn_contracts.events import DeactivationRequestedPayload, ReconciliationRun
 
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters import run_requests
-from enrollment.app.run_limits import RunLimits, check_rows, check_share, truncated
-from enrollment.domain import HeaderError, ImportReport, LineError, iter_rows, outcome_of
-from enrollment.domain.findings import FINDING_FIELDS, Finding, run_fingerprint, validate_finding
-from enrollment.settings import csv_max_cell_chars
+from enrollment.app.findings_file import (
+    OutsideKelurahan,
+    already_requested,
+    not_a_participant,
+    read_findings,
+)
+from enrollment.app.run_limits import RunLimits, check_share
+from enrollment.domain import LineError
+from enrollment.domain.findings import run_fingerprint
 
 __all__ = [
-    "FileRejected",
     "RunOutcome",
     "apply_findings",
     "emit_requests",
     "emit_run",
-    "ends_with_line_break",
-    "header_errors",
     "resume",
     "state_preview",
     "state_previewed",
 ]
-
-_ENCODING = LineError(
-    1,
-    "file",
-    "ENCODING",
-    "The file is not UTF-8 text; save it as 'CSV UTF-8'. / "
-    "Berkas bukan teks UTF-8; simpan sebagai 'CSV UTF-8'.",
-)
-
-
-class FileRejected(Exception):
-    """The file cannot be read at all (header, encoding): nothing of it was applied."""
-
-    def __init__(self, errors: Sequence[LineError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.rule}" for e in errors))
-        self.errors = list(errors)
-
-
-def header_errors(exc: HeaderError) -> FileRejected:
-    return FileRejected([LineError(1, e.field, e.rule, e.message) for e in exc.errors])
 
 
 @dataclass
@@ -214,69 +195,6 @@ async def state_previewed(
     return planned
 
 
-def ends_with_line_break(tail: bytes) -> bool:
-    """Whether a file's last bytes end with a line break (trailing spaces aside)."""
-    return tail.rstrip(b" \t").endswith((b"\n", b"\r"))
-
-
-def _read_findings(content: bytes) -> tuple[ImportReport, list[tuple[int, Finding]], int]:
-    """Read the file; RunRefused when it has no rows or was cut mid-row (its last row,
-    after no line break, is invalid)."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileRejected([_ENCODING]) from None
-    report, findings, read = ImportReport(), [], 0
-    last_line, last_valid = 0, True
-    try:
-        for line, row in iter_rows(
-            io.StringIO(text, newline=""),
-            required=FINDING_FIELDS,
-            known=FINDING_FIELDS,
-            max_cell_chars=csv_max_cell_chars(),
-        ):
-            read += 1
-            outcome = outcome_of(row, validate_finding)
-            finding = report.record(line, outcome, surplus=row.surplus)
-            last_line, last_valid = line, isinstance(outcome, Finding) and not row.surplus
-            if finding is not None:
-                findings.append((line, finding))
-    except HeaderError as exc:
-        raise header_errors(exc) from None
-    check_rows(read)
-    if not last_valid and not ends_with_line_break(content[-64:]):
-        raise truncated(last_line)
-    return report, findings, read
-
-
-def _not_a_participant(line: int) -> LineError:
-    return LineError(
-        line,
-        "nik",
-        "NOT_A_PARTICIPANT",
-        "No current proposal or participant has this NIK. / "
-        "Tidak ada usulan atau peserta aktif dengan NIK ini.",
-    )
-
-
-def _already_requested(line: int) -> LineError:
-    return LineError(
-        line,
-        "nik",
-        "ALREADY_REQUESTED",
-        "A deactivation of this participant was already requested. / "
-        "Penonaktifan peserta ini sudah pernah diajukan.",
-    )
-
-
-class OutsideKelurahan(Exception):
-    """Rows of a kelurahan other than the submitting operator's: nothing is applied."""
-
-    def __init__(self, lines: Sequence[int]) -> None:
-        super().__init__(f"{len(lines)} rows outside the caller's kelurahan")
-        self.lines = list(lines)
-
-
 async def apply_findings(
     runtime: ServiceRuntime,
     content: bytes,
@@ -299,7 +217,7 @@ async def apply_findings(
     """
     limits = limits or RunLimits()
     fingerprint = run_fingerprint(content)
-    report, findings, read = _read_findings(content)
+    report, findings, read = read_findings(content)
     if only_kelurahan is not None:
         foreign = [line for line, f in findings if f.kelurahan != only_kelurahan]
         if foreign:
@@ -321,9 +239,9 @@ async def apply_findings(
             requests = []
             for pid, (line, finding) in by_pid.items():
                 if pid not in current:
-                    errors.append(_not_a_participant(line))
+                    errors.append(not_a_participant(line))
                 elif pid in requested:
-                    errors.append(_already_requested(line))
+                    errors.append(already_requested(line))
                 else:
                     requests.append(
                         run_requests.NewRequest(

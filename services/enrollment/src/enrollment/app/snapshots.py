@@ -39,12 +39,10 @@ from jkn_contracts import Actor, ProposalSource
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters import snapshots as sql
 from enrollment.adapters.proposals import insert_many
+from enrollment.app.findings_file import FileRejected, ends_with_line_break, header_errors
 from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.app.reconciliation import (
-    FileRejected,
     RunOutcome,
-    ends_with_line_break,
-    header_errors,
     resume,
     state_preview,
 )

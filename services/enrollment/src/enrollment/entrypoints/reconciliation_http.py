@@ -22,7 +22,8 @@ from jkn_bus.http import errors_response, runtime_of
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts.access import Scope
 
-from enrollment.app.reconciliation import FileRejected, OutsideKelurahan, apply_findings
+from enrollment.app.findings_file import FileRejected, OutsideKelurahan
+from enrollment.app.reconciliation import apply_findings
 from enrollment.app.run_limits import RunRefused
 from enrollment.app.snapshots import SnapshotSettings, apply_snapshot
 from enrollment.entrypoints import candidates_http, runs_http
