@@ -83,13 +83,18 @@ def city() -> City:
 
 
 @pytest.fixture(scope="module")
-def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The BPJS simulator served over real HTTP on a free port; yields its base URL."""
+def simulator(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """The BPJS simulator served over real HTTP on a free port; yields its base URL. A
+    module setting ``BPJS_SIM_STRICT = True`` gets it in strict mode (a repeated *tambah*
+    or *kurang* refused: docs/domain.md#strict-mode)."""
     settings = SimSettings(
         cons_id=SIM_CONS_ID,
         secret=SIM_SECRET,
         user_key=SIM_USER_KEY,
         db_path=tmp_path_factory.mktemp("bpjs-sim") / "bpjs-sim.sqlite",
+        strict=getattr(request.module, "BPJS_SIM_STRICT", False),
     )
     app = create_app(settings)
     port = _free_port()
