@@ -23,12 +23,8 @@ candidates carry the actor of the caller who proposed them, kept with each propo
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +35,7 @@ from jkn_contracts import Actor, ProposalSource
 from enrollment.adapters import reconciliation as store
 from enrollment.adapters import snapshots as sql
 from enrollment.adapters.proposals import insert_many
-from enrollment.app.findings_file import FileRejected, ends_with_line_break, header_errors
+from enrollment.app.findings_file import ends_with_line_break
 from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.app.reconciliation import (
     RunOutcome,
@@ -53,16 +49,14 @@ from enrollment.app.run_limits import (
     check_snapshot_rows,
     truncated,
 )
-from enrollment.domain import HeaderError, LineError, Proposal, Row, iter_rows, outcome_of
-from enrollment.domain.findings import fingerprint_lines
-from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
-from enrollment.settings import candidate_columns, csv_max_cell_chars, receipt_key, service_keys
+from enrollment.app.snapshot_file import SnapshotParse, check_header, file_fingerprint, file_tail
+from enrollment.domain import Proposal
+from enrollment.settings import candidate_columns, receipt_key, service_keys
 
 __all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
 
 SNAPSHOT_REPORTER = "dtks-snapshot"
 REFILL_PROPOSER = "dinsos-registry-refill"
-_YIELD_EVERY = 5000  # rows between yields to the event loop while parsing
 
 
 @dataclass(frozen=True)
@@ -70,106 +64,6 @@ class SnapshotSettings:
     eligible_deciles: tuple[int, ...] = (1, 2, 3, 4)
     emit_batch: int = 500
     max_stored_errors: int = 10_000  # lines; every invalid line is still counted
-
-
-def _fingerprint(path: Path) -> str:
-    with path.open("rb") as f:
-        return fingerprint_lines(f)
-
-
-def _rows(text: Iterable[str]) -> Iterator[tuple[int, Row]]:
-    return iter_rows(
-        text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS, max_cell_chars=csv_max_cell_chars()
-    )
-
-
-def check_header(path: Path) -> None:
-    """Raise FileRejected when the header (or the encoding) is wrong."""
-    try:
-        with path.open(encoding="utf-8", newline="") as text:
-            next(_rows(text), None)
-    except HeaderError as exc:
-        raise header_errors(exc) from None
-    except UnicodeDecodeError:
-        raise FileRejected(
-            [
-                LineError(
-                    1, "file", "ENCODING", "The file is not UTF-8 text. / Berkas bukan teks UTF-8."
-                )
-            ]
-        ) from None
-
-
-class _Parse:
-    """Streams staging records out of the file and tallies the lines."""
-
-    def __init__(self, path: Path, pseudonym_key: str, max_errors: int) -> None:
-        self._path = path
-        self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
-        self._max_errors = max_errors
-        self.read = self.valid = self.invalid = 0
-        self.last_line, self.last_valid = 0, True
-        self.errors: list[LineError] = []
-
-    def _pid(self, nik: str) -> str:
-        mac = self._mac.copy()  # = jkn_contracts.participant_id_for, without re-keying
-        mac.update(nik.encode())
-        return "P" + mac.hexdigest()[:24]
-
-    def _reject(self, line: int, problems: list[LineError]) -> None:
-        self.invalid += 1
-        if self.invalid <= self._max_errors:
-            self.errors += problems
-
-    async def records(self) -> AsyncIterator[tuple[Any, ...]]:
-        today = date.today()
-        with self._path.open(encoding="utf-8", newline="") as text:
-            for line, row in _rows(text):
-                self.read += 1
-                if self.read % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
-                outcome = outcome_of(row, lambda r: validate_registry_row(r, today=today))
-                problems = [] if isinstance(outcome, RegistryRow) else outcome
-                found = [LineError(line, e.field, e.rule, e.message) for e in problems]
-                if row.surplus:
-                    found.append(
-                        LineError(
-                            line,
-                            "row",
-                            "TOO_MANY_CELLS",
-                            "The row has cells outside the header's columns. / "
-                            "Baris memiliki sel di luar kolom judul.",
-                        )
-                    )
-                nik = row.get("nik", "")
-                self.last_line, self.last_valid = line, not found
-                if found:
-                    self._reject(line, found)
-                    if len(nik) == 16 and nik.isascii() and nik.isdigit():
-                        # Still proof the person is in the registry (not "tidak ditemukan").
-                        yield (line, self._pid(nik), False, nik, *(None,) * 6)
-                    continue
-                assert isinstance(outcome, RegistryRow)
-                self.valid += 1
-                r = outcome
-                yield (
-                    line,
-                    self._pid(r.nik),
-                    True,
-                    r.nik,
-                    r.kk,
-                    r.name,
-                    r.sex,
-                    r.birth_date,
-                    r.kelurahan,
-                    r.welfare_decile,
-                )
-
-
-def _tail(path: Path) -> bytes:
-    with path.open("rb") as f:
-        f.seek(max(0, path.stat().st_size - 64))
-        return f.read()
 
 
 async def apply_snapshot(
@@ -190,13 +84,13 @@ async def apply_snapshot(
     """
     limits = limits or RunLimits()
     check_header(path)
-    fingerprint = await asyncio.to_thread(_fingerprint, path)
+    fingerprint = await asyncio.to_thread(file_fingerprint, path)
     earlier = await store.find_run(runtime.pool, "snapshot", fingerprint)
     if earlier is None:
         personal = candidate_columns(runtime.settings.database_url)
         await service_keys(runtime.settings.database_url).pin(runtime.pool)  # committed first
         run_id = uuid.uuid4()
-        parse = _Parse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
+        parse = SnapshotParse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
         async with runtime.unit_of_work(actor=actor) as uow:
             conn = uow.conn
             if await store.create_run(
@@ -205,7 +99,7 @@ async def apply_snapshot(
                 await sql.load_staging(conn, parse.records())
                 check_rows(parse.read)
                 if not parse.last_valid and not ends_with_line_break(
-                    await asyncio.to_thread(_tail, path)
+                    await asyncio.to_thread(file_tail, path)
                 ):
                     raise truncated(parse.last_line)
                 check_snapshot_rows(parse.read, await store.last_snapshot_rows(conn), limits)

@@ -1,0 +1,123 @@
+"""Reading a DTKS/DTSEN snapshot file as a stream: its header, its fingerprint, and its rows
+as staging records (pseudonym, validity, fields), every bad line counted and the first
+ones kept for the report (``app.snapshots`` copies the records into Postgres)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from enrollment.app.findings_file import FileRejected, header_errors
+from enrollment.domain import HeaderError, LineError, Row, iter_rows, outcome_of
+from enrollment.domain.findings import fingerprint_lines
+from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
+from enrollment.settings import csv_max_cell_chars
+
+__all__ = ["SnapshotParse", "check_header", "file_fingerprint", "file_tail"]
+
+_YIELD_EVERY = 5000  # rows between yields to the event loop while parsing
+
+
+def file_fingerprint(path: Path) -> str:
+    with path.open("rb") as f:
+        return fingerprint_lines(f)
+
+
+def _rows(text: Iterable[str]) -> Iterator[tuple[int, Row]]:
+    return iter_rows(
+        text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS, max_cell_chars=csv_max_cell_chars()
+    )
+
+
+def check_header(path: Path) -> None:
+    """Raise FileRejected when the header (or the encoding) is wrong."""
+    try:
+        with path.open(encoding="utf-8", newline="") as text:
+            next(_rows(text), None)
+    except HeaderError as exc:
+        raise header_errors(exc) from None
+    except UnicodeDecodeError:
+        raise FileRejected(
+            [
+                LineError(
+                    1, "file", "ENCODING", "The file is not UTF-8 text. / Berkas bukan teks UTF-8."
+                )
+            ]
+        ) from None
+
+
+class SnapshotParse:
+    """Streams staging records out of the file and tallies the lines."""
+
+    def __init__(self, path: Path, pseudonym_key: str, max_errors: int) -> None:
+        self._path = path
+        self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
+        self._max_errors = max_errors
+        self.read = self.valid = self.invalid = 0
+        self.last_line, self.last_valid = 0, True
+        self.errors: list[LineError] = []
+
+    def _pid(self, nik: str) -> str:
+        mac = self._mac.copy()  # = jkn_contracts.participant_id_for, without re-keying
+        mac.update(nik.encode())
+        return "P" + mac.hexdigest()[:24]
+
+    def _reject(self, line: int, problems: list[LineError]) -> None:
+        self.invalid += 1
+        if self.invalid <= self._max_errors:
+            self.errors += problems
+
+    async def records(self) -> AsyncIterator[tuple[Any, ...]]:
+        today = date.today()
+        with self._path.open(encoding="utf-8", newline="") as text:
+            for line, row in _rows(text):
+                self.read += 1
+                if self.read % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
+                outcome = outcome_of(row, lambda r: validate_registry_row(r, today=today))
+                problems = [] if isinstance(outcome, RegistryRow) else outcome
+                found = [LineError(line, e.field, e.rule, e.message) for e in problems]
+                if row.surplus:
+                    found.append(
+                        LineError(
+                            line,
+                            "row",
+                            "TOO_MANY_CELLS",
+                            "The row has cells outside the header's columns. / "
+                            "Baris memiliki sel di luar kolom judul.",
+                        )
+                    )
+                nik = row.get("nik", "")
+                self.last_line, self.last_valid = line, not found
+                if found:
+                    self._reject(line, found)
+                    if len(nik) == 16 and nik.isascii() and nik.isdigit():
+                        # Still proof the person is in the registry (not "tidak ditemukan").
+                        yield (line, self._pid(nik), False, nik, *(None,) * 6)
+                    continue
+                assert isinstance(outcome, RegistryRow)
+                self.valid += 1
+                r = outcome
+                yield (
+                    line,
+                    self._pid(r.nik),
+                    True,
+                    r.nik,
+                    r.kk,
+                    r.name,
+                    r.sex,
+                    r.birth_date,
+                    r.kelurahan,
+                    r.welfare_decile,
+                )
+
+
+def file_tail(path: Path) -> bytes:
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 64))
+        return f.read()
