@@ -242,3 +242,33 @@ async def test_an_answered_tambah_survives_a_sigkill_of_the_simulator(
         reopened.close()
     assert effects["per_card"][card]["tambah_applied"] == 1
     assert effects["cards_issued"] == 1
+
+
+async def test_two_concurrent_tambah_for_one_new_nik_issue_one_card(
+    client: BpjsClient, admin: httpx.AsyncClient
+) -> None:
+    first, second = await asyncio.gather(client.mutate(tambah()), client.mutate(tambah()))
+    assert first.no_kartu == second.no_kartu
+    effects = await effects_of(admin)
+    assert effects["cards_issued"] == 1
+    assert effects["per_card"][first.no_kartu]["tambah_applied"] == 1
+    assert effects["per_card"][first.no_kartu]["tambah_repeated"] == 1
+
+
+async def test_each_answer_is_compressed_and_encrypted_once(
+    client: BpjsClient, seed: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bpjs_sim.signed  # noqa: PLC0415 - the module whose encryption call is counted
+
+    calls: list[str] = []
+    encrypt = bpjs_sim.signed.encrypt_response
+
+    def counting(obj: Any, cons_id: str, secret: str, ts: str) -> str:
+        calls.append(ts)
+        return encrypt(obj, cons_id, secret, ts)
+
+    monkeypatch.setattr(bpjs_sim.signed, "encrypt_response", counting)
+    [card] = await seed(PPU_WORKER)
+    await client.peserta_by_card(card, ON)
+    await client.mutate(tambah())
+    assert len(calls) == 2
