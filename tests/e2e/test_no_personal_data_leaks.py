@@ -201,8 +201,14 @@ async def _import(
     started = await client.post(
         f"{url}/imports", content=body, params={"proposed_by": "petugas-dinsos-1"}
     )
-    assert started.status_code == 202, started.text
+    assert started.status_code == 201, started.text  # a preview: counts, never a value
+    seen.error_bodies.append(started.text)
     import_id = started.json()["import_id"]
+    # a second person, a Dinsos officer, approves the system's upload (maker-checker)
+    decided = await client.post(
+        f"{url}/imports/{import_id}/approve", auth=DevTokenAuth("siti.dinsos")
+    )
+    assert decided.status_code == 202, decided.text
 
     async def finished() -> dict[str, Any] | None:
         status = (await client.get(f"{url}/imports/{import_id}")).json()

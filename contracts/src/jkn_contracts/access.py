@@ -133,6 +133,13 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
         ("enrollment", "POST", "/imports"): _token(
             "Dinsos proposes residents in bulk", dinsos_officer=_ALL, dinsos_system=_ALL
         ),
+        ("enrollment", "POST", "/imports/{import_id}/approve"): _token(
+            "a second Dinsos officer makes a previewed import's proposals (never its uploader)",
+            dinsos_officer=_ALL,
+        ),
+        ("enrollment", "POST", "/imports/{import_id}/reject"): _token(
+            "a Dinsos officer discards a previewed import", dinsos_officer=_ALL
+        ),
         ("enrollment", "GET", "/imports/{import_id}"): _token(
             "Dinsos follows its imports", dinsos_officer=_ALL, dinsos_system=_ALL
         ),

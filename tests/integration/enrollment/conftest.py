@@ -36,3 +36,25 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport=transport, base_url="http://enrollment", auth=DevTokenAuth("siti.dinsos")
     ) as c:
         yield c
+
+
+APPROVER = "yusuf.dinsos"  # the second Dinsos officer: approves what siti.dinsos uploads
+
+
+@pytest.fixture(scope="module")
+async def approver(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app, called by a second Dinsos officer (imports are maker-checker)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://enrollment", auth=DevTokenAuth(APPROVER)
+    ) as c:
+        yield c
+
+
+async def approved(approver: httpx.AsyncClient, previewed: httpx.Response) -> str:
+    """The import of ``previewed`` (a 201 preview), approved by ``approver``: its id."""
+    assert previewed.status_code == 201, previewed.text
+    import_id: str = previewed.json()["import_id"]
+    answer = await approver.post(f"/imports/{import_id}/approve")
+    assert answer.status_code == 202, answer.text
+    return import_id

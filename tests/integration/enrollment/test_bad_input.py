@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from integration.enrollment.conftest import approved
 from integration.enrollment.residents import csv_text, resident
 from support.polling import eventually
 
@@ -24,7 +25,7 @@ async def _finished(client: httpx.AsyncClient, import_id: str) -> dict[str, Any]
 
 
 async def test_an_import_rejects_overlong_cells_line_by_line_and_registers_the_rest(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, approver: httpx.AsyncClient
 ) -> None:
     rows = [
         {**resident(9101), "address": "x" * 200_000},  # line 2: over the csv module's limit
@@ -35,8 +36,7 @@ async def test_an_import_rejects_overlong_cells_line_by_line_and_registers_the_r
 
     started = await client.post("/imports", params={"proposed_by": "kelurahan-a"}, files=files)
 
-    assert started.status_code == 202, started.text
-    import_id = started.json()["import_id"]
+    import_id = await approved(approver, started)
     progress = await _finished(client, import_id)
     assert (progress["status"], progress["accepted"], progress["rejected"]) == ("completed", 1, 2)
     errors = (await client.get(f"/imports/{import_id}/errors")).json()["errors"]

@@ -25,28 +25,30 @@ from enrollment.adapters.proposals import insert_many
 from enrollment.app.imports import import_lock_key
 from enrollment.app.proposals import new_proposal
 from enrollment.domain import Proposal, validate_proposal
-from integration.enrollment.conftest import BOOTSTRAP
+from integration.enrollment.conftest import APPROVER, BOOTSTRAP, approved
 from integration.enrollment.residents import csv_text, form, resident
 from jkn_bus import BusSettings
 from jkn_contracts import ParticipantRegistered, parse_event
 from jkn_devstack.credentials import admin_kafka_kwargs
 from jkn_devstack.identities import identity
-from jkn_devstack.tokens import DevTokenAuth, default_issuer
+from jkn_devstack.tokens import DevTokenAuth, default_issuer, fetch_token
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
 
 
-async def _finished(client: httpx.AsyncClient, import_id: str) -> dict[str, Any]:
+async def _finished(
+    client: httpx.AsyncClient, import_id: str, within_s: float = 60
+) -> dict[str, Any]:
     async def done() -> dict[str, Any] | None:
         progress = (await client.get(f"/imports/{import_id}")).json()
         return progress if progress["status"] != "running" else None
 
-    return await eventually(done, timeout=60)
+    return await eventually(done, timeout=within_s)
 
 
 async def test_a_csv_import_reports_each_bad_line_and_registers_the_good_ones(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, approver: httpx.AsyncClient
 ) -> None:
     already = await client.post("/proposals", json=form(100))
     assert already.status_code == 201
@@ -64,8 +66,7 @@ async def test_a_csv_import_reports_each_bad_line_and_registers_the_good_ones(
 
     started = await client.post("/imports", params={"proposed_by": "kelurahan-a"}, files=files)
 
-    assert started.status_code == 202, started.text
-    progress = await _finished(client, started.json()["import_id"])
+    progress = await _finished(client, await approved(approver, started))
     assert progress["status"] == "completed"
     assert (progress["lines_read"], progress["accepted"], progress["rejected"],
             progress["duplicates"]) == (8, 3, 3, 2)  # fmt: skip
@@ -93,7 +94,7 @@ async def test_a_csv_import_reports_each_bad_line_and_registers_the_good_ones(
 
 
 async def test_a_raw_csv_body_is_accepted_and_old_nik_dates_are_kept_as_warnings(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, approver: httpx.AsyncClient
 ) -> None:
     old = {**resident(110), "nik": "1571013213700001", "birth_date": "1970-01-01", "sex": "L"}
     text = csv_text([old, resident(111)], delimiter=",")
@@ -103,8 +104,7 @@ async def test_a_raw_csv_body_is_accepted_and_old_nik_dates_are_kept_as_warnings
         headers={"content-type": "text/csv"},
     )  # fmt: skip
 
-    assert started.status_code == 202, started.text
-    progress = await _finished(client, started.json()["import_id"])
+    progress = await _finished(client, await approved(approver, started))
     assert (progress["status"], progress["accepted"], progress["warnings"]) == ("completed", 2, 1)
     errors = (await client.get(f"/imports/{started.json()['import_id']}/errors")).json()["errors"]
     assert [(e["line"], e["severity"], e["rule"]) for e in errors] == [
@@ -130,7 +130,7 @@ def _receipts(download: httpx.Response) -> list[dict[str, str]]:
 
 
 async def test_an_imported_resident_asks_for_their_status_with_the_code_from_the_receipts(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, approver: httpx.AsyncClient
 ) -> None:
     rows = [
         resident(200),                                  # line 2
@@ -143,7 +143,7 @@ async def test_an_imported_resident_asks_for_their_status_with_the_code_from_the
         "/imports", params={"proposed_by": "kelurahan-c"}, content=csv_text(rows).encode(),
         headers={"content-type": "text/csv"},
     )  # fmt: skip
-    import_id = started.json()["import_id"]
+    import_id = await approved(approver, started)
     assert (await _finished(client, import_id))["accepted"] == 3
 
     download = await client.get(f"/imports/{import_id}/receipts")
@@ -299,6 +299,19 @@ async def _whole_topic(topic: str) -> list[ConsumerRecord]:
         await consumer.stop()
 
 
+async def _uploaded_and_approved(service: httpx.AsyncClient, text: bytes) -> str:
+    """The DTKS batch uploaded by the client's caller, approved by a Dinsos officer."""
+    previewed = await service.post(
+        "/imports", params={"proposed_by": "dtks-2026"}, content=text,
+        headers={"content-type": "text/csv"},
+    )  # fmt: skip
+    assert previewed.status_code == 201, previewed.text
+    import_id: str = previewed.json()["import_id"]
+    decided = await service.post(f"/imports/{import_id}/approve", auth=DevTokenAuth(APPROVER))
+    assert decided.status_code == 202, decided.text
+    return import_id
+
+
 async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_applies_the_rest(
     service_process: Any, enrollment_settings: BusSettings, topic_prefix: str
 ) -> None:
@@ -313,11 +326,7 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     await _healthy(url)
     async with _proposed_by_another_clerk(enrollment_settings, rows[GATE_LINE - 2]) as waiting:
         async with httpx.AsyncClient(base_url=url, timeout=30, auth=siks) as service:
-            started = await service.post(
-                "/imports", params={"proposed_by": "dtks-2026"}, content=text,
-                headers={"content-type": "text/csv"},
-            )  # fmt: skip
-            first = started.json()["import_id"]
+            first = await _uploaded_and_approved(service, text)
             import_session = await eventually(waiting)
             before_kill = (await service.get(f"/imports/{first}")).json()
         procs[0].send_signal(signal.SIGKILL)
@@ -338,12 +347,9 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
         assert before_kill["last_committed_line"] == applied_line < ROWS + 1
         assert interrupted["accepted"] == applied_line - 1
 
-        again = await service.post(
-            "/imports", params={"proposed_by": "dtks-2026"}, content=text,
-            headers={"content-type": "text/csv"},
-        )  # fmt: skip
-        second = again.json()["import_id"]
-        done = await _finished(service, second)
+        second = await _uploaded_and_approved(service, text)
+        # thousands of rows in chunks of 100: a loaded machine takes minutes
+        done = await _finished(service, second, within_s=300)
     assert done["status"] == "completed"
     assert (done["resumed_from"], done["resumed_after_line"]) == (first, applied_line)
     assert (done["accepted"], done["duplicates"], done["rejected"]) == (ROWS, 0, 0)
@@ -382,7 +388,16 @@ async def test_an_import_killed_midway_is_reported_interrupted_and_rerunning_app
     assert len({e.event_id for e in imported}) == ROWS  # replays (if any) repeat an event id
 
 
-async def test_the_cli_uploads_a_file_prints_progress_and_the_report_and_saves_the_receipts(
+async def _cli(*args: str, env: dict[str, str]) -> tuple[int | None, str, str]:
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "enrollment", "import", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
+    return cli.returncode, out.decode(), err.decode()
+
+
+async def test_the_cli_uploads_a_preview_and_a_second_officer_approves_it_and_saves_the_receipts(
     service_process: Any, tmp_path: Path
 ) -> None:
     start, _ = service_process
@@ -399,17 +414,23 @@ async def test_the_cli_uploads_a_file_prints_progress_and_the_report_and_saves_t
         "JKN_OIDC_CLIENT_SECRET": siks.secret,
     }
 
-    cli = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "enrollment", "import", str(path), "--url", url,
-        "--receipts", str(receipts), stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(cli.communicate(), timeout=60)
+    code, text, err = await _cli(str(path), "--url", url, env=env)
 
-    assert cli.returncode == 0, err.decode()
-    text = out.decode()
-    assert siks.secret not in text + err.decode()
-    assert "eyJ" not in text + err.decode(), "no token (a JWT) is ever printed"
+    assert code == 0, err
+    assert siks.secret not in text + err
+    assert "eyJ" not in text + err, "no token (a JWT) is ever printed"
+    assert "preview: 2 rows, 1 valid, 1 invalid" in text
+    assert "KELURAHAN_FORMAT: 1 rows (lines 3)" in text
+    import_id = text.split("--approve ", 1)[1].split()[0]
+    officer = {k: v for k, v in env.items() if not k.startswith("JKN_OIDC_")}
+    officer["JKN_ACCESS_TOKEN"] = await fetch_token(APPROVER)
+
+    code, text, err = await _cli(
+        "--approve", import_id, "--url", url, "--receipts", str(receipts), env=officer
+    )
+
+    assert code == 0, err
+    assert "eyJ" not in text + err, "no token (a JWT) is ever printed"
     assert "completed: 2 rows read, 1 accepted, 1 rejected" in text
     assert "line 3: error kelurahan KELURAHAN_FORMAT" in text
     assert f"saved to {receipts}" in text

@@ -93,8 +93,11 @@ async def test_every_proposal_of_an_import_carries_the_importing_caller(
         headers={"content-type": "text/csv"},
         auth=callers.auth(SIKS),
     )
-    assert started.status_code == 202, started.text
+    assert started.status_code == 201, started.text
     import_id = uuid.UUID(started.json()["import_id"])
+    # a second person approves the system's import: an officer (maker-checker)
+    decided = await caller.post(f"/imports/{import_id}/approve", auth=callers.auth(OFFICER))
+    assert decided.status_code == 202, decided.text
 
     async def imported() -> bool:  # every chunk committed, not only the first
         count = await app.state.runtime.pool.fetchval(
@@ -116,6 +119,14 @@ async def test_every_proposal_of_an_import_carries_the_importing_caller(
         "SELECT actor_id, actor_kind FROM imports WHERE import_id = $1", import_id
     )
     assert tuple(kept) == (await callers.actor(SIKS), "system")
+    (approval,) = await stated(
+        topic_prefix,
+        lambda e: e.event_type == "ImportApproved" and e.correlation_id == import_id,
+        1,
+    )
+    assert approval.actor is not None
+    assert approval.actor.model_dump() == await actor(callers, OFFICER, "dinsos")
+    assert approval.payload.model_dump()["uploaded_by"] == system
 
 
 async def test_a_kelurahan_s_findings_are_its_operator_s_preview_and_a_dinsos_officer_s_requests(

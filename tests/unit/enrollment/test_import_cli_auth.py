@@ -59,8 +59,8 @@ class IdentityProvider:
 
 
 class Service:
-    """An enrollment service whose import runs for ``polls`` progress reads, each ``step_s``
-    apart; it refuses a token it does not know or one past ``valid_s``."""
+    """An enrollment service whose import, once approved, runs for ``polls`` progress reads,
+    each ``step_s`` apart; it refuses a token it does not know or one past ``valid_s``."""
 
     def __init__(
         self, clock: Clock, valid: dict[str, float], *, polls: int = 3, step_s: float = 0.0
@@ -71,7 +71,7 @@ class Service:
         self.uploaded = b""
         self.status = 401
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx.Request) -> httpx.Response:  # noqa: PLR0911 - one per route
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         self.tokens.append(token)
         if token not in self.valid:
@@ -81,7 +81,9 @@ class Service:
         path = request.url.path
         if request.method == "POST" and path == "/imports":
             self.uploaded = request.read()
-            return httpx.Response(202, json={"import_id": "imp-1"})
+            return httpx.Response(201, json={"import_id": "imp-1", "preview": PREVIEW})
+        if request.method == "POST" and path == "/imports/imp-1/approve":
+            return httpx.Response(202, json={"import_id": "imp-1", "status": "running"})
         if path == "/imports/imp-1":
             self.clock.now += self.step_s
             self.polls -= 1
@@ -89,6 +91,12 @@ class Service:
         if path == "/imports/imp-1/errors":
             return httpx.Response(200, json={"errors": []})
         return httpx.Response(404)
+
+
+PREVIEW = {
+    "rows": 2, "valid": 2, "invalid": 0, "duplicates_in_file": 0, "warnings": 0,
+    "invalid_by_rule": {}, "by_kelurahan": {"1571011001": 2}, "by_source": {"dtks": 2},
+}  # fmt: skip
 
 
 def _progress(status: str) -> dict[str, Any]:
@@ -112,13 +120,14 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _run(csv_file: Path, auth: httpx.Auth, service: Service) -> int:
-    return cli.import_file(
-        csv_file,
-        url=URL,
-        proposed_by="siks",
-        auth=auth,
-        interval_s=0,
-        transport=httpx.MockTransport(service.handle),
+    """Upload the file as a preview, then approve it and follow it (one caller for both:
+    the mock service does not check who approves; the real one does)."""
+    transport = httpx.MockTransport(service.handle)
+    code = cli.import_file(csv_file, url=URL, proposed_by="siks", auth=auth, transport=transport)
+    if code != 0:
+        return code
+    return cli.decide_import(
+        "imp-1", approve=True, url=URL, auth=auth, interval_s=0, transport=transport
     )
 
 
@@ -236,7 +245,7 @@ def test_a_caller_without_an_import_role_is_told_which_roles_may(
         return httpx.Response(403, json={"error": "FORBIDDEN", "reason": "ROLE_NOT_ALLOWED"})
 
     code = cli.import_file(
-        csv_file, url=URL, proposed_by="x", auth=BearerToken("auditor-token"), interval_s=0,
+        csv_file, url=URL, proposed_by="x", auth=BearerToken("auditor-token"),
         transport=httpx.MockTransport(forbidden),
     )  # fmt: skip
 

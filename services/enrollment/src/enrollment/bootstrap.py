@@ -23,6 +23,7 @@ from jkn_bus.body_limits import set_route_limit
 from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
 
+from enrollment.adapters import import_previews
 from enrollment.adapters.audit_client import (
     CLIENT_SECRET_ENV,
     AuditTrail,
@@ -32,6 +33,7 @@ from enrollment.adapters.audit_client import (
 from enrollment.adapters.retention import enrollment_stores
 from enrollment.app.at_rest import backfill_at_start
 from enrollment.app.handlers import HANDLERS
+from enrollment.app.import_preview import ImportLimits
 from enrollment.app.imports import ImportRunner
 from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
 from enrollment.app.snapshots import SnapshotSettings
@@ -116,7 +118,7 @@ def build_app(
     runtime = runtime or build_runtime()
     chunk_rows = import_chunk_rows or int(os.environ.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500"))
     reap_interval_s = float(os.environ.get("ENROLLMENT_IMPORT_REAP_INTERVAL_S", "60"))
-    imports = ImportRunner(runtime, chunk_rows=chunk_rows)
+    imports = ImportRunner(runtime, import_previews, chunk_rows=chunk_rows)
     app: FastAPI = create_app(
         runtime,
         title="enrollment (Dinas Sosial)",
@@ -134,6 +136,7 @@ def build_app(
     for path, limit_bytes in upload_limits().items():  # CSV uploads: their own body limits
         set_route_limit(app, path, limit_bytes)
     app.state.imports = imports
+    app.state.import_limits = ImportLimits.from_env()
     app.state.snapshot_settings = snapshot_settings()
     trail = audit_trail or audit_trail_from_env(runtime.settings.jkn_oidc_issuer)
     app.state.audit_trail = trail

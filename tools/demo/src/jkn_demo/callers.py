@@ -9,7 +9,7 @@ attribute                 identity            calls
 ========================  ==================  ==============================================
 ``importer``              ``dinsos-siks``     Dinsos's welfare-data system: the CSV import
 ``officer``               ``siti.dinsos``     a Dinsos officer: receipts, reconciliation
-``approver``              ``yusuf.dinsos``    a second Dinsos officer: approves reconciliation
+``approver``              ``yusuf.dinsos``    a second Dinsos officer: approves imports, runs
 ``verifier``              ``rina.dinkes``     Dinkes: quota, waiting list, decisions
 ``bpjs_desk``             ``agus.bpjs``       the BPJS desk: a resident's card and clinic
 ``agent``                 ``dewi.cs-dinsos``  a feedback agent: what a resident was told

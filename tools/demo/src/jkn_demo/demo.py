@@ -92,8 +92,8 @@ async def run() -> int:
         _say(f"   Dinkes quota for this budget year: {manifest['quota']} participants")
 
         _say(
-            f"4. Dinsos's system ({ROLES['importer']}) imports {len(manifest['rows'])} proposals "
-            "(CSV) and the residents flow"
+            f"4. Dinsos's system ({ROLES['importer']}) uploads {len(manifest['rows'])} proposals "
+            f"(CSV), a second Dinsos officer ({ROLES['approver']}) approves, and the residents flow"
         )
         report, followed = await propose_and_follow(
             client,
@@ -138,6 +138,13 @@ async def _facts(
 
 
 def _import_progress(status: dict[str, Any]) -> None:
+    if status["status"] == "preview":
+        seen = status["preview"]
+        _say(
+            f"   preview: {seen['rows']} rows, {seen['valid']} valid, {seen['invalid']} invalid"
+            f" — nothing proposed until a second Dinsos officer ({ROLES['approver']}) approves"
+        )
+        return
     sys.stdout.write(
         f"\r   import: {status.get('lines_read', 0)} lines read, "
         f"{status.get('accepted', 0)} accepted, "

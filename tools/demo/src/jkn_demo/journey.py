@@ -65,10 +65,12 @@ async def import_file(
     csv_bytes: bytes,
     *,
     auth: httpx.Auth,
+    approver: httpx.Auth,
     progress: Any = None,
 ) -> dict[str, Any]:
-    """Upload a proposals CSV to Dinsos as ``auth`` (a Dinsos officer or system) and wait
-    for the import to finish."""
+    """Upload a proposals CSV to Dinsos as ``auth`` (a Dinsos officer or system): a preview
+    that proposes no one; a second Dinsos officer (``approver``, never the uploader)
+    approves it; then wait for the import to finish."""
     resp = await client.post(
         f"{enrollment}/imports",
         content=csv_bytes,
@@ -78,6 +80,10 @@ async def import_file(
     )
     resp.raise_for_status()
     import_id = resp.json()["import_id"]
+    if progress is not None:
+        progress(resp.json())  # the preview: its counts
+    decided = await client.post(f"{enrollment}/imports/{import_id}/approve", auth=approver)
+    decided.raise_for_status()
     while True:
         answer = await client.get(f"{enrollment}/imports/{import_id}", auth=auth)
         status: dict[str, Any] = answer.raise_for_status().json()

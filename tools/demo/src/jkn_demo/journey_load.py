@@ -19,7 +19,15 @@ from jkn_devstack.tokens import DevTokenAuth
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP
 
-__all__ = ["FINAL", "IMPORTER", "JourneyRun", "accepted_when_done", "run_journey", "watch_journey"]
+__all__ = [
+    "APPROVER",
+    "FINAL",
+    "IMPORTER",
+    "JourneyRun",
+    "accepted_when_done",
+    "run_journey",
+    "watch_journey",
+]
 
 FINAL = {
     "ParticipantActivated",
@@ -30,6 +38,8 @@ FINAL = {
 
 # the import and its progress, as Dinsos's welfare-data system (the simulator takes no token)
 IMPORTER = DevTokenAuth("dinsos-siks")
+# the second person who approves the import's preview (maker-checker): a Dinsos officer
+APPROVER = DevTokenAuth("yusuf.dinsos")
 
 
 @dataclass
@@ -50,8 +60,9 @@ class JourneyRun:
 async def run_journey(
     stack: Stack, client: httpx.AsyncClient, proposals: bytes, prefix: str, proposed_by: str
 ) -> JourneyRun:
-    """Import ``proposals`` into the running ``stack`` (topics under ``prefix``) and follow
-    them until every accepted resident is final (at most 30 minutes)."""
+    """Import ``proposals`` into the running ``stack`` (topics under ``prefix``): uploaded
+    as a preview, approved by a second Dinsos officer, and followed until every accepted
+    resident is final (at most 30 minutes; the preview and approval are in the time)."""
     run = JourneyRun()
 
     async def sample_rss() -> None:
@@ -71,6 +82,10 @@ async def run_journey(
         auth=IMPORTER,
     )
     reply.raise_for_status()
+    approved = await client.post(
+        f"{stack.url('enrollment')}/imports/{reply.json()['import_id']}/approve", auth=APPROVER
+    )
+    approved.raise_for_status()
     accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     poller = asyncio.create_task(
         accepted_when_done(client, stack.url("enrollment"), reply.json()["import_id"], accepted)
@@ -129,7 +144,7 @@ async def accepted_when_done(
     while True:
         answer = await client.get(f"{enrollment}/imports/{import_id}", auth=IMPORTER)
         status = answer.raise_for_status().json()
-        if status["status"] != "running":
+        if status["status"] not in ("preview", "running"):
             out.set_result(int(status["accepted"]))
             return
         await asyncio.sleep(1)

@@ -111,10 +111,16 @@ async def propose_and_follow(
     on_import: Callable[[dict[str, Any]], None] | None = None,
     on_progress: Callable[[list[Outcome], float], None] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Outcome]]]:
-    """Import the demo batch as Dinsos's welfare-data system and follow every resident, as
-    each agency's own people, until each reached a final state."""
+    """Import the demo batch as Dinsos's welfare-data system (a Dinsos officer approves its
+    preview) and follow every resident, as each agency's own people, until each reached a
+    final state."""
     report = await import_file(
-        client, urls["enrollment"], city.proposals, auth=callers.importer, progress=on_import
+        client,
+        urls["enrollment"],
+        city.proposals,
+        auth=callers.importer,
+        approver=callers.approver,  # a second person approves the bulk proposals
+        progress=on_import,
     )
     # Warnings (lenient NIK checks on old NIKs) are kept for Dinkes; only errors refuse a line.
     refused_lines = {

@@ -1,28 +1,22 @@
-"""CSV imports of proposals, run in the background in chunks that survive a crash.
+"""Approved CSV imports of proposals, run in the background in chunks that survive a crash.
 
-Each chunk of rows is ONE transaction: its new proposals, their ParticipantRegistered
-events (outbox), its line errors and the import's progress (``last_committed_line``).
-A crash loses at most the chunk in flight, and the progress row says exactly which lines
-are applied. Uploading the same file again continues after that line: the applied
-lines' report is copied, not redone. Exact-NIK dedup (the unique participant_id) makes
-even a blind re-run safe: an applied row whose proposal is still open comes back as
-ALREADY_PROPOSED.
+An upload is a preview (``app.import_preview``); a second Dinsos officer approves it
+(``approve``: ``app.import_decisions``), and only then does it run. Each chunk of rows is
+ONE transaction: its new proposals, their ParticipantRegistered events (outbox), its line
+errors and the import's progress (``last_committed_line``). A crash loses at most the chunk
+in flight (``app.import_reaper`` marks the import 'interrupted'). The same file uploaded
+and approved again continues after that line: the applied lines' report is copied, not
+redone. Exact-NIK dedup (the unique participant_id) makes even a blind re-run safe: an
+applied row whose proposal is still open comes back as ALREADY_PROPOSED.
 
-Who proposed: the caller who uploaded the file (``actor``). The import's row keeps it, and
-so does each proposal it makes and each ParticipantRegistered, in every chunk.
-
-Who owns a running import: the task holds a session advisory lock on its connection
-for the whole run. If the process dies, Postgres drops the lock with the connection;
-``reap`` (at start-up, then every ``ENROLLMENT_IMPORT_REAP_INTERVAL_S`` on every replica)
-marks every 'running' import whose lock it can take as 'interrupted' (a replica still
-running its import keeps the lock, and its import is left alone).
+Who proposed: the caller who uploaded the file (``actor``), not the approver. The import's
+row keeps it, and so does each proposal it makes and each ParticipantRegistered.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -38,49 +32,23 @@ from jkn_contracts import Actor
 
 from enrollment.adapters import imports as store
 from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
+from enrollment.app.import_decisions import Decision, decide
+from enrollment.app.import_preview import ENCODING_MESSAGE, open_csv, spool
+from enrollment.app.import_reaper import ImportReaper, import_lock_key
+from enrollment.app.ports import ImportPreviews
 from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, iter_rows, outcome_of
 from enrollment.domain import validate_proposal as validate
 from enrollment.settings import csv_max_cell_chars, receipt_key
 
-__all__ = ["ImportRunner", "check_header", "import_lock_key"]
+__all__ = ["ImportRunner", "import_lock_key"]
 
 log = logging.getLogger(__name__)
 
 
-def import_lock_key(import_id: uuid.UUID) -> int:
-    """The session advisory lock its owner holds while an import runs."""
-    return int.from_bytes(
-        hashlib.sha256(f"import:{import_id}".encode()).digest()[:8], "big", signed=True
-    )
-
-
-def _open(path: Path):  # type: ignore[no-untyped-def]
-    return path.open(encoding="utf-8", newline="")
-
-
-def check_header(path: Path) -> list[LineError]:
-    """The header's problems (as line-1 errors), before an import is accepted."""
-    try:
-        with _open(path) as text:
-            next(iter_rows(text, max_cell_chars=csv_max_cell_chars()), None)
-    except HeaderError as exc:
-        return [LineError(1, e.field, e.rule, e.message) for e in exc.errors]
-    except UnicodeDecodeError:
-        return [LineError(1, "file", "ENCODING", _ENCODING_MESSAGE)]
-    return []
-
-
-_ENCODING_MESSAGE = (
-    "The file is not UTF-8 text; save it as 'CSV UTF-8'. / "
-    "Berkas bukan teks UTF-8; simpan sebagai 'CSV UTF-8'."
-)
-
-
 @dataclass(frozen=True)
 class _Proposer:
-    """Who an import's proposals are by: the name given (``proposed_by``) and the
-    authenticated caller who uploaded the file."""
+    """Who an import's proposals are by: the name given and the uploader (``actor``)."""
 
     name: str
     actor: Actor | None
@@ -92,60 +60,71 @@ class _Chunk:
     errors: list[store.StoredError] = field(default_factory=list)
 
 
-class ImportRunner:
-    """Starts imports as background tasks; ``stop`` marks the unfinished ones interrupted."""
+class ImportRunner(ImportReaper):
+    """Starts approved imports as background tasks; ``stop`` marks the unfinished ones
+    interrupted."""
 
-    def __init__(self, runtime: ServiceRuntime, *, chunk_rows: int = 500) -> None:
+    def __init__(
+        self, runtime: ServiceRuntime, previews: ImportPreviews, *, chunk_rows: int = 500
+    ) -> None:
         self._runtime = runtime
+        self._previews = previews
         self._chunk_rows = chunk_rows
         self.tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
 
-    async def start(
-        self, path: Path, *, sha256: str, proposed_by: str, actor: Actor | None = None
-    ) -> uuid.UUID:
-        """Register the import, take its lock and start it; the file is removed when done.
-        ``actor``: who uploaded it, the proposer of every proposal it makes."""
-        import_id = uuid.uuid4()
+    async def approve(self, import_id: uuid.UUID, actor: Actor) -> Decision:
+        """Approve the preview ``import_id`` by ``actor`` (a second officer: ``decide``) and
+        start it: take its lock, state the decision, mark it running, and apply its file in
+        the background. The same file after an interrupted import continues after the line
+        that one applied. Raises ImportNotFound, NotAPreview, SamePerson."""
         pooled = await self._runtime.pool.acquire()
         # the proxy forwards every call to its Connection (as in jkn_bus.UnitOfWork)
         conn = cast(asyncpg.Connection, pooled)
+        path: Path | None = None
         try:
             await conn.execute("SELECT pg_advisory_lock($1)", import_lock_key(import_id))
             async with conn.transaction():
-                previous = await store.latest_with_content(conn, sha256)
-                progress, resumed_from = store.Progress(), None
-                if previous is not None and previous["status"] == "interrupted":
-                    resumed_from = previous["import_id"]
-                    progress = store.Progress(
-                        previous["lines_read"],
-                        previous["accepted"],
-                        previous["rejected"],
-                        previous["duplicates"],
-                        previous["warnings"],
-                        previous["last_committed_line"],
-                    )
-                await store.create(
-                    conn,
-                    import_id,
-                    proposed_by=proposed_by,
-                    sha256=sha256,
-                    resumed_from=resumed_from,
-                    progress=progress,
-                    actor=actor,
+                decision = await decide(
+                    self._runtime, self._previews, conn, import_id, actor, approve=True
                 )
-                if resumed_from is not None:
-                    await store.copy_errors(
-                        conn, resumed_from, import_id, progress.last_committed_line
-                    )
+                progress = await self._resume(conn, import_id, decision.sha256)
+                path = await asyncio.to_thread(spool, decision.content or "")
         except BaseException:
+            if path is not None:
+                path.unlink(missing_ok=True)
             await self._runtime.pool.release(pooled)
             raise
-        task = asyncio.create_task(
-            self._run(pooled, import_id, path, _Proposer(proposed_by, actor), progress)
-        )
+        proposer = _Proposer(decision.proposed_by, decision.uploader)
+        task = asyncio.create_task(self._run(pooled, import_id, path, proposer, progress))
         self.tasks[import_id] = task
         task.add_done_callback(lambda _: self.tasks.pop(import_id, None))
-        return import_id
+        return decision
+
+    async def _resume(
+        self, conn: asyncpg.Connection, import_id: uuid.UUID, sha256: str
+    ) -> store.Progress:
+        """The progress an approved import starts from: after the lines an interrupted
+        import of the same file applied (its report up to there carried over), else none.
+        The preview's report is dropped: the run writes it again, ALREADY_PROPOSED too."""
+        await self._previews.clear_errors(conn, import_id)
+        previous = await self._previews.latest_run_of(conn, sha256, import_id)
+        if previous is None or previous["status"] != "interrupted":
+            return store.Progress()
+        progress = store.Progress(
+            previous["lines_read"],
+            previous["accepted"],
+            previous["rejected"],
+            previous["duplicates"],
+            previous["warnings"],
+            previous["last_committed_line"],
+        )
+        resumed_from = previous["import_id"]
+        await self._previews.set_resumed(
+            conn, import_id, resumed_from, progress.last_committed_line
+        )
+        await store.save_progress(conn, import_id, progress)
+        await store.copy_errors(conn, resumed_from, import_id, progress.last_committed_line)
+        return progress
 
     async def _run(
         self,
@@ -174,7 +153,7 @@ class ImportRunner:
             )
             await store.finish(conn, import_id, "failed", "HEADER: the header row is not valid")
         except UnicodeDecodeError:
-            await store.finish(conn, import_id, "failed", "ENCODING: " + _ENCODING_MESSAGE)
+            await store.finish(conn, import_id, "failed", "ENCODING: " + ENCODING_MESSAGE)
         except Exception as exc:
             # Only the type: an exception's text may quote a value from the file.
             log.exception(
@@ -198,7 +177,7 @@ class ImportRunner:
         report = ImportReport()
         chunk = _Chunk()
         rows_in_chunk, last_line = 0, skip_to
-        with _open(path) as text:
+        with open_csv(path) as text:
             for line_no, row in iter_rows(text, max_cell_chars=csv_max_cell_chars()):
                 last_line = max(last_line, line_no)
                 outcome = outcome_of(row, lambda r: validate(r, strict=False))
@@ -288,35 +267,6 @@ class ImportRunner:
             await store.insert_errors(conn, import_id, errors)
             progress.last_committed_line = last_line
             await store.save_progress(conn, import_id, progress)
-
-    async def reap(self) -> list[uuid.UUID]:
-        """Mark 'running' imports whose owner is gone as 'interrupted' (at start-up)."""
-        pool = self._runtime.pool
-        reaped = []
-        async with pool.acquire() as pooled:
-            conn = cast(asyncpg.Connection, pooled)  # as in start
-            for row in await conn.fetch("SELECT import_id FROM imports WHERE status = 'running'"):
-                key = import_lock_key(row["import_id"])
-                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
-                    try:
-                        await store.finish(conn, row["import_id"], "interrupted")
-                        reaped.append(row["import_id"])
-                    finally:
-                        await conn.execute("SELECT pg_advisory_unlock($1)", key)
-        if reaped:
-            log.warning("imports left by a stopped process, now interrupted: %d", len(reaped))
-        return reaped
-
-    async def reap_periodically(self, interval_s: float) -> None:
-        """``reap`` every ``interval_s`` seconds: an import whose replica died is reported
-        'interrupted' by the replicas still alive, without waiting for a restart."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.reap()
-            except Exception as exc:
-                # The class only: a database error's text may quote row values.
-                log.error("reaping orphaned imports failed (%s)", type(exc).__name__)
 
     async def stop(self) -> None:
         """Cancel running imports; each marks itself 'interrupted' (re-upload to continue)."""

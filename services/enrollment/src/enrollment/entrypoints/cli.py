@@ -1,5 +1,8 @@
-"""``python -m enrollment import FILE``: upload a CSV of proposals and follow its progress;
-``--receipts OUT.csv`` saves the receipt code of each proposal it created, by line.
+"""``python -m enrollment import FILE``: upload a CSV of proposals as a preview and print
+its counts and line errors; nothing is proposed yet. A second Dinsos officer (never the
+uploader) then runs ``python -m enrollment import --approve IMPORT_ID`` (the proposals are
+made; it follows the progress and prints the report; ``--receipts OUT.csv`` saves the
+receipt code of each proposal it created, by line) or ``--reject IMPORT_ID``.
 
 It calls the enrollment service with a bearer token (``cli_auth``): ``--token`` or
 ``JKN_ACCESS_TOKEN`` (an officer's), else a system's client credentials
@@ -28,7 +31,7 @@ from enrollment.entrypoints.cli_auth import (
     auth_from,
 )
 
-__all__ = ["import_file", "main"]
+__all__ = ["decide_import", "import_file", "main"]
 
 _FINAL = {"completed", "failed", "interrupted"}
 _ROLES = "dinsos-officer or dinsos-system"
@@ -86,12 +89,10 @@ def import_file(
     url: str,
     proposed_by: str,
     auth: httpx.Auth,
-    receipts: Path | None = None,
-    interval_s: float = 1.0,
     transport: httpx.BaseTransport | None = None,
 ) -> int:
-    """Upload ``path``, print progress until the import ends, then the errors (and save
-    the receipts to ``receipts``); exit code (2: credentials refused or missing)."""
+    """Upload ``path`` as a preview and print its counts and first line errors; exit code
+    (2: credentials refused or missing, or the file refused)."""
     import_id: str | None = None
     with httpx.Client(
         base_url=url, timeout=httpx.Timeout(30.0, write=None), auth=auth, transport=transport
@@ -107,16 +108,76 @@ def import_file(
                     headers={"content-type": "text/csv"},
                 )
             )
-            if started.status_code != 202:
+            if started.status_code != 201:
                 _print_refusal(started)
                 return 2
             import_id = str(started.json()["import_id"])
-            print(f"import {import_id} started")
-            return _follow(client, url, import_id, receipts, interval_s)
+            _print_preview(client, import_id, started.json()["preview"])
+            print(
+                f"import {import_id} waits for a second Dinsos officer: python -m enrollment "
+                f"import --approve {import_id} (or --reject {import_id})"
+            )
+            return 0
         except (TokenUnavailable, _Refused) as exc:
             said = _refusal(exc, auth) if isinstance(exc, _Refused) else str(exc)
             print(f"import: {said}", file=sys.stderr)
             if import_id is not None:
+                print(
+                    f"import {import_id} goes on at the service: {url}/imports/{import_id}",
+                    file=sys.stderr,
+                )
+            return 2
+
+
+def _print_preview(client: httpx.Client, import_id: str, preview: dict[str, Any]) -> None:
+    print(
+        f"preview: {preview['rows']} rows, {preview['valid']} valid, {preview['invalid']} "
+        f"invalid, {preview['duplicates_in_file']} duplicates in the file, "
+        f"{preview['warnings']} warnings"
+    )
+    for rule, seen in preview["invalid_by_rule"].items():
+        print(f"  {rule}: {seen['rows']} rows (lines {', '.join(map(str, seen['lines']))})")
+    for kelurahan, count in preview["by_kelurahan"].items():
+        print(f"  kelurahan {kelurahan}: {count} valid rows")
+    for source, count in preview["by_source"].items():
+        print(f"  source {source}: {count} valid rows")
+    errors = _checked(client.get(f"/imports/{import_id}/errors", params={"limit": 50}))
+    for e in errors.json()["errors"]:
+        print(f"  line {e['line']}: {e['severity']} {e['field']} {e['rule']}: {e['message']}")
+
+
+def decide_import(
+    import_id: str,
+    *,
+    approve: bool,
+    url: str,
+    auth: httpx.Auth,
+    receipts: Path | None = None,
+    interval_s: float = 1.0,
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    """Approve (then follow it to its end, print the errors and save the receipts to
+    ``receipts``) or reject a previewed import; exit code (2: refused, 1: not completed)."""
+    verb = "approve" if approve else "reject"
+    with httpx.Client(base_url=url, timeout=30.0, auth=auth, transport=transport) as client:
+        try:
+            decided = client.post(f"/imports/{import_id}/{verb}")
+            if decided.status_code == 403:
+                body = decided.json()
+                print(f"import: {verb} refused ({body.get('reason', '')})", file=sys.stderr)
+                return 2
+            _checked(decided)
+            if decided.status_code >= 400:
+                _print_refusal(decided)
+                return 2
+            print(f"import {import_id}: {decided.json()['status']}")
+            if not approve:
+                return 0
+            return _follow(client, url, import_id, receipts, interval_s)
+        except (TokenUnavailable, _Refused) as exc:
+            said = _refusal(exc, auth) if isinstance(exc, _Refused) else str(exc)
+            print(f"import: {said}", file=sys.stderr)
+            if approve:
                 print(
                     f"import {import_id} goes on at the service: {url}/imports/{import_id}",
                     file=sys.stderr,
@@ -171,11 +232,17 @@ def _follow(
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m enrollment import", description=__doc__)
-    parser.add_argument("file", type=Path)
+    parser.add_argument("file", type=Path, nargs="?", help="the CSV to upload as a preview")
+    decision = parser.add_mutually_exclusive_group()
+    decision.add_argument("--approve", metavar="IMPORT_ID", help="approve another's preview")
+    decision.add_argument("--reject", metavar="IMPORT_ID", help="reject a preview")
     parser.add_argument("--url", default="http://127.0.0.1:8001")
     parser.add_argument("--proposed-by", default="cli-import")
     parser.add_argument(
-        "--receipts", type=Path, metavar="OUT.csv", help="save the residents' receipt codes here"
+        "--receipts",
+        type=Path,
+        metavar="OUT.csv",
+        help="with --approve: save the residents' receipt codes here",
     )
     parser.add_argument(
         "--token",
@@ -189,10 +256,15 @@ def main(argv: list[str]) -> int:
     except CredentialsMissing as exc:
         print(f"import: {exc}", file=sys.stderr)
         return 2
-    return import_file(
-        args.file,
-        url=args.url.rstrip("/"),
-        proposed_by=args.proposed_by,
-        auth=auth,
-        receipts=args.receipts,
-    )
+    url = args.url.rstrip("/")
+    if args.approve or args.reject:
+        return decide_import(
+            args.approve or args.reject,
+            approve=bool(args.approve),
+            url=url,
+            auth=auth,
+            receipts=args.receipts,
+        )
+    if args.file is None:
+        parser.error("give the FILE to upload, or --approve / --reject IMPORT_ID")
+    return import_file(args.file, url=url, proposed_by=args.proposed_by, auth=auth)
