@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -32,7 +32,7 @@ from jkn_bus.relay import OutboxRelay
 from jkn_bus.retention import RetentionPurger, RetentionSettings, Store, bus_stores
 from jkn_bus.settings import BusSettings
 from jkn_bus.telemetry import configure_tracing, transaction_span
-from jkn_bus.unit_of_work import UnitOfWork
+from jkn_bus.unit_of_work import Deferred, UnitOfWork, flush_deferred
 
 __all__ = ["ServiceRuntime"]
 
@@ -259,4 +259,11 @@ class ServiceRuntime:
         on every event written in it; None for reads and the service's own timers."""
         with transaction_span(self.settings.db_schema):
             async with self.pool.acquire() as conn, conn.transaction():
-                yield UnitOfWork(conn, topic_prefix=self.settings.jkn_topic_prefix, actor=actor)
+                deferred: Deferred = []  # its outbox rows: one statement before it commits
+                yield UnitOfWork(
+                    conn,
+                    topic_prefix=self.settings.jkn_topic_prefix,
+                    actor=actor,
+                    deferred=deferred,
+                )
+                await flush_deferred(cast(asyncpg.Connection, conn), deferred)

@@ -150,7 +150,8 @@ class UnitOfWork:
         """Have ``flush`` write ``item`` in this transaction: at once, or, in a consumed
         batch, with the batch's other items of ``flush`` in one statement just before the
         batch commits (in the order they were deferred). Nothing of an event whose handler
-        failed is flushed: its items are dropped with its savepoint."""
+        failed is flushed: its items are dropped with its savepoint. (So a handler must not
+        emit inside a savepoint of its own that it may roll back: the row would stay.)"""
         if self.deferred is None:
             await flush(self.conn, [item])
         else:
