@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+# The reference files' formats are Dinas Kesehatan's (the city writes what Dinkes loads).
+from verification.domain.reference_formats import CIVIL_REGISTRY_COLUMNS, DTKS_COLUMNS
+
 from jkn_city.model import JENIS_PESERTA, KELAS, STATUS_PESERTA, City, Resident
 
 __all__ = [
@@ -19,20 +22,6 @@ __all__ = [
     "write_civil_registry_csv",
     "write_dtks_csv",
 ]
-
-CIVIL_REGISTRY_COLUMNS = (
-    "nik",
-    "kk",
-    "name",
-    "sex",
-    "birth_date",
-    "kelurahan",
-    "address",
-    "domicile_city",
-    "alive",
-    "death_date",
-)
-DTKS_COLUMNS = ("nik", "kk", "name", "sex", "birth_date", "kelurahan", "welfare_decile")
 
 
 def _write_csv(path: Path, columns: Iterable[str], rows: Iterable[Iterable[object]]) -> int:

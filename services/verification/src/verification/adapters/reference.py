@@ -1,7 +1,7 @@
 """Loading the registries' exports (civil_registry.csv, dtks.csv) into reference tables.
 
-The files are those ``python -m jkn_city generate`` writes (columns in
-``jkn_city.CIVIL_REGISTRY_COLUMNS`` / ``DTKS_COLUMNS``). A load replaces the reference data
+The files' columns are Dinkes's own formats (``domain.reference_formats``; the registries'
+exports, and ``python -m jkn_city generate``, write them). A load replaces the reference data
 as a whole, in one transaction: running it twice leaves the same tables, and a failed load
 (bad header, bad row) leaves the previous data in place. TRUNCATE makes readers wait for
 the load to commit rather than see a half-loaded registry.
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from jkn_city import CIVIL_REGISTRY_COLUMNS, DTKS_COLUMNS
 
 from verification.adapters.protection import Conn, Protection
 from verification.adapters.registries import KEPT, SEALED, stored_row
+from verification.domain.reference_formats import CIVIL_REGISTRY_COLUMNS, DTKS_COLUMNS
 
 __all__ = ["REFERENCE_FILES", "ReferenceError", "load_reference", "reference_is_empty"]
 
