@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+import httpx
 import pytest
 from bpjs_bridging import BridgingDecryptError
+from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.app.guarded import GuardedBpjs, breakers
 from bpjs_gateway.app.ports import BpjsAuthError, BpjsBusinessError, BpjsUnavailable
 from bpjs_gateway.app.resilience import (
@@ -173,3 +175,16 @@ async def test_an_undecryptable_body_trips_the_breaker_and_refusals_do_not() -> 
         await guarded.peserta_by_nik(NIK, date(2025, 3, 10))
     assert guarded.breakers["lookup"].state == "open"
     assert guarded.breakers["tambah"].state == "closed"  # one breaker per operation
+
+
+async def test_every_call_of_the_client_waits_for_its_cons_ids_rate_limit() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate_per_s=4, burst=1, clock=clock, sleep=clock.sleep)
+    forbidden = httpx.MockTransport(lambda _request: httpx.Response(403))
+    client = BpjsClient("http://bpjs", "1234", "pwd", "key", transport=forbidden, limiter=limiter)
+    started = clock.now
+    async with client:
+        for _ in range(3):
+            with pytest.raises(BpjsAuthError):
+                await client.peserta_by_nik(NIK, date(2025, 3, 10))
+    assert clock.now - started == pytest.approx(0.5)  # two waits of 1/4 s

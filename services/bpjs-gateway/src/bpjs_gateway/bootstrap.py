@@ -78,6 +78,7 @@ def build_bpjs_client(settings: GatewaySettings) -> BpjsClient:
         settings.bpjs_user_key,
         timeout=settings.bpjs_timeout_s,
         max_connections=settings.bpjs_max_in_flight + settings.sync_concurrency,
+        limiter=RateLimiter(settings.bpjs_rate_per_s),
     )
 
 
@@ -138,13 +139,13 @@ def build_worker(
     *,
     queue: IntentQueue | None = None,
 ) -> IntentWorker:
-    """The intent worker of a started ``runtime``: BPJS behind the rate limit and the
-    breakers (``app.guarded``), the intents table on the runtime's pool (or ``queue``)."""
+    """The intent worker of a started ``runtime``: ``bpjs`` behind the breakers
+    (``app.guarded``; the rate limit is the client's, ``build_bpjs_client``), the intents
+    table on the runtime's pool (or ``queue``)."""
     settings = settings or GatewaySettings()
     guarded = GuardedBpjs(
         MeteredBpjs(bpjs),
         breakers(settings.bpjs_breaker_threshold, settings.bpjs_breaker_cooldown_s),
-        RateLimiter(settings.bpjs_rate_per_s),
     )
     deps = dataclasses.replace(dependencies(settings, bpjs), bpjs=guarded)
     queue = queue or SqlIntentQueue(

@@ -37,6 +37,7 @@ from bpjs_gateway.app.ports import (
     BpjsProtocolError,
     BpjsUnavailable,
 )
+from bpjs_gateway.app.resilience import RateLimiter
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
 
 __all__ = [
@@ -97,9 +98,12 @@ class BpjsClient:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         max_connections: int = 20,
+        limiter: RateLimiter | None = None,
     ) -> None:
         """One keep-alive pool of ``max_connections`` for every call of the process (the
-        intent worker's and the sync's), shared by all their tasks."""
+        intent worker's and the sync's), shared by all their tasks; ``limiter``: the rate
+        limit of this cons-id, which every call waits for (none: unlimited)."""
+        self._limiter = limiter
         self._cons_id, self._secret, self._user_key = cons_id, secret, user_key
         self._vclaim, self._pemda = vclaim_path.rstrip("/"), pemda_path.rstrip("/")
         # httpx's timeout bounds each read; this one bounds the whole call.
@@ -159,6 +163,8 @@ class BpjsClient:
         return _model(Peserta, response["peserta"])
 
     async def _call(self, method: str, path: str, body: Any = None) -> Any:
+        if self._limiter is not None:
+            await self._limiter.acquire()
         signed = headers(self._cons_id, self._secret, self._user_key, str(int(self._clock())))
         try:
             async with asyncio.timeout(self._deadline_s):

@@ -1,5 +1,6 @@
-"""The BPJS port as the intent worker uses it: every call waits for the cons-id's rate
-limit and passes its operation's circuit breaker (``app.resilience``).
+"""The BPJS port as the intent worker uses it: every call passes its operation's circuit
+breaker (``app.resilience``) and, when given one, waits for a rate limit (the production
+client waits for its cons-id's own, shared with the sync: ``BpjsClient(limiter=...)``).
 
 An answer, even a refusal or a not-found, is a success for the breaker (BPJS is up); an
 unavailable BPJS is a failure; rejected credentials (HTTP 401/403) and a body that does not
@@ -71,10 +72,13 @@ def breakers(
 
 
 class GuardedBpjs:
-    """A :class:`BpjsPort` behind ``limiter`` and the ``breakers`` of its operations."""
+    """A :class:`BpjsPort` behind the ``breakers`` of its operations (and ``limiter``)."""
 
     def __init__(
-        self, inner: BpjsPort, breakers: dict[str, CircuitBreaker], limiter: RateLimiter
+        self,
+        inner: BpjsPort,
+        breakers: dict[str, CircuitBreaker],
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._inner = inner
         self.breakers = breakers
@@ -84,7 +88,8 @@ class GuardedBpjs:
         breaker = self.breakers[operation]
         if not breaker.allows():
             raise CircuitOpenError(operation)
-        await self._limiter.acquire()
+        if self._limiter is not None:
+            await self._limiter.acquire()
         try:
             result = await call()
         except BpjsUnavailable:
