@@ -25,6 +25,7 @@ from opentelemetry import trace
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from jkn_bus.auth import TokenVerifier
+from jkn_bus.background import background_of
 from jkn_bus.body_limits import install_body_limits
 from jkn_bus.dead_letters_http import router as dead_letter_routes
 from jkn_bus.dev_secrets import DevSecretsOutsideDev, refuse_dev_secrets
@@ -87,10 +88,13 @@ def create_app(
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         started.state.guard.check_routes(started)  # routes added after create_app too
         await runtime.start()
-        if on_started is not None:
-            await on_started()
         try:
-            yield
+            if on_started is not None:
+                await on_started()
+            async with contextlib.AsyncExitStack() as serving:
+                for work in background_of(started):  # jkn_bus.background
+                    await serving.enter_async_context(work())
+                yield
         finally:
             await runtime.stop()
 
@@ -106,6 +110,7 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     app.state.runtime = runtime
+    app.state.background = []  # jkn_bus.background.add_background
     # the depth check buffers the body: added first, it runs behind the size limit; the
     # upload routes (given their own size limit) carry CSV, not JSON
     app.add_middleware(

@@ -11,7 +11,6 @@ NOTIFICATIONS_WEBHOOK_MAX_AGE_S (settings.py), plus the jkn_bus variables.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
@@ -21,6 +20,7 @@ from typing import Literal, cast
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
+from jkn_bus.background import add_background, task_while_serving
 from jkn_bus.keyring import Keyring, Sealer
 from jkn_bus.limits import FailureLimiter
 from jkn_contracts import CONSUMERS
@@ -118,31 +118,28 @@ def build_app(
     app.state.feedback_limiter = FailureLimiter(
         int(os.environ.get("NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN", "30"))
     )
-    runtime_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        async with runtime_lifespan(a):
-            dispatcher = Dispatcher(
-                runtime,
-                channels_for(runtime, route, columns),
-                workers=int(os.environ.get("NOTIFY_DISPATCHERS", "2")),
-                max_attempts=int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
-                poll_interval_s=dispatch_poll_interval_s,
-                columns=columns,
-            )
-            await dispatcher.start()
-            app.state.dispatcher = dispatcher
-            sealing = asyncio.create_task(
-                backfill(runtime.pool, columns).run(), name="notifications-at-rest"
-            )
-            try:
-                yield
-            finally:
-                sealing.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sealing
-                await dispatcher.stop()
+    async def dispatching() -> AsyncIterator[None]:
+        # built once the runtime has started: the channels write through its pool
+        dispatcher = Dispatcher(
+            runtime,
+            channels_for(runtime, route, columns),
+            workers=int(os.environ.get("NOTIFY_DISPATCHERS", "2")),
+            max_attempts=int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+            poll_interval_s=dispatch_poll_interval_s,
+            columns=columns,
+        )
+        await dispatcher.start()
+        app.state.dispatcher = dispatcher
+        try:
+            yield
+        finally:
+            await dispatcher.stop()
 
-    app.router.lifespan_context = lifespan
+    add_background(app, dispatching)
+    add_background(
+        app,
+        task_while_serving("notifications-at-rest", lambda: backfill(runtime.pool, columns).run()),
+    )
     return app
