@@ -159,8 +159,9 @@ class SqliteStore:
         found = (self._by_card.get(no_kartu) for no_kartu in self._by_nik.get(nik, ()))
         return _newest_first(c for c in found if c is not None and c.nik == nik)
 
-    def __len__(self) -> int:
-        """How many cards the register holds."""
+    def card_count(self) -> int:
+        """How many cards the register holds (a method, not ``__len__``: an empty store
+        must stay truthy where callers write ``store or SqliteStore(...)``)."""
         return len(self._by_card)
 
     @contextmanager
