@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 from jkn_bus import HandlerTable, UnitOfWork
+from jkn_bus.batch import defers_all_writes
 from jkn_contracts import EVENT_TYPES, EventBase, utcnow
 
 from jkn_audit.app.ports import Appender
@@ -62,4 +63,6 @@ def bind_handlers(append: Appender) -> HandlerTable:
     """The same handler for every event class of the contracts, appending with ``append``
     (one flusher for them all, so that a batch's entries of every type go in one call)."""
     flush = functools.partial(_append_and_count, append)
-    return dict.fromkeys(EVENT_TYPES.values(), functools.partial(on_event, flush=flush))
+    # it writes nothing but the deferred entry: in a batch, no savepoint per event
+    handler = defers_all_writes(functools.partial(on_event, flush=flush))
+    return dict.fromkeys(EVENT_TYPES.values(), handler)
