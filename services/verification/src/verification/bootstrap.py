@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
+import weakref
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_migrations
 from jkn_bus.at_rest import ServiceKeys
+from jkn_bus.background import add_background, task_while_serving
 from jkn_bus.keyring import Keyring, Sealer
 from jkn_contracts import CONSUMERS
 
@@ -27,9 +28,11 @@ from verification.settings import VerificationSettings, bus_settings
 
 __all__ = [
     "MIGRATIONS",
+    "Composition",
     "build_app",
     "build_dependencies",
     "build_runtime",
+    "compose",
     "on_started",
     "protection_for",
     "run_backfill",
@@ -78,17 +81,49 @@ def build_dependencies(
     )
 
 
-def build_runtime(
+@dataclass(frozen=True)
+class Composition:
+    """The one set of dependencies of a verification process: its settings, its keys
+    (``protection``) and the use cases' ports (``deps``), shared by the Kafka handlers and
+    the HTTP routes."""
+
+    settings: VerificationSettings
+    bus: BusSettings
+    protection: Protection
+    deps: Dependencies
+
+
+def compose(
     settings: VerificationSettings | None = None, bus: BusSettings | None = None
-) -> ServiceRuntime:
+) -> Composition:
+    """Build the process's dependencies once (settings read once, here)."""
     settings = settings or VerificationSettings()
     bus = bus or bus_settings()
-    return ServiceRuntime(
-        bus,
+    protection = protection_for(bus)
+    deps = build_dependencies(settings, protection=protection)
+    return Composition(settings, bus, protection, deps)
+
+
+# The composition each runtime was built from, for the app built around it.
+_COMPOSED: weakref.WeakKeyDictionary[ServiceRuntime, Composition] = weakref.WeakKeyDictionary()
+
+
+def build_runtime(
+    settings: VerificationSettings | None = None,
+    bus: BusSettings | None = None,
+    *,
+    composition: Composition | None = None,
+) -> ServiceRuntime:
+    """The consumers and relay of ``composition`` (default: ``compose(settings, bus)``)."""
+    composition = composition or compose(settings, bus)
+    runtime = ServiceRuntime(
+        composition.bus,
         migrations=load_migrations(MIGRATIONS),
         consumes=CONSUMERS["verification"],
-        handlers=bind_handlers(build_dependencies(settings, protection=protection_for(bus))),
+        handlers=bind_handlers(composition.deps),
     )
+    _COMPOSED[runtime] = composition
+    return runtime
 
 
 async def on_started(runtime: ServiceRuntime, settings: VerificationSettings) -> None:
@@ -113,35 +148,28 @@ async def run_backfill(runtime: ServiceRuntime, protection: Protection) -> None:
 def build_app(
     runtime: ServiceRuntime | None = None, settings: VerificationSettings | None = None
 ) -> FastAPI:
-    """The HTTP app whose lifespan runs the runtime, loads the reference data when none is
-    loaded, and meanwhile converts rows written in clear (``run_backfill``)."""
-    settings = settings or VerificationSettings()
-    runtime = runtime or build_runtime(settings)
-    protection = protection_for(runtime.settings)
+    """The HTTP app around ``runtime`` (built here when not given), with the same
+    dependencies as its handlers; its lifespan runs the runtime, loads the reference data
+    when none is loaded, and meanwhile converts rows written in clear (``run_backfill``)."""
+    if runtime is None:
+        runtime = build_runtime(settings)
+    composition = _COMPOSED.get(runtime) or compose(settings, runtime.settings)
+    protection = composition.protection
 
     async def started() -> None:
-        await on_started(runtime, settings)
+        await on_started(runtime, composition.settings)
 
     app: FastAPI = create_app(
         runtime,
         title="jkn-daerah verification (Dinas Kesehatan)",
         description="Verification of proposals, the budget quota and the waiting list.",
-        routers=[build_router(runtime, build_dependencies(settings, protection=protection))],
+        routers=[build_router(runtime, composition.deps)],
         on_started=started,
     )
-    runtime_lifespan = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        async with runtime_lifespan(a):
-            task = asyncio.create_task(
-                run_backfill(runtime, protection), name="verification-at-rest-backfill"
-            )
-            try:
-                yield
-            finally:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-
-    app.router.lifespan_context = lifespan
+    add_background(
+        app,
+        task_while_serving(
+            "verification-at-rest-backfill", lambda: run_backfill(runtime, protection)
+        ),
+    )
     return app
