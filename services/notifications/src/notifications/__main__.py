@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from jkn_bus import serve
 
-from notifications.bootstrap import build_app, build_runtime
+from notifications.bootstrap import build_app, build_runtime, routing, settings
+from notifications.settings import NotificationsSettings
 
 
 def main() -> None:
-    runtime = build_runtime()
-    serve(build_app(runtime), runtime)
+    own = NotificationsSettings()  # the service's settings, read once
+    route = routing(own)
+    runtime = build_runtime(settings(own), route)
+    serve(build_app(runtime, route, own=own), runtime)
 
 
 if __name__ == "__main__":

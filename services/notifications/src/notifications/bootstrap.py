@@ -12,11 +12,9 @@ NOTIFICATIONS_WEBHOOK_MAX_AGE_S (settings.py), plus the jkn_bus variables.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, cast
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, create_app, load_migrations
@@ -34,7 +32,7 @@ from notifications.app.handlers import Routing, handlers
 from notifications.entrypoints import feedback_http
 from notifications.entrypoints.http import router
 from notifications.entrypoints.webhooks import install_webhook_verification
-from notifications.settings import WebhookSettings
+from notifications.settings import NotificationsSettings, WebhookSettings
 
 __all__ = ["build_app", "build_runtime", "routing", "settings"]
 
@@ -43,19 +41,17 @@ CONSUMES = CONSUMERS["notifications"]
 CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
 
 
-def settings() -> BusSettings:
-    port = int(os.environ.get("NOTIFICATIONS_HTTP_PORT", "8004"))
-    return BusSettings(service="notifications", http_port=port)
+def settings(own: NotificationsSettings | None = None) -> BusSettings:
+    """The bus settings of this process, on the service's own HTTP port."""
+    own = own or NotificationsSettings()
+    return BusSettings(service="notifications", http_port=own.http_port)
 
 
-def routing() -> Routing:
-    mode = os.environ.get("NOTIFY_CHANNEL", "dev_sink")
-    phone = os.environ.get("NOTIFY_PHONE_CHANNEL", "whatsapp")
-    if mode not in ("dev_sink", "live") or phone not in ("whatsapp", "sms"):
-        raise ValueError(
-            "NOTIFY_CHANNEL must be dev_sink or live; NOTIFY_PHONE_CHANNEL whatsapp or sms"
-        )
-    return Routing(cast(Literal["dev_sink", "live"], mode), cast(Literal["whatsapp", "sms"], phone))
+def routing(own: NotificationsSettings | None = None) -> Routing:
+    """How messages leave (``NOTIFY_CHANNEL``, ``NOTIFY_PHONE_CHANNEL``); a value other than
+    the allowed ones stops the service at start, naming the variable."""
+    own = own or NotificationsSettings()
+    return Routing(own.channel, own.phone_channel)
 
 
 def build_runtime(bus: BusSettings | None = None, route: Routing | None = None) -> ServiceRuntime:
@@ -94,15 +90,17 @@ def build_app(
     *,
     dispatch_poll_interval_s: float = 1.0,
     feedback_clock: Callable[[], datetime] | None = None,
+    own: NotificationsSettings | None = None,
 ) -> FastAPI:
     """The HTTP app; its lifespan starts the runtime, then the dispatcher and the at-rest
     backfill (once, until every row written in clear is sealed), and stops them before the
     runtime closes the pool. ``feedback_clock`` (tests) replaces the feedback channel's
     clock."""
-    route = route or routing()
-    runtime = runtime or build_runtime(route=route)
+    own = own or NotificationsSettings()  # read once, here
+    route = route or routing(own)
+    runtime = runtime or build_runtime(settings(own), route=route)
     columns = columns_for(runtime.settings.key_encryption_keys())
-    desk = feedback_desk(runtime, feedback_clock, columns)
+    desk = feedback_desk(runtime, feedback_clock, columns, own.feedback_due_days)
     app: FastAPI = create_app(
         runtime,
         title="notifications",
@@ -115,9 +113,7 @@ def build_app(
     app.state.feedback = desk
     app.state.at_rest = columns  # the routes open what they serve
     install_webhook_verification(app, WebhookSettings(), desk.clock)
-    app.state.feedback_limiter = FailureLimiter(
-        int(os.environ.get("NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN", "30"))
-    )
+    app.state.feedback_limiter = FailureLimiter(own.feedback_failures_per_10min)
 
     @contextlib.asynccontextmanager
     async def dispatching() -> AsyncIterator[None]:
@@ -125,8 +121,8 @@ def build_app(
         dispatcher = Dispatcher(
             runtime,
             channels_for(runtime, route, columns),
-            workers=int(os.environ.get("NOTIFY_DISPATCHERS", "2")),
-            max_attempts=int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+            workers=own.dispatchers,
+            max_attempts=own.max_attempts,
             poll_interval_s=dispatch_poll_interval_s,
             columns=columns,
         )

@@ -14,7 +14,6 @@ number, the agencies, the deadline — never the texts, never the sender's conta
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -260,10 +259,12 @@ def feedback_desk(
     runtime: ServiceRuntime,
     clock: Callable[[], datetime] | None = None,
     columns: NotificationsColumns | None = None,
+    due_days: str = "",
 ) -> FeedbackDesk:
-    """The desk with NOTIFICATIONS_FEEDBACK_DUE_DAYS (default pengaduan=5, pertanyaan=3,
-    masukan=14 calendar days); ``columns`` default: under the runtime's KEKs."""
-    days = parse_due_days(os.environ.get("NOTIFICATIONS_FEEDBACK_DUE_DAYS", ""))
+    """The desk with ``due_days`` (``NotificationsSettings.feedback_due_days``; default
+    pengaduan=5, pertanyaan=3, masukan=14 calendar days); ``columns`` default: under the
+    runtime's KEKs."""
+    days = parse_due_days(due_days)
     columns = columns or columns_for(runtime.settings.key_encryption_keys())
     if clock is None:
         return FeedbackDesk(runtime, columns, days)
