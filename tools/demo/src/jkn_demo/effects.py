@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,6 +148,7 @@ async def count_effects(
         "activation_not_notified": len(active - notified),
         "activation_not_audited": len(active - audited),
         "cards_missing": max(0, len(active) - _cards_issued(fx.simulator, cards_before)),
+        "tambah_missing": _tambah_missing(fx.simulator, len(active)),
     }
     fx.duplicated = {
         "sink_same_kind_twice": sum(1 for _, _, n in sink if n > 1),
@@ -170,17 +170,28 @@ async def city_cards(sim_db: Path) -> int:
 
 
 def _bpjs_duplicates(sim: dict[str, Any], active: int) -> dict[str, int]:
-    """Second tambahs, as BPJS saw them (strict mode refuses them and counts them)."""
+    """Second tambahs, as BPJS counted them (``/_sim/effects``): applied beyond one per
+    activated resident, answered as repeats, refused (strict mode refuses a repeat), and
+    the cards that took more than one."""
     if "tambah_applied" not in sim:
         return {}
-    per_card = Counter(
-        {
-            k: int(v.get("tambah", 0)) if isinstance(v, dict) else int(v)
-            for k, v in sim.get("per_card", {}).items()
-        }
-    )
+    per_card = sim.get("per_card", {})
     return {
         "tambah_beyond_one": max(0, int(sim["tambah_applied"]) - active),
-        "tambah_refused": int(sim.get("refused", 0)),
-        "card_with_two_tambah": sum(1 for n in per_card.values() if n > 1),
+        "tambah_repeated": int(sim.get("tambah_repeated", 0)),
+        "refused": int(sim.get("refused", 0)),
+        "card_with_two_tambah": sum(
+            1
+            for c in per_card.values()
+            if int(c.get("tambah_applied", 0)) + int(c.get("tambah_repeated", 0)) > 1
+        ),
     }
+
+
+def _tambah_missing(sim: dict[str, Any], active: int) -> int:
+    """Activated residents whose card took no tambah at BPJS (0 without ``/_sim/effects``,
+    where ``cards_missing`` counts the register's growth instead)."""
+    if "per_card" not in sim:
+        return 0
+    applied = sum(1 for c in sim["per_card"].values() if int(c.get("tambah_applied", 0)) >= 1)
+    return max(0, active - applied)
