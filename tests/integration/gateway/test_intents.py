@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from bpjs_gateway.adapters.at_rest import gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.intents import SqlIntentQueue
 from bpjs_gateway.app.ports import Intent
@@ -48,20 +49,15 @@ class WorkerKilled(BaseException):
 
 
 class CrashingQueue(SqlIntentQueue):
-    """The intents table, whose outcome transaction fails once for chosen participants:
-    ``raise_once`` as a failed commit would, ``kill_once`` as a killed worker would."""
+    """The intents table, whose outcome transaction fails once for the participants of
+    ``crash``: ConnectionResetError as a failed commit would, WorkerKilled as a kill would."""
 
-    raise_once: set[str]
-    kill_once: set[str]
+    crash: dict[str, type[BaseException]]
 
     @contextlib.asynccontextmanager
     async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
-        if intent.participant_id in self.raise_once:
-            self.raise_once.discard(intent.participant_id)
-            raise ConnectionResetError
-        if intent.participant_id in self.kill_once:
-            self.kill_once.discard(intent.participant_id)
-            raise WorkerKilled
+        if (crash := self.crash.pop(intent.participant_id, None)) is not None:
+            raise crash
         async with super().recording(intent) as uow:
             yield uow
 
@@ -122,8 +118,11 @@ async def gateway(
     counting = CountingBpjs(client)
     runtime = build_runtime(settings, bpjs=client, bus=bus)
     await runtime.start()
-    queue = CrashingQueue(runtime.pool, topic_prefix=topic_prefix, schema="bpjs_gateway", lease_s=2)
-    queue.raise_once, queue.kill_once = set(), set()
+    sealed = gateway_columns(runtime.settings.key_encryption_keys()).intents
+    queue = CrashingQueue(
+        runtime.pool, sealed, topic_prefix=topic_prefix, schema="bpjs_gateway", lease_s=2
+    )
+    queue.crash = {}
     worker = build_worker(runtime, counting, settings, queue=queue)
     task = asyncio.create_task(run_worker(runtime, worker))
     yield runtime, queue, counting
@@ -151,16 +150,17 @@ async def activated(published: Collector, participant_id: str) -> Any:
 async def intent_rows(runtime: ServiceRuntime, participant_id: str) -> list[Any]:
     return list(
         await runtime.pool.fetch(
-            "SELECT operation, state, attempts, outcome, claimed_at, updated_at"
+            "SELECT operation, state, attempts, outcome, claimed_at, updated_at,"
+            " cause IS NULL AND cause_sealed IS NOT NULL AS sealed"
             " FROM bpjs_intents WHERE participant_id = $1 ORDER BY id",
             participant_id,
         )
     )
 
 
-@pytest.mark.parametrize("crash", ["raise_once", "kill_once"])
+@pytest.mark.parametrize("crash", [ConnectionResetError, WorkerKilled])
 async def test_a_crash_between_bpjs_accepting_a_tambah_and_our_commit_files_nothing_twice(
-    crash: str,
+    crash: type[BaseException],
     gateway: tuple[ServiceRuntime, CrashingQueue, CountingBpjs],
     published: Collector,
     topic_prefix: str,
@@ -168,7 +168,7 @@ async def test_a_crash_between_bpjs_accepting_a_tambah_and_our_commit_files_noth
 ) -> None:
     runtime, queue, _ = gateway
     event = verified(next(UNCOVERED))
-    getattr(queue, crash).add(event.participant_id)
+    queue.crash[event.participant_id] = crash
     filed_before = await mutations_filed(sim_admin)
 
     await send(topic_prefix, event)
@@ -183,7 +183,7 @@ async def test_a_crash_between_bpjs_accepting_a_tambah_and_our_commit_files_noth
         "done",
         "resolved_by_lookup",
     )
-    assert row["attempts"] == 2
+    assert (row["attempts"], row["sealed"]) == (2, True)  # the cause kept sealed only
     audit = await runtime.pool.fetchval(
         "SELECT count(*) FROM bpjs_mutations WHERE participant_id = $1", event.participant_id
     )

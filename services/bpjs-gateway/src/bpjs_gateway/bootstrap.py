@@ -61,8 +61,11 @@ def _sql_participants(columns: GatewayColumns) -> Callable[[UnitOfWork], Partici
     return repository
 
 
-def _sql_intents(uow: UnitOfWork) -> IntentRecorder:
-    return SqlIntentRecorder(uow.conn)
+def _sql_intents(columns: GatewayColumns) -> Callable[[UnitOfWork], IntentRecorder]:
+    def intents(uow: UnitOfWork) -> IntentRecorder:
+        return SqlIntentRecorder(uow.conn, columns.intents)
+
+    return intents
 
 
 def _sql_peserta_states(uow: UnitOfWork) -> PesertaStates:
@@ -90,11 +93,12 @@ def dependencies(
     under this process's KEKs, JKN_KEK_FILE/JKN_KEKS), one for the events and the table."""
     keks = bus_settings().key_encryption_keys()
     sealer = sealer or Sealer(Keyring(keks))
+    columns = gateway_columns(keks, sealer.keyring)
     return Dependencies(
         bpjs=MeteredBpjs(bpjs),
-        repository=_sql_participants(gateway_columns(keks, sealer.keyring)),
+        repository=_sql_participants(columns),
         sealer=sealer,
-        intents=_sql_intents,
+        intents=_sql_intents(columns),
         rules=settings.rules(),
         kd_pemda=settings.bpjs_kd_pemda,
         city_tz=settings.city_tz(),
@@ -150,6 +154,7 @@ def build_worker(
     deps = dataclasses.replace(dependencies(settings, bpjs), bpjs=guarded)
     queue = queue or SqlIntentQueue(
         runtime.pool,
+        gateway_columns(runtime.settings.key_encryption_keys()).intents,
         topic_prefix=runtime.settings.jkn_topic_prefix,
         schema=runtime.settings.db_schema,
         lease_s=settings.bpjs_intent_lease_s,

@@ -1,8 +1,9 @@
-"""The gateway's personal columns at rest (migration 0004) and their start-up backfill.
+"""The gateway's personal columns at rest (migrations 0004, 0007) and their start-up backfill.
 
-``participants.nik`` (the *kurang* needs it in clear) and BPJS's free-text messages
+``participants.nik`` (the *kurang* needs it in clear), BPJS's free-text messages
 (``participants.bpjs_message``, ``bpjs_mutations.bpjs_message``: BPJS may quote a name)
-are sealed under the resident's key; a resident the keyring holds no live key of (proposed
+and an intent's cause (``bpjs_intents.cause``: the event as it arrived) are sealed under
+the resident's key; a resident the keyring holds no live key of (proposed
 before the keyring existed) is sealed under the gateway's own key (``jkn_bus.sealed_rows``).
 Look-ups stay by ``participant_id``.
 """
@@ -24,10 +25,11 @@ SERVICE = "bpjs-gateway"
 
 @dataclass(frozen=True)
 class GatewayColumns:
-    """The sealed columns of ``participants`` and ``bpjs_mutations``."""
+    """The sealed columns of ``participants``, ``bpjs_mutations`` and ``bpjs_intents``."""
 
     participants: PersonalColumns
     mutations: PersonalColumns
+    intents: PersonalColumns
 
 
 def gateway_columns(keks: KeyEncryptionKeys, keyring: KeyringPort | None = None) -> GatewayColumns:
@@ -36,7 +38,9 @@ def gateway_columns(keks: KeyEncryptionKeys, keyring: KeyringPort | None = None)
     ring = keyring or Keyring(keks)
     keys = ServiceKeys(keks)
     return GatewayColumns(
-        PersonalColumns(ring, keys, "participants"), PersonalColumns(ring, keys, "bpjs_mutations")
+        PersonalColumns(ring, keys, "participants"),
+        PersonalColumns(ring, keys, "bpjs_mutations"),
+        PersonalColumns(ring, keys, "bpjs_intents"),
     )
 
 
@@ -57,6 +61,13 @@ def backfill(pool: asyncpg.Pool, columns: GatewayColumns) -> Backfill:
                 key="id",
                 row_key="participant_id",
                 clear=("bpjs_message",),
+                participant="participant_id",
+            ),
+            ClearRows(
+                columns.intents,
+                key="id",
+                row_key="participant_id",
+                clear=("cause",),
                 participant="participant_id",
             ),
         ],

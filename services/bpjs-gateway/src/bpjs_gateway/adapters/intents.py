@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from jkn_bus import UnitOfWork
+from jkn_bus.sealed_rows import PersonalColumns
 from jkn_bus.telemetry import current_trace_headers, transaction_span
 from jkn_contracts import parse_event
 
@@ -40,17 +41,20 @@ UPDATE bpjs_intents i
 SET state = 'in_flight', attempts = i.attempts + 1, claimed_at = now(), updated_at = now(),
     outcome_unknown = i.outcome_unknown OR i.state = 'in_flight'
 FROM due WHERE i.id = due.id
-RETURNING i.id, i.participant_id, i.operation, i.cause, i.client_ref, i.tgl_berlaku,
-          i.attempts, i.outcome_unknown, i.trace_headers
+RETURNING i.id, i.participant_id, i.operation, i.cause, i.cause_sealed, i.client_ref,
+          i.tgl_berlaku, i.attempts, i.outcome_unknown, i.trace_headers
 """
 
 
-def _intent(row: asyncpg.Record) -> Intent:
+async def _intent(conn: Any, columns: PersonalColumns, row: asyncpg.Record) -> Intent:
+    """The claimed row; its cause None when it can no longer be opened (the resident's key
+    destroyed: an erasure on its way)."""
+    clear = await columns.open(conn, row["participant_id"], row, ("cause",))
     return Intent(
         id=row["id"],
         participant_id=row["participant_id"],
         operation=row["operation"],
-        cause=parse_event(row["cause"]),
+        cause=parse_event(clear["cause"]) if clear["cause"] else None,
         client_ref=row["client_ref"],
         tgl_berlaku=row["tgl_berlaku"],
         attempts=row["attempts"],
@@ -60,23 +64,28 @@ def _intent(row: asyncpg.Record) -> Intent:
 
 
 class SqlIntentRecorder:
-    """:class:`IntentRecorder` on the consumer's connection (inside its transaction)."""
+    """:class:`IntentRecorder` on the consumer's connection (inside its transaction); the
+    cause is written sealed only (``columns``: ``GatewayColumns.intents``)."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, columns: PersonalColumns) -> None:
         self._conn = conn
+        self._columns = columns
 
     async def record(
         self, *, cause: Any, operation: Operation, tgl_berlaku: date | None = None
     ) -> bool:
+        sealed = await self._columns.seal(
+            self._conn, cause.participant_id, {"cause": cause.model_dump_json()}, resident=True
+        )
         recorded = await self._conn.fetchval(
             "INSERT INTO bpjs_intents (participant_id, cause_event_id, operation, client_ref,"
-            " cause, tgl_berlaku, trace_headers) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::jsonb)"
+            " cause_sealed, tgl_berlaku, trace_headers) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
             " ON CONFLICT (cause_event_id, operation) DO NOTHING RETURNING true",
             cause.participant_id,
             cause.event_id,
             operation,
             uuid.uuid4(),
-            cause.model_dump_json(),
+            sealed["cause"],
             tgl_berlaku,
             json.dumps(current_trace_headers()),
         )
@@ -88,6 +97,7 @@ class SqlIntentRecorder:
     async def cancel_open(self, participant_id: str) -> int:
         cancelled = await self._conn.fetchval(
             "WITH c AS (UPDATE bpjs_intents SET state = 'cancelled', cause = NULL,"
+            " cause_sealed = NULL,"
             " outcome = 'erased', updated_at = now()"
             " WHERE participant_id = $1 AND state IN ('pending', 'in_flight') RETURNING 1)"
             " SELECT count(*) FROM c",
@@ -95,7 +105,8 @@ class SqlIntentRecorder:
         )
         # a settled intent's cause is no longer needed either
         await self._conn.execute(
-            "UPDATE bpjs_intents SET cause = NULL WHERE participant_id = $1 AND cause IS NOT NULL",
+            "UPDATE bpjs_intents SET cause = NULL, cause_sealed = NULL WHERE participant_id = $1"
+            " AND (cause IS NOT NULL OR cause_sealed IS NOT NULL)",
             participant_id,
         )
         return int(cancelled or 0)
@@ -106,9 +117,16 @@ class SqlIntentQueue:
     ``topic_prefix``, caused by the intent's event."""
 
     def __init__(
-        self, pool: asyncpg.Pool, *, topic_prefix: str, schema: str, lease_s: float
+        self,
+        pool: asyncpg.Pool,
+        columns: PersonalColumns,
+        *,
+        topic_prefix: str,
+        schema: str,
+        lease_s: float,
     ) -> None:
         self._pool = pool
+        self._columns = columns
         self._prefix = topic_prefix
         self._schema = schema
         self._lease_s = lease_s
@@ -118,10 +136,14 @@ class SqlIntentQueue:
     ) -> list[Intent]:
         if limit <= 0 or not operations:
             return []
-        rows = await self._pool.fetch(
-            _CLAIM, list(operations), limit, list(busy), float(self._lease_s)
-        )
-        return [_intent(row) for row in sorted(rows, key=lambda r: r["id"])]
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                _CLAIM, list(operations), limit, list(busy), float(self._lease_s)
+            )
+            return [
+                await _intent(conn, self._columns, row)
+                for row in sorted(rows, key=lambda r: r["id"])
+            ]
 
     @contextlib.asynccontextmanager
     async def reading(self, intent: Intent) -> AsyncIterator[UnitOfWork]:

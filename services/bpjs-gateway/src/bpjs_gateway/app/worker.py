@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
 
+from bpjs_gateway.app.common import settle
 from bpjs_gateway.app.deactivation import file_kurang
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.lookup import look_up
@@ -79,6 +80,8 @@ async def _attempt(
     breakers: dict[str, CircuitBreaker] | None,
 ) -> str:
     try:
+        if intent.cause is None:  # the resident's key is destroyed: nothing to carry out
+            return await settle(queue, intent, "erased")
         outcome = await EXECUTORS[intent.operation](intent, deps, queue)
     except CircuitOpenError as exc:
         breaker = (breakers or {}).get(str(exc))
