@@ -93,6 +93,9 @@ class OwnKafka:
             "KAFKA_PORT": str(self.port),
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "KAFKA_HEAP": "512m",
+            # a broker killed mid-write recovers its logs first; on a busy 2-core machine
+            # that takes longer than the 90 s kafka.sh waits by default
+            "KAFKA_START_TIMEOUT": "300",
         }
 
     def start(self) -> None:
