@@ -3,10 +3,12 @@ long the system took to come back from it.
 
 Recovery, measured after each fault: from the moment the faulted part is back (the process
 restarted, the broker or database answering again, SIGCONT sent, the simulator's faults
-switched off) until the service is *consuming again*: it has applied an event since (a row
-in its inbox with a later ``processed_at``: the inbox row is written in the transaction of
-the event's effects), or it has nothing to apply (``/health`` answers and its consumer group
-has no lag on the broker). The first of the two that holds ends the measurement.
+switched off) until the service is *consuming again*: it has committed work since (a row in
+its inbox with a later ``processed_at``: the inbox row is written in the transaction of the
+event's effects; or a row in its outbox with a later ``created_at``: the gateway's BPJS calls
+are intents a worker carries out apart from the consumer, and what a call led to is an
+event), or it has nothing to apply (``/health`` answers and its consumer group has no lag on
+the broker). The first of the two that holds ends the measurement.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ PAUSE_S = 15.0  # past the consumers' session timeout (aiokafka's 10 s default)
 class Recovery:
     fault: str
     seconds: float
-    how: str  # "applied" (an event since) or "no lag" (nothing was waiting)
+    how: str  # "applied" (an event or a write since) or "no lag" (nothing was waiting)
     healthy_s: float | None  # of which until its /health answered (the process up)
 
 
@@ -69,7 +71,7 @@ class Scenario:
     own_postgres: bool = False
 
 
-async def _inbox_since(run: Run, service: str, since: datetime) -> bool:
+async def _committed_since(run: Run, service: str, since: datetime) -> bool:
     schema = service.replace("-", "_")
     try:
         conn = await asyncpg.connect(run.admin_url, database=run.database, timeout=2)
@@ -78,7 +80,8 @@ async def _inbox_since(run: Run, service: str, since: datetime) -> bool:
     try:
         return bool(
             await conn.fetchval(
-                f"SELECT EXISTS (SELECT 1 FROM {schema}.inbox WHERE processed_at > $1)",  # noqa: S608 - our schema names
+                f"SELECT EXISTS (SELECT 1 FROM {schema}.inbox WHERE processed_at > $1)"  # noqa: S608 - our schema names
+                f" OR EXISTS (SELECT 1 FROM {schema}.outbox WHERE created_at > $1)",
                 since,
             )
         )
@@ -138,7 +141,7 @@ async def consuming_again(run: Run, service: str, fault: str, *, within_s: float
     while time.monotonic() - started < within_s:
         if healthy_s is None and await _healthy(run, service):
             healthy_s = round(time.monotonic() - started, 2)
-        if await _inbox_since(run, service, since):
+        if await _committed_since(run, service, since):
             how = "applied"
             break
         if healthy_s is not None and await _lag(run, service) == 0:
