@@ -26,8 +26,6 @@ KNOWN_VIOLATIONS = frozenset(
         ("services/enrollment/src/enrollment/app/at_rest.py", "enrollment.adapters.personal"),
         ("services/enrollment/src/enrollment/app/erasure.py", "enrollment.adapters.personal"),
         ("services/enrollment/src/enrollment/app/handlers.py", "enrollment.adapters.proposals"),
-        ("services/enrollment/src/enrollment/app/imports.py", "enrollment.adapters"),
-        ("services/enrollment/src/enrollment/app/imports.py", "enrollment.adapters.proposals"),
         ("services/enrollment/src/enrollment/app/proposals.py", "enrollment.adapters.proposals"),
         ("services/enrollment/src/enrollment/app/reconciliation.py", "enrollment.adapters"),
         (

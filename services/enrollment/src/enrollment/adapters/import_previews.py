@@ -1,6 +1,7 @@
-"""An import's preview and its decision (maker-checker): the imports row of a file that
-waits for a second Dinsos officer, its sealed content, and who decided
-(``app.ports.ImportPreviews``)."""
+"""What imports need of the database (``app.ports.ImportStore``): an import's preview and
+its decision (maker-checker: the imports row of a file that waits for a second Dinsos
+officer, its sealed content, and who decided), and, from ``adapters.imports`` and
+``adapters.proposals``, what an approved import's chunks write."""
 
 from __future__ import annotations
 
@@ -12,19 +13,30 @@ from typing import Any
 import asyncpg
 from jkn_contracts import Actor
 
-from enrollment.adapters.imports import StoredError, finish, insert_errors
-from enrollment.adapters.proposals import actor_columns, actor_from
+from enrollment.adapters.imports import (
+    StoredError,
+    copy_errors,
+    finish,
+    insert_errors,
+    save_progress,
+)
+from enrollment.adapters.proposals import actor_columns, actor_from, existing_ids, insert_many
 from enrollment.domain import LineError
 
 __all__ = [
     "clear_errors",
+    "copy_errors",
     "create_preview",
     "decide",
+    "existing_ids",
     "finish",
+    "insert_errors",
     "insert_issues",
+    "insert_many",
     "latest_run_of",
     "lock",
     "running",
+    "save_progress",
     "set_resumed",
     "uploader_of",
 ]

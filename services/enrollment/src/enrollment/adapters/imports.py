@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 
 import asyncpg
 from jkn_contracts import Actor
 
 from enrollment.adapters.proposals import actor_columns
-from enrollment.domain import LineError
+from enrollment.domain.import_progress import Progress, StoredError
 
 __all__ = [
     "Progress",
@@ -29,27 +28,6 @@ __all__ = [
 ]
 
 _ERROR_COLUMNS = "line, field, rule, message, severity, first_line, existing_proposal_id"
-
-
-@dataclass
-class Progress:
-    """Counts of one import (data rows only: the header and blank rows are not counted)."""
-
-    lines_read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    warnings: int = 0
-    last_committed_line: int = 1
-
-
-@dataclass(frozen=True)
-class StoredError:
-    """A LineError as stored: an error or a warning; for ALREADY_PROPOSED, the proposal."""
-
-    error: LineError
-    severity: str = "error"
-    existing_proposal_id: uuid.UUID | None = None
 
 
 async def create(

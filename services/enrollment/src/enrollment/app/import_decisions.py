@@ -24,7 +24,7 @@ from jkn_contracts import Actor, ImportApproved, ImportRejected
 from jkn_contracts.events import ImportDecidedPayload
 
 from enrollment.app.import_preview import content_columns
-from enrollment.app.ports import ImportPreviews
+from enrollment.app.ports import ImportStore
 
 __all__ = [
     "Decision",
@@ -68,7 +68,7 @@ class Decision:
 
 async def decide(
     runtime: ServiceRuntime,
-    previews: ImportPreviews,
+    store: ImportStore,
     conn: asyncpg.Connection,
     import_id: uuid.UUID,
     actor: Actor,
@@ -77,12 +77,12 @@ async def decide(
 ) -> Decision:
     """Decide the preview ``import_id`` by ``actor`` in ``conn``'s open transaction.
     Raises ImportNotFound, NotAPreview, SamePerson (approving only)."""
-    row = await previews.lock(conn, import_id)
+    row = await store.lock(conn, import_id)
     if row is None:
         raise ImportNotFound(str(import_id))
     if row["status"] != "preview":
         raise NotAPreview(row["status"])
-    uploader = previews.uploader_of(row)
+    uploader = store.uploader_of(row)
     if approve and (uploader is None or uploader.id == actor.id):
         raise SamePerson(str(import_id))
     summary = json.loads(row["preview"]) if isinstance(row["preview"], str) else row["preview"]
@@ -103,7 +103,7 @@ async def decide(
         )
         content = opened["content"]
     status = "running" if approve else "rejected"
-    await previews.decide(conn, import_id, status, actor, event.event_id)
+    await store.decide(conn, import_id, status, actor, event.event_id)
     return Decision(
         import_id,
         status,
@@ -117,9 +117,9 @@ async def decide(
 
 
 async def reject_import(
-    runtime: ServiceRuntime, previews: ImportPreviews, import_id: uuid.UUID, actor: Actor
+    runtime: ServiceRuntime, store: ImportStore, import_id: uuid.UUID, actor: Actor
 ) -> Decision:
     """Discard a previewed import (any Dinsos officer, its uploader too: nothing was sent)."""
     async with runtime.pool.acquire() as pooled, pooled.transaction():
         conn = cast(asyncpg.Connection, pooled)  # the proxy forwards every call
-        return await decide(runtime, previews, conn, import_id, actor, approve=False)
+        return await decide(runtime, store, conn, import_id, actor, approve=False)

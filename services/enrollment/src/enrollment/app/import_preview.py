@@ -40,7 +40,7 @@ from jkn_bus.at_rest import ServiceColumns
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import Actor
 
-from enrollment.app.ports import ImportPreviews
+from enrollment.app.ports import ImportStore
 from enrollment.app.run_limits import RunRefused, check_rows, truncated
 from enrollment.domain import HeaderError, LineError, iter_rows
 from enrollment.domain.import_preview import ImportPreview, scan_rows
@@ -146,7 +146,7 @@ def scan_file(path: Path) -> tuple[ImportPreview, bool]:
 
 async def preview_import(
     runtime: ServiceRuntime,
-    previews: ImportPreviews,
+    store: ImportStore,
     path: Path,
     *,
     sha256: str,
@@ -167,7 +167,7 @@ async def preview_import(
     async with runtime.pool.acquire() as pooled, pooled.transaction():
         conn = cast(asyncpg.Connection, pooled)  # the proxy forwards every call
         sealed = await content_columns(runtime).seal(conn, str(import_id), {"content": text})
-        await previews.create_preview(
+        await store.create_preview(
             conn,
             import_id,
             proposed_by=proposed_by,
@@ -176,5 +176,5 @@ async def preview_import(
             preview=summary,
             sealed=cast(bytes, sealed["content"]),
         )
-        await previews.insert_issues(conn, import_id, preview.issues)
+        await store.insert_issues(conn, import_id, preview.issues)
     return Previewed(import_id, summary)

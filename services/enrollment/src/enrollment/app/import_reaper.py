@@ -18,7 +18,7 @@ from typing import cast
 import asyncpg
 from jkn_bus.service import ServiceRuntime
 
-from enrollment.app.ports import ImportPreviews
+from enrollment.app.ports import ImportStore
 
 __all__ = ["ImportReaper", "import_lock_key"]
 
@@ -36,7 +36,7 @@ class ImportReaper:
     """Marks 'running' imports without an owner 'interrupted'."""
 
     _runtime: ServiceRuntime
-    _previews: ImportPreviews
+    _store: ImportStore
 
     async def reap(self) -> list[uuid.UUID]:
         """Mark 'running' imports whose owner is gone as 'interrupted' (at start-up)."""
@@ -44,11 +44,11 @@ class ImportReaper:
         reaped = []
         async with pool.acquire() as pooled:
             conn = cast(asyncpg.Connection, pooled)  # the proxy forwards every call
-            for row in await self._previews.running(conn):
+            for row in await self._store.running(conn):
                 key = import_lock_key(row["import_id"])
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     try:
-                        await self._previews.finish(conn, row["import_id"], "interrupted")
+                        await self._store.finish(conn, row["import_id"], "interrupted")
                         reaped.append(row["import_id"])
                     finally:
                         await conn.execute("SELECT pg_advisory_unlock($1)", key)

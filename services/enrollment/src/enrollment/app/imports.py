@@ -30,15 +30,14 @@ from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
 from jkn_contracts import Actor
 
-from enrollment.adapters import imports as store
-from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many
 from enrollment.app.import_decisions import Decision, decide
 from enrollment.app.import_preview import ENCODING_MESSAGE, open_csv, spool
 from enrollment.app.import_reaper import ImportReaper, import_lock_key
-from enrollment.app.ports import ImportPreviews
-from enrollment.app.proposals import new_proposal, registered_event
+from enrollment.app.ports import ImportStore
+from enrollment.app.proposals import NewProposal, new_proposal, registered_event
 from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, iter_rows, outcome_of
 from enrollment.domain import validate_proposal as validate
+from enrollment.domain.import_progress import Progress, StoredError
 from enrollment.settings import csv_max_cell_chars, receipt_key
 
 __all__ = ["ImportRunner", "import_lock_key"]
@@ -57,7 +56,7 @@ class _Proposer:
 @dataclass
 class _Chunk:
     proposals: list[tuple[int, Proposal]] = field(default_factory=list)
-    errors: list[store.StoredError] = field(default_factory=list)
+    errors: list[StoredError] = field(default_factory=list)
 
 
 class ImportRunner(ImportReaper):
@@ -65,10 +64,10 @@ class ImportRunner(ImportReaper):
     interrupted."""
 
     def __init__(
-        self, runtime: ServiceRuntime, previews: ImportPreviews, *, chunk_rows: int = 500
+        self, runtime: ServiceRuntime, store: ImportStore, *, chunk_rows: int = 500
     ) -> None:
         self._runtime = runtime
-        self._previews = previews
+        self._store = store
         self._chunk_rows = chunk_rows
         self.tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
 
@@ -85,7 +84,7 @@ class ImportRunner(ImportReaper):
             await conn.execute("SELECT pg_advisory_lock($1)", import_lock_key(import_id))
             async with conn.transaction():
                 decision = await decide(
-                    self._runtime, self._previews, conn, import_id, actor, approve=True
+                    self._runtime, self._store, conn, import_id, actor, approve=True
                 )
                 progress = await self._resume(conn, import_id, decision.sha256)
                 path = await asyncio.to_thread(spool, decision.content or "")
@@ -102,15 +101,15 @@ class ImportRunner(ImportReaper):
 
     async def _resume(
         self, conn: asyncpg.Connection, import_id: uuid.UUID, sha256: str
-    ) -> store.Progress:
+    ) -> Progress:
         """The progress an approved import starts from: after the lines an interrupted
         import of the same file applied (its report up to there carried over), else none.
         The preview's report is dropped: the run writes it again, ALREADY_PROPOSED too."""
-        await self._previews.clear_errors(conn, import_id)
-        previous = await self._previews.latest_run_of(conn, sha256, import_id)
+        await self._store.clear_errors(conn, import_id)
+        previous = await self._store.latest_run_of(conn, sha256, import_id)
         if previous is None or previous["status"] != "interrupted":
-            return store.Progress()
-        progress = store.Progress(
+            return Progress()
+        progress = Progress(
             previous["lines_read"],
             previous["accepted"],
             previous["rejected"],
@@ -119,11 +118,9 @@ class ImportRunner(ImportReaper):
             previous["last_committed_line"],
         )
         resumed_from = previous["import_id"]
-        await self._previews.set_resumed(
-            conn, import_id, resumed_from, progress.last_committed_line
-        )
-        await store.save_progress(conn, import_id, progress)
-        await store.copy_errors(conn, resumed_from, import_id, progress.last_committed_line)
+        await self._store.set_resumed(conn, import_id, resumed_from, progress.last_committed_line)
+        await self._store.save_progress(conn, import_id, progress)
+        await self._store.copy_errors(conn, resumed_from, import_id, progress.last_committed_line)
         return progress
 
     async def _run(
@@ -132,35 +129,41 @@ class ImportRunner(ImportReaper):
         import_id: uuid.UUID,
         path: Path,
         proposed_by: _Proposer,
-        progress: store.Progress,
+        progress: Progress,
     ) -> None:
         conn = cast(asyncpg.Connection, pooled)  # as in start
         try:
             await self._apply_file(conn, import_id, path, proposed_by, progress)
-            await store.finish(conn, import_id, "completed")
+            await self._store.finish(conn, import_id, "completed")
             log.info(
                 "import completed", extra={"import_id": str(import_id), "rows": progress.lines_read}
             )
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
-                await asyncio.shield(store.finish(self._runtime.pool, import_id, "interrupted"))
+                await asyncio.shield(
+                    self._store.finish(self._runtime.pool, import_id, "interrupted")
+                )
             raise
         except HeaderError as exc:
-            await store.insert_errors(
+            await self._store.insert_errors(
                 conn,
                 import_id,
-                [store.StoredError(LineError(1, e.field, e.rule, e.message)) for e in exc.errors],
+                [StoredError(LineError(1, e.field, e.rule, e.message)) for e in exc.errors],
             )
-            await store.finish(conn, import_id, "failed", "HEADER: the header row is not valid")
+            await self._store.finish(
+                conn, import_id, "failed", "HEADER: the header row is not valid"
+            )
         except UnicodeDecodeError:
-            await store.finish(conn, import_id, "failed", "ENCODING: " + ENCODING_MESSAGE)
+            await self._store.finish(conn, import_id, "failed", "ENCODING: " + ENCODING_MESSAGE)
         except Exception as exc:
             # Only the type: an exception's text may quote a value from the file.
             log.exception(
                 "import failed (%s)", type(exc).__name__, extra={"import_id": str(import_id)}
             )
             with contextlib.suppress(Exception):
-                await store.finish(self._runtime.pool, import_id, "failed", type(exc).__name__)
+                await self._store.finish(
+                    self._runtime.pool, import_id, "failed", type(exc).__name__
+                )
         finally:
             path.unlink(missing_ok=True)  # noqa: ASYNC240 - one metadata call
             await self._runtime.pool.release(pooled)
@@ -171,7 +174,7 @@ class ImportRunner(ImportReaper):
         import_id: uuid.UUID,
         path: Path,
         proposed_by: _Proposer,
-        progress: store.Progress,
+        progress: Progress,
     ) -> None:
         skip_to = progress.last_committed_line
         report = ImportReport()
@@ -189,8 +192,8 @@ class ImportRunner(ImportReaper):
                     # Applied by the interrupted import; replayed only to know the file's NIKs.
                     continue
                 progress.lines_read += 1
-                chunk.errors += [store.StoredError(e) for e in line_errors]
-                chunk.errors += [store.StoredError(w, "warning") for w in line_warnings]
+                chunk.errors += [StoredError(e) for e in line_errors]
+                chunk.errors += [StoredError(w, "warning") for w in line_warnings]
                 progress.warnings += len(line_warnings)
                 if accepted is not None:
                     chunk.proposals.append((line_no, accepted))
@@ -225,7 +228,7 @@ class ImportRunner(ImportReaper):
         import_id: uuid.UUID,
         proposed_by: _Proposer,
         chunk: _Chunk,
-        progress: store.Progress,
+        progress: Progress,
         last_line: int,
     ) -> None:
         """Apply one chunk (rows up to ``last_line``) in one transaction."""
@@ -246,7 +249,7 @@ class ImportRunner(ImportReaper):
             uow = UnitOfWork(
                 conn, topic_prefix=self._runtime.settings.jkn_topic_prefix, actor=proposed_by.actor
             )
-            inserted = await insert_many(conn, news)
+            inserted = await self._store.insert_many(conn, news)
             for new in news:
                 if new.proposal_id in inserted:
                     # each imported resident's journey is its own trace, linked to the import
@@ -259,14 +262,33 @@ class ImportRunner(ImportReaper):
                         },
                     ):
                         await uow.emit(await registered_event(uow, new))
-            errors = chunk.errors + await _already_proposed(
+            errors = chunk.errors + await self._already_proposed(
                 conn, [n for n in news if n.proposal_id not in inserted]
             )
             progress.accepted += len(inserted)
             progress.duplicates += len(news) - len(inserted)
-            await store.insert_errors(conn, import_id, errors)
+            await self._store.insert_errors(conn, import_id, errors)
             progress.last_committed_line = last_line
-            await store.save_progress(conn, import_id, progress)
+            await self._store.save_progress(conn, import_id, progress)
+
+    async def _already_proposed(
+        self, conn: asyncpg.Connection, news: list[NewProposal]
+    ) -> list[StoredError]:
+        """ALREADY_PROPOSED errors for rows whose NIK an earlier proposal holds."""
+        existing = await self._store.existing_ids(conn, [n.participant_id for n in news])
+        return [
+            StoredError(
+                LineError(
+                    n.import_line or 0,
+                    "nik",
+                    "ALREADY_PROPOSED",
+                    "This NIK is already proposed; see existing_proposal_id. / "
+                    "NIK ini sudah diusulkan; lihat existing_proposal_id.",
+                ),
+                existing_proposal_id=existing.get(n.participant_id),
+            )
+            for n in news
+        ]
 
     async def stop(self) -> None:
         """Cancel running imports; each marks itself 'interrupted' (re-upload to continue)."""
@@ -274,23 +296,3 @@ class ImportRunner(ImportReaper):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def _already_proposed(
-    conn: asyncpg.Connection, news: list[NewProposal]
-) -> list[store.StoredError]:
-    """ALREADY_PROPOSED errors for rows whose NIK an earlier proposal holds."""
-    existing = await existing_ids(conn, [n.participant_id for n in news])
-    return [
-        store.StoredError(
-            LineError(
-                n.import_line or 0,
-                "nik",
-                "ALREADY_PROPOSED",
-                "This NIK is already proposed; see existing_proposal_id. / "
-                "NIK ini sudah diusulkan; lihat existing_proposal_id.",
-            ),
-            existing_proposal_id=existing.get(n.participant_id),
-        )
-        for n in news
-    ]

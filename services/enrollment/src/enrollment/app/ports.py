@@ -9,15 +9,20 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import asyncpg
+from jkn_bus.at_rest import ResidentColumns
 from jkn_contracts import Actor
 
+from enrollment.app.proposals import NewProposal
 from enrollment.domain import LineError
+from enrollment.domain.import_progress import Progress, StoredError
 
-__all__ = ["ImportPreviews"]
+__all__ = ["ImportStore"]
 
 
-class ImportPreviews(Protocol):
-    """An import's preview and its decision (``adapters.import_previews``)."""
+class ImportStore(Protocol):
+    """What imports need of the database (``adapters.import_previews``): a preview and its
+    decision, an approved import's chunks (its proposals, line report and progress), and
+    the running imports' status."""
 
     async def create_preview(
         self,
@@ -76,3 +81,27 @@ class ImportPreviews(Protocol):
         status: str,
         failure: str | None = None,
     ) -> None: ...
+
+    async def insert_errors(
+        self, conn: asyncpg.Connection, import_id: uuid.UUID, errors: Sequence[StoredError]
+    ) -> None: ...
+
+    async def save_progress(
+        self, conn: asyncpg.Connection, import_id: uuid.UUID, p: Progress
+    ) -> None: ...
+
+    async def copy_errors(
+        self, conn: asyncpg.Connection, source: uuid.UUID, target: uuid.UUID, up_to_line: int
+    ) -> None: ...
+
+    async def insert_many(
+        self,
+        conn: asyncpg.Connection,
+        proposals: Sequence[NewProposal],
+        *,
+        personal: ResidentColumns | None = None,
+    ) -> set[uuid.UUID]: ...
+
+    async def existing_ids(
+        self, conn: asyncpg.Connection, participant_ids: Sequence[str]
+    ) -> dict[str, uuid.UUID]: ...

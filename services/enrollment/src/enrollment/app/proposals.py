@@ -18,6 +18,7 @@ from enrollment.settings import sealer
 
 __all__ = [
     "DuplicateProposal",
+    "NewProposal",
     "issued_receipt_code",
     "new_proposal",
     "propose",
