@@ -3,15 +3,14 @@ erasures), the periodic peserta sync, and the HTTP app."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app, load_migrations
+from jkn_bus.background import add_background, task_while_serving
 from jkn_bus.keyring import Keyring, Sealer
 from jkn_contracts import CONSUMERS
 
@@ -210,43 +209,37 @@ def build_app(
     app.state.at_rest = columns
     sync = build_sync(runtime, bpjs, settings) if bpjs is not None else None
     app.state.sync = sync
-    runtime_lifespan = app.router.lifespan_context
-    own_client = client
-    interval_s = settings.sync_interval_s
+    if client is not None:
+        own_client = client
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
-        try:
-            async with runtime_lifespan(app_):
-                # rows written in clear before migration 0004 are sealed, once, meanwhile
-                tasks: list[asyncio.Task[Any]] = [
-                    asyncio.create_task(
-                        backfill(runtime.pool, columns).run(), name="bpjs-gateway-at-rest"
-                    )
-                ]
-                if bpjs is not None:
-                    worker = build_worker(runtime, bpjs, settings)
-                    tasks.append(
-                        asyncio.create_task(
-                            run_worker(runtime, worker), name="bpjs-gateway-intents"
-                        )
-                    )
-                if sync is not None and interval_s > 0:
-                    tasks.append(
-                        asyncio.create_task(
-                            sync.run_periodically(interval_s), name="bpjs-gateway-sync"
-                        )
-                    )
-                try:
-                    yield
-                finally:
-                    for task in tasks:
-                        task.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await task
-        finally:
-            if own_client is not None:
+        @contextlib.asynccontextmanager
+        async def closing_client() -> AsyncIterator[None]:
+            try:
+                yield
+            finally:  # left last: after the worker and the sync stopped calling
                 await own_client.aclose()
 
-    app.router.lifespan_context = lifespan
+        add_background(app, closing_client)
+    # rows written in clear before migration 0004 are sealed, once, meanwhile
+    add_background(
+        app,
+        task_while_serving("bpjs-gateway-at-rest", lambda: backfill(runtime.pool, columns).run()),
+    )
+    if bpjs is not None:
+        calls = bpjs
+        add_background(
+            app,
+            task_while_serving(
+                "bpjs-gateway-intents",
+                lambda: run_worker(runtime, build_worker(runtime, calls, settings)),
+            ),
+        )
+    if sync is not None and settings.sync_interval_s > 0:
+        periodic = sync
+        add_background(
+            app,
+            task_while_serving(
+                "bpjs-gateway-sync", lambda: periodic.run_periodically(settings.sync_interval_s)
+            ),
+        )
     return app
