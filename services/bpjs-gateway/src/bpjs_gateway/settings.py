@@ -17,7 +17,9 @@
   ``BPJS_RETRY_BASE_S`` (1) doubling up to ``BPJS_RETRY_MAX_S`` (300), full jitter; a
   breaker per operation opens after ``BPJS_BREAKER_THRESHOLD`` (5) failures in a row and
   probes after ``BPJS_BREAKER_COOLDOWN_S`` (30); an intent in flight longer than
-  ``BPJS_INTENT_LEASE_S`` (120: a crashed worker's) is taken over; ``BPJS_INTENT_POLL_S``
+  ``BPJS_INTENT_LEASE_S`` (30: a crashed worker's; longer than a call to BPJS can take,
+  three times ``BPJS_TIMEOUT_S``, so that a request BPJS may still be processing is never
+  looked up and filed again) is taken over; ``BPJS_INTENT_POLL_S``
   (1) between claims when nothing wakes the worker.
 - ``BPJS_GATEWAY_HTTP_PORT`` (default 8003), plus the bus settings (``jkn_bus.BusSettings``).
 """
@@ -86,7 +88,7 @@ class GatewaySettings(BaseSettings):
     bpjs_retry_max_s: float = Field(300.0, gt=0)
     bpjs_breaker_threshold: int = Field(5, ge=1)
     bpjs_breaker_cooldown_s: float = Field(30.0, gt=0)
-    bpjs_intent_lease_s: float = Field(120.0, gt=0)
+    bpjs_intent_lease_s: float = Field(30.0, gt=0)
     bpjs_intent_poll_s: float = Field(1.0, gt=0)
 
     def rules(self) -> EffectiveDateRules:
