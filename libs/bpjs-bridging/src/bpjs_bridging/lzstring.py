@@ -86,7 +86,7 @@ def compress_to_encoded_uri_component(text: str) -> str:  # noqa: PLR0915 - one 
     """Compress ``text`` exactly as JavaScript ``LZString.compressToEncodedURIComponent``.
 
     One function on purpose: ``LZString._compress`` with its bit writer inlined, because
-    method calls per phrase were most of the cost.
+    a method call per bit was most of the cost.
     """
     dictionary: dict[str, int] = {}
     pending: set[str] = set()  # single units added to the dictionary, not yet written
