@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
 from jkn_bus import BusSettings, create_app
 from jkn_bus.background import add_background, task_while_serving
 
@@ -97,3 +98,23 @@ async def test_a_failing_start_still_stops_the_runtime() -> None:
             journal.append("serving")
 
     assert journal == ["runtime started", "runtime stopped"]
+
+
+async def test_a_background_task_that_failed_does_not_break_the_shutdown(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    journal: list[str] = []
+
+    async def fails() -> None:
+        raise LookupError("a text that may quote a resident")
+
+    app = create_app(_Runtime(journal), title="t", description="t")  # type: ignore[arg-type]
+    add_background(app, task_while_serving("fragile", fails))
+
+    async with app.router.lifespan_context(app):
+        await asyncio.sleep(0.01)  # the task runs and fails
+        journal.append("serving")
+
+    assert journal == ["runtime started", "serving", "runtime stopped"]
+    failures = [r.getMessage() for r in caplog.records if r.name == "jkn_bus.background"]
+    assert failures == ["background task fragile failed (LookupError)"]

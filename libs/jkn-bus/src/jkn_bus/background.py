@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 from fastapi import FastAPI
 
 __all__ = ["Background", "add_background", "background_of", "task_while_serving"]
+
+log = logging.getLogger(__name__)
 
 Background = Callable[[], AbstractAsyncContextManager[Any]]
 """A piece of background work: entered when the app has started, left when it stops."""
@@ -35,7 +38,8 @@ def add_background(app: FastAPI, work: Background) -> None:
 
 def task_while_serving(name: str, run: Callable[[], Awaitable[Any]]) -> Background:
     """A background task: ``run()`` started as an asyncio task when the app has started,
-    cancelled (and awaited) when it stops; a task that ends early just ends."""
+    cancelled (and awaited) when it stops; a task that ends early just ends, and one that
+    failed is logged by its exception's class (never its text) when the app stops."""
 
     @contextlib.asynccontextmanager
     async def serving() -> AsyncIterator[None]:
@@ -44,8 +48,10 @@ def task_while_serving(name: str, run: Callable[[], Awaitable[Any]]) -> Backgrou
             yield
         finally:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            outcomes: list[object] = await asyncio.gather(task, return_exceptions=True)
+            outcome = outcomes[0]
+            if isinstance(outcome, Exception):
+                log.error("background task %s failed (%s)", name, type(outcome).__name__)
 
     return serving
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ from jkn_bus import (
     create_app,
     load_migrations,
 )
+from jkn_bus.background import add_background, task_while_serving
 from jkn_bus.body_limits import set_route_limit
 from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
@@ -140,26 +140,24 @@ def build_app(
     app.state.snapshot_settings = snapshot_settings()
     trail = audit_trail or audit_trail_from_env(runtime.settings.jkn_oidc_issuer)
     app.state.audit_trail = trail
-    runtime_lifespan = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
-    async def lifespan(a: FastAPI) -> AsyncIterator[None]:
-        async with runtime_lifespan(a):
-            reaper = asyncio.create_task(
-                imports.reap_periodically(reap_interval_s), name="enrollment-import-reaper"
-            )
-            # rows kept in clear before migration 0010: sealed in short batches, meanwhile
-            backfill = asyncio.create_task(
-                backfill_at_start(runtime), name="enrollment-at-rest-backfill"
-            )
-            try:
-                yield
-            finally:
-                reaper.cancel()
-                backfill.cancel()
-                await asyncio.gather(reaper, backfill, return_exceptions=True)
-                await imports.stop()  # before the runtime closes the pool
-                await trail.aclose()
+    async def closing() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:  # left last: after the reaper and the backfill stopped
+            await imports.stop()  # running imports interrupted before the runtime's pool closes
+            await trail.aclose()
 
-    app.router.lifespan_context = lifespan
+    add_background(app, closing)
+    add_background(
+        app,
+        task_while_serving(
+            "enrollment-import-reaper", lambda: imports.reap_periodically(reap_interval_s)
+        ),
+    )
+    # rows kept in clear before migration 0010: sealed in short batches, meanwhile
+    add_background(
+        app, task_while_serving("enrollment-at-rest-backfill", lambda: backfill_at_start(runtime))
+    )
     return app
