@@ -28,6 +28,7 @@ from asyncpg.pool import PoolConnectionProxy
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
+from jkn_bus.unit_of_work import Deferred, flush_deferred
 from jkn_contracts import Actor
 
 from enrollment.app.import_decisions import Decision, decide
@@ -246,9 +247,9 @@ class ImportRunner(ImportReaper):
             for line, p in chunk.proposals
         ]
         async with conn.transaction():
-            uow = UnitOfWork(
-                conn, topic_prefix=self._runtime.settings.jkn_topic_prefix, actor=proposed_by.actor
-            )
+            deferred: Deferred = []  # the chunk's outbox rows: one statement before it commits
+            prefix = self._runtime.settings.jkn_topic_prefix
+            uow = UnitOfWork(conn, topic_prefix=prefix, actor=proposed_by.actor, deferred=deferred)
             inserted = await self._store.insert_many(conn, news)
             for new in news:
                 if new.proposal_id in inserted:
@@ -270,6 +271,7 @@ class ImportRunner(ImportReaper):
             await self._store.insert_errors(conn, import_id, errors)
             progress.last_committed_line = last_line
             await self._store.save_progress(conn, import_id, progress)
+            await flush_deferred(conn, deferred)
 
     async def _already_proposed(
         self, conn: asyncpg.Connection, news: list[NewProposal]
