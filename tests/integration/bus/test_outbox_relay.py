@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
 from integration.bus.harness import participant, step_event
 from integration.bus.relay_process import LOGIN
 from jkn_bus import outbox
@@ -124,3 +125,32 @@ async def test_only_one_relay_per_service_is_active_and_a_standby_takes_over(
     await asyncio.wait_for(second.active.wait(), 10)
     second_task.cancel()
     await asyncio.gather(second_task, return_exceptions=True)
+
+
+async def test_a_relay_outlives_a_broker_that_is_down_when_its_producer_starts(
+    pool: asyncpg.Pool, bootstrap: str, topic_prefix: str
+) -> None:
+    """After a broker restart the relay re-creates its producer; if the broker is still
+    down then, that round fails and a later one publishes: no row is left behind."""
+    broker_up = False
+
+    def producer() -> AIOKafkaProducer:
+        # a port nothing listens on until the broker is "back"
+        where = bootstrap if broker_up else "127.0.0.1:9"
+        return make_producer(where, client_id="relay-test", login=LOGIN)
+
+    await _write_steps(pool, topic_prefix, participants=3, steps=2)
+    relay = OutboxRelay(
+        pool, producer, service="verification", schema="verification", poll_interval_s=0.2
+    )
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(3.0)  # several rounds, each failing to start a producer
+        assert not task.done(), "the relay must keep running while the broker is down"
+        assert await _unpublished(pool) == 6
+
+        broker_up = True
+        await eventually(lambda: _all_published(pool), timeout=60)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -91,6 +91,10 @@ class OutboxRelay:
                     log.warning("outbox relay lost its database connection: %s", type(exc).__name__)
                     self.active.clear()
                     await asyncio.sleep(self._poll_interval_s)
+                except Exception as exc:  # the relay must outlive any round
+                    log.error("outbox relay round failed (%s); starting over", type(exc).__name__)
+                    self.active.clear()
+                    await asyncio.sleep(self._poll_interval_s)
         finally:
             self.active.clear()
             if self._producer is not None:
@@ -149,8 +153,10 @@ class OutboxRelay:
             metrics.OUTBOX_AGE.labels(self._service).set(0)
             return 0
         metrics.OUTBOX_AGE.labels(self._service).set(rows[0]["age"])
-        producer = await self._get_producer()
         try:
+            # inside: a broker that is down when the producer (re)starts is a failed round,
+            # not the end of the relay (it would leave every later row unpublished)
+            producer = await self._get_producer()
             futures = [await self._send(producer, row) for row in rows]
             await asyncio.gather(*futures)
         except Exception as exc:
