@@ -41,6 +41,8 @@ BODYLESS = {  # acts on the path alone: the route reads no body
     ("enrollment", "POST", "/reconciliation/runs/{run_id}/reject"),
     ("enrollment", "POST", "/reconciliation/runs/{run_id}/candidates/propose"),
     ("enrollment", "POST", "/residents/{participant_id}/erasure"),
+    ("enrollment", "POST", "/imports/{import_id}/approve"),
+    ("enrollment", "POST", "/imports/{import_id}/reject"),
     ("bpjs-gateway", "POST", "/sync"),
 }
 
