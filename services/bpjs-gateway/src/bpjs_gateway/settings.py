@@ -16,7 +16,8 @@
   time, ``BPJS_RATE_PER_S`` (20) calls a second to BPJS (one cons-id), retries after
   ``BPJS_RETRY_BASE_S`` (1) doubling up to ``BPJS_RETRY_MAX_S`` (300), full jitter; a
   breaker per operation opens after ``BPJS_BREAKER_THRESHOLD`` (5) failures in a row and
-  probes after ``BPJS_BREAKER_COOLDOWN_S`` (30); an intent in flight longer than
+  probes after ``BPJS_BREAKER_COOLDOWN_S`` (10: one probe call, so a short outage costs
+  seconds, not half a minute, once BPJS is back); an intent in flight longer than
   ``BPJS_INTENT_LEASE_S`` (30: a crashed worker's; longer than a call to BPJS can take,
   three times ``BPJS_TIMEOUT_S``, so that a request BPJS may still be processing is never
   looked up and filed again) is taken over; ``BPJS_INTENT_POLL_S``
@@ -87,7 +88,7 @@ class GatewaySettings(BaseSettings):
     bpjs_retry_base_s: float = Field(1.0, gt=0)
     bpjs_retry_max_s: float = Field(300.0, gt=0)
     bpjs_breaker_threshold: int = Field(5, ge=1)
-    bpjs_breaker_cooldown_s: float = Field(30.0, gt=0)
+    bpjs_breaker_cooldown_s: float = Field(10.0, gt=0)
     bpjs_intent_lease_s: float = Field(30.0, gt=0)
     bpjs_intent_poll_s: float = Field(1.0, gt=0)
 
