@@ -520,6 +520,7 @@ async def erased(driven: Seen, stack: Stack) -> dict[str, Any]:
     async with (
         httpx.AsyncClient(timeout=30, auth=DevTokenAuth("siti.dinsos")) as officer,
         httpx.AsyncClient(timeout=30, auth=DevTokenAuth("hana.auditor")) as auditor,
+        httpx.AsyncClient(timeout=30) as anyone,
     ):
         proposed = await _propose(officer, stack.url("enrollment"), driven, ERASED)
         assert proposed.status_code == 201, proposed.text
@@ -528,7 +529,14 @@ async def erased(driven: Seen, stack: Stack) -> dict[str, Any]:
 
         async def told_rejected() -> bool:
             sent = await _messages(auditor, stack.url("notifications"), pid)
-            return "verification_rejected" in sent
+            # Dinsos's own record too: topics have no common order, and erasure is refused
+            # (STILL_ACTIVE) until enrollment has applied the rejection
+            status = await anyone.get(
+                f"{stack.url('enrollment')}/proposals/{body['proposal_id']}",
+                params={"receipt_code": body["receipt_code"]},
+            )
+            over = status.status_code == 200 and status.json()["status"] == "rejected"
+            return "verification_rejected" in sent and over
 
         await eventually(told_rejected, timeout=120)  # every service has held their data
         answer = await officer.post(f"{stack.url('enrollment')}/residents/{pid}/erasure")
