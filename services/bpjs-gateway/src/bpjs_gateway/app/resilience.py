@@ -27,6 +27,10 @@ _EPSILON = 1e-6
 class CircuitOpenError(Exception):
     """The operation's breaker is open: nothing was sent to BPJS."""
 
+    def __init__(self, operation: str) -> None:
+        super().__init__(operation)
+        self.operation = operation
+
 
 def backoff_s(
     attempts: int,

@@ -84,7 +84,7 @@ async def _attempt(
             return await settle(queue, intent, "erased")
         outcome = await EXECUTORS[intent.operation](intent, deps, queue)
     except CircuitOpenError as exc:
-        breaker = (breakers or {}).get(str(exc))
+        breaker = (breakers or {}).get(exc.operation)
         delay = max(breaker.ready_in_s() if breaker else 0.0, _WAIT_FOR_PROBE_S)
         await queue.retry(intent, delay_s=delay, unknown=False, error="CircuitOpen", counted=False)
         outcome = "waiting"
