@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from integration.notifications.conftest import BOOTSTRAP
 from integration.notifications.events import activated, registered
@@ -96,6 +97,37 @@ async def test_two_dispatchers_never_send_the_same_message(runtime: ServiceRunti
 
 async def _none_pending(runtime: ServiceRuntime) -> bool:
     return await _pending(runtime) == 0
+
+
+class BrokenOnce(Dispatcher):
+    """A dispatcher whose first claims fail as asyncpg's do after a Postgres restart."""
+
+    failures = 2
+
+    async def dispatch_one(self) -> bool:
+        if self.failures:
+            self.failures -= 1
+            # not an InterfaceError nor a PostgresError: asyncpg's own client-side state error
+            raise asyncpg.exceptions.InternalClientError("connection was lost mid-operation")
+        return await super().dispatch_one()
+
+
+async def test_a_sender_outlives_any_failure_of_the_database_client(
+    runtime: ServiceRuntime,
+) -> None:
+    who = registered(150)
+    await _decide(runtime, [who])
+    channel = Recording()
+    dispatcher = BrokenOnce(runtime, dict.fromkeys(CHANNELS, channel), workers=1,
+                            poll_interval_s=0.05)  # fmt: skip
+    await dispatcher.start()
+    try:
+        await eventually(lambda: _none_pending(runtime))
+    finally:
+        await dispatcher.stop()
+
+    assert dispatcher.failures == 0  # both failures happened, and the worker went on
+    assert len(channel.sent) == 1
 
 
 async def test_a_failing_channel_is_retried_with_backoff_then_the_message_is_sent(

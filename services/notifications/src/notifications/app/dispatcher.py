@@ -93,7 +93,11 @@ class Dispatcher:
             try:
                 if await self.dispatch_one():
                     continue
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # a sender never dies (see below)
+                # Any class, not only the database's: after a Postgres restart asyncpg
+                # also raises InternalClientError, and a worker that ended on it left
+                # every later message unsent while the service looked healthy. The
+                # class only: a database error's text may quote row values.
                 log.warning("dispatcher: %s; retrying", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
