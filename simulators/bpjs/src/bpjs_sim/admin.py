@@ -77,6 +77,28 @@ def calls(context: Context) -> Calls:
     return Calls(total=sum(context.calls.values()), by_route=dict(context.calls))
 
 
+class InFlight(BaseModel):
+    """BPJS calls being answered now, the most at once since start (or the last reset),
+    and the seconds spent answering calls in all (``bpjs_sim.context.Concurrency``)."""
+
+    in_flight: int
+    in_flight_peak: int
+    busy_seconds: float
+
+
+@router.get("/in-flight")
+def in_flight(context: Context) -> InFlight:
+    """How many BPJS calls are open at once: a bench checks the gateway's bound with it."""
+    now = context.concurrency
+    return InFlight(in_flight=now.in_flight, in_flight_peak=now.peak, busy_seconds=now.busy_seconds)
+
+
+@router.delete("/in-flight", status_code=204)
+def reset_in_flight_peak(context: Context) -> None:
+    """Start the peak again from the calls open now (between two runs)."""
+    context.concurrency.reset_peak()
+
+
 @router.get("/effects")
 def effects(context: Context) -> dict[str, Any]:
     """What the registration port did, counted where it lands (``bpjs_sim.effects``).

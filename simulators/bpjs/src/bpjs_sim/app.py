@@ -58,12 +58,19 @@ class _RouteLog:
                 status = message["status"]
             await send(message)
 
-        await self._app(scope, receive, send_and_note)
+        bpjs_route = scope["path"].startswith((VCLAIM_PATH, PEMDA_PATH))
+        concurrency = self._context.concurrency
+        started = concurrency.enter() if bpjs_route else 0.0
+        try:
+            await self._app(scope, receive, send_and_note)
+        finally:
+            if bpjs_route:
+                concurrency.leave(started)
         # The router has put the matched route into this same scope by now.
         route = getattr(scope.get("route"), "path", "<unmatched>")
         method = scope["method"]
         _access_log.info("%s %s %s", method, route, status)
-        if scope["path"].startswith((VCLAIM_PATH, PEMDA_PATH)):
+        if bpjs_route:
             self._context.calls[f"{method} {route}"] += 1
 
 
