@@ -84,6 +84,9 @@ INFRA_ERRORS = (
     asyncpg.PostgresConnectionError,
     asyncpg.TooManyConnectionsError,
     asyncpg.CannotConnectNowError,
+    # the pool's own state error while Postgres restarts ("connect() called while another
+    # connection already exists"): seen in a fault-suite run, retried like the others
+    asyncpg.exceptions.InternalClientError,
 )
 
 
