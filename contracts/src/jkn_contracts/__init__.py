@@ -49,6 +49,8 @@ from jkn_contracts.events import (
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
+    RefillBatchApproved,
+    RefillBatchRejected,
     RegistrationRefused,
     RejectionReason,
     Resident,
@@ -123,6 +125,8 @@ __all__ = [
     "ReconciliationRunApproved",
     "ReconciliationRunPreviewed",
     "ReconciliationRunRejected",
+    "RefillBatchApproved",
+    "RefillBatchRejected",
     "RegistrationRefused",
     "RejectionReason",
     "Resident",
@@ -152,6 +156,8 @@ AnyEvent = Annotated[
     | ReconciliationRunRejected
     | ImportApproved
     | ImportRejected
+    | RefillBatchApproved
+    | RefillBatchRejected
     | ResidentDataErased
     | AccessRequestAnswered
     | CoverageCheckRequested
@@ -182,6 +188,8 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         ReconciliationRunRejected,
         ImportApproved,
         ImportRejected,
+        RefillBatchApproved,
+        RefillBatchRejected,
         ResidentDataErased,
         AccessRequestAnswered,
         CoverageCheckRequested,

@@ -34,6 +34,8 @@ from jkn_contracts.events import (
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
+    RefillBatchApproved,
+    RefillBatchRejected,
     RegistrationRefused,
     ResidentDataErased,
     SlotReleased,
@@ -105,6 +107,9 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     # an import of proposals: approved or rejected (counts only, never a resident)
     ImportApproved: lambda e: Decision("import_approved", (), None),
     ImportRejected: lambda e: Decision("import_rejected", (), None),
+    # a refill batch: approved or rejected (counts only, never a resident)
+    RefillBatchApproved: lambda e: Decision("refill_approved", (), None),
+    RefillBatchRejected: lambda e: Decision("refill_rejected", (), None),
     # an erasure: its ground, never the data erased
     ResidentDataErased: lambda e: Decision("data_erased", (e.payload.ground.value,), None),
     # an access request answered: who asked, never what the answer said

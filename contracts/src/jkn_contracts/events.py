@@ -88,6 +88,11 @@ from jkn_contracts.events_notifications import (
     NotificationSentPayload,
     TrackingNumber,
 )
+from jkn_contracts.events_refills import (
+    RefillBatchApproved,
+    RefillBatchDecidedPayload,
+    RefillBatchRejected,
+)
 
 __all__ = [
     "TRACKING_NUMBER_PATTERN",
@@ -138,6 +143,9 @@ __all__ = [
     "ReconciliationRunPreviewed",
     "ReconciliationRunPreviewedPayload",
     "ReconciliationRunRejected",
+    "RefillBatchApproved",
+    "RefillBatchDecidedPayload",
+    "RefillBatchRejected",
     "RefusedPayload",
     "RegisteredPayload",
     "RegistrationRefused",

@@ -53,6 +53,8 @@ from jkn_contracts.events import (
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
+    RefillBatchApproved,
+    RefillBatchRejected,
     RegistrationRefused,
     ResidentDataErased,
     SlotReleased,
@@ -110,11 +112,13 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             ReconciliationRunRejected,
             ImportApproved,
             ImportRejected,
+            RefillBatchApproved,
+            RefillBatchRejected,
             ResidentDataErased,
             AccessRequestAnswered,
         ),
         description="Dinas Sosial: proposals, deactivation requests, reconciliation runs, "
-        "import decisions, erasures, answered access requests.",
+        "import and refill decisions, erasures, answered access requests.",
     ),
     TopicSpec(
         "jkn.dinkes.verifications",

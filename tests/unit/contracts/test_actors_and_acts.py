@@ -25,6 +25,8 @@ from jkn_contracts import (
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
+    RefillBatchApproved,
+    RefillBatchRejected,
     ResidentEvent,
     parse_event,
     topic_for,
@@ -48,6 +50,8 @@ RUN_ACTS = {
     "ReconciliationRunRejected",
     "ImportApproved",
     "ImportRejected",
+    "RefillBatchApproved",
+    "RefillBatchRejected",
 }
 # acts about one resident, published with their (required) actor from the start
 RESIDENT_ACTS = {"ResidentDataErased"}
@@ -230,6 +234,29 @@ def test_an_import_s_decision_is_keyed_by_the_import_and_names_maker_and_checker
     assert decision_of(rejected).decision == "import_rejected"
     with pytest.raises(ValidationError):
         ImportApproved(correlation_id=import_id, payload=payload)  # an act names who acted
+
+
+def test_a_refill_batch_s_decision_is_keyed_by_the_batch_and_names_maker_and_checker() -> None:
+    batch_id, run_id = uuid.uuid4(), uuid.uuid4()
+    maker = Actor(id="act_" + "b3" * 12, agency="dinsos", kind="person")
+    checker = Actor(id="act_" + "b4" * 12, agency="dinsos", kind="person")
+    payload = {
+        "batch_id": batch_id,
+        "run_id": run_id,
+        "residents": 4,
+        "proposed": 4,
+        "requested_by": maker,
+    }
+    approved = RefillBatchApproved(correlation_id=batch_id, actor=checker, payload=payload)
+    rejected = RefillBatchRejected(
+        correlation_id=batch_id, actor=checker, payload={**payload, "proposed": 0}
+    )
+    assert approved.record_key() == rejected.record_key() == f"refill:{batch_id}"
+    assert (approved.actor, approved.payload.requested_by) == (checker, maker)
+    assert decision_of(approved) == Decision("refill_approved", (), None)
+    assert decision_of(rejected).decision == "refill_rejected"
+    with pytest.raises(ValidationError):
+        RefillBatchApproved(correlation_id=batch_id, payload=payload)  # names who acted
 
 
 def test_an_act_always_names_who_acted() -> None:

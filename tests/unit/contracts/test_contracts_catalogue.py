@@ -162,6 +162,20 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "valid": 5,
         "uploaded_by": {"id": "act_" + "ef" * 12, "agency": "dinsos", "kind": "person"},
     },
+    "RefillBatchApproved": {
+        "batch_id": str(uuid.UUID(int=15)),
+        "run_id": str(uuid.UUID(int=16)),
+        "residents": 20,
+        "proposed": 19,
+        "requested_by": {"id": "act_" + "cd" * 12, "agency": "dinsos", "kind": "person"},
+    },
+    "RefillBatchRejected": {
+        "batch_id": str(uuid.UUID(int=17)),
+        "run_id": str(uuid.UUID(int=16)),
+        "residents": 3,
+        "proposed": 0,
+        "requested_by": {"id": "act_" + "ef" * 12, "agency": "dinsos", "kind": "person"},
+    },
     "ResidentDataErased": {"ground": "retention_over", "key_version": 1},
     "AccessRequestAnswered": {"requested_by": "resident", "decisions": 4},
 }
