@@ -18,9 +18,11 @@ from jkn_contracts import NotificationSent, parse_event
 from notifications.adapters.at_rest import columns_for
 from notifications.adapters.channels import ChannelError, Delivery
 from notifications.adapters.mailroom import sql_mailroom
+from notifications.adapters.messages import WAKE_CHANNEL
+from notifications.adapters.outbox import sql_outbox
 from notifications.app.dispatcher import Dispatcher
 from notifications.app.handlers import Routing, handlers
-from notifications.bootstrap import build_runtime
+from notifications.bootstrap import build_runtime, dispatcher
 from support.kafka import read_topic
 from support.polling import eventually
 from support.sealed import SEALER
@@ -31,6 +33,8 @@ CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
 
 # the handlers' SQL mailroom, its columns under this process's KEKs and the sealer's keyring
 MAILROOM = sql_mailroom(columns_for(LocalKeks.from_config(), SEALER.keyring))
+# the dispatcher's SQL outbox, its columns under this process's KEKs too
+OUTBOX = sql_outbox(columns_for(LocalKeks.from_config()))
 
 
 class Recording:
@@ -77,7 +81,7 @@ async def test_two_dispatchers_never_send_the_same_message(runtime: ServiceRunti
     await _decide(runtime, [e for p in people for e in (p, activated(p))])
     left, right = Recording(), Recording()
     dispatchers = [
-        Dispatcher(runtime, dict.fromkeys(CHANNELS, channel), workers=3, poll_interval_s=0.05)
+        dispatcher(runtime, dict.fromkeys(CHANNELS, channel), workers=3, poll_interval_s=0.05)
         for channel in (left, right)
     ]
     for d in dispatchers:
@@ -118,15 +122,15 @@ async def test_a_sender_outlives_any_failure_of_the_database_client(
     who = registered(150)
     await _decide(runtime, [who])
     channel = Recording()
-    dispatcher = BrokenOnce(runtime, dict.fromkeys(CHANNELS, channel), workers=1,
-                            poll_interval_s=0.05)  # fmt: skip
-    await dispatcher.start()
+    sending = BrokenOnce(runtime, dict.fromkeys(CHANNELS, channel), OUTBOX,
+                         wake_channel=WAKE_CHANNEL, workers=1, poll_interval_s=0.05)  # fmt: skip
+    await sending.start()
     try:
         await eventually(lambda: _none_pending(runtime))
     finally:
-        await dispatcher.stop()
+        await sending.stop()
 
-    assert dispatcher.failures == 0  # both failures happened, and the worker went on
+    assert sending.failures == 0  # both failures happened, and the worker went on
     assert len(channel.sent) == 1
 
 
@@ -136,13 +140,13 @@ async def test_a_failing_channel_is_retried_with_backoff_then_the_message_is_sen
     who = registered(200)
     await _decide(runtime, [who])
     flaky = Recording(failures=2)
-    dispatcher = Dispatcher(runtime, dict.fromkeys(CHANNELS, flaky), workers=1,
-                            backoff_s=(0.1, 0.2), poll_interval_s=0.05)  # fmt: skip
-    await dispatcher.start()
+    sending = dispatcher(runtime, dict.fromkeys(CHANNELS, flaky), workers=1,
+                         backoff_s=(0.1, 0.2), poll_interval_s=0.05)  # fmt: skip
+    await sending.start()
     try:
         await eventually(lambda: _none_pending(runtime))
     finally:
-        await dispatcher.stop()
+        await sending.stop()
 
     row = await runtime.pool.fetchrow(
         "SELECT status, attempts, last_error FROM messages WHERE participant_id = $1",
@@ -157,13 +161,13 @@ async def test_a_permanent_failure_is_recorded_and_stated_as_failed(
     who = registered(300)
     await _decide(runtime, [who])
     broken = Recording(failures=99, permanent=True)
-    dispatcher = Dispatcher(runtime, dict.fromkeys(CHANNELS, broken), workers=1,
-                            poll_interval_s=0.05)  # fmt: skip
-    await dispatcher.start()
+    sending = dispatcher(runtime, dict.fromkeys(CHANNELS, broken), workers=1,
+                         poll_interval_s=0.05)  # fmt: skip
+    await sending.start()
     try:
         await eventually(lambda: _none_pending(runtime))
     finally:
-        await dispatcher.stop()
+        await sending.stop()
 
     row = await runtime.pool.fetchrow(
         "SELECT status, attempts, last_error FROM messages WHERE participant_id = $1",

@@ -45,24 +45,6 @@ KNOWN_VIOLATIONS = frozenset(
             "services/enrollment/src/enrollment/app/submissions.py",
             "enrollment.adapters.submissions",
         ),
-        ("services/notifications/src/notifications/app/dispatcher.py", "notifications.adapters"),
-        (
-            "services/notifications/src/notifications/app/dispatcher.py",
-            "notifications.adapters.at_rest",
-        ),
-        (
-            "services/notifications/src/notifications/app/dispatcher.py",
-            "notifications.adapters.channels",
-        ),
-        ("services/notifications/src/notifications/app/feedback.py", "notifications.adapters"),
-        (
-            "services/notifications/src/notifications/app/feedback.py",
-            "notifications.adapters.at_rest",
-        ),
-        (
-            "services/notifications/src/notifications/app/feedback.py",
-            "notifications.adapters.metrics",
-        ),
     }
 )
 

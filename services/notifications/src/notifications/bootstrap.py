@@ -12,7 +12,7 @@ NOTIFICATIONS_WEBHOOK_MAX_AGE_S (settings.py), plus the jkn_bus variables.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,11 @@ from jkn_contracts import CONSUMERS
 
 from notifications.adapters.at_rest import NotificationsColumns, backfill, columns_for
 from notifications.adapters.channels import DevSinkChannel, MessageChannel, UnconfiguredChannel
+from notifications.adapters.feedback_book import sql_feedback_book
 from notifications.adapters.mailroom import sql_mailroom
+from notifications.adapters.messages import WAKE_CHANNEL
+from notifications.adapters.metrics import PrometheusFeedbackMetrics
+from notifications.adapters.outbox import sql_outbox
 from notifications.app.dispatcher import Dispatcher
 from notifications.app.feedback import feedback_desk
 from notifications.app.handlers import Routing, handlers
@@ -34,7 +38,7 @@ from notifications.entrypoints.http import router
 from notifications.entrypoints.webhooks import install_webhook_verification
 from notifications.settings import NotificationsSettings, WebhookSettings
 
-__all__ = ["build_app", "build_runtime", "routing", "settings"]
+__all__ = ["build_app", "build_runtime", "dispatcher", "routing", "settings"]
 
 # the topics carrying the events it handles (the catalogue's: jkn_contracts.subscriptions)
 CONSUMES = CONSUMERS["notifications"]
@@ -84,6 +88,25 @@ def channels_for(
     return {name: UnconfiguredChannel(name) for name in CHANNELS}
 
 
+def dispatcher(
+    runtime: ServiceRuntime,
+    channels: Mapping[str, MessageChannel],
+    columns: NotificationsColumns | None = None,
+    *,
+    workers: int = 2,
+    max_attempts: int = 5,
+    backoff_s: Sequence[float] = (2.0, 10.0, 60.0, 300.0),
+    poll_interval_s: float = 1.0,
+) -> Dispatcher:
+    """A dispatcher over the SQL outbox (``columns`` default: under the runtime's KEKs)."""
+    columns = columns or columns_for(runtime.settings.key_encryption_keys())
+    return Dispatcher(
+        runtime, channels, sql_outbox(columns), wake_channel=WAKE_CHANNEL,
+        workers=workers, max_attempts=max_attempts, backoff_s=backoff_s,
+        poll_interval_s=poll_interval_s,
+    )  # fmt: skip
+
+
 def build_app(
     runtime: ServiceRuntime | None = None,
     route: Routing | None = None,
@@ -100,7 +123,13 @@ def build_app(
     route = route or routing(own)
     runtime = runtime or build_runtime(settings(own), route=route)
     columns = columns_for(runtime.settings.key_encryption_keys())
-    desk = feedback_desk(runtime, feedback_clock, columns, own.feedback_due_days)
+    desk = feedback_desk(
+        runtime,
+        sql_feedback_book(columns),
+        PrometheusFeedbackMetrics(lambda: runtime.pool),
+        feedback_clock,
+        own.feedback_due_days,
+    )
     app: FastAPI = create_app(
         runtime,
         title="notifications",
@@ -118,20 +147,20 @@ def build_app(
     @contextlib.asynccontextmanager
     async def dispatching() -> AsyncIterator[None]:
         # built once the runtime has started: the channels write through its pool
-        dispatcher = Dispatcher(
+        sending = dispatcher(
             runtime,
             channels_for(runtime, route, columns),
+            columns,
             workers=own.dispatchers,
             max_attempts=own.max_attempts,
             poll_interval_s=dispatch_poll_interval_s,
-            columns=columns,
         )
-        await dispatcher.start()
-        app.state.dispatcher = dispatcher
+        await sending.start()
+        app.state.dispatcher = sending
         try:
             yield
         finally:
-            await dispatcher.stop()
+            await sending.stop()
 
     add_background(app, dispatching)
     add_background(

@@ -1,20 +1,19 @@
-"""Channel ports (SMS, WhatsApp, e-mail) and the development sink that stands in for them.
+"""The channels (SMS, WhatsApp, e-mail) and the development sink that stands in for them.
 
-A channel either delivers a message or raises ``ChannelError``; ``permanent=True`` means
-retrying cannot help (no such number, no provider). ``message_id`` is passed to every
-channel so that a provider with idempotency keys can drop a resend after a crash
-between its acknowledgement and our commit.
+Each implements ``app.ports.MessageChannel``: it delivers a message or raises
+``ChannelError`` (``permanent=True``: retrying cannot help, no such number, no provider);
+``Delivery``, ``ChannelError`` and ``MessageChannel`` are declared there and named here too.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import asyncpg
 
 from notifications.adapters.at_rest import SINK_ROW_KEY, NotificationsColumns
+from notifications.app.ports import ChannelError, Delivery, MessageChannel
 
 __all__ = [
     "ChannelError",
@@ -27,32 +26,6 @@ __all__ = [
     "WhatsAppChannel",
     "sink_copy",
 ]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One message to one address. ``address`` is personal data: never log it.
-    ``participant_id`` or ``tracking_number``: who or what the message is about."""
-
-    message_id: uuid.UUID
-    channel: str
-    address: str | None = field(repr=False)
-    subject: str
-    body: str = field(repr=False)
-    participant_id: str | None = None
-    tracking_number: str | None = None
-
-
-class ChannelError(Exception):
-    """A delivery failed; the text must not contain the address or the body."""
-
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.permanent = permanent
-
-
-class MessageChannel(Protocol):
-    async def send(self, delivery: Delivery) -> None: ...
 
 
 class SmsChannel(MessageChannel, Protocol):

@@ -8,13 +8,13 @@ the message, the dispatcher the address, the sender's status the answer), never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 
 from notifications.adapters.at_rest import NotificationsColumns
+from notifications.app.ports import NewItem
 
 __all__ = [
     "NewItem",
@@ -36,23 +36,6 @@ _ITEM = (
     "tracking_number, access_hash, kind, topic, agency, status, channel, received_at,"
     " due_date, answer, answer_sealed, answered_at, reply_channel, participant_id"
 )
-
-
-@dataclass(frozen=True)
-class NewItem:
-    tracking_number: str
-    access_hash: bytes
-    kind: str
-    topic: str
-    agency: str
-    channel: str
-    inbound_message_id: str | None
-    message: str = field(repr=False)
-    reply_channel: str | None
-    reply_address: str | None = field(repr=False)
-    participant_id: str | None
-    received_at: datetime
-    due_date: date
 
 
 async def next_number(conn: asyncpg.Connection) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import asyncpg
@@ -15,6 +16,7 @@ __all__ = [
     "FEEDBACK_OVERDUE",
     "FEEDBACK_RECEIVED",
     "WEBHOOK_REFUSED",
+    "PrometheusFeedbackMetrics",
     "observe_feedback",
 ]
 
@@ -43,3 +45,17 @@ async def observe_feedback(pool: asyncpg.Pool, today: date) -> None:
         row = found.get(agency)
         FEEDBACK_OPEN.labels(agency).set(row["open"] if row else 0)
         FEEDBACK_OVERDUE.labels(agency).set(row["overdue"] if row else 0)
+
+
+class PrometheusFeedbackMetrics:
+    """``app.ports.FeedbackMetrics`` on this process's registry; the gauges read through
+    ``pool`` (a getter: the runtime's pool exists once it has started)."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    def received(self, channel: str, kind: str) -> None:
+        FEEDBACK_RECEIVED.labels(channel, kind).inc()
+
+    async def observe(self, today: date) -> None:
+        await observe_feedback(self._pool(), today)

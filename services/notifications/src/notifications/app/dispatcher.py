@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
@@ -32,9 +30,7 @@ from jkn_bus.unit_of_work import UnitOfWork
 from jkn_contracts import NotificationSent
 from jkn_contracts.events import NotificationSentPayload
 
-from notifications.adapters import contacts, feedback, messages
-from notifications.adapters.at_rest import NotificationsColumns, columns_for
-from notifications.adapters.channels import ChannelError, Delivery, MessageChannel
+from notifications.app.ports import ChannelError, Delivery, DueMessage, MessageChannel, Outbox
 
 __all__ = ["Dispatcher"]
 
@@ -48,16 +44,19 @@ class Dispatcher:
         self,
         runtime: ServiceRuntime,
         channels: Mapping[str, MessageChannel],
+        outbox: Callable[[UnitOfWork], Outbox],
         *,
+        wake_channel: str,
         workers: int = 2,
         max_attempts: int = 5,
         backoff_s: Sequence[float] = (2.0, 10.0, 60.0, 300.0),
         poll_interval_s: float = 1.0,
-        columns: NotificationsColumns | None = None,
     ) -> None:
-        """``columns``: the sealed columns (default: under the runtime's KEKs)."""
+        """``outbox``: the pending messages on a unit of work's connection;
+        ``wake_channel``: the NOTIFY channel a committed message is announced on."""
         self._runtime = runtime
-        self._columns = columns or columns_for(runtime.settings.key_encryption_keys())
+        self._outbox = outbox
+        self._wake_channel = wake_channel
         self._channels = channels
         self._workers = workers
         self._max_attempts = max_attempts
@@ -69,7 +68,7 @@ class Dispatcher:
 
     async def start(self) -> None:
         self._listener = await self._runtime.pool.acquire()
-        await self._listener.add_listener(messages.WAKE_CHANNEL, self._on_notify)
+        await self._listener.add_listener(self._wake_channel, self._on_notify)
         self._tasks = [
             asyncio.create_task(self._work(), name=f"notifications-dispatcher-{n}")
             for n in range(self._workers)
@@ -84,7 +83,7 @@ class Dispatcher:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._listener is not None:
             with contextlib.suppress(Exception):
-                await self._listener.remove_listener(messages.WAKE_CHANNEL, self._on_notify)
+                await self._listener.remove_listener(self._wake_channel, self._on_notify)
             await self._runtime.pool.release(self._listener)
             self._listener = None
 
@@ -106,85 +105,75 @@ class Dispatcher:
     async def dispatch_one(self) -> bool:
         """Send one due message; False when none is due."""
         async with self._runtime.unit_of_work() as uow:
-            row = await messages.claim_due(uow.conn)
-            if row is None:
+            outbox = self._outbox(uow)
+            message = await outbox.claim_due()
+            if message is None:
                 return False
             about = (
-                {PARTICIPANT_ATTR: row["participant_id"]}
-                if row["tracking_number"] is None
-                else {"jkn.feedback.tracking_number": row["tracking_number"]}
+                {PARTICIPANT_ATTR: message.participant_id}
+                if message.tracking_number is None
+                else {"jkn.feedback.tracking_number": message.tracking_number}
             )
             # Continue the trace of the event this message answers (saved with the row).
             with tracer("notifications").start_as_current_span(
-                f"notify {row['template']}",
-                context=context_from_headers(json.loads(row["trace_headers"])),
-                attributes={**about, "jkn.channel": row["channel"]},
+                f"notify {message.template}",
+                context=context_from_headers(message.trace_headers),
+                attributes={**about, "jkn.channel": message.channel},
             ):
-                await self._send_and_state(uow, row)
+                await self._send_and_state(uow, outbox, message)
         return True
 
-    async def _address(self, conn: asyncpg.Connection, row: asyncpg.Record) -> str | None:
-        """Where the row goes; for a participant, lock their contact row (see above)."""
-        if row["tracking_number"] is not None:
-            return (await feedback.reply_address(conn, self._columns, row["tracking_number"]))[1]
-        contact = await contacts.lock(conn, self._columns, row["participant_id"])
-        if contact is None:
-            return None
-        return contact.email if row["channel"] == "email" else contact.phone
-
-    async def _send_and_state(self, uow: UnitOfWork, row: asyncpg.Record) -> None:
-        """Send through the row's channel, then mark it and emit NotificationSent."""
-        channel = row["channel"]
-        address = await self._address(uow.conn, row)
-        subject, body = await messages.texts(uow.conn, self._columns, row)
+    async def _send_and_state(self, uow: UnitOfWork, outbox: Outbox, message: DueMessage) -> None:
+        """Send through the message's channel, then mark it and emit NotificationSent."""
+        channel = message.channel
+        address = await outbox.lock_address(message)  # for a participant: see above
+        subject, body = await outbox.texts(message)
         delivery = Delivery(
-            row["message_id"], channel, address, subject, body,
-            participant_id=row["participant_id"], tracking_number=row["tracking_number"],
+            message.message_id, channel, address, subject, body,
+            participant_id=message.participant_id, tracking_number=message.tracking_number,
         )  # fmt: skip
         try:
             await self._channels[channel].send(delivery)
         except Exception as exc:
-            if not await self._failed(uow.conn, row, exc):
+            if not await self._failed(outbox, message, exc):
                 return  # retried later; nothing to state yet
             status = "failed"
         else:
-            masked = await messages.masked_body(uow.conn, self._columns, row)
-            await messages.mark_sent(uow.conn, row["message_id"], masked)
+            await outbox.mark_sent(message)
             status = "sent"
-        if row["tracking_number"] is not None:
+        if message.tracking_number is not None:
             return  # a feedback reply: no participant to state it about
         await uow.emit(
             NotificationSent(
-                participant_id=row["participant_id"],
-                correlation_id=row["correlation_id"],
-                causation_id=row["about_event_id"],
+                participant_id=message.participant_id,
+                correlation_id=message.correlation_id,
+                causation_id=message.about_event_id,
                 payload=NotificationSentPayload(
-                    message_id=row["message_id"],
+                    message_id=message.message_id,
                     channel=channel,
-                    template=row["template"],
-                    about_event_type=row["about_event_type"],
+                    template=message.template,
+                    about_event_type=message.about_event_type,
                     status=status,
                 ),
             )
         )
 
-    async def _failed(self, conn: asyncpg.Connection, row: asyncpg.Record, exc: Exception) -> bool:
+    async def _failed(self, outbox: Outbox, message: DueMessage, exc: Exception) -> bool:
         """Record the failure; True when the message is given up ('failed')."""
         # Our own ChannelError texts are safe; anything else is reduced to its type.
         reason = str(exc) if isinstance(exc, ChannelError) else type(exc).__name__
-        attempt = row["attempts"] + 1
+        attempt = message.attempts + 1
         if (isinstance(exc, ChannelError) and exc.permanent) or attempt >= self._max_attempts:
-            masked = await messages.masked_body(conn, self._columns, row)
-            await messages.mark_failed(conn, row["message_id"], reason, masked)
+            await outbox.mark_failed(message, reason)
             log.warning(
                 "message failed for good after %d attempt(s): %s",
                 attempt,
                 reason,
-                extra={"participant_id": row["participant_id"]}
-                if row["tracking_number"] is None
-                else {"tracking_number": row["tracking_number"]},
+                extra={"participant_id": message.participant_id}
+                if message.tracking_number is None
+                else {"tracking_number": message.tracking_number},
             )
             return True
         delay = self._backoff_s[min(attempt - 1, len(self._backoff_s) - 1)]
-        await messages.retry_later(conn, row["message_id"], reason, delay)
+        await outbox.retry_later(message, reason, delay)
         return False

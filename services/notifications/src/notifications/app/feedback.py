@@ -21,13 +21,12 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 from jkn_bus.service import ServiceRuntime
+from jkn_bus.unit_of_work import UnitOfWork
 from jkn_contracts import Actor, FeedbackAnswered, FeedbackRerouted
 from jkn_contracts.city import CITY_TZ
 from jkn_contracts.events import FeedbackAnsweredPayload, FeedbackReroutedPayload
 
-from notifications.adapters import feedback, messages
-from notifications.adapters.at_rest import NotificationsColumns, columns_for
-from notifications.adapters.metrics import FEEDBACK_RECEIVED, observe_feedback
+from notifications.app.ports import FeedbackBook, FeedbackMetrics, NewItem, NewMessage
 from notifications.domain.feedback import (
     DEFAULT_DUE_DAYS,
     Kind,
@@ -79,11 +78,12 @@ class Receipt:
 
 @dataclass
 class FeedbackDesk:
-    """The channel's settings and clock (injectable: tests move time), and the sealed
-    columns its texts and addresses are kept in."""
+    """The channel's settings and clock (injectable: tests move time); ``book`` reaches
+    the items on a unit of work's connection, ``metrics`` counts them."""
 
     runtime: ServiceRuntime
-    columns: NotificationsColumns
+    book: Callable[[UnitOfWork], FeedbackBook]
+    metrics: FeedbackMetrics
     due_days: dict[Kind, int] = field(default_factory=lambda: dict(DEFAULT_DUE_DAYS))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -100,7 +100,7 @@ class FeedbackDesk:
         """Set the open/overdue gauges; a database hiccup leaves them as they were rather
         than failing a committed change or a scrape."""
         try:
-            await observe_feedback(self.pool, self.today())
+            await self.metrics.observe(self.today())
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("feedback gauges not refreshed: %s", type(exc).__name__)
 
@@ -121,30 +121,28 @@ class FeedbackDesk:
         due = due_date(kind, now.astimezone(CITY_TZ).date(), self.due_days)
         code = new_access_code()
         async with self.runtime.unit_of_work() as uow:
-            conn = uow.conn
-            sequence = await feedback.next_number(conn)
+            book = self.book(uow)
+            sequence = await book.next_number()
             number = tracking_number(kind, now.astimezone(CITY_TZ).year, sequence)
-            item = feedback.NewItem(
+            item = NewItem(
                 number, access_hash(code), kind, topic, agency, channel, inbound_message_id,
                 message, reply_to.channel if reply_to else None,
                 reply_to.address if reply_to else None, participant_id, now, due,
             )  # fmt: skip
-            if not await feedback.insert(conn, self.columns, item):
+            if not await book.insert(item):
                 assert inbound_message_id is not None  # only webhooks carry an id
-                known = await feedback.find_inbound(conn, channel, inbound_message_id)
+                known = await book.find_inbound(channel, inbound_message_id)
                 assert known is not None
-                return Receipt(known["tracking_number"], known["agency"], known["due_date"],
+                return Receipt(known.tracking_number, known.agency, known.due_date,
                                None, created=False)  # fmt: skip
-            await feedback.add_history(
-                conn, number, "received", actor=channel, agency=agency, at=now
-            )
+            await book.add_history(number, "received", actor=channel, agency=agency, at=now)
             if reply_to is not None:
                 reply = received_reply(kind, number, code, agency, due)
                 await _reply(
-                    conn, self.columns, number, "received",
+                    book, number, "received",
                     reply=reply, channel=reply_to.channel, secret=code,
                 )  # fmt: skip
-        FEEDBACK_RECEIVED.labels(channel, kind).inc()
+        self.metrics.received(channel, kind)
         log.info("feedback received", extra={"tracking_number": number, "agency": agency})
         await self.refresh_metrics()
         return Receipt(number, agency, due, code, created=True)
@@ -154,25 +152,22 @@ class FeedbackDesk:
         state it (FeedbackAnswered) as ``actor``'s act."""
         now = self.clock()
         async with self.runtime.unit_of_work(actor=actor) as uow:
-            conn = uow.conn
-            item = await feedback.find(conn, number, lock=True)
+            book = self.book(uow)
+            item = await book.find(number, lock=True)
             if item is None:
                 raise NotFound(number)
-            problem = check_answer(item["agency"], item["status"], answer)
+            problem = check_answer(item.agency, item.status, answer)
             if problem is not None:
                 return problem
-            await feedback.mark_answered(
-                conn, self.columns, number, answer.answer, answered_by=answer.answered_by, at=now
-            )
-            await feedback.add_history(
-                conn, number, "answered", actor=f"{answer.agency}:{answer.answered_by}",
+            await book.mark_answered(number, answer.answer, answered_by=answer.answered_by, at=now)
+            await book.add_history(
+                number, "answered", actor=f"{answer.agency}:{answer.answered_by}",
                 agency=answer.agency, at=now,
             )  # fmt: skip
-            if item["reply_channel"] is not None:
-                reply = answered_reply(item["kind"], number, answer.agency, answer.answer)
+            if item.reply_channel is not None:
+                reply = answered_reply(item.kind, number, answer.agency, answer.answer)
                 await _reply(
-                    conn, self.columns, number, "answered",
-                    reply=reply, channel=item["reply_channel"],
+                    book, number, "answered", reply=reply, channel=item.reply_channel
                 )  # fmt: skip
             await uow.emit(
                 FeedbackAnswered(
@@ -181,10 +176,10 @@ class FeedbackDesk:
                     actor=actor,
                     payload=FeedbackAnsweredPayload(
                         tracking_number=number,
-                        kind=item["kind"],
+                        kind=item.kind,
                         agency=answer.agency,
-                        due_date=item["due_date"],
-                        overdue=now.astimezone(CITY_TZ).date() > item["due_date"],
+                        due_date=item.due_date,
+                        overdue=now.astimezone(CITY_TZ).date() > item.due_date,
                     ),
                 )
             )
@@ -197,16 +192,16 @@ class FeedbackDesk:
         (FeedbackRerouted) as ``actor``'s act."""
         now = self.clock()
         async with self.runtime.unit_of_work(actor=actor) as uow:
-            conn = uow.conn
-            item = await feedback.find(conn, number, lock=True)
+            book = self.book(uow)
+            item = await book.find(number, lock=True)
             if item is None:
                 raise NotFound(number)
-            problem = check_reroute(item["agency"], item["status"], reroute)
+            problem = check_reroute(item.agency, item.status, reroute)
             if problem is not None:
                 return problem
-            await feedback.route_to(conn, number, reroute.to_agency)
-            await feedback.add_history(
-                conn, number, "rerouted", actor=f"{reroute.from_agency}:{actor.id}",
+            await book.route_to(number, reroute.to_agency)
+            await book.add_history(
+                number, "rerouted", actor=f"{reroute.from_agency}:{actor.id}",
                 agency=reroute.to_agency, at=now, detail=reroute.reason,
             )  # fmt: skip
             await uow.emit(
@@ -216,10 +211,10 @@ class FeedbackDesk:
                     actor=actor,
                     payload=FeedbackReroutedPayload(
                         tracking_number=number,
-                        kind=item["kind"],
+                        kind=item.kind,
                         agency=reroute.from_agency,
                         to_agency=reroute.to_agency,
-                        due_date=item["due_date"],
+                        due_date=item.due_date,
                     ),
                 )
             )
@@ -232,8 +227,7 @@ class FeedbackDesk:
 
 
 async def _reply(
-    conn: asyncpg.Connection,
-    columns: NotificationsColumns,
+    book: FeedbackBook,
     number: str,
     about: str,
     *,
@@ -243,10 +237,8 @@ async def _reply(
 ) -> None:
     """Queue one reply to the sender; its key (item + what it says) makes it unique."""
     key = f"feedback:{number}:{about}:{channel}"
-    await messages.insert(
-        conn,
-        columns,
-        messages.NewMessage(
+    await book.queue_reply(
+        NewMessage(
             message_id=uuid.uuid5(_MESSAGE_IDS, key), idempotency_key=key,
             participant_id=None, correlation_id=None, about_event_id=None,
             about_event_type=None, template=reply.template_id, subject=reply.subject,
@@ -257,15 +249,14 @@ async def _reply(
 
 def feedback_desk(
     runtime: ServiceRuntime,
+    book: Callable[[UnitOfWork], FeedbackBook],
+    metrics: FeedbackMetrics,
     clock: Callable[[], datetime] | None = None,
-    columns: NotificationsColumns | None = None,
     due_days: str = "",
 ) -> FeedbackDesk:
     """The desk with ``due_days`` (``NotificationsSettings.feedback_due_days``; default
-    pengaduan=5, pertanyaan=3, masukan=14 calendar days); ``columns`` default: under the
-    runtime's KEKs."""
+    pengaduan=5, pertanyaan=3, masukan=14 calendar days)."""
     days = parse_due_days(due_days)
-    columns = columns or columns_for(runtime.settings.key_encryption_keys())
     if clock is None:
-        return FeedbackDesk(runtime, columns, days)
-    return FeedbackDesk(runtime, columns, days, clock)
+        return FeedbackDesk(runtime, book, metrics, days)
+    return FeedbackDesk(runtime, book, metrics, days, clock)

@@ -1,16 +1,40 @@
-"""What the notification handlers need from outside: the address book and the pending
-messages, on the unit of work's connection (adapter: ``adapters.mailroom``, SQL over
-``adapters.contacts``, ``adapters.messages`` and ``adapters.erasure``, wired in
-``bootstrap``)."""
+"""What ``app/`` needs from outside, each wired in ``bootstrap``:
+
+- the handlers: the address book and the pending messages, on the unit of work's
+  connection (``Mailroom``; adapter ``adapters.mailroom``, SQL over ``adapters.contacts``,
+  ``adapters.messages`` and ``adapters.erasure``);
+- the dispatcher: the due messages (``Outbox``; adapter ``adapters.outbox``) and the
+  channels they leave by (``MessageChannel``; adapters ``adapters.channels``);
+- the feedback desk: the items and their replies (``FeedbackBook``; adapter
+  ``adapters.feedback_book``) and its Prometheus series (``FeedbackMetrics``; adapter
+  ``adapters.metrics``).
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
-__all__ = ["Mailroom", "NewMessage", "Reach", "StoredContact"]
+from notifications.domain.feedback import Kind
+
+__all__ = [
+    "ChannelError",
+    "Delivery",
+    "DueMessage",
+    "FeedbackBook",
+    "FeedbackItem",
+    "FeedbackMetrics",
+    "Mailroom",
+    "MessageChannel",
+    "NewItem",
+    "NewMessage",
+    "Outbox",
+    "Reach",
+    "StoredContact",
+]
 
 
 @dataclass(frozen=True)
@@ -85,4 +109,170 @@ class Mailroom(Protocol):
 
     async def erase(self, participant_id: str) -> None:
         """Forget the resident's contact and every text about them (idempotent)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one address. ``address`` is personal data: never log it.
+    ``participant_id`` or ``tracking_number``: who or what the message is about."""
+
+    message_id: uuid.UUID
+    channel: str
+    address: str | None = field(repr=False)
+    subject: str
+    body: str = field(repr=False)
+    participant_id: str | None = None
+    tracking_number: str | None = None
+
+
+class ChannelError(Exception):
+    """A delivery failed; the text must not contain the address or the body.
+    ``permanent``: retrying cannot help (no such number, no provider)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class MessageChannel(Protocol):
+    """Delivers a message or raises ``ChannelError``. ``message_id`` is passed so that a
+    provider with idempotency keys can drop a resend after a crash between its
+    acknowledgement and our commit."""
+
+    async def send(self, delivery: Delivery) -> None: ...
+
+
+@dataclass(frozen=True)
+class DueMessage:
+    """A pending message claimed for sending (its texts stay sealed until ``texts``)."""
+
+    message_id: uuid.UUID
+    participant_id: str | None
+    tracking_number: str | None
+    correlation_id: uuid.UUID | None
+    about_event_id: uuid.UUID | None
+    about_event_type: str | None
+    template: str
+    channel: str
+    attempts: int
+    trace_headers: Mapping[str, str]
+
+
+class Outbox(Protocol):
+    """The pending messages, inside one dispatcher transaction."""
+
+    async def claim_due(self) -> DueMessage | None:
+        """Lock the oldest due message, skipping those another dispatcher holds."""
+        ...
+
+    async def lock_address(self, message: DueMessage) -> str | None:
+        """Where the message goes (personal data); for a participant's, lock their contact
+        row for this transaction first (one transaction at a time emits for them)."""
+        ...
+
+    async def texts(self, message: DueMessage) -> tuple[str, str]:
+        """``(subject, body)`` opened ('' once the resident is erased)."""
+        ...
+
+    async def mark_sent(self, message: DueMessage) -> None:
+        """Sent; a secret the body carried (a feedback access code) is masked."""
+        ...
+
+    async def mark_failed(self, message: DueMessage, reason: str) -> None:
+        """Given up, with ``reason`` (no personal data); a carried secret is masked."""
+        ...
+
+    async def retry_later(self, message: DueMessage, reason: str, delay_s: float) -> None:
+        """Another attempt in ``delay_s`` seconds."""
+        ...
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A feedback item as received (``message`` and ``reply_address`` personal data)."""
+
+    tracking_number: str
+    access_hash: bytes
+    kind: str
+    topic: str
+    agency: str
+    channel: str
+    inbound_message_id: str | None
+    message: str = field(repr=False)
+    reply_channel: str | None
+    reply_address: str | None = field(repr=False)
+    participant_id: str | None
+    received_at: datetime
+    due_date: date
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    """A stored item as the desk's use cases read it (no text, no address)."""
+
+    tracking_number: str
+    kind: Kind
+    agency: str
+    status: str
+    due_date: date
+    reply_channel: str | None
+
+
+class FeedbackBook(Protocol):
+    """The feedback items, their history and replies, inside one unit of work."""
+
+    async def next_number(self) -> int:
+        """The next sequence number of a tracking number."""
+        ...
+
+    async def insert(self, item: NewItem) -> bool:
+        """Add the item unless its webhook delivery was recorded already; True if added."""
+        ...
+
+    async def find_inbound(self, channel: str, inbound_message_id: str) -> FeedbackItem | None:
+        """The item a provider's message was recorded as."""
+        ...
+
+    async def find(self, tracking_number: str, *, lock: bool = False) -> FeedbackItem | None:
+        """The item; ``lock`` holds it for this transaction."""
+        ...
+
+    async def add_history(
+        self,
+        tracking_number: str,
+        action: str,
+        *,
+        actor: str,
+        agency: str,
+        at: datetime,
+        detail: str | None = None,
+    ) -> None:
+        """One row of the item's history."""
+        ...
+
+    async def mark_answered(
+        self, tracking_number: str, answer: str, *, answered_by: str, at: datetime
+    ) -> None:
+        """Record the agency's answer."""
+        ...
+
+    async def route_to(self, tracking_number: str, agency: str) -> None:
+        """Hand the item to another agency; its due date stays."""
+        ...
+
+    async def queue_reply(self, message: NewMessage) -> bool:
+        """Queue a reply to the sender unless its idempotency key exists; True if added."""
+        ...
+
+
+class FeedbackMetrics(Protocol):
+    """The feedback channel's series."""
+
+    def received(self, channel: str, kind: str) -> None:
+        """Count one item received."""
+        ...
+
+    async def observe(self, today: date) -> None:
+        """Set the open/overdue gauges from the stored items (may raise a database error)."""
         ...

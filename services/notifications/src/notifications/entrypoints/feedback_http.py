@@ -143,7 +143,7 @@ async def status(
             "due_date": item["due_date"].isoformat(),
             "overdue": not answered and item["due_date"] < desk.today(),
             "answer": {
-                "text": await feedback.answer_of(desk.pool, desk.columns, item),
+                "text": await feedback.answer_of(desk.pool, request.app.state.at_rest, item),
                 "answered_at": item["answered_at"].isoformat(),
             }
             if answered
@@ -174,8 +174,9 @@ async def agency_queue(
     agency = agency or cast(Agency, caller.agency)
     caller.require_agency(agency)
     desk = _desk(request)
+    columns = request.app.state.at_rest
     rows = await feedback.queue(
-        desk.pool, desk.columns, agency, "received" if status == "open" else "answered", limit
+        desk.pool, columns, agency, "received" if status == "open" else "answered", limit
     )
     today = desk.today()
     await desk.refresh_metrics()
