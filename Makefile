@@ -9,7 +9,7 @@ PYTEST := $(UV) run --frozen pytest
 
 include Makefile.infra
 
-.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench profile test-faults lint format typecheck contracts bpjs-sim
+.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench bench-scaleout profile test-faults lint format typecheck contracts bpjs-sim
 
 help:
 	@grep -E '^## ' Makefile Makefile.infra | sed 's/^[^:]*:## /  /'
@@ -44,10 +44,14 @@ run: sync up
 stop: sync
 	@$(UV) run --frozen python -m jkn_demo stop
 
-## bench: throughput and latency of the whole journey vs. raw aiokafka, in one run
+## bench: throughput and latency of the whole journey vs. raw aiokafka, in one run (two replicas per service: `make bench-scaleout`)
 bench: sync up
 	@$(UV) run --frozen python -m jkn_demo bench
 	@$(UV) run --frozen python -m jkn_devstack prune-topics
+
+## bench-scaleout: the journey (RESIDENTS, default 300) with one, then two replicas of each service: throughput, CPU, partitions per replica, relay holder, lost/dup/divergences
+bench-scaleout: sync up
+	@$(UV) run --frozen python -m jkn_demo scaleout --residents $(or $(RESIDENTS),300)
 
 ## profile: where the time goes: the journey (RESIDENTS, default 2000) under py-spy, CPU ms per resident per service
 profile: sync up

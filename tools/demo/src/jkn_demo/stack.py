@@ -1,8 +1,15 @@
-"""Starts and stops the BPJS simulator and the four services as local processes.
+"""Starts and stops the BPJS simulator and the services as local processes.
 
 `make run` leaves them running (pid files under the state dir) and `make stop` ends them;
 the end-to-end tests and the benchmark start their own stack on other ports, with their own
 database and topic prefix, and kill it at the end.
+
+Replicas (``Stack(..., replicas=2)``): each bus service runs as that many processes on the
+same environment, database and consumer group, the second one named ``verification#2`` on
+its own HTTP port (``REPLICA_PORT_STEP`` above the first's) with its own log and pid file.
+Each replica keeps the first replica's port for every *other* component, so the services
+call each other (enrollment asks audit) and the residents' pages ask the first replica.
+The simulator and the residents' pages run once: they are no consumers of the bus.
 """
 
 from __future__ import annotations
@@ -21,7 +28,10 @@ import psutil
 from jkn_contracts.topics import BUS_SERVICES
 from jkn_devstack.credentials import service_kafka_env
 
-__all__ = ["COMPONENTS", "Component", "Stack"]
+__all__ = ["COMPONENTS", "REPLICA_PORT_STEP", "Component", "Stack", "split_name"]
+
+# replica k's port: the first replica's + (k - 1) * this (8001 -> 8101 -> 8201)
+REPLICA_PORT_STEP = 100
 
 
 @dataclass(frozen=True)
@@ -53,13 +63,22 @@ class Stack:
     env: Mapping[str, str]
     port_offset: int = 0
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    replicas: int = 1
 
     def port(self, name: str) -> int:
-        comp = _component(name)
-        return comp.default_port + self.port_offset
+        """The HTTP port of ``name`` (a component: its first replica; or ``name#k``)."""
+        comp, k = split_name(name)
+        return comp.default_port + self.port_offset + (k - 1) * REPLICA_PORT_STEP
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port(name)}"
+
+    def replica_names(self, component: str) -> list[str]:
+        """The process names of ``component``: itself, then ``component#2``, ... (bus
+        services only; the others run once)."""
+        if component not in BUS_SERVICES:
+            return [component]
+        return [component] + [f"{component}#{k}" for k in range(2, self.replicas + 1)]
 
     def component_env(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
@@ -70,27 +89,34 @@ class Stack:
 
     def start(self, names: tuple[str, ...] | None = None) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        """Start every component (``names``: only those; a component's name starts each of
+        its replicas not running, ``name#k`` that one replica)."""
         env = self.component_env()
         for comp in COMPONENTS:
-            if names is not None and comp.name not in names:
-                continue
-            log = (self.run_dir / f"{comp.name}.log").open("ab")
-            # each service logs in to Kafka as its own principal (the simulator does not)
-            own = service_kafka_env(comp.name) if comp.name in BUS_SERVICES else {}
-            proc = subprocess.Popen(  # noqa: S603 - our own modules, our own interpreter
-                [sys.executable, "-m", comp.module],
-                env={**env, **own},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            self.procs[comp.name] = proc
-            (self.run_dir / f"{comp.name}.pid").write_text(str(proc.pid))
+            for name in self.replica_names(comp.name):
+                wanted = names is None or comp.name in names or name in names
+                running = name in self.procs and self.procs[name].poll() is None
+                if wanted and not running:
+                    self._start_one(comp, name, env)
+
+    def _start_one(self, comp: Component, name: str, env: Mapping[str, str]) -> None:
+        log = (self.run_dir / f"{name}.log").open("ab")
+        # each service logs in to Kafka as its own principal (the simulator does not)
+        own = service_kafka_env(comp.name) if comp.name in BUS_SERVICES else {}
+        proc = subprocess.Popen(  # noqa: S603 - our own modules, our own interpreter
+            [sys.executable, "-m", comp.module],
+            env={**env, **own, comp.port_env: str(self.port(name))},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs[name] = proc
+        (self.run_dir / f"{name}.pid").write_text(str(proc.pid))
 
     def wait_healthy(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         for name, proc in self.procs.items():
-            url = self.url(name) + _component(name).health_path
+            url = self.url(name) + split_name(name)[0].health_path
             while True:
                 if proc.poll() is not None:
                     log = self.run_dir / f"{name}.log"
@@ -107,7 +133,8 @@ class Stack:
                 time.sleep(0.3)
 
     def kill(self, name: str) -> None:
-        """SIGKILL one component (tests of crash recovery)."""
+        """SIGKILL one process (tests of crash recovery): a component's first replica, or
+        ``name#k``."""
         proc = self.procs.pop(name)
         proc.kill()
         proc.wait()
@@ -141,8 +168,10 @@ class Stack:
         return rss
 
 
-def _component(name: str) -> Component:
-    return next(c for c in COMPONENTS if c.name == name)
+def split_name(name: str) -> tuple[Component, int]:
+    """``verification#2`` -> (verification's component, 2); a bare name is replica 1."""
+    base, _, k = name.partition("#")
+    return next(c for c in COMPONENTS if c.name == base), int(k or 1)
 
 
 def _terminate(pid: int, grace: float = 10.0) -> None:
