@@ -25,7 +25,8 @@ partition is right, order matters and nothing is wrong with the message. Any oth
 exception is a defect of the message or the handler: after ``max_attempts`` the record goes
 to the dead-letter topic with the reason (a code and the exception's class, never its
 text) and its original topic/partition/offset and trace context in
-headers, and the partition moves on — a poison message never blocks it.
+headers, and the partition moves on — a poison message never blocks it. The record, these
+classes of error and the reason codes are ``jkn_bus.consumed``'s (named here too).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, cast
 
 import asyncpg
@@ -46,6 +46,14 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from jkn_bus import metrics
+from jkn_bus.consumed import (
+    EVENT_NOT_OF_TOPIC,
+    HANDLER_FAILED,
+    INFRA_ERRORS,
+    INVALID_EVENT,
+    Record,
+    TransientError,
+)
 from jkn_bus.dead_letters import DeadLetterWriter
 from jkn_bus.handler_table import Handler, HandlerTable, by_type_name
 from jkn_bus.scrub import reason as reason_of
@@ -69,41 +77,7 @@ __all__ = [
     "TransientError",
 ]
 
-# Dead-letter reasons (x-dlq-reason, the dead_letters table, the log line): a code, then
-# the exception's class or validated names — never an exception's text, which may quote
-# the record (jkn_bus.scrub).
-EVENT_NOT_OF_TOPIC = "EVENT_NOT_OF_TOPIC"
-INVALID_EVENT = "INVALID_EVENT"
-HANDLER_FAILED = "HANDLER_FAILED"
-
 log = logging.getLogger(__name__)
-
-INFRA_ERRORS = (
-    OSError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.CannotConnectNowError,
-    # the pool's own state error while Postgres restarts ("connect() called while another
-    # connection already exists"): seen in a fault-suite run, retried like the others
-    asyncpg.exceptions.InternalClientError,
-)
-
-
-class TransientError(Exception):
-    """Raised by a handler when a dependency is temporarily unavailable: retry, never DLQ."""
-
-
-@dataclass(frozen=True)
-class Record:
-    """The parts of a Kafka record the consumer needs (an aiokafka ConsumerRecord fits)."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
 
 
 class EventConsumer:
