@@ -1,4 +1,4 @@
-"""python -m jkn_demo run|stop|bench|profile|invariants|faults"""
+"""python -m jkn_demo run|stop|bench|bench-latency|profile|invariants|faults"""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def main(argv: list[str]) -> int:  # noqa: PLR0911 - one return per sub-command
         from jkn_demo.bench import main as bench
 
         return bench(argv[1:])
+    if command == "bench-latency":
+        from jkn_demo.bench_latency import main as bench_latency
+
+        return bench_latency(argv[1:])
     if command == "invariants":
         from jkn_demo.invariant_reads import main as invariants
 
@@ -28,13 +32,17 @@ def main(argv: list[str]) -> int:  # noqa: PLR0911 - one return per sub-command
         from jkn_demo.faults import main as faults
 
         return faults(argv[1:])
+    if command == "scaleout":
+        from jkn_demo.scaleout import main as scaleout
+
+        return scaleout(argv[1:])
     if command == "profile":
         from jkn_demo.profile import main as profile
 
         return profile(argv[1:])
     print(
-        "usage: python -m jkn_demo run|stop|bench|profile [--residents N]|invariants|faults"
-        " [--help]",
+        "usage: python -m jkn_demo run|stop|bench|bench-latency|profile [--residents N]"
+        "|invariants|faults|scaleout [--help]",
         file=sys.stderr,
     )
     return 2
