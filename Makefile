@@ -9,7 +9,7 @@ PYTEST := $(UV) run --frozen pytest
 
 include Makefile.infra
 
-.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench bench-scaleout profile test-faults lint format typecheck contracts bpjs-sim
+.PHONY: help bootstrap sync test test-unit test-integration test-e2e run stop bench bench-scaleout bench-latency profile test-faults lint format typecheck contracts bpjs-sim
 
 help:
 	@grep -E '^## ' Makefile Makefile.infra | sed 's/^[^:]*:## /  /'
@@ -52,6 +52,10 @@ bench: sync up
 ## bench-scaleout: the journey (RESIDENTS, default 300) with one, then two replicas of each service: throughput, CPU, partitions per replica, relay holder, lost/dup/divergences
 bench-scaleout: sync up
 	@$(UV) run --frozen python -m jkn_demo scaleout --residents $(or $(RESIDENTS),300)
+
+## bench-latency: BPJS answering in 250 ms: calls/s at the simulator vs the BPJS_MAX_IN_FLIGHT/latency ceiling, rows 2, 8 and 8 at 10 calls/s (RESIDENTS per row, default 200)
+bench-latency: sync up
+	@$(UV) run --frozen python -m jkn_demo bench-latency --residents $(or $(RESIDENTS),200)
 
 ## profile: where the time goes: the journey (RESIDENTS, default 2000) under py-spy, CPU ms per resident per service
 profile: sync up
