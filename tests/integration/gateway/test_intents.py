@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from bpjs_gateway.adapters.at_rest import gateway_columns
+from bpjs_gateway.adapters.backlog import refresh_backlog
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.intents import SqlIntentQueue
 from bpjs_gateway.app.ports import Intent
 from bpjs_gateway.bootstrap import build_runtime, build_worker, run_worker
 from bpjs_gateway.domain.peserta import Mutation, MutationResult, Peserta
-from bpjs_gateway.metrics import BREAKER_OPEN, BREAKER_TRANSITIONS
+from bpjs_gateway.metrics import BREAKER_OPEN, BREAKER_TRANSITIONS, INTENT_OLDEST_OPEN_S
 from bpjs_gateway.settings import GatewaySettings
 from integration.gateway.conftest import (
     BOOTSTRAP,
@@ -229,6 +230,10 @@ async def test_a_bpjs_outage_blocks_no_consumption_opens_the_breaker_and_drains_
         )
         assert pending == len(events)
         assert await runtime.pool.fetchval("SELECT count(*) FROM dead_letters") == 0
+        # the operator's view of the wait: the backlog gauges count these residents
+        counts = await refresh_backlog(runtime.pool)
+        assert counts["tambah", "pending"] + counts["tambah", "in_flight"] >= len(events)
+        assert INTENT_OLDEST_OPEN_S.labels("tambah")._value.get() > 0
     finally:
         (await sim_admin.delete("/_sim/faults")).raise_for_status()
 
@@ -241,6 +246,17 @@ async def test_a_bpjs_outage_blocks_no_consumption_opens_the_breaker_and_drains_
         pids,
     )
     assert sorted(r["n"] for r in tambah) == [1] * len(events)
+    left = await refresh_backlog(runtime.pool)
+    mine = await runtime.pool.fetchval(
+        "SELECT count(*) FROM bpjs_intents WHERE participant_id = ANY($1::text[])"
+        " AND state IN ('pending', 'in_flight')",
+        pids,
+    )
+    assert mine == 0
+    assert left["tambah", "pending"] + left["tambah", "in_flight"] == await runtime.pool.fetchval(
+        "SELECT count(*) FROM bpjs_intents WHERE operation = 'tambah'"
+        " AND state IN ('pending', 'in_flight')"
+    ), "the gauge is the table's count, not a tally of its own"
 
 
 async def test_a_kurang_recorded_right_after_a_tambah_waits_for_it(

@@ -15,6 +15,7 @@ from jkn_bus.keyring import Keyring, Sealer
 from jkn_contracts import CONSUMERS
 
 from bpjs_gateway.adapters.at_rest import GatewayColumns, backfill, gateway_columns
+from bpjs_gateway.adapters.backlog import track_backlog
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.intents import SqlIntentQueue, SqlIntentRecorder
 from bpjs_gateway.adapters.metered import MeteredBpjs
@@ -232,6 +233,13 @@ def build_app(
             task_while_serving(
                 "bpjs-gateway-intents",
                 lambda: run_worker(runtime, build_worker(runtime, calls, settings)),
+            ),
+        )
+        add_background(
+            app,
+            task_while_serving(
+                "bpjs-gateway-backlog",
+                lambda: track_backlog(runtime.pool, settings.bpjs_backlog_interval_s),
             ),
         )
     if sync is not None and settings.sync_interval_s > 0:

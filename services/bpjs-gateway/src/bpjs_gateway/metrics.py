@@ -10,6 +10,8 @@ __all__ = [
     "BREAKER_OPEN",
     "BREAKER_TRANSITIONS",
     "INTENTS",
+    "INTENTS_OPEN",
+    "INTENT_OLDEST_OPEN_S",
     "SYNC_CHANGES",
     "SYNC_RUNS",
 ]
@@ -62,7 +64,22 @@ INTENTS = Counter(
     " retry, waiting, cancelled)",
     ["operation", "outcome"],
 )
+INTENTS_OPEN = Gauge(
+    "jkn_bpjs_intents_open",
+    "BPJS intents not yet done, by operation and state (pending, in_flight): the backlog"
+    " toward BPJS, refreshed every BPJS_BACKLOG_INTERVAL_S",
+    ["operation", "state"],
+)
+INTENT_OLDEST_OPEN_S = Gauge(
+    "jkn_bpjs_intent_oldest_open_seconds",
+    "Age of the oldest BPJS intent not yet done, by operation (0: none): how long a"
+    " resident has waited for BPJS; an alert on it catches an outage retried for hours",
+    ["operation"],
+)
 for _operation in ("tambah", "kurang", "lookup"):
+    INTENT_OLDEST_OPEN_S.labels(_operation).set(0)
+    for _open in ("pending", "in_flight"):
+        INTENTS_OPEN.labels(_operation, _open).set(0)
     BREAKER_OPEN.labels(_operation).set(0)
     for _state in ("open", "closed"):
         BREAKER_TRANSITIONS.labels(_operation, _state)

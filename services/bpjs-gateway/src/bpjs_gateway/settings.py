@@ -91,6 +91,7 @@ class GatewaySettings(BaseSettings):
     bpjs_breaker_cooldown_s: float = Field(10.0, gt=0)
     bpjs_intent_lease_s: float = Field(30.0, gt=0)
     bpjs_intent_poll_s: float = Field(1.0, gt=0)
+    bpjs_backlog_interval_s: float = Field(15.0, gt=0)
 
     def rules(self) -> EffectiveDateRules:
         return EffectiveDateRules(
