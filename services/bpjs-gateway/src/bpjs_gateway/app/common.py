@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, Literal
 
@@ -107,11 +108,19 @@ async def record_refusal(
     log.info("BPJS refused the %s (code %s)", mutation, code, extra={"participant_id": pid})
 
 
-async def settle(queue: IntentQueue, intent: Intent, outcome: str) -> str:
-    """Mark ``intent`` done with ``outcome`` and nothing else to record (no call was
-    needed); returns the outcome."""
+async def settle(
+    queue: IntentQueue,
+    intent: Intent,
+    outcome: str,
+    write: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+) -> str:
+    """Mark ``intent`` done with ``outcome``, after ``write`` (what else the outcome's
+    transaction records; None: nothing, no call was needed); returns the outcome, or
+    ``superseded`` when the intent is no longer this claim's (nothing written)."""
     async with queue.recording(intent) as uow:
         if uow is None:
             return "superseded"
+        if write is not None:
+            await write(uow)
         await queue.finish(uow, intent, outcome)
     return outcome

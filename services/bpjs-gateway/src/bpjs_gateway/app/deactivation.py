@@ -7,12 +7,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from jkn_bus import UnitOfWork
 from jkn_contracts import ParticipantDeactivated, SlotReleased
 from jkn_contracts.events import DeactivatedPayload
 
-from bpjs_gateway.app.common import record_refusal, settle
+from bpjs_gateway.app.common import settle
 from bpjs_gateway.app.dependencies import Dependencies
-from bpjs_gateway.app.ports import BpjsBusinessError, Intent, IntentQueue
+from bpjs_gateway.app.filing import Refused, file_once, record_accepted, record_refused
+from bpjs_gateway.app.ports import Intent, IntentQueue
 from bpjs_gateway.domain.peserta import (
     JENIS_PBI_APBD,
     STATUS_AKTIF,
@@ -71,32 +73,15 @@ async def file_kurang(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
         alasan=reason.value,
         kd_pemda=deps.kd_pemda,
     )
-    result = None
-    if intent.outcome_unknown:
-        result = _removed(await deps.bpjs.peserta_by_nik(record.nik, deps.today()), record.no_kartu)
-    resolved = result is not None
-    if result is None:
-        try:
-            result = await deps.bpjs.mutate(mutation)
-        except BpjsBusinessError as exc:
-            async with queue.recording(intent) as uow:
-                if uow is None:
-                    return "superseded"
-                # The card stays active at BPJS: keep the status, remember the refusal.
-                await record_refusal(
-                    uow,
-                    deps.repository(uow),
-                    record,
-                    mutation="kurang",
-                    cause_event_id=event.event_id,
-                    tgl_berlaku=effective,
-                    refusal=exc,
-                )
-                await queue.finish(uow, intent, "refused")
-            return "refused"
-    else:
-        log.info("kurang found carried out at BPJS; not filed again", extra={"participant_id": pid})
-
+    no_kartu = record.no_kartu
+    filed = await file_once(intent, deps, mutation, lambda p: _removed(p, no_kartu))
+    if isinstance(filed, Refused):
+        # The card stays active at BPJS: keep the status, remember the refusal.
+        return await record_refused(
+            intent, deps, queue, record,
+            mutation="kurang", tgl_berlaku=effective, refusal=filed.refusal,
+        )  # fmt: skip
+    result, resolved = filed.result, filed.resolved
     ends = effective
     if result.tgl_tat is not None and result.tgl_tat.year < _OPEN_ENDED_YEAR:
         ends = result.tgl_tat  # BPJS's answer wins (same as filed unless redelivered later)
@@ -113,29 +98,21 @@ async def file_kurang(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
         bpjs_code=None,
         bpjs_message=None,
     )
-    outcome = "resolved_by_lookup" if resolved else "deactivated"
-    async with queue.recording(intent) as uow:
-        if uow is None:
-            return "superseded"
-        repo = deps.repository(uow)
-        await repo.save(updated)
-        await repo.log_mutation(
-            participant_id=pid,
-            mutation="kurang",
-            cause_event_id=event.event_id,
-            outcome="accepted",
-            tgl_berlaku=effective,
-            no_kartu=record.no_kartu,
-        )
+
+    async def state(uow: UnitOfWork) -> None:
         await uow.emit(
             uow.new_event(
                 ParticipantDeactivated,
                 participant_id=pid,
-                payload=DeactivatedPayload(
-                    no_kartu=record.no_kartu, reason=reason, effective_date=ends
-                ),
+                payload=DeactivatedPayload(no_kartu=no_kartu, reason=reason, effective_date=ends),
             )
         )
-        await queue.finish(uow, intent, outcome)
-    log.info("participant deactivated at BPJS", extra={"participant_id": pid})
+
+    outcome = await record_accepted(
+        intent, deps, queue, updated,
+        mutation="kurang", tgl_berlaku=effective,
+        outcome="resolved_by_lookup" if resolved else "deactivated", state=state,
+    )  # fmt: skip
+    if outcome != "superseded":
+        log.info("participant deactivated at BPJS", extra={"participant_id": pid})
     return outcome

@@ -14,10 +14,10 @@ from jkn_contracts import ParticipantActivated, ParticipantVerified
 from jkn_contracts.events import ActivatedPayload
 from jkn_contracts.legacy import ParticipantVerifiedV1
 
-from bpjs_gateway.app.common import open_sealed, record_refusal, settle
+from bpjs_gateway.app.common import open_sealed, settle
 from bpjs_gateway.app.dependencies import Dependencies
+from bpjs_gateway.app.filing import Refused, file_once, record_accepted, record_refused
 from bpjs_gateway.app.ports import (
-    BpjsBusinessError,
     BpjsProtocolError,
     Intent,
     IntentQueue,
@@ -125,24 +125,19 @@ async def file_tambah(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
         no_kk=resident.kk,
         kd_pemda=deps.kd_pemda,
     )
-    result = None
-    if intent.outcome_unknown:
-        result = _registered(await deps.bpjs.peserta_by_nik(resident.nik, deps.today()))
-    resolved = result is not None
-    if result is None:
-        try:
-            result = await deps.bpjs.mutate(mutation)
-        except BpjsBusinessError as exc:
-            refused = ParticipantRecord(
-                participant_id=pid,
-                proposal_id=event.payload.proposal_id,
-                nik=resident.nik,
-                status="refused",
-            )
-            return await _refused(intent, refused, exc, deps, queue)
-    else:
-        log.info("tambah found carried out at BPJS; not filed again", extra={"participant_id": pid})
-
+    filed = await file_once(intent, deps, mutation, _registered)
+    if isinstance(filed, Refused):
+        refused = ParticipantRecord(
+            participant_id=pid,
+            proposal_id=event.payload.proposal_id,
+            nik=resident.nik,
+            status="refused",
+        )
+        return await record_refused(
+            intent, deps, queue, refused,
+            mutation="tambah", tgl_berlaku=effective, refusal=filed.refusal,
+        )  # fmt: skip
+    result, resolved = filed.result, filed.resolved
     confirmed = None if resolved else await _confirm_tambah(deps, pid, result)
     provider = confirmed.prov_umum if confirmed is not None else None
     kd_provider = result.kd_provider or (provider.kd_provider if provider else None)
@@ -163,23 +158,15 @@ async def file_tambah(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
         kelas=KELAS_III,
         tgl_tmt=result.tgl_tmt or effective,
     )
-    outcome = "resolved_by_lookup" if resolved else "activated"
-    async with queue.recording(intent) as uow:
-        if uow is None:
-            return "superseded"
-        repo = deps.repository(uow)
-        await repo.save(record)
-        await repo.log_mutation(
-            participant_id=pid,
-            mutation="tambah",
-            cause_event_id=event.event_id,
-            outcome="accepted",
-            tgl_berlaku=effective,
-            no_kartu=result.no_kartu,
-        )
+
+    async def state(uow: UnitOfWork) -> None:
         await _emit_activated(uow, event, record, deps)
-        await queue.finish(uow, intent, outcome)
-    return outcome
+
+    return await record_accepted(
+        intent, deps, queue, record,
+        mutation="tambah", tgl_berlaku=effective,
+        outcome="resolved_by_lookup" if resolved else "activated", state=state,
+    )  # fmt: skip
 
 
 async def _already_active(
@@ -193,37 +180,13 @@ async def _already_active(
         return await settle(queue, intent, "already_active")
     # Another proposal for a resident we already registered: BPJS would hand back the same
     # card; state it for this proposal without filing again.
-    async with queue.recording(intent) as uow:
-        if uow is None:
-            return "superseded"
-        record = dataclasses.replace(existing, proposal_id=event.payload.proposal_id)
+    record = dataclasses.replace(existing, proposal_id=event.payload.proposal_id)
+
+    async def write(uow: UnitOfWork) -> None:
         await deps.repository(uow).save(record)
         await _emit_activated(uow, event, record, deps)
-        await queue.finish(uow, intent, "activated")
-    return "activated"
 
-
-async def _refused(
-    intent: Intent,
-    refused: ParticipantRecord,
-    refusal: BpjsBusinessError,
-    deps: Dependencies,
-    queue: IntentQueue,
-) -> str:
-    async with queue.recording(intent) as uow:
-        if uow is None:
-            return "superseded"
-        await record_refusal(
-            uow,
-            deps.repository(uow),
-            refused,
-            mutation="tambah",
-            cause_event_id=intent.cause.event_id,
-            tgl_berlaku=intent.tgl_berlaku or deps.today(),
-            refusal=refusal,
-        )
-        await queue.finish(uow, intent, "refused")
-    return "refused"
+    return await settle(queue, intent, "activated", write)
 
 
 async def _emit_activated(
