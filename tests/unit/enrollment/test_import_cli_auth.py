@@ -1,4 +1,4 @@
-"""The import CLI's credentials (enrollment.entrypoints.cli_auth), against a fake service and a
+"""The import CLI's credentials (jkn_bus.cli_auth), against a fake service and a
 fake identity provider: which token it sends, that it renews a client's token during a long
 import, what it says when it has none or one is refused, and that it never prints one.
 
@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from enrollment.entrypoints import cli
-from enrollment.entrypoints.cli_auth import (
+from jkn_bus.cli_auth import (
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
     ENV_TOKEN,

@@ -4,7 +4,7 @@ uploader) then runs ``python -m enrollment import --approve IMPORT_ID`` (the pro
 made; it follows the progress and prints the report; ``--receipts OUT.csv`` saves the
 receipt code of each proposal it created, by line) or ``--reject IMPORT_ID``.
 
-It calls the enrollment service with a bearer token (``cli_auth``): ``--token`` or
+It calls the enrollment service with a bearer token (``jkn_bus.cli_auth``): ``--token`` or
 ``JKN_ACCESS_TOKEN`` (an officer's), else a system's client credentials
 (``JKN_OIDC_TOKEN_URL``, ``JKN_OIDC_CLIENT_ID``, ``JKN_OIDC_CLIENT_SECRET``), renewed
 while a long import runs. Without one it says what to set and exits with 2, as it does
@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
-from enrollment.entrypoints.cli_auth import (
+from jkn_bus.cli_auth import (
     BearerToken,
     ClientCredentials,
     CredentialsMissing,

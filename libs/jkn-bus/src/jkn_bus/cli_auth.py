@@ -1,7 +1,7 @@
-"""How ``python -m enrollment import`` proves who it is: an OpenID Connect bearer token.
-
-Every route the import uses wants a token with ``dinsos-officer`` or ``dinsos-system``
-(jkn_contracts.access). Two ways to have one, as production has them:
+"""How a command-line tool of jkn-daerah proves who it is to a service: an OpenID Connect
+bearer token. Used by ``python -m enrollment import`` (routes wanting ``dinsos-officer`` or
+``dinsos-system``) and ``python -m jkn_bus.dead_letters_cli`` (``city-operator``); the
+roles are jkn_contracts.access's. Two ways to have one, as production has them:
 
 - **a token the caller holds**: ``--token TOKEN``, else the environment's
   ``JKN_ACCESS_TOKEN`` (an officer signed in at the city's identity provider). It is sent
@@ -39,6 +39,7 @@ __all__ = [
     "CredentialsMissing",
     "TokenUnavailable",
     "auth_from",
+    "needs_a_token",
 ]
 
 ENV_TOKEN = "JKN_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a token
@@ -50,13 +51,21 @@ ENV_SCOPE = "JKN_OIDC_SCOPE"
 REFRESH_MARGIN_S = 60.0  # a token is renewed this long before it expires (or at half-life)
 _TOKEN_TIMEOUT = httpx.Timeout(15.0)
 
-NEEDS_A_TOKEN = (
-    "a token is needed: every import route of the enrollment service wants a bearer token "
-    "with the role dinsos-officer or dinsos-system.\n"
-    f"  an officer: --token TOKEN, or {ENV_TOKEN}=TOKEN in the environment\n"
-    f"  a system (client credentials): {ENV_TOKEN_URL}, {ENV_CLIENT_ID} and "
-    f"{ENV_CLIENT_SECRET}\n"
-    "  locally: JKN_ACCESS_TOKEN=$(uv run python -m jkn_devstack token siti.dinsos)"
+
+def needs_a_token(what: str, roles: str, local_user: str) -> str:
+    """What a command says when it has no way to a token: ``what`` wants one with
+    ``roles``; ``local_user`` is a dev realm user holding them."""
+    return (
+        f"a token is needed: {what} wants a bearer token with the role {roles}.\n"
+        f"  a person: --token TOKEN, or {ENV_TOKEN}=TOKEN in the environment\n"
+        f"  a system (client credentials): {ENV_TOKEN_URL}, {ENV_CLIENT_ID} and "
+        f"{ENV_CLIENT_SECRET}\n"
+        f"  locally: {ENV_TOKEN}=$(uv run python -m jkn_devstack token {local_user})"
+    )
+
+
+NEEDS_A_TOKEN = needs_a_token(
+    "every import route of the enrollment service", "dinsos-officer or dinsos-system", "siti.dinsos"
 )
 
 
@@ -185,6 +194,7 @@ def auth_from(
     env: Mapping[str, str] | None = None,
     *,
     transport: httpx.BaseTransport | None = None,
+    needs: str = NEEDS_A_TOKEN,
 ) -> BearerToken | ClientCredentials:
     """The CLI's credentials: ``--token``, else ``JKN_ACCESS_TOKEN``, else the client's.
 
@@ -197,7 +207,7 @@ def auth_from(
     secret = env.get(ENV_CLIENT_SECRET, "")
     given = [name for name, value in client.items() if value] + ([ENV_CLIENT_SECRET] * bool(secret))
     if not given:
-        raise CredentialsMissing(NEEDS_A_TOKEN)
+        raise CredentialsMissing(needs)
     missing = [n for n in (ENV_TOKEN_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET) if n not in given]
     if missing:
         raise CredentialsMissing(
