@@ -53,9 +53,9 @@ bench: sync up
 bench-scaleout: sync up
 	@$(UV) run --frozen python -m jkn_demo scaleout --residents $(or $(RESIDENTS),300)
 
-## bench-latency: BPJS answering in 250 ms: calls/s at the simulator vs the BPJS_MAX_IN_FLIGHT/latency ceiling, rows 2, 8 and 8 at 10 calls/s (RESIDENTS per row, default 200)
+## bench-latency: BPJS answering in 250 ms: calls/s at the simulator vs the BPJS_MAX_IN_FLIGHT/latency ceiling, rows 2, 8 and 8 at 10 calls/s (RESIDENTS per row, default 150)
 bench-latency: sync up
-	@$(UV) run --frozen python -m jkn_demo bench-latency --residents $(or $(RESIDENTS),200)
+	@$(UV) run --frozen python -m jkn_demo bench-latency --residents $(or $(RESIDENTS),150)
 
 ## profile: where the time goes: the journey (RESIDENTS, default 2000) under py-spy, CPU ms per resident per service
 profile: sync up

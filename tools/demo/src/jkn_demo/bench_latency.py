@@ -238,7 +238,7 @@ async def latency_bench(
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m jkn_demo bench-latency")
-    parser.add_argument("--residents", type=int, default=200, help="eligible residents per row")
+    parser.add_argument("--residents", type=int, default=150, help="eligible residents per row")
     parser.add_argument("--latency-ms", type=int, default=250)
     parser.add_argument(
         "--setting",

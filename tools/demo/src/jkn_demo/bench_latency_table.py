@@ -13,6 +13,7 @@ work between two calls, or too few intents due), or calls held longer than the l
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 __all__ = ["RowResult", "Sample", "Setting", "steady_window", "table"]
@@ -138,7 +139,10 @@ class RowResult:
     def note(self) -> str:
         """What bound this row, from its own figures."""
         ratio = self.calls_per_s / self.ceiling
-        cpu = f"machine CPU {self.machine_cpu:.0%} busy"
+        cpu = (
+            f"machine CPU {self.machine_cpu:.0%} busy, this stack "
+            f"{sum(self.cores.values()):.2f} of {os.cpu_count()} cores"
+        )
         if ratio >= BOUND_SHARE:
             bound = "BPJS_RATE_PER_S" if self.rate_binds else "BPJS_MAX_IN_FLIGHT/latency"
             return f"bound by {bound} ({ratio:.0%} of the ceiling; {cpu})"
