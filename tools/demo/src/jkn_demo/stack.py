@@ -138,6 +138,7 @@ class Stack:
         proc = self.procs.pop(name)
         proc.kill()
         proc.wait()
+        (self.run_dir / f"{name}.pid").unlink(missing_ok=True)
 
     def stop(self) -> None:
         for name in list(self.procs):
