@@ -13,6 +13,13 @@ handler does it (``ExceptionTextFilter`` and ``ScrubbedJsonFormatter``):
   also one a library formatted into the message itself;
 - and, whatever slipped through, a run of exactly 16 digits in a message (a NIK, a KK
   number) is written ``<NIK>``.
+
+A library repeating itself is damped (``RepeatDamper``): while the broker is down aiokafka
+logs "Unable connect to node ..." at ERROR many times a second, thousands of lines per
+outage in a fault-suite run, burying the one line an operator needs. A third-party
+warning or error whose logger, level and message template were written in the last 30 s is
+counted, not written; the next one written after that says how many were left out. The
+project's own loggers, and every INFO line, are never damped.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
+from collections.abc import Callable
 
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
@@ -36,6 +45,7 @@ __all__ = [
     "OWN_LOGGERS",
     "ExceptionTextFilter",
     "NikRedaction",
+    "RepeatDamper",
     "ScrubbedJsonFormatter",
     "configure_logging",
     "log_handler",
@@ -119,6 +129,37 @@ class NikRedaction(logging.Filter):
         return True
 
 
+class RepeatDamper(logging.Filter):
+    """A third-party warning or error like one written less than ``window_s`` ago is left
+    out and counted (see the module doc); own loggers and INFO lines pass untouched."""
+
+    def __init__(self, window_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self._window_s, self._clock = window_s, clock
+        self._last: dict[tuple[str, int, str], float] = {}
+        self._left_out: dict[tuple[str, int, str], int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _own(record.name) or record.levelno < logging.WARNING:
+            return True
+        key = (record.name, record.levelno, str(record.msg))
+        now = self._clock()
+        last = self._last.get(key)
+        if last is not None and now - last < self._window_s:
+            self._left_out[key] = self._left_out.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        left_out = self._left_out.pop(key, 0)
+        if left_out:
+            record.msg = (
+                f"{record.getMessage()} ({left_out} like it left out in {self._window_s:.0f} s)"
+            )
+            record.args = None
+        if len(self._last) > 1000:  # templates are few; bound the memory anyway
+            self._last.clear()
+        return True
+
+
 class ScrubbedJsonFormatter(JsonFormatter):
     """JSON lines whose tracebacks carry frames and exception classes, no messages."""
 
@@ -134,6 +175,7 @@ def log_handler(service: str, stream: object = None) -> logging.Handler:
     handler.addFilter(_TraceIds())
     handler.addFilter(ExceptionTextFilter())
     handler.addFilter(NikRedaction())
+    handler.addFilter(RepeatDamper())
     handler.setFormatter(
         ScrubbedJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(trace_id)s %(span_id)s",
