@@ -40,6 +40,8 @@ BODYLESS = {  # acts on the path alone: the route reads no body
     ("enrollment", "POST", "/reconciliation/runs/{run_id}/approve"),
     ("enrollment", "POST", "/reconciliation/runs/{run_id}/reject"),
     ("enrollment", "POST", "/reconciliation/runs/{run_id}/candidates/propose"),
+    ("enrollment", "POST", "/reconciliation/refills/{batch_id}/approve"),
+    ("enrollment", "POST", "/reconciliation/refills/{batch_id}/reject"),
     ("enrollment", "POST", "/residents/{participant_id}/erasure"),
     ("enrollment", "POST", "/imports/{import_id}/approve"),
     ("enrollment", "POST", "/imports/{import_id}/reject"),

@@ -192,7 +192,18 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
             "refill candidates of a snapshot", dinsos_officer=_ALL
         ),
         ("enrollment", "POST", "/reconciliation/runs/{run_id}/candidates/propose"): _token(
-            "Dinsos proposes refills", dinsos_officer=_ALL
+            "a Dinsos officer asks for a batch of refills (pending a second officer)",
+            dinsos_officer=_ALL,
+        ),
+        ("enrollment", "GET", "/reconciliation/refills/{batch_id}"): _token(
+            "a refill batch: its candidates and its decision", dinsos_officer=_ALL, auditor=_ALL
+        ),
+        ("enrollment", "POST", "/reconciliation/refills/{batch_id}/approve"): _token(
+            "a second Dinsos officer proposes a refill batch's residents (never its maker)",
+            dinsos_officer=_ALL,
+        ),
+        ("enrollment", "POST", "/reconciliation/refills/{batch_id}/reject"): _token(
+            "a Dinsos officer discards a refill batch", dinsos_officer=_ALL
         ),
         # Dinas Kesehatan: verification and the budget quota.
         ("verification", "GET", "/quota"): _token(

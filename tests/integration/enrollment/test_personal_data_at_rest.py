@@ -132,9 +132,11 @@ async def test_a_snapshot_keeps_its_candidates_sealed_and_refills_with_their_dat
 
     approved = await approver.post(f"/reconciliation/runs/{run_id}/approve")
     assert approved.status_code == 200, approved.text
-    refill = await client.post(
+    asked = await client.post(
         f"/reconciliation/runs/{run_id}/candidates/propose", params={"limit": 1}
     )
+    assert asked.status_code == 202, asked.text  # a refill batch: a second officer approves
+    refill = await approver.post(asked.json()["approve_url"])
     assert refill.status_code == 200, refill.text
     [made] = refill.json()["proposed"]
     first = registry[0]

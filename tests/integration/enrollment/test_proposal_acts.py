@@ -212,11 +212,13 @@ async def test_a_snapshot_s_requests_and_refills_carry_who_uploaded_and_who_prop
     assert request.actor is not None
     assert request.actor.model_dump() == await actor(callers, APPROVER, "dinsos")
 
-    refilled = await caller.post(
+    asked = await caller.post(
         f"/reconciliation/runs/{run_id}/candidates/propose",
         params={"limit": 5},
         auth=callers.auth(OFFICER),
     )
+    assert asked.status_code == 202, asked.text  # a refill batch: a second officer approves
+    refilled = await caller.post(asked.json()["approve_url"], auth=callers.auth(APPROVER))
     assert refilled.status_code == 200, refilled.text
     (made,) = refilled.json()["proposed"]
     (registered,) = await stated(

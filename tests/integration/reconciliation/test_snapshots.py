@@ -114,7 +114,10 @@ async def test_invalid_snapshot_lines_are_counted_and_reported_by_line(
 
 
 async def test_eligible_residents_not_proposed_become_candidates_best_first(
-    client: httpx.AsyncClient, first_upload: dict[str, Any], topic_prefix: str
+    client: httpx.AsyncClient,
+    approver: httpx.AsyncClient,
+    first_upload: dict[str, Any],
+    topic_prefix: str,
 ) -> None:
     run = first_upload["run_id"]
     expected = Counter(decile_of(n) for n in OTHERS if decile_of(n) <= 4)
@@ -125,9 +128,9 @@ async def test_eligible_residents_not_proposed_become_candidates_best_first(
     assert listed["counts"]["by_decile"] == {str(d): c for d, c in sorted(expected.items())}
     assert [c["welfare_decile"] for c in listed["candidates"]] == [1] * 5
 
-    proposed = await client.post(
-        f"/reconciliation/runs/{run}/candidates/propose", params={"limit": 3}
-    )
+    asked = await client.post(f"/reconciliation/runs/{run}/candidates/propose", params={"limit": 3})
+    assert asked.status_code == 202, asked.text  # a refill batch: a second officer approves
+    proposed = await approver.post(asked.json()["approve_url"])
 
     assert proposed.status_code == 200, proposed.text
     made = proposed.json()["proposed"]

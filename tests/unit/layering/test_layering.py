@@ -32,11 +32,6 @@ KNOWN_VIOLATIONS = frozenset(
             "services/enrollment/src/enrollment/app/reconciliation_handlers.py",
             "enrollment.adapters",
         ),
-        ("services/enrollment/src/enrollment/app/run_approval.py", "enrollment.adapters"),
-        (
-            "services/enrollment/src/enrollment/app/run_approval.py",
-            "enrollment.adapters.proposals",
-        ),
         ("services/enrollment/src/enrollment/app/run_report.py", "enrollment.adapters"),
         ("services/enrollment/src/enrollment/app/snapshots.py", "enrollment.adapters"),
         ("services/enrollment/src/enrollment/app/snapshots.py", "enrollment.adapters.proposals"),

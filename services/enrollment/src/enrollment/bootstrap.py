@@ -43,6 +43,7 @@ from enrollment.entrypoints.access_http import router as access_router
 from enrollment.entrypoints.erasure_http import router as erasure_router
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import routers as reconciliation_routers
+from enrollment.entrypoints.refills_http import router as refills_router
 from enrollment.entrypoints.status_http import router as status_router
 from enrollment.settings import RECEIPT_KEY_ENV, receipt_key, upload_limits
 
@@ -128,6 +129,7 @@ def build_app(
             router,
             status_router,
             *reconciliation_routers(),
+            refills_router,
             erasure_router,
             access_router,
         ],

@@ -83,6 +83,7 @@ async def _peak_rss(process: psutil.Process, peak: list[int], stop: asyncio.Even
 
 async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> dict[str, Any]:
     """Reconcile a ``rows``-row snapshot against a city's participants; seconds and RSS."""
+    from enrollment.adapters import run_decisions  # noqa: PLC0415
     from enrollment.app.run_approval import approve_run  # noqa: PLC0415
     from enrollment.app.run_limits import RunLimits  # noqa: PLC0415
     from enrollment.app.snapshots import SnapshotSettings, apply_snapshot  # noqa: PLC0415
@@ -139,7 +140,7 @@ async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> d
         outcome = await apply_snapshot(
             runtime, snapshot, SnapshotSettings(), uploader, RunLimits(1.0, 0.0)
         )
-        approved = await approve_run(runtime, outcome.run_id, approver)
+        approved = await approve_run(runtime, run_decisions, outcome.run_id, approver)
         seconds = time.perf_counter() - started
         stop.set()
         await sampler

@@ -23,33 +23,11 @@ from jkn_bus.service import ServiceRuntime
 from jkn_contracts import Actor, ImportApproved, ImportRejected
 from jkn_contracts.events import ImportDecidedPayload
 
+from enrollment.app import two_person
 from enrollment.app.import_preview import content_columns
 from enrollment.app.ports import ImportStore
 
-__all__ = [
-    "Decision",
-    "ImportNotFound",
-    "NotAPreview",
-    "SamePerson",
-    "decide",
-    "reject_import",
-]
-
-
-class ImportNotFound(Exception):
-    pass
-
-
-class SamePerson(Exception):
-    """The approver is the import's uploader: a second person must approve."""
-
-
-class NotAPreview(Exception):
-    """The import was decided already (approved: running or finished, or rejected)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
+__all__ = ["Decision", "decide", "reject_import"]
 
 
 @dataclass(frozen=True)
@@ -75,27 +53,28 @@ async def decide(
     *,
     approve: bool,
 ) -> Decision:
-    """Decide the preview ``import_id`` by ``actor`` in ``conn``'s open transaction.
-    Raises ImportNotFound, NotAPreview, SamePerson (approving only)."""
+    """Decide the preview ``import_id`` by ``actor`` in ``conn``'s open transaction (the
+    two-person rule, ``app.two_person``: NotFound, AlreadyDecided, SamePerson)."""
     row = await store.lock(conn, import_id)
     if row is None:
-        raise ImportNotFound(str(import_id))
-    if row["status"] != "preview":
-        raise NotAPreview(row["status"])
+        raise two_person.NotFound
     uploader = store.uploader_of(row)
-    if approve and (uploader is None or uploader.id == actor.id):
-        raise SamePerson(str(import_id))
+    two_person.check(
+        row["status"], pending="preview", maker=uploader, checker=actor, approve=approve
+    )
     summary = json.loads(row["preview"]) if isinstance(row["preview"], str) else row["preview"]
     payload = ImportDecidedPayload(
         import_id=import_id, rows=summary["rows"], valid=summary["valid"], uploaded_by=uploader
     )
-    event: ImportApproved | ImportRejected = (
-        ImportApproved(correlation_id=import_id, actor=actor, payload=payload)
-        if approve
-        else ImportRejected(correlation_id=import_id, actor=actor, payload=payload)
-    )
     uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, actor=actor)
-    await uow.emit(event)
+    event = await two_person.state_decision(
+        uow,
+        approve,
+        (ImportApproved, ImportRejected),
+        subject=import_id,
+        checker=actor,
+        payload=payload,
+    )
     content = None
     if approve:
         opened = await content_columns(runtime).open(

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 import asyncpg
-from jkn_bus.at_rest import ResidentColumns
+from jkn_bus.at_rest import ResidentColumns, ServiceColumns
 from jkn_contracts import Actor
 
 from enrollment.app.proposals import NewProposal
@@ -105,3 +105,90 @@ class ImportStore(Protocol):
     async def existing_ids(
         self, conn: asyncpg.Connection, participant_ids: Sequence[str]
     ) -> dict[str, uuid.UUID]: ...
+
+
+class PendingActs(Protocol):
+    """Acts with mass effect that wait for a second officer (``app.two_person``): each row
+    keeps its maker (``actor_*``) and, once decided, its checker (``decided_by_*``)."""
+
+    async def lock(self, conn: asyncpg.Connection, act_id: uuid.UUID) -> asyncpg.Record | None:
+        """The act's row, locked until the transaction ends (one decision per act)."""
+        ...
+
+    def maker_of(self, row: asyncpg.Record) -> Actor | None: ...
+
+    async def decide(
+        self,
+        conn: asyncpg.Connection,
+        act_id: uuid.UUID,
+        status: str,
+        actor: Actor,
+        event_id: uuid.UUID,
+    ) -> None:
+        """Record the decision: the act's new status, who decided, the event stating it."""
+        ...
+
+
+class RunDecisions(PendingActs, Protocol):
+    """A reconciliation run's decision (``adapters.run_decisions``): ``lock`` is the run's
+    row, ``decide`` moves it to 'emitting' or 'rejected'."""
+
+    async def planned(self, conn: asyncpg.Connection, run_id: uuid.UUID) -> int:
+        """The run's deactivation requests (emitted or not)."""
+        ...
+
+    async def count_participants(self, conn: asyncpg.Connection) -> int: ...
+
+    async def save_participants(
+        self, conn: asyncpg.Connection, run_id: uuid.UUID, count: int
+    ) -> None: ...
+
+
+class RefillBatches(PendingActs, Protocol):
+    """Batches of a snapshot's refill candidates (``adapters.refill_batches``): ``lock`` is
+    the batch's row, ``decide`` moves it to 'approved' or 'rejected'."""
+
+    async def create(
+        self,
+        conn: asyncpg.Connection,
+        batch_id: uuid.UUID,
+        run_id: uuid.UUID,
+        limit: int,
+        actor: Actor | None,
+    ) -> int:
+        """A pending batch of the run's best ``limit`` candidates that are neither proposed
+        nor in another pending batch; how many it holds."""
+        ...
+
+    async def find(
+        self, conn: asyncpg.Connection | asyncpg.Pool, batch_id: uuid.UUID
+    ) -> asyncpg.Record | None: ...
+
+    async def members(
+        self, conn: asyncpg.Connection | asyncpg.Pool, batch_id: uuid.UUID
+    ) -> list[asyncpg.Record]:
+        """The batch's candidates in order: pseudonym, kelurahan, decile, status; no
+        personal data."""
+        ...
+
+    async def to_propose(
+        self, conn: asyncpg.Connection, batch_id: uuid.UUID, personal: ServiceColumns
+    ) -> list[dict[str, Any]]:
+        """The batch's candidates still to propose, locked, their personal fields opened."""
+        ...
+
+    async def mark_candidates(
+        self,
+        conn: asyncpg.Connection,
+        run_id: uuid.UUID,
+        proposed: dict[str, uuid.UUID],
+        already: Sequence[str],
+    ) -> None: ...
+
+    async def insert_many(
+        self,
+        conn: asyncpg.Connection,
+        proposals: Sequence[NewProposal],
+        *,
+        personal: ResidentColumns | None = None,
+    ) -> set[uuid.UUID]: ...

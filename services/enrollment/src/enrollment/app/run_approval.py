@@ -23,35 +23,12 @@ from jkn_bus.service import ServiceRuntime
 from jkn_contracts import Actor, ReconciliationRunApproved, ReconciliationRunRejected
 from jkn_contracts.events import ReconciliationRunDecidedPayload
 
-from enrollment.adapters import reconciliation as store
-from enrollment.adapters.proposals import actor_from
+from enrollment.app import two_person
+from enrollment.app.ports import RunDecisions
 from enrollment.app.reconciliation import emit_run
 from enrollment.app.run_limits import RunLimits, check_share
 
-__all__ = [
-    "Decided",
-    "NotAPreview",
-    "RunNotFound",
-    "SamePerson",
-    "approve_run",
-    "reject_run",
-]
-
-
-class RunNotFound(Exception):
-    pass
-
-
-class SamePerson(Exception):
-    """The approver is the run's uploader: a second person must approve."""
-
-
-class NotAPreview(Exception):
-    """The run was decided already (approved: emitting/completed, or rejected)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
+__all__ = ["Decided", "approve_run", "reject_run"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +41,7 @@ class Decided:
 
 async def _decide(
     runtime: ServiceRuntime,
+    store: RunDecisions,
     run_id: uuid.UUID,
     actor: Actor,
     *,
@@ -71,15 +49,14 @@ async def _decide(
     limits: RunLimits | None = None,
 ) -> tuple[str, int]:
     async with runtime.unit_of_work(actor=actor) as uow:
-        run = await store.lock_run(uow.conn, run_id)
+        run = await store.lock(uow.conn, run_id)
         if run is None:
-            raise RunNotFound(str(run_id))
-        if run["status"] != "preview":
-            raise NotAPreview(run["status"])
-        uploader = actor_from(run)
-        if approve and (uploader is None or uploader.id == actor.id):
-            raise SamePerson(str(run_id))
-        planned = sum((await store.planned_by_reason(uow.conn, run_id)).values())
+            raise two_person.NotFound
+        uploader = store.maker_of(run)
+        two_person.check(
+            run["status"], pending="preview", maker=uploader, checker=actor, approve=approve
+        )
+        planned = await store.planned(uow.conn, run_id)
         if approve and run["submitted_by"] is not None:  # it grew since its first preview
             participants = await store.count_participants(uow.conn)
             check_share(planned, participants, limits or RunLimits())
@@ -90,34 +67,39 @@ async def _decide(
             deactivations=planned,
             uploaded_by=uploader,
         )
-        event: ReconciliationRunApproved | ReconciliationRunRejected = (
-            ReconciliationRunApproved(correlation_id=run_id, actor=actor, payload=payload)
-            if approve
-            else ReconciliationRunRejected(correlation_id=run_id, actor=actor, payload=payload)
+        event = await two_person.state_decision(
+            uow,
+            approve,
+            (ReconciliationRunApproved, ReconciliationRunRejected),
+            subject=run_id,
+            checker=actor,
+            payload=payload,
         )
-        await uow.emit(event)
         status = "emitting" if approve else "rejected"
-        await store.decide_run(uow.conn, run_id, status, actor, event.event_id)
+        await store.decide(uow.conn, run_id, status, actor, event.event_id)
     return status, planned
 
 
 async def approve_run(
     runtime: ServiceRuntime,
+    store: RunDecisions,
     run_id: uuid.UUID,
     actor: Actor,
     *,
     batch: int = 500,
     limits: RunLimits | None = None,
 ) -> Decided:
-    """Apply a previewed run by ``actor``, who must not be its uploader (SamePerson; a run
-    whose uploader is unknown cannot be approved either). Raises RunNotFound, NotAPreview;
-    RunRefused when a system's run exceeds ``limits.max_deactivation_share``."""
-    _, planned = await _decide(runtime, run_id, actor, approve=True, limits=limits)
+    """Apply a previewed run by ``actor``, who must not be its uploader (the two-person
+    rule, ``app.two_person``: NotFound, AlreadyDecided, SamePerson); RunRefused when a
+    system's run exceeds ``limits.max_deactivation_share``."""
+    _, planned = await _decide(runtime, store, run_id, actor, approve=True, limits=limits)
     emitted = await emit_run(runtime, run_id, batch=batch)
     return Decided(run_id, "completed", planned, emitted)
 
 
-async def reject_run(runtime: ServiceRuntime, run_id: uuid.UUID, actor: Actor) -> Decided:
+async def reject_run(
+    runtime: ServiceRuntime, store: RunDecisions, run_id: uuid.UUID, actor: Actor
+) -> Decided:
     """Discard a previewed run (any Dinsos officer, its uploader too: nothing was sent)."""
-    status, planned = await _decide(runtime, run_id, actor, approve=False)
+    status, planned = await _decide(runtime, store, run_id, actor, approve=False)
     return Decided(run_id, status, planned)

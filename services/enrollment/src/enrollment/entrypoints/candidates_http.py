@@ -1,4 +1,5 @@
-"""A snapshot run's refill candidates: the list, and proposing the best of them."""
+"""A snapshot run's refill candidates: the list, and asking for a batch of the best of them
+(pending a second officer: ``entrypoints.refills_http``)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from jkn_bus.guard import Caller
 from jkn_bus.http import runtime_of
 from jkn_bus.unit_of_work import actor_of
 
-from enrollment.adapters import run_outcomes
+from enrollment.adapters import refill_batches, run_outcomes
 from enrollment.adapters import snapshots as snapshot_sql
+from enrollment.app.refills import NoCandidates, request_batch
 from enrollment.app.run_limits import RunRefused
-from enrollment.app.snapshots import propose_candidates
+from enrollment.entrypoints.refills_http import batch_body
 from enrollment.entrypoints.run_answers import (
     fetch_run,
     field_error,
@@ -62,17 +64,20 @@ async def candidates(
     )
 
 
-@router.post("/runs/{run_id}/candidates/propose")
+@router.post("/runs/{run_id}/candidates/propose", status_code=202)
 async def propose(
     request: Request,
     caller: Caller,
     run_id: uuid.UUID,
     limit: Annotated[int, Query(ge=1, le=10_000)],
 ) -> JSONResponse:
-    """Propose the best ``limit`` candidates of an approved snapshot as registry refills
-    (ParticipantRegistered, source registry_refill); they then follow the normal journey
-    through Dinkes and BPJS. More than ``ENROLLMENT_MAX_REFILL_BATCH`` at once: 422
-    REFILL_BATCH_TOO_LARGE; a snapshot not approved: 409 RUN_NOT_APPROVED."""
+    """Ask for a batch of the best ``limit`` candidates of an approved snapshot as registry
+    refills: 202 with the pending batch (its candidates: pseudonyms, kelurahan, decile, and
+    counts). Nobody is proposed until another Dinsos officer approves it at
+    ``/reconciliation/refills/{batch_id}/approve`` (then ParticipantRegistered, source
+    registry_refill). Candidates in another pending batch are left out. More than
+    ``ENROLLMENT_MAX_REFILL_BATCH`` at once: 422 REFILL_BATCH_TOO_LARGE; a snapshot not
+    approved: 409 RUN_NOT_APPROVED; nobody left: 409 NO_CANDIDATES."""
     run = await fetch_run(request, run_id)
     if run is None:
         return run_not_found()
@@ -92,9 +97,23 @@ async def propose(
             "Kandidat hanya dari rekonsiliasi DTKS yang disetujui.",
         )
     try:
-        made, already = await propose_candidates(
-            runtime_of(request), run_id, limit, actor_of(caller), run_limits(request)
+        batch_id = await request_batch(
+            runtime_of(request),
+            refill_batches,
+            run_id,
+            limit,
+            actor_of(caller),
+            limits=run_limits(request),
         )
     except RunRefused as exc:
         return refused(exc)
-    return JSONResponse({"run_id": str(run_id), "proposed": made, "already_proposed": already})
+    except NoCandidates:
+        return field_error(
+            409,
+            "run_id",
+            "NO_CANDIDATES",
+            "Every candidate is proposed or waits in a pending batch. / "
+            "Semua kandidat sudah diusulkan atau menunggu persetujuan.",
+        )
+    return JSONResponse(status_code=202, content=await batch_body(request, batch_id))
+

@@ -25,10 +25,11 @@ from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import import_previews
 from enrollment.adapters import imports as import_store
-from enrollment.app.import_decisions import ImportNotFound, NotAPreview, SamePerson, reject_import
+from enrollment.app.import_decisions import reject_import
 from enrollment.app.import_preview import ImportLimits, ImportRefused, NotReadable, preview_import
 from enrollment.app.imports import ImportRunner
 from enrollment.entrypoints.bodies import PROPOSALS_CSV
+from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.import_reports_http import import_not_found
 from enrollment.entrypoints.import_reports_http import router as reports_router
 from enrollment.entrypoints.uploads import spool_upload
@@ -110,28 +111,14 @@ async def preview(
     )
 
 
-def _decision_error(exc: Exception) -> JSONResponse:
-    if isinstance(exc, ImportNotFound):
-        return import_not_found()
-    if isinstance(exc, SamePerson):
-        return JSONResponse(
-            status_code=403,
-            content={
-                "error": "FORBIDDEN",
-                "reason": "SAME_PERSON",
-                "message": "Who uploaded the import cannot approve it: another Dinsos officer "
-                "must. / Pengunggah tidak dapat menyetujui impornya sendiri.",
-            },
-        )
-    assert isinstance(exc, NotAPreview)
-    error = FieldError(
-        "import_id",
-        "ALREADY_DECIDED",
-        "The import was already approved or rejected. / Impor sudah disetujui atau ditolak.",
-    )
-    return JSONResponse(
-        status_code=409, content={"errors": [error.as_json()], "import_status": exc.status}
-    )
+_DECISION = DecisionAnswers(
+    "import_id",
+    import_not_found,
+    same_person="Who uploaded the import cannot approve it: another Dinsos officer must. / "
+    "Pengunggah tidak dapat menyetujui impornya sendiri.",
+    decided="The import was already approved or rejected. / Impor sudah disetujui atau ditolak.",
+    status_key="import_status",
+)
 
 
 @router.post("/imports/{import_id}/approve", status_code=202)
@@ -144,8 +131,8 @@ async def approve(request: Request, caller: Caller, import_id: uuid.UUID) -> JSO
     runner: ImportRunner = request.app.state.imports
     try:
         decided = await runner.approve(import_id, actor)
-    except (ImportNotFound, SamePerson, NotAPreview) as exc:
-        return _decision_error(exc)
+    except DECISION_ERRORS as exc:
+        return _DECISION.error(exc)
     return JSONResponse(
         status_code=202,
         content={"import_id": str(import_id), "status": decided.status, **_urls(import_id)},
@@ -159,8 +146,8 @@ async def reject(request: Request, caller: Caller, import_id: uuid.UUID) -> JSON
     assert actor is not None  # the route takes a token (policy table)
     try:
         decided = await reject_import(runtime_of(request), import_previews, import_id, actor)
-    except (ImportNotFound, NotAPreview) as exc:
-        return _decision_error(exc)
+    except DECISION_ERRORS as exc:
+        return _DECISION.error(exc)
     return JSONResponse({"import_id": str(import_id), "status": decided.status})
 
 

@@ -13,17 +13,12 @@ from jkn_bus.guard import Caller
 from jkn_bus.http import runtime_of
 from jkn_bus.unit_of_work import actor_of
 
-from enrollment.adapters import run_outcomes
-from enrollment.app.run_approval import (
-    NotAPreview,
-    RunNotFound,
-    SamePerson,
-    approve_run,
-    reject_run,
-)
+from enrollment.adapters import run_decisions, run_outcomes
+from enrollment.app.run_approval import approve_run, reject_run
 from enrollment.app.run_limits import RunRefused
 from enrollment.app.run_report import build_report, request_rows, requests_csv
 from enrollment.app.snapshots import SnapshotSettings
+from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.run_answers import fetch_run, refused, run_limits, run_not_found
 
 __all__ = ["router"]
@@ -79,34 +74,14 @@ async def run_report(
     return JSONResponse(await build_report(pool, run))
 
 
-def _decision_error(exc: Exception) -> JSONResponse:
-    if isinstance(exc, RunNotFound):
-        return run_not_found()
-    if isinstance(exc, SamePerson):
-        return JSONResponse(
-            status_code=403,
-            content={
-                "error": "FORBIDDEN",
-                "reason": "SAME_PERSON",
-                "message": "The officer who uploaded the run cannot approve it: another "
-                "Dinsos officer must. / Pengunggah tidak dapat menyetujui sendiri.",
-            },
-        )
-    assert isinstance(exc, NotAPreview)
-    return JSONResponse(
-        status_code=409,
-        content={
-            "errors": [
-                {
-                    "field": "run_id",
-                    "rule": "ALREADY_DECIDED",
-                    "message": "The run was already approved or rejected. / "
-                    "Rekonsiliasi sudah disetujui atau ditolak.",
-                }
-            ],
-            "status": exc.status,
-        },
-    )
+_DECISION = DecisionAnswers(
+    "run_id",
+    run_not_found,
+    same_person="The officer who uploaded the run cannot approve it: another Dinsos officer "
+    "must. / Pengunggah tidak dapat menyetujui sendiri.",
+    decided="The run was already approved or rejected. / "
+    "Rekonsiliasi sudah disetujui atau ditolak.",
+)
 
 
 @router.post("/runs/{run_id}/approve")
@@ -121,13 +96,14 @@ async def approve(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONRe
     try:
         decided = await approve_run(
             runtime_of(request),
+            run_decisions,
             run_id,
             actor,
             batch=settings.emit_batch,
             limits=run_limits(request),
         )
-    except (RunNotFound, SamePerson, NotAPreview) as exc:
-        return _decision_error(exc)
+    except DECISION_ERRORS as exc:
+        return _DECISION.error(exc)
     except RunRefused as exc:
         return refused(exc, "run_id")
     return JSONResponse(
@@ -146,9 +122,9 @@ async def reject(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONRes
     actor = actor_of(caller)
     assert actor is not None  # the route takes a token (policy table)
     try:
-        decided = await reject_run(runtime_of(request), run_id, actor)
-    except (RunNotFound, NotAPreview) as exc:
-        return _decision_error(exc)
+        decided = await reject_run(runtime_of(request), run_decisions, run_id, actor)
+    except DECISION_ERRORS as exc:
+        return _DECISION.error(exc)
     return JSONResponse(
         {
             "run_id": str(run_id),
