@@ -133,11 +133,13 @@ async def test_a_relay_outlives_a_broker_that_is_down_when_its_producer_starts(
     """After a broker restart the relay re-creates its producer; if the broker is still
     down then, that round fails and a later one publishes: no row is left behind."""
     broker_up = False
+    made: list[AIOKafkaProducer] = []
 
     def producer() -> AIOKafkaProducer:
         # a port nothing listens on until the broker is "back"
         where = bootstrap if broker_up else "127.0.0.1:9"
-        return make_producer(where, client_id="relay-test", login=LOGIN)
+        made.append(make_producer(where, client_id="relay-test", login=LOGIN))
+        return made[-1]
 
     await _write_steps(pool, topic_prefix, participants=3, steps=2)
     relay = OutboxRelay(
@@ -148,6 +150,10 @@ async def test_a_relay_outlives_a_broker_that_is_down_when_its_producer_starts(
         await asyncio.sleep(3.0)  # several rounds, each failing to start a producer
         assert not task.done(), "the relay must keep running while the broker is down"
         assert await _unpublished(pool) == 6
+        failed = made[:-1]  # the last one may be starting right now
+        assert failed, "the relay tried again while the broker was down"
+        # each producer that failed to start was closed (asyncio logs an ERROR otherwise)
+        assert all(p._closed for p in failed)  # aiokafka has no public flag for it
 
         broker_up = True
         await eventually(lambda: _all_published(pool), timeout=60)

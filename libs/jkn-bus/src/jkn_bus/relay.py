@@ -197,7 +197,14 @@ class OutboxRelay:
     async def _get_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             producer = self._producer_factory()
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                # one that failed to start holds a client and its tasks all the same:
+                # stopped here (else asyncio logs "Unclosed AIOKafkaProducer" at ERROR)
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
             self._producer = producer
         return self._producer
 
