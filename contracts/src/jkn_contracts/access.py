@@ -16,15 +16,24 @@ webhooks are authenticated by the provider's signature instead of a token.
 
 The agency is always read from the token, never from the request body. A route without
 an entry here cannot be served: the app refuses to start, and the authorization matrix
-test (tests/integration/auth) fails.
+test (tests/integration/auth) fails. The words of the table (roles, scopes, a ``Policy``)
+are ``jkn_contracts.access_model``'s, named here too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
+
+from jkn_contracts.access_model import (
+    Authentication,
+    Policy,
+    Role,
+    Scope,
+    markdown_table,
+)
+from jkn_contracts.access_model import resident as _resident
+from jkn_contracts.access_model import token as _token
 
 __all__ = [
     "OPERATIONS",
@@ -36,58 +45,6 @@ __all__ = [
     "policy_for",
     "policy_table_markdown",
 ]
-
-
-class Role(StrEnum):
-    """A role in the city's identity provider (realm roles; see deploy/keycloak)."""
-
-    DINSOS_OFFICER = "dinsos-officer"  # Dinas Sosial staff: proposals, imports, reconciliation
-    DINSOS_SYSTEM = "dinsos-system"  # Dinsos's welfare-data application (client credentials)
-    KELURAHAN_OPERATOR = "kelurahan-operator"  # a kelurahan office: findings of its kelurahan
-    DINKES_VERIFIER = "dinkes-verifier"  # Dinas Kesehatan: quota, waiting list, decisions
-    BPJS_DESK = "bpjs-desk"  # the city's BPJS desk: look-ups and the peserta sync
-    FEEDBACK_AGENT = "feedback-agent"  # answers the feedback channel for their own agency
-    AUDITOR = "auditor"  # read-only: histories, reports, chain verification
-    CITY_OPERATOR = "city-operator"  # runs the platform: metrics, health, summaries
-    # enrollment's own client (client credentials): reads one resident's history from the
-    # audit trail to answer that resident's access request, and nothing else
-    RESIDENT_ACCESS = "resident-access"
-
-
-class Scope(StrEnum):
-    """How far one role's grant on a route reaches (widest first)."""
-
-    ALL = "all"
-    OWN_AGENCY = "own_agency"
-    OWN_KELURAHAN = "own_kelurahan"
-
-
-class Authentication(StrEnum):
-    """How a route's caller proves who they are."""
-
-    TOKEN = "token"  # an OIDC bearer token, and one of the policy's roles  # noqa: S105
-    NONE = "none"  # a resident's own question or /health: no token (second factor in body)
-    SIGNATURE = "signature"  # a provider webhook: HMAC signature of the provider
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The roles allowed on one route and the scope of each grant; ``why`` says whose act."""
-
-    why: str
-    grants: Mapping[Role, Scope] = field(default_factory=dict)
-    authentication: Authentication = Authentication.TOKEN
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "grants", MappingProxyType(dict(self.grants)))
-
-
-def _token(why: str, **grants: Scope) -> Policy:
-    return Policy(why, {Role(name.replace("_", "-")): scope for name, scope in grants.items()})
-
-
-def _resident(why: str) -> Policy:
-    return Policy(why, {}, Authentication.NONE)
 
 
 _ALL = Scope.ALL
@@ -306,20 +263,6 @@ def policy_for(service: str, method: str, path: str) -> Policy | None:
 
 def policy_table_markdown() -> str:
     """The policy table as Markdown (docs/access-policy.md is generated from it)."""
-    roles = list(Role)
-    head = "| service | route | " + " | ".join(r.value for r in roles) + " |"
-    rule = "|---|---|" + "---|" * len(roles)
-    rows = [head, rule]
     entries = [(s, m, p, pol) for (s, m, p), pol in POLICIES.items()]
     entries += [("every service", m, p, pol) for (m, p), pol in OPERATIONS.items()]
-    for service, method, path, policy in entries:
-        if policy.authentication is not Authentication.TOKEN:
-            cells = [f"*{policy.authentication.value}*"] + [""] * (len(roles) - 1)
-        else:
-            cells = [_cell(policy.grants.get(r)) for r in roles]
-        rows.append(f"| {service} | `{method} {path}` | " + " | ".join(cells) + " |")
-    return "\n".join(rows) + "\n"
-
-
-def _cell(scope: Scope | None) -> str:
-    return {None: "", Scope.ALL: "✔", Scope.OWN_AGENCY: "own agency"}.get(scope, "own kelurahan")
+    return markdown_table(entries)
