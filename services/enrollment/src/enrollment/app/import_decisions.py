@@ -27,7 +27,10 @@ from enrollment.app import two_person
 from enrollment.app.import_preview import content_columns
 from enrollment.app.ports import ImportStore
 
-__all__ = ["Decision", "decide", "reject_import"]
+__all__ = ["IMPORT", "Decision", "decide", "reject_import"]
+
+# approved: the import runs (``ImportRunner``), then completes or fails
+IMPORT = two_person.ActKind(ImportApproved, ImportRejected, "preview", "running")
 
 
 @dataclass(frozen=True)
@@ -55,25 +58,16 @@ async def decide(
 ) -> Decision:
     """Decide the preview ``import_id`` by ``actor`` in ``conn``'s open transaction (the
     two-person rule, ``app.two_person``: NotFound, AlreadyDecided, SamePerson)."""
-    row = await store.lock(conn, import_id)
-    if row is None:
-        raise two_person.NotFound
-    uploader = store.uploader_of(row)
-    two_person.check(
-        row["status"], pending="preview", maker=uploader, checker=actor, approve=approve
+    row, uploader = await two_person.open_act(
+        IMPORT, store, conn, import_id, maker_of=store.uploader_of, checker=actor, approve=approve
     )
     summary = json.loads(row["preview"]) if isinstance(row["preview"], str) else row["preview"]
     payload = ImportDecidedPayload(
         import_id=import_id, rows=summary["rows"], valid=summary["valid"], uploaded_by=uploader
     )
     uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, actor=actor)
-    event = await two_person.state_decision(
-        uow,
-        approve,
-        (ImportApproved, ImportRejected),
-        subject=import_id,
-        checker=actor,
-        payload=payload,
+    _, status = await two_person.close_act(
+        IMPORT, store, uow, import_id, approve=approve, checker=actor, payload=payload
     )
     content = None
     if approve:
@@ -81,8 +75,6 @@ async def decide(
             conn, str(import_id), {"content": row["content_sealed"]}
         )
         content = opened["content"]
-    status = "running" if approve else "rejected"
-    await store.decide(conn, import_id, status, actor, event.event_id)
     return Decision(
         import_id,
         status,

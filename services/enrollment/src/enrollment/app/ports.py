@@ -109,13 +109,12 @@ class ImportStore(Protocol):
 
 class PendingActs(Protocol):
     """Acts with mass effect that wait for a second officer (``app.two_person``): each row
-    keeps its maker (``actor_*``) and, once decided, its checker (``decided_by_*``)."""
+    keeps its maker (``actor_*``) and, once decided, its checker (``decided_by_*``). An
+    ``ImportStore`` is one too."""
 
-    async def lock(self, conn: asyncpg.Connection, act_id: uuid.UUID) -> asyncpg.Record | None:
+    async def lock(self, conn: asyncpg.Connection, act_id: uuid.UUID, /) -> asyncpg.Record | None:
         """The act's row, locked until the transaction ends (one decision per act)."""
         ...
-
-    def maker_of(self, row: asyncpg.Record) -> Actor | None: ...
 
     async def decide(
         self,
@@ -124,6 +123,7 @@ class PendingActs(Protocol):
         status: str,
         actor: Actor,
         event_id: uuid.UUID,
+        /,
     ) -> None:
         """Record the decision: the act's new status, who decided, the event stating it."""
         ...
@@ -132,6 +132,8 @@ class PendingActs(Protocol):
 class RunDecisions(PendingActs, Protocol):
     """A reconciliation run's decision (``adapters.run_decisions``): ``lock`` is the run's
     row, ``decide`` moves it to 'emitting' or 'rejected'."""
+
+    def maker_of(self, row: asyncpg.Record, /) -> Actor | None: ...
 
     async def planned(self, conn: asyncpg.Connection, run_id: uuid.UUID) -> int:
         """The run's deactivation requests (emitted or not)."""
@@ -147,6 +149,8 @@ class RunDecisions(PendingActs, Protocol):
 class RefillBatches(PendingActs, Protocol):
     """Batches of a snapshot's refill candidates (``adapters.refill_batches``): ``lock`` is
     the batch's row, ``decide`` moves it to 'approved' or 'rejected'."""
+
+    def maker_of(self, row: asyncpg.Record, /) -> Actor | None: ...
 
     async def create(
         self,

@@ -38,7 +38,9 @@ from enrollment.app.snapshots import REFILL_PROPOSER
 from enrollment.domain import Proposal
 from enrollment.settings import candidate_columns, receipt_key
 
-__all__ = ["BatchDecided", "NoCandidates", "decide_batch", "request_batch"]
+__all__ = ["REFILL", "BatchDecided", "NoCandidates", "decide_batch", "request_batch"]
+
+REFILL = two_person.ActKind(RefillBatchApproved, RefillBatchRejected, "pending", "approved")
 
 
 class NoCandidates(Exception):
@@ -91,12 +93,14 @@ async def decide_batch(
     """Approve (propose its residents) or reject a pending batch, by ``checker``: the
     two-person rule (NotFound, AlreadyDecided, SamePerson when approving one's own)."""
     async with runtime.unit_of_work(actor=checker) as uow:
-        row = await store.lock(uow.conn, batch_id)
-        if row is None:
-            raise two_person.NotFound
-        maker = store.maker_of(row)
-        two_person.check(
-            row["status"], pending="pending", maker=maker, checker=checker, approve=approve
+        row, maker = await two_person.open_act(
+            REFILL,
+            store,
+            uow.conn,
+            batch_id,
+            maker_of=store.maker_of,
+            checker=checker,
+            approve=approve,
         )
         run_id: uuid.UUID = row["run_id"]
         residents = len(await store.members(uow.conn, batch_id))
@@ -123,13 +127,8 @@ async def decide_batch(
             proposed=len(made),
             requested_by=maker,
         )
-        decision = await two_person.state_decision(
-            uow,
-            approve,
-            (RefillBatchApproved, RefillBatchRejected),
-            subject=batch_id,
-            checker=checker,
-            payload=payload,
+        decision, status = await two_person.close_act(
+            REFILL, store, uow, batch_id, approve=approve, checker=checker, payload=payload
         )
         for new in made:
             with resident_trace(
@@ -143,8 +142,6 @@ async def decide_batch(
             await store.mark_candidates(
                 uow.conn, run_id, {n.participant_id: n.proposal_id for n in made}, already
             )
-        status = "approved" if approve else "rejected"
-        await store.decide(uow.conn, batch_id, status, checker, decision.event_id)
     return BatchDecided(
         batch_id,
         status,

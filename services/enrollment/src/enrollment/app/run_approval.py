@@ -28,7 +28,12 @@ from enrollment.app.ports import RunDecisions
 from enrollment.app.reconciliation import emit_run
 from enrollment.app.run_limits import RunLimits, check_share
 
-__all__ = ["Decided", "approve_run", "reject_run"]
+__all__ = ["RUN", "Decided", "approve_run", "reject_run"]
+
+# approved: its requests are emitted in batches (``emit_run``), then it is completed
+RUN = two_person.ActKind(
+    ReconciliationRunApproved, ReconciliationRunRejected, "preview", "emitting"
+)
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,8 @@ async def _decide(
     limits: RunLimits | None = None,
 ) -> tuple[str, int]:
     async with runtime.unit_of_work(actor=actor) as uow:
-        run = await store.lock(uow.conn, run_id)
-        if run is None:
-            raise two_person.NotFound
-        uploader = store.maker_of(run)
-        two_person.check(
-            run["status"], pending="preview", maker=uploader, checker=actor, approve=approve
+        run, uploader = await two_person.open_act(
+            RUN, store, uow.conn, run_id, maker_of=store.maker_of, checker=actor, approve=approve
         )
         planned = await store.planned(uow.conn, run_id)
         if approve and run["submitted_by"] is not None:  # it grew since its first preview
@@ -67,16 +68,9 @@ async def _decide(
             deactivations=planned,
             uploaded_by=uploader,
         )
-        event = await two_person.state_decision(
-            uow,
-            approve,
-            (ReconciliationRunApproved, ReconciliationRunRejected),
-            subject=run_id,
-            checker=actor,
-            payload=payload,
+        _, status = await two_person.close_act(
+            RUN, store, uow, run_id, approve=approve, checker=actor, payload=payload
         )
-        status = "emitting" if approve else "rejected"
-        await store.decide(uow.conn, run_id, status, actor, event.event_id)
     return status, planned
 
 

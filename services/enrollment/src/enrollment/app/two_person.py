@@ -22,12 +22,24 @@ audit trail and the row cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 from jkn_bus import UnitOfWork
 from jkn_contracts import Actor, AgencyAct
 
-__all__ = ["AlreadyDecided", "NotFound", "SamePerson", "check", "state_decision"]
+from enrollment.app.ports import PendingActs
+
+__all__ = [
+    "ActKind",
+    "AlreadyDecided",
+    "NotFound",
+    "SamePerson",
+    "check",
+    "close_act",
+    "open_act",
+]
 
 
 class NotFound(Exception):
@@ -46,6 +58,18 @@ class AlreadyDecided(Exception):
         self.status = status
 
 
+@dataclass(frozen=True)
+class ActKind:
+    """One kind of act: the events that state its decision, the status of a pending act and
+    the statuses a decision leaves it in."""
+
+    approved: Callable[..., AgencyAct]
+    rejected: Callable[..., AgencyAct]
+    pending: str
+    approved_status: str
+    rejected_status: str = "rejected"
+
+
 def check(
     status: str,
     *,
@@ -55,26 +79,49 @@ def check(
     approve: bool,
 ) -> None:
     """Raise unless ``checker`` may decide the act whose locked row has ``status`` and was
-    made by ``maker``; ``pending`` is the status of an undecided act. (A missing row: the
-    caller raises ``NotFound``.)"""
+    made by ``maker``; ``pending`` is the status of an undecided act."""
     if status != pending:
         raise AlreadyDecided(status)
     if approve and (maker is None or maker.id == checker.id):
         raise SamePerson
 
 
-async def state_decision(
-    uow: UnitOfWork,
-    approve: bool,
-    acts: tuple[Callable[..., AgencyAct], Callable[..., AgencyAct]],
+async def open_act(
+    kind: ActKind,
+    store: PendingActs,
+    conn: asyncpg.Connection,
+    act_id: Any,
     *,
-    subject: Any,
+    maker_of: Callable[[asyncpg.Record], Actor | None],
+    checker: Actor,
+    approve: bool,
+) -> tuple[asyncpg.Record, Actor | None]:
+    """Lock the act's row in ``conn``'s transaction and check the rule: its row and maker.
+    Raises NotFound, AlreadyDecided, SamePerson."""
+    row = await store.lock(conn, act_id)
+    if row is None:
+        raise NotFound
+    maker = maker_of(row)
+    check(row["status"], pending=kind.pending, maker=maker, checker=checker, approve=approve)
+    return row, maker
+
+
+async def close_act(
+    kind: ActKind,
+    store: PendingActs,
+    uow: UnitOfWork,
+    act_id: Any,
+    *,
+    approve: bool,
     checker: Actor,
     payload: Any,
-) -> AgencyAct:
-    """Emit the decision: ``acts[0]`` (approved) or ``acts[1]`` (rejected) about ``subject``
-    (its id, the correlation of the decision), by ``checker``, in ``uow``'s transaction."""
-    kind = acts[0] if approve else acts[1]
-    event = kind(correlation_id=subject, actor=checker, payload=payload)
+) -> tuple[AgencyAct, str]:
+    """State the decision (the checker as actor, ``act_id`` its correlation) and record it
+    on the act's row, in ``uow``'s transaction: the event and the act's new status."""
+    event = (kind.approved if approve else kind.rejected)(
+        correlation_id=act_id, actor=checker, payload=payload
+    )
     await uow.emit(event)
-    return event
+    status = kind.approved_status if approve else kind.rejected_status
+    await store.decide(uow.conn, act_id, status, checker, event.event_id)
+    return event, status
