@@ -17,9 +17,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from enrollment.adapters.at_rest import Converted, backfill
 from enrollment.adapters.proposals import find_personal
 from enrollment.adapters.snapshots import best_candidates
-from enrollment.app.at_rest import Converted, backfill
 from enrollment.app.run_limits import RunLimits
 from enrollment.bootstrap import build_app, build_runtime
 from enrollment.settings import candidate_columns

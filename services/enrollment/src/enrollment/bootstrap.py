@@ -1,10 +1,16 @@
-"""Composition root of enrollment (Dinas Sosial): settings, runtime, HTTP app."""
+"""Composition root of enrollment (Dinas Sosial): settings, runtime, HTTP app.
+
+The settings are read once (``compose``: ``EnrollmentSettings.from_env``), the adapters are
+wired into the app's ports there (``app.ports``, ``app.run_ports``, ``app.resident_ports``),
+and the Kafka handlers and HTTP routes of one process share that one composition.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
+import weakref
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +26,21 @@ from jkn_bus import (
 )
 from jkn_bus.background import add_background, task_while_serving
 from jkn_bus.body_limits import set_route_limit
+from jkn_bus.limits import FailureLimiter
 from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
 
-from enrollment.adapters import import_previews
+from enrollment.adapters import (
+    erasure,
+    import_previews,
+    proposals,
+    reconciliation,
+    run_outcomes,
+    run_requests,
+    snapshots,
+    submissions,
+)
+from enrollment.adapters.at_rest import backfill_at_start
 from enrollment.adapters.audit_client import (
     CLIENT_SECRET_ENV,
     AuditTrail,
@@ -31,32 +48,67 @@ from enrollment.adapters.audit_client import (
     client_secret,
 )
 from enrollment.adapters.retention import enrollment_stores
-from enrollment.app.at_rest import backfill_at_start
-from enrollment.app.handlers import HANDLERS
+from enrollment.app.handlers import status_handlers
 from enrollment.app.import_preview import ImportLimits
 from enrollment.app.imports import ImportRunner
-from enrollment.app.reconciliation_handlers import RECONCILIATION_HANDLERS
+from enrollment.app.reconciliation_handlers import reconciliation_handlers
+from enrollment.app.resident_ports import ErasureStore
+from enrollment.app.run_limits import RunLimits
+from enrollment.app.run_ports import RunStores, wire
 from enrollment.app.snapshots import SnapshotSettings
 from enrollment.app.submissions import SubmissionHandlers
-from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 from enrollment.entrypoints.access_http import router as access_router
 from enrollment.entrypoints.erasure_http import router as erasure_router
 from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import routers as reconciliation_routers
 from enrollment.entrypoints.refills_http import router as refills_router
 from enrollment.entrypoints.status_http import router as status_router
-from enrollment.settings import RECEIPT_KEY_ENV, receipt_key, upload_limits
+from enrollment.settings import RECEIPT_KEY_ENV, EnrollmentSettings
 
-__all__ = ["build_app", "build_runtime", "settings"]
+__all__ = ["Composition", "build_app", "build_runtime", "compose", "settings"]
 
 # Dinkes's and BPJS's facts, and the agency systems' inbound topics it owns (the catalogue's)
 CONSUMES = CONSUMERS["enrollment"]
 
 
-def settings() -> BusSettings:
-    return BusSettings(
-        service="enrollment", http_port=int(os.environ.get("ENROLLMENT_HTTP_PORT", "8001"))
+def settings(enrollment: EnrollmentSettings | None = None) -> BusSettings:
+    """The bus's settings of this service, on its HTTP port (``ENROLLMENT_HTTP_PORT``)."""
+    enrollment = enrollment or EnrollmentSettings.from_env()
+    return BusSettings(service="enrollment", http_port=enrollment.http_port)
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The one set of dependencies of an enrollment process: its settings (read once), the
+    bus's, and the adapters wired into the app's ports, shared by the Kafka handlers and
+    the HTTP routes."""
+
+    settings: EnrollmentSettings
+    bus: BusSettings
+    stores: RunStores
+    erasure: ErasureStore
+
+
+def compose(
+    enrollment: EnrollmentSettings | None = None, bus: BusSettings | None = None
+) -> Composition:
+    """Read the settings (unless given) and wire the adapters into the ports; the stores are
+    also made the process's (``app.run_ports.wire``) for the use cases called without them."""
+    enrollment = enrollment or EnrollmentSettings.from_env()
+    stores = RunStores(
+        runs=reconciliation,
+        requests=run_requests,
+        outcomes=run_outcomes,
+        snapshots=snapshots,
+        submissions=submissions,
+        proposals=proposals,
     )
+    wire(stores)
+    return Composition(enrollment, bus or settings(enrollment), stores, erasure)
+
+
+# The composition each runtime was built from, for the app built around it.
+_COMPOSED: weakref.WeakKeyDictionary[ServiceRuntime, Composition] = weakref.WeakKeyDictionary()
 
 
 def _chain(*tables: HandlerTable) -> HandlerTable:
@@ -76,33 +128,50 @@ def _chain(*tables: HandlerTable) -> HandlerTable:
     return {t: hs[0] if len(hs) == 1 else run_all(hs) for t, hs in chained.items()}
 
 
-def snapshot_settings() -> SnapshotSettings:
-    """JKN_ELIGIBLE_DECILES (default 1,2,3,4): the welfare deciles the program serves."""
-    text = os.environ.get("JKN_ELIGIBLE_DECILES", "")
+def snapshot_settings(enrollment: EnrollmentSettings) -> SnapshotSettings:
+    """The welfare deciles the program serves, and the requests sent a transaction."""
     return SnapshotSettings(
-        eligible_deciles=parse_deciles(text) if text.strip() else DEFAULT_ELIGIBLE_DECILES,
-        emit_batch=int(os.environ.get("ENROLLMENT_RECONCILIATION_BATCH", "500")),
+        eligible_deciles=enrollment.eligible_deciles, emit_batch=enrollment.reconciliation_batch
+    )
+
+
+def run_limits(enrollment: EnrollmentSettings) -> RunLimits:
+    """What a reconciliation run or a refill may do at once (``app.run_limits``)."""
+    return RunLimits(
+        max_deactivation_share=enrollment.max_deactivation_share,
+        min_snapshot_row_ratio=enrollment.snapshot_min_row_ratio,
+        max_refill_batch=enrollment.max_refill_batch,
+        max_cell_chars=enrollment.csv_max_cell_chars,
     )
 
 
 def build_runtime(
-    bus: BusSettings | None = None, retention: RetentionSettings | None = None
+    bus: BusSettings | None = None,
+    retention: RetentionSettings | None = None,
+    *,
+    composition: Composition | None = None,
 ) -> ServiceRuntime:
-    """``retention``: the periods (default: the ``JKN_RETENTION_*`` variables)."""
+    """The consumers and relay of ``composition`` (default: ``compose`` on ``bus``).
+    ``retention``: the periods (default: the ``JKN_RETENTION_*`` variables)."""
+    composition = composition or compose(bus=bus)
     kept = retention or RetentionSettings()
-    bus = bus or settings()
-    submissions = SubmissionHandlers(
-        pseudonym_key=bus.jkn_pseudonym_key, receipt_key=receipt_key()
-    ).table()
-    return ServiceRuntime(
-        bus,
+    stores, receipt_key = composition.stores, composition.settings.receipt_key
+    submitted = SubmissionHandlers(
+        pseudonym_key=composition.bus.jkn_pseudonym_key, receipt_key=receipt_key, stores=stores
+    )
+    runtime = ServiceRuntime(
+        composition.bus,
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=_chain(HANDLERS, RECONCILIATION_HANDLERS, submissions),
-        secrets={RECEIPT_KEY_ENV: receipt_key(), CLIENT_SECRET_ENV: client_secret()},
+        handlers=_chain(
+            status_handlers(stores.proposals), reconciliation_handlers(stores), submitted.table()
+        ),
+        secrets={RECEIPT_KEY_ENV: receipt_key, CLIENT_SECRET_ENV: client_secret()},
         retention=enrollment_stores(kept),
         retention_settings=kept,
     )
+    _COMPOSED[runtime] = composition
+    return runtime
 
 
 def build_app(
@@ -117,9 +186,15 @@ def build_app(
     residents' access reports read their decisions (default: the audit service, as
     ``adapters.audit_client`` configures it)."""
     runtime = runtime or build_runtime()
-    chunk_rows = import_chunk_rows or int(os.environ.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500"))
-    reap_interval_s = float(os.environ.get("ENROLLMENT_IMPORT_REAP_INTERVAL_S", "60"))
-    imports = ImportRunner(runtime, import_previews, chunk_rows=chunk_rows)
+    composition = _COMPOSED.get(runtime) or compose(bus=runtime.settings)
+    enrollment = composition.settings
+    imports = ImportRunner(
+        runtime,
+        import_previews,
+        receipt_key=enrollment.receipt_key,
+        chunk_rows=import_chunk_rows or enrollment.import_chunk_rows,
+        max_cell_chars=enrollment.csv_max_cell_chars,
+    )
     app: FastAPI = create_app(
         runtime,
         title="enrollment (Dinas Sosial)",
@@ -135,11 +210,19 @@ def build_app(
         ],
         on_started=imports.reap,
     )
-    for path, limit_bytes in upload_limits().items():  # CSV uploads: their own body limits
+    for path, limit_bytes in enrollment.upload_limits.items():  # CSV uploads: their own limits
         set_route_limit(app, path, limit_bytes)
+    # what the routes read (entrypoints.state): the settings and ports of this composition
+    app.state.settings = enrollment
+    app.state.stores = composition.stores
+    app.state.erasure_store = composition.erasure
+    app.state.receipt_failures = FailureLimiter(enrollment.status_failures_per_10min)
     app.state.imports = imports
-    app.state.import_limits = ImportLimits.from_env()
-    app.state.snapshot_settings = snapshot_settings()
+    app.state.import_limits = ImportLimits(
+        max_rows=enrollment.max_import_rows, max_cell_chars=enrollment.csv_max_cell_chars
+    )
+    app.state.run_limits = run_limits(enrollment)
+    app.state.snapshot_settings = snapshot_settings(enrollment)
     trail = audit_trail or audit_trail_from_env(runtime.settings.jkn_oidc_issuer)
     app.state.audit_trail = trail
 
@@ -155,7 +238,8 @@ def build_app(
     add_background(
         app,
         task_while_serving(
-            "enrollment-import-reaper", lambda: imports.reap_periodically(reap_interval_s)
+            "enrollment-import-reaper",
+            lambda: imports.reap_periodically(enrollment.import_reap_interval_s),
         ),
     )
     # rows kept in clear before migration 0010: sealed in short batches, meanwhile

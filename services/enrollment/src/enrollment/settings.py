@@ -1,5 +1,10 @@
 """Settings of Dinas Sosial's service beside the bus's (``jkn_bus.BusSettings``).
 
+:class:`EnrollmentSettings` is every one of them, read once from the environment by
+``bootstrap`` (``EnrollmentSettings.from_env``) and handed to whoever needs one: the use
+cases and routes never read the environment themselves. A value out of range stops the
+service at start, naming its variable.
+
 ``ENROLLMENT_RECEIPT_KEY`` keys the receipt codes residents use to query their proposal
 (``app.proposals.receipt_code_for``). Only this service holds it: the pseudonym key
 (``JKN_PSEUDONYM_KEY``) is shared by every service that sees the proposal ids, so codes
@@ -19,12 +24,21 @@ proposal ended (once they were enrolled) their personal data is kept before an o
 erase it (``app.erasure``): the years in which the city's premium payments for them are
 audited and BPJS's monthly bills and *kurang* filings can still be disputed; the city's
 legal office confirms the period. A resident never enrolled may be erased at once.
+
+The others: ``ENROLLMENT_HTTP_PORT`` (8001); imports: ``ENROLLMENT_IMPORT_CHUNK_ROWS``
+(500 rows a transaction), ``ENROLLMENT_IMPORT_REAP_INTERVAL_S`` (60),
+``ENROLLMENT_MAX_IMPORT_ROWS`` (50,000); reconciliation runs:
+``ENROLLMENT_MAX_DEACTIVATION_SHARE`` (0.05), ``ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO`` (0.8),
+``ENROLLMENT_MAX_REFILL_BATCH`` (200), ``ENROLLMENT_RECONCILIATION_BATCH`` (500 requests a
+transaction), ``JKN_ELIGIBLE_DECILES`` (1,2,3,4: the welfare deciles the program serves);
+``ENROLLMENT_STATUS_FAILURES_PER_10MIN`` (30 wrong receipt codes per client address).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -36,21 +50,21 @@ from jkn_bus.at_rest import ResidentColumns, ServiceColumns, ServiceKeys
 from jkn_bus.keyring import Sealer, sealer_for
 
 from enrollment.domain.csv_import import MAX_CELL_CHARS
+from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 
 __all__ = [
+    "CSV_MAX_CELL_ENV",
     "DEV_RECEIPT_KEY",
     "ERASURE_AFTER_ENV",
     "RECEIPT_KEY_ENV",
     "UPLOAD_LIMITS",
+    "EnrollmentSettings",
     "PinnedKeys",
     "candidate_columns",
-    "csv_max_cell_chars",
-    "erasure_after",
     "proposal_columns",
     "receipt_key",
     "sealer",
     "service_keys",
-    "upload_limits",
 ]
 
 RECEIPT_KEY_ENV = "ENROLLMENT_RECEIPT_KEY"
@@ -112,30 +126,7 @@ def candidate_columns(database_url: str) -> ServiceColumns:
     return ServiceColumns(service_keys(database_url), "candidates")
 
 
-def receipt_key() -> str:
-    """The key of receipt codes (``ENROLLMENT_RECEIPT_KEY``)."""
-    return os.environ.get(RECEIPT_KEY_ENV, DEV_RECEIPT_KEY)
-
-
-def erasure_after() -> timedelta:
-    """How long an enrolled resident's data is kept after their last proposal ended
-    (``ENROLLMENT_ERASURE_AFTER_DAYS``, read at each request)."""
-    days = int(os.environ.get(ERASURE_AFTER_ENV, str(DEFAULT_ERASURE_AFTER_DAYS)))
-    if days < 0:
-        raise ValueError(f"{ERASURE_AFTER_ENV} must be a number of days, 0 or more")
-    return timedelta(days=days)
-
-
 CSV_MAX_CELL_ENV = "ENROLLMENT_CSV_MAX_CELL_CHARS"
-
-
-def csv_max_cell_chars() -> int:
-    """The longest cell of an uploaded CSV file (``ENROLLMENT_CSV_MAX_CELL_CHARS``)."""
-    value = int(os.environ.get(CSV_MAX_CELL_ENV, str(MAX_CELL_CHARS)))
-    if value <= 0:
-        raise ValueError(f"{CSV_MAX_CELL_ENV} must be a positive number of characters")
-    return value
-
 
 UPLOAD_LIMITS: dict[str, tuple[str, int]] = {
     "/imports": ("ENROLLMENT_IMPORT_MAX_BYTES", 100 << 20),
@@ -145,12 +136,78 @@ UPLOAD_LIMITS: dict[str, tuple[str, int]] = {
 """Upload route -> (its variable, its default body limit in bytes)."""
 
 
-def upload_limits() -> dict[str, int]:
-    """The body limit of each upload route, from its variable or its default."""
-    limits = {}
-    for path, (variable, default) in UPLOAD_LIMITS.items():
-        value = int(os.environ.get(variable, str(default)))
-        if value <= 0:
-            raise ValueError(f"{variable} must be a positive number of bytes")
-        limits[path] = value
-    return limits
+def _int(env: Mapping[str, str], name: str, default: int, *, least: int, what: str) -> int:
+    value = int(env.get(name, str(default)))
+    if value < least:
+        raise ValueError(f"{name} must be {what}")
+    return value
+
+
+@dataclass(frozen=True)
+class EnrollmentSettings:
+    """Every setting of the service (the module's docstring lists them), with its default.
+    ``receipt_key`` stays out of ``repr`` (and logs)."""
+
+    http_port: int = 8001
+    receipt_key: str = field(default=DEV_RECEIPT_KEY, repr=False)
+    erasure_after: timedelta = timedelta(days=DEFAULT_ERASURE_AFTER_DAYS)
+    csv_max_cell_chars: int = MAX_CELL_CHARS
+    upload_limits: Mapping[str, int] = field(
+        default_factory=lambda: {path: limit for path, (_, limit) in UPLOAD_LIMITS.items()}
+    )
+    import_chunk_rows: int = 500
+    import_reap_interval_s: float = 60.0
+    max_import_rows: int = 50_000
+    max_deactivation_share: float = 0.05
+    snapshot_min_row_ratio: float = 0.8
+    max_refill_batch: int = 200
+    reconciliation_batch: int = 500
+    eligible_deciles: tuple[int, ...] = DEFAULT_ELIGIBLE_DECILES
+    status_failures_per_10min: int = 30
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> EnrollmentSettings:
+        """The settings in ``env`` (default: this process's environment), read once."""
+        env = os.environ if env is None else env
+        deciles = env.get("JKN_ELIGIBLE_DECILES", "")
+        return cls(
+            http_port=int(env.get("ENROLLMENT_HTTP_PORT", "8001")),
+            receipt_key=env.get(RECEIPT_KEY_ENV, DEV_RECEIPT_KEY),
+            erasure_after=timedelta(
+                days=_int(
+                    env,
+                    ERASURE_AFTER_ENV,
+                    DEFAULT_ERASURE_AFTER_DAYS,
+                    least=0,
+                    what="a number of days, 0 or more",
+                )
+            ),
+            csv_max_cell_chars=_int(
+                env,
+                CSV_MAX_CELL_ENV,
+                MAX_CELL_CHARS,
+                least=1,
+                what="a positive number of characters",
+            ),
+            upload_limits={
+                path: _int(env, name, default, least=1, what="a positive number of bytes")
+                for path, (name, default) in UPLOAD_LIMITS.items()
+            },
+            import_chunk_rows=int(env.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500")),
+            import_reap_interval_s=float(env.get("ENROLLMENT_IMPORT_REAP_INTERVAL_S", "60")),
+            max_import_rows=int(env.get("ENROLLMENT_MAX_IMPORT_ROWS", "50000")),
+            max_deactivation_share=float(env.get("ENROLLMENT_MAX_DEACTIVATION_SHARE", "0.05")),
+            snapshot_min_row_ratio=float(env.get("ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO", "0.8")),
+            max_refill_batch=int(env.get("ENROLLMENT_MAX_REFILL_BATCH", "200")),
+            reconciliation_batch=int(env.get("ENROLLMENT_RECONCILIATION_BATCH", "500")),
+            eligible_deciles=(
+                parse_deciles(deciles) if deciles.strip() else DEFAULT_ELIGIBLE_DECILES
+            ),
+            status_failures_per_10min=int(env.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")),
+        )
+
+
+def receipt_key() -> str:
+    """The key of receipt codes (``ENROLLMENT_RECEIPT_KEY``), for a tool outside the service
+    that proposes as it does (``tools/demo``); the service takes it from its settings."""
+    return EnrollmentSettings.from_env().receipt_key

@@ -28,6 +28,8 @@ from urllib.parse import quote
 
 import httpx
 
+from enrollment.app.resident_ports import AuditFact, AuditUnavailable
+
 __all__ = [
     "AUDIT_URL_ENV",
     "CLIENT_ID_ENV",
@@ -49,29 +51,6 @@ TOKEN_URL_ENV = "ENROLLMENT_OIDC_TOKEN_URL"  # noqa: S105 - the variable's name
 DEV_CLIENT_SECRET = "enrollment-dev-secret"  # noqa: S105 - the local Keycloak's, refused outside dev
 REFRESH_MARGIN_S = 60.0  # a token is renewed this long before it expires (or at half-life)
 _TIMEOUT = httpx.Timeout(10.0)
-
-
-class AuditUnavailable(Exception):
-    """No complete history could be had: ``code`` says why (``TOKEN_UNAVAILABLE``: the
-    identity provider gave no token; ``AUDIT_UNREACHABLE``: no answer; ``AUDIT_REFUSED``:
-    the audit service refused enrollment's token; ``AUDIT_FAILED``: any other answer)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class AuditFact:
-    """One fact about the resident as the audit trail keeps it: codes and pseudonyms."""
-
-    when: str
-    agency: str
-    event_type: str
-    decision: str | None
-    reasons: tuple[str, ...]
-    actor_agency: str | None
-    actor_kind: str | None
 
 
 def client_secret() -> str:

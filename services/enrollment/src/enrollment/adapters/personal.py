@@ -9,7 +9,7 @@ row of someone not proposed yet, who has no key) is sealed under enrollment's ow
 look-up: duplicates and reconciliation go by the participant id (a keyed hash of it).
 
 Rows written before migration 0010 keep their clear columns until the start-up backfill
-(``app.at_rest``) seals them; until then a reader takes the sealed value when there is one,
+(``adapters.at_rest``) seals them; until then a reader takes the sealed value when there is one,
 else the clear one, so no reader depends on the backfill having finished.
 """
 

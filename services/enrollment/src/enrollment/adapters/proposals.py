@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -15,7 +12,9 @@ from jkn_bus.at_rest import ResidentColumns
 from jkn_contracts import Actor
 
 from enrollment.adapters.personal import PROPOSAL_FIELDS, open_row, proposal_values, sealed
-from enrollment.domain import CLOSED_STATUSES, Proposal, ProposalStatus, advances
+from enrollment.app.ports import NewProposal, StatusChange
+from enrollment.app.proposals import receipt_hash
+from enrollment.domain import CLOSED_STATUSES, ProposalStatus, advances
 from enrollment.settings import proposal_columns
 
 __all__ = [
@@ -99,45 +98,25 @@ def actor_from(row: Any) -> Actor | None:
     return Actor(id=row["actor_id"], agency=row["actor_agency"], kind=row["actor_kind"])
 
 
-def receipt_hash(code: str) -> bytes:
-    """What is stored of a receipt code: enough to check it, not to show it."""
-    return hashlib.sha256(code.strip().upper().encode()).digest()
-
-
-@dataclass(frozen=True)
-class NewProposal:
-    """A valid proposal with the identifiers intake gives it."""
-
-    proposal: Proposal
-    proposal_id: uuid.UUID
-    participant_id: str
-    correlation_id: uuid.UUID
-    receipt_code: str
-    proposed_by: str
-    import_id: uuid.UUID | None = None
-    import_line: int | None = None
-    event_id: uuid.UUID = field(default_factory=uuid.uuid4)  # of its ParticipantRegistered
-    actor: Actor | None = None  # who proposed: the caller of POST /proposals, /imports, ...
-
-    def row(self, personal: Mapping[str, bytes | None]) -> tuple[Any, ...]:
-        """The row's values, ``personal`` its sealed fields (``PROPOSAL_FIELDS``)."""
-        p = self.proposal
-        return (
-            self.proposal_id,
-            self.participant_id,
-            self.correlation_id,
-            receipt_hash(self.receipt_code),
-            p.sex,
-            p.kelurahan,
-            *(personal[f] for f in PROPOSAL_FIELDS),
-            p.source.value,
-            p.welfare_decile,
-            self.proposed_by,
-            ",".join(p.nik_warnings),
-            self.import_id,
-            self.import_line,
-            *actor_columns(self.actor),
-        )
+def _row(new: NewProposal, personal: Mapping[str, bytes | None]) -> tuple[Any, ...]:
+    """The row's values, ``personal`` its sealed fields (``PROPOSAL_FIELDS``)."""
+    p = new.proposal
+    return (
+        new.proposal_id,
+        new.participant_id,
+        new.correlation_id,
+        receipt_hash(new.receipt_code),
+        p.sex,
+        p.kelurahan,
+        *(personal[f] for f in PROPOSAL_FIELDS),
+        p.source.value,
+        p.welfare_decile,
+        new.proposed_by,
+        ",".join(p.nik_warnings),
+        new.import_id,
+        new.import_line,
+        *actor_columns(new.actor),
+    )
 
 
 async def insert_many(
@@ -160,7 +139,7 @@ async def insert_many(
     values = []
     for p in proposals:
         clear = proposal_values(p.proposal)
-        values.append(p.row(await personal.seal(conn, p.participant_id, clear, create=True)))
+        values.append(_row(p, await personal.seal(conn, p.participant_id, clear, create=True)))
     columns = list(zip(*values, strict=True))
     rows = await conn.fetch(_INSERT, *columns)
     inserted = {r["proposal_id"] for r in rows}
@@ -187,20 +166,6 @@ async def existing_ids(
         _CLOSED,
     )
     return {r["participant_id"]: r["proposal_id"] for r in rows}
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """What an event from Dinas Kesehatan or BPJS says about a proposal."""
-
-    participant_id: str
-    proposal_id: uuid.UUID | None  # None: the event names no proposal (the latest is meant)
-    status: ProposalStatus
-    event_type: str
-    event_id: uuid.UUID
-    occurred_at: datetime
-    reasons: list[dict[str, str]] | None = None
-    card: tuple[str, str, str, date] | None = None  # no_kartu, kd_provider, nm_provider, start
 
 
 async def apply_status(conn: asyncpg.Connection, change: StatusChange) -> bool:

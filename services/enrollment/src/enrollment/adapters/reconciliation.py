@@ -9,7 +9,8 @@ import asyncpg
 from jkn_contracts import Actor
 
 from enrollment.adapters.proposals import actor_columns, actor_from
-from enrollment.domain import LineError, ProposalStatus
+from enrollment.domain import LineError
+from enrollment.domain.status import FINDINGS_STATUSES, SNAPSHOT_STATUSES
 
 __all__ = [
     "FINDINGS_STATUSES",
@@ -30,21 +31,6 @@ __all__ = [
     "save_counts",
     "save_participants",
 ]
-
-_PENDING = (ProposalStatus.REGISTERED, ProposalStatus.CHECKING)
-# Whom a kelurahan finding can concern: everyone proposed and not yet out.
-FINDINGS_STATUSES = tuple(
-    s.value
-    for s in (
-        *_PENDING,
-        ProposalStatus.WAITLISTED,
-        ProposalStatus.VERIFIED,
-        ProposalStatus.ACTIVATED,
-    )
-)
-# Whom a registry snapshot is diffed against: the same. A waiting or pending resident gone
-# from the registry or no longer poor is withdrawn by Dinkes (WITHDRAWN_<REASON>).
-SNAPSHOT_STATUSES = FINDINGS_STATUSES
 
 
 async def find_run(

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import asyncpg
+
+from enrollment.app.run_ports import NewRequest
 
 __all__ = [
     "NewRequest",
@@ -61,21 +62,6 @@ async def requested_before(
         [r["proposal_id"] for r in current.values()],
     )
     return {r["participant_id"] for r in rows}
-
-
-@dataclass(frozen=True)
-class NewRequest:
-    """A deactivation request about to be stored (and its event emitted)."""
-
-    participant_id: str
-    proposal_id: uuid.UUID
-    reason: str
-    evidence_ref: str
-    reported_by: str
-    kelurahan: str | None
-    run_id: uuid.UUID | None = None
-    line: int | None = None
-    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 _REQUEST_COLUMNS = (

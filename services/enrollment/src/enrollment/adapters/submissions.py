@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import asyncpg
-from jkn_contracts import FindingSubmitted, ProposalSubmitted
+
+from enrollment.app.run_ports import Answer, Claim, Submitted
 
 __all__ = [
     "Answer",
@@ -22,37 +21,10 @@ __all__ = [
 ]
 
 
-Submitted = ProposalSubmitted | FindingSubmitted
-
-
 def content_sha256(submission: Submitted) -> str:
     """What makes two records the same submission: its type and its payload as received."""
     payload = submission.payload.model_dump_json()
     return hashlib.sha256(f"{submission.event_type}\n{payload}".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Answer:
-    """How a submission was answered: what an answer to it (again) is built from."""
-
-    outcome: str  # accepted | refused
-    correlation_id: uuid.UUID
-    reasons: tuple[tuple[str, str], ...] = ()  # (field, rule)
-    proposal_id: uuid.UUID | None = None
-    participant_id: str | None = None
-    existing_proposal_id: uuid.UUID | None = None
-    request_id: uuid.UUID | None = None
-    run_id: uuid.UUID | None = None  # the reconciliation run a finding joined (pending)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """``new``: this record is the submission's first, to be evaluated; else ``answer`` is
-    how it was answered (``same_content``: the same submission sent again)."""
-
-    new: bool
-    same_content: bool = True
-    answer: Answer | None = None
 
 
 async def claim(conn: asyncpg.Connection, writer: str, submission: Submitted) -> Claim:

@@ -29,8 +29,6 @@ from typing import Any
 
 from jkn_contracts.personal import NEEDS, PERSONAL_FIELDS
 
-from enrollment.adapters.audit_client import AuditFact
-from enrollment.adapters.proposals import receipt_hash
 from enrollment.app.access_labels import (
     AGENCIES,
     EVENTS,
@@ -41,6 +39,8 @@ from enrollment.app.access_labels import (
     Lang,
     label,
 )
+from enrollment.app.proposals import receipt_hash
+from enrollment.app.resident_ports import AuditFact
 from enrollment.domain import FieldError
 
 __all__ = [

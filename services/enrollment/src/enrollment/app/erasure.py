@@ -22,7 +22,7 @@ from jkn_bus.personal_data import PersonalDataErased
 from jkn_contracts import Actor, ErasureGround, ResidentDataErased
 from jkn_contracts.events import ResidentDataErasedPayload
 
-from enrollment.adapters.personal import PROPOSAL_FIELDS, sealed
+from enrollment.app.resident_ports import ErasureStore
 from enrollment.domain.status import CLOSED_STATUSES, ProposalStatus
 from enrollment.settings import sealer
 
@@ -46,44 +46,26 @@ class Erased:
     already: bool  # erased by an earlier request: nothing done now
 
 
-# The personal fields a proposal holds, blanked: sealed and (rows not yet sealed by the
-# start-up backfill) clear ones to null, sex to ''. The sealed ones would not open anyway,
-# their key is destroyed: a backup taken before keeps them unreadable the same way.
-_BLANK_PROPOSALS = (
-    "UPDATE proposals SET sex = '',"  # noqa: S608 - constants
-    f" {', '.join(f'{f} = NULL, {sealed(f)} = NULL' for f in PROPOSAL_FIELDS)},"
-    " erased_at = $2, erasure_event_id = $3 WHERE participant_id = $1"
-)
-
-
 async def erase_resident(
     uow: UnitOfWork,
     participant_id: str,
     *,
     actor: Actor,
     retention: timedelta,
+    store: ErasureStore,
     now: datetime | None = None,
 ) -> Erased | None:
     """Erase the resident's personal data, or raise :class:`ErasureRefused`; None when
-    Dinas Sosial never proposed them."""
+    Dinas Sosial never proposed them. ``store``: their rows (``adapters.erasure``)."""
     now = now or datetime.now(UTC)
     conn = uow.conn
-    rows = await conn.fetch(
-        "SELECT proposal_id, status, no_kartu, updated_at, erased_at, erasure_event_id"
-        " FROM proposals WHERE participant_id = $1 ORDER BY created_at FOR UPDATE",
-        participant_id,
-    )
+    rows = await store.lock_proposals_of(conn, participant_id)
     if not rows:
         return None
     if any(ProposalStatus(r["status"]) not in CLOSED_STATUSES for r in rows):
         raise ErasureRefused("STILL_ACTIVE")
-    enrolled = any(r["no_kartu"] is not None for r in rows) or bool(
-        await conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM proposal_history"
-            " WHERE proposal_id = ANY($1::uuid[]) AND status = $2)",
-            [r["proposal_id"] for r in rows],
-            ProposalStatus.ACTIVATED.value,
-        )
+    enrolled = any(r["no_kartu"] is not None for r in rows) or await store.ever_activated(
+        conn, [r["proposal_id"] for r in rows]
     )
     ground = ErasureGround.RETENTION_OVER if enrolled else ErasureGround.NEVER_ENROLLED
     if all(r["erased_at"] is not None for r in rows):
@@ -106,10 +88,6 @@ async def erase_resident(
             ground=ground, key_version=key_version if destroyed else None
         ),
     )
-    await conn.execute(_BLANK_PROPOSALS, participant_id, now, event.event_id)
-    # refill candidates of snapshots (a copy of the registry's row): dropped, as the
-    # retention purge drops them; the run keeps its counts
-    await conn.execute("DELETE FROM candidates WHERE participant_id = $1", participant_id)
-    await conn.execute("DELETE FROM snapshot_staging WHERE participant_id = $1", participant_id)
+    await store.blank_resident(conn, participant_id, now, event.event_id)
     await uow.emit(event)
     return Erased(event.event_id, ground, already=False)

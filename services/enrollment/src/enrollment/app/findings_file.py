@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from enrollment.app.run_limits import check_rows, truncated
 from enrollment.domain import HeaderError, ImportReport, LineError, iter_rows, outcome_of
+from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.findings import FINDING_FIELDS, Finding, validate_finding
-from enrollment.settings import csv_max_cell_chars
 
 __all__ = [
     "FileRejected",
@@ -48,9 +48,11 @@ def ends_with_line_break(tail: bytes) -> bool:
     return tail.rstrip(b" \t").endswith((b"\n", b"\r"))
 
 
-def read_findings(content: bytes) -> tuple[ImportReport, list[tuple[int, Finding]], int]:
+def read_findings(
+    content: bytes, *, max_cell_chars: int = MAX_CELL_CHARS
+) -> tuple[ImportReport, list[tuple[int, Finding]], int]:
     """Read the file; RunRefused when it has no rows or was cut mid-row (its last row,
-    after no line break, is invalid)."""
+    after no line break, is invalid). A cell over ``max_cell_chars`` rejects its row."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:
@@ -62,7 +64,7 @@ def read_findings(content: bytes) -> tuple[ImportReport, list[tuple[int, Finding
             io.StringIO(text, newline=""),
             required=FINDING_FIELDS,
             known=FINDING_FIELDS,
-            max_cell_chars=csv_max_cell_chars(),
+            max_cell_chars=max_cell_chars,
         ):
             read += 1
             outcome = outcome_of(row, validate_finding)

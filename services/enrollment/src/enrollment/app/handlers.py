@@ -19,10 +19,10 @@ from jkn_contracts import (
     VerificationRejected,
 )
 
-from enrollment.adapters.proposals import StatusChange, apply_status
+from enrollment.app.ports import ProposalStore, StatusChange
 from enrollment.domain import ProposalStatus
 
-__all__ = ["HANDLERS"]
+__all__ = ["status_handlers"]
 
 
 def _change(event: Any, status: ProposalStatus, **details: Any) -> StatusChange:
@@ -37,64 +37,67 @@ def _change(event: Any, status: ProposalStatus, **details: Any) -> StatusChange:
     )
 
 
-async def on_coverage_check_requested(uow: UnitOfWork, event: CoverageCheckRequested) -> None:
-    await apply_status(uow.conn, _change(event, ProposalStatus.CHECKING))
+def status_handlers(store: ProposalStore) -> HandlerTable:
+    """The handler table of the decisions followed, each recorded through ``store`` (the
+    proposals table, ``adapters.proposals``, as ``bootstrap`` wires it)."""
 
+    async def on_coverage_check_requested(uow: UnitOfWork, event: CoverageCheckRequested) -> None:
+        await store.apply_status(uow.conn, _change(event, ProposalStatus.CHECKING))
 
-async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
-    await apply_status(uow.conn, _change(event, ProposalStatus.VERIFIED, reasons=[]))
+    async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
+        await store.apply_status(uow.conn, _change(event, ProposalStatus.VERIFIED, reasons=[]))
 
+    async def on_verification_rejected(uow: UnitOfWork, event: VerificationRejected) -> None:
+        reasons = [{"code": r.code, "message": r.message} for r in event.payload.reasons]
+        await store.apply_status(uow.conn, _change(event, ProposalStatus.REJECTED, reasons=reasons))
 
-async def on_verification_rejected(uow: UnitOfWork, event: VerificationRejected) -> None:
-    reasons = [{"code": r.code, "message": r.message} for r in event.payload.reasons]
-    await apply_status(uow.conn, _change(event, ProposalStatus.REJECTED, reasons=reasons))
+    async def on_participant_waitlisted(uow: UnitOfWork, event: ParticipantWaitlisted) -> None:
+        # The position travels apart from the sentence too: the residents' page words it in
+        # the resident's language (services/residents-web).
+        reason = {
+            "code": "QUOTA_FULL",
+            "message": "Kuota anggaran program sedang penuh; usulan berada di urutan ke-"
+            f"{event.payload.position} daftar tunggu.",
+            "position": event.payload.position,
+        }
+        await store.apply_status(
+            uow.conn, _change(event, ProposalStatus.WAITLISTED, reasons=[reason])
+        )
 
+    async def on_participant_activated(uow: UnitOfWork, event: ParticipantActivated) -> None:
+        p = event.payload
+        card = (p.no_kartu, p.kd_provider, p.nm_provider, p.effective_date)
+        await store.apply_status(
+            uow.conn, _change(event, ProposalStatus.ACTIVATED, reasons=[], card=card)
+        )
 
-async def on_participant_waitlisted(uow: UnitOfWork, event: ParticipantWaitlisted) -> None:
-    # The position travels apart from the sentence too: the residents' page words it in
-    # the resident's language (services/residents-web).
-    reason = {
-        "code": "QUOTA_FULL",
-        "message": "Kuota anggaran program sedang penuh; usulan berada di urutan ke-"
-        f"{event.payload.position} daftar tunggu.",
-        "position": event.payload.position,
+    async def on_registration_refused(uow: UnitOfWork, event: RegistrationRefused) -> None:
+        if event.payload.mutation != "tambah":
+            return  # a refused change or removal does not undo the registration
+        # BPJS's own message is not kept: it may quote personal data.
+        reason = {
+            "code": "BPJS_REFUSED",
+            "message": "Pendaftaran ke BPJS Kesehatan belum berhasil "
+            f"(kode {event.payload.bpjs_code}); Dinas Kesehatan akan memeriksa data Anda.",
+        }
+        await store.apply_status(uow.conn, _change(event, ProposalStatus.REFUSED, reasons=[reason]))
+
+    async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactivated) -> None:
+        reason = {
+            "code": f"DEACTIVATED_{event.payload.reason.value.upper()}",
+            "message": f"Kepesertaan berakhir mulai {event.payload.effective_date.isoformat()}.",
+            "effective_date": event.payload.effective_date.isoformat(),
+        }
+        await store.apply_status(
+            uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason])
+        )
+
+    return {
+        CoverageCheckRequested: on_coverage_check_requested,
+        ParticipantVerified: on_participant_verified,
+        VerificationRejected: on_verification_rejected,
+        ParticipantWaitlisted: on_participant_waitlisted,
+        ParticipantActivated: on_participant_activated,
+        RegistrationRefused: on_registration_refused,
+        ParticipantDeactivated: on_participant_deactivated,
     }
-    await apply_status(uow.conn, _change(event, ProposalStatus.WAITLISTED, reasons=[reason]))
-
-
-async def on_participant_activated(uow: UnitOfWork, event: ParticipantActivated) -> None:
-    p = event.payload
-    card = (p.no_kartu, p.kd_provider, p.nm_provider, p.effective_date)
-    await apply_status(uow.conn, _change(event, ProposalStatus.ACTIVATED, reasons=[], card=card))
-
-
-async def on_registration_refused(uow: UnitOfWork, event: RegistrationRefused) -> None:
-    if event.payload.mutation != "tambah":
-        return  # a refused change or removal does not undo the registration
-    # BPJS's own message is not kept: it may quote personal data.
-    reason = {
-        "code": "BPJS_REFUSED",
-        "message": "Pendaftaran ke BPJS Kesehatan belum berhasil "
-        f"(kode {event.payload.bpjs_code}); Dinas Kesehatan akan memeriksa data Anda.",
-    }
-    await apply_status(uow.conn, _change(event, ProposalStatus.REFUSED, reasons=[reason]))
-
-
-async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactivated) -> None:
-    reason = {
-        "code": f"DEACTIVATED_{event.payload.reason.value.upper()}",
-        "message": f"Kepesertaan berakhir mulai {event.payload.effective_date.isoformat()}.",
-        "effective_date": event.payload.effective_date.isoformat(),
-    }
-    await apply_status(uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason]))
-
-
-HANDLERS: HandlerTable = {
-    CoverageCheckRequested: on_coverage_check_requested,
-    ParticipantVerified: on_participant_verified,
-    VerificationRejected: on_verification_rejected,
-    ParticipantWaitlisted: on_participant_waitlisted,
-    ParticipantActivated: on_participant_activated,
-    RegistrationRefused: on_registration_refused,
-    ParticipantDeactivated: on_participant_deactivated,
-}

@@ -43,8 +43,9 @@ from jkn_contracts import Actor
 from enrollment.app.ports import ImportStore
 from enrollment.app.run_limits import RunRefused, check_rows, truncated
 from enrollment.domain import HeaderError, LineError, iter_rows
+from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.import_preview import ImportPreview, scan_rows
-from enrollment.settings import csv_max_cell_chars, service_keys
+from enrollment.settings import service_keys
 
 __all__ = [
     "MAX_IMPORT_ROWS_ENV",
@@ -80,15 +81,15 @@ class NotReadable(Exception):
 
 @dataclass(frozen=True)
 class ImportLimits:
+    """The most rows one import may propose (``ENROLLMENT_MAX_IMPORT_ROWS``) and the longest
+    cell of its file (``ENROLLMENT_CSV_MAX_CELL_CHARS``), as ``bootstrap`` read them."""
+
     max_rows: int = 50_000
+    max_cell_chars: int = MAX_CELL_CHARS
 
     def __post_init__(self) -> None:
         if self.max_rows < 1:
             raise ValueError(f"{MAX_IMPORT_ROWS_ENV} must be at least 1")
-
-    @classmethod
-    def from_env(cls) -> ImportLimits:
-        return cls(int(os.environ.get(MAX_IMPORT_ROWS_ENV, cls.max_rows)))
 
     def check(self, rows: int) -> None:
         if rows > self.max_rows:
@@ -132,11 +133,11 @@ def _ends_with_line_break(path: Path) -> bool:
         return f.read().rstrip(b" \t").endswith((b"\n", b"\r"))
 
 
-def scan_file(path: Path) -> tuple[ImportPreview, bool]:
+def scan_file(path: Path, max_cell_chars: int = MAX_CELL_CHARS) -> tuple[ImportPreview, bool]:
     """The file's preview, and whether it ends with a line break. Raises NotReadable."""
     try:
         with open_csv(path) as text:
-            preview = scan_rows(iter_rows(text, max_cell_chars=csv_max_cell_chars()))
+            preview = scan_rows(iter_rows(text, max_cell_chars=max_cell_chars))
     except HeaderError as exc:
         raise NotReadable([LineError(1, e.field, e.rule, e.message) for e in exc.errors]) from None
     except UnicodeDecodeError:
@@ -157,7 +158,7 @@ async def preview_import(
     """Validate and count the file at ``path`` and store it as a preview by ``actor``.
     Raises NotReadable (header, encoding) and ImportRefused (NO_ROWS, TRUNCATED_LAST_LINE,
     IMPORT_TOO_LARGE): nothing is stored then."""
-    preview, line_break = await asyncio.to_thread(scan_file, path)
+    preview, line_break = await asyncio.to_thread(scan_file, path, limits.max_cell_chars)
     check_rows(preview.rows)
     if not preview.last_valid and not line_break:
         raise truncated(preview.last_line)

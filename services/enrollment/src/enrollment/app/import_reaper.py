@@ -33,10 +33,11 @@ def import_lock_key(import_id: uuid.UUID) -> int:
 
 
 class ImportReaper:
-    """Marks 'running' imports without an owner 'interrupted'."""
+    """Marks 'running' imports without an owner 'interrupted', and stops this process's."""
 
     _runtime: ServiceRuntime
     _store: ImportStore
+    tasks: dict[uuid.UUID, asyncio.Task[None]]  # this process's running imports
 
     async def reap(self) -> list[uuid.UUID]:
         """Mark 'running' imports whose owner is gone as 'interrupted' (at start-up)."""
@@ -66,3 +67,10 @@ class ImportReaper:
             except Exception as exc:
                 # The class only: a database error's text may quote row values.
                 log.error("reaping orphaned imports failed (%s)", type(exc).__name__)
+
+    async def stop(self) -> None:
+        """Cancel running imports; each marks itself 'interrupted' (re-upload to continue)."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -38,8 +38,8 @@ from enrollment.app.ports import ImportStore
 from enrollment.app.proposals import NewProposal, new_proposal, registered_event
 from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, iter_rows, outcome_of
 from enrollment.domain import validate_proposal as validate
+from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.import_progress import Progress, StoredError
-from enrollment.settings import csv_max_cell_chars, receipt_key
 
 __all__ = ["ImportRunner", "import_lock_key"]
 
@@ -65,11 +65,16 @@ class ImportRunner(ImportReaper):
     interrupted."""
 
     def __init__(
-        self, runtime: ServiceRuntime, store: ImportStore, *, chunk_rows: int = 500
+        self,
+        runtime: ServiceRuntime,
+        store: ImportStore,
+        *,
+        receipt_key: str,
+        chunk_rows: int = 500,
+        max_cell_chars: int = MAX_CELL_CHARS,
     ) -> None:
-        self._runtime = runtime
-        self._store = store
-        self._chunk_rows = chunk_rows
+        self._runtime, self._store, self._receipt_key = runtime, store, receipt_key
+        self._chunk_rows, self._max_cell_chars = chunk_rows, max_cell_chars
         self.tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
 
     async def approve(self, import_id: uuid.UUID, actor: Actor) -> Decision:
@@ -182,7 +187,7 @@ class ImportRunner(ImportReaper):
         chunk = _Chunk()
         rows_in_chunk, last_line = 0, skip_to
         with open_csv(path) as text:
-            for line_no, row in iter_rows(text, max_cell_chars=csv_max_cell_chars()):
+            for line_no, row in iter_rows(text, max_cell_chars=self._max_cell_chars):
                 last_line = max(last_line, line_no)
                 outcome = outcome_of(row, lambda r: validate(r, strict=False))
                 accepted = report.record(line_no, outcome, surplus=row.surplus)
@@ -239,7 +244,7 @@ class ImportRunner(ImportReaper):
                 p,
                 proposed_by=proposed_by.name,
                 pseudonym_key=key,
-                receipt_key=receipt_key(),
+                receipt_key=self._receipt_key,
                 import_id=import_id,
                 import_line=line,
                 actor=proposed_by.actor,
@@ -291,10 +296,3 @@ class ImportRunner(ImportReaper):
             )
             for n in news
         ]
-
-    async def stop(self) -> None:
-        """Cancel running imports; each marks itself 'interrupted' (re-upload to continue)."""
-        tasks = list(self.tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,22 +1,85 @@
 """What the app needs of its stores, declared here so ``app/`` imports no adapter
 (docs/service-template.md): ``bootstrap`` hands over the adapter modules that implement
-these (a module matches a Protocol by its functions)."""
+these (a module matches a Protocol by its functions). The values a port takes or gives
+are declared here too; the adapters import them from here. The reconciliation runs' ports
+are in ``app.run_ports``, those of a resident's access and erasure in
+``app.resident_ports``."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import asyncpg
 from jkn_bus.at_rest import ResidentColumns, ServiceColumns
 from jkn_contracts import Actor
 
-from enrollment.app.proposals import NewProposal
-from enrollment.domain import LineError
+from enrollment.domain import LineError, Proposal, ProposalStatus
 from enrollment.domain.import_progress import Progress, StoredError
 
-__all__ = ["ImportStore"]
+__all__ = [
+    "ImportStore",
+    "NewProposal",
+    "ProposalStore",
+    "StatusChange",
+]
+
+
+@dataclass(frozen=True)
+class NewProposal:
+    """A valid proposal with the identifiers intake gives it."""
+
+    proposal: Proposal
+    proposal_id: uuid.UUID
+    participant_id: str
+    correlation_id: uuid.UUID
+    receipt_code: str
+    proposed_by: str
+    import_id: uuid.UUID | None = None
+    import_line: int | None = None
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)  # of its ParticipantRegistered
+    actor: Actor | None = None  # who proposed: the caller of POST /proposals, /imports, ...
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What an event from Dinas Kesehatan or BPJS says about a proposal."""
+
+    participant_id: str
+    proposal_id: uuid.UUID | None  # None: the event names no proposal (the latest is meant)
+    status: ProposalStatus
+    event_type: str
+    event_id: uuid.UUID
+    occurred_at: datetime
+    reasons: list[dict[str, str]] | None = None
+    card: tuple[str, str, str, date] | None = None  # no_kartu, kd_provider, nm_provider, start
+
+
+class ProposalStore(Protocol):
+    """The proposals table (``adapters.proposals``): intake and the decisions followed."""
+
+    async def insert_many(
+        self,
+        conn: asyncpg.Connection,
+        proposals: Sequence[NewProposal],
+        *,
+        personal: ResidentColumns | None = None,
+    ) -> set[uuid.UUID]:
+        """Store the proposals whose resident has no open one; the ids stored."""
+        ...
+
+    async def existing_ids(
+        self, conn: asyncpg.Connection, participant_ids: Sequence[str]
+    ) -> dict[str, uuid.UUID]:
+        """participant_id -> the open proposal of each participant that has one."""
+        ...
+
+    async def apply_status(self, conn: asyncpg.Connection, change: StatusChange) -> bool:
+        """Record the change when it moves the proposal forward; False if it does not."""
+        ...
 
 
 class ImportStore(Protocol):

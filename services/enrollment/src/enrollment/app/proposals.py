@@ -12,7 +12,7 @@ from jkn_bus import UnitOfWork
 from jkn_contracts import Actor, ParticipantRegistered, participant_id_for
 from jkn_contracts.events import RegisteredPayload
 
-from enrollment.adapters.proposals import NewProposal, existing_ids, insert_many, receipt_hash
+from enrollment.app.ports import NewProposal, ProposalStore
 from enrollment.domain import FieldError, Proposal
 from enrollment.settings import sealer
 
@@ -24,6 +24,7 @@ __all__ = [
     "propose",
     "read_form",
     "receipt_code_for",
+    "receipt_hash",
     "registered_event",
 ]
 
@@ -86,6 +87,11 @@ def read_form(body: Any) -> tuple[dict[str, str], str | None, list[FieldError]]:
         )
         proposed_by = ""
     return fields, proposed_by or None, errors
+
+
+def receipt_hash(code: str) -> bytes:
+    """What is stored of a receipt code: enough to check it, not to show it."""
+    return hashlib.sha256(code.strip().upper().encode()).digest()
 
 
 def receipt_code_for(proposal_id: uuid.UUID, key: str) -> str:
@@ -180,11 +186,15 @@ async def registered_event(
 
 
 async def propose(
-    uow: UnitOfWork, new: NewProposal, *, causation_id: uuid.UUID | None = None
+    uow: UnitOfWork,
+    new: NewProposal,
+    *,
+    store: ProposalStore,
+    causation_id: uuid.UUID | None = None,
 ) -> None:
     """Store the proposal and publish ParticipantRegistered, or raise DuplicateProposal."""
-    if not await insert_many(uow.conn, [new]):
-        existing = await existing_ids(uow.conn, [new.participant_id])
+    if not await store.insert_many(uow.conn, [new]):
+        existing = await store.existing_ids(uow.conn, [new.participant_id])
         # None only if that open proposal was closed in between: proposing again works
         raise DuplicateProposal(existing.get(new.participant_id))
     await uow.emit(await registered_event(uow, new, causation_id=causation_id))

@@ -16,40 +16,39 @@ file finishes a crashed emission.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
-from jkn_bus.telemetry import resident_trace
 from jkn_contracts import (
     Actor,
     DeactivationReason,
-    DeactivationRequested,
     ReconciliationRunPreviewed,
     participant_id_for,
 )
-from jkn_contracts.events import DeactivationRequestedPayload, ReconciliationRunPreviewedPayload
+from jkn_contracts.events import ReconciliationRunPreviewedPayload
 
-from enrollment.adapters import reconciliation as store
-from enrollment.adapters import run_requests
 from enrollment.app.findings_file import (
     OutsideKelurahan,
     already_requested,
     not_a_participant,
     read_findings,
 )
+from enrollment.app.run_emission import emit_requests, emit_run, request_event
 from enrollment.app.run_limits import RunLimits, check_share
+from enrollment.app.run_ports import NewRequest, RunStores, wired
 from enrollment.domain import LineError
 from enrollment.domain.findings import run_fingerprint
+from enrollment.domain.status import FINDINGS_STATUSES
 
 __all__ = [
     "RunOutcome",
     "apply_findings",
     "emit_requests",
     "emit_run",
+    "request_event",
     "resume",
     "state_preview",
     "state_previewed",
@@ -73,75 +72,6 @@ class RunOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def request_event(
-    row: Mapping[str, Any] | asyncpg.Record,
-    *,
-    correlation_id: uuid.UUID,
-    causation_id: uuid.UUID | None = None,
-) -> DeactivationRequested:
-    """The event of a request (a ``deactivation_requests`` row or a ``NewRequest``'s dict)."""
-    return DeactivationRequested(
-        event_id=row["event_id"],
-        participant_id=row["participant_id"],
-        correlation_id=correlation_id,
-        causation_id=causation_id,
-        payload=DeactivationRequestedPayload(
-            reason=DeactivationReason(row["reason"]),
-            evidence_ref=row["evidence_ref"],
-            reported_by=row["reported_by"],
-            kelurahan=row["kelurahan"],
-            run_id=row["run_id"],
-        ),
-    )
-
-
-async def emit_requests(
-    uow: UnitOfWork,
-    rows: Sequence[Mapping[str, Any]] | Sequence[asyncpg.Record],
-    *,
-    correlation_id: uuid.UUID,
-    causation_id: uuid.UUID | None = None,
-    batch: bool = True,
-) -> None:
-    """Write the requests' events and mark them emitted. The caller holds the
-    participants' proposal row locks (or is the consumer handling their partition).
-
-    A ``batch`` (a findings file, a snapshot run) starts each participant's deactivation
-    trace, linked to the run's; a single request continues the trace of its cause."""
-    for row in rows:
-        event = request_event(row, correlation_id=correlation_id, causation_id=causation_id)
-        if not batch:
-            await uow.emit(event)
-            continue
-        with resident_trace(
-            "deactivation requested",
-            event.participant_id,
-            attributes={"jkn.run_id": str(correlation_id)},
-        ):
-            await uow.emit(event)
-    await run_requests.mark_emitted(uow.conn, [r["event_id"] for r in rows])
-
-
-async def emit_run(runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 500) -> int:
-    """Emit an approved run's unemitted requests in batches, one transaction each; mark the
-    run completed. A crash between batches leaves the rest unemitted: calling again (the
-    same file uploaded again) finishes them, and an emitted request is never re-sent.
-
-    Each request carries the approving officer as actor and their ReconciliationRunApproved
-    as its cause (whoever finishes the emission)."""
-    emitted = 0
-    actor, cause = await store.emission_actor(runtime.pool, run_id)
-    while True:
-        async with runtime.unit_of_work(actor=actor) as uow:
-            rows = await run_requests.unemitted_batch(uow.conn, run_id, batch)
-            if not rows:
-                await store.finish_run(uow.conn, run_id)
-                return emitted
-            await run_requests.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
-            await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause)
-            emitted += len(rows)
-
-
 async def state_preview(
     uow: UnitOfWork,
     run_id: uuid.UUID,
@@ -150,14 +80,21 @@ async def state_preview(
     rows_read: int,
     participants: int,
     limits: RunLimits,
+    stores: RunStores,
 ) -> int:
     """Check the run's share of deactivations (RunRefused beyond it: the caller's transaction
     rolls back), keep the base it was checked against and state ReconciliationRunPreviewed
     (by the unit of work's actor, the uploader). Returns the deactivations planned."""
-    by_reason = await store.planned_by_reason(uow.conn, run_id)
+    by_reason = await stores.runs.planned_by_reason(uow.conn, run_id)
     check_share(sum(by_reason.values()), participants, limits)
     return await state_previewed(
-        uow, run_id, kind, rows_read=rows_read, participants=participants, by_reason=by_reason
+        uow,
+        run_id,
+        kind,
+        rows_read=rows_read,
+        participants=participants,
+        by_reason=by_reason,
+        stores=stores,
     )
 
 
@@ -169,14 +106,15 @@ async def state_previewed(
     rows_read: int,
     participants: int,
     by_reason: Mapping[str, int] | None = None,
+    stores: RunStores,
 ) -> int:
     """Keep the base the run's share is computed against and state ReconciliationRunPreviewed
     as the run now stands (by the unit of work's actor: the uploader, or the system whose
     submitted finding joined the run). Returns the deactivations planned."""
     if by_reason is None:
-        by_reason = await store.planned_by_reason(uow.conn, run_id)
+        by_reason = await stores.runs.planned_by_reason(uow.conn, run_id)
     planned = sum(by_reason.values())
-    await store.save_participants(uow.conn, run_id, participants)
+    await stores.runs.save_participants(uow.conn, run_id, participants)
     if uow.actor is not None:  # an authenticated caller's act (always: HTTP, a system)
         await uow.emit(
             ReconciliationRunPreviewed(
@@ -202,6 +140,7 @@ async def apply_findings(
     only_kelurahan: str | None = None,
     actor: Actor | None = None,
     limits: RunLimits | None = None,
+    stores: RunStores | None = None,
 ) -> RunOutcome:
     """Preview a kelurahan findings file (columns nik,reason,evidence_ref,officer,kelurahan).
 
@@ -213,11 +152,12 @@ async def apply_findings(
     another officer approves the run; the others are reported by line, field and rule.
     ``actor``: who uploaded the file (kept with the run, the actor of its preview fact).
     The same file again answers its earlier run (finishing an approved run's emission a
-    crash interrupted).
+    crash interrupted). ``stores``: default, those ``bootstrap`` wired.
     """
     limits = limits or RunLimits()
+    stores = stores or wired()
     fingerprint = run_fingerprint(content)
-    report, findings, read = read_findings(content)
+    report, findings, read = read_findings(content, max_cell_chars=limits.max_cell_chars)
     if only_kelurahan is not None:
         foreign = [line for line, f in findings if f.kelurahan != only_kelurahan]
         if foreign:
@@ -225,16 +165,14 @@ async def apply_findings(
     key = runtime.settings.jkn_pseudonym_key
     run_id = uuid.uuid4()
     async with runtime.unit_of_work(actor=actor) as uow:
-        if not await store.create_run(uow.conn, run_id, "findings", fingerprint, actor=actor):
-            earlier = await store.find_run(uow.conn, "findings", fingerprint)
+        if not await stores.runs.create_run(uow.conn, run_id, "findings", fingerprint, actor=actor):
+            earlier = await stores.runs.find_run(uow.conn, "findings", fingerprint)
             assert earlier is not None
         else:
             earlier = None
             by_pid = {participant_id_for(f.nik, key): (line, f) for line, f in findings}
-            current = await run_requests.current_proposals(
-                uow.conn, by_pid, store.FINDINGS_STATUSES
-            )
-            requested = await run_requests.requested_before(uow.conn, current)
+            current = await stores.requests.current_proposals(uow.conn, by_pid, FINDINGS_STATUSES)
+            requested = await stores.requests.requested_before(uow.conn, current)
             errors = list(report.errors)
             requests = []
             for pid, (line, finding) in by_pid.items():
@@ -244,7 +182,7 @@ async def apply_findings(
                     errors.append(already_requested(line))
                 else:
                     requests.append(
-                        run_requests.NewRequest(
+                        NewRequest(
                             participant_id=pid,
                             proposal_id=current[pid]["proposal_id"],
                             reason=finding.reason.value,
@@ -255,23 +193,24 @@ async def apply_findings(
                             line=line,
                         )
                     )
-            await run_requests.add_requests(uow.conn, requests)
+            await stores.requests.add_requests(uow.conn, requests)
             planned = await state_preview(
                 uow,
                 run_id,
                 "findings",
                 rows_read=read,
-                participants=await store.count_participants(uow.conn),
+                participants=await stores.runs.count_participants(uow.conn),
                 limits=limits,
+                stores=stores,
             )
             errors.sort(key=lambda e: (e.line, e.field))
-            await store.insert_errors(uow.conn, run_id, errors)
+            await stores.runs.insert_errors(uow.conn, run_id, errors)
             invalid = report.rejected + report.duplicates
-            await store.save_counts(
+            await stores.runs.save_counts(
                 uow.conn, run_id, read=read, valid=report.accepted, invalid=invalid
             )
     if earlier is not None:
-        return await resume(runtime, earlier)
+        return await resume(runtime, earlier, stores=stores)
     return RunOutcome(
         run_id,
         already_applied=False,
@@ -284,12 +223,15 @@ async def apply_findings(
     )
 
 
-async def resume(runtime: ServiceRuntime, earlier: Any, *, batch: int = 500) -> RunOutcome:
+async def resume(
+    runtime: ServiceRuntime, earlier: Any, *, batch: int = 500, stores: RunStores
+) -> RunOutcome:
     """The same file uploaded again: its earlier run, whose emission is finished if it was
     approved and a crash interrupted it (nothing is sent for a preview or a rejected run)."""
     run_id = earlier["run_id"]
-    resumed = await emit_run(runtime, run_id, batch=batch) if earlier["status"] == "emitting" else 0
-    status = "completed" if earlier["status"] == "emitting" else earlier["status"]
+    emitting = earlier["status"] == "emitting"
+    resumed = await emit_run(runtime, run_id, batch=batch, stores=stores) if emitting else 0
+    status = "completed" if emitting else earlier["status"]
     return RunOutcome(
         run_id,
         already_applied=True,

@@ -14,14 +14,16 @@ applying them would be a mistake whoever approved it: nothing of a refused run i
 - ``REFILL_BATCH_TOO_LARGE``: ``candidates/propose`` asked for more than ``max_refill_batch``.
 
 Settings: ``ENROLLMENT_MAX_DEACTIVATION_SHARE`` (0.05), ``ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO``
-(0.8), ``ENROLLMENT_MAX_REFILL_BATCH`` (200).
+(0.8), ``ENROLLMENT_MAX_REFILL_BATCH`` (200), and the longest cell of the file
+``ENROLLMENT_CSV_MAX_CELL_CHARS`` (4,096), read by ``bootstrap`` (``enrollment.settings``).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
+
+from enrollment.domain.csv_import import MAX_CELL_CHARS
 
 __all__ = [
     "RunLimits",
@@ -38,6 +40,7 @@ class RunLimits:
     max_deactivation_share: float = 0.05
     min_snapshot_row_ratio: float = 0.8
     max_refill_batch: int = 200
+    max_cell_chars: int = MAX_CELL_CHARS
 
     def __post_init__(self) -> None:
         if not 0 < self.max_deactivation_share <= 1:
@@ -46,19 +49,21 @@ class RunLimits:
             raise ValueError("ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO must be in [0, 1]")
         if self.max_refill_batch < 1:
             raise ValueError("ENROLLMENT_MAX_REFILL_BATCH must be at least 1")
+        if self.max_cell_chars < 1:
+            raise ValueError("ENROLLMENT_CSV_MAX_CELL_CHARS must be at least 1")
 
     @classmethod
     def from_env(cls) -> RunLimits:
+        """The limits as the environment sets them, read through ``EnrollmentSettings``: for
+        a caller that was handed none (``bootstrap`` sets ``app.state.run_limits``)."""
+        from enrollment.settings import EnrollmentSettings  # noqa: PLC0415 - it imports app
+
+        settings = EnrollmentSettings.from_env()
         return cls(
-            max_deactivation_share=float(
-                os.environ.get("ENROLLMENT_MAX_DEACTIVATION_SHARE", cls.max_deactivation_share)
-            ),
-            min_snapshot_row_ratio=float(
-                os.environ.get("ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO", cls.min_snapshot_row_ratio)
-            ),
-            max_refill_batch=int(
-                os.environ.get("ENROLLMENT_MAX_REFILL_BATCH", cls.max_refill_batch)
-            ),
+            settings.max_deactivation_share,
+            settings.snapshot_min_row_ratio,
+            settings.max_refill_batch,
+            settings.csv_max_cell_chars,
         )
 
 

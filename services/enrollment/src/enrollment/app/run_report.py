@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from jkn_bus.spreadsheet import safe_row
 
-from enrollment.adapters import run_outcomes
+from enrollment.app.run_ports import OutcomeStore, wired
 
 __all__ = [
     "REQUEST_CSV_COLUMNS",
@@ -47,8 +47,12 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-async def request_rows(pool: asyncpg.Pool, run_id: uuid.UUID) -> list[dict[str, Any]]:
-    """One dict per request (REQUEST_CSV_COLUMNS), with who replaced the participant."""
+async def request_rows(
+    pool: asyncpg.Pool, run_id: uuid.UUID, *, outcomes: OutcomeStore | None = None
+) -> list[dict[str, Any]]:
+    """One dict per request (REQUEST_CSV_COLUMNS), with who replaced the participant.
+    ``outcomes``: default, the store ``bootstrap`` wired."""
+    run_outcomes = outcomes or wired().outcomes
     requests = await run_outcomes.requests_of(pool, run_id)
     replaced: defaultdict[int, list[str]] = defaultdict(list)
     for a in await run_outcomes.replacements_of(pool, run_id):
@@ -122,9 +126,13 @@ def approval_of(run: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-async def build_report(pool: asyncpg.Pool, run: asyncpg.Record) -> dict[str, Any]:
+async def build_report(
+    pool: asyncpg.Pool, run: asyncpg.Record, *, outcomes: OutcomeStore | None = None
+) -> dict[str, Any]:
+    """The run's report (``outcomes``: default, the store ``bootstrap`` wired)."""
+    run_outcomes = outcomes or wired().outcomes
     run_id = run["run_id"]
-    rows = await request_rows(pool, run_id)
+    rows = await request_rows(pool, run_id, outcomes=run_outcomes)
     applied = [r for r in rows if r["deactivated"]]
     replacements = [pid for r in rows for pid in r["replaced_by"]]
     report: dict[str, Any] = {

@@ -14,9 +14,9 @@ from typing import Any
 
 from enrollment.app.findings_file import FileRejected, header_errors
 from enrollment.domain import HeaderError, LineError, Row, iter_rows, outcome_of
+from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
-from enrollment.settings import csv_max_cell_chars
 
 __all__ = ["SnapshotParse", "check_header", "file_fingerprint", "file_tail"]
 
@@ -28,17 +28,17 @@ def file_fingerprint(path: Path) -> str:
         return fingerprint_lines(f)
 
 
-def _rows(text: Iterable[str]) -> Iterator[tuple[int, Row]]:
+def _rows(text: Iterable[str], max_cell_chars: int) -> Iterator[tuple[int, Row]]:
     return iter_rows(
-        text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS, max_cell_chars=csv_max_cell_chars()
+        text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS, max_cell_chars=max_cell_chars
     )
 
 
-def check_header(path: Path) -> None:
+def check_header(path: Path, *, max_cell_chars: int = MAX_CELL_CHARS) -> None:
     """Raise FileRejected when the header (or the encoding) is wrong."""
     try:
         with path.open(encoding="utf-8", newline="") as text:
-            next(_rows(text), None)
+            next(_rows(text, max_cell_chars), None)
     except HeaderError as exc:
         raise header_errors(exc) from None
     except UnicodeDecodeError:
@@ -54,8 +54,10 @@ def check_header(path: Path) -> None:
 class SnapshotParse:
     """Streams staging records out of the file and tallies the lines."""
 
-    def __init__(self, path: Path, pseudonym_key: str, max_errors: int) -> None:
-        self._path = path
+    def __init__(
+        self, path: Path, pseudonym_key: str, max_errors: int, max_cell_chars: int = MAX_CELL_CHARS
+    ) -> None:
+        self._path, self._max_cell_chars = path, max_cell_chars
         self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
         self._max_errors = max_errors
         self.read = self.valid = self.invalid = 0
@@ -75,7 +77,7 @@ class SnapshotParse:
     async def records(self) -> AsyncIterator[tuple[Any, ...]]:
         today = date.today()
         with self._path.open(encoding="utf-8", newline="") as text:
-            for line, row in _rows(text):
+            for line, row in _rows(text, self._max_cell_chars):
                 self.read += 1
                 if self.read % _YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe

@@ -16,8 +16,8 @@ parsed as a stream and fed to a binary COPY into a staging table; the diff is SQ
    request is stored or sent twice.
 
 Who acted: the run row keeps the uploading caller's actor (the preview's) and the approving
-officer's, whom every request of the run carries (``emit_run``); refills proposed from its
-candidates carry the actor of the caller who proposed them, kept with each proposal.
+officer's, whom every request of the run carries (``emit_run``); its candidates are
+proposed in batches a second officer approves (``app.refills``).
 """
 
 from __future__ import annotations
@@ -26,17 +26,11 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jkn_bus.service import ServiceRuntime
-from jkn_bus.telemetry import resident_trace
-from jkn_contracts import Actor, ProposalSource
+from jkn_contracts import Actor
 
-from enrollment.adapters import reconciliation as store
-from enrollment.adapters import snapshots as sql
-from enrollment.adapters.proposals import insert_many
 from enrollment.app.findings_file import ends_with_line_break
-from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.app.reconciliation import (
     RunOutcome,
     resume,
@@ -44,16 +38,16 @@ from enrollment.app.reconciliation import (
 )
 from enrollment.app.run_limits import (
     RunLimits,
-    RunRefused,
     check_rows,
     check_snapshot_rows,
     truncated,
 )
+from enrollment.app.run_ports import RunStores, wired
 from enrollment.app.snapshot_file import SnapshotParse, check_header, file_fingerprint, file_tail
-from enrollment.domain import Proposal
-from enrollment.settings import candidate_columns, receipt_key, service_keys
+from enrollment.domain.status import SNAPSHOT_STATUSES
+from enrollment.settings import candidate_columns, service_keys
 
-__all__ = ["SnapshotSettings", "apply_snapshot", "propose_candidates"]
+__all__ = ["REFILL_PROPOSER", "SnapshotSettings", "apply_snapshot"]
 
 SNAPSHOT_REPORTER = "dtks-snapshot"
 REFILL_PROPOSER = "dinsos-registry-refill"
@@ -72,6 +66,8 @@ async def apply_snapshot(
     settings: SnapshotSettings,
     actor: Actor | None = None,
     limits: RunLimits | None = None,
+    *,
+    stores: RunStores | None = None,
 ) -> RunOutcome:
     """Load and diff a snapshot CSV (nik,kk,name,sex,birth_date,kelurahan,welfare_decile)
     into a preview: nothing is sent until another officer approves it.
@@ -80,17 +76,21 @@ async def apply_snapshot(
     snapshot with no rows, cut mid-row, with fewer rows than ``min_snapshot_row_ratio`` of
     the last approved one's, or deactivating more than ``max_deactivation_share`` of the
     current participants. The same file again answers its earlier run (finishing an
-    approved run's emission a crash interrupted).
+    approved run's emission a crash interrupted). ``stores``: default, those ``bootstrap``
+    wired.
     """
     limits = limits or RunLimits()
-    check_header(path)
+    stores = stores or wired()
+    store, sql = stores.runs, stores.snapshots
+    check_header(path, max_cell_chars=limits.max_cell_chars)
     fingerprint = await asyncio.to_thread(file_fingerprint, path)
     earlier = await store.find_run(runtime.pool, "snapshot", fingerprint)
     if earlier is None:
         personal = candidate_columns(runtime.settings.database_url)
         await service_keys(runtime.settings.database_url).pin(runtime.pool)  # committed first
         run_id = uuid.uuid4()
-        parse = SnapshotParse(path, runtime.settings.jkn_pseudonym_key, settings.max_stored_errors)
+        key = runtime.settings.jkn_pseudonym_key
+        parse = SnapshotParse(path, key, settings.max_stored_errors, limits.max_cell_chars)
         async with runtime.unit_of_work(actor=actor) as uow:
             conn = uow.conn
             if await store.create_run(
@@ -110,7 +110,7 @@ async def apply_snapshot(
                 await sql.diff_into_requests(
                     conn,
                     run_id,
-                    statuses=store.SNAPSHOT_STATUSES,
+                    statuses=SNAPSHOT_STATUSES,
                     max_eligible=max(settings.eligible_deciles),
                     evidence=f"DTKS:{fingerprint[:16]}",
                     reported_by=SNAPSHOT_REPORTER,
@@ -122,6 +122,7 @@ async def apply_snapshot(
                     rows_read=parse.read,
                     participants=await store.count_participants(conn),
                     limits=limits,
+                    stores=stores,
                 )
                 candidates = await sql.keep_candidates(
                     conn, run_id, settings.eligible_deciles, personal
@@ -139,74 +140,4 @@ async def apply_snapshot(
                 errors=parse.errors[:100],
                 details={"candidates": candidates},
             )
-    return await resume(runtime, earlier, batch=settings.emit_batch)
-
-
-async def propose_candidates(
-    runtime: ServiceRuntime,
-    run_id: uuid.UUID,
-    limit: int,
-    actor: Actor | None = None,
-    limits: RunLimits | None = None,
-) -> tuple[list[dict[str, str]], int]:
-    """Propose the run's best ``limit`` candidates (lowest decile first) as registry
-    refills: ParticipantRegistered with the snapshot row's data, by ``actor`` (the
-    caller). Returns the proposals made and how many candidates turned out to be proposed
-    already. More than ``limits.max_refill_batch`` at once is refused (RunRefused
-    REFILL_BATCH_TOO_LARGE): a bulk refill is proposed in reviewed batches."""
-    limits = limits or RunLimits()
-    if limit > limits.max_refill_batch:
-        raise RunRefused(
-            "REFILL_BATCH_TOO_LARGE",
-            "Propose at most the allowed number of candidates at once. / "
-            "Usulkan kandidat paling banyak sesuai batas per kali.",
-            {"limit": limit, "max_refill_batch": limits.max_refill_batch},
-        )
-    key = runtime.settings.jkn_pseudonym_key
-    async with runtime.unit_of_work(actor=actor) as uow:
-        personal = candidate_columns(runtime.settings.database_url)
-        rows = await sql.best_candidates(uow.conn, run_id, limit, personal)
-        news = [
-            new_proposal(
-                _proposal(r),
-                proposed_by=REFILL_PROPOSER,
-                pseudonym_key=key,
-                receipt_key=receipt_key(),
-                actor=actor,
-            )
-            for r in rows
-        ]
-        inserted = await insert_many(uow.conn, news)  # rows stay locked: relay ordering
-        made = [n for n in news if n.proposal_id in inserted]
-        for new in made:
-            with resident_trace(
-                "registry refill proposed",
-                new.participant_id,
-                attributes={"jkn.run_id": str(run_id)},
-            ):
-                await uow.emit(await registered_event(uow, new))
-        already = [n.participant_id for n in news if n.proposal_id not in inserted]
-        await sql.mark_candidates(
-            uow.conn, run_id, {n.participant_id: n.proposal_id for n in made}, already
-        )
-    return [
-        {
-            "participant_id": n.participant_id,
-            "proposal_id": str(n.proposal_id),
-            "welfare_decile": str(n.proposal.welfare_decile),
-        }
-        for n in made
-    ], len(already)
-
-
-def _proposal(row: Any) -> Proposal:
-    return Proposal(
-        nik=row["nik"],
-        kk=row["kk"],
-        name=row["name"],
-        sex=row["sex"],
-        birth_date=row["birth_date"],
-        kelurahan=row["kelurahan"],
-        source=ProposalSource.REGISTRY_REFILL,
-        welfare_decile=row["welfare_decile"],
-    )
+    return await resume(runtime, earlier, batch=settings.emit_batch, stores=stores)

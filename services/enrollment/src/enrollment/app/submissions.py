@@ -52,10 +52,6 @@ from jkn_contracts.submissions import (
     SubmissionRefusedPayload,
 )
 
-from enrollment.adapters import reconciliation as requests_store
-from enrollment.adapters import run_requests
-from enrollment.adapters import submissions as store
-from enrollment.adapters.submissions import Answer, Submitted
 from enrollment.app.proposals import (
     DuplicateProposal,
     new_proposal,
@@ -64,8 +60,10 @@ from enrollment.app.proposals import (
     receipt_code_for,
 )
 from enrollment.app.reconciliation import state_previewed
+from enrollment.app.run_ports import Answer, NewRequest, RunStores, Submitted
 from enrollment.domain import FieldError, Proposal, validate_proposal
 from enrollment.domain.findings import Finding, validate_finding
+from enrollment.domain.status import FINDINGS_STATUSES
 
 __all__ = ["Codes", "SubmissionHandlers", "check_finding", "check_proposal"]
 
@@ -116,11 +114,10 @@ def _inbound(uow: UnitOfWork) -> InboundSpec:
 
 
 class SubmissionHandlers:
-    """The handlers of the submissions enrollment owns, with the keys they need."""
+    """The handlers of the submissions enrollment owns, with the keys and stores they need."""
 
-    def __init__(self, *, pseudonym_key: str, receipt_key: str) -> None:
-        self._pseudonym_key = pseudonym_key
-        self._receipt_key = receipt_key
+    def __init__(self, *, pseudonym_key: str, receipt_key: str, stores: RunStores) -> None:
+        self._pseudonym_key, self._receipt_key, self._stores = pseudonym_key, receipt_key, stores
 
     def table(self) -> HandlerTable:
         return {
@@ -145,7 +142,7 @@ class SubmissionHandlers:
             actor=uow.actor,
         )
         try:
-            await propose(uow, new, causation_id=submission.event_id)
+            await propose(uow, new, store=self._stores.proposals, causation_id=submission.event_id)
         except DuplicateProposal as dup:
             await self._refuse(uow, spec, submission, [ALREADY_PROPOSED], dup.proposal_id)
             return
@@ -167,20 +164,19 @@ class SubmissionHandlers:
             return
         pid = participant_id_for(finding.nik, self._pseudonym_key)
         # the participant's proposal row, locked (the relay's per-participant order)
-        current = await run_requests.current_proposals(
-            uow.conn, [pid], requests_store.FINDINGS_STATUSES
-        )
+        stores = self._stores
+        current = await stores.requests.current_proposals(uow.conn, [pid], FINDINGS_STATUSES)
         row = current.get(pid)
         if row is None or spec.kelurahan not in (None, row["kelurahan"]):
             await self._refuse(uow, spec, submission, [NOT_A_PARTICIPANT])
             return
         # in an open run (a file's or a system's) or an approved one already
-        if await run_requests.requested_before(uow.conn, current):
+        if await stores.requests.requested_before(uow.conn, current):
             await self._refuse(uow, spec, submission, [ALREADY_REQUESTED])
             return
         # the system's open run (the maker: the system), which a Dinsos officer decides
-        run_id, _ = await requests_store.open_submitted_run(uow.conn, spec.writer, uow.actor)
-        request = run_requests.NewRequest(
+        run_id, _ = await stores.runs.open_submitted_run(uow.conn, spec.writer, uow.actor)
+        request = NewRequest(
             participant_id=pid,
             proposal_id=row["proposal_id"],
             reason=finding.reason.value,
@@ -189,16 +185,17 @@ class SubmissionHandlers:
             kelurahan=finding.kelurahan,
             run_id=run_id,
         )
-        if not await run_requests.add_requests(uow.conn, [request]):
+        if not await stores.requests.add_requests(uow.conn, [request]):
             # requested_before saw none under the proposal row's lock: cannot happen
             raise RuntimeError("a submitted finding's request was not stored")
-        findings = await requests_store.add_to_submitted_run(uow.conn, run_id)
+        findings = await stores.runs.add_to_submitted_run(uow.conn, run_id)
         await state_previewed(
             uow,
             run_id,
             "findings",
             rows_read=findings,
-            participants=await requests_store.count_participants(uow.conn),
+            participants=await stores.runs.count_participants(uow.conn),
+            stores=stores,
         )
         accepted = Answer(
             "accepted",
@@ -210,12 +207,10 @@ class SubmissionHandlers:
         )
         await self._answer(uow, spec, submission, accepted)
 
-    # --- once-only, and the answers ---------------------------------------------------------
-
     async def _first_time(self, uow: UnitOfWork, spec: InboundSpec, submission: Submitted) -> bool:
         """Claim the submission; when it was submitted before, answer it again (the same
         content: the same answer) or refuse the reused id. False: nothing more to do."""
-        claimed = await store.claim(uow.conn, spec.writer, submission)
+        claimed = await self._stores.submissions.claim(uow.conn, spec.writer, submission)
         if claimed.new:
             return True
         if not claimed.same_content or claimed.answer is None:
@@ -224,7 +219,9 @@ class SubmissionHandlers:
             self._log(spec, submission, refused, "again, other content")
             return False
         await uow.emit(self._reply(submission, claimed.answer), topic=spec.reply_topic)
-        await store.repeat_answer(uow.conn, spec.writer, submission.submission_id)
+        await self._stores.submissions.repeat_answer(
+            uow.conn, spec.writer, submission.submission_id
+        )
         self._log(spec, submission, claimed.answer, "again")
         return False
 
@@ -248,7 +245,9 @@ class SubmissionHandlers:
         self, uow: UnitOfWork, spec: InboundSpec, submission: Submitted, answer: Answer
     ) -> None:
         await uow.emit(self._reply(submission, answer), topic=spec.reply_topic)
-        await store.record_answer(uow.conn, spec.writer, submission.submission_id, answer)
+        await self._stores.submissions.record_answer(
+            uow.conn, spec.writer, submission.submission_id, answer
+        )
         self._log(spec, submission, answer, "")
 
     def _reply(

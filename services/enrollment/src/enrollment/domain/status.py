@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["CLOSED_STATUSES", "ProposalStatus", "advances"]
+__all__ = [
+    "CLOSED_STATUSES",
+    "FINDINGS_STATUSES",
+    "SNAPSHOT_STATUSES",
+    "ProposalStatus",
+    "advances",
+]
 
 
 class ProposalStatus(StrEnum):
@@ -30,6 +36,21 @@ class ProposalStatus(StrEnum):
 CLOSED_STATUSES = frozenset(
     {ProposalStatus.REJECTED, ProposalStatus.REFUSED, ProposalStatus.DEACTIVATED}
 )
+
+# Whom a kelurahan finding can concern: everyone proposed and not yet out.
+FINDINGS_STATUSES = tuple(
+    s.value
+    for s in (
+        ProposalStatus.REGISTERED,
+        ProposalStatus.CHECKING,
+        ProposalStatus.WAITLISTED,
+        ProposalStatus.VERIFIED,
+        ProposalStatus.ACTIVATED,
+    )
+)
+# Whom a registry snapshot is diffed against: the same. A waiting or pending resident gone
+# from the registry or no longer poor is withdrawn by Dinkes (WITHDRAWN_<REASON>).
+SNAPSHOT_STATUSES = FINDINGS_STATUSES
 
 _STAGE = {
     ProposalStatus.REGISTERED: 0,

@@ -6,7 +6,7 @@ receipt code of one of their proposals, their NIK and their birth date, all thre
 body (never in a URL, where proxies and logs keep them). Any mismatch is the same 404 with
 the same body — a wrong NIK, a wrong code and a wrong birth date cannot be told apart —
 and counts against the failure limit the receipt-code status route uses
-(``entrypoints.http.receipt_failures``: per client address, ``ENROLLMENT_STATUS_FAILURES_
+(``entrypoints.state.receipt_failures``: per client address, ``ENROLLMENT_STATUS_FAILURES_
 PER_10MIN``, then 429). ``GET /residents/{participant_id}/access-report`` is the officer's
 (``dinsos-officer``; ``?format=text`` prints it). The decisions come from the audit
 service; when it cannot be read the answer is 503 with a code (the resident may try again),
@@ -27,7 +27,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from jkn_bus.guard import Caller
 from jkn_bus.http import errors_response, runtime_of
-from jkn_bus.retention import RetentionSettings
 from jkn_bus.unit_of_work import actor_of
 from jkn_contracts import AccessRequestAnswered, AccessRequester, Actor, participant_id_for
 from jkn_contracts.envelope import PARTICIPANT_ID_PATTERN
@@ -45,9 +44,8 @@ from enrollment.app.access import (
 )
 from enrollment.app.access_text import render_text
 from enrollment.domain import FieldError
+from enrollment.entrypoints import state
 from enrollment.entrypoints.bodies import ACCESS_FORM
-from enrollment.entrypoints.http import receipt_failures
-from enrollment.settings import erasure_after
 
 __all__ = ["router"]
 
@@ -77,9 +75,11 @@ _UNAVAILABLE = (
 )
 
 
-def periods() -> Periods:
-    """The retention settings the report quotes, read at each request."""
-    return Periods(erasure_after().days, RetentionSettings().outbox_days)
+def periods(request: Request) -> Periods:
+    """The retention periods the report quotes: the service's (``state.settings``) and the
+    runtime's (``JKN_RETENTION_*``), both read at start."""
+    kept = runtime_of(request).retention_settings
+    return Periods(state.settings(request).erasure_after.days, kept.outbox_days)
 
 
 async def _answer(
@@ -103,7 +103,7 @@ async def _answer(
         participant_id=participant_id,
         proposals=proposals,
         facts=facts,
-        periods=periods(),
+        periods=periods(request),
         lang="en" if lang == "en" else "id",
         generated_at=datetime.now(UTC),
     )
@@ -128,6 +128,7 @@ async def resident_access(request: Request) -> JSONResponse:
     ``id`` or ``en``, else Accept-Language). 404 for any mismatch, 429 past the failure
     limit, 422 for a malformed form, 503 when the decisions cannot be read."""
     client = request.client.host if request.client else "?"
+    receipt_failures = state.receipt_failures(request)
     if receipt_failures.blocked(client):
         return errors_response(429, [_TOO_MANY])
     try:

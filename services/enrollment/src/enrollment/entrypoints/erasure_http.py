@@ -18,7 +18,7 @@ from jkn_bus.unit_of_work import actor_of
 from jkn_contracts.envelope import PARTICIPANT_ID_PATTERN
 
 from enrollment.app.erasure import ErasureRefused, erase_resident
-from enrollment.settings import erasure_after
+from enrollment.entrypoints import state
 
 __all__ = ["router"]
 
@@ -55,7 +55,11 @@ async def erase(request: Request, participant_id: str, caller: Caller) -> JSONRe
     try:
         async with runtime.unit_of_work(actor=actor) as uow:
             erased = await erase_resident(
-                uow, participant_id, actor=actor, retention=erasure_after()
+                uow,
+                participant_id,
+                actor=actor,
+                retention=state.settings(request).erasure_after,
+                store=state.erasure_store(request),
             )
     except ErasureRefused as refused:
         extra = {"erasable_from": refused.until.isoformat()} if refused.until else {}

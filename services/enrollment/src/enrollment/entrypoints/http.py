@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import uuid
 from typing import Annotated, Any
 
@@ -19,22 +18,22 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from jkn_bus.guard import Caller
 from jkn_bus.http import errors_response, runtime_of
-from jkn_bus.limits import FailureLimiter
 from jkn_bus.unit_of_work import actor_of
 
-from enrollment.adapters.proposals import find_for_status, receipt_hash
+from enrollment.adapters.proposals import find_for_status
 from enrollment.app.proposals import (
     DuplicateProposal,
     new_proposal,
     propose,
     read_form,
+    receipt_hash,
 )
 from enrollment.domain import FieldError, validate_proposal
+from enrollment.entrypoints import state
 from enrollment.entrypoints.bodies import PROPOSAL_FORM
 from enrollment.entrypoints.imports_http import router as imports_router
-from enrollment.settings import receipt_key
 
-__all__ = ["receipt_failures", "router"]
+__all__ = ["router", "status_document"]
 
 router = APIRouter()
 
@@ -77,12 +76,12 @@ async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
         outcome,
         proposed_by=proposed_by,
         pseudonym_key=runtime.settings.jkn_pseudonym_key,
-        receipt_key=receipt_key(),
+        receipt_key=state.settings(request).receipt_key,
         actor=actor,
     )
     try:
         async with runtime.unit_of_work(actor=actor) as uow:
-            await propose(uow, new)
+            await propose(uow, new, store=state.stores(request).proposals)
     except DuplicateProposal as dup:
         message = (
             "This NIK already has a pending or active proposal (see proposal_id). / "
@@ -104,17 +103,15 @@ async def create_proposal(request: Request, caller: Caller) -> JSONResponse:
     )
 
 
-# failed look-ups per client address: the receipt-code status and a resident's access
-# request (entrypoints.access_http) count against the same limit
-receipt_failures = FailureLimiter(int(os.environ.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")))
-
-
 @router.get("/proposals/{proposal_id}", tags=["proposals"])
 async def proposal_status(
     request: Request, proposal_id: uuid.UUID, receipt_code: Annotated[str | None, Query()] = None
 ) -> JSONResponse:
     """Where the proposal stands, with the receipt code as second factor (404 otherwise)."""
     client = request.client.host if request.client else "?"
+    # failed look-ups per client address: the receipt-code status and a resident's access
+    # request (entrypoints.access_http) count against the same limit
+    receipt_failures = state.receipt_failures(request)
     if receipt_failures.blocked(client):
         return errors_response(
             429,

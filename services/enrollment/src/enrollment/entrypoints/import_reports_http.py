@@ -18,7 +18,7 @@ from jkn_bus.spreadsheet import safe_row
 
 from enrollment.adapters import imports as import_store
 from enrollment.app.proposals import issued_receipt_code
-from enrollment.settings import receipt_key
+from enrollment.entrypoints import state
 
 __all__ = ["import_not_found", "router"]
 
@@ -74,7 +74,7 @@ async def import_receipts(request: Request, import_id: uuid.UUID) -> Response:
     runtime = runtime_of(request)
     if await import_store.find(runtime.pool, import_id) is None:
         return import_not_found()
-    key = receipt_key()
+    key = state.settings(request).receipt_key
     rows = (
         (
             r["line"],

@@ -26,7 +26,7 @@ from enrollment.app.findings_file import FileRejected, OutsideKelurahan
 from enrollment.app.reconciliation import apply_findings
 from enrollment.app.run_limits import RunRefused
 from enrollment.app.snapshots import SnapshotSettings, apply_snapshot
-from enrollment.entrypoints import candidates_http, runs_http
+from enrollment.entrypoints import candidates_http, runs_http, state
 from enrollment.entrypoints.bodies import FINDINGS_CSV, SNAPSHOT_CSV
 from enrollment.entrypoints.run_answers import (
     NO_FILE,
@@ -63,6 +63,7 @@ async def upload_findings(request: Request, caller: Caller) -> JSONResponse:
             only_kelurahan=own,
             actor=actor_of(caller),
             limits=run_limits(request),
+            stores=state.stores(request),
         )
     except FileRejected as exc:
         return errors_response(422, exc.errors)
@@ -90,7 +91,12 @@ async def upload_snapshot(request: Request, caller: Caller) -> JSONResponse:
         settings: SnapshotSettings = request.app.state.snapshot_settings
         try:
             outcome = await apply_snapshot(
-                runtime_of(request), path, settings, actor_of(caller), run_limits(request)
+                runtime_of(request),
+                path,
+                settings,
+                actor_of(caller),
+                run_limits(request),
+                stores=state.stores(request),
             )
         except FileRejected as exc:
             return errors_response(422, exc.errors)

@@ -7,7 +7,7 @@ by the hash of its code (``proposals.receipt_hash``); the birth date is checked 
 sealed one, opened under the resident's key, so an erased resident matches nothing. Any
 mismatch — an unknown code, a wrong birth date, an erased resident — is the same 404 with
 the same body and counts against the failure limit of the other receipt-code routes
-(``entrypoints.http.receipt_failures``: per client address, then 429). The answer on
+(``entrypoints.state.receipt_failures``: per client address, then 429). The answer on
 success is ``GET /proposals/{proposal_id}``'s.
 """
 
@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from enrollment.adapters.proposals import find_for_status, find_personal, ids_by_receipt
 from enrollment.domain import FieldError
-from enrollment.entrypoints.http import receipt_failures, status_document
+from enrollment.entrypoints import state
+from enrollment.entrypoints.http import status_document
 
 __all__ = ["StatusRequest", "router", "status_document"]
 
@@ -71,6 +72,7 @@ async def status_by_receipt(request: Request, asked: StatusRequest) -> JSONRespo
     """Where the proposal stands, for its receipt code and the resident's birth date. 404
     for any mismatch, 429 past the failure limit, 422 for a malformed body."""
     client = request.client.host if request.client else "?"
+    receipt_failures = state.receipt_failures(request)
     if receipt_failures.blocked(client):
         return errors_response(429, [_TOO_MANY])
     async with runtime_of(request).unit_of_work() as uow:  # a read: nothing is written in it
