@@ -9,7 +9,9 @@ from jkn_demo.bench_latency_table import RowResult, Sample, Setting, steady_wind
 LATENCY_S = 0.25
 
 
-def _samples(calls_per_s: float, open_on_average: float, cpu_busy: float) -> list[Sample]:
+def _samples(
+    calls_per_s: float, open_on_average: float, cpu_busy: float, due: int = 0
+) -> list[Sample]:
     """A row: 5 s of nothing (residents on their way to BPJS), 20 s at a steady rate."""
     samples = [Sample(t, 0, 0.0, 0, cpu_busy * 2 * t, 2.0 * t) for t in range(5)]
     for step in range(21):
@@ -22,14 +24,17 @@ def _samples(calls_per_s: float, open_on_average: float, cpu_busy: float) -> lis
                 round(open_on_average),
                 cpu_busy * 2 * t,
                 2.0 * t,
+                due,
             )
         )
     return samples
 
 
-def _row(setting: Setting, calls_per_s: float, open_on_average: float, cpu: float) -> RowResult:
+def _row(
+    setting: Setting, calls_per_s: float, open_on_average: float, cpu: float, due: int = 0
+) -> RowResult:
     row = RowResult(setting, LATENCY_S)
-    row.samples = _samples(calls_per_s, open_on_average, cpu)
+    row.samples = _samples(calls_per_s, open_on_average, cpu, due)
     row.cores = {"bpjs-gateway": 0.2}
     return row
 
@@ -71,3 +76,11 @@ def test_a_row_short_of_its_ceiling_says_whether_slots_idled_and_the_cpu_was_ful
     assert "slots idle: 3.0 of 8" in idle.note()
     assert idle.note().endswith(": CPU-bound")
     assert quiet.note().endswith(": not CPU-bound")
+
+
+def test_idle_slots_with_due_intents_waiting_are_the_gateways_own_cycle() -> None:
+    starved = _row(Setting(8, 1000.0), calls_per_s=12.0, open_on_average=3.0, cpu=0.2)
+    waited = _row(Setting(8, 1000.0), calls_per_s=12.0, open_on_average=3.0, cpu=0.2, due=5)
+
+    assert "0.0 due intents waiting (the gateway starved" in starved.note()
+    assert "5.0 due intents waiting (due intents waited" in waited.note()

@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import psutil
 from jkn_devstack.topics import delete_topics
@@ -38,6 +39,14 @@ __all__ = ["PORT_OFFSET", "latency_bench", "main"]
 
 PORT_OFFSET = 26500  # beside `make run`, `make bench`, `make profile` and the e2e stacks
 SAMPLE_EVERY_S = 0.5
+# intents the worker could claim now (each participant's oldest open one, pending and due):
+# with slots idle, some waiting means the gateway's own cycle is slow, none that it starves
+_DUE_WAITING = """
+SELECT count(*) FROM (
+    SELECT DISTINCT ON (participant_id) state, next_attempt_at FROM bpjs_intents
+    WHERE state IN ('pending', 'in_flight') ORDER BY participant_id, id
+) AS heads WHERE state = 'pending' AND next_attempt_at <= now()
+"""
 
 
 def _say(text: str = "") -> None:
@@ -89,10 +98,11 @@ def _restart_gateway(stack: Stack, setting: Setting) -> None:
     stack.wait_healthy(timeout=120)
 
 
-async def _sample(client: httpx.AsyncClient, simulator: str) -> Sample:
+async def _sample(client: httpx.AsyncClient, simulator: str, gateway_db: Any) -> Sample:
     at = time.monotonic()  # before the reads: the counts are of a moment after it
     calls = (await client.get(f"{simulator}/_sim/calls")).raise_for_status().json()
     open_ = (await client.get(f"{simulator}/_sim/in-flight")).raise_for_status().json()
+    due = await gateway_db.fetchval(_DUE_WAITING)
     cpu = psutil.cpu_times()
     idle = cpu.idle + getattr(cpu, "iowait", 0.0)
     total = sum(cpu)
@@ -103,12 +113,8 @@ async def _sample(client: httpx.AsyncClient, simulator: str) -> Sample:
         int(open_["in_flight"]),
         total - idle,
         total,
+        int(due),
     )
-
-
-async def _effects(client: httpx.AsyncClient, simulator: str) -> dict[str, Any]:
-    effects: dict[str, Any] = (await client.get(f"{simulator}/_sim/effects")).json()
-    return effects
 
 
 async def _run_row(
@@ -120,20 +126,53 @@ async def _run_row(
     journey: JourneyRun,
     row: RowResult,
 ) -> None:
-    """Import ``proposals``, follow them until final, sampling the simulator meanwhile;
-    ``journey`` carries what earlier rows showed (the topics are read from the start)."""
-    simulator, enrollment = stack.url("bpjs-sim"), stack.url("enrollment")
+    """Import ``proposals``, follow them until final, sampling the simulator and the
+    gateway's due intents meanwhile; ``journey`` carries what earlier rows showed (the
+    topics are read from the start)."""
+    simulator = stack.url("bpjs-sim")
     (await client.delete(f"{simulator}/_sim/in-flight")).raise_for_status()
-    effects_before = await _effects(client, simulator)
+    effects_before = (await client.get(f"{simulator}/_sim/effects")).json()
     final_before = set(journey.final)
-    row.samples.append(await _sample(client, simulator))
+    gateway_db = await asyncpg.connect(stack.env["BPJS_GATEWAY_DATABASE_URL"])
+    try:
+        row.samples.append(await _sample(client, simulator, gateway_db))
 
-    async def sample() -> None:
-        while True:
-            await asyncio.sleep(SAMPLE_EVERY_S)
-            row.samples.append(await _sample(client, simulator))
+        async def sample() -> None:
+            while True:
+                await asyncio.sleep(SAMPLE_EVERY_S)
+                row.samples.append(await _sample(client, simulator, gateway_db))
 
-    sampler = asyncio.create_task(sample())
+        sampler = asyncio.create_task(sample())
+        try:
+            accepted = await _import_and_follow(stack, client, proposals, journey, row)
+        finally:
+            sampler.cancel()
+            await asyncio.gather(sampler, return_exceptions=True)
+        row.samples.append(await _sample(client, simulator, gateway_db))
+    finally:
+        await gateway_db.close()
+    row.final = len(set(journey.final) - final_before)
+    row.activated = len(eligible & set(journey.activated))
+    row.eligible = len(eligible)
+    row.proposed = accepted
+    row.calls = row.samples[-1].calls - row.samples[0].calls
+    peak = (await client.get(f"{simulator}/_sim/in-flight")).raise_for_status().json()
+    row.peak_in_flight = int(peak["in_flight_peak"])
+    after = (await client.get(f"{simulator}/_sim/effects")).json()
+    row.tambah_applied = after["tambah_applied"] - effects_before["tambah_applied"]
+    row.tambah_repeated = after["tambah_repeated"] - effects_before["tambah_repeated"]
+    row.cards_over_one_tambah = sum(
+        1 for c in after["per_card"].values() if c["tambah_applied"] > 1
+    )
+
+
+async def _import_and_follow(
+    stack: Stack, client: httpx.AsyncClient, proposals: bytes, journey: JourneyRun, row: RowResult
+) -> int:
+    """The import, approved, followed until each resident it accepted is final; the row's
+    seconds and each component's CPU over them. Returns how many it accepted."""
+    enrollment = stack.url("enrollment")
+    final_before = len(journey.final)
     cpu_before = stack.cpu_seconds()
     started = time.monotonic()
     reply = await client.post(
@@ -152,33 +191,19 @@ async def _run_row(
 
     async def expect() -> None:
         await accepted_when_done(client, enrollment, import_id, accepted)
-        expected.set_result(len(final_before) + accepted.result())
+        expected.set_result(final_before + accepted.result())
 
     poller = asyncio.create_task(expect())
     try:
         await watch_journey(stack.env["JKN_TOPIC_PREFIX"], expected, started + 1800, journey)
     finally:
         poller.cancel()
-        sampler.cancel()
     row.seconds = time.monotonic() - started
     cpu_after = stack.cpu_seconds()
     row.cores = {
         name: (used - cpu_before.get(name, 0.0)) / row.seconds for name, used in cpu_after.items()
     }
-    row.samples.append(await _sample(client, simulator))
-    row.final = len(set(journey.final) - final_before)
-    row.activated = len(eligible & set(journey.activated))
-    row.eligible = len(eligible)
-    row.proposed = accepted.result() if accepted.done() else 0
-    row.calls = row.samples[-1].calls - row.samples[0].calls
-    peak = (await client.get(f"{simulator}/_sim/in-flight")).raise_for_status().json()
-    row.peak_in_flight = int(peak["in_flight_peak"])
-    after = await _effects(client, simulator)
-    row.tambah_applied = after["tambah_applied"] - effects_before["tambah_applied"]
-    row.tambah_repeated = after["tambah_repeated"] - effects_before["tambah_repeated"]
-    row.cards_over_one_tambah = sum(
-        1 for c in after["per_card"].values() if c["tambah_applied"] > 1
-    )
+    return accepted.result() if accepted.done() else 0
 
 
 async def latency_bench(

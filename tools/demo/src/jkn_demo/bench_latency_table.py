@@ -48,6 +48,7 @@ class Sample:
     in_flight: int
     cpu_busy: float  # the machine's non-idle CPU seconds, all cores
     cpu_total: float
+    due_waiting: int = 0  # intents the gateway's worker could have claimed at that moment
 
 
 def steady_window(samples: list[Sample]) -> tuple[Sample, Sample]:
@@ -133,6 +134,13 @@ class RowResult:
         return (high.cpu_busy - low.cpu_busy) / max(high.cpu_total - low.cpu_total, 1e-9)
 
     @property
+    def mean_due_waiting(self) -> float:
+        """Claimable intents waiting, on average over the window's samples."""
+        low, high = self._window()
+        inside = [s.due_waiting for s in self.samples if low.at <= s.at <= high.at]
+        return sum(inside) / max(len(inside), 1)
+
+    @property
     def residents_per_s(self) -> float:
         return self.final / max(self.seconds, 1e-9)
 
@@ -148,9 +156,15 @@ class RowResult:
             return f"bound by {bound} ({ratio:.0%} of the ceiling; {cpu})"
         reasons = []
         if not self.rate_binds and self.mean_in_flight < BOUND_SHARE * self.setting.max_in_flight:
+            waiting = self.mean_due_waiting
+            why = (
+                "the gateway starved: intents came slower than the slots take them"
+                if waiting < 1.0
+                else "due intents waited: the gateway's own cycle between two calls"
+            )
             reasons.append(
                 f"slots idle: {self.mean_in_flight:.1f} of {self.setting.max_in_flight} "
-                "calls open on average"
+                f"calls open on average, {waiting:.1f} due intents waiting ({why})"
             )
         if self.mean_call_s > self.latency_s / BOUND_SHARE:
             reasons.append(
