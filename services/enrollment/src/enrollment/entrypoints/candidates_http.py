@@ -17,7 +17,7 @@ from enrollment.adapters import refill_batches, run_outcomes
 from enrollment.adapters import snapshots as snapshot_sql
 from enrollment.app.refills import NoCandidates, request_batch
 from enrollment.app.run_limits import RunRefused
-from enrollment.entrypoints.refills_http import batch_body
+from enrollment.entrypoints.refills_http import batch_body, candidate_json
 from enrollment.entrypoints.run_answers import (
     fetch_run,
     field_error,
@@ -49,17 +49,7 @@ async def candidates(
             "run_id": str(run_id),
             "counts": await run_outcomes.candidate_counts(pool, run_id),
             "offset": offset,
-            "candidates": [
-                {
-                    "participant_id": r["participant_id"],
-                    "line": r["line"],
-                    "kelurahan": r["kelurahan"],
-                    "welfare_decile": r["welfare_decile"],
-                    "status": r["status"],
-                    "proposal_id": str(r["proposal_id"]) if r["proposal_id"] else None,
-                }
-                for r in rows
-            ],
+            "candidates": [candidate_json(r) for r in rows],
         }
     )
 
@@ -116,4 +106,3 @@ async def propose(
             "Semua kandidat sudah diusulkan atau menunggu persetujuan.",
         )
     return JSONResponse(status_code=202, content=await batch_body(request, batch_id))
-

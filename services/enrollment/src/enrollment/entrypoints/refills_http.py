@@ -24,7 +24,7 @@ from enrollment.app.refills import decide_batch
 from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.run_answers import field_error
 
-__all__ = ["batch_body", "router"]
+__all__ = ["batch_body", "candidate_json", "router"]
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
 
@@ -61,6 +61,19 @@ def _actor(row: Any, prefix: str) -> dict[str, str] | None:
     )
 
 
+def candidate_json(row: Any) -> dict[str, Any]:
+    """A candidate as the API shows it: pseudonym, snapshot line, kelurahan, decile, status
+    and proposal; never personal data."""
+    return {
+        "participant_id": row["participant_id"],
+        "line": row["line"],
+        "kelurahan": row["kelurahan"],
+        "welfare_decile": row["welfare_decile"],
+        "status": row["status"],
+        "proposal_id": str(row["proposal_id"]) if row["proposal_id"] else None,
+    }
+
+
 async def batch_body(request: Request, batch_id: uuid.UUID) -> dict[str, Any] | None:
     """The batch: its status, who asked and who decided, and its preview (candidates in
     order, counts by decile and kelurahan); None when there is no such batch."""
@@ -81,16 +94,7 @@ async def batch_body(request: Request, batch_id: uuid.UUID) -> dict[str, Any] | 
             "residents": len(members),
             "by_decile": dict(sorted(Counter(str(m["welfare_decile"]) for m in members).items())),
             "by_kelurahan": dict(sorted(Counter(str(m["kelurahan"]) for m in members).items())),
-            "candidates": [
-                {
-                    "participant_id": m["participant_id"],
-                    "kelurahan": m["kelurahan"],
-                    "welfare_decile": m["welfare_decile"],
-                    "status": m["status"],
-                    "proposal_id": str(m["proposal_id"]) if m["proposal_id"] else None,
-                }
-                for m in members
-            ],
+            "candidates": [candidate_json(m) for m in members],
         },
         **_urls(batch_id),
     }
