@@ -11,7 +11,7 @@ import httpx
 import pytest
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.bootstrap import build_app, build_sync
-from bpjs_gateway.metrics import SYNC_CHANGES
+from bpjs_gateway.metrics import BPJS_CALLS, SYNC_CHANGES
 from bpjs_gateway.settings import GatewaySettings
 from integration.gateway.conftest import (
     BOOTSTRAP,
@@ -197,8 +197,49 @@ async def test_while_bpjs_is_unavailable_cards_are_skipped_and_the_next_pass_fin
     assert during_outage["skipped"] == during_outage["checked"] > 0
     assert await changes_stated(runtime, participant_id) == 0
 
-    after = await sync_pass(gateway)
+    # the look-up breaker may have opened: the next passes skip until it lets a probe through
+    after = await eventually(lambda: pass_with_no_card_skipped(gateway), timeout=60)
 
     assert after["changed"] == 1
     (change,) = await published_changes(published, participant_id, expect=1)
     assert change.payload.current.status_kode == "9"
+
+
+async def pass_with_no_card_skipped(gateway: httpx.AsyncClient) -> dict[str, int] | None:
+    counts = await sync_pass(gateway)
+    return counts if counts["skipped"] == 0 else None
+
+
+def card_look_ups() -> float:
+    """Look-ups by card that reached the BPJS client (the breaker lets none through open)."""
+    return sum(
+        BPJS_CALLS.labels("peserta_by_card", outcome)._value.get()
+        for outcome in ("ok", "not_found", "unavailable", "refused", "protocol_error")
+    )
+
+
+async def test_a_pass_during_an_outage_stops_calling_bpjs_once_the_look_up_breaker_opens(
+    topic_prefix: str,
+    published: Collector,
+    sim_admin: httpx.AsyncClient,
+    gateway: httpx.AsyncClient,
+) -> None:
+    settings = GatewaySettings()
+    cards = [
+        await activate(topic_prefix, published) for _ in range(3 * settings.bpjs_breaker_threshold)
+    ]
+    await eventually(lambda: pass_with_no_card_skipped(gateway), timeout=60)  # breaker closed
+    before = card_look_ups()
+    (await sim_admin.post("/_sim/faults", json={"http_500_rate": 1.0})).raise_for_status()
+    try:
+        during_outage = await sync_pass(gateway)
+    finally:
+        (await sim_admin.delete("/_sim/faults")).raise_for_status()
+
+    called = card_look_ups() - before
+    assert during_outage["skipped"] == during_outage["checked"] >= len(cards)
+    # the breaker opened after `threshold` failures; the calls already started finished
+    assert called <= settings.bpjs_breaker_threshold + settings.sync_concurrency
+    assert called < during_outage["checked"], "BPJS was not asked for every card"
+    # and once BPJS is back, a pass after the cool-down looks every card up again
+    assert await eventually(lambda: pass_with_no_card_skipped(gateway), timeout=60)

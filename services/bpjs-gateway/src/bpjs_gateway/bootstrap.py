@@ -31,7 +31,7 @@ from bpjs_gateway.app.ports import (
     ParticipantRepository,
     PesertaStates,
 )
-from bpjs_gateway.app.resilience import RateLimiter
+from bpjs_gateway.app.resilience import CircuitBreaker, RateLimiter
 from bpjs_gateway.app.sync import PesertaSync
 from bpjs_gateway.app.worker import IntentWorker
 from bpjs_gateway.entrypoints.http import router
@@ -123,14 +123,33 @@ def build_runtime(
     )
 
 
+def _guarded(
+    bpjs: BpjsPort, settings: GatewaySettings, shared: dict[str, CircuitBreaker] | None
+) -> GuardedBpjs:
+    """``bpjs`` metered and behind the breakers ``shared`` by the worker and the sync (one
+    BPJS, one view of whether it is up), or new ones."""
+    return GuardedBpjs(
+        MeteredBpjs(bpjs),
+        shared or breakers(settings.bpjs_breaker_threshold, settings.bpjs_breaker_cooldown_s),
+    )
+
+
 def build_sync(
-    runtime: ServiceRuntime, bpjs: BpjsPort, settings: GatewaySettings | None = None
+    runtime: ServiceRuntime,
+    bpjs: BpjsPort,
+    settings: GatewaySettings | None = None,
+    *,
+    shared_breakers: dict[str, CircuitBreaker] | None = None,
 ) -> PesertaSync:
-    """The peserta sync on ``runtime``'s database and outbox, looking cards up at ``bpjs``."""
+    """The peserta sync on ``runtime``'s database and outbox, looking cards up at ``bpjs``
+    behind the look-up breaker (a pass during an outage stops at the open breaker instead
+    of calling BPJS for every card)."""
     settings = settings or GatewaySettings()
     return PesertaSync(
         runtime.unit_of_work,
-        dependencies(settings, bpjs),
+        dataclasses.replace(
+            dependencies(settings, bpjs), bpjs=_guarded(bpjs, settings, shared_breakers)
+        ),
         _sql_peserta_states,
         concurrency=settings.sync_concurrency,
     )
@@ -142,15 +161,13 @@ def build_worker(
     settings: GatewaySettings | None = None,
     *,
     queue: IntentQueue | None = None,
+    shared_breakers: dict[str, CircuitBreaker] | None = None,
 ) -> IntentWorker:
     """The intent worker of a started ``runtime``: ``bpjs`` behind the breakers
     (``app.guarded``; the rate limit is the client's, ``build_bpjs_client``), the intents
     table on the runtime's pool (or ``queue``)."""
     settings = settings or GatewaySettings()
-    guarded = GuardedBpjs(
-        MeteredBpjs(bpjs),
-        breakers(settings.bpjs_breaker_threshold, settings.bpjs_breaker_cooldown_s),
-    )
+    guarded = _guarded(bpjs, settings, shared_breakers)
     deps = dataclasses.replace(dependencies(settings, bpjs), bpjs=guarded)
     queue = queue or SqlIntentQueue(
         runtime.pool,
@@ -208,7 +225,8 @@ def build_app(
     )
     columns = gateway_columns(runtime.settings.key_encryption_keys())
     app.state.at_rest = columns
-    sync = build_sync(runtime, bpjs, settings) if bpjs is not None else None
+    shared = breakers(settings.bpjs_breaker_threshold, settings.bpjs_breaker_cooldown_s)
+    sync = build_sync(runtime, bpjs, settings, shared_breakers=shared) if bpjs is not None else None
     app.state.sync = sync
     if client is not None:
         own_client = client
@@ -232,7 +250,9 @@ def build_app(
             app,
             task_while_serving(
                 "bpjs-gateway-intents",
-                lambda: run_worker(runtime, build_worker(runtime, calls, settings)),
+                lambda: run_worker(
+                    runtime, build_worker(runtime, calls, settings, shared_breakers=shared)
+                ),
             ),
         )
         add_background(

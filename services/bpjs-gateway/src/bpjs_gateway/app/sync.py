@@ -45,7 +45,9 @@ from bpjs_gateway.app.ports import (
     CardState,
     PesertaStates,
 )
+from bpjs_gateway.app.resilience import CircuitOpenError
 from bpjs_gateway.domain.membership import announced_membership, change_kind, membership_of
+from bpjs_gateway.domain.peserta import Peserta
 from bpjs_gateway.metrics import SYNC_CHANGES, SYNC_RUNS
 
 __all__ = ["OUTCOMES", "PesertaSync", "UnitOfWorkFactory"]
@@ -144,13 +146,14 @@ class PesertaSync:
         log.info("peserta sync pass done: %s", report, extra={"run_id": str(run_id)})
         return report
 
-    async def _check(
-        self, card: CardState, run_id: uuid.UUID, cause: PesertaSyncRequested | None
-    ) -> Outcome:
-        pid = card.participant_id
-        assert card.no_kartu is not None  # active_cards returns carded rows only
+    async def _look_up(self, pid: str, no_kartu: str) -> Peserta | Outcome:
+        """BPJS's view of the card, or the pass's outcome when there is none to compare."""
         try:
-            peserta = await self._deps.bpjs.peserta_by_card(card.no_kartu, self._deps.today())
+            peserta = await self._deps.bpjs.peserta_by_card(no_kartu, self._deps.today())
+        except CircuitOpenError:
+            # nothing was sent: the look-up breaker is open (its opening was logged once);
+            # the card is checked next pass, with no line per card
+            return "skipped"
         except _TRANSIENT as exc:
             log.warning(
                 "sync look-up failed (%s); retried next pass",
@@ -166,6 +169,17 @@ class PesertaSync:
         if peserta is None:
             log.warning("BPJS does not know the participant's card", extra={"participant_id": pid})
             return "not_found"
+        return peserta
+
+    async def _check(
+        self, card: CardState, run_id: uuid.UUID, cause: PesertaSyncRequested | None
+    ) -> Outcome:
+        pid = card.participant_id
+        assert card.no_kartu is not None  # active_cards returns carded rows only
+        found = await self._look_up(pid, card.no_kartu)
+        if isinstance(found, str):
+            return found
+        peserta = found
         current = membership_of(peserta)
         async with self._unit_of_work(actor=cause.actor if cause else None) as uow:
             states = self._states(uow)
