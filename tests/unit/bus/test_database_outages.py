@@ -8,10 +8,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-from jkn_bus.consumer import EventConsumer, Record
+from jkn_bus.consumer import Record
 from jkn_bus.unit_of_work import UnitOfWork
-from jkn_contracts import DeactivationRequested
-from unit.bus.test_forged_facts import _deactivation, _Pool, _Producer
+from unit.bus.test_dead_letter_reasons import _consumer
+from unit.bus.test_forged_facts import _deactivation
 
 OUTAGES = [
     ConnectionRefusedError(111, "Connect call failed"),
@@ -34,20 +34,7 @@ async def test_an_event_met_by_a_database_outage_is_applied_once_it_is_back(
             raise failures.pop()
         applied.append(event)
 
-    producer, pool = _Producer(), _Pool()
-
-    async def get_producer() -> Any:
-        return producer
-
-    consumer = EventConsumer(
-        pool,  # type: ignore[arg-type]
-        get_producer,
-        service="verification",
-        handlers={DeactivationRequested: apply},
-        max_attempts=1,  # one ordinary failure would dead-letter it
-        backoff_s=(0.0,),
-        max_transient_backoff_s=0.0,
-    )
+    consumer, producer, _ = _consumer(apply)  # one ordinary failure would dead-letter it
     event = _deactivation()
     record = Record(
         "jkn.dinsos.participants", 0, 5, event.participant_id.encode(),  # type: ignore[union-attr]
