@@ -14,8 +14,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from enrollment.adapters.audit_client import AuditTrail, ServiceToken, audit_trail_from_env
+from enrollment.adapters.audit_client import AuditTrail, ServiceToken, audit_trail
 from enrollment.bootstrap import build_app, build_runtime
+from enrollment.settings import EnrollmentSettings
 from fastapi import FastAPI
 from integration.enrollment.conftest import BOOTSTRAP
 from integration.enrollment.residents import form
@@ -51,7 +52,8 @@ async def audit(database: dict[str, str], topic_prefix: str) -> AsyncIterator[Fa
 async def trail(audit: FastAPI) -> AsyncIterator[AuditTrail]:
     """Enrollment's client of the audit service: Keycloak's token endpoint for real, the
     audit app in this process as its transport."""
-    configured = audit_trail_from_env(BusSettings(service="enrollment").jkn_oidc_issuer)
+    issuer = BusSettings(service="enrollment").jkn_oidc_issuer
+    configured = audit_trail(issuer, EnrollmentSettings.from_env())
     client = AuditTrail("http://audit", configured.auth, transport=httpx.ASGITransport(audit))
     await configured.aclose()
     yield client

@@ -31,6 +31,7 @@ from jkn_bus.retention import RetentionSettings
 from jkn_contracts.topics import CONSUMERS
 
 from enrollment.adapters import (
+    audit_client,
     erasure,
     import_previews,
     proposals,
@@ -41,12 +42,7 @@ from enrollment.adapters import (
     submissions,
 )
 from enrollment.adapters.at_rest import backfill_at_start
-from enrollment.adapters.audit_client import (
-    CLIENT_SECRET_ENV,
-    AuditTrail,
-    audit_trail_from_env,
-    client_secret,
-)
+from enrollment.adapters.audit_client import AuditTrail
 from enrollment.adapters.retention import enrollment_stores
 from enrollment.app.handlers import status_handlers
 from enrollment.app.import_preview import ImportLimits
@@ -63,7 +59,7 @@ from enrollment.entrypoints.http import router
 from enrollment.entrypoints.reconciliation_http import routers as reconciliation_routers
 from enrollment.entrypoints.refills_http import router as refills_router
 from enrollment.entrypoints.status_http import router as status_router
-from enrollment.settings import RECEIPT_KEY_ENV, EnrollmentSettings
+from enrollment.settings import CLIENT_SECRET_ENV, RECEIPT_KEY_ENV, EnrollmentSettings
 
 __all__ = ["Composition", "build_app", "build_runtime", "compose", "settings"]
 
@@ -155,9 +151,11 @@ def build_runtime(
     ``retention``: the periods (default: the ``JKN_RETENTION_*`` variables)."""
     composition = composition or compose(bus=bus)
     kept = retention or RetentionSettings()
-    stores, receipt_key = composition.stores, composition.settings.receipt_key
+    enrollment, stores = composition.settings, composition.stores
     submitted = SubmissionHandlers(
-        pseudonym_key=composition.bus.jkn_pseudonym_key, receipt_key=receipt_key, stores=stores
+        pseudonym_key=composition.bus.jkn_pseudonym_key,
+        receipt_key=enrollment.receipt_key,
+        stores=stores,
     )
     runtime = ServiceRuntime(
         composition.bus,
@@ -166,7 +164,10 @@ def build_runtime(
         handlers=_chain(
             status_handlers(stores.proposals), reconciliation_handlers(stores), submitted.table()
         ),
-        secrets={RECEIPT_KEY_ENV: receipt_key, CLIENT_SECRET_ENV: client_secret()},
+        secrets={
+            RECEIPT_KEY_ENV: enrollment.receipt_key,
+            CLIENT_SECRET_ENV: enrollment.oidc_client_secret,
+        },
         retention=enrollment_stores(kept),
         retention_settings=kept,
     )
@@ -223,7 +224,7 @@ def build_app(
     )
     app.state.run_limits = run_limits(enrollment)
     app.state.snapshot_settings = snapshot_settings(enrollment)
-    trail = audit_trail or audit_trail_from_env(runtime.settings.jkn_oidc_issuer)
+    trail = audit_trail or audit_client.audit_trail(runtime.settings.jkn_oidc_issuer, enrollment)
     app.state.audit_trail = trail
 
     @contextlib.asynccontextmanager

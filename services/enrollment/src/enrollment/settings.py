@@ -31,7 +31,11 @@ The others: ``ENROLLMENT_HTTP_PORT`` (8001); imports: ``ENROLLMENT_IMPORT_CHUNK_
 ``ENROLLMENT_MAX_DEACTIVATION_SHARE`` (0.05), ``ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO`` (0.8),
 ``ENROLLMENT_MAX_REFILL_BATCH`` (200), ``ENROLLMENT_RECONCILIATION_BATCH`` (500 requests a
 transaction), ``JKN_ELIGIBLE_DECILES`` (1,2,3,4: the welfare deciles the program serves);
-``ENROLLMENT_STATUS_FAILURES_PER_10MIN`` (30 wrong receipt codes per client address).
+``ENROLLMENT_STATUS_FAILURES_PER_10MIN`` (30 wrong receipt codes per client address); the
+audit client's (``adapters.audit_client``): ``ENROLLMENT_AUDIT_URL`` (default
+``http://127.0.0.1:$AUDIT_HTTP_PORT``, 8005), ``ENROLLMENT_OIDC_CLIENT_ID`` (enrollment),
+``ENROLLMENT_OIDC_CLIENT_SECRET`` (a development default refused outside ``JKN_ENV=dev``),
+``ENROLLMENT_OIDC_TOKEN_URL`` (default: the issuer's discovery document's).
 """
 
 from __future__ import annotations
@@ -53,10 +57,15 @@ from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
 
 __all__ = [
+    "AUDIT_URL_ENV",
+    "CLIENT_ID_ENV",
+    "CLIENT_SECRET_ENV",
     "CSV_MAX_CELL_ENV",
+    "DEV_CLIENT_SECRET",
     "DEV_RECEIPT_KEY",
     "ERASURE_AFTER_ENV",
     "RECEIPT_KEY_ENV",
+    "TOKEN_URL_ENV",
     "UPLOAD_LIMITS",
     "EnrollmentSettings",
     "PinnedKeys",
@@ -127,6 +136,12 @@ def candidate_columns(database_url: str) -> ServiceColumns:
 
 
 CSV_MAX_CELL_ENV = "ENROLLMENT_CSV_MAX_CELL_CHARS"
+# the audit client's (``adapters.audit_client``)
+AUDIT_URL_ENV = "ENROLLMENT_AUDIT_URL"
+CLIENT_ID_ENV = "ENROLLMENT_OIDC_CLIENT_ID"
+CLIENT_SECRET_ENV = "ENROLLMENT_OIDC_CLIENT_SECRET"  # noqa: S105 - the variable's name
+TOKEN_URL_ENV = "ENROLLMENT_OIDC_TOKEN_URL"  # noqa: S105 - the variable's name
+DEV_CLIENT_SECRET = "enrollment-dev-secret"  # noqa: S105 - the local Keycloak's, refused outside dev
 
 UPLOAD_LIMITS: dict[str, tuple[str, int]] = {
     "/imports": ("ENROLLMENT_IMPORT_MAX_BYTES", 100 << 20),
@@ -164,6 +179,10 @@ class EnrollmentSettings:
     reconciliation_batch: int = 500
     eligible_deciles: tuple[int, ...] = DEFAULT_ELIGIBLE_DECILES
     status_failures_per_10min: int = 30
+    audit_url: str = "http://127.0.0.1:8005"
+    oidc_client_id: str = "enrollment"
+    oidc_client_secret: str = field(default=DEV_CLIENT_SECRET, repr=False)
+    oidc_token_url: str | None = None  # None: the issuer's discovery document names it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EnrollmentSettings:
@@ -204,6 +223,11 @@ class EnrollmentSettings:
                 parse_deciles(deciles) if deciles.strip() else DEFAULT_ELIGIBLE_DECILES
             ),
             status_failures_per_10min=int(env.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")),
+            audit_url=env.get(AUDIT_URL_ENV)
+            or f"http://127.0.0.1:{env.get('AUDIT_HTTP_PORT', '8005')}",
+            oidc_client_id=env.get(CLIENT_ID_ENV, "enrollment"),
+            oidc_client_secret=env.get(CLIENT_SECRET_ENV, DEV_CLIENT_SECRET),
+            oidc_token_url=env.get(TOKEN_URL_ENV) or None,
         )
 
 

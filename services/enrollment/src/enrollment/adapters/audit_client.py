@@ -8,7 +8,8 @@ provider (``ENROLLMENT_OIDC_CLIENT_ID``, default ``enrollment``; secret
 whose only role, ``resident-access``, is granted on that route alone
 (``jkn_contracts.access``). The token endpoint is ``ENROLLMENT_OIDC_TOKEN_URL``, else the
 one the issuer's discovery document names (``JKN_OIDC_ISSUER``). The audit service is at
-``ENROLLMENT_AUDIT_URL`` (default ``http://127.0.0.1:$AUDIT_HTTP_PORT``, 8005).
+``ENROLLMENT_AUDIT_URL`` (default ``http://127.0.0.1:$AUDIT_HTTP_PORT``, 8005). All of them
+are read once, into ``enrollment.settings.EnrollmentSettings``.
 
 A token is kept until shortly before it expires (as ``entrypoints.cli_auth`` does for the
 import CLI, here without blocking the event loop) and fetched again once when the audit
@@ -19,7 +20,6 @@ with a code: the access request is then refused as a whole (never a partial answ
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
@@ -29,6 +29,14 @@ from urllib.parse import quote
 import httpx
 
 from enrollment.app.resident_ports import AuditFact, AuditUnavailable
+from enrollment.settings import (
+    AUDIT_URL_ENV,
+    CLIENT_ID_ENV,
+    CLIENT_SECRET_ENV,
+    DEV_CLIENT_SECRET,
+    TOKEN_URL_ENV,
+    EnrollmentSettings,
+)
 
 __all__ = [
     "AUDIT_URL_ENV",
@@ -40,22 +48,11 @@ __all__ = [
     "AuditTrail",
     "AuditUnavailable",
     "ServiceToken",
-    "audit_trail_from_env",
-    "client_secret",
+    "audit_trail",
 ]
 
-AUDIT_URL_ENV = "ENROLLMENT_AUDIT_URL"
-CLIENT_ID_ENV = "ENROLLMENT_OIDC_CLIENT_ID"
-CLIENT_SECRET_ENV = "ENROLLMENT_OIDC_CLIENT_SECRET"  # noqa: S105 - the variable's name
-TOKEN_URL_ENV = "ENROLLMENT_OIDC_TOKEN_URL"  # noqa: S105 - the variable's name
-DEV_CLIENT_SECRET = "enrollment-dev-secret"  # noqa: S105 - the local Keycloak's, refused outside dev
 REFRESH_MARGIN_S = 60.0  # a token is renewed this long before it expires (or at half-life)
 _TIMEOUT = httpx.Timeout(10.0)
-
-
-def client_secret() -> str:
-    """Enrollment's client secret (``ENROLLMENT_OIDC_CLIENT_SECRET``)."""
-    return os.environ.get(CLIENT_SECRET_ENV, DEV_CLIENT_SECRET)
 
 
 @dataclass(frozen=True)
@@ -189,10 +186,10 @@ def _fact(event: dict[str, Any]) -> AuditFact:
     )
 
 
-def _discovered_token_url(issuer: str) -> Callable[[], Awaitable[str]]:
-    """The token endpoint: ``ENROLLMENT_OIDC_TOKEN_URL``, else the issuer's discovery
-    document's ``token_endpoint`` (fetched once, when the first token is needed)."""
-    found: list[str] = [os.environ[TOKEN_URL_ENV]] if os.environ.get(TOKEN_URL_ENV) else []
+def _discovered_token_url(issuer: str, configured: str | None) -> Callable[[], Awaitable[str]]:
+    """The token endpoint: ``configured`` (``ENROLLMENT_OIDC_TOKEN_URL``), else the issuer's
+    discovery document's ``token_endpoint`` (fetched once, when the first token is needed)."""
+    found: list[str] = [configured] if configured else []
 
     async def token_url() -> str:
         if not found:
@@ -205,13 +202,12 @@ def _discovered_token_url(issuer: str) -> Callable[[], Awaitable[str]]:
     return token_url
 
 
-def audit_trail_from_env(issuer: str) -> AuditTrail:
-    """The audit client as configured (module doc), for the issuer the service trusts."""
-    port = os.environ.get("AUDIT_HTTP_PORT", "8005")
-    base = os.environ.get(AUDIT_URL_ENV) or f"http://127.0.0.1:{port}"
+def audit_trail(issuer: str, settings: EnrollmentSettings) -> AuditTrail:
+    """The audit client as ``settings`` configure it (module doc), for the issuer the
+    service trusts."""
     auth = ServiceToken(
-        _discovered_token_url(issuer),
-        os.environ.get(CLIENT_ID_ENV, "enrollment"),
-        client_secret(),
+        _discovered_token_url(issuer, settings.oidc_token_url),
+        settings.oidc_client_id,
+        settings.oidc_client_secret,
     )
-    return AuditTrail(base, auth)
+    return AuditTrail(settings.audit_url, auth)

@@ -3,7 +3,7 @@
 Allowed when every proposal of the resident is over (rejected, refused by BPJS,
 deactivated) and either the resident was never enrolled (no proposal of theirs was ever
 activated: nothing of theirs is to be kept) or the last one ended at least the retention
-period ago (``ENROLLMENT_ERASURE_AFTER_DAYS``, ``enrollment.settings.erasure_after``).
+period ago (``ENROLLMENT_ERASURE_AFTER_DAYS``, ``EnrollmentSettings.erasure_after``).
 In one transaction: the resident's data key is destroyed (a tombstone in the keyring:
 every sealed copy on the bus becomes unreadable), the personal fields of every proposal
 and refill candidate of theirs are blanked here, and ResidentDataErased is stated (the
