@@ -21,9 +21,11 @@ def problems(row: dict[str, Any]) -> list[str]:
 
 
 def _throughput(rows: list[dict[str, Any]]) -> list[str]:
-    base = rows[0]["residents_per_s"] if rows else 0.0
+    # against one replica's run when there is one (``--replicas 2 1`` runs it second)
+    ones = [r for r in rows if r["replicas"] == 1] or rows[:1]
+    base = ones[0]["residents_per_s"] if ones else 0.0
     head = (
-        f"{'replicas':>8} {'residents':>9} {'seconds':>8} {'residents/s':>11} {'vs first':>8}"
+        f"{'replicas':>8} {'residents':>9} {'seconds':>8} {'residents/s':>11} {'vs 1':>8}"
         f" {'lost':>5} {'dup':>5} {'diverg':>6}  problems"
     )
     lines = [head, "-" * len(head)]
