@@ -13,6 +13,7 @@ from enrollment.adapters import reconciliation as store
 from enrollment.adapters import run_requests
 from enrollment.app import run_approval
 from enrollment.app.reconciliation import emit_requests
+from enrollment.app.run_ports import RunStores
 from integration.enrollment.residents import resident
 from integration.reconciliation.conftest import BOOTSTRAP
 from integration.reconciliation.helpers import SNAPSHOT_COLUMNS, csv_of, enrol, requests
@@ -42,12 +43,14 @@ async def test_a_crash_between_batches_is_finished_by_uploading_the_same_file(
     run_id = uuid.UUID(preview.json()["run_id"])
     real_emit_run = run_approval.emit_run
 
-    async def one_batch_then_crash(rt: ServiceRuntime, run_id: uuid.UUID, *, batch: int) -> int:
+    async def one_batch_then_crash(
+        rt: ServiceRuntime, run_id: uuid.UUID, *, batch: int, stores: RunStores
+    ) -> int:
         actor, cause = await store.emission_actor(rt.pool, run_id)
         async with rt.unit_of_work(actor=actor) as uow:  # the first batch, as emit_run does
             rows = await run_requests.unemitted_batch(uow.conn, run_id, 7)
             await run_requests.lock_proposals(uow.conn, [r["participant_id"] for r in rows])
-            await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause)
+            await emit_requests(uow, rows, correlation_id=run_id, causation_id=cause, stores=stores)
         raise Crash
 
     monkeypatch.setattr(run_approval, "emit_run", one_batch_then_crash)

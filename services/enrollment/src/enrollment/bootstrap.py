@@ -20,7 +20,6 @@ from jkn_bus import (
     Handler,
     HandlerTable,
     ServiceRuntime,
-    UnitOfWork,
     create_app,
     load_migrations,
 )
@@ -50,7 +49,7 @@ from enrollment.app.imports import ImportRunner
 from enrollment.app.reconciliation_handlers import reconciliation_handlers
 from enrollment.app.resident_ports import ErasureStore
 from enrollment.app.run_limits import RunLimits
-from enrollment.app.run_ports import RunStores, wire
+from enrollment.app.run_ports import RunStores
 from enrollment.app.snapshots import SnapshotSettings
 from enrollment.app.submissions import SubmissionHandlers
 from enrollment.entrypoints.access_http import router as access_router
@@ -88,8 +87,7 @@ class Composition:
 def compose(
     enrollment: EnrollmentSettings | None = None, bus: BusSettings | None = None
 ) -> Composition:
-    """Read the settings (unless given) and wire the adapters into the ports; the stores are
-    also made the process's (``app.run_ports.wire``) for the use cases called without them."""
+    """Read the settings (unless given) and wire the adapters into the ports."""
     enrollment = enrollment or EnrollmentSettings.from_env()
     stores = RunStores(
         runs=reconciliation,
@@ -99,7 +97,6 @@ def compose(
         submissions=submissions,
         proposals=proposals,
     )
-    wire(stores)
     return Composition(enrollment, bus or settings(enrollment), stores, erasure)
 
 
@@ -107,21 +104,17 @@ def compose(
 _COMPOSED: weakref.WeakKeyDictionary[ServiceRuntime, Composition] = weakref.WeakKeyDictionary()
 
 
-def _chain(*tables: HandlerTable) -> HandlerTable:
-    """One handler per event class: those of every table, in order, in one transaction."""
-    chained: dict[Any, list[Handler]] = {}
+def _one_table(*tables: HandlerTable) -> HandlerTable:
+    """The service's handler table: each event class handled in exactly one place, so that
+    a reader of its handler sees every effect it has (a class in two tables is refused)."""
+    merged: dict[Any, Handler] = {}
     for table in tables:
-        for event_class, handler in table.items():
-            chained.setdefault(event_class, []).append(handler)
-
-    def run_all(handlers: list[Handler]) -> Handler:
-        async def handle(uow: UnitOfWork, event: Any) -> None:
-            for handler in handlers:
-                await handler(uow, event)
-
-        return handle
-
-    return {t: hs[0] if len(hs) == 1 else run_all(hs) for t, hs in chained.items()}
+        twice = merged.keys() & table.keys()
+        if twice:
+            names = sorted(t.__name__ for t in twice)
+            raise ValueError(f"handled in two tables: {names}")
+        merged.update(table)
+    return merged
 
 
 def snapshot_settings(enrollment: EnrollmentSettings) -> SnapshotSettings:
@@ -161,8 +154,8 @@ def build_runtime(
         composition.bus,
         migrations=load_migrations(Path(__file__).parent / "migrations"),
         consumes=CONSUMES,
-        handlers=_chain(
-            status_handlers(stores.proposals), reconciliation_handlers(stores), submitted.table()
+        handlers=_one_table(
+            status_handlers(stores), reconciliation_handlers(stores), submitted.table()
         ),
         secrets={
             RECEIPT_KEY_ENV: enrollment.receipt_key,

@@ -71,7 +71,6 @@ __all__ = [
     "PinnedKeys",
     "candidate_columns",
     "proposal_columns",
-    "receipt_key",
     "sealer",
     "service_keys",
 ]
@@ -229,9 +228,3 @@ class EnrollmentSettings:
             oidc_client_secret=env.get(CLIENT_SECRET_ENV, DEV_CLIENT_SECRET),
             oidc_token_url=env.get(TOKEN_URL_ENV) or None,
         )
-
-
-def receipt_key() -> str:
-    """The key of receipt codes (``ENROLLMENT_RECEIPT_KEY``), for a tool outside the service
-    that proposes as it does (``tools/demo``); the service takes it from its settings."""
-    return EnrollmentSettings.from_env().receipt_key

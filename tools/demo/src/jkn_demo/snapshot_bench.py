@@ -42,9 +42,10 @@ async def _enrol_city(runtime: Any, city_size: int, outside_dtks: int) -> dict[s
     from enrollment.adapters.proposals import insert_many  # noqa: PLC0415 - service code
     from enrollment.app.proposals import new_proposal  # noqa: PLC0415
     from enrollment.domain import Proposal  # noqa: PLC0415
-    from enrollment.settings import receipt_key  # noqa: PLC0415
+    from enrollment.settings import EnrollmentSettings  # noqa: PLC0415
     from jkn_contracts import ProposalSource  # noqa: PLC0415
 
+    key = EnrollmentSettings.from_env().receipt_key  # as the service reads it
     city = generate_city(_SEED, city_size)
     in_dtks = [r for r in city if r.welfare_decile is not None]
     outside = [r for r in city if r.welfare_decile is None][:outside_dtks]
@@ -62,7 +63,7 @@ async def _enrol_city(runtime: Any, city_size: int, outside_dtks: int) -> dict[s
             ),
             proposed_by="bench",
             pseudonym_key=PSEUDONYM_KEY,
-            receipt_key=receipt_key(),
+            receipt_key=key,
         )
         for r in [*in_dtks, *outside]
     ]
@@ -92,7 +93,7 @@ async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> d
     uploader, approver = (
         Actor(id="act_" + digits * 12, agency="dinsos", kind="person") for digits in ("b1", "b2")
     )
-    from enrollment.bootstrap import build_runtime  # noqa: PLC0415
+    from enrollment.bootstrap import build_runtime, compose  # noqa: PLC0415
     from jkn_bus import BusSettings  # noqa: PLC0415
 
     database = f"jkn_bench_snap_{uuid.uuid4().hex[:8]}"
@@ -137,10 +138,13 @@ async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> d
         rss_before = process.memory_info().rss
         sampler = asyncio.create_task(_peak_rss(process, peak, stop))
         started = time.perf_counter()
+        stores = compose().stores
         outcome = await apply_snapshot(
-            runtime, snapshot, SnapshotSettings(), uploader, RunLimits(1.0, 0.0)
+            runtime, snapshot, SnapshotSettings(), uploader, RunLimits(1.0, 0.0), stores=stores
         )
-        approved = await approve_run(runtime, run_decisions, outcome.run_id, approver)
+        approved = await approve_run(
+            runtime, run_decisions, outcome.run_id, approver, stores=stores
+        )
         seconds = time.perf_counter() - started
         stop.set()
         await sampler

@@ -1,7 +1,13 @@
 """Following each proposal through Dinas Kesehatan's and BPJS's decisions.
 
 Dinas Sosial decides none of these steps: it records them so that the resident (with the
-receipt code) and its officers can see where a proposal stands and why.
+receipt code) and its officers can see where a proposal stands and why. Two of them are
+also the outcome of a reconciliation run's request, and their handler records that too,
+here in one place: a ``ParticipantVerified`` admitted from the waiting list (a slot a
+request freed) and a ``ParticipantDeactivated`` (what a request asked for) are stored for
+the run's report (``stores.outcomes``; the report joins them to the requests by causation,
+``app.run_report``). The rest of reconciliation's handlers are in
+``app.reconciliation_handlers``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from jkn_contracts import (
     VerificationRejected,
 )
 
-from enrollment.app.ports import ProposalStore, StatusChange
+from enrollment.app.ports import StatusChange
+from enrollment.app.run_ports import RunStores
 from enrollment.domain import ProposalStatus
 
 __all__ = ["status_handlers"]
@@ -37,15 +44,19 @@ def _change(event: Any, status: ProposalStatus, **details: Any) -> StatusChange:
     )
 
 
-def status_handlers(store: ProposalStore) -> HandlerTable:
-    """The handler table of the decisions followed, each recorded through ``store`` (the
-    proposals table, ``adapters.proposals``, as ``bootstrap`` wires it)."""
+def status_handlers(stores: RunStores) -> HandlerTable:
+    """The handler table of the decisions followed, each recorded through the proposals'
+    store (``adapters.proposals``), a run's outcomes through ``stores.outcomes``, as
+    ``bootstrap`` wires them."""
+    store = stores.proposals
 
     async def on_coverage_check_requested(uow: UnitOfWork, event: CoverageCheckRequested) -> None:
         await store.apply_status(uow.conn, _change(event, ProposalStatus.CHECKING))
 
     async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
         await store.apply_status(uow.conn, _change(event, ProposalStatus.VERIFIED, reasons=[]))
+        if event.payload.admitted_from_waitlist:  # into a slot a run's request may have freed
+            await stores.outcomes.record_admission(uow.conn, event)
 
     async def on_verification_rejected(uow: UnitOfWork, event: VerificationRejected) -> None:
         reasons = [{"code": r.code, "message": r.message} for r in event.payload.reasons]
@@ -91,6 +102,7 @@ def status_handlers(store: ProposalStore) -> HandlerTable:
         await store.apply_status(
             uow.conn, _change(event, ProposalStatus.DEACTIVATED, reasons=[reason])
         )
+        await stores.outcomes.record_deactivation(uow.conn, event)  # a run's request's outcome
 
     return {
         CoverageCheckRequested: on_coverage_check_requested,

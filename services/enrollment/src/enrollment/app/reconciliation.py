@@ -38,7 +38,7 @@ from enrollment.app.findings_file import (
 )
 from enrollment.app.run_emission import emit_requests, emit_run, request_event
 from enrollment.app.run_limits import RunLimits, check_share
-from enrollment.app.run_ports import NewRequest, RunStores, wired
+from enrollment.app.run_ports import NewRequest, RunStores
 from enrollment.domain import LineError
 from enrollment.domain.findings import run_fingerprint
 from enrollment.domain.status import FINDINGS_STATUSES
@@ -140,7 +140,7 @@ async def apply_findings(
     only_kelurahan: str | None = None,
     actor: Actor | None = None,
     limits: RunLimits | None = None,
-    stores: RunStores | None = None,
+    stores: RunStores,
 ) -> RunOutcome:
     """Preview a kelurahan findings file (columns nik,reason,evidence_ref,officer,kelurahan).
 
@@ -152,10 +152,9 @@ async def apply_findings(
     another officer approves the run; the others are reported by line, field and rule.
     ``actor``: who uploaded the file (kept with the run, the actor of its preview fact).
     The same file again answers its earlier run (finishing an approved run's emission a
-    crash interrupted). ``stores``: default, those ``bootstrap`` wired.
+    crash interrupted). ``stores``: those ``bootstrap`` wired.
     """
     limits = limits or RunLimits()
-    stores = stores or wired()
     fingerprint = run_fingerprint(content)
     report, findings, read = read_findings(content, max_cell_chars=limits.max_cell_chars)
     if only_kelurahan is not None:

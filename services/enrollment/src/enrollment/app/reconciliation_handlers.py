@@ -2,11 +2,12 @@
 
 - ``PesertaStatusChanged`` (the gateway's peserta sync): a participant who died or moved
   to another segment at BPJS gets a deactivation request, once per evidence.
-- ``SlotReleased``, ``ParticipantDeactivated`` and ``ParticipantVerified`` (admitted from
-  the waiting list) are stored as they arrive. They come on two topics, in any order;
-  the report joins them to the requests by causation: SlotReleased and the admissions
-  it made room for are caused by our DeactivationRequested, ParticipantDeactivated by
-  the SlotReleased.
+- ``SlotReleased`` is stored as it arrives, for the run's report. With it, the report
+  reads the admissions from the waiting list and the deactivations, which
+  ``app.handlers`` stores as it follows the proposals. They come on two topics, in any
+  order; the report joins them to the requests by causation: SlotReleased and the
+  admissions it made room for are caused by our DeactivationRequested,
+  ParticipantDeactivated by the SlotReleased.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from dataclasses import asdict
 
 from jkn_bus import HandlerTable, UnitOfWork
 from jkn_contracts import (
-    ParticipantDeactivated,
-    ParticipantVerified,
     PesertaStatusChanged,
     SlotReleased,
 )
@@ -74,16 +73,7 @@ def reconciliation_handlers(stores: RunStores) -> HandlerTable:
     async def on_slot_released(uow: UnitOfWork, event: SlotReleased) -> None:
         await stores.outcomes.record_slot_release(uow.conn, event)
 
-    async def on_participant_deactivated(uow: UnitOfWork, event: ParticipantDeactivated) -> None:
-        await stores.outcomes.record_deactivation(uow.conn, event)
-
-    async def on_participant_verified(uow: UnitOfWork, event: ParticipantVerified) -> None:
-        if event.payload.admitted_from_waitlist:
-            await stores.outcomes.record_admission(uow.conn, event)
-
     return {
         PesertaStatusChanged: on_peserta_status_changed,
         SlotReleased: on_slot_released,
-        ParticipantDeactivated: on_participant_deactivated,
-        ParticipantVerified: on_participant_verified,
     }

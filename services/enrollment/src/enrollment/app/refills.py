@@ -36,7 +36,7 @@ from enrollment.app.proposals import new_proposal, registered_event
 from enrollment.app.run_limits import RunLimits, RunRefused
 from enrollment.app.snapshots import REFILL_PROPOSER
 from enrollment.domain import Proposal
-from enrollment.settings import candidate_columns, receipt_key
+from enrollment.settings import candidate_columns
 
 __all__ = ["REFILL", "BatchDecided", "NoCandidates", "decide_batch", "request_batch"]
 
@@ -89,9 +89,12 @@ async def decide_batch(
     checker: Actor,
     *,
     approve: bool,
+    receipt_key: str,
 ) -> BatchDecided:
     """Approve (propose its residents) or reject a pending batch, by ``checker``: the
-    two-person rule (NotFound, AlreadyDecided, SamePerson when approving one's own)."""
+    two-person rule (NotFound, AlreadyDecided, SamePerson when approving one's own).
+    ``receipt_key``: the service's (``EnrollmentSettings.receipt_key``), for the residents'
+    receipt codes."""
     async with runtime.unit_of_work(actor=checker) as uow:
         row, maker = await two_person.open_act(
             REFILL,
@@ -112,7 +115,7 @@ async def decide_batch(
                 _proposal(r),
                 proposed_by=REFILL_PROPOSER,
                 pseudonym_key=key,
-                receipt_key=receipt_key(),
+                receipt_key=receipt_key,
                 actor=maker,
             )
             for r in rows

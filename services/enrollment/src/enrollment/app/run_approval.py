@@ -27,6 +27,7 @@ from enrollment.app import two_person
 from enrollment.app.ports import RunDecisions
 from enrollment.app.reconciliation import emit_run
 from enrollment.app.run_limits import RunLimits, check_share
+from enrollment.app.run_ports import RunStores
 
 __all__ = ["RUN", "Decided", "approve_run", "reject_run"]
 
@@ -80,6 +81,7 @@ async def approve_run(
     run_id: uuid.UUID,
     actor: Actor,
     *,
+    stores: RunStores,
     batch: int = 500,
     limits: RunLimits | None = None,
 ) -> Decided:
@@ -87,7 +89,7 @@ async def approve_run(
     rule, ``app.two_person``: NotFound, AlreadyDecided, SamePerson); RunRefused when a
     system's run exceeds ``limits.max_deactivation_share``."""
     _, planned = await _decide(runtime, store, run_id, actor, approve=True, limits=limits)
-    emitted = await emit_run(runtime, run_id, batch=batch)
+    emitted = await emit_run(runtime, run_id, batch=batch, stores=stores)
     return Decided(run_id, "completed", planned, emitted)
 
 

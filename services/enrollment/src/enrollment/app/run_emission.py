@@ -16,7 +16,7 @@ from jkn_bus.telemetry import resident_trace
 from jkn_contracts import DeactivationReason, DeactivationRequested
 from jkn_contracts.events import DeactivationRequestedPayload
 
-from enrollment.app.run_ports import RunStores, wired
+from enrollment.app.run_ports import RunStores
 
 __all__ = ["emit_requests", "emit_run", "request_event"]
 
@@ -50,7 +50,7 @@ async def emit_requests(
     correlation_id: uuid.UUID,
     causation_id: uuid.UUID | None = None,
     batch: bool = True,
-    stores: RunStores | None = None,
+    stores: RunStores,
 ) -> None:
     """Write the requests' events and mark them emitted. The caller holds the
     participants' proposal row locks (or is the consumer handling their partition).
@@ -68,12 +68,12 @@ async def emit_requests(
             attributes={"jkn.run_id": str(correlation_id)},
         ):
             await uow.emit(event)
-    requests = (stores or wired()).requests
+    requests = stores.requests
     await requests.mark_emitted(uow.conn, [r["event_id"] for r in rows])
 
 
 async def emit_run(
-    runtime: ServiceRuntime, run_id: uuid.UUID, *, batch: int = 500, stores: RunStores | None = None
+    runtime: ServiceRuntime, run_id: uuid.UUID, *, stores: RunStores, batch: int = 500
 ) -> int:
     """Emit an approved run's unemitted requests in batches, one transaction each; mark the
     run completed. A crash between batches leaves the rest unemitted: calling again (the
@@ -81,7 +81,6 @@ async def emit_run(
 
     Each request carries the approving officer as actor and their ReconciliationRunApproved
     as its cause (whoever finishes the emission)."""
-    stores = stores or wired()
     emitted = 0
     actor, cause = await stores.runs.emission_actor(runtime.pool, run_id)
     while True:

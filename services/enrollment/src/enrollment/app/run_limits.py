@@ -52,20 +52,6 @@ class RunLimits:
         if self.max_cell_chars < 1:
             raise ValueError("ENROLLMENT_CSV_MAX_CELL_CHARS must be at least 1")
 
-    @classmethod
-    def from_env(cls) -> RunLimits:
-        """The limits as the environment sets them, read through ``EnrollmentSettings``: for
-        a caller that was handed none (``bootstrap`` sets ``app.state.run_limits``)."""
-        from enrollment.settings import EnrollmentSettings  # noqa: PLC0415 - it imports app
-
-        settings = EnrollmentSettings.from_env()
-        return cls(
-            settings.max_deactivation_share,
-            settings.snapshot_min_row_ratio,
-            settings.max_refill_batch,
-            settings.csv_max_cell_chars,
-        )
-
 
 @dataclass
 class RunRefused(Exception):

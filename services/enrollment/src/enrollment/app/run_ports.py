@@ -39,8 +39,6 @@ __all__ = [
     "SnapshotStore",
     "SubmissionStore",
     "Submitted",
-    "wire",
-    "wired",
 ]
 
 Conn = asyncpg.Connection | asyncpg.Pool
@@ -238,7 +236,7 @@ class SubmissionStore(Protocol):
 @dataclass(frozen=True)
 class RunStores:
     """Every store the reconciliation and submission use cases write through, as
-    ``bootstrap`` wires them (one set per process)."""
+    ``bootstrap`` wires them (one set per process, handed to whoever needs them)."""
 
     runs: RunStore
     requests: RequestStore
@@ -246,20 +244,3 @@ class RunStores:
     snapshots: SnapshotStore
     submissions: SubmissionStore
     proposals: ProposalStore
-
-
-_WIRED: dict[str, RunStores] = {}
-
-
-def wire(stores: RunStores) -> None:
-    """Make ``stores`` the process's (``bootstrap`` calls this once it composed them)."""
-    _WIRED["process"] = stores
-
-
-def wired() -> RunStores:
-    """The stores ``bootstrap`` wired: for a caller that holds none of its own (a use case
-    called with the runtime only, as ``app.run_approval`` calls ``emit_run``)."""
-    try:
-        return _WIRED["process"]
-    except KeyError:
-        raise RuntimeError("no stores wired: build the runtime with enrollment.bootstrap") from None

@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 from jkn_bus.spreadsheet import safe_row
 
-from enrollment.app.run_ports import OutcomeStore, wired
+from enrollment.app.run_ports import OutcomeStore
 
 __all__ = [
     "REQUEST_CSV_COLUMNS",
@@ -48,11 +48,11 @@ def _iso(value: Any) -> str | None:
 
 
 async def request_rows(
-    pool: asyncpg.Pool, run_id: uuid.UUID, *, outcomes: OutcomeStore | None = None
+    pool: asyncpg.Pool, run_id: uuid.UUID, *, outcomes: OutcomeStore
 ) -> list[dict[str, Any]]:
     """One dict per request (REQUEST_CSV_COLUMNS), with who replaced the participant.
-    ``outcomes``: default, the store ``bootstrap`` wired."""
-    run_outcomes = outcomes or wired().outcomes
+    ``outcomes``: the store ``bootstrap`` wired."""
+    run_outcomes = outcomes
     requests = await run_outcomes.requests_of(pool, run_id)
     replaced: defaultdict[int, list[str]] = defaultdict(list)
     for a in await run_outcomes.replacements_of(pool, run_id):
@@ -127,10 +127,10 @@ def approval_of(run: asyncpg.Record) -> dict[str, Any]:
 
 
 async def build_report(
-    pool: asyncpg.Pool, run: asyncpg.Record, *, outcomes: OutcomeStore | None = None
+    pool: asyncpg.Pool, run: asyncpg.Record, *, outcomes: OutcomeStore
 ) -> dict[str, Any]:
-    """The run's report (``outcomes``: default, the store ``bootstrap`` wired)."""
-    run_outcomes = outcomes or wired().outcomes
+    """The run's report (``outcomes``: the store ``bootstrap`` wired)."""
+    run_outcomes = outcomes
     run_id = run["run_id"]
     rows = await request_rows(pool, run_id, outcomes=run_outcomes)
     applied = [r for r in rows if r["deactivated"]]

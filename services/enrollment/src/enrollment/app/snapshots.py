@@ -42,7 +42,7 @@ from enrollment.app.run_limits import (
     check_snapshot_rows,
     truncated,
 )
-from enrollment.app.run_ports import RunStores, wired
+from enrollment.app.run_ports import RunStores
 from enrollment.app.snapshot_file import SnapshotParse, check_header, file_fingerprint, file_tail
 from enrollment.domain.status import SNAPSHOT_STATUSES
 from enrollment.settings import candidate_columns, service_keys
@@ -67,7 +67,7 @@ async def apply_snapshot(
     actor: Actor | None = None,
     limits: RunLimits | None = None,
     *,
-    stores: RunStores | None = None,
+    stores: RunStores,
 ) -> RunOutcome:
     """Load and diff a snapshot CSV (nik,kk,name,sex,birth_date,kelurahan,welfare_decile)
     into a preview: nothing is sent until another officer approves it.
@@ -76,11 +76,9 @@ async def apply_snapshot(
     snapshot with no rows, cut mid-row, with fewer rows than ``min_snapshot_row_ratio`` of
     the last approved one's, or deactivating more than ``max_deactivation_share`` of the
     current participants. The same file again answers its earlier run (finishing an
-    approved run's emission a crash interrupted). ``stores``: default, those ``bootstrap``
-    wired.
+    approved run's emission a crash interrupted). ``stores``: those ``bootstrap`` wired.
     """
     limits = limits or RunLimits()
-    stores = stores or wired()
     store, sql = stores.runs, stores.snapshots
     check_header(path, max_cell_chars=limits.max_cell_chars)
     fingerprint = await asyncio.to_thread(file_fingerprint, path)

@@ -21,6 +21,7 @@ from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import refill_batches
 from enrollment.app.refills import decide_batch
+from enrollment.entrypoints import state
 from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.run_answers import field_error
 
@@ -112,7 +113,12 @@ async def _decide(
 ) -> JSONResponse:
     try:
         decided = await decide_batch(
-            runtime_of(request), refill_batches, batch_id, actor_of(caller), approve=approve
+            runtime_of(request),
+            refill_batches,
+            batch_id,
+            actor_of(caller),
+            approve=approve,
+            receipt_key=state.settings(request).receipt_key,
         )
     except DECISION_ERRORS as exc:
         return _DECISION.error(exc)

@@ -5,7 +5,7 @@ and the answer to an upload (``entrypoints.reconciliation_http``, ``runs_http``,
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -16,6 +16,7 @@ from enrollment.app.reconciliation import RunOutcome
 from enrollment.app.run_limits import RunLimits, RunRefused
 from enrollment.app.run_report import approval_of, preview_of, request_rows
 from enrollment.domain import LineError
+from enrollment.entrypoints import state
 
 __all__ = [
     "NO_FILE",
@@ -45,13 +46,10 @@ NO_FILE = (
 
 
 def run_limits(request: Request) -> RunLimits:
-    """The app's limits (``app.state.run_limits``), read from the environment on first use
-    (ENROLLMENT_MAX_DEACTIVATION_SHARE, ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO,
+    """The app's limits (``app.state.run_limits``, from the settings ``bootstrap`` read:
+    ENROLLMENT_MAX_DEACTIVATION_SHARE, ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO,
     ENROLLMENT_MAX_REFILL_BATCH)."""
-    limits: RunLimits | None = getattr(request.app.state, "run_limits", None)
-    if limits is None:
-        limits = request.app.state.run_limits = RunLimits.from_env()
-    return limits
+    return cast(RunLimits, request.app.state.run_limits)
 
 
 def refused(exc: RunRefused, field: str = "file") -> JSONResponse:
@@ -69,7 +67,9 @@ def refused(exc: RunRefused, field: str = "file") -> JSONResponse:
 
 async def preview(request: Request, run_id: uuid.UUID) -> dict[str, Any]:
     run = await fetch_run(request, run_id)
-    rows = await request_rows(runtime_of(request).pool, run_id)
+    rows = await request_rows(
+        runtime_of(request).pool, run_id, outcomes=state.stores(request).outcomes
+    )
     return {"preview": preview_of(run, rows), "approval": approval_of(run)}
 
 

@@ -18,6 +18,7 @@ from enrollment.app.run_approval import approve_run, reject_run
 from enrollment.app.run_limits import RunRefused
 from enrollment.app.run_report import build_report, request_rows, requests_csv
 from enrollment.app.snapshots import SnapshotSettings
+from enrollment.entrypoints import state
 from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.run_answers import fetch_run, refused, run_limits, run_not_found
 
@@ -64,14 +65,14 @@ async def run_report(
     run = await fetch_run(request, run_id)
     if run is None:
         return run_not_found()
-    pool = runtime_of(request).pool
+    pool, outcomes = runtime_of(request).pool, state.stores(request).outcomes
     if format == "csv":
         return Response(
-            requests_csv(await request_rows(pool, run_id)),
+            requests_csv(await request_rows(pool, run_id, outcomes=outcomes)),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="reconciliation-{run_id}.csv"'},
         )
-    return JSONResponse(await build_report(pool, run))
+    return JSONResponse(await build_report(pool, run, outcomes=outcomes))
 
 
 _DECISION = DecisionAnswers(
@@ -99,6 +100,7 @@ async def approve(request: Request, caller: Caller, run_id: uuid.UUID) -> JSONRe
             run_decisions,
             run_id,
             actor,
+            stores=state.stores(request),
             batch=settings.emit_batch,
             limits=run_limits(request),
         )
