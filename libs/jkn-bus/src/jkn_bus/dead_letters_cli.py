@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None, *, transport: httpx.BaseTransport | None
     try:
         auth = auth_from(args.token, needs=NEEDS)
     except CredentialsMissing as exc:
+        # our own exception: its text names variables to set, never a value
         print(f"dead letters: {exc}", file=sys.stderr)
         return 2
     try:
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None, *, transport: httpx.BaseTransport | None
                           transport=transport) as client:  # fmt: skip
             return run(args, client)
     except (Refused, TokenUnavailable) as exc:
+        # our own exceptions: HTTP statuses and the service's or identity provider's codes
         print(f"dead letters: {exc}", file=sys.stderr)
         return 2
     except httpx.HTTPError as exc:

@@ -29,10 +29,10 @@ from typing import Any
 import asyncpg
 import httpx
 
-from jkn_demo.effects import city_cards, count_effects, quiet
+from jkn_demo.effects import Effects, city_cards, count_effects, quiet
 from jkn_demo.fault_infra import OwnKafka, OwnPostgres, clean_run, stack_env
 from jkn_demo.fault_scenarios import SCENARIOS, Run, Scenario
-from jkn_demo.invariant_reads import check
+from jkn_demo.invariant_reads import Report, check
 from jkn_demo.journey_load import APPROVER, IMPORTER
 from jkn_demo.scenario import CityFiles, generate_city, seed_bpjs
 from jkn_demo.stack import Stack
@@ -183,22 +183,7 @@ async def _drive(
             await _import(client, stack.url("enrollment"), body)
             await scenario.inject(run, i)
         settled = await _settle(run, expected, settle_timeout)
-        report = await check(
-            run.database, sim_db, settle_s=3, timeout_s=120, admin_url=run.admin_url
-        )
-        conn = await asyncpg.connect(run.admin_url, database=run.database)
-        try:
-            fx = await count_effects(
-                conn,
-                client,
-                sim_url=stack.url("bpjs-sim"),
-                sim_db=sim_db,
-                audit_url=stack.url("audit"),
-                expected=expected,
-                cards_before=cards_before,
-            )
-        finally:
-            await conn.close()
+        report, fx = await agreement_and_effects(run, client, expected, cards_before)
     times = [r.seconds for r in run.recoveries]
     return {
         "scenario": scenario.name,
@@ -211,6 +196,29 @@ async def _drive(
         "recoveries": [r.__dict__ for r in run.recoveries],
         **fx.as_dict(),
     }
+
+
+async def agreement_and_effects(
+    run: Run, client: httpx.AsyncClient, expected: dict[str, str], cards_before: int
+) -> tuple[Report, Effects]:
+    """Once the run settled: the cross-agency check and the effects counted where they
+    land (``jkn_demo.effects``), on the run's database and simulator store."""
+    sim_db = Path(run.stack.env["BPJS_SIM_DB"])
+    report = await check(run.database, sim_db, settle_s=3, timeout_s=120, admin_url=run.admin_url)
+    conn = await asyncpg.connect(run.admin_url, database=run.database)
+    try:
+        fx = await count_effects(
+            conn,
+            client,
+            sim_url=run.stack.url("bpjs-sim"),
+            sim_db=sim_db,
+            audit_url=run.stack.url("audit"),
+            expected=expected,
+            cards_before=cards_before,
+        )
+    finally:
+        await conn.close()
+    return report, fx
 
 
 def failures(row: dict[str, Any]) -> list[str]:

@@ -30,15 +30,13 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from jkn_contracts.topics import BUS_SERVICES
 
-from jkn_demo.effects import city_cards, count_effects
+from jkn_demo.effects import city_cards
 from jkn_demo.fault_infra import clean_run, stack_env
 from jkn_demo.fault_scenarios import Run
-from jkn_demo.faults import _import, _settle, expected_ends, make_city
-from jkn_demo.invariant_reads import check
+from jkn_demo.faults import _import, _settle, agreement_and_effects, expected_ends, make_city
 from jkn_demo.replicas import LockSampler, relay_holders, wait_for_split
 from jkn_demo.scaleout_table import problems, table
 from jkn_demo.scenario import CityFiles, seed_bpjs
@@ -142,22 +140,7 @@ async def _journey(
         finally:
             await locks.stop()
         cpu = _cpu_used(cpu_before, stack.cpu_seconds())
-        report = await check(
-            run.database, sim_db, settle_s=3, timeout_s=120, admin_url=run.admin_url
-        )
-        conn = await asyncpg.connect(run.admin_url, database=run.database)
-        try:
-            fx = await count_effects(
-                conn,
-                client,
-                sim_url=stack.url("bpjs-sim"),
-                sim_db=sim_db,
-                audit_url=stack.url("audit"),
-                expected=expected,
-                cards_before=cards_before,
-            )
-        finally:
-            await conn.close()
+        report, fx = await agreement_and_effects(run, client, expected, cards_before)
     return {
         "seconds": round(seconds, 1),
         "residents_per_s": round(len(expected) / seconds, 2),
