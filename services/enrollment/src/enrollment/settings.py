@@ -2,8 +2,10 @@
 
 :class:`EnrollmentSettings` is every one of them, read once from the environment by
 ``bootstrap`` (``EnrollmentSettings.from_env``) and handed to whoever needs one: the use
-cases and routes never read the environment themselves. A value out of range stops the
-service at start, naming its variable.
+cases and routes never read the environment themselves. It is a pydantic-settings model,
+as every service's settings are (``GatewaySettings``, ``VerificationSettings``,
+``NotificationsSettings``): a value out of range stops the service at start, naming its
+variable.
 
 ``ENROLLMENT_RECEIPT_KEY`` keys the receipt codes residents use to query their proposal
 (``app.proposals.receipt_code_for``). Only this service holds it: the pseudonym key
@@ -41,17 +43,18 @@ audit client's (``adapters.audit_client``): ``ENROLLMENT_AUDIT_URL`` (default
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from jkn_bus import BusSettings
 from jkn_bus.at_rest import ResidentColumns, ServiceColumns, ServiceKeys
 from jkn_bus.keyring import Sealer, sealer_for
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.snapshot import DEFAULT_ELIGIBLE_DECILES, parse_deciles
@@ -150,81 +153,79 @@ UPLOAD_LIMITS: dict[str, tuple[str, int]] = {
 """Upload route -> (its variable, its default body limit in bytes)."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, *, least: int, what: str) -> int:
-    value = int(env.get(name, str(default)))
-    if value < least:
-        raise ValueError(f"{name} must be {what}")
-    return value
+def _env(name: str, default: Any, **rules: Any) -> Any:
+    """A field read from the variable ``name`` (also from a mapping given to ``from_env``)."""
+    return Field(default, validation_alias=AliasChoices(name), **rules)
 
 
-@dataclass(frozen=True)
-class EnrollmentSettings:
-    """Every setting of the service (the module's docstring lists them), with its default.
-    ``receipt_key`` stays out of ``repr`` (and logs)."""
+class EnrollmentSettings(BaseSettings):
+    """Every setting of the service (the module's docstring lists them), with its default;
+    a value out of range is refused naming its variable. ``receipt_key`` and the client
+    secret stay out of ``repr`` (and logs)."""
 
-    http_port: int = 8001
-    receipt_key: str = field(default=DEV_RECEIPT_KEY, repr=False)
-    erasure_after: timedelta = timedelta(days=DEFAULT_ERASURE_AFTER_DAYS)
-    csv_max_cell_chars: int = MAX_CELL_CHARS
-    upload_limits: Mapping[str, int] = field(
-        default_factory=lambda: {path: limit for path, (_, limit) in UPLOAD_LIMITS.items()}
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=False)
+
+    http_port: int = _env("ENROLLMENT_HTTP_PORT", 8001, ge=1, le=65535)
+    receipt_key: str = Field(
+        DEV_RECEIPT_KEY, validation_alias=AliasChoices(RECEIPT_KEY_ENV), repr=False
     )
-    import_chunk_rows: int = 500
-    import_reap_interval_s: float = 60.0
-    max_import_rows: int = 50_000
-    max_deactivation_share: float = 0.05
-    snapshot_min_row_ratio: float = 0.8
-    max_refill_batch: int = 200
-    reconciliation_batch: int = 500
-    eligible_deciles: tuple[int, ...] = DEFAULT_ELIGIBLE_DECILES
-    status_failures_per_10min: int = 30
-    audit_url: str = "http://127.0.0.1:8005"
-    oidc_client_id: str = "enrollment"
-    oidc_client_secret: str = field(default=DEV_CLIENT_SECRET, repr=False)
-    oidc_token_url: str | None = None  # None: the issuer's discovery document names it
+    erasure_after_days: int = _env(ERASURE_AFTER_ENV, DEFAULT_ERASURE_AFTER_DAYS, ge=0)
+    csv_max_cell_chars: int = _env(CSV_MAX_CELL_ENV, MAX_CELL_CHARS, ge=1)
+    import_max_bytes: int = _env(UPLOAD_LIMITS["/imports"][0], UPLOAD_LIMITS["/imports"][1], ge=1)
+    findings_max_bytes: int = _env(*UPLOAD_LIMITS["/reconciliation/findings"], ge=1)
+    snapshot_max_bytes: int = _env(*UPLOAD_LIMITS["/reconciliation/snapshots"], ge=1)
+    import_chunk_rows: int = _env("ENROLLMENT_IMPORT_CHUNK_ROWS", 500, ge=1)
+    import_reap_interval_s: float = _env("ENROLLMENT_IMPORT_REAP_INTERVAL_S", 60.0, gt=0)
+    max_import_rows: int = _env("ENROLLMENT_MAX_IMPORT_ROWS", 50_000, ge=1)
+    # checked with their meaning by RunLimits (bootstrap.run_limits), naming the variable
+    max_deactivation_share: float = _env("ENROLLMENT_MAX_DEACTIVATION_SHARE", 0.05)
+    snapshot_min_row_ratio: float = _env("ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO", 0.8)
+    max_refill_batch: int = _env("ENROLLMENT_MAX_REFILL_BATCH", 200)
+    reconciliation_batch: int = _env("ENROLLMENT_RECONCILIATION_BATCH", 500, ge=1)
+    eligible_deciles: Annotated[tuple[int, ...], NoDecode] = _env(
+        "JKN_ELIGIBLE_DECILES", DEFAULT_ELIGIBLE_DECILES
+    )
+    status_failures_per_10min: int = _env("ENROLLMENT_STATUS_FAILURES_PER_10MIN", 30, ge=1)
+    audit_url_set: str | None = _env(AUDIT_URL_ENV, None)
+    audit_http_port: int = _env("AUDIT_HTTP_PORT", 8005, ge=1, le=65535)
+    oidc_client_id: str = _env(CLIENT_ID_ENV, "enrollment")
+    oidc_client_secret: str = Field(
+        DEV_CLIENT_SECRET, validation_alias=AliasChoices(CLIENT_SECRET_ENV), repr=False
+    )
+    oidc_token_url: str | None = _env(TOKEN_URL_ENV, None)  # None: the issuer's discovery
+
+    @field_validator("eligible_deciles", mode="before")
+    @classmethod
+    def _deciles(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "1,2,3,4" as the variable holds it; blank: the default
+            return parse_deciles(value) if value.strip() else DEFAULT_ELIGIBLE_DECILES
+        return value
+
+    @field_validator("audit_url_set", "oidc_token_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return value or None
+
+    @property
+    def erasure_after(self) -> timedelta:
+        return timedelta(days=self.erasure_after_days)
+
+    @property
+    def upload_limits(self) -> Mapping[str, int]:
+        """Upload route -> its body limit in bytes."""
+        return {
+            "/imports": self.import_max_bytes,
+            "/reconciliation/findings": self.findings_max_bytes,
+            "/reconciliation/snapshots": self.snapshot_max_bytes,
+        }
+
+    @property
+    def audit_url(self) -> str:
+        """``ENROLLMENT_AUDIT_URL``, else the audit service on this machine's
+        ``AUDIT_HTTP_PORT``."""
+        return self.audit_url_set or f"http://127.0.0.1:{self.audit_http_port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> EnrollmentSettings:
         """The settings in ``env`` (default: this process's environment), read once."""
-        env = os.environ if env is None else env
-        deciles = env.get("JKN_ELIGIBLE_DECILES", "")
-        return cls(
-            http_port=int(env.get("ENROLLMENT_HTTP_PORT", "8001")),
-            receipt_key=env.get(RECEIPT_KEY_ENV, DEV_RECEIPT_KEY),
-            erasure_after=timedelta(
-                days=_int(
-                    env,
-                    ERASURE_AFTER_ENV,
-                    DEFAULT_ERASURE_AFTER_DAYS,
-                    least=0,
-                    what="a number of days, 0 or more",
-                )
-            ),
-            csv_max_cell_chars=_int(
-                env,
-                CSV_MAX_CELL_ENV,
-                MAX_CELL_CHARS,
-                least=1,
-                what="a positive number of characters",
-            ),
-            upload_limits={
-                path: _int(env, name, default, least=1, what="a positive number of bytes")
-                for path, (name, default) in UPLOAD_LIMITS.items()
-            },
-            import_chunk_rows=int(env.get("ENROLLMENT_IMPORT_CHUNK_ROWS", "500")),
-            import_reap_interval_s=float(env.get("ENROLLMENT_IMPORT_REAP_INTERVAL_S", "60")),
-            max_import_rows=int(env.get("ENROLLMENT_MAX_IMPORT_ROWS", "50000")),
-            max_deactivation_share=float(env.get("ENROLLMENT_MAX_DEACTIVATION_SHARE", "0.05")),
-            snapshot_min_row_ratio=float(env.get("ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO", "0.8")),
-            max_refill_batch=int(env.get("ENROLLMENT_MAX_REFILL_BATCH", "200")),
-            reconciliation_batch=int(env.get("ENROLLMENT_RECONCILIATION_BATCH", "500")),
-            eligible_deciles=(
-                parse_deciles(deciles) if deciles.strip() else DEFAULT_ELIGIBLE_DECILES
-            ),
-            status_failures_per_10min=int(env.get("ENROLLMENT_STATUS_FAILURES_PER_10MIN", "30")),
-            audit_url=env.get(AUDIT_URL_ENV)
-            or f"http://127.0.0.1:{env.get('AUDIT_HTTP_PORT', '8005')}",
-            oidc_client_id=env.get(CLIENT_ID_ENV, "enrollment"),
-            oidc_client_secret=env.get(CLIENT_SECRET_ENV, DEV_CLIENT_SECRET),
-            oidc_token_url=env.get(TOKEN_URL_ENV) or None,
-        )
+        return cls() if env is None else cls.model_validate(dict(env))
