@@ -46,6 +46,8 @@ from jkn_contracts.events import (
     PesertaSyncRequested,
     ProposalSource,
     QuotaChanged,
+    QuotaCutApproved,
+    QuotaCutRejected,
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
@@ -122,6 +124,8 @@ __all__ = [
     "ProposalSubmitted",
     "Protected",
     "QuotaChanged",
+    "QuotaCutApproved",
+    "QuotaCutRejected",
     "ReconciliationRunApproved",
     "ReconciliationRunPreviewed",
     "ReconciliationRunRejected",
@@ -166,6 +170,8 @@ AnyEvent = Annotated[
     | ParticipantWaitlisted
     | SlotReleased
     | QuotaChanged
+    | QuotaCutApproved
+    | QuotaCutRejected
     | CoverageReported
     | ParticipantActivated
     | RegistrationRefused
@@ -198,6 +204,8 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
         ParticipantWaitlisted,
         SlotReleased,
         QuotaChanged,
+        QuotaCutApproved,
+        QuotaCutRejected,
         CoverageReported,
         ParticipantActivated,
         RegistrationRefused,

@@ -170,7 +170,19 @@ POLICIES: Mapping[tuple[str, str, str], Policy] = MappingProxyType(
             auditor=_ALL,
             city_operator=_ALL,
         ),
-        ("verification", "PUT", "/quota"): _token("Dinkes sets the quota", dinkes_verifier=_ALL),
+        ("verification", "PUT", "/quota"): _token(
+            "Dinkes sets the quota (a cut is pending a second verifier)", dinkes_verifier=_ALL
+        ),
+        ("verification", "GET", "/quota/cuts/{cut_id}"): _token(
+            "a quota cut: its preview and its decision", dinkes_verifier=_ALL, auditor=_ALL
+        ),
+        ("verification", "POST", "/quota/cuts/{cut_id}/approve"): _token(
+            "a second Dinkes verifier applies a quota cut (never its maker)",
+            dinkes_verifier=_ALL,
+        ),
+        ("verification", "POST", "/quota/cuts/{cut_id}/reject"): _token(
+            "a Dinkes verifier discards a quota cut", dinkes_verifier=_ALL
+        ),
         ("verification", "GET", "/waiting-list"): _token(
             "the waiting list", dinkes_verifier=_ALL, auditor=_ALL
         ),

@@ -31,6 +31,8 @@ from jkn_contracts.events import (
     PesertaStatusChanged,
     PesertaSyncRequested,
     QuotaChanged,
+    QuotaCutApproved,
+    QuotaCutRejected,
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
@@ -91,6 +93,13 @@ _DECISIONS: dict[type[EventBase], Callable[[Any], Decision]] = {
     ParticipantWaitlisted: lambda e: Decision("waitlisted", (), None),
     SlotReleased: lambda e: Decision("slot_released", (e.payload.reason.value,), None),
     QuotaChanged: _quota,
+    # a quota cut: approved (then applied by a QuotaChanged) or rejected; counts only
+    QuotaCutApproved: lambda e: Decision(
+        "quota_cut_approved", (f"budget_year:{e.payload.budget_year}",), None
+    ),
+    QuotaCutRejected: lambda e: Decision(
+        "quota_cut_rejected", (f"budget_year:{e.payload.budget_year}",), None
+    ),
     # a reconciliation run: previewed (its upload), then approved or rejected; reason codes
     # are its kind and the deactivation reasons it holds, never a resident
     ReconciliationRunPreviewed: lambda e: Decision(

@@ -88,6 +88,11 @@ from jkn_contracts.events_notifications import (
     NotificationSentPayload,
     TrackingNumber,
 )
+from jkn_contracts.events_quota_cuts import (
+    QuotaCutApproved,
+    QuotaCutDecidedPayload,
+    QuotaCutRejected,
+)
 from jkn_contracts.events_refills import (
     RefillBatchApproved,
     RefillBatchDecidedPayload,
@@ -138,6 +143,9 @@ __all__ = [
     "ProposalSource",
     "QuotaChanged",
     "QuotaChangedPayload",
+    "QuotaCutApproved",
+    "QuotaCutDecidedPayload",
+    "QuotaCutRejected",
     "ReconciliationRunApproved",
     "ReconciliationRunDecidedPayload",
     "ReconciliationRunPreviewed",

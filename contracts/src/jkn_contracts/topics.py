@@ -50,6 +50,8 @@ from jkn_contracts.events import (
     PesertaStatusChanged,
     PesertaSyncRequested,
     QuotaChanged,
+    QuotaCutApproved,
+    QuotaCutRejected,
     ReconciliationRunApproved,
     ReconciliationRunPreviewed,
     ReconciliationRunRejected,
@@ -130,8 +132,11 @@ CATALOGUE: tuple[TopicSpec, ...] = (
             ParticipantWaitlisted,
             SlotReleased,
             QuotaChanged,
+            QuotaCutApproved,
+            QuotaCutRejected,
         ),
-        description="Dinas Kesehatan: verification decisions, waiting list, quota and slots.",
+        description="Dinas Kesehatan: verification decisions, waiting list, quota and slots, "
+        "quota-cut decisions.",
     ),
     TopicSpec(
         "jkn.bpjs.participants",

@@ -53,6 +53,8 @@ RUN_ACTS = {
     "RefillBatchApproved",
     "RefillBatchRejected",
 }
+# a quota cut's decision (Dinkes's maker-checker): published with the actor from the start
+QUOTA_CUT_ACTS = {"QuotaCutApproved", "QuotaCutRejected"}
 # acts about one resident, published with their (required) actor from the start
 RESIDENT_ACTS = {"ResidentDataErased"}
 # published with the actor from the start, optional: the resident's own request has none
@@ -130,7 +132,9 @@ def test_an_actor_is_an_act_id_an_agency_and_person_or_system_only(actor: dict[s
 def test_adding_the_actor_kept_every_published_schema_compatible() -> None:
     current = build_schemas()
     # published before the actor existed
-    for name in set(EVENT_TYPES) - ACTS - RUN_ACTS - RESIDENT_ACTS - ACCESS_ANSWERS:
+    for name in (
+        set(EVENT_TYPES) - ACTS - RUN_ACTS - QUOTA_CUT_ACTS - RESIDENT_ACTS - ACCESS_ANSWERS
+    ):
         published = CONTRACTS_DIR / "published" / f"{name}.v1.json"
         old = json.loads(published.read_text(encoding="utf-8"))
         assert "actor" not in old["properties"], name
@@ -164,9 +168,10 @@ def test_an_answered_access_request_names_the_officer_who_exported_it_and_no_res
 
 
 def test_the_acts_are_events_of_their_owner_s_topic() -> None:
-    assert {n for n, t in EVENT_TYPES.items() if issubclass(t, AgencyAct)} == ACTS | RUN_ACTS
+    agency_acts = ACTS | RUN_ACTS | QUOTA_CUT_ACTS
+    assert {n for n, t in EVENT_TYPES.items() if issubclass(t, AgencyAct)} == agency_acts
     assert {n for n, t in EVENT_TYPES.items() if issubclass(t, ResidentEvent)} == (
-        set(EVENT_TYPES) - ACTS - RUN_ACTS
+        set(EVENT_TYPES) - agency_acts
     )
     assert topic_for("QuotaChanged") == "jkn.dinkes.verifications"
     assert topic_for("PesertaSyncRequested") == "jkn.bpjs.participants"
@@ -176,14 +181,16 @@ def test_the_acts_are_events_of_their_owner_s_topic() -> None:
         == ("jkn.notifications.messages")
     )
     owners = {e.__name__: spec.owner.value for spec in CATALOGUE for e in spec.events}
-    assert {n: owners[n] for n in sorted(ACTS | RUN_ACTS)} == {
+    assert {n: owners[n] for n in sorted(agency_acts)} == {
         "FeedbackAnswered": "notifications",
         "FeedbackRerouted": "notifications",
         "PesertaSyncRequested": "bpjs-gateway",
         "QuotaChanged": "dinkes",
         **dict.fromkeys(RUN_ACTS, "dinsos"),
+        **dict.fromkeys(QUOTA_CUT_ACTS, "dinkes"),
     }
     assert {topic_for(n) for n in RUN_ACTS} == {"jkn.dinsos.participants"}
+    assert {topic_for(n) for n in QUOTA_CUT_ACTS} == {"jkn.dinkes.verifications"}
 
 
 def test_a_run_s_acts_are_keyed_by_the_run_and_name_maker_and_checker() -> None:

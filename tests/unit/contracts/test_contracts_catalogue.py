@@ -176,6 +176,20 @@ PAYLOADS: dict[str, dict[str, Any]] = {
         "proposed": 0,
         "requested_by": {"id": "act_" + "ef" * 12, "agency": "dinsos", "kind": "person"},
     },
+    "QuotaCutApproved": {
+        "cut_id": str(uuid.UUID(int=18)),
+        "budget_year": 2026,
+        "previous_total": 1000,
+        "total": 950,
+        "requested_by": {"id": "act_" + "cd" * 12, "agency": "dinkes", "kind": "person"},
+    },
+    "QuotaCutRejected": {
+        "cut_id": str(uuid.UUID(int=19)),
+        "budget_year": 2026,
+        "previous_total": 1000,
+        "total": 900,
+        "requested_by": {"id": "act_" + "ef" * 12, "agency": "dinkes", "kind": "person"},
+    },
     "ResidentDataErased": {"ground": "retention_over", "key_version": 1},
     "AccessRequestAnswered": {"requested_by": "resident", "decisions": 4},
 }
