@@ -44,6 +44,7 @@ PATH_VALUES = {
     "import_id": str(uuid.UUID(int=2)),
     "run_id": str(uuid.UUID(int=3)),
     "batch_id": str(uuid.UUID(int=4)),
+    "cut_id": str(uuid.UUID(int=5)),
     "participant_id": "p" + "0" * 31,
     "tracking_number": "JKN-2026-000000",
     "channel": "sms",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from jkn_bus import BusSettings, ServiceRuntime
 from jkn_city import write_civil_registry_csv, write_dtks_csv
 from jkn_contracts import EventBase, topic_for
 from jkn_devstack.tokens import DevTokenAuth
+from support.dev_issuer import LocalIssuer
 from support.kafka import Collector, produce
 from support.sealed import escrow
 from verification.bootstrap import build_app, build_runtime, on_started
@@ -70,6 +72,39 @@ async def http(
         auth=DevTokenAuth("rina.dinkes"),
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+async def checker(
+    runtime: ServiceRuntime, settings: VerificationSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A second Dinkes verifier, who approves the quota cuts ``http``'s verifier asks for
+    (the two-person rule, app.quota_cuts). The demo realm holds one Dinkes verifier, so the
+    second is a subject of another issuer (a local one, support.dev_issuer): another actor
+    id, which is all the rule compares."""
+    issuer = LocalIssuer(runtime.settings.jkn_pseudonym_key)
+    app = issuer.protect(build_app(runtime, settings), "verification")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app),
+        base_url="http://verification",
+        auth=issuer.auth("rina.dinkes"),
+    ) as client:
+        yield client
+
+
+async def set_total(
+    maker: httpx.AsyncClient, checker: httpx.AsyncClient, year: int, total: int
+) -> dict[str, Any]:
+    """Set the year's total as Dinkes does: a raise at once, a cut asked for by ``maker`` and
+    approved by ``checker``. The quota afterwards (GET /quota)."""
+    asked = await maker.put("/quota", json={"budget_year": year, "total": total})
+    if asked.status_code == 202:
+        approved = await checker.post(asked.json()["approve_url"])
+        assert approved.status_code == 200, approved.text
+    else:
+        assert asked.status_code == 200, asked.text
+    quota: dict[str, Any] = (await maker.get("/quota", params={"budget_year": year})).json()
+    return quota
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Every act is attributable: a Dinkes verifier's quota change is a QuotaChanged fact
 carrying their actor id and agency, kept with the change, and the audit trail holds it
-(and the residents it admitted) in its verified hash chain."""
+(and the residents it admitted) in its verified hash chain; a quota cut's approval names the
+approving verifier as actor and the asking one in its payload."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from jkn_audit.bootstrap import build_app as build_audit_app
 from jkn_audit.bootstrap import build_runtime as build_audit_runtime
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_contracts import AnyEvent, QuotaChanged
-from support.dev_issuer import Callers, demo_callers
+from support.dev_issuer import Callers, LocalIssuer, demo_callers
 from support.kafka import Collector
 from support.polling import eventually
 from verification.bootstrap import build_app
@@ -190,3 +191,39 @@ async def test_only_a_verifier_may_change_the_quota_and_an_auditor_only_may_list
     assert (rina_on_audit.status_code, rina_on_audit.json()["reason"]) == (403, "ROLE_NOT_ALLOWED")
     nothing_named = await auditor.get("/acts")
     assert nothing_named.status_code == 422
+
+
+async def test_a_quota_cut_s_decision_names_checker_and_maker_in_the_audit_trail(
+    *,
+    dinkes: httpx.AsyncClient,
+    checker: httpx.AsyncClient,
+    auditor: httpx.AsyncClient,
+    callers: Callers,
+    runtime: ServiceRuntime,
+) -> None:
+    rina = await callers.actor(VERIFIER)
+    second = await LocalIssuer(runtime.settings.jkn_pseudonym_key).actor(VERIFIER)
+    assert second != rina  # another subject (of another issuer): another person to the rule
+    year = (await dinkes.get("/quota")).json()["budget_year"]
+    raised = await dinkes.put("/quota", json={"budget_year": year, "total": 3})
+    assert raised.status_code == 200, raised.text
+
+    asked = await dinkes.put("/quota", json={"budget_year": year, "total": 2})
+    assert asked.status_code == 202, asked.text
+    approved = await checker.post(asked.json()["approve_url"])
+    assert approved.status_code == 200, approved.text
+
+    async def checker_acts() -> list[dict[str, Any]]:
+        answer = await auditor.get("/acts", params={"actor": second})
+        acts: list[dict[str, Any]] = answer.json()["acts"]
+        return acts if len(acts) >= 2 else []
+
+    acts = {a["what"]: a for a in await eventually(checker_acts)}
+    decision, change = acts["QuotaCutApproved"], acts["QuotaChanged"]
+    assert decision["decision"] == "quota_cut_approved"
+    assert decision["why"] == [f"budget_year:{year}"]
+    assert decision["payload"]["requested_by"]["id"] == rina  # the maker, kept with the act
+    assert decision["payload"]["cut_id"] == asked.json()["cut_id"]
+    assert (decision["payload"]["previous_total"], decision["payload"]["total"]) == (3, 2)
+    assert change["why"][:2] == [f"budget_year:{year}", "QUOTA_LOWERED"]
+    assert (await auditor.get("/verify")).json()["ok"] is True

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import httpx
 import pytest
+from integration.verification.conftest import set_total
 from integration.verification.scenario import (
     PBI_APBN,
     People,
@@ -107,16 +108,17 @@ async def test_rejects_a_second_proposal_of_a_pending_resident_as_duplicate(
 
 
 async def test_a_full_quota_waitlists_and_a_deactivation_admits_the_poorest_waiting(
-    send: Send, published: Collector, people: People, http: httpx.AsyncClient
+    send: Send,
+    published: Collector,
+    people: People,
+    http: httpx.AsyncClient,
+    checker: httpx.AsyncClient,
 ) -> None:
     holder = registered(people.eligible())
     await send(activated(await verified(send, published, holder)))
     quota = (await http.get("/quota")).json()
-    full = await http.put(
-        "/quota", json={"budget_year": quota["budget_year"], "total": quota["used"]}
-    )
-    assert full.status_code == 200, full.text
-    assert full.json()["free"] == 0
+    full = await set_total(http, checker, quota["budget_year"], quota["used"])
+    assert full["free"] == 0
 
     # The richer one comes first, the poorer one later: the poorer one is admitted first.
     richer, poorer = registered(people.eligible(decile=4)), registered(people.eligible(decile=1))

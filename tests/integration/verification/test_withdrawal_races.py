@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from integration.verification.conftest import set_total
 from integration.verification.scenario import (
     People,
     activated,
@@ -44,23 +45,21 @@ async def waitlisted(send: Send, published: Collector, event: ParticipantRegiste
 
 
 async def admitted_while_full(
-    send: Send, published: Collector, people: People, http: httpx.AsyncClient
+    send: Send,
+    published: Collector,
+    people: People,
+    http: httpx.AsyncClient,
+    checker: httpx.AsyncClient,
 ) -> tuple[AnyEvent, ParticipantRegistered, dict[str, Any]]:
     """A full quota, a resident waiting first in line and one behind; the holder of a slot
     leaves and the first is admitted (ParticipantVerified, the tambah about to be filed)."""
     before = (await http.get("/quota")).json()
-    room = await http.put(
-        "/quota", json={"budget_year": before["budget_year"], "total": before["used"] + 1}
-    )
-    assert room.status_code == 200, room.text
+    await set_total(http, checker, before["budget_year"], before["used"] + 1)
     holder = registered(people.eligible())
     await send(activated(await verified(send, published, holder)))
     await status_of(http, holder.participant_id, "active")
     quota = (await http.get("/quota")).json()
-    full = await http.put(
-        "/quota", json={"budget_year": quota["budget_year"], "total": quota["used"]}
-    )
-    assert full.status_code == 200, full.text
+    await set_total(http, checker, quota["budget_year"], quota["used"])
     first, behind = registered(people.eligible(decile=1)), registered(people.eligible(decile=1))
     await waitlisted(send, published, first)
     await waitlisted(send, published, behind)
@@ -92,9 +91,13 @@ async def released_and_refilled(
 
 
 async def test_a_withdrawal_reaching_dinkes_before_the_activation_waits_for_it(
-    send: Send, published: Collector, people: People, http: httpx.AsyncClient
+    send: Send,
+    published: Collector,
+    people: People,
+    http: httpx.AsyncClient,
+    checker: httpx.AsyncClient,
 ) -> None:
-    admitted, behind, quota = await admitted_while_full(send, published, people, http)
+    admitted, behind, quota = await admitted_while_full(send, published, people, http, checker)
     request = deactivation_requested(admitted.participant_id)
     await send(request)
     await status_of(http, admitted.participant_id, "withdrawing")
@@ -108,9 +111,13 @@ async def test_a_withdrawal_reaching_dinkes_before_the_activation_waits_for_it(
 
 
 async def test_a_withdrawal_reaching_dinkes_after_the_activation_releases_at_once(
-    send: Send, published: Collector, people: People, http: httpx.AsyncClient
+    send: Send,
+    published: Collector,
+    people: People,
+    http: httpx.AsyncClient,
+    checker: httpx.AsyncClient,
 ) -> None:
-    admitted, behind, quota = await admitted_while_full(send, published, people, http)
+    admitted, behind, quota = await admitted_while_full(send, published, people, http, checker)
     await send(activated(admitted))
     await status_of(http, admitted.participant_id, "active")
     request = deactivation_requested(admitted.participant_id)

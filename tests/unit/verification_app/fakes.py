@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -13,7 +14,7 @@ from support.sealed import SEALER
 from verification.adapters.memory import InMemoryCivilRegistry, InMemoryWelfareRegistry
 from verification.app.dependencies import Dependencies
 from verification.app.model import OPEN_STATUSES, Proposal
-from verification.app.ports import QuotaChange, WaitingEntry
+from verification.app.ports import QuotaChange, QuotaCut, WaitingEntry
 from verification.domain import Policy, Quota, priority_key
 
 
@@ -131,6 +132,28 @@ class FakeRepository:
         for proposal in erased:
             proposal.resident = None
         return len(erased)
+
+
+class FakeQuotaCuts:
+    """``QuotaCuts`` over a dict; the lock is a no-op (one test, one 'transaction')."""
+
+    def __init__(self) -> None:
+        self.cuts: dict[uuid.UUID, QuotaCut] = {}
+
+    async def add(self, cut: QuotaCut) -> None:
+        self.cuts[cut.cut_id] = cut
+
+    async def find(self, cut_id: uuid.UUID, *, lock: bool = False) -> QuotaCut | None:
+        del lock
+        return self.cuts.get(cut_id)
+
+    async def decide(
+        self, cut_id: uuid.UUID, status: str, checker: Actor, *, decision_event_id: uuid.UUID
+    ) -> None:
+        del decision_event_id
+        self.cuts[cut_id] = dataclasses.replace(
+            self.cuts[cut_id], status=status, decided_by=checker
+        )
 
 
 class Clock:

@@ -32,10 +32,11 @@ from jkn_contracts.events import (
     RefusedPayload,
 )
 from support.sealed import KEYRING, SEALER, sealed_event
-from unit.verification_app.fakes import FakeUnitOfWork, World
+from unit.verification_app.fakes import FakeQuotaCuts, FakeUnitOfWork, World
 from verification.app import handlers
 from verification.app.model import Status
-from verification.app.slots import QuotaBelowUsed, set_quota
+from verification.app.quota_cuts import Applied, change_quota
+from verification.app.slots import QuotaBelowUsed
 from verification.domain import CivilRecord
 
 IN_JAMBI = CivilRecord(alive=True, domicile_city_code="1571", kelurahan="1571011001")
@@ -344,11 +345,13 @@ async def test_raising_the_quota_admits_waiting_proposals_and_lowering_below_use
         await decided(world, n, decile=n)
     refused = FakeUnitOfWork(actor=VERIFIER)
     with pytest.raises(QuotaBelowUsed, match="1 slots are in use"):
-        await set_quota(refused, world.deps, 2026, 0)
+        await change_quota(refused, world.deps, FakeQuotaCuts(), 2026, 0)
     assert refused.emitted == []
     assert world.repo.quota_changes == []
     uow = FakeUnitOfWork(actor=VERIFIER)
-    quota, admitted = await set_quota(uow, world.deps, 2026, 3)
+    applied = await change_quota(uow, world.deps, FakeQuotaCuts(), 2026, 3)
+    assert isinstance(applied, Applied)  # a raise: at once
+    quota, admitted = applied.quota, applied.admitted
     assert (quota.used, quota.total, admitted) == (3, 3, 2)
     verified = [e for e in uow.emitted if isinstance(e, ParticipantVerified)]
     assert [e.participant_id for e in verified] == [pid(2), pid(3)]
@@ -361,7 +364,7 @@ async def test_a_quota_change_is_an_act_of_the_verifier_who_made_it() -> None:
         await decided(world, n, decile=n)  # one funded, two waiting
     uow = FakeUnitOfWork(actor=VERIFIER)
 
-    await set_quota(uow, world.deps, 2026, 5)
+    await change_quota(uow, world.deps, FakeQuotaCuts(), 2026, 5)
 
     (changed,) = [e for e in uow.emitted if isinstance(e, QuotaChanged)]
     assert changed.actor == VERIFIER
@@ -386,7 +389,7 @@ async def test_a_quota_change_is_an_act_of_the_verifier_who_made_it() -> None:
 async def test_a_quota_is_set_by_someone_never_anonymously() -> None:
     world = World(quota_total=1)
     with pytest.raises(ValueError, match="authenticated actor"):
-        await set_quota(FakeUnitOfWork(), world.deps, 2026, 3)
+        await change_quota(FakeUnitOfWork(), world.deps, FakeQuotaCuts(), 2026, 3)
     assert world.repo.quota_changes == []
 
 

@@ -20,6 +20,8 @@ __all__ = [
     "CivilRegistry",
     "Gauges",
     "QuotaChange",
+    "QuotaCut",
+    "QuotaCuts",
     "Repository",
     "WaitingEntry",
     "WelfareRegistry",
@@ -74,6 +76,41 @@ class QuotaChange:
     admitted: int
     actor: Actor
     event_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class QuotaCut:
+    """A cut of a year's quota asked for by ``requested_by`` (the maker), with its preview:
+    the total, slots in use and waiting list when it was asked for, and the new total.
+    ``status``: pending, approved or rejected (``decided_by``: the checker)."""
+
+    cut_id: uuid.UUID
+    budget_year: int
+    previous_total: int
+    total: int
+    used: int
+    waiting: int
+    requested_by: Actor
+    status: str = "pending"
+    created_at: datetime | None = None
+    decided_by: Actor | None = None
+    decided_at: datetime | None = None
+
+
+class QuotaCuts(Protocol):
+    """Pending quota cuts and their decisions (``quota_cuts``), inside one transaction."""
+
+    async def add(self, cut: QuotaCut) -> None: ...
+
+    async def find(self, cut_id: uuid.UUID, *, lock: bool = False) -> QuotaCut | None:
+        """The cut (row-locked with ``lock``: one decision per cut), None if unknown."""
+        ...
+
+    async def decide(
+        self, cut_id: uuid.UUID, status: str, checker: Actor, *, decision_event_id: uuid.UUID
+    ) -> None:
+        """Record the decision on the (locked) cut: its status, the checker, the event."""
+        ...
 
 
 class Repository(Protocol):

@@ -29,9 +29,10 @@ __all__ = [
     "QuotaBelowUsed",
     "QuotaCutTooLarge",
     "admit_from_waiting_list",
+    "apply_quota",
+    "check_quota",
     "observe_decision",
     "release_slot",
-    "set_quota",
     "verify_or_waitlist",
 ]
 
@@ -204,23 +205,13 @@ async def release_slot(
     return quota
 
 
-async def set_quota(
-    uow: UnitOfWork, deps: Dependencies, year: int, total: int
-) -> tuple[Quota, int]:
-    """Set a year's total; admit waiting proposals into new room. Returns (quota, admitted).
-
-    An act of the unit of work's actor (the Dinkes verifier who called ``PUT /quota``): the
-    change and who made it are kept (``quota_changes``) and stated as ``QuotaChanged`` in
-    this transaction; the residents it admits are ParticipantVerified facts caused by it.
-    Lowering the total below the slots in use is refused (``QuotaBelowUsed``): slots are
-    released only by deactivations, never by a budget edit. Lowering it by more than
-    ``deps.max_quota_cut_share`` of the year's total at once is refused too
-    (``QuotaCutTooLarge``): nothing is changed or stated.
-    """
-    actor = uow.actor
-    if actor is None:
-        raise ValueError("a quota is set by an authenticated actor (unit_of_work(actor=...))")
-    repo = deps.repository(uow)
+async def check_quota(
+    repo: Repository, deps: Dependencies, year: int, total: int
+) -> tuple[Quota | None, Quota]:
+    """Lock the year's quota row and check a new ``total``: (the row before, None if the year
+    is new; the locked row). Lowering below the slots in use is refused (``QuotaBelowUsed``):
+    slots are released only by deactivations, never by a budget edit. Lowering by more than
+    ``deps.max_quota_cut_share`` of the year's total at once too (``QuotaCutTooLarge``)."""
     before = await repo.read_quota(year)
     current = await repo.lock_quota(year, initial_total=total)
     if total < current.used:
@@ -234,6 +225,32 @@ async def set_quota(
                 previous_total=current.total,
                 max_share=deps.max_quota_cut_share,
             )
+    return before, current
+
+
+async def apply_quota(
+    uow: UnitOfWork,
+    deps: Dependencies,
+    year: int,
+    total: int,
+    *,
+    before: Quota | None,
+    current: Quota,
+    causation_id: uuid.UUID | None = None,
+) -> tuple[Quota, int]:
+    """Write a checked total (``check_quota`` in this transaction); admit waiting proposals
+    into new room. Returns (quota, admitted). ``app.quota_cuts`` calls it for a raise at
+    once, and for a cut once a second verifier approved it.
+
+    An act of the unit of work's actor (the Dinkes verifier who called ``PUT /quota``, or
+    who approved a cut; ``causation_id`` is then the approval): the change and who made it
+    are kept (``quota_changes``) and stated as ``QuotaChanged`` in this transaction; the
+    residents it admits are ParticipantVerified facts caused by it.
+    """
+    actor = uow.actor
+    if actor is None:
+        raise ValueError("a quota is set by an authenticated actor (unit_of_work(actor=...))")
+    repo = deps.repository(uow)
     quota = Quota(total=total, used=current.used)
     await repo.save_quota(year, quota)
     deps.gauges.quota(year, quota)
@@ -250,6 +267,7 @@ async def set_quota(
         QuotaChanged(
             event_id=stated,
             correlation_id=uuid.uuid4(),  # an act of its own, not a resident's journey
+            causation_id=causation_id,
             actor=actor,
             payload=QuotaChangedPayload(
                 budget_year=year,

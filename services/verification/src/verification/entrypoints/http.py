@@ -2,7 +2,8 @@
 
 No personal data is served: participants are named by their pseudonymous id. Setting the
 quota is an act of the calling verifier: it is kept with their actor id and agency and
-stated as QuotaChanged (jkn_bus.unit_of_work.actor_of).
+stated as QuotaChanged (jkn_bus.unit_of_work.actor_of). A raise applies at once; a cut is
+stored pending a second verifier's approval (``app.quota_cuts``, ``quota_cuts_http``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
 from jkn_bus import ServiceRuntime
 from jkn_bus.db import PG_INT4_MAX
 from jkn_bus.guard import Caller
@@ -20,8 +22,11 @@ from jkn_contracts import PARTICIPANT_ID_PATTERN, RejectionReason
 from pydantic import BaseModel, Field
 
 from verification.adapters.metrics import observe_quota
+from verification.adapters.quota_cuts import SqlQuotaCuts
 from verification.app.dependencies import Dependencies
-from verification.app.slots import QuotaBelowUsed, QuotaCutTooLarge, set_quota
+from verification.app.quota_cuts import Applied, change_quota
+from verification.app.slots import QuotaBelowUsed, QuotaCutTooLarge
+from verification.entrypoints.quota_cuts_http import build_cuts_router, cut_body
 
 __all__ = ["build_router"]
 
@@ -45,6 +50,28 @@ class QuotaChange(BaseModel):
 
 class QuotaChanged(QuotaView):
     admitted_from_waitlist: int
+
+
+class CutPreview(BaseModel):
+    previous_total: int
+    used: int
+    free: int
+    total: int = Field(description="The new total, once approved.")
+    free_after: int
+    waiting: int = Field(description="Proposals on the waiting list when it was asked for.")
+
+
+class QuotaCutPending(BaseModel):
+    """A quota cut stored pending a second Dinkes verifier (``cut_body``)."""
+
+    cut_id: uuid.UUID
+    status: str
+    budget_year: int
+    preview: CutPreview
+    requested_by: dict[str, str]
+    status_url: str
+    approve_url: str
+    reject_url: str
 
 
 class WaitingView(BaseModel):
@@ -103,14 +130,23 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
         "/quota",
         response_model=QuotaChanged,
         responses={
+            202: {
+                "description": "a cut: stored pending a second verifier, with its preview "
+                "(GET /quota/cuts/{cut_id})",
+                "model": QuotaCutPending,
+            },
             409: {"description": "below used"},
             422: {"description": "a cut of more than JKN_MAX_QUOTA_CUT_SHARE of the total"},
         },
     )
-    async def put_quota(change: QuotaChange, caller: Caller) -> QuotaChanged:
+    async def put_quota(change: QuotaChange, caller: Caller) -> QuotaChanged | JSONResponse:
+        """Raise (or first set) a year's quota at once (200); a cut waits for a second
+        Dinkes verifier (202, nothing changes until ``POST /quota/cuts/{cut_id}/approve``)."""
         try:
             async with runtime.unit_of_work(actor=actor_of(caller)) as uow:
-                quota, admitted = await set_quota(uow, deps, change.budget_year, change.total)
+                outcome = await change_quota(
+                    uow, deps, SqlQuotaCuts(uow.conn), change.budget_year, change.total
+                )
                 waiting = await deps.repository(uow).waiting_count()
         except QuotaBelowUsed as exc:
             raise HTTPException(
@@ -132,13 +168,15 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                     "max_share": exc.max_share,
                 },
             ) from exc
+        if not isinstance(outcome, Applied):
+            return JSONResponse(status_code=202, content=cut_body(outcome))
         return QuotaChanged(
             budget_year=change.budget_year,
-            total=quota.total,
-            used=quota.used,
-            free=quota.free,
+            total=outcome.quota.total,
+            used=outcome.quota.used,
+            free=outcome.quota.free,
             waiting=waiting,
-            admitted_from_waitlist=admitted,
+            admitted_from_waitlist=outcome.admitted,
         )
 
     @router.get("/waiting-list", response_model=list[WaitingView])
@@ -186,4 +224,5 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
         ]
         return DecisionsView(participant_id=participant_id, latest=views[0], earlier=views[1:])
 
+    router.include_router(build_cuts_router(runtime, deps))
     return router
