@@ -74,15 +74,23 @@ async def http(
         yield client
 
 
+class SecondVerifier(LocalIssuer):
+    """Tokens of a second Dinkes verifier: the demo verifier's roles and agency under another
+    subject of a local issuer, so another actor id (all the two-person rule compares) whether
+    the maker's token is Keycloak's or a local one. The demo realm holds one Dinkes verifier."""
+
+    @staticmethod
+    def subject(name: str) -> str:
+        return f"second-{name}"
+
+
 @pytest.fixture(scope="module")
 async def checker(
     runtime: ServiceRuntime, settings: VerificationSettings
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """A second Dinkes verifier, who approves the quota cuts ``http``'s verifier asks for
-    (the two-person rule, app.quota_cuts). The demo realm holds one Dinkes verifier, so the
-    second is a subject of another issuer (a local one, support.dev_issuer): another actor
-    id, which is all the rule compares."""
-    issuer = LocalIssuer(runtime.settings.jkn_pseudonym_key)
+    """A second Dinkes verifier (``SecondVerifier``), who approves the quota cuts ``http``'s
+    verifier asks for (the two-person rule, app.quota_cuts)."""
+    issuer = SecondVerifier(runtime.settings.jkn_pseudonym_key)
     app = issuer.protect(build_app(runtime, settings), "verification")
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app),

@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from integration.verification.conftest import BOOTSTRAP
+from integration.verification.conftest import BOOTSTRAP, SecondVerifier
 from integration.verification.scenario import People, coverage_reported, registered
 from jkn_audit.bootstrap import build_app as build_audit_app
 from jkn_audit.bootstrap import build_runtime as build_audit_runtime
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_contracts import AnyEvent, QuotaChanged
-from support.dev_issuer import Callers, LocalIssuer, demo_callers
+from support.dev_issuer import Callers, demo_callers
 from support.kafka import Collector
 from support.polling import eventually
 from verification.bootstrap import build_app
@@ -202,8 +202,8 @@ async def test_a_quota_cut_s_decision_names_checker_and_maker_in_the_audit_trail
     runtime: ServiceRuntime,
 ) -> None:
     rina = await callers.actor(VERIFIER)
-    second = await LocalIssuer(runtime.settings.jkn_pseudonym_key).actor(VERIFIER)
-    assert second != rina  # another subject (of another issuer): another person to the rule
+    second = await SecondVerifier(runtime.settings.jkn_pseudonym_key).actor(VERIFIER)
+    assert second != rina  # another subject: another person to the rule
     year = (await dinkes.get("/quota")).json()["budget_year"]
     raised = await dinkes.put("/quota", json={"budget_year": year, "total": 3})
     assert raised.status_code == 200, raised.text

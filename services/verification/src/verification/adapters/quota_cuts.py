@@ -55,7 +55,8 @@ class SqlQuotaCuts:
         maker = cut.requested_by
         await self._conn.execute(
             "INSERT INTO quota_cuts (cut_id, budget_year, previous_total, total, used, waiting,"
-            " actor_id, actor_agency, actor_kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            " actor_id, actor_agency, actor_kind, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, now()))",
             cut.cut_id,
             cut.budget_year,
             cut.previous_total,
@@ -65,6 +66,7 @@ class SqlQuotaCuts:
             maker.id,
             maker.agency,
             maker.kind,
+            cut.created_at,
         )
 
     async def find(self, cut_id: uuid.UUID, *, lock: bool = False) -> QuotaCut | None:

@@ -109,6 +109,7 @@ async def change_quota(
         used=current.used,
         waiting=await repo.waiting_count(),
         requested_by=maker,
+        created_at=deps.now(),
     )
     await cuts.add(cut)
     return cut
