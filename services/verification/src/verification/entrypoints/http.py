@@ -26,7 +26,7 @@ from verification.adapters.quota_cuts import SqlQuotaCuts
 from verification.app.dependencies import Dependencies
 from verification.app.quota_cuts import Applied, change_quota
 from verification.app.slots import QuotaBelowUsed, QuotaCutTooLarge
-from verification.entrypoints.quota_cuts_http import build_cuts_router, cut_body
+from verification.entrypoints.quota_cuts_http import QuotaCutView, build_cuts_router, cut_body
 
 __all__ = ["build_router"]
 
@@ -50,28 +50,6 @@ class QuotaChange(BaseModel):
 
 class QuotaChanged(QuotaView):
     admitted_from_waitlist: int
-
-
-class CutPreview(BaseModel):
-    previous_total: int
-    used: int
-    free: int
-    total: int = Field(description="The new total, once approved.")
-    free_after: int
-    waiting: int = Field(description="Proposals on the waiting list when it was asked for.")
-
-
-class QuotaCutPending(BaseModel):
-    """A quota cut stored pending a second Dinkes verifier (``cut_body``)."""
-
-    cut_id: uuid.UUID
-    status: str
-    budget_year: int
-    preview: CutPreview
-    requested_by: dict[str, str]
-    status_url: str
-    approve_url: str
-    reject_url: str
 
 
 class WaitingView(BaseModel):
@@ -133,7 +111,7 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
             202: {
                 "description": "a cut: stored pending a second verifier, with its preview "
                 "(GET /quota/cuts/{cut_id})",
-                "model": QuotaCutPending,
+                "model": QuotaCutView,
             },
             409: {"description": "below used"},
             422: {"description": "a cut of more than JKN_MAX_QUOTA_CUT_SHARE of the total"},

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from jkn_bus import ServiceRuntime
 from jkn_bus.guard import Caller
 from jkn_bus.unit_of_work import actor_of
+from pydantic import BaseModel, Field
 
 from verification.adapters.quota_cuts import SqlQuotaCuts
 from verification.app.dependencies import Dependencies
@@ -31,7 +32,49 @@ from verification.app.quota_cuts import (
 )
 from verification.app.slots import QuotaBelowUsed
 
-__all__ = ["build_cuts_router", "cut_body"]
+__all__ = ["QuotaCutView", "build_cuts_router", "cut_body"]
+
+
+class CutPreview(BaseModel):
+    previous_total: int = Field(description="The year's total when the cut was asked for.")
+    used: int
+    free: int
+    total: int = Field(description="The new total, once approved.")
+    free_after: int
+    waiting: int = Field(description="Proposals on the waiting list when it was asked for.")
+
+
+class ActorView(BaseModel):
+    id: str = Field(description="Pseudonymous actor id (act_...).")
+    agency: str
+    kind: str
+
+
+class QuotaCutView(BaseModel):
+    """A quota cut (``cut_body``): its preview, who asked, who decided, where it stands."""
+
+    cut_id: uuid.UUID
+    status: str = Field(description="pending, approved or rejected")
+    budget_year: int
+    preview: CutPreview
+    requested_by: ActorView
+    requested_at: str | None
+    decided_by: ActorView | None
+    decided_at: str | None
+    status_url: str
+    approve_url: str
+    reject_url: str
+
+
+_DECISION_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": QuotaCutView},
+    403: {"description": "SAME_PERSON: the maker cannot approve their own cut"},
+    404: {"description": "no such cut"},
+    409: {
+        "description": "ALREADY_DECIDED; on approval also quota_below_used or "
+        "quota_changed_since_preview (the cut stays pending)"
+    },
+}
 
 
 def _actor(actor: Any) -> dict[str, str] | None:
@@ -79,7 +122,10 @@ def _not_found() -> JSONResponse:
 def build_cuts_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
     router = APIRouter(tags=["verification"])
 
-    @router.get("/quota/cuts/{cut_id}")
+    @router.get(
+        "/quota/cuts/{cut_id}",
+        responses={200: {"model": QuotaCutView}, 404: {"description": "no such cut"}},
+    )
     async def quota_cut(cut_id: uuid.UUID) -> JSONResponse:
         """A quota cut: its preview (total, used, free, new total, waiting list), who asked
         for it and who decided it."""
@@ -119,7 +165,7 @@ def build_cuts_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
         assert decided is not None
         return JSONResponse(cut_body(decided))
 
-    @router.post("/quota/cuts/{cut_id}/approve")
+    @router.post("/quota/cuts/{cut_id}/approve", responses=_DECISION_ANSWERS)
     async def approve(caller: Caller, cut_id: uuid.UUID) -> JSONResponse:
         """Apply a pending cut (QuotaCutApproved, then QuotaChanged, the approver as actor).
         Only a Dinkes verifier other than its maker (403 SAME_PERSON); once (409
@@ -127,7 +173,7 @@ def build_cuts_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
         fail again under the quota row's lock (the cut stays pending)."""
         return await decide(caller, cut_id, approve=True)
 
-    @router.post("/quota/cuts/{cut_id}/reject")
+    @router.post("/quota/cuts/{cut_id}/reject", responses=_DECISION_ANSWERS)
     async def reject(caller: Caller, cut_id: uuid.UUID) -> JSONResponse:
         """Discard a pending cut: the quota stays (QuotaCutRejected; 409 once decided)."""
         return await decide(caller, cut_id, approve=False)
