@@ -105,8 +105,15 @@ async def test_a_cut_is_pending_until_a_second_verifier_approves_it_once(
     # stated once: the decision (checker as actor, maker in the payload), then the change
     # it caused (checker as actor)
     (decision,) = await _facts(published, QuotaCutApproved, 1)
-    changes = await _facts(published, QuotaChanged, 1)
-    applied = [c for c in changes if c.causation_id == decision.event_id]
+
+    async def caused() -> list[QuotaChanged]:
+        return [
+            e
+            for e in published.events
+            if isinstance(e, QuotaChanged) and e.causation_id == decision.event_id
+        ]
+
+    applied = await eventually(caused)
     assert len(applied) == 1
     assert (applied[0].payload.previous_total, applied[0].payload.total) == (TOTAL, TOTAL - 1)
     assert applied[0].actor == decision.actor
