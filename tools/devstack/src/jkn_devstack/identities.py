@@ -95,6 +95,12 @@ _TABLE = (
         kelurahan="1571011001",
     ),
     _user("rina.dinkes", ("dinkes-verifier",), "dinkes", "Dinas Kesehatan verifier"),
+    _user(
+        "tari.dinkes",
+        ("dinkes-verifier",),
+        "dinkes",
+        "a second Dinas Kesehatan verifier (approves quota cuts others ask for)",
+    ),
     _user("agus.bpjs", ("bpjs-desk",), "bpjs-gateway", "the city's BPJS desk"),
     _user("dewi.cs-dinsos", ("feedback-agent",), "dinsos", "feedback agent of Dinsos"),
     _user("eko.cs-dinkes", ("feedback-agent",), "dinkes", "feedback agent of Dinkes"),
