@@ -45,6 +45,8 @@ BODYLESS = {  # acts on the path alone: the route reads no body
     ("enrollment", "POST", "/residents/{participant_id}/erasure"),
     ("enrollment", "POST", "/imports/{import_id}/approve"),
     ("enrollment", "POST", "/imports/{import_id}/reject"),
+    ("verification", "POST", "/quota/cuts/{cut_id}/approve"),
+    ("verification", "POST", "/quota/cuts/{cut_id}/reject"),
     ("bpjs-gateway", "POST", "/sync"),
 }
 
