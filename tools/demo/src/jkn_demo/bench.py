@@ -6,7 +6,9 @@ occurred_at), each component's peak RSS, the raw Kafka rate and the ratio of the
 what authentication costs per request (a Keycloak token checked by the guard vs the same
 route open, and ``TokenVerifier.verify`` alone: jkn_demo.auth_bench); and what field
 encryption of personal data costs per resident in CPU, against the same fields in clear
-(jkn_demo.crypto_bench).
+(jkn_demo.crypto_bench). After the burst, on the same stack, residents arrive one by one as a
+Poisson process at a share of the burst's throughput, each proposed by a Dinsos officer, for
+issue 12's p50/p99 targets at a steady rate (jkn_demo.bench_steady).
 
 The import is made as Dinsos's welfare-data system (``dinsos-siks``, a token of the local
 Keycloak), as every call to a service must carry a token of a role allowed on it.
@@ -27,6 +29,7 @@ from jkn_devstack import ensure_topics
 from jkn_devstack.credentials import admin_kafka_kwargs
 
 from jkn_demo.auth_bench import SCRAPER, auth_cost
+from jkn_demo.bench_steady import report, split_proposals, steady_after_burst
 from jkn_demo.crypto_bench import field_encryption_cost
 from jkn_demo.journey_load import run_journey
 from jkn_demo.relay_bench import relay_throughput
@@ -96,7 +99,16 @@ async def _raw_kafka_rate(n: int, value_size: int) -> float:
     return n / elapsed
 
 
-async def run(residents: int, relay_events: int, snapshot_rows: int, auth_requests: int) -> int:
+async def run(
+    residents: int,
+    relay_events: int,
+    snapshot_rows: int,
+    auth_requests: int,
+    *,
+    steady_residents: int = 0,
+    steady_share: float = 0.2,
+    seed: int = 12,
+) -> int:
     run_dir = STATE_DIR / "bench"
     _say("== jkn-daerah bench ==")
     await _in_process_reports(relay_events, auth_requests)
@@ -104,10 +116,11 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
     city = generate_city(
         run_dir / "city",
         seed=7,
-        size=max(3000, residents * 12),
+        size=max(3000, (residents + steady_residents) * 12),
         pseudonym_key=PSEUDONYM_KEY,
-        extra=["--eligible", str(residents), "--quota", "100000000"],
+        extra=["--eligible", str(residents + steady_residents), "--quota", "100000000"],
     )
+    burst_file, steady_forms = split_proposals(city, steady_residents)
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     env = await fresh_stack_env(
         database="jkn_bench",
@@ -122,7 +135,10 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
         stack.wait_healthy(timeout=180)
         async with httpx.AsyncClient(timeout=120) as client:
             await seed_bpjs(client, stack.url("bpjs-sim"), city, only_proposed=True)
-            run = await run_journey(stack, client, city.proposals, prefix, "bench")
+            run = await run_journey(stack, client, burst_file, prefix, "bench")
+            steady = await steady_after_burst(
+                stack, client, run, steady_forms, share=steady_share, seed=seed
+            )
     finally:
         stack.stop()
 
@@ -143,10 +159,13 @@ async def run(residents: int, relay_events: int, snapshot_rows: int, auth_reques
         _say(f"proposal → activation:             p50 {p50:.2f} s   p99 {p99:.2f} s")
         _say("  by stage (event to event):")
         _stage_report(run.seen)
+    for line in report(steady, steady_share) if steady else []:
+        _say(line)
     _resource_report(run.peak_rss, run.cpu_seconds, elapsed, len(final))
     await _raw_kafka_comparison(len(final) or residents, rate)
     await _reconciliation_report(snapshot_rows)
-    return 0 if len(final) >= len(registered) else 1
+    steady_done = steady is None or steady.final >= steady.accepted
+    return 0 if len(final) >= len(registered) and steady_done else 1
 
 
 async def _in_process_reports(relay_events: int, auth_requests: int) -> None:
@@ -242,7 +261,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--relay-events", type=int, default=20_000)
     parser.add_argument("--snapshot-rows", type=int, default=1_000_000)
     parser.add_argument("--auth-requests", type=int, default=5_000)
+    parser.add_argument("--steady-residents", type=int, default=300, help="0: no steady section")
+    parser.add_argument("--steady-share", type=float, default=0.2, help="of the burst's rate")
+    parser.add_argument("--seed", type=int, default=12, help="of the steady arrivals")
     args = parser.parse_args(argv)
     return asyncio.run(
-        run(args.residents, args.relay_events, args.snapshot_rows, args.auth_requests)
+        run(
+            args.residents,
+            args.relay_events,
+            args.snapshot_rows,
+            args.auth_requests,
+            steady_residents=args.steady_residents,
+            steady_share=args.steady_share,
+            seed=args.seed,
+        )
     )
