@@ -252,8 +252,6 @@ def report(run: SteadyRun, share: float) -> list[str]:
         if key in cut:
             ratio = cut[key] / target
             holds = "holds" if ratio <= 1 else "missed"
-            lines.append(
-                f"target {key} ≤ {target:g} s:{'':<18}{cut[key]:6.2f} s = {ratio:.2f} of the "
-                f"target ({holds})"
-            )
+            label = f"target {key} ≤ {target:g} s:"
+            lines.append(f"{label:<35}{cut[key]:6.2f} s = {ratio:.2f} of the target ({holds})")
     return lines
