@@ -80,8 +80,10 @@ async def test_two_dispatchers_never_send_the_same_message(runtime: ServiceRunti
     people = [registered(100 + n) for n in range(30)]
     await _decide(runtime, [e for p in people for e in (p, activated(p))])
     left, right = Recording(), Recording()
-    dispatchers = [
-        dispatcher(runtime, dict.fromkeys(CHANNELS, channel), workers=3, poll_interval_s=0.05)
+    dispatchers = [  # small rounds: both have their share of the 60
+        dispatcher(
+            runtime, dict.fromkeys(CHANNELS, channel), workers=3, batch=4, poll_interval_s=0.05
+        )
         for channel in (left, right)
     ]
     for d in dispatchers:
@@ -108,12 +110,12 @@ class BrokenOnce(Dispatcher):
 
     failures = 2
 
-    async def dispatch_one(self) -> bool:
+    async def dispatch_batch(self) -> int:
         if self.failures:
             self.failures -= 1
             # not an InterfaceError nor a PostgresError: asyncpg's own client-side state error
             raise asyncpg.exceptions.InternalClientError("connection was lost mid-operation")
-        return await super().dispatch_one()
+        return await super().dispatch_batch()
 
 
 async def test_a_sender_outlives_any_failure_of_the_database_client(

@@ -2,8 +2,9 @@
 
 Environment: NOTIFICATIONS_HTTP_PORT (8004), NOTIFY_CHANNEL (``dev_sink`` default, or
 ``live``), NOTIFY_PHONE_CHANNEL (``whatsapp`` default, or ``sms``), NOTIFY_MAX_ATTEMPTS (5),
-NOTIFY_DISPATCHERS (2 sending tasks), NOTIFICATIONS_FEEDBACK_DUE_DAYS (response deadlines per
-kind of feedback, default ``pengaduan=5,pertanyaan=3,masukan=14`` calendar days),
+NOTIFY_DISPATCHERS (2 sending tasks), NOTIFICATIONS_DISPATCH_BATCH (50 messages a round),
+NOTIFICATIONS_FEEDBACK_DUE_DAYS (response deadlines per kind of feedback, default
+``pengaduan=5,pertanyaan=3,masukan=14`` calendar days),
 NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN (30 failed status look-ups per client), the
 webhook secrets NOTIFICATIONS_WHATSAPP_APP_SECRET, NOTIFICATIONS_SMS_WEBHOOK_SECRET and
 NOTIFICATIONS_WEBHOOK_MAX_AGE_S (settings.py), plus the jkn_bus variables.
@@ -94,6 +95,7 @@ def dispatcher(
     columns: NotificationsColumns | None = None,
     *,
     workers: int = 2,
+    batch: int = 50,
     max_attempts: int = 5,
     backoff_s: Sequence[float] = (2.0, 10.0, 60.0, 300.0),
     poll_interval_s: float = 1.0,
@@ -102,7 +104,7 @@ def dispatcher(
     columns = columns or columns_for(runtime.settings.key_encryption_keys())
     return Dispatcher(
         runtime, channels, sql_outbox(columns), wake_channel=WAKE_CHANNEL,
-        workers=workers, max_attempts=max_attempts, backoff_s=backoff_s,
+        workers=workers, batch=batch, max_attempts=max_attempts, backoff_s=backoff_s,
         poll_interval_s=poll_interval_s,
     )  # fmt: skip
 
@@ -152,6 +154,7 @@ def build_app(
             channels_for(runtime, route, columns),
             columns,
             workers=own.dispatchers,
+            batch=own.dispatch_batch,
             max_attempts=own.max_attempts,
             poll_interval_s=dispatch_poll_interval_s,
         )

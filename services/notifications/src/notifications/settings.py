@@ -14,9 +14,11 @@ The defaults are development values, refused outside development (``JKN_ENV``).
 The service's own settings (``NotificationsSettings``), read once at start by the bootstrap:
 ``NOTIFICATIONS_HTTP_PORT`` (8004); ``NOTIFY_CHANNEL`` (``dev_sink``: every message to the
 development sink; ``live``: the providers); ``NOTIFY_PHONE_CHANNEL`` (``whatsapp`` or
-``sms`` for residents with a phone number); ``NOTIFY_DISPATCHERS`` (2) and
-``NOTIFY_MAX_ATTEMPTS`` (5) of the dispatcher; ``NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN``
-(30) wrong tracking-number/contact guesses before the feedback status route answers 429;
+``sms`` for residents with a phone number); ``NOTIFY_DISPATCHERS`` (2),
+``NOTIFY_MAX_ATTEMPTS`` (5) and ``NOTIFICATIONS_DISPATCH_BATCH`` (50 messages at most per
+round, one transaction: ``app.dispatcher``) of the dispatcher;
+``NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN`` (30) wrong tracking-number/contact guesses
+before the feedback status route answers 429;
 ``NOTIFICATIONS_FEEDBACK_DUE_DAYS`` (``pengaduan=5,pertanyaan=3,masukan=14``).
 """
 
@@ -61,6 +63,7 @@ class NotificationsSettings(BaseSettings):
     )
     dispatchers: int = Field(2, ge=1, le=64, validation_alias="NOTIFY_DISPATCHERS")
     max_attempts: int = Field(5, ge=1, le=100, validation_alias="NOTIFY_MAX_ATTEMPTS")
+    dispatch_batch: int = Field(50, ge=1, le=1000, validation_alias="NOTIFICATIONS_DISPATCH_BATCH")
     feedback_failures_per_10min: int = Field(
         30, ge=1, validation_alias="NOTIFICATIONS_FEEDBACK_FAILURES_PER_10MIN"
     )

@@ -10,7 +10,17 @@ import asyncpg
 from notifications.adapters.at_rest import NotificationsColumns
 from notifications.app.ports import Reach, StoredContact
 
-__all__ = ["StoredContact", "ensure", "get", "leaving", "lock", "mark_leaving", "remember"]
+__all__ = [
+    "StoredContact",
+    "ensure",
+    "get",
+    "leaving",
+    "lock",
+    "lock_due",
+    "mark_leaving",
+    "opened_address",
+    "remember",
+]
 
 _FIELDS = ("name", "sex", "phone", "email")
 _SELECT = ", ".join(f"{f}, {f}_sealed" for f in _FIELDS)
@@ -65,6 +75,36 @@ async def lock(
 ) -> StoredContact | None:
     """Lock the participant's row for this transaction and return the contact."""
     return await _read(conn, columns, participant_id, lock=True)
+
+
+async def lock_due(conn: asyncpg.Connection, limit: int) -> dict[str, asyncpg.Record]:
+    """Lock the contact rows of up to ``limit`` participants with due messages, those whose
+    oldest due message is oldest first (participant id among equals), skipping rows another
+    transaction holds: {participant id: row, still sealed (``opened_address``)}.
+
+    A dispatcher claims a participant's messages only while it holds their row, so one
+    transaction at a time sends and emits for them (the relay's ordering rule). SKIP LOCKED:
+    a dispatcher never waits for a row, so two cannot deadlock. NO KEY UPDATE: the lock
+    excludes other dispatchers and the erasure's UPDATE, not the KEY SHARE a new message's
+    foreign key takes (a handler queueing one for this participant does not wait for the
+    round)."""
+    rows = await conn.fetch(
+        f"SELECT participant_id, {_SELECT} FROM contacts"  # noqa: S608 - constant
+        " JOIN (SELECT participant_id, min(next_attempt_at) AS due FROM messages"
+        " WHERE status = 'pending' AND next_attempt_at <= now()"
+        " AND participant_id IS NOT NULL GROUP BY participant_id) AS d USING (participant_id)"
+        " ORDER BY d.due, participant_id LIMIT $1 FOR NO KEY UPDATE OF contacts SKIP LOCKED",
+        limit,
+    )
+    return {row["participant_id"]: row for row in rows}
+
+
+async def opened_address(
+    conn: asyncpg.Connection, columns: NotificationsColumns, row: asyncpg.Record, field: str
+) -> str | None:
+    """One field (``phone``, ``email``) of a ``lock_due`` row, opened (None once erased)."""
+    opened = await columns.contacts.open(conn, row["participant_id"], row, (field,))
+    return opened[field]
 
 
 async def mark_leaving(

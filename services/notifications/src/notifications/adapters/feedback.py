@@ -28,7 +28,7 @@ __all__ = [
     "mark_answered",
     "next_number",
     "queue",
-    "reply_address",
+    "reply_addresses",
     "route_to",
 ]
 
@@ -162,23 +162,25 @@ async def route_to(conn: asyncpg.Connection, tracking_number: str, agency: str) 
     )
 
 
-async def reply_address(
-    conn: asyncpg.Connection, columns: NotificationsColumns, tracking_number: str
-) -> tuple[str, str] | tuple[None, None]:
-    """(channel, address) the sender asked to be answered on; personal data."""
-    row = await conn.fetchrow(
-        "SELECT reply_channel, reply_address, reply_address_sealed FROM feedback"
-        " WHERE tracking_number = $1",
-        tracking_number,
+async def reply_addresses(
+    conn: asyncpg.Connection, columns: NotificationsColumns, tracking_numbers: list[str]
+) -> dict[str, tuple[str, str]]:
+    """{tracking number: (channel, address)} of the items whose sender asked to be answered
+    and still can be (personal data), read with one statement."""
+    rows = await conn.fetch(
+        "SELECT tracking_number, reply_channel, reply_address, reply_address_sealed"
+        " FROM feedback WHERE tracking_number = ANY($1::text[]) AND reply_channel IS NOT NULL",
+        tracking_numbers,
     )
-    if row is None or row["reply_channel"] is None:
-        return None, None
-    address = (await columns.feedback.open(conn, tracking_number, row, ("reply_address",)))[
-        "reply_address"
-    ]
-    if address is None:
-        return None, None
-    return row["reply_channel"], address
+    found: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        number = row["tracking_number"]
+        address = (await columns.feedback.open(conn, number, row, ("reply_address",)))[
+            "reply_address"
+        ]
+        if address is not None:
+            found[number] = (row["reply_channel"], address)
+    return found
 
 
 async def queue(

@@ -42,11 +42,11 @@ _VIEW = (
 )
 _TEXTS = ("subject", "body")
 # Once the channel has the message, a secret it carried (a feedback access code) is masked
-# in the stored body (sealed: $2, sealed again by the caller; a row still in clear: here):
-# the sender has it, and the database keeps only its hash.
+# in the stored body (sealed: {masked}, sealed again by the caller; a row still in clear:
+# here): the sender has it, and the database keeps only its hash.
 _MASK_CARRIED_CODE = (
     "body = CASE WHEN secret IS NULL THEN body ELSE replace(body, secret, '********') END,"
-    " body_sealed = coalesce($2, body_sealed), secret = NULL"
+    " body_sealed = coalesce({masked}, body_sealed), secret = NULL"
 )
 
 
@@ -109,23 +109,39 @@ async def insert(conn: asyncpg.Connection, columns: NotificationsColumns, m: New
     return bool(added)
 
 
-async def claim_due(conn: asyncpg.Connection) -> asyncpg.Record | None:
-    """Lock the oldest due pending message for this transaction, skipping those another
-    dispatcher holds: two dispatchers never send the same message."""
-    return await conn.fetchrow(
-        f"SELECT {_VIEW} FROM messages"  # noqa: S608 - constant columns
-        " WHERE status = 'pending' AND next_attempt_at <= now()"
-        " ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED"
+async def claim_due(
+    conn: asyncpg.Connection, participants: list[str], limit: int
+) -> list[asyncpg.Record]:
+    """Lock up to ``limit`` due pending messages of ``participants`` (whose contact rows
+    this transaction holds, ``contacts.lock_due``) and due feedback replies (no
+    participant), oldest created first, skipping those another transaction holds: two
+    dispatchers never send the same message. A participant's claimed messages are their
+    oldest due ones, in created order."""
+    return list(
+        await conn.fetch(
+            f"SELECT {_VIEW} FROM messages"  # noqa: S608 - constant columns
+            " WHERE status = 'pending' AND next_attempt_at <= now()"
+            " AND (participant_id = ANY($1::text[]) OR participant_id IS NULL)"
+            " ORDER BY created_at, message_id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            participants,
+            limit,
+        )
     )
 
 
-async def mark_sent(conn: asyncpg.Connection, message_id: uuid.UUID, masked: bytes | None) -> None:
-    """``masked``: the body sealed again without its carried secret (``masked_body``)."""
+async def mark_sent(conn: asyncpg.Connection, sent: list[tuple[uuid.UUID, bytes | None]]) -> None:
+    """Mark every message of ``sent`` (message id, its body sealed again without its carried
+    secret: ``masked_body``) sent, with one statement."""
+    if not sent:
+        return
+    mask = _MASK_CARRIED_CODE.format(masked="v.masked")
     await conn.execute(
         "UPDATE messages SET status = 'sent', attempts = attempts + 1, last_error = NULL,"  # noqa: S608 - constants
-        f" sent_at = now(), updated_at = now(), {_MASK_CARRIED_CODE} WHERE message_id = $1",
-        message_id,
-        masked,
+        f" sent_at = now(), updated_at = now(), {mask}"
+        " FROM unnest($1::uuid[], $2::bytea[]) AS v(message_id, masked)"
+        " WHERE messages.message_id = v.message_id",
+        [message_id for message_id, _ in sent],
+        [masked for _, masked in sent],
     )
 
 
@@ -134,7 +150,7 @@ async def mark_failed(
 ) -> None:
     await conn.execute(
         "UPDATE messages SET status = 'failed', attempts = attempts + 1, last_error = $3,"  # noqa: S608 - constants
-        f" updated_at = now(), {_MASK_CARRIED_CODE} WHERE message_id = $1",
+        f" updated_at = now(), {_MASK_CARRIED_CODE.format(masked='$2')} WHERE message_id = $1",
         message_id,
         masked,
         error,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import asyncpg
 from jkn_bus import UnitOfWork
@@ -19,49 +19,47 @@ __all__ = ["SqlOutbox", "sql_outbox"]
 
 
 class SqlOutbox:
-    """The claimed rows are kept here (by message id): their sealed texts never leave this
-    adapter, the dispatcher sees a :class:`DueMessage`."""
+    """The claimed rows are kept here (by message id), with the locked contact rows (by
+    participant): their sealed texts and addresses never leave this adapter, the
+    dispatcher sees a :class:`DueMessage` and, from ``addresses``, the opened address."""
 
     def __init__(self, conn: asyncpg.Connection, columns: NotificationsColumns) -> None:
         self._conn = conn
         self._columns = columns
         self._rows: dict[uuid.UUID, asyncpg.Record] = {}
+        self._contacts: dict[str, asyncpg.Record] = {}
 
-    async def claim_due(self) -> DueMessage | None:
-        row = await messages.claim_due(self._conn)
-        if row is None:
-            return None
-        self._rows[row["message_id"]] = row
-        return DueMessage(
-            message_id=row["message_id"],
-            participant_id=row["participant_id"],
-            tracking_number=row["tracking_number"],
-            correlation_id=row["correlation_id"],
-            about_event_id=row["about_event_id"],
-            about_event_type=row["about_event_type"],
-            template=row["template"],
-            channel=row["channel"],
-            attempts=row["attempts"],
-            trace_headers=json.loads(row["trace_headers"]),
+    async def claim_due(self, limit: int) -> list[DueMessage]:
+        self._contacts = await contacts.lock_due(self._conn, limit)
+        rows = await messages.claim_due(self._conn, list(self._contacts), limit)
+        self._rows = {row["message_id"]: row for row in rows}
+        return [_due(row) for row in rows]
+
+    async def addresses(self, due: Sequence[DueMessage]) -> dict[uuid.UUID, str | None]:
+        numbers = [m.tracking_number for m in due if m.tracking_number is not None]
+        replies = (
+            await feedback.reply_addresses(self._conn, self._columns, numbers) if numbers else {}
         )
-
-    async def lock_address(self, message: DueMessage) -> str | None:
-        if message.tracking_number is not None:
-            return (
-                await feedback.reply_address(self._conn, self._columns, message.tracking_number)
-            )[1]
-        assert message.participant_id is not None  # a message is about one or the other
-        contact = await contacts.lock(self._conn, self._columns, message.participant_id)
-        if contact is None:
-            return None
-        return contact.email if message.channel == "email" else contact.phone
+        opened: dict[tuple[str, str], str | None] = {}  # (participant, field): a field once
+        found: dict[uuid.UUID, str | None] = {}
+        for m in due:
+            if m.tracking_number is not None:
+                found[m.message_id] = replies.get(m.tracking_number, (None, None))[1]
+                continue
+            assert m.participant_id is not None  # a message is about one or the other
+            field = "email" if m.channel == "email" else "phone"
+            if (m.participant_id, field) not in opened:
+                opened[m.participant_id, field] = await contacts.opened_address(
+                    self._conn, self._columns, self._contacts[m.participant_id], field
+                )
+            found[m.message_id] = opened[m.participant_id, field]
+        return found
 
     async def texts(self, message: DueMessage) -> tuple[str, str]:
         return await messages.texts(self._conn, self._columns, self._rows[message.message_id])
 
-    async def mark_sent(self, message: DueMessage) -> None:
-        masked = await self._masked(message)
-        await messages.mark_sent(self._conn, message.message_id, masked)
+    async def mark_sent(self, sent: Sequence[DueMessage]) -> None:
+        await messages.mark_sent(self._conn, [(m.message_id, await self._masked(m)) for m in sent])
 
     async def mark_failed(self, message: DueMessage, reason: str) -> None:
         masked = await self._masked(message)
@@ -72,6 +70,21 @@ class SqlOutbox:
 
     async def _masked(self, message: DueMessage) -> bytes | None:
         return await messages.masked_body(self._conn, self._columns, self._rows[message.message_id])
+
+
+def _due(row: asyncpg.Record) -> DueMessage:
+    return DueMessage(
+        message_id=row["message_id"],
+        participant_id=row["participant_id"],
+        tracking_number=row["tracking_number"],
+        correlation_id=row["correlation_id"],
+        about_event_id=row["about_event_id"],
+        about_event_type=row["about_event_type"],
+        template=row["template"],
+        channel=row["channel"],
+        attempts=row["attempts"],
+        trace_headers=json.loads(row["trace_headers"]),
+    )
 
 
 def sql_outbox(columns: NotificationsColumns) -> Callable[[UnitOfWork], Outbox]:

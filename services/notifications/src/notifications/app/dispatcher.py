@@ -1,18 +1,26 @@
 """Sending pending messages through their channels, then stating it (NotificationSent).
 
-One message per transaction: claim it (``FOR UPDATE SKIP LOCKED``: two dispatchers, in
-one process or in two replicas, never hold the same message), lock the participant's
-contact row (one transaction at a time emits for a participant, as the outbox relay's
-ordering needs), send, then mark it and emit NotificationSent in that same transaction.
+In rounds of up to ``batch`` messages, one transaction each (docs/pitfalls.md#batching): a
+round locks the contact rows of participants with due messages (``SKIP LOCKED``: rows
+another dispatcher, in this process or another replica, holds are left to it; it never
+waits, so two cannot deadlock), then claims their due messages and due feedback replies,
+oldest created first (``FOR UPDATE SKIP LOCKED``: two dispatchers never hold the same
+message). So one transaction at a time sends and emits for a participant, as the outbox
+relay's ordering needs, and a participant's messages of a round go out in created order.
+It sends each (a channel taking many at once, as the dev sink does, gets them in one
+call), marks the sent ones with one UPDATE, records each failure, emits one
+NotificationSent per message (the unit of work writes them with one INSERT) and commits
+once.
 
 A reply of the feedback channel (a row with a tracking number and no participant) takes
 the same path to the sender's own address, but states no NotificationSent: that event is
 about a participant, and the item's row and history are this reply's record.
 
-A crash after the channel accepted the message but before the commit sends it again on
-restart: channels get the message id to drop such a resend (the dev sink does). Failures
-are retried with growing delays; after ``max_attempts``, or at once for a permanent
-failure, the message is 'failed' and NotificationSent says so.
+A crash after the channel accepted a message but before the commit sends it again on
+restart: channels get the message id to drop such a resend (the dev sink does). A failed
+message fails alone: it is retried with growing delays; after ``max_attempts``, or at once
+for a permanent failure, it is 'failed' and NotificationSent says so. An exception of the
+database fails the whole round: rolled back, every message of it sent again later.
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
 from jkn_bus.unit_of_work import UnitOfWork
 from jkn_contracts import NotificationSent
 from jkn_contracts.events import NotificationSentPayload
+from opentelemetry import trace
 
 from notifications.app.ports import ChannelError, Delivery, DueMessage, MessageChannel, Outbox
+from notifications.app.sending import send_all
 
 __all__ = ["Dispatcher"]
 
@@ -48,17 +58,20 @@ class Dispatcher:
         *,
         wake_channel: str,
         workers: int = 2,
+        batch: int = 50,
         max_attempts: int = 5,
         backoff_s: Sequence[float] = (2.0, 10.0, 60.0, 300.0),
         poll_interval_s: float = 1.0,
     ) -> None:
         """``outbox``: the pending messages on a unit of work's connection;
-        ``wake_channel``: the NOTIFY channel a committed message is announced on."""
+        ``wake_channel``: the NOTIFY channel a committed message is announced on;
+        ``batch``: the most messages a round (one transaction) sends."""
         self._runtime = runtime
         self._outbox = outbox
         self._wake_channel = wake_channel
         self._channels = channels
         self._workers = workers
+        self._batch = batch
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._poll_interval_s = poll_interval_s
@@ -90,7 +103,7 @@ class Dispatcher:
     async def _work(self) -> None:
         while True:
             try:
-                if await self.dispatch_one():
+                if await self.dispatch_batch():
                     continue
             except Exception as exc:  # a sender never dies (see below)
                 # Any class, not only the database's: after a Postgres restart asyncpg
@@ -102,45 +115,44 @@ class Dispatcher:
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
             self._wake.clear()
 
-    async def dispatch_one(self) -> bool:
-        """Send one due message; False when none is due."""
+    async def dispatch_batch(self) -> int:
+        """Send up to ``batch`` due messages in one transaction; how many were claimed
+        (0: none is due)."""
         async with self._runtime.unit_of_work() as uow:
             outbox = self._outbox(uow)
-            message = await outbox.claim_due()
-            if message is None:
-                return False
-            about = (
-                {PARTICIPANT_ATTR: message.participant_id}
-                if message.tracking_number is None
-                else {"jkn.feedback.tracking_number": message.tracking_number}
-            )
-            # Continue the trace of the event this message answers (saved with the row).
-            with tracer("notifications").start_as_current_span(
-                f"notify {message.template}",
-                context=context_from_headers(message.trace_headers),
-                attributes={**about, "jkn.channel": message.channel},
-            ):
-                await self._send_and_state(uow, outbox, message)
-        return True
+            due = await outbox.claim_due(self._batch)
+            if not due:
+                return 0
+            addresses = await outbox.addresses(due)
+            spans = {m.message_id: _span(m) for m in due}
+            try:
+                deliveries = [
+                    Delivery(
+                        m.message_id, m.channel, addresses[m.message_id], *await outbox.texts(m),
+                        participant_id=m.participant_id, tracking_number=m.tracking_number,
+                    )
+                    for m in due
+                ]  # fmt: skip
+                failures = await send_all(self._channels, deliveries, spans)
+                await outbox.mark_sent([m for m in due if m.message_id not in failures])
+                for m in due:
+                    with trace.use_span(spans[m.message_id]):
+                        await self._state(uow, outbox, m, failures.get(m.message_id))
+            finally:
+                for span in spans.values():
+                    span.end()
+        return len(due)
 
-    async def _send_and_state(self, uow: UnitOfWork, outbox: Outbox, message: DueMessage) -> None:
-        """Send through the message's channel, then mark it and emit NotificationSent."""
-        channel = message.channel
-        address = await outbox.lock_address(message)  # for a participant: see above
-        subject, body = await outbox.texts(message)
-        delivery = Delivery(
-            message.message_id, channel, address, subject, body,
-            participant_id=message.participant_id, tracking_number=message.tracking_number,
-        )  # fmt: skip
-        try:
-            await self._channels[channel].send(delivery)
-        except Exception as exc:
-            if not await self._failed(outbox, message, exc):
-                return  # retried later; nothing to state yet
+    async def _state(
+        self, uow: UnitOfWork, outbox: Outbox, message: DueMessage, failure: Exception | None
+    ) -> None:
+        """Record a failure (marked sent already otherwise), then emit NotificationSent."""
+        if failure is None:
+            status = "sent"
+        elif await self._failed(outbox, message, failure):
             status = "failed"
         else:
-            await outbox.mark_sent(message)
-            status = "sent"
+            return  # retried later; nothing to state yet
         if message.tracking_number is not None:
             return  # a feedback reply: no participant to state it about
         await uow.emit(
@@ -150,7 +162,7 @@ class Dispatcher:
                 causation_id=message.about_event_id,
                 payload=NotificationSentPayload(
                     message_id=message.message_id,
-                    channel=channel,
+                    channel=message.channel,
                     template=message.template,
                     about_event_type=message.about_event_type,
                     status=status,
@@ -177,3 +189,18 @@ class Dispatcher:
         delay = self._backoff_s[min(attempt - 1, len(self._backoff_s) - 1)]
         await outbox.retry_later(message, reason, delay)
         return False
+
+
+def _span(message: DueMessage) -> trace.Span:
+    """The message's span, continuing the trace of the event it answers (saved with its
+    row); its own work in the round runs in it (``trace.use_span``)."""
+    about = (
+        {PARTICIPANT_ATTR: message.participant_id}
+        if message.tracking_number is None
+        else {"jkn.feedback.tracking_number": message.tracking_number}
+    )
+    return tracer("notifications").start_span(
+        f"notify {message.template}",
+        context=context_from_headers(message.trace_headers),
+        attributes={**about, "jkn.channel": message.channel},
+    )

@@ -13,14 +13,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from notifications.domain.feedback import Kind
 
 __all__ = [
+    "BatchChannel",
     "ChannelError",
     "Delivery",
     "DueMessage",
@@ -143,6 +144,15 @@ class MessageChannel(Protocol):
     async def send(self, delivery: Delivery) -> None: ...
 
 
+@runtime_checkable
+class BatchChannel(MessageChannel, Protocol):
+    """A channel that takes a dispatcher round's deliveries at once (the dev sink: one
+    INSERT). Answers each delivery's outcome in their order: None (accepted) or the
+    exception that one failed with, so one bad delivery fails alone."""
+
+    async def send_many(self, deliveries: Sequence[Delivery]) -> list[Exception | None]: ...
+
+
 @dataclass(frozen=True)
 class DueMessage:
     """A pending message claimed for sending (its texts stay sealed until ``texts``)."""
@@ -162,21 +172,22 @@ class DueMessage:
 class Outbox(Protocol):
     """The pending messages, inside one dispatcher transaction."""
 
-    async def claim_due(self) -> DueMessage | None:
-        """Lock the oldest due message, skipping those another dispatcher holds."""
+    async def claim_due(self, limit: int) -> list[DueMessage]:
+        """Lock up to ``limit`` due messages, skipping those another dispatcher holds, with
+        the contact rows of their participants (one transaction at a time sends and emits
+        for a participant, all their due messages claimed together); created order."""
         ...
 
-    async def lock_address(self, message: DueMessage) -> str | None:
-        """Where the message goes (personal data); for a participant's, lock their contact
-        row for this transaction first (one transaction at a time emits for them)."""
+    async def addresses(self, messages: Sequence[DueMessage]) -> dict[uuid.UUID, str | None]:
+        """Where each claimed message goes (personal data), by message id."""
         ...
 
     async def texts(self, message: DueMessage) -> tuple[str, str]:
         """``(subject, body)`` opened ('' once the resident is erased)."""
         ...
 
-    async def mark_sent(self, message: DueMessage) -> None:
-        """Sent; a secret the body carried (a feedback access code) is masked."""
+    async def mark_sent(self, messages: Sequence[DueMessage]) -> None:
+        """Sent; a secret a body carried (a feedback access code) is masked."""
         ...
 
     async def mark_failed(self, message: DueMessage, reason: str) -> None:
