@@ -45,6 +45,7 @@ from jkn_contracts import AnyMessage
 from jkn_bus import metrics
 from jkn_bus.consumer import INFRA_ERRORS, EventConsumer, Record, TransientError
 from jkn_bus.handler_table import Handler
+from jkn_bus.key_memo import transaction_keys
 from jkn_bus.telemetry import PARTICIPANT_ATTR, transaction_span
 from jkn_bus.unit_of_work import Deferred, flush_deferred
 
@@ -159,7 +160,7 @@ async def _in_one_transaction(
     consumer: EventConsumer, groups: list[list[Record]]
 ) -> list[_Leftover]:
     plans = [_plan(consumer, group) for group in groups]
-    with transaction_span(consumer.schema):
+    with transaction_span(consumer.schema), transaction_keys():
         async with consumer.pool.acquire() as pooled, pooled.transaction():
             conn = cast(asyncpg.Connection, pooled)  # the proxy forwards to its Connection
             batch = _Batch(await _claim_inbox(conn, plans))

@@ -56,6 +56,7 @@ from jkn_bus.consumed import (
 )
 from jkn_bus.dead_letters import DeadLetterWriter
 from jkn_bus.handler_table import Handler, HandlerTable, by_type_name
+from jkn_bus.key_memo import transaction_keys
 from jkn_bus.scrub import reason as reason_of
 from jkn_bus.telemetry import (
     PARTICIPANT_ATTR,
@@ -238,7 +239,7 @@ class EventConsumer:
 
     async def _apply(self, record: Record, event: AnyMessage, handler: Handler) -> str:
         started = time.perf_counter()
-        with transaction_span(self.schema):
+        with transaction_span(self.schema), transaction_keys():
             async with self._pool.acquire() as conn, conn.transaction():
                 fresh = await conn.fetchval(
                     'INSERT INTO inbox (event_id, event_type, topic, partition, "offset")'

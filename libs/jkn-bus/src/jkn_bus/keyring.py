@@ -28,6 +28,7 @@ from asyncpg.pool import PoolConnectionProxy
 from jkn_contracts import EVENT_TYPES, EventBase, Protected
 from pydantic import BaseModel
 
+from jkn_bus import key_memo
 from jkn_bus.keyring_memory import MemoryKeyring
 from jkn_bus.personal_data import (
     Dek,
@@ -69,6 +70,7 @@ class Keyring:
     async def create(self, conn: Conn, participant_id: str) -> Dek:
         """The resident's live key, created when they have none (or a new version after
         an erasure: a resident proposed again is new data under a new key)."""
+        key_memo.forget(participant_id)
         candidate = new_dek(participant_id)
         kek_id, wrapped = self.keks.wrap(candidate.key)
         inserted = await conn.fetchval(
@@ -105,28 +107,42 @@ class Keyring:
         """The key a blob names; :class:`PersonalDataErased` when it is destroyed, missing
         or of an older version (destroyed when the resident was erased)."""
         participant_id, version = parse_kid(kid)
-        row = await conn.fetchrow(
-            f"SELECT version, kek_id, wrapped FROM {TABLE} WHERE participant_id = $1",  # noqa: S608
-            participant_id,
-        )
-        if row is None or row["wrapped"] is None or row["version"] != version:
+        dek = await self._live(conn, participant_id)
+        if dek is None or dek.version != version:
             raise PersonalDataErased
-        return Dek(participant_id, version, self._unwrap(row))
+        return dek
 
     async def current(self, conn: Conn, participant_id: str) -> Dek:
         """The resident's live key (whatever its version); :class:`PersonalDataErased` when
         they have none (erased, or never proposed)."""
+        dek = await self._live(conn, participant_id)
+        if dek is None:
+            raise PersonalDataErased
+        return dek
+
+    async def _live(self, conn: Conn, participant_id: str) -> Dek | None:
+        """The resident's live key, None when they have none; once per transaction inside
+        ``key_memo.transaction_keys`` (a row this transaction wrote is read each time)."""
+        known, remembered = key_memo.recall(participant_id)
+        if known:
+            return remembered
         row = await conn.fetchrow(
-            f"SELECT version, kek_id, wrapped FROM {TABLE} WHERE participant_id = $1",  # noqa: S608
+            "SELECT version, kek_id, wrapped,"  # noqa: S608 - TABLE is this module's constant
+            " coalesce(now() IN (created_at, destroyed_at), false) AS own"
+            f" FROM {TABLE} WHERE participant_id = $1",
             participant_id,
         )
-        if row is None or row["wrapped"] is None:
-            raise PersonalDataErased
-        return Dek(participant_id, row["version"], self._unwrap(row))
+        dek = None
+        if row is not None and row["wrapped"] is not None:
+            dek = Dek(participant_id, row["version"], self._unwrap(row))
+        if row is None or not row["own"]:
+            key_memo.remember(participant_id, dek)
+        return dek
 
     async def destroy(self, conn: Conn, participant_id: str) -> bool:
         """Crypto-shred: forget the wrapped key, keep a tombstone. True when a live key
         was destroyed now (False: none, or already destroyed)."""
+        key_memo.forget(participant_id)
         live = await conn.fetchval(
             f"UPDATE {TABLE} SET kek_id = NULL, wrapped = NULL, destroyed_at = now() "  # noqa: S608
             "WHERE participant_id = $1 AND wrapped IS NOT NULL RETURNING true",

@@ -27,6 +27,7 @@ from jkn_bus.db import Migration, bus_migrations, connect_pool, migrate
 from jkn_bus.dead_letters import DeadLetterStore, Selection, replay
 from jkn_bus.dev_secrets import refuse_dev_secrets
 from jkn_bus.handler_table import HandlerTable, by_type_name
+from jkn_bus.key_memo import transaction_keys
 from jkn_bus.lag import track_lag
 from jkn_bus.relay import OutboxRelay
 from jkn_bus.retention import RetentionPurger, RetentionSettings, Store, bus_stores
@@ -257,7 +258,7 @@ class ServiceRuntime:
         """One transaction for a request handler: state changes plus outbox rows.
         ``actor``: who commanded it (``jkn_bus.unit_of_work.actor_of(caller)``), stamped
         on every event written in it; None for reads and the service's own timers."""
-        with transaction_span(self.settings.db_schema):
+        with transaction_span(self.settings.db_schema), transaction_keys():
             async with self.pool.acquire() as conn, conn.transaction():
                 deferred: Deferred = []  # its outbox rows: one statement before it commits
                 yield UnitOfWork(

@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from jkn_bus import UnitOfWork
+from jkn_bus.key_memo import transaction_keys
 from jkn_bus.sealed_rows import PersonalColumns
 from jkn_bus.telemetry import current_trace_headers, transaction_span
 from jkn_contracts import parse_event
@@ -147,12 +148,13 @@ class SqlIntentQueue:
 
     @contextlib.asynccontextmanager
     async def reading(self, intent: Intent) -> AsyncIterator[UnitOfWork]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield UnitOfWork(conn, topic_prefix=self._prefix, cause=intent.cause)
+        with transaction_keys():
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield UnitOfWork(conn, topic_prefix=self._prefix, cause=intent.cause)
 
     @contextlib.asynccontextmanager
     async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
-        with transaction_span(self._schema):
+        with transaction_span(self._schema), transaction_keys():
             async with self._pool.acquire() as conn, conn.transaction():
                 ours = await conn.fetchval(
                     "SELECT state = 'in_flight' AND attempts = $2 FROM bpjs_intents"

@@ -1,0 +1,120 @@
+"""A resident's data key is read once per transaction (``jkn_bus.key_memo``), and never
+remembered past it or past a rollback: erasure stays immediate for the next transaction."""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from jkn_bus.key_memo import transaction_keys
+from jkn_bus.keyring import Keyring
+from jkn_bus.personal_data import LocalKeks, PersonalDataErased
+from jkn_contracts import participant_id_for
+
+KEYRING = Keyring(LocalKeks.parse(f"k1={base64.b64encode(os.urandom(32)).decode()}"))
+
+
+def _pid() -> str:
+    return participant_id_for(f"15710101019{uuid.uuid4().int % 10**5:05d}", uuid.uuid4().hex)
+
+
+class CountingConn:
+    """A connection that counts the rows it was asked for (the keyring's reads)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.reads = 0
+
+    async def fetchrow(self, *args: Any) -> Any:
+        self.reads += 1
+        return await self.conn.fetchrow(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.conn, name)
+
+
+@pytest.fixture
+async def conns(database: dict[str, str]) -> AsyncIterator[dict[str, asyncpg.Connection]]:
+    opened = {name: await asyncpg.connect(url) for name, url in database.items()}
+    yield opened
+    for conn in opened.values():
+        await conn.close()
+
+
+async def test_a_transaction_reads_a_residents_key_once_however_many_fields_it_opens(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    pid = _pid()
+    dek = await KEYRING.create(conns["enrollment"], pid)
+    reader = CountingConn(conns["notifications"])
+    async with reader.conn.transaction():
+        with transaction_keys():
+            keys = [await KEYRING.get(reader, dek.kid) for _ in range(5)]  # type: ignore[arg-type]
+            keys.append(await KEYRING.current(reader, pid))  # type: ignore[arg-type]
+    assert {k.key for k in keys} == {dek.key}
+    assert reader.reads == 1
+    # without a memo every open reads the keyring again
+    async with reader.conn.transaction():
+        for _ in range(3):
+            await KEYRING.get(reader, dek.kid)  # type: ignore[arg-type]
+    assert reader.reads == 4
+
+
+async def test_a_key_destroyed_after_a_transaction_is_erased_for_the_next_one(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    pid = _pid()
+    dek = await KEYRING.create(conns["enrollment"], pid)
+    async with conns["bpjs-gateway"].transaction():
+        with transaction_keys():
+            assert (await KEYRING.get(conns["bpjs-gateway"], dek.kid)).key == dek.key
+    assert await KEYRING.destroy(conns["enrollment"], pid)
+    async with conns["bpjs-gateway"].transaction():
+        with transaction_keys(), pytest.raises(PersonalDataErased):
+            await KEYRING.get(conns["bpjs-gateway"], dek.kid)
+
+
+async def test_a_key_created_in_a_savepoint_rolled_back_is_not_remembered(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    pid = _pid()
+    enrollment = conns["enrollment"]
+    async with enrollment.transaction():
+        with transaction_keys():
+            with pytest.raises(RuntimeError):  # a handler failing after proposing the resident
+                async with enrollment.transaction():
+                    created = await KEYRING.create(enrollment, pid)
+                    assert (await KEYRING.current(enrollment, pid)).key == created.key
+                    raise RuntimeError
+            # the key is gone with the savepoint: a second try creates (and seals with) a
+            # key that exists, never the rolled-back one
+            with pytest.raises(PersonalDataErased):
+                await KEYRING.current(enrollment, pid)
+            again = await KEYRING.create(enrollment, pid)
+            assert again.key != created.key
+            assert (await KEYRING.get(enrollment, again.kid)).key == again.key
+    async with conns["verification"].transaction():
+        assert (await KEYRING.get(conns["verification"], again.kid)).key == again.key
+
+
+async def test_a_key_destroyed_in_this_transaction_is_read_again_after_its_savepoint(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    pid = _pid()
+    enrollment = conns["enrollment"]
+    dek = await KEYRING.create(enrollment, pid)
+    async with enrollment.transaction():
+        with transaction_keys():
+            assert (await KEYRING.current(enrollment, pid)).key == dek.key
+            with pytest.raises(RuntimeError):  # an erasure whose step failed
+                async with enrollment.transaction():
+                    assert await KEYRING.destroy(enrollment, pid)
+                    with pytest.raises(PersonalDataErased):
+                        await KEYRING.current(enrollment, pid)
+                    raise RuntimeError
+            assert (await KEYRING.current(enrollment, pid)).key == dek.key
