@@ -147,6 +147,16 @@ class FakeQuotaCuts:
         del lock
         return self.cuts.get(cut_id)
 
+    async def pending(self, budget_year: int) -> QuotaCut | None:
+        return next(
+            (
+                c
+                for c in self.cuts.values()
+                if c.budget_year == budget_year and c.status == "pending"
+            ),
+            None,
+        )
+
     async def decide(
         self, cut_id: uuid.UUID, status: str, checker: Actor, *, decision_event_id: uuid.UUID
     ) -> None:

@@ -1,18 +1,14 @@
-"""The two-person rule (maker-checker) of every act with mass effect: an import of
-proposals, a reconciliation run, a batch of refills (docs/domain.md).
+"""Enrollment's acts with mass effect under the two-person rule (maker-checker,
+``jkn_bus.two_person``; docs/domain.md): an import of proposals, a reconciliation run, a
+batch of refills.
 
-One officer (the maker) prepares the act: it is stored pending and sends nothing. A second
-one (the checker) approves it, or any officer rejects it. The rule, checked in the
-transaction that holds the pending row's lock (one decision per act):
-
-- the thing exists (``NotFound``) and is still pending (``AlreadyDecided``, with its status);
-- approving: the checker is not the maker (``SamePerson``): their actor ids differ, the
-  pseudonyms of the tokens' issuer and subject, never a name. A maker that is unknown (a
-  row from before actors were kept) cannot be told apart from the checker, so such an act
-  cannot be approved, only rejected;
-- the checker holds the approving role: every decision route's policy grants it to
-  ``dinsos-officer`` only (``jkn_contracts.access``), checked before the route runs, so the
-  app is never reached by another role.
+The rule itself (the act exists, is still pending, and an approver is not its maker:
+``NotFound``, ``AlreadyDecided``, ``SamePerson``) is ``jkn_bus.two_person``'s, shared with
+verification's quota cuts. What is enrollment's stays here: its pending acts are rows of
+``PendingActs`` stores (``app.ports``), locked in the deciding transaction, and each kind of
+act (``ActKind``) has its own statuses and the events that state its decision. The approving
+role is the route's policy: every decision route grants it to ``dinsos-officer`` only
+(``jkn_contracts.access``), checked before the route runs.
 
 The decision is then stated as one agency act (``…Approved`` / ``…Rejected``: the checker
 as actor, the maker in the payload) in the same transaction as the row's new status, so the
@@ -27,35 +23,12 @@ from typing import Any
 
 import asyncpg
 from jkn_bus import UnitOfWork
+from jkn_bus.two_person import check, found
 from jkn_contracts import Actor, AgencyAct
 
 from enrollment.app.ports import PendingActs
 
-__all__ = [
-    "ActKind",
-    "AlreadyDecided",
-    "NotFound",
-    "SamePerson",
-    "check",
-    "close_act",
-    "open_act",
-]
-
-
-class NotFound(Exception):
-    """Nothing pending by that id (404)."""
-
-
-class SamePerson(Exception):
-    """The checker is the maker (or the maker is unknown): a second person must approve."""
-
-
-class AlreadyDecided(Exception):
-    """The act was decided already (approved or rejected): ``status`` is where it stands."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
+__all__ = ["ActKind", "close_act", "open_act"]
 
 
 @dataclass(frozen=True)
@@ -70,22 +43,6 @@ class ActKind:
     rejected_status: str = "rejected"
 
 
-def check(
-    status: str,
-    *,
-    pending: str,
-    maker: Actor | None,
-    checker: Actor,
-    approve: bool,
-) -> None:
-    """Raise unless ``checker`` may decide the act whose locked row has ``status`` and was
-    made by ``maker``; ``pending`` is the status of an undecided act."""
-    if status != pending:
-        raise AlreadyDecided(status)
-    if approve and (maker is None or maker.id == checker.id):
-        raise SamePerson
-
-
 async def open_act(
     kind: ActKind,
     store: PendingActs,
@@ -98,9 +55,7 @@ async def open_act(
 ) -> tuple[asyncpg.Record, Actor | None]:
     """Lock the act's row in ``conn``'s transaction and check the rule: its row and maker.
     Raises NotFound, AlreadyDecided, SamePerson."""
-    row = await store.lock(conn, act_id)
-    if row is None:
-        raise NotFound
+    row = found(await store.lock(conn, act_id))
     maker = maker_of(row)
     check(row["status"], pending=kind.pending, maker=maker, checker=checker, approve=approve)
     return row, maker

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from jkn_bus.field_errors import FieldError
 from jkn_bus.guard import Caller
 from jkn_bus.http import errors_response, runtime_of
+from jkn_bus.two_person_http import DECISION_ERRORS, DecisionAnswers
 from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import import_previews
@@ -29,7 +30,6 @@ from enrollment.app.import_decisions import reject_import
 from enrollment.app.import_preview import ImportLimits, ImportRefused, NotReadable, preview_import
 from enrollment.app.imports import ImportRunner
 from enrollment.entrypoints.bodies import PROPOSALS_CSV
-from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.import_reports_http import import_not_found
 from enrollment.entrypoints.import_reports_http import router as reports_router
 from enrollment.entrypoints.uploads import spool_upload

@@ -17,12 +17,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from jkn_bus.guard import Caller
 from jkn_bus.http import runtime_of
+from jkn_bus.two_person_http import DECISION_ERRORS, DecisionAnswers
 from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import refill_batches
 from enrollment.app.refills import decide_batch
 from enrollment.entrypoints import state
-from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.run_answers import field_error
 
 __all__ = ["batch_body", "candidate_json", "router"]

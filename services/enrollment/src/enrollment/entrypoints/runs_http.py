@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from jkn_bus.db import PG_INT8_MAX
 from jkn_bus.guard import Caller
 from jkn_bus.http import runtime_of
+from jkn_bus.two_person_http import DECISION_ERRORS, DecisionAnswers
 from jkn_bus.unit_of_work import actor_of
 
 from enrollment.adapters import run_decisions, run_outcomes
@@ -19,7 +20,6 @@ from enrollment.app.run_limits import RunRefused
 from enrollment.app.run_report import build_report, request_rows, requests_csv
 from enrollment.app.snapshots import SnapshotSettings
 from enrollment.entrypoints import state
-from enrollment.entrypoints.decision_answers import DECISION_ERRORS, DecisionAnswers
 from enrollment.entrypoints.run_answers import fetch_run, refused, run_limits, run_not_found
 
 __all__ = ["router"]

@@ -77,6 +77,14 @@ class SqlQuotaCuts:
         )
         return _cut(row) if row is not None else None
 
+    async def pending(self, budget_year: int) -> QuotaCut | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM quota_cuts"  # noqa: S608 - fixed columns
+            " WHERE budget_year = $1 AND status = 'pending' ORDER BY created_at LIMIT 1",
+            budget_year,
+        )
+        return _cut(row) if row is not None else None
+
     async def decide(
         self, cut_id: uuid.UUID, status: str, checker: Actor, *, decision_event_id: uuid.UUID
     ) -> None:

@@ -106,6 +106,11 @@ class QuotaCuts(Protocol):
         """The cut (row-locked with ``lock``: one decision per cut), None if unknown."""
         ...
 
+    async def pending(self, budget_year: int) -> QuotaCut | None:
+        """The year's pending cut, None if none is (the caller holds the year's quota row
+        lock: one pending cut per year, ``app.quota_cuts``)."""
+        ...
+
     async def decide(
         self, cut_id: uuid.UUID, status: str, checker: Actor, *, decision_event_id: uuid.UUID
     ) -> None:

@@ -5,7 +5,14 @@ can leave residents waiting, so one Dinkes verifier asks for it and a second one
   at once (``slots.check_quota``, then ``slots.apply_quota``, as before). A cut is checked
   as before (``QuotaBelowUsed``, ``QuotaCutTooLarge``: refused at once) and then only
   stored, pending, with its preview (year, total, used, waiting list, new total): nothing
-  changes, nothing is stated.
+  changes, nothing is stated. One pending cut per budget year (``CutPending``, naming it):
+  two verifiers' cuts of the same total would otherwise wait side by side, each previewed
+  against a total the other's approval changes; the first is decided before another is
+  asked for. The check runs under the quota row lock ``check_quota`` took, so two cuts asked
+  for at once are serialised and the second sees the first. A raise while a cut is pending
+  is applied at once (it admits waiting residents and never waits for a second person);
+  the pending cut then no longer matches its preview and its approval is refused
+  (``PreviewOutdated``) until it is rejected.
 - ``decide_cut`` (``POST /quota/cuts/{id}/approve`` / ``/reject``), in one transaction that
   holds the cut's row lock, then the quota row's (``slots`` lock order: the cut row is no
   proposal and never locked by the event handlers): the cut exists (``NotFound``), is still
@@ -26,6 +33,7 @@ import uuid
 from dataclasses import dataclass
 
 from jkn_bus import UnitOfWork
+from jkn_bus.two_person import AlreadyDecided, NotFound, SamePerson, check, found
 from jkn_contracts import Actor, QuotaCutApproved, QuotaCutRejected
 from jkn_contracts.events import QuotaCutDecidedPayload
 
@@ -37,6 +45,7 @@ from verification.domain import Quota, QuotaError
 __all__ = [
     "AlreadyDecided",
     "Applied",
+    "CutPending",
     "NotFound",
     "PreviewOutdated",
     "SamePerson",
@@ -45,20 +54,20 @@ __all__ = [
 ]
 
 
-class NotFound(Exception):
-    """No quota cut by that id (404)."""
+class CutPending(QuotaError):
+    """A cut of the year is pending already: it is approved or rejected before another one
+    is asked for (409). ``cut_id`` names it (an id, no person)."""
 
+    def __init__(self, *, year: int, cut_id: uuid.UUID) -> None:
+        self.year, self.cut_id = year, cut_id
+        super().__init__(self.describe())
 
-class SamePerson(Exception):
-    """The approver asked for the cut: a second verifier must approve it (403)."""
-
-
-class AlreadyDecided(Exception):
-    """The cut was approved or rejected already: ``status`` is where it stands (409)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
+    def describe(self) -> str:
+        """What the verifier reads."""
+        return (
+            f"a cut of the {self.year} quota is pending already ({self.cut_id}): approve or "
+            "reject it before asking for another"
+        )
 
 
 class PreviewOutdated(QuotaError):
@@ -94,13 +103,17 @@ def _actor(uow: UnitOfWork) -> Actor:
 async def change_quota(
     uow: UnitOfWork, deps: Dependencies, cuts: QuotaCuts, year: int, total: int
 ) -> Applied | QuotaCut:
-    """Apply a raise at once; store a cut pending a second verifier (its preview)."""
+    """Apply a raise at once; store a cut pending a second verifier (its preview). Raises
+    QuotaBelowUsed, QuotaCutTooLarge, CutPending (nothing changes)."""
     maker = _actor(uow)
     repo = deps.repository(uow)
     before, current = await check_quota(repo, deps, year, total)
     if before is None or total >= current.total:
         quota, admitted = await apply_quota(uow, deps, year, total, before=before, current=current)
         return Applied(quota, admitted)
+    pending = await cuts.pending(year)
+    if pending is not None:
+        raise CutPending(year=year, cut_id=pending.cut_id)
     cut = QuotaCut(
         cut_id=uuid.uuid4(),
         budget_year=year,
@@ -122,13 +135,8 @@ async def decide_cut(
     residents admitted: always 0, a cut makes no room). Raises NotFound, AlreadyDecided,
     SamePerson; on approval also PreviewOutdated, QuotaBelowUsed (nothing changes)."""
     checker = _actor(uow)
-    cut = await cuts.find(cut_id, lock=True)
-    if cut is None:
-        raise NotFound
-    if cut.status != "pending":
-        raise AlreadyDecided(cut.status)
-    if approve and cut.requested_by.id == checker.id:
-        raise SamePerson
+    cut = found(await cuts.find(cut_id, lock=True))
+    check(cut.status, pending="pending", maker=cut.requested_by, checker=checker, approve=approve)
     payload = QuotaCutDecidedPayload(
         cut_id=cut.cut_id,
         budget_year=cut.budget_year,

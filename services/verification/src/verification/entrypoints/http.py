@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from verification.adapters.metrics import observe_quota
 from verification.adapters.quota_cuts import SqlQuotaCuts
 from verification.app.dependencies import Dependencies
-from verification.app.quota_cuts import Applied, change_quota
+from verification.app.quota_cuts import Applied, CutPending, change_quota
 from verification.app.slots import QuotaBelowUsed, QuotaCutTooLarge
 from verification.entrypoints.quota_cuts_http import QuotaCutView, build_cuts_router, cut_body
 
@@ -113,13 +113,17 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                 "(GET /quota/cuts/{cut_id})",
                 "model": QuotaCutView,
             },
-            409: {"description": "below used"},
+            409: {
+                "description": "below used (quota_below_used); a cut while another cut of "
+                "the year is pending (quota_cut_pending, naming it: cut_id, status_url)"
+            },
             422: {"description": "a cut of more than JKN_MAX_QUOTA_CUT_SHARE of the total"},
         },
     )
     async def put_quota(change: QuotaChange, caller: Caller) -> QuotaChanged | JSONResponse:
         """Raise (or first set) a year's quota at once (200); a cut waits for a second
-        Dinkes verifier (202, nothing changes until ``POST /quota/cuts/{cut_id}/approve``)."""
+        Dinkes verifier (202, nothing changes until ``POST /quota/cuts/{cut_id}/approve``),
+        one pending cut a year (409 ``quota_cut_pending``); a raise applies even then."""
         try:
             async with runtime.unit_of_work(actor=actor_of(caller)) as uow:
                 outcome = await change_quota(
@@ -133,6 +137,17 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                     "field": "total",
                     "rule": "quota_below_used",
                     "message": exc.describe(),
+                },
+            ) from exc
+        except CutPending as exc:
+            raise HTTPException(
+                status_code=409,
+                detail={
+                    "field": "total",
+                    "rule": "quota_cut_pending",
+                    "message": exc.describe(),
+                    "cut_id": str(exc.cut_id),
+                    "status_url": f"/quota/cuts/{exc.cut_id}",
                 },
             ) from exc
         except QuotaCutTooLarge as exc:

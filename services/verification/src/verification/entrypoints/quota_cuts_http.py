@@ -3,7 +3,9 @@
 ``PUT /quota`` lowering a year's total (``entrypoints.http``) answers 202 with ``cut_body``.
 ``GET /quota/cuts/{cut_id}`` shows the cut; ``POST /quota/cuts/{cut_id}/approve`` by a Dinkes
 verifier other than its maker (403 ``SAME_PERSON``) applies it; ``/reject`` (any verifier,
-the maker too) discards it. Decided once (409 ``ALREADY_DECIDED``); an approval whose checks
+the maker too) discards it. Decided once (409 ``ALREADY_DECIDED``). The two-person rule's
+refusals are answered by ``jkn_bus.two_person_http``, its 409 in this module's shape
+(``detail``, like the routes' other refusals and ``PUT /quota``'s). An approval whose checks
 fail again answers 409 ``quota_below_used`` or ``quota_changed_since_preview`` and leaves the
 cut pending. Counts and pseudonymous actor ids only.
 """
@@ -17,19 +19,14 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from jkn_bus import ServiceRuntime
 from jkn_bus.guard import Caller
+from jkn_bus.two_person_http import DECISION_ERRORS, DecisionAnswers
 from jkn_bus.unit_of_work import actor_of
 from pydantic import BaseModel, Field
 
 from verification.adapters.quota_cuts import SqlQuotaCuts
 from verification.app.dependencies import Dependencies
 from verification.app.ports import QuotaCut
-from verification.app.quota_cuts import (
-    AlreadyDecided,
-    NotFound,
-    PreviewOutdated,
-    SamePerson,
-    decide_cut,
-)
+from verification.app.quota_cuts import PreviewOutdated, decide_cut
 from verification.app.slots import QuotaBelowUsed
 
 __all__ = ["QuotaCutView", "build_cuts_router", "cut_body"]
@@ -119,6 +116,16 @@ def _not_found() -> JSONResponse:
     return _refused(404, "unknown", "no quota cut by this id")
 
 
+_DECISION = DecisionAnswers(
+    "cut_id",
+    _not_found,
+    same_person="the verifier who asked for the quota cut cannot approve it: "
+    "another Dinkes verifier must",
+    decided="the quota cut was approved or rejected already",
+    refused=lambda error, status: _refused(409, error.rule, error.message, status),
+)
+
+
 def build_cuts_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
     router = APIRouter(tags=["verification"])
 
@@ -139,25 +146,8 @@ def build_cuts_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                 cuts = SqlQuotaCuts(uow.conn)
                 await decide_cut(uow, deps, cuts, cut_id, approve=approve)
                 decided = await cuts.find(cut_id)
-        except NotFound:
-            return _not_found()
-        except SamePerson:
-            return JSONResponse(
-                status_code=403,
-                content={
-                    "error": "FORBIDDEN",
-                    "reason": "SAME_PERSON",
-                    "message": "the verifier who asked for the quota cut cannot approve it: "
-                    "another Dinkes verifier must",
-                },
-            )
-        except AlreadyDecided as exc:
-            return _refused(
-                409,
-                "ALREADY_DECIDED",
-                "the quota cut was approved or rejected already",
-                exc.status,
-            )
+        except DECISION_ERRORS as exc:
+            return _DECISION.error(exc)
         except QuotaBelowUsed as exc:
             return _refused(409, "quota_below_used", exc.describe(), "pending")
         except PreviewOutdated as exc:
