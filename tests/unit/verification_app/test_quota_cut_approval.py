@@ -1,5 +1,7 @@
 """A quota cut is a two-person act (app.quota_cuts): asked for by one Dinkes verifier, it
-changes nothing until a second one approves it; a raise applies at once."""
+changes nothing until a second one approves it; a raise applies at once. One cut of a year
+waits at a time: another is refused, naming it; a raise applies even then, and the waiting
+cut, previewed against the old total, can then only be rejected."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from verification.app.ports import QuotaCut
 from verification.app.quota_cuts import (
     AlreadyDecided,
     Applied,
+    CutPending,
     NotFound,
     PreviewOutdated,
     SamePerson,
@@ -122,3 +125,42 @@ async def test_a_raise_applies_at_once_and_the_immediate_refusals_stay() -> None
     assert cuts.cuts == {}
     with pytest.raises(NotFound):
         await decide_cut(FakeUnitOfWork(actor=WULAN), world.deps, cuts, uuid.uuid4(), approve=True)
+
+
+async def test_a_second_cut_of_the_year_is_refused_while_one_is_pending() -> None:
+    world, cuts = await _world_at(200)
+    first = await _ask(world, cuts, 190)
+
+    refused = FakeUnitOfWork(actor=WULAN)
+    with pytest.raises(CutPending) as caught:
+        await change_quota(refused, world.deps, cuts, YEAR, 185)
+    assert (caught.value.year, caught.value.cut_id) == (YEAR, first.cut_id)
+    assert refused.emitted == []
+    assert list(cuts.cuts) == [first.cut_id]
+
+    other = FakeUnitOfWork(actor=RINA)  # another year: its own first setting, its own cut
+    assert isinstance(await change_quota(other, world.deps, cuts, YEAR + 1, 50), Applied)
+    assert isinstance(await change_quota(other, world.deps, cuts, YEAR + 1, 45), QuotaCut)
+
+    await decide_cut(FakeUnitOfWork(actor=WULAN), world.deps, cuts, first.cut_id, approve=False)
+    second = await _ask(world, cuts, 185)  # decided: the next cut may be asked for
+    assert second.previous_total == 200
+
+
+async def test_a_raise_applies_while_a_cut_waits_which_can_then_only_be_rejected() -> None:
+    world, cuts = await _world_at(200)
+    cut = await _ask(world, cuts, 190)
+
+    uow = FakeUnitOfWork(actor=WULAN)
+    raised = await change_quota(uow, world.deps, cuts, YEAR, 220)
+    assert isinstance(raised, Applied)
+    assert raised.quota.total == 220
+    assert [type(e) for e in uow.emitted] == [QuotaChanged]
+    assert cuts.cuts[cut.cut_id].status == "pending"
+
+    with pytest.raises(PreviewOutdated) as outdated:
+        await decide_cut(FakeUnitOfWork(actor=WULAN), world.deps, cuts, cut.cut_id, approve=True)
+    assert (outdated.value.previewed, outdated.value.current) == (200, 220)
+    assert world.repo.quotas[YEAR].total == 220
+    with pytest.raises(CutPending):  # still pending: it holds back the next cut until rejected
+        await change_quota(FakeUnitOfWork(actor=RINA), world.deps, cuts, YEAR, 210)

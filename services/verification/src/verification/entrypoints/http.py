@@ -77,6 +77,13 @@ class DecisionsView(BaseModel):
     earlier: list[DecisionView] = Field(description="Earlier proposals of the same participant.")
 
 
+def _total_refused(status: int, rule: str, message: str, **extra: object) -> HTTPException:
+    """``PUT /quota``'s refusal of a total: ``detail`` names the field, the rule and why
+    (numbers and ids only), and what the rule adds (a pending cut's id, the cut limit)."""
+    detail = {"field": "total", "rule": rule, "message": message, **extra}
+    return HTTPException(status_code=status, detail=detail)
+
+
 ParticipantIdPath = Annotated[str, Path(pattern=PARTICIPANT_ID_PATTERN)]
 
 
@@ -131,35 +138,22 @@ def build_router(runtime: ServiceRuntime, deps: Dependencies) -> APIRouter:
                 )
                 waiting = await deps.repository(uow).waiting_count()
         except QuotaBelowUsed as exc:
-            raise HTTPException(
-                status_code=409,
-                detail={
-                    "field": "total",
-                    "rule": "quota_below_used",
-                    "message": exc.describe(),
-                },
-            ) from exc
+            raise _total_refused(409, "quota_below_used", exc.describe()) from exc
         except CutPending as exc:
-            raise HTTPException(
-                status_code=409,
-                detail={
-                    "field": "total",
-                    "rule": "quota_cut_pending",
-                    "message": exc.describe(),
-                    "cut_id": str(exc.cut_id),
-                    "status_url": f"/quota/cuts/{exc.cut_id}",
-                },
+            raise _total_refused(
+                409,
+                "quota_cut_pending",
+                exc.describe(),
+                cut_id=str(exc.cut_id),
+                status_url=f"/quota/cuts/{exc.cut_id}",
             ) from exc
         except QuotaCutTooLarge as exc:
-            raise HTTPException(
-                status_code=422,
-                detail={
-                    "field": "total",
-                    "rule": "quota_cut_too_large",
-                    "message": exc.describe(),
-                    "previous_total": exc.previous_total,
-                    "max_share": exc.max_share,
-                },
+            raise _total_refused(
+                422,
+                "quota_cut_too_large",
+                exc.describe(),
+                previous_total=exc.previous_total,
+                max_share=exc.max_share,
             ) from exc
         if not isinstance(outcome, Applied):
             return JSONResponse(status_code=202, content=cut_body(outcome))
