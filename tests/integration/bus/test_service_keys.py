@@ -52,3 +52,15 @@ async def test_a_key_created_in_a_rolled_back_transaction_is_not_kept(
         assert await conn.fetchval("SELECT count(*) FROM data_keys") == 1
     finally:
         await other.close()
+
+
+async def test_once_its_committed_key_is_known_a_process_seals_without_reading_it(
+    conn: asyncpg.Connection,
+) -> None:
+    keys = ServiceKeys(LocalKeks.parse(DEV_KEKS))
+    columns = ServiceColumns(keys, "civil_registry")
+    await columns.seal(conn, "row-1", {"name": "Siti Aminah"})  # creates version 1
+    await conn.execute("TRUNCATE data_keys")  # were it read again, a new key would be made
+    sealed = await columns.seal(conn, "row-2", {"name": "Budi"})
+    assert await conn.fetchval("SELECT count(*) FROM data_keys") == 0
+    assert await columns.open(conn, "row-2", sealed) == {"name": "Budi"}

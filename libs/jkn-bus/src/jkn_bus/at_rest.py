@@ -170,13 +170,17 @@ class ServiceKeys:
     rewrapped_at)`` in its schema: each service's migration creates it), wrapped by the KEK.
 
     Version 1 is created on first use; the clear key is kept in this process once
-    unwrapped (it never changes; only its wrapping does)."""
+    unwrapped (it never changes, only its wrapping: ``rewrap``), and ``current`` answers
+    from it (it was a statement per sealed row: 17 a resident in verification)."""
 
     keks: KeyEncryptionKeys
     _clear: dict[int, bytes] = field(default_factory=dict, repr=False)
 
     async def current(self, conn: Conn) -> tuple[int, bytes]:
         """``(version, key)`` new values are sealed with: the newest version."""
+        if self._clear:
+            newest = max(self._clear)
+            return newest, self._clear[newest]
         row = await conn.fetchrow(_ROW + " ORDER BY version DESC LIMIT 1")
         if row is None:
             key = AESGCM.generate_key(bit_length=256)
