@@ -28,7 +28,7 @@ async def send_all(
 ) -> dict[uuid.UUID, Exception]:
     """Send every delivery; {message id: exception} of those that failed."""
     failed: dict[uuid.UUID, Exception] = {}
-    for channel, run in _runs(channels, deliveries):
+    for channel, run in _runs(channels, deliveries, failed):
         if isinstance(channel, BatchChannel):
             try:
                 outcomes = await channel.send_many(run)
@@ -48,13 +48,18 @@ async def send_all(
 
 
 def _runs(
-    channels: Mapping[str, MessageChannel], deliveries: Sequence[Delivery]
+    channels: Mapping[str, MessageChannel],
+    deliveries: Sequence[Delivery],
+    failed: dict[uuid.UUID, Exception],
 ) -> list[tuple[MessageChannel, list[Delivery]]]:
-    """Consecutive deliveries grouped by the channel object that takes them."""
+    """Consecutive deliveries grouped by the channel object that takes them; a delivery for
+    a channel not wired fails alone (``KeyError``, into ``failed``), as a send would."""
     runs: list[tuple[MessageChannel, list[Delivery]]] = []
     for delivery in deliveries:
-        channel = channels[delivery.channel]
-        if runs and runs[-1][0] is channel:
+        channel = channels.get(delivery.channel)
+        if channel is None:
+            failed[delivery.message_id] = KeyError(delivery.channel)
+        elif runs and runs[-1][0] is channel:
             runs[-1][1].append(delivery)
         else:
             runs.append((channel, [delivery]))
