@@ -43,6 +43,7 @@ from jkn_contracts import PARTICIPANT_ID_PATTERN
 from opentelemetry import trace
 
 from jkn_bus import metrics
+from jkn_bus.db import keeps_session_state
 from jkn_bus.outbox import NOTIFY_CHANNEL_PREFIX
 from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, current_trace_headers, tracer
 
@@ -102,6 +103,7 @@ class OutboxRelay:
 
     async def _run_once(self) -> None:
         async with self._pool.acquire() as lock_conn:
+            keeps_session_state(lock_conn)
             # the lock is held by another relay process: nothing here can signal its release
             locked = "SELECT pg_try_advisory_lock($1)"
             while not await lock_conn.fetchval(locked, self._lock_key):

@@ -32,6 +32,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jkn_bus import metrics
+from jkn_bus.db import keeps_session_state
 
 __all__ = [
     "DAY_S",
@@ -213,6 +214,7 @@ class RetentionPurger:
         holds the purge lock (it purges)."""
         async with self._pool.acquire() as pooled:
             conn: Any = pooled
+            keeps_session_state(conn)
             if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
                 return None
             try:

@@ -16,6 +16,7 @@ import uuid
 from typing import cast
 
 import asyncpg
+from jkn_bus.db import keeps_session_state
 from jkn_bus.service import ServiceRuntime
 
 from enrollment.app.ports import ImportStore
@@ -45,6 +46,7 @@ class ImportReaper:
         reaped = []
         async with pool.acquire() as pooled:
             conn = cast(asyncpg.Connection, pooled)  # the proxy forwards every call
+            keeps_session_state(conn)
             for row in await self._store.running(conn):
                 key = import_lock_key(row["import_id"])
                 if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):

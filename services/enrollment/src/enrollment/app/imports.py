@@ -26,6 +26,7 @@ from typing import Any, cast
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from jkn_bus import UnitOfWork
+from jkn_bus.db import keeps_session_state
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import resident_trace
 from jkn_bus.unit_of_work import Deferred, flush_deferred
@@ -87,6 +88,7 @@ class ImportRunner(ImportReaper):
         conn = cast(asyncpg.Connection, pooled)
         path: Path | None = None
         try:
+            keeps_session_state(conn)
             await conn.execute("SELECT pg_advisory_lock($1)", import_lock_key(import_id))
             async with conn.transaction():
                 decision = await decide(
