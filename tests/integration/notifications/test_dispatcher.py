@@ -1,8 +1,10 @@
-"""The dispatcher: one sender per message, retries with backoff, failures stated."""
+"""The dispatcher: one sender per message, retries with backoff, failures stated, each in
+its message's trace."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -179,3 +181,26 @@ async def test_a_permanent_failure_is_recorded_and_stated_as_failed(
     records = await read_topic(BOOTSTRAP, topic_prefix + "jkn.notifications.messages", expect=61)
     told = [parse_event(r.value) for r in records if r.key == who.participant_id.encode()]
     assert [(type(e), e.payload.status) for e in told] == [(NotificationSent, "failed")]  # type: ignore[union-attr]
+
+
+async def test_each_notification_sent_of_a_round_continues_its_own_message_s_trace(
+    runtime: ServiceRuntime,
+) -> None:
+    people = [registered(400 + n) for n in range(3)]
+    await _decide(runtime, people)
+    traces = {p.participant_id: f"{400 + n:032x}" for n, p in enumerate(people)}
+    for pid, trace_id in traces.items():  # as if each event had come with its own trace
+        await runtime.pool.execute(
+            "UPDATE messages SET trace_headers = $2::jsonb WHERE participant_id = $1",
+            pid,
+            json.dumps({"traceparent": f"00-{trace_id}-{1:016x}-01"}),
+        )
+
+    sending = dispatcher(runtime, dict.fromkeys(CHANNELS, Recording()), batch=50)
+    assert await sending.dispatch_batch() == 3  # one round for the three
+
+    rows = await runtime.pool.fetch(
+        "SELECT key, headers FROM outbox WHERE key = ANY($1::text[])", list(traces)
+    )
+    stated = {r["key"]: json.loads(r["headers"])["traceparent"].split("-")[1] for r in rows}
+    assert stated == traces
