@@ -77,7 +77,8 @@ class SteadyRun:
     seed: int
     arrivals: int = 0
     span_s: float = 0.0  # from the section's start to the last arrival sent
-    refused: Counter[int] = field(default_factory=Counter)  # HTTP status -> arrivals
+    # "HTTP <status>" or a transport error's class name -> arrivals not proposed
+    refused: Counter[str] = field(default_factory=Counter)
     sent_at: dict[str, datetime] = field(default_factory=dict)  # participant -> arrival
     answer_s: list[float] = field(default_factory=list)  # POST round trips of the 201s
     journey: JourneyRun = field(default_factory=JourneyRun)
@@ -152,11 +153,15 @@ async def _propose(
 ) -> None:
     sent = datetime.now(UTC)
     started = time.monotonic()
-    answer = await client.post(
-        f"{enrollment}/proposals", json={**form, "proposed_by": "bench-steady"}, auth=OFFICER
-    )
+    try:
+        answer = await client.post(
+            f"{enrollment}/proposals", json={**form, "proposed_by": "bench-steady"}, auth=OFFICER
+        )
+    except httpx.TransportError as exc:  # a lost arrival is a figure, not the bench's end
+        run.refused[type(exc).__name__] += 1
+        return
     if answer.status_code != 201:  # counted by status only: the body may name the proposal
-        run.refused[answer.status_code] += 1
+        run.refused[f"HTTP {answer.status_code}"] += 1
         return
     run.answer_s.append(time.monotonic() - started)
     run.sent_at[answer.json()["participant_id"]] = sent
@@ -241,7 +246,7 @@ def report(run: SteadyRun, share: float) -> list[str]:
         f"achieved arrival rate:             {run.achieved_rate:.2f} residents/s "
         f"({run.arrivals} in {run.span_s:.1f} s)",
         f"proposed (201):                    {run.accepted}"
-        + "".join(f"   HTTP {code}: {n}" for code, n in sorted(run.refused.items())),
+        + "".join(f"   {why}: {n}" for why, n in sorted(run.refused.items())),
         f"residents final:                   {run.final}   activated: {run.activated}",
         _figures("proposal → activation:", run.latencies()),
         _figures("  arrival → registered (HTTP):", run.http_side()),
