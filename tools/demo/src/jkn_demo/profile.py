@@ -37,7 +37,14 @@ from jkn_demo.profile_counters import (
 )
 from jkn_demo.scenario import generate_city, seed_bpjs
 from jkn_demo.stack import Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, drop_database, fresh_stack_env
+from jkn_demo.stackenv import (
+    BOOTSTRAP,
+    PSEUDONYM_KEY,
+    STATE_DIR,
+    bpjs_limits_for_bench,
+    drop_database,
+    fresh_stack_env,
+)
 
 __all__ = ["JOURNEY_EVENTS", "Profile", "main", "profile_journey"]
 
@@ -98,6 +105,7 @@ async def profile_journey(
         run_dir=run_dir,
         JKN_REFERENCE_DIR=str(city.directory),
         JKN_QUOTA_TOTAL="100000000",
+        **bpjs_limits_for_bench(),
     )
     stack = Stack(run_dir, env, port_offset=port_offset)
     profile = Profile()
@@ -237,12 +245,26 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--residents", type=int, default=2_000)
     parser.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="at rest, measured")
+    parser.add_argument(
+        "--port-offset", type=int, default=PORT_OFFSET, help="beside another profile run"
+    )
     args = parser.parse_args(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = Path(os.environ.get("JKN_PROFILE_DIR", STATE_DIR / "profile")) / stamp
     print(f"== jkn-daerah profile: {args.residents} residents, run directory {run_dir} ==")
+    limits = bpjs_limits_for_bench()
+    print(
+        f"gateway: BPJS_RATE_PER_S={limits['BPJS_RATE_PER_S']}"
+        f" BPJS_MAX_IN_FLIGHT={limits['BPJS_MAX_IN_FLIGHT']}"
+    )
     profile = asyncio.run(
-        profile_journey(args.residents, run_dir, spy_rate=args.rate, idle_seconds=args.idle_seconds)
+        profile_journey(
+            args.residents,
+            run_dir,
+            port_offset=args.port_offset,
+            spy_rate=args.rate,
+            idle_seconds=args.idle_seconds,
+        )
     )
     for line in report(profile):
         print(line)
