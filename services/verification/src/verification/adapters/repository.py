@@ -28,6 +28,7 @@ __all__ = ["SqlRepository"]
 _OPEN = [s.value for s in OPEN_STATUSES]
 _OPEN_PROPOSAL = "SELECT * FROM proposals WHERE participant_id = $1 AND status = ANY($2::text[])"
 _OPEN_PROPOSAL_FOR_UPDATE = _OPEN_PROPOSAL + " FOR UPDATE"
+_LOCK_QUOTA = "SELECT total, used FROM quota WHERE budget_year = $1 FOR UPDATE"
 _PRIORITY = "welfare_decile NULLS LAST, waiting_since, proposal_id"
 
 
@@ -151,14 +152,18 @@ class SqlRepository:
         return [await self._proposal(r) for r in rows]
 
     async def lock_quota(self, budget_year: int, *, initial_total: int) -> Quota:
-        await self._conn.execute(
-            "INSERT INTO quota (budget_year, total) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            budget_year,
-            initial_total,
-        )
-        row = await self._conn.fetchrow(
-            "SELECT total, used FROM quota WHERE budget_year = $1 FOR UPDATE", budget_year
-        )
+        """The row lock first: the year's row exists but for its first slot or budget edit,
+        so an INSERT before every lock was a statement spent for nothing. When the lock
+        finds no row, the INSERT (``ON CONFLICT DO NOTHING``: a concurrent first one may win)
+        creates it and the lock is taken again, on the row that now exists either way."""
+        row = await self._conn.fetchrow(_LOCK_QUOTA, budget_year)
+        if row is None:
+            await self._conn.execute(
+                "INSERT INTO quota (budget_year, total) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                budget_year,
+                initial_total,
+            )
+            row = await self._conn.fetchrow(_LOCK_QUOTA, budget_year)
         assert row is not None
         return Quota(total=row["total"], used=row["used"])
 

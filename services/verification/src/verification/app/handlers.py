@@ -143,15 +143,13 @@ async def on_coverage_reported(
     uow: UnitOfWork, event: CoverageReported, *, deps: Dependencies
 ) -> None:
     """Rule 5 on BPJS's answer; then rule 7: a slot, or the waiting list
-    (docs/domain.md#rule-5, docs/domain.md#rule-7)."""
+    (docs/domain.md#rule-5, docs/domain.md#rule-7).
+
+    The proposal is read once, locked. The answer decides whether the quota row is needed,
+    and the quota row is locked before the proposal row (the lock order, ``app.ports``), so
+    a stale answer (or one about no proposal here) takes the quota lock for nothing: rare,
+    and cheaper than reading every proposal twice (once unlocked to rule stale ones out)."""
     repo = deps.repository(uow)
-    pending = await repo.open_proposal(event.participant_id)
-    if not _answers(pending, event):
-        log.warning(
-            "coverage report matches no pending request; ignored",
-            extra={"participant_id": event.participant_id},
-        )
-        return
     membership = event.payload.membership
     reasons = coverage_check(
         BpjsMembership.from_contract(membership) if membership is not None else None, deps.policy
@@ -162,6 +160,10 @@ async def on_coverage_reported(
         quota = await repo.lock_quota(year, initial_total=deps.initial_quota_total)
     proposal = await repo.open_proposal(event.participant_id, lock=True)
     if proposal is None or not _answers(proposal, event):
+        log.warning(
+            "coverage report matches no pending request; ignored",
+            extra={"participant_id": event.participant_id},
+        )
         return
     if quota is None:
         proposal.status = Status.REJECTED
