@@ -56,10 +56,10 @@ class CrashingQueue(SqlIntentQueue):
     crash: dict[str, type[BaseException]]
 
     @contextlib.asynccontextmanager
-    async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
+    async def recording(self, intent: Intent, outcome: str) -> AsyncIterator[UnitOfWork | None]:
         if (crash := self.crash.pop(intent.participant_id, None)) is not None:
             raise crash
-        async with super().recording(intent) as uow:
+        async with super().recording(intent, outcome) as uow:
             yield uow
 
 

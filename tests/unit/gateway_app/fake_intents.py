@@ -88,7 +88,7 @@ class FakeIntents:
         yield FakeUnitOfWork(intent.cause)
 
     @contextlib.asynccontextmanager
-    async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
+    async def recording(self, intent: Intent, outcome: str) -> AsyncIterator[UnitOfWork | None]:
         if self.crash_recording:
             self.crash_recording -= 1
             raise ConnectionResetError
@@ -97,10 +97,9 @@ class FakeIntents:
             and self.rows[intent.id].attempts == intent.attempts
         )
         yield (self.uow or FakeUnitOfWork(intent.cause)) if ours else None
-
-    async def finish(self, uow: UnitOfWork, intent: Intent, outcome: str) -> None:
-        self.state[intent.id] = "done"
-        self.outcome[intent.id] = outcome
+        if ours:  # committed: done with its outcome (an exception above leaves it in flight)
+            self.state[intent.id] = "done"
+            self.outcome[intent.id] = outcome
 
     async def retry(
         self, intent: Intent, *, delay_s: float, unknown: bool, error: str, counted: bool

@@ -40,6 +40,9 @@ class FakeParticipants:
     async def get_for_update(self, participant_id: str) -> ParticipantRecord | None:
         return self.rows.get(participant_id)
 
+    async def get(self, participant_id: str) -> ParticipantRecord | None:
+        return self.rows.get(participant_id)
+
     async def save(self, record: ParticipantRecord) -> None:
         self.rows[record.participant_id] = record
 

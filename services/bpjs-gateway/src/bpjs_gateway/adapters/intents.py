@@ -78,10 +78,16 @@ class SqlIntentRecorder:
         sealed = await self._columns.seal(
             self._conn, cause.participant_id, {"cause": cause.model_dump_json()}, resident=True
         )
+        # One statement: the row, and the worker's wake-up only when it is new (NOTIFY is
+        # transactional: sent at the consumer's commit, once per channel however many).
+        # It is the handlers' only write, and their last: they run without a savepoint
+        # of their own in a batch (``app.handlers``, ``jkn_bus.batch.defers_all_writes``).
         recorded = await self._conn.fetchval(
-            "INSERT INTO bpjs_intents (participant_id, cause_event_id, operation, client_ref,"
-            " cause_sealed, tgl_berlaku, trace_headers) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
-            " ON CONFLICT (cause_event_id, operation) DO NOTHING RETURNING true",
+            "WITH ins AS (INSERT INTO bpjs_intents (participant_id, cause_event_id, operation,"
+            " client_ref, cause_sealed, tgl_berlaku, trace_headers)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)"
+            " ON CONFLICT (cause_event_id, operation) DO NOTHING RETURNING true AS new)"
+            " SELECT new FROM ins, LATERAL (SELECT pg_notify('bpjs_intents', '') WHERE new) AS w",
             cause.participant_id,
             cause.event_id,
             operation,
@@ -90,9 +96,6 @@ class SqlIntentRecorder:
             tgl_berlaku,
             json.dumps(current_trace_headers()),
         )
-        if recorded:
-            # wake the worker now rather than at its next poll
-            await self._conn.execute("NOTIFY bpjs_intents")
         return bool(recorded)
 
     async def cancel_open(self, participant_id: str) -> int:
@@ -148,33 +151,32 @@ class SqlIntentQueue:
 
     @contextlib.asynccontextmanager
     async def reading(self, intent: Intent) -> AsyncIterator[UnitOfWork]:
+        # No transaction: its reads (the participant row, the resident's key) are each a
+        # snapshot of their own under READ COMMITTED anyway, and nothing is written; a
+        # BEGIN and a COMMIT an intent fewer. The key is read once for all of them.
         with transaction_keys():
-            async with self._pool.acquire() as conn, conn.transaction():
+            async with self._pool.acquire() as conn:
                 yield UnitOfWork(conn, topic_prefix=self._prefix, cause=intent.cause)
 
     @contextlib.asynccontextmanager
-    async def recording(self, intent: Intent) -> AsyncIterator[UnitOfWork | None]:
+    async def recording(self, intent: Intent, outcome: str) -> AsyncIterator[UnitOfWork | None]:
         with transaction_span(self._schema), transaction_keys():
             async with self._pool.acquire() as conn, conn.transaction():
+                # first: marks it done (its row locked until the commit) if it is still
+                # this claim's; whatever the outcome writes next commits with it or not at all
                 ours = await conn.fetchval(
-                    "SELECT state = 'in_flight' AND attempts = $2 FROM bpjs_intents"
-                    " WHERE id = $1 FOR UPDATE",
+                    "UPDATE bpjs_intents SET state = 'done', outcome = $3, last_error = NULL,"
+                    " updated_at = now()"
+                    " WHERE id = $1 AND state = 'in_flight' AND attempts = $2 RETURNING true",
                     intent.id,
                     intent.attempts,
+                    outcome,
                 )
                 yield (
                     UnitOfWork(conn, topic_prefix=self._prefix, cause=intent.cause)
                     if ours
                     else None
                 )
-
-    async def finish(self, uow: UnitOfWork, intent: Intent, outcome: str) -> None:
-        await uow.conn.execute(
-            "UPDATE bpjs_intents SET state = 'done', outcome = $2, last_error = NULL,"
-            " updated_at = now() WHERE id = $1",
-            intent.id,
-            outcome,
-        )
 
     async def retry(
         self, intent: Intent, *, delay_s: float, unknown: bool, error: str, counted: bool

@@ -52,6 +52,9 @@ class SqlParticipants:
         )
         return await _record(self._conn, self._columns, row) if row is not None else None
 
+    async def get(self, participant_id: str) -> ParticipantRecord | None:
+        return await get_participant(self._conn, self._columns, participant_id)
+
     async def save(self, record: ParticipantRecord) -> None:
         pid = record.participant_id
         sealed = await self._columns.participants.seal(

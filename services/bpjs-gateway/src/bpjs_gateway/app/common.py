@@ -117,10 +117,9 @@ async def settle(
     """Mark ``intent`` done with ``outcome``, after ``write`` (what else the outcome's
     transaction records; None: nothing, no call was needed); returns the outcome, or
     ``superseded`` when the intent is no longer this claim's (nothing written)."""
-    async with queue.recording(intent) as uow:
+    async with queue.recording(intent, outcome) as uow:
         if uow is None:
             return "superseded"
         if write is not None:
             await write(uow)
-        await queue.finish(uow, intent, outcome)
     return outcome

@@ -56,7 +56,7 @@ async def file_kurang(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
     event: SlotReleased = intent.cause
     pid = intent.participant_id
     async with queue.reading(intent) as uow:
-        record = await deps.repository(uow).get_for_update(pid)
+        record = await deps.repository(uow).get(pid)
     if record is None or record.no_kartu is None or record.status != "active":
         log.info(
             "slot released for a participant without an active card; nothing to remove",

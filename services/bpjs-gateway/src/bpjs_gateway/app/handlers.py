@@ -13,6 +13,7 @@ import functools
 import logging
 
 from jkn_bus import HandlerTable, UnitOfWork
+from jkn_bus.batch import defers_all_writes
 from jkn_contracts import (
     CoverageCheckRequested,
     ParticipantVerified,
@@ -89,10 +90,23 @@ async def on_resident_data_erased(
 
 def bind_handlers(deps: Dependencies) -> HandlerTable:
     """The handlers by event class, bound to ``deps``: exactly the catalogue's
-    ``handled_by("bpjs-gateway")``, Dinsos's erasure among them."""
+    ``handled_by("bpjs-gateway")``, Dinsos's erasure among them.
+
+    The three that record an intent run without a savepoint of their own in a consumed
+    batch (``jkn_bus.batch.defers_all_writes``: a SAVEPOINT and a RELEASE an event fewer):
+    before it they only read (the resident's key), and the intent's INSERT is their one
+    write and their last statement, so a failure leaves nothing of theirs to roll back —
+    and a failing INSERT aborts the batch, which is then applied one by one. (Sealing the
+    cause of a resident without a live key may first create the gateway's own key, once:
+    a key the next attempt would create anyway.) The erasure writes several rows: it keeps
+    its savepoint."""
     return {
-        CoverageCheckRequested: functools.partial(on_coverage_check_requested, deps=deps),
-        ParticipantVerified: functools.partial(on_participant_verified, deps=deps),
-        SlotReleased: functools.partial(on_slot_released, deps=deps),
+        CoverageCheckRequested: defers_all_writes(
+            functools.partial(on_coverage_check_requested, deps=deps)
+        ),
+        ParticipantVerified: defers_all_writes(
+            functools.partial(on_participant_verified, deps=deps)
+        ),
+        SlotReleased: defers_all_writes(functools.partial(on_slot_released, deps=deps)),
         ResidentDataErased: functools.partial(on_resident_data_erased, deps=deps),
     }

@@ -31,7 +31,7 @@ async def look_up(intent: Intent, deps: Dependencies, queue: IntentQueue) -> str
         return await settle(queue, intent, "erased")
     peserta = await deps.bpjs.peserta_by_nik(sealed.nik, event.payload.check_date)
     membership = None if peserta is None else membership_of(peserta)
-    async with queue.recording(intent) as uow:
+    async with queue.recording(intent, "reported") as uow:
         if uow is None:
             return "superseded"
         await uow.emit(
@@ -43,7 +43,6 @@ async def look_up(intent: Intent, deps: Dependencies, queue: IntentQueue) -> str
                 ),
             )
         )
-        await queue.finish(uow, intent, "reported")
     log.info(
         "coverage reported (found=%s)",
         membership is not None,

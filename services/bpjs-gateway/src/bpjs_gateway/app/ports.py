@@ -117,6 +117,11 @@ class ParticipantRepository(Protocol):
         """The row, locked until the transaction ends (None if unknown)."""
         ...
 
+    async def get(self, participant_id: str) -> ParticipantRecord | None:
+        """The row as committed, no lock (None if unknown): what an intent's call needs
+        (the worker runs one intent of a participant at a time, ``IntentQueue.claim``)."""
+        ...
+
     async def save(self, record: ParticipantRecord) -> None:
         """Insert or replace the row of ``record.participant_id``."""
         ...
@@ -221,16 +226,16 @@ class IntentQueue(Protocol):
         ...
 
     def reading(self, intent: Intent) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A short transaction to read what the call needs; closed before the call."""
+        """A connection to read what the call needs, no transaction open (nothing is
+        written: ``emit`` refuses); given back before the call."""
         ...
 
-    def recording(self, intent: Intent) -> AbstractAsyncContextManager[UnitOfWork | None]:
-        """The outcome's transaction, the intent's row locked; None when the intent is no
-        longer this claim's (cancelled by an erasure, taken over after a lease ran out)."""
-        ...
-
-    async def finish(self, uow: UnitOfWork, intent: Intent, outcome: str) -> None:
-        """Mark the intent done with ``outcome``, in the outcome's transaction."""
+    def recording(
+        self, intent: Intent, outcome: str
+    ) -> AbstractAsyncContextManager[UnitOfWork | None]:
+        """The outcome's transaction, the intent already marked done with ``outcome`` in it
+        (its row locked); None when the intent is no longer this claim's (cancelled by an
+        erasure, taken over after a lease ran out): nothing is written then."""
         ...
 
     async def retry(

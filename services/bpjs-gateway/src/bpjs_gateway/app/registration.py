@@ -106,7 +106,7 @@ async def file_tambah(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
     event: ParticipantVerified | ParticipantVerifiedV1 = intent.cause
     pid = intent.participant_id
     async with queue.reading(intent) as uow:
-        existing = await deps.repository(uow).get_for_update(pid)
+        existing = await deps.repository(uow).get(pid)
         active = existing is not None and existing.status == "active"
         resident = None if active else await open_sealed(uow, event, deps)
     if existing is not None and active:
