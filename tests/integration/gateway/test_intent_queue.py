@@ -1,0 +1,189 @@
+"""The intents table's own rules against the real Postgres (README, Intents), with no worker
+running: a recorded intent wakes the worker once and a cause recorded again neither adds
+a row nor wakes it; an outcome is marked done only together with what it writes; a claim
+that lost its intent (an erasure, a lease taken over) records nothing; a claim taken over
+after its lease comes back as of unknown outcome (looked up before filing again)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from bpjs_gateway.adapters.at_rest import GatewayColumns, gateway_columns
+from bpjs_gateway.adapters.bpjs_client import BpjsClient
+from bpjs_gateway.adapters.intents import SqlIntentQueue, SqlIntentRecorder
+from bpjs_gateway.app.ports import Intent
+from bpjs_gateway.bootstrap import build_runtime
+from bpjs_gateway.settings import GatewaySettings
+from integration.gateway.conftest import BOOTSTRAP, uncovered_residents, verified
+from jkn_bus import BusSettings, ServiceRuntime
+from jkn_bus.key_memo import transaction_keys
+from support.sealed import escrow
+
+pytestmark = pytest.mark.infra
+
+RESIDENTS = uncovered_residents()
+
+
+@pytest.fixture(scope="module")
+async def runtime(database: dict[str, str], topic_prefix: str) -> AsyncIterator[ServiceRuntime]:
+    """The gateway's runtime (its schema migrated) and no intent worker: the tests claim."""
+    bus = BusSettings(
+        service="bpjs-gateway",
+        database_url=database["bpjs-gateway"],
+        kafka_bootstrap_servers=BOOTSTRAP,
+        jkn_topic_prefix=topic_prefix,
+    )
+    # never called: nothing here carries an intent out
+    client = BpjsClient("http://127.0.0.1:9", "1", "s", "k", timeout=1)
+    runtime = build_runtime(GatewaySettings(), bpjs=client, bus=bus)
+    await runtime.start()
+    yield runtime
+    await runtime.stop()
+    await client.aclose()
+
+
+@pytest.fixture(scope="module")
+def columns(runtime: ServiceRuntime) -> GatewayColumns:
+    return gateway_columns(runtime.settings.key_encryption_keys())
+
+
+def queue_of(runtime: ServiceRuntime, columns: GatewayColumns, lease_s: float) -> SqlIntentQueue:
+    return SqlIntentQueue(
+        runtime.pool,
+        columns.intents,
+        topic_prefix=runtime.settings.jkn_topic_prefix,
+        schema=runtime.settings.db_schema,
+        lease_s=lease_s,
+    )
+
+
+async def record(runtime: ServiceRuntime, columns: GatewayColumns, cause: Any) -> bool:
+    """Record a *tambah* for ``cause`` as the consumer does: in a transaction of its own."""
+    with transaction_keys():
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            recorder = SqlIntentRecorder(conn, columns.intents)
+            return await recorder.record(cause=cause, operation="tambah")
+
+
+async def row(runtime: ServiceRuntime, intent: Intent) -> asyncpg.Record:
+    found = await runtime.pool.fetchrow(
+        "SELECT state, outcome, attempts, outcome_unknown FROM bpjs_intents WHERE id = $1",
+        intent.id,
+    )
+    assert found is not None
+    return found
+
+
+async def claim_of(queue: SqlIntentQueue, participant_id: str) -> Intent:
+    claimed = await queue.claim(["tambah"], 100, busy=())
+    mine = [i for i in claimed if i.participant_id == participant_id]
+    assert len(mine) == 1, claimed
+    return mine[0]
+
+
+async def fail_while_recording(queue: SqlIntentQueue, intent: Intent) -> None:
+    """The outcome's own writes fail inside its transaction."""
+    async with queue.recording(intent, "activated") as uow:
+        assert uow is not None
+        raise RuntimeError
+
+
+@contextlib.asynccontextmanager
+async def listening(runtime: ServiceRuntime) -> AsyncIterator[asyncio.Queue[str]]:
+    """The payloads of ``bpjs_intents`` notifications, in the order they were committed."""
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    conn = await asyncpg.connect(runtime.settings.database_url)
+
+    def on_notify(*args: Any) -> None:
+        heard.put_nowait(args[3])
+
+    await conn.add_listener("bpjs_intents", on_notify)
+    try:
+        yield heard
+    finally:
+        await conn.close()
+
+
+async def test_a_recorded_intent_wakes_the_worker_once_and_its_cause_again_adds_nothing(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    cause = verified(next(RESIDENTS))
+    await escrow()
+    async with listening(runtime) as heard:
+        assert await record(runtime, columns, cause) is True
+        assert await asyncio.wait_for(heard.get(), 10) == ""
+        assert await record(runtime, columns, cause) is False  # a redelivery
+        # notifications arrive in commit order: a wake-up of the repeat would come first
+        marker = uuid.uuid4().hex
+        await runtime.pool.execute("SELECT pg_notify('bpjs_intents', $1)", marker)
+        assert await asyncio.wait_for(heard.get(), 10) == marker
+    count = await runtime.pool.fetchval(
+        "SELECT count(*) FROM bpjs_intents WHERE cause_event_id = $1", cause.event_id
+    )
+    assert count == 1
+
+
+async def test_an_outcome_whose_writes_fail_leaves_the_intent_in_flight_for_its_retry(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    cause = verified(next(RESIDENTS))
+    await escrow()
+    await record(runtime, columns, cause)
+    queue = queue_of(runtime, columns, lease_s=300)
+    intent = await claim_of(queue, cause.participant_id)
+    assert intent.cause.event_id == cause.event_id
+
+    with pytest.raises(RuntimeError):
+        await fail_while_recording(queue, intent)
+    failed = await row(runtime, intent)
+    assert (failed["state"], failed["outcome"], failed["attempts"]) == ("in_flight", None, 1)
+
+    await queue.retry(intent, delay_s=0, unknown=True, error="RuntimeError", counted=True)
+    again = await claim_of(queue, cause.participant_id)
+    assert (again.attempts, again.outcome_unknown) == (2, True)
+    async with queue.recording(again, "activated") as uow:
+        assert uow is not None
+    done = await row(runtime, again)
+    assert (done["state"], done["outcome"]) == ("done", "activated")
+
+
+async def test_a_claim_whose_intent_was_cancelled_by_an_erasure_records_no_outcome(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    cause = verified(next(RESIDENTS))
+    await escrow()
+    await record(runtime, columns, cause)
+    queue = queue_of(runtime, columns, lease_s=300)
+    intent = await claim_of(queue, cause.participant_id)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        assert await SqlIntentRecorder(conn, columns.intents).cancel_open(intent.participant_id)
+
+    async with queue.recording(intent, "activated") as uow:
+        assert uow is None
+    cancelled = await row(runtime, intent)
+    assert (cancelled["state"], cancelled["outcome"]) == ("cancelled", "erased")
+
+
+async def test_a_claim_taken_over_after_its_lease_records_nothing_and_the_new_one_looks_first(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    cause = verified(next(RESIDENTS))
+    await escrow()
+    await record(runtime, columns, cause)
+    queue = queue_of(runtime, columns, lease_s=0)  # every in-flight intent is past its lease
+    dead = await claim_of(queue, cause.participant_id)  # the worker that dies mid-call
+    taken = await claim_of(queue, cause.participant_id)
+    assert (taken.attempts, taken.outcome_unknown) == (2, True)
+
+    async with queue.recording(dead, "activated") as uow:
+        assert uow is None  # the dead claim's late answer writes nothing
+    async with queue.recording(taken, "resolved_by_lookup") as uow:
+        assert uow is not None
+    done = await row(runtime, taken)
+    assert (done["state"], done["outcome"], done["attempts"]) == ("done", "resolved_by_lookup", 2)
