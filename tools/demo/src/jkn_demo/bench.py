@@ -36,7 +36,13 @@ from jkn_demo.relay_bench import relay_throughput
 from jkn_demo.scenario import generate_city, seed_bpjs
 from jkn_demo.snapshot_bench import snapshot_bench
 from jkn_demo.stack import Stack
-from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, fresh_stack_env
+from jkn_demo.stackenv import (
+    BOOTSTRAP,
+    PSEUDONYM_KEY,
+    STATE_DIR,
+    bpjs_limits_for_bench,
+    fresh_stack_env,
+)
 
 __all__ = ["main"]
 
@@ -111,6 +117,8 @@ async def run(
 ) -> int:
     run_dir = STATE_DIR / "bench"
     _say("== jkn-daerah bench ==")
+    bpjs_limits = bpjs_limits_for_bench()
+    _say(f"gateway: {' '.join(f'{k}={v}' for k, v in bpjs_limits.items())}")
     await _in_process_reports(relay_events, auth_requests)
     _say(f"-- journey: {residents} residents proposed by one CSV import --")
     city = generate_city(
@@ -128,6 +136,7 @@ async def run(
         run_dir=run_dir,
         JKN_REFERENCE_DIR=str(city.directory),
         JKN_QUOTA_TOTAL="100000000",
+        **bpjs_limits,
     )
     stack = Stack(run_dir, env, port_offset=20000)
     stack.start()
