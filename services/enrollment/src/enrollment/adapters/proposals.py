@@ -168,52 +168,58 @@ async def existing_ids(
     return {r["participant_id"]: r["proposal_id"] for r in rows}
 
 
+# One statement per status change (it was up to four: SELECT … FOR UPDATE, the history
+# INSERT, the status UPDATE, the card UPDATE). ``target`` locks the proposal as before;
+# ``moved`` updates it only when the status advances (``$4``: the statuses the new one is a
+# later stage of, ``domain.advances``) or a card came — the same row, already locked by
+# this statement; the history row is written whatever moved, and says whether a proposal
+# was found. Both read ``p.status`` as the UPDATE sees it: the current row.
+_APPLY_STATUS = (
+    "WITH target AS (SELECT proposal_id FROM proposals WHERE participant_id = $1"
+    " AND ($2::uuid IS NULL OR proposal_id = $2)"
+    " ORDER BY created_at DESC, proposal_id LIMIT 1 FOR UPDATE),"
+    " moved AS (UPDATE proposals p SET"
+    " status = CASE WHEN p.status = ANY($4::text[]) THEN $3 ELSE p.status END,"
+    " updated_at = CASE WHEN p.status = ANY($4::text[]) THEN now() ELSE p.updated_at END,"
+    " reasons = CASE WHEN p.status = ANY($4::text[]) THEN COALESCE($5::jsonb, p.reasons)"
+    " ELSE p.reasons END,"
+    " no_kartu = CASE WHEN $6::bool THEN $7::text ELSE p.no_kartu END,"
+    " kd_provider = CASE WHEN $6::bool THEN $8::text ELSE p.kd_provider END,"
+    " nm_provider = CASE WHEN $6::bool THEN $9::text ELSE p.nm_provider END,"
+    " effective_date = CASE WHEN $6::bool THEN $10::date ELSE p.effective_date END"
+    " FROM target WHERE p.proposal_id = target.proposal_id"
+    " AND (p.status = ANY($4::text[]) OR $6::bool))"
+    " INSERT INTO proposal_history (proposal_id, status, event_type, event_id, occurred_at)"
+    " SELECT proposal_id, $3, $11, $12, $13 FROM target RETURNING proposal_id"
+)
+
+
 async def apply_status(conn: asyncpg.Connection, change: StatusChange) -> bool:
     """Record the change in the history; move the status if it is a later stage.
 
     The event's proposal when it names one, else the participant's latest (a resident
     proposed again has earlier, closed proposals). Returns False when no such proposal
-    exists here (not ours: ignore).
+    exists here (not ours: ignore). One statement (``_APPLY_STATUS``).
     """
-    row = await conn.fetchrow(
-        "SELECT proposal_id, status FROM proposals WHERE participant_id = $1"
-        " AND ($2::uuid IS NULL OR proposal_id = $2)"
-        " ORDER BY created_at DESC, proposal_id LIMIT 1 FOR UPDATE",
+    later_than = [s.value for s in ProposalStatus if advances(s, change.status)]
+    no_kartu, kd_provider, nm_provider, start = change.card or (None, None, None, None)
+    found = await conn.fetchval(
+        _APPLY_STATUS,
         change.participant_id,
         change.proposal_id,
-    )
-    if row is None:
-        return False
-    await conn.execute(
-        "INSERT INTO proposal_history (proposal_id, status, event_type, event_id, occurred_at)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        row["proposal_id"],
         change.status.value,
+        later_than,
+        json.dumps(change.reasons) if change.reasons is not None else None,
+        change.card is not None,
+        no_kartu,
+        kd_provider,
+        nm_provider,
+        start,
         change.event_type,
         change.event_id,
         change.occurred_at,
     )
-    if advances(ProposalStatus(row["status"]), change.status):
-        await conn.execute(
-            "UPDATE proposals SET status = $2, updated_at = now(),"
-            " reasons = COALESCE($3::jsonb, reasons)"
-            " WHERE proposal_id = $1",
-            row["proposal_id"],
-            change.status.value,
-            json.dumps(change.reasons) if change.reasons is not None else None,
-        )
-    if change.card is not None:
-        no_kartu, kd_provider, nm_provider, start = change.card
-        await conn.execute(
-            "UPDATE proposals SET no_kartu = $2, kd_provider = $3, nm_provider = $4,"
-            " effective_date = $5 WHERE proposal_id = $1",
-            row["proposal_id"],
-            no_kartu,
-            kd_provider,
-            nm_provider,
-            start,
-        )
-    return True
+    return found is not None
 
 
 async def find_for_status(
