@@ -32,6 +32,15 @@ async def pool(service_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
+async def conns(database: dict[str, str]) -> AsyncIterator[dict[str, asyncpg.Connection]]:
+    """A connection as each service's role (and the audit's, which may not read keys)."""
+    opened = {name: await asyncpg.connect(url) for name, url in database.items()}
+    yield opened
+    for conn in opened.values():
+        await conn.close()
+
+
+@pytest.fixture
 def spawn() -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start a helper script of this folder as a separate process (killed at teardown)."""
     procs: list[subprocess.Popen[bytes]] = []

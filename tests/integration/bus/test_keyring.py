@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -26,14 +25,6 @@ K1, K2 = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
 
 def _pid(i: int) -> str:
     return participant_id_for(f"157101010190{i:04d}", "keyring-test")
-
-
-@pytest.fixture
-async def conns(database: dict[str, str]) -> AsyncIterator[dict[str, asyncpg.Connection]]:
-    opened = {name: await asyncpg.connect(url) for name, url in database.items()}
-    yield opened
-    for conn in opened.values():
-        await conn.close()
 
 
 async def test_only_enrollment_writes_readers_read_and_audit_cannot_reach_it(

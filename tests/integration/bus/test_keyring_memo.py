@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import os
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -36,14 +35,6 @@ class CountingConn:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.conn, name)
-
-
-@pytest.fixture
-async def conns(database: dict[str, str]) -> AsyncIterator[dict[str, asyncpg.Connection]]:
-    opened = {name: await asyncpg.connect(url) for name, url in database.items()}
-    yield opened
-    for conn in opened.values():
-        await conn.close()
 
 
 async def test_a_transaction_reads_a_residents_key_once_however_many_fields_it_opens(
