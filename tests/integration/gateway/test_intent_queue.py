@@ -2,7 +2,8 @@
 running: a recorded intent wakes the worker once and a cause recorded again neither adds
 a row nor wakes it; an outcome is marked done only together with what it writes; a claim
 that lost its intent (an erasure, a lease taken over) records nothing; a claim taken over
-after its lease comes back as of unknown outcome (looked up before filing again)."""
+after its lease comes back as of unknown outcome (looked up before filing again); a claim
+brings the participant's row along, as the previous intent's outcome committed it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ import pytest
 from bpjs_gateway.adapters.at_rest import GatewayColumns, gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.intents import SqlIntentQueue, SqlIntentRecorder
-from bpjs_gateway.app.ports import Intent
+from bpjs_gateway.adapters.participants import SqlParticipants
+from bpjs_gateway.app.ports import Intent, ParticipantRecord
 from bpjs_gateway.bootstrap import build_runtime
 from bpjs_gateway.settings import GatewaySettings
 from integration.gateway.conftest import BOOTSTRAP, uncovered_residents, verified
@@ -187,3 +189,31 @@ async def test_a_claim_taken_over_after_its_lease_records_nothing_and_the_new_on
         assert uow is not None
     done = await row(runtime, taken)
     assert (done["state"], done["outcome"], done["attempts"]) == ("done", "resolved_by_lookup", 2)
+
+
+async def test_a_claim_brings_the_participant_s_row_as_committed_with_its_nik_opened(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    resident = next(RESIDENTS)
+    first, second = verified(resident), verified(resident)
+    await escrow()
+    await record(runtime, columns, first)
+    queue = queue_of(runtime, columns, lease_s=300)
+    unknown = await claim_of(queue, first.participant_id)
+    assert (unknown.read_along, unknown.participant) == (True, None)  # no row yet
+
+    card = ParticipantRecord(
+        participant_id=first.participant_id,
+        proposal_id=first.payload.proposal_id,
+        nik=resident.nik,
+        status="active",
+        no_kartu="0001234567890",
+    )
+    async with queue.recording(unknown, "activated") as uow:
+        assert uow is not None
+        await SqlParticipants(uow.conn, columns).save(card)
+    await record(runtime, columns, second)
+    known = await claim_of(queue, second.participant_id)
+    assert known.participant is not None
+    assert (known.participant.status, known.participant.no_kartu) == ("active", "0001234567890")
+    assert known.participant.nik == resident.nik  # opened under the resident's key

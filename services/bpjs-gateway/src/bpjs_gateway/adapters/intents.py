@@ -4,6 +4,7 @@ settled by the worker in short transactions of its own (``app.worker``)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -17,6 +18,7 @@ from jkn_bus.sealed_rows import PersonalColumns
 from jkn_bus.telemetry import current_trace_headers, transaction_span
 from jkn_contracts import parse_event
 
+from bpjs_gateway.adapters.participants import PARTICIPANT_COLUMNS, record_of
 from bpjs_gateway.app.ports import Intent, Operation
 
 __all__ = ["SqlIntentQueue", "SqlIntentRecorder"]
@@ -24,7 +26,12 @@ __all__ = ["SqlIntentQueue", "SqlIntentRecorder"]
 # Each participant's oldest open intent, if it is due (pending and its time has come, or in
 # flight past its lease: the worker that claimed it died). Younger intents of a participant
 # wait for it, so a participant's calls run one at a time and in the order recorded.
-_CLAIM = """
+# The participant's row comes along (``participants.record_of`` reads it): its columns but
+# the shared participant_id. ``known``: the participant has a row.
+_PARTICIPANT = ", ".join(
+    f"p.{c.strip()}" for c in PARTICIPANT_COLUMNS.split(",") if c.strip() != "participant_id"
+)
+_CLAIM = f"""
 WITH heads AS (
     SELECT DISTINCT ON (participant_id) id
     FROM bpjs_intents WHERE state IN ('pending', 'in_flight')
@@ -37,20 +44,30 @@ WITH heads AS (
     ORDER BY i.next_attempt_at, i.id
     LIMIT $2
     FOR UPDATE OF i SKIP LOCKED
+), claimed AS (
+    UPDATE bpjs_intents i
+    SET state = 'in_flight', attempts = i.attempts + 1, claimed_at = now(), updated_at = now(),
+        outcome_unknown = i.outcome_unknown OR i.state = 'in_flight'
+    FROM due WHERE i.id = due.id
+    RETURNING i.id, i.participant_id, i.operation, i.cause, i.cause_sealed, i.client_ref,
+              i.tgl_berlaku, i.attempts, i.outcome_unknown, i.trace_headers
 )
-UPDATE bpjs_intents i
-SET state = 'in_flight', attempts = i.attempts + 1, claimed_at = now(), updated_at = now(),
-    outcome_unknown = i.outcome_unknown OR i.state = 'in_flight'
-FROM due WHERE i.id = due.id
-RETURNING i.id, i.participant_id, i.operation, i.cause, i.cause_sealed, i.client_ref,
-          i.tgl_berlaku, i.attempts, i.outcome_unknown, i.trace_headers
-"""
+SELECT c.*, p.participant_id IS NOT NULL AS known, {_PARTICIPANT}
+FROM claimed c LEFT JOIN participants p USING (participant_id)
+"""  # noqa: S608 - column names of this package's constant, no input
 
 
 async def _intent(conn: Any, columns: PersonalColumns, row: asyncpg.Record) -> Intent:
-    """The claimed row; its cause None when it can no longer be opened (the resident's key
-    destroyed: an erasure on its way)."""
-    clear = await columns.open(conn, row["participant_id"], row, ("cause",))
+    """The claimed row and its participant's; its cause None when it can no longer be
+    opened (the resident's key destroyed: an erasure on its way). The cause and the
+    participant's NIK are opened with one read of the resident's key."""
+    with transaction_keys():
+        clear = await columns.open(conn, row["participant_id"], row, ("cause",))
+        participant = (
+            await record_of(conn, dataclasses.replace(columns, table="participants"), row)
+            if row["known"]
+            else None
+        )
     return Intent(
         id=row["id"],
         participant_id=row["participant_id"],
@@ -61,6 +78,8 @@ async def _intent(conn: Any, columns: PersonalColumns, row: asyncpg.Record) -> I
         attempts=row["attempts"],
         outcome_unknown=row["outcome_unknown"],
         trace=json.loads(row["trace_headers"]) if row["trace_headers"] else {},
+        participant=participant,
+        read_along=True,
     )
 
 

@@ -13,12 +13,19 @@ from typing import Literal
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from jkn_bus.sealed_rows import PersonalColumns
 
 from bpjs_gateway.adapters.at_rest import GatewayColumns
 from bpjs_gateway.adapters.erasure import erase_participant
 from bpjs_gateway.app.ports import ParticipantRecord, Status
 
-__all__ = ["SqlParticipants", "count_by_status", "get_participant"]
+__all__ = [
+    "PARTICIPANT_COLUMNS",
+    "SqlParticipants",
+    "count_by_status",
+    "get_participant",
+    "record_of",
+]
 
 _COLUMNS = (
     "participant_id, proposal_id, status, no_kartu, kd_provider, nm_provider, kelas,"
@@ -26,13 +33,19 @@ _COLUMNS = (
 )
 _SELECT = f"{_COLUMNS}, nik, nik_sealed, bpjs_message, bpjs_message_sealed"
 _PERSONAL = ("nik", "bpjs_message")
+PARTICIPANT_COLUMNS = _SELECT  # what ``record_of`` reads of a row
 
 Conn = asyncpg.Connection | PoolConnectionProxy  # a handler's, or the pool's for a read
 
 
 async def _record(conn: Conn, columns: GatewayColumns, row: asyncpg.Record) -> ParticipantRecord:
+    return await record_of(conn, columns.participants, row)
+
+
+async def record_of(conn: Conn, columns: PersonalColumns, row: asyncpg.Record) -> ParticipantRecord:
+    """The participant of ``row`` (``PARTICIPANT_COLUMNS``), its NIK and message opened."""
     pid = row["participant_id"]
-    clear = await columns.participants.open(conn, pid, row, _PERSONAL)
+    clear = await columns.open(conn, pid, row, _PERSONAL)
     fields = {k: row[k] for k in _COLUMNS.replace(" ", "").split(",")}
     # an erased resident's NIK reads as '' (as the erasure used to blank it)
     return ParticipantRecord(**fields, nik=clear["nik"] or "", bpjs_message=clear["bpjs_message"])

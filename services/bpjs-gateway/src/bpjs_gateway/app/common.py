@@ -37,7 +37,7 @@ from bpjs_gateway.app.ports import (
 )
 from bpjs_gateway.domain.redaction import redact_niks
 
-__all__ = ["open_sealed", "record_refusal", "settle"]
+__all__ = ["open_sealed", "participant_of", "record_refusal", "settle"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,17 @@ async def open_sealed(
             extra={"participant_id": event.participant_id},
         )
         return None
+
+
+async def participant_of(
+    intent: Intent, deps: Dependencies, uow: UnitOfWork
+) -> ParticipantRecord | None:
+    """The participant's row as the call needs it: the one the claim read along with the
+    intent, else read now (no lock: the worker runs one intent of a participant at a
+    time, and the outcome's transaction writes the whole row)."""
+    if intent.read_along:
+        return intent.participant
+    return await deps.repository(uow).get(intent.participant_id)
 
 
 async def record_refusal(

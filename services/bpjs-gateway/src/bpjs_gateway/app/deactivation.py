@@ -11,7 +11,7 @@ from jkn_bus import UnitOfWork
 from jkn_contracts import ParticipantDeactivated, SlotReleased
 from jkn_contracts.events import DeactivatedPayload
 
-from bpjs_gateway.app.common import settle
+from bpjs_gateway.app.common import participant_of, settle
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.filing import Refused, file_once, record_accepted, record_refused
 from bpjs_gateway.app.ports import Intent, IntentQueue
@@ -55,8 +55,11 @@ async def file_kurang(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
     recorded as removed and nothing is filed again. Returns the outcome."""
     event: SlotReleased = intent.cause
     pid = intent.participant_id
-    async with queue.reading(intent) as uow:
-        record = await deps.repository(uow).get(pid)
+    if intent.read_along:  # the claim read the participant's row: nothing to read here
+        record = intent.participant
+    else:
+        async with queue.reading(intent) as uow:
+            record = await participant_of(intent, deps, uow)
     if record is None or record.no_kartu is None or record.status != "active":
         log.info(
             "slot released for a participant without an active card; nothing to remove",

@@ -195,6 +195,11 @@ class Intent:
     attempts: int
     outcome_unknown: bool
     trace: Mapping[str, str] = field(default_factory=dict)  # the recording span's context
+    # The participant's row as the claim read it (``read_along``; None: no row yet), so
+    # that the call needs no read of its own: the claim's snapshot already holds the
+    # outcome of the participant's previous intent (it is claimed only once that is done).
+    participant: ParticipantRecord | None = field(default=None, repr=False)
+    read_along: bool = False
 
 
 class IntentRecorder(Protocol):

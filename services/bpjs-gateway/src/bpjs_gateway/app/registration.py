@@ -14,7 +14,7 @@ from jkn_contracts import ParticipantActivated, ParticipantVerified
 from jkn_contracts.events import ActivatedPayload
 from jkn_contracts.legacy import ParticipantVerifiedV1
 
-from bpjs_gateway.app.common import open_sealed, settle
+from bpjs_gateway.app.common import open_sealed, participant_of, settle
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.filing import Refused, file_once, record_accepted, record_refused
 from bpjs_gateway.app.ports import (
@@ -106,7 +106,7 @@ async def file_tambah(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
     event: ParticipantVerified | ParticipantVerifiedV1 = intent.cause
     pid = intent.participant_id
     async with queue.reading(intent) as uow:
-        existing = await deps.repository(uow).get(pid)
+        existing = await participant_of(intent, deps, uow)
         active = existing is not None and existing.status == "active"
         resident = None if active else await open_sealed(uow, event, deps)
     if existing is not None and active:
