@@ -160,3 +160,26 @@ async def test_a_relay_outlives_a_broker_that_is_down_when_its_producer_starts(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_committed_outbox_write_wakes_its_services_relay_once(
+    pool: asyncpg.Pool, service_url: str, topic_prefix: str
+) -> None:
+    schema = await pool.fetchval("SELECT current_schema()")
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(service_url)
+    await listener.add_listener(
+        outbox.NOTIFY_CHANNEL_PREFIX + schema, lambda *args: heard.put_nowait(args[2])
+    )
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await outbox.append(conn, step_event(participant(1), 1), topic_prefix=topic_prefix)
+            await outbox.append(conn, step_event(participant(2), 1), topic_prefix=topic_prefix)
+            await asyncio.sleep(0.3)
+            assert heard.empty()  # nothing before the commit: the rows are not visible yet
+        assert await asyncio.wait_for(heard.get(), 10) == outbox.NOTIFY_CHANNEL_PREFIX + schema
+        await asyncio.sleep(0.3)
+        assert heard.empty()  # one wake-up for the transaction, however many rows
+        assert await _unpublished(pool) == 2
+    finally:
+        await listener.close()

@@ -100,24 +100,26 @@ def prepare(event: EventBase, *, topic_prefix: str = "", topic: str | None = Non
 
 
 async def write_rows(conn: asyncpg.Connection, rows: list[OutboxRow]) -> None:
-    """Insert ``rows`` in order (ids follow it) with one statement, and wake the relay.
+    """Insert ``rows`` in order (ids follow it) and wake the relay, with one statement.
 
     NOTIFY is transactional: the relay is woken only when this transaction commits, once
-    however many rows it wrote.
+    however many rows it wrote. One channel per schema (= per service): other services'
+    relays are not woken.
     """
     if not rows:
         return
     await conn.execute(
-        "INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
+        "WITH written AS ("
+        " INSERT INTO outbox (event_id, event_type, topic, key, value, headers)"
         " SELECT e, t, tp, k, v, h::jsonb"
         " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])"
-        " WITH ORDINALITY AS r(e, t, tp, k, v, h, n) ORDER BY n",
+        " WITH ORDINALITY AS r(e, t, tp, k, v, h, n) ORDER BY n RETURNING 1)"
+        " SELECT pg_notify($7 || current_schema(), '') WHERE EXISTS (SELECT FROM written)",
         [r.event_id for r in rows],
         [r.event_type for r in rows],
         [r.topic for r in rows],
         [r.key for r in rows],
         [r.value for r in rows],
         [r.headers for r in rows],
+        NOTIFY_CHANNEL_PREFIX,
     )
-    # One channel per schema (= per service): other services' relays are not woken.
-    await conn.execute("SELECT pg_notify($1 || current_schema(), '')", NOTIFY_CHANNEL_PREFIX)
