@@ -58,9 +58,10 @@ _H = TypeVar("_H")
 
 
 def defers_all_writes(handler: _H) -> _H:
-    """Mark ``handler`` as writing only through ``UnitOfWork.defer``/``emit``: in a batch it
-    runs without a savepoint of its own (two statements an event fewer). Should it fail,
-    it wrote nothing to roll back (its deferred rows are dropped as for any failure); should
+    """Mark ``handler`` as writing only through ``UnitOfWork.defer``/``emit`` — or with one
+    direct write that is its last step (nothing can fail after it): in a batch it runs
+    without a savepoint of its own (two statements an event fewer). Should it fail, it
+    wrote nothing to roll back (its deferred rows are dropped as for any failure); should
     one of its statements fail in Postgres, the batch's transaction is aborted and the whole
     batch is applied one by one — correct either way, the savepoint only saves that."""
     setattr(handler, _DEFERS_ALL, True)
