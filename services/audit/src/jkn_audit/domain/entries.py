@@ -92,7 +92,7 @@ class AuditEntry:
 
 
 _FIELD_NAMES = tuple(f.name for f in dataclasses.fields(AuditEntry))
-_DUMPED = frozenset({"event_type", "producer", "payload"})
+_DUMPED: set[str] = {"event_type", "producer", "payload"}
 
 
 def describe(
