@@ -89,6 +89,16 @@ async def claim_of(queue: SqlIntentQueue, participant_id: str) -> Intent:
     return mine[0]
 
 
+async def recorded(
+    runtime: ServiceRuntime, columns: GatewayColumns, *, lease_s: float
+) -> tuple[Any, SqlIntentQueue]:
+    """A new resident's verified event with its look-up intent recorded, and a queue."""
+    cause = verified(next(RESIDENTS))
+    await escrow()
+    await record(runtime, columns, cause)
+    return cause, queue_of(runtime, columns, lease_s=lease_s)
+
+
 async def fail_while_recording(queue: SqlIntentQueue, intent: Intent) -> None:
     """The outcome's own writes fail inside its transaction."""
     async with queue.recording(intent, "activated") as uow:
@@ -134,10 +144,7 @@ async def test_a_recorded_intent_wakes_the_worker_once_and_its_cause_again_adds_
 async def test_an_outcome_whose_writes_fail_leaves_the_intent_in_flight_for_its_retry(
     runtime: ServiceRuntime, columns: GatewayColumns
 ) -> None:
-    cause = verified(next(RESIDENTS))
-    await escrow()
-    await record(runtime, columns, cause)
-    queue = queue_of(runtime, columns, lease_s=300)
+    cause, queue = await recorded(runtime, columns, lease_s=300)
     intent = await claim_of(queue, cause.participant_id)
     assert intent.cause.event_id == cause.event_id
 
@@ -158,10 +165,7 @@ async def test_an_outcome_whose_writes_fail_leaves_the_intent_in_flight_for_its_
 async def test_a_claim_whose_intent_was_cancelled_by_an_erasure_records_no_outcome(
     runtime: ServiceRuntime, columns: GatewayColumns
 ) -> None:
-    cause = verified(next(RESIDENTS))
-    await escrow()
-    await record(runtime, columns, cause)
-    queue = queue_of(runtime, columns, lease_s=300)
+    cause, queue = await recorded(runtime, columns, lease_s=300)
     intent = await claim_of(queue, cause.participant_id)
     async with runtime.pool.acquire() as conn, conn.transaction():
         assert await SqlIntentRecorder(conn, columns.intents).cancel_open(intent.participant_id)
@@ -175,10 +179,8 @@ async def test_a_claim_whose_intent_was_cancelled_by_an_erasure_records_no_outco
 async def test_a_claim_taken_over_after_its_lease_records_nothing_and_the_new_one_looks_first(
     runtime: ServiceRuntime, columns: GatewayColumns
 ) -> None:
-    cause = verified(next(RESIDENTS))
-    await escrow()
-    await record(runtime, columns, cause)
-    queue = queue_of(runtime, columns, lease_s=0)  # every in-flight intent is past its lease
+    # every in-flight intent is past its lease
+    cause, queue = await recorded(runtime, columns, lease_s=0)
     dead = await claim_of(queue, cause.participant_id)  # the worker that dies mid-call
     taken = await claim_of(queue, cause.participant_id)
     assert (taken.attempts, taken.outcome_unknown) == (2, True)
