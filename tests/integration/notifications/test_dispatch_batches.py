@@ -9,30 +9,26 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from integration.notifications.events import activated, registered
-from jkn_bus import BusSettings, UnitOfWork
+from integration.notifications.handling import decide_together
 from jkn_bus.personal_data import LocalKeks
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import EventBase, NotificationSent, parse_event
 from notifications.adapters.at_rest import NotificationsColumns, columns_for
 from notifications.adapters.channels import ChannelError, Delivery, DevSinkChannel
-from notifications.adapters.mailroom import sql_mailroom
 from notifications.adapters.messages import WAKE_CHANNEL
 from notifications.adapters.outbox import sql_outbox
 from notifications.app.dispatcher import Dispatcher
-from notifications.app.handlers import Routing, handlers
 from notifications.app.ports import DueMessage, Outbox
-from notifications.bootstrap import build_runtime, dispatcher
+from notifications.bootstrap import dispatcher
 from support.polling import eventually
-from support.sealed import SEALER
 
 pytestmark = pytest.mark.infra
 
 CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
-MAILROOM = sql_mailroom(columns_for(LocalKeks.from_config(), SEALER.keyring))
 COLUMNS = columns_for(LocalKeks.from_config())
 
 
@@ -101,24 +97,6 @@ class CrashingOutbox:
         raise Crash
 
 
-@pytest.fixture(scope="module")
-async def runtime(notifications_settings: BusSettings) -> AsyncIterator[ServiceRuntime]:
-    """The runtime (consumer, relay) without the app's own dispatcher."""
-    rt = build_runtime(notifications_settings, Routing("dev_sink"))
-    await rt.start()
-    yield rt
-    await rt.stop()
-
-
-async def _decide(runtime: ServiceRuntime, events: Sequence[EventBase]) -> None:
-    """The handlers queue the events' messages, in one transaction (as a consumed batch)."""
-    handle = handlers(Routing("dev_sink"), SEALER, MAILROOM)
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        for event in events:
-            uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)
-            await handle[type(event)](uow, event)
-
-
 def _journey(n: int, steps: int) -> list[EventBase]:
     """A registration and ``steps`` activations (each one message) of resident ``n``."""
     who = registered(n)
@@ -166,7 +144,7 @@ async def test_each_participant_s_messages_go_out_and_are_stated_in_created_orde
     base = 10 + 10 * batch + (0 if kind == "one by one" else 5)
     first, second = _journey(base, 3), _journey(base + 1, 2)
     # interleaved, as a consumed batch of two participants' events may be
-    await _decide(
+    await decide_together(
         runtime, [first[0], second[0], first[1], second[1], first[2], second[2], first[3]]
     )
     channel = OneByOne() if kind == "one by one" else CountingSink(runtime, COLUMNS)
@@ -194,7 +172,7 @@ async def test_a_message_refused_for_good_fails_alone_in_its_round(
 ) -> None:
     base = 60 + (0 if kind == "one by one" else 5)
     first, second = _journey(base, 2), _journey(base + 1, 2)
-    await _decide(runtime, [*first, *second])
+    await decide_together(runtime, [*first, *second])
     [_, refused, _] = await _created_order(runtime, first)
     channel = (
         OneByOne([refused]) if kind == "one by one" else CountingSink(runtime, COLUMNS, [refused])
@@ -224,7 +202,7 @@ async def test_a_message_refused_for_good_fails_alone_in_its_round(
 
 async def test_two_dispatchers_at_once_never_send_a_message_twice(runtime: ServiceRuntime) -> None:
     people = [_journey(100 + n, 2) for n in range(40)]
-    await _decide(runtime, [e for journey in people for e in journey])
+    await decide_together(runtime, [e for journey in people for e in journey])
     ids = [m for j in people for m in await _created_order(runtime, j)]
     channels = [CountingSink(runtime, COLUMNS), CountingSink(runtime, COLUMNS)]
     dispatchers = [  # small rounds, three workers each: they contend for the 120
@@ -261,7 +239,7 @@ async def test_a_crash_between_send_and_commit_resends_the_same_messages_once_ea
     runtime: ServiceRuntime,
 ) -> None:
     people = [_journey(200 + n, 1) for n in range(3)]
-    await _decide(runtime, [e for journey in people for e in journey])
+    await decide_together(runtime, [e for journey in people for e in journey])
     ids = [m for j in people for m in await _created_order(runtime, j)]
     channel = CountingSink(runtime, COLUMNS)
     channels = dict.fromkeys(CHANNELS, channel)

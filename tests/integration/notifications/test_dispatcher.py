@@ -7,34 +7,29 @@ import asyncio
 import json
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from integration.notifications.conftest import BOOTSTRAP
 from integration.notifications.events import activated, registered
-from jkn_bus import BusSettings, UnitOfWork
+from integration.notifications.handling import decide_together
 from jkn_bus.personal_data import LocalKeks
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import NotificationSent, parse_event
 from notifications.adapters.at_rest import columns_for
 from notifications.adapters.channels import ChannelError, Delivery
-from notifications.adapters.mailroom import sql_mailroom
 from notifications.adapters.messages import WAKE_CHANNEL
 from notifications.adapters.outbox import sql_outbox
 from notifications.app.dispatcher import Dispatcher
-from notifications.app.handlers import Routing, handlers
-from notifications.bootstrap import build_runtime, dispatcher
+from notifications.bootstrap import dispatcher
 from support.kafka import read_topic
 from support.polling import eventually
-from support.sealed import SEALER
 
 pytestmark = pytest.mark.infra
 
 CHANNELS = ("sms", "whatsapp", "email", "dev_sink")
 
 # the handlers' SQL mailroom, its columns under this process's KEKs and the sealer's keyring
-MAILROOM = sql_mailroom(columns_for(LocalKeks.from_config(), SEALER.keyring))
 # the dispatcher's SQL outbox, its columns under this process's KEKs too
 OUTBOX = sql_outbox(columns_for(LocalKeks.from_config()))
 
@@ -55,23 +50,6 @@ class Recording:
         self.sent.append(delivery.message_id)
 
 
-@pytest.fixture(scope="module")
-async def runtime(notifications_settings: BusSettings) -> AsyncIterator[ServiceRuntime]:
-    """The runtime (consumer, relay) without the app's own dispatcher."""
-    rt = build_runtime(notifications_settings, Routing("dev_sink"))
-    await rt.start()
-    yield rt
-    await rt.stop()
-
-
-async def _decide(runtime: ServiceRuntime, events: list[object]) -> None:
-    handle = handlers(Routing("dev_sink"), SEALER, MAILROOM)
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        for event in events:
-            uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)  # type: ignore[arg-type]
-            await handle[type(event)](uow, event)  # type: ignore[index]
-
-
 async def _pending(runtime: ServiceRuntime) -> int:
     return int(
         await runtime.pool.fetchval("SELECT count(*) FROM messages WHERE status = 'pending'")
@@ -80,7 +58,7 @@ async def _pending(runtime: ServiceRuntime) -> int:
 
 async def test_two_dispatchers_never_send_the_same_message(runtime: ServiceRuntime) -> None:
     people = [registered(100 + n) for n in range(30)]
-    await _decide(runtime, [e for p in people for e in (p, activated(p))])
+    await decide_together(runtime, [e for p in people for e in (p, activated(p))])
     left, right = Recording(), Recording()
     dispatchers = [  # small rounds: both have their share of the 60
         dispatcher(
@@ -124,7 +102,7 @@ async def test_a_sender_outlives_any_failure_of_the_database_client(
     runtime: ServiceRuntime,
 ) -> None:
     who = registered(150)
-    await _decide(runtime, [who])
+    await decide_together(runtime, [who])
     channel = Recording()
     sending = BrokenOnce(runtime, dict.fromkeys(CHANNELS, channel), OUTBOX,
                          wake_channel=WAKE_CHANNEL, workers=1, poll_interval_s=0.05)  # fmt: skip
@@ -142,7 +120,7 @@ async def test_a_failing_channel_is_retried_with_backoff_then_the_message_is_sen
     runtime: ServiceRuntime,
 ) -> None:
     who = registered(200)
-    await _decide(runtime, [who])
+    await decide_together(runtime, [who])
     flaky = Recording(failures=2)
     sending = dispatcher(runtime, dict.fromkeys(CHANNELS, flaky), workers=1,
                          backoff_s=(0.1, 0.2), poll_interval_s=0.05)  # fmt: skip
@@ -163,7 +141,7 @@ async def test_a_permanent_failure_is_recorded_and_stated_as_failed(
     runtime: ServiceRuntime, topic_prefix: str
 ) -> None:
     who = registered(300)
-    await _decide(runtime, [who])
+    await decide_together(runtime, [who])
     broken = Recording(failures=99, permanent=True)
     sending = dispatcher(runtime, dict.fromkeys(CHANNELS, broken), workers=1,
                          poll_interval_s=0.05)  # fmt: skip
@@ -187,7 +165,7 @@ async def test_each_notification_sent_of_a_round_continues_its_own_message_s_tra
     runtime: ServiceRuntime,
 ) -> None:
     people = [registered(400 + n) for n in range(3)]
-    await _decide(runtime, people)
+    await decide_together(runtime, people)
     traces = {p.participant_id: f"{400 + n:032x}" for n, p in enumerate(people)}
     for pid, trace_id in traces.items():  # as if each event had come with its own trace
         await runtime.pool.execute(

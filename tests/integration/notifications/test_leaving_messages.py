@@ -4,49 +4,23 @@ it ends, not the steps the leaving undoes (docs/domain.md#race-messages)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 from integration.notifications.events import activated, registered, resident
-from jkn_bus import BusSettings, UnitOfWork
-from jkn_bus.personal_data import LocalKeks
+from integration.notifications.handling import decide_each
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import (
     DeactivationReason,
     DeactivationRequested,
-    EventBase,
     ParticipantDeactivated,
     ParticipantRegistered,
     ParticipantVerified,
 )
 from jkn_contracts.events import DeactivatedPayload, DeactivationRequestedPayload
-from notifications.adapters.at_rest import columns_for
-from notifications.adapters.mailroom import sql_mailroom
-from notifications.app.handlers import Routing, handlers
-from notifications.bootstrap import build_runtime
-from support.sealed import SEALER, sealed_event
+from support.sealed import sealed_event
 
 pytestmark = pytest.mark.infra
-
-MAILROOM = sql_mailroom(columns_for(LocalKeks.from_config(), SEALER.keyring))
-
-
-@pytest.fixture(scope="module")
-async def runtime(notifications_settings: BusSettings) -> AsyncIterator[ServiceRuntime]:
-    rt = build_runtime(notifications_settings, Routing("dev_sink"))
-    await rt.start()
-    yield rt
-    await rt.stop()
-
-
-async def decide(runtime: ServiceRuntime, *events: EventBase) -> None:
-    """Each event in its own transaction, in the order given (as the consumer applies them)."""
-    handle = handlers(Routing("dev_sink"), SEALER, MAILROOM)
-    for event in events:
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            uow = UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix, cause=event)
-            await handle[type(event)](uow, event)
 
 
 async def templates(runtime: ServiceRuntime, participant_id: str) -> list[str]:
@@ -99,7 +73,7 @@ async def test_a_resident_leaving_while_admitted_is_told_the_end_only(
     runtime: ServiceRuntime,
 ) -> None:
     who = registered(301)
-    await decide(runtime, who, leave(who), verified(who, 301), activated(who), ended(who))
+    await decide_each(runtime, who, leave(who), verified(who, 301), activated(who), ended(who))
     assert await templates(runtime, who.participant_id) == [
         "participant_registered",
         "deactivation_requested_kelurahan",
@@ -111,7 +85,7 @@ async def test_an_activation_announced_before_the_request_is_followed_by_the_end
     runtime: ServiceRuntime,
 ) -> None:
     who = registered(302)
-    await decide(runtime, who, verified(who, 302), activated(who), leave(who), ended(who))
+    await decide_each(runtime, who, verified(who, 302), activated(who), leave(who), ended(who))
     told = await templates(runtime, who.participant_id)
     assert told == [
         "participant_registered",
@@ -127,8 +101,8 @@ async def test_a_resident_proposed_again_after_leaving_is_told_each_step_again(
     runtime: ServiceRuntime,
 ) -> None:
     who = registered(303)
-    await decide(runtime, who, leave(who), ended(who))
+    await decide_each(runtime, who, leave(who), ended(who))
     again = registered(303)  # the same resident: the same pseudonym, a new proposal
-    await decide(runtime, again, verified(again, 303), activated(again))
+    await decide_each(runtime, again, verified(again, 303), activated(again))
     told = await templates(runtime, who.participant_id)
     assert told[-2:] == ["participant_verified", "participant_activated"]
