@@ -257,7 +257,7 @@ async def test_an_answer_goes_to_the_reply_topic_it_names_and_nowhere_else() -> 
         await uow.emit(answer)
 
     # one row (the outbox's rows are written as columns of arrays, one statement a batch)
-    [(_sql, args)] = [s for s in conn.statements if s[0].startswith("INSERT INTO outbox")]
+    [(_sql, args)] = [s for s in conn.statements if "INSERT INTO outbox" in s[0]]
     assert args[2] == [PREFIX + DINSOS.reply_topic]
     assert args[3] == ["siks-9"], "keyed by the sender's submission id"
     assert json.loads(args[4][0])["actor"] == system_actor(DINSOS, KEY).model_dump()

@@ -36,7 +36,7 @@ class RecordingConnection:
         return [
             {"event_type": t, "topic": topic, "key": key, "value": json.loads(value)}
             for sql, args in self.statements
-            if sql.startswith("INSERT INTO outbox")
+            if "INSERT INTO outbox" in sql
             for t, topic, key, value in zip(args[1], args[2], args[3], args[4], strict=True)
         ]
 
