@@ -19,8 +19,13 @@ bootstrap:
 	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --quiet 'uv>=0.5,<1'
 
 ## sync: create .venv with the locked dependencies of every workspace member
+# Compiled ahead, dependencies and our own sources alike: where PYTHONDONTWRITEBYTECODE is
+# set (CI, the image) nothing is cached at run time, and every process start would compile
+# all it imports again (3 s instead of 1.5 s a service, longer on a busy machine: the time
+# a killed service needs to consume again).
 sync: bootstrap
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
+	@$(UV) run --frozen python -m compileall -q -j 0 contracts/src libs/*/src services/*/src simulators/*/src tools/*/src >/dev/null
 
 ## test: lint and type-check, unit tests, then tests against the real Kafka and Postgres, then end to end
 test: sync lint typecheck up browser
