@@ -186,6 +186,8 @@ class ServiceRuntime:
         subscriber = broker.subscriber(
             *self._topics,
             group_id=self.settings.consumer_group,
+            group_instance_id=self.settings.consumer_instance_id or None,
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.MANUAL,
             batch=True,

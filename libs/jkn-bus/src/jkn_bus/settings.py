@@ -5,6 +5,14 @@ Defaults point at the local stack that ``make up`` starts; production sets the v
 ``ENROLLMENT_DATABASE_URL``, ``VERIFICATION_DATABASE_URL``, ``BPJS_GATEWAY_DATABASE_URL``,
 ``NOTIFICATIONS_DATABASE_URL``.
 
+Consumer group membership: a process with ``CONSUMER_INSTANCE_ID`` is a *static* member of
+its group (Kafka's KIP-345). Restarted after a crash under the same id, it takes back its
+partitions at once, where a new dynamic member waits for the broker to expire the dead one
+(the session timeout, 10 s) and for the group to rebalance. The cost: a static member that
+stops does not leave the group, so when a replica is removed for good its partitions wait
+out the session timeout before the others take them. Two processes of one service must
+never share an id (the broker fences the older one); deploy/ sets the pod's name.
+
 Kafka: every client logs in as the service's own principal (``kafka_login()``): user
 ``KAFKA_SASL_USERNAME`` (default: the service name), password ``KAFKA_SASL_PASSWORD``
 (default ``<service>-dev``, the local stack's; production takes it from a Secret).
@@ -84,6 +92,16 @@ class BusSettings(BaseSettings):
         200, description="Records fetched per poll, across partitions."
     )
     consumer_concurrency: int = Field(8, description="Participants applied at the same time.")
+    consumer_instance_id: str = Field(
+        "",
+        description="This process's static member name in its consumer group (module doc);"
+        " unique per process of a service. Empty: a dynamic member.",
+    )
+    consumer_session_timeout_ms: int = Field(
+        10_000,
+        ge=6_000,
+        description="How long the broker waits for a silent member before its partitions move.",
+    )
     consumer_lag_interval_s: float = Field(
         10.0, gt=0, description="How often the jkn_consumer_lag gauge is refreshed."
     )

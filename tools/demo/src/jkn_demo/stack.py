@@ -103,6 +103,9 @@ class Stack:
         log = (self.run_dir / f"{name}.log").open("ab")
         # each service logs in to Kafka as its own principal (the simulator does not)
         own = service_kafka_env(comp.name) if comp.name in BUS_SERVICES else {}
+        if comp.name in BUS_SERVICES:
+            # its static member name in the group: a restart takes its partitions back at once
+            own["CONSUMER_INSTANCE_ID"] = f"{comp.name}-{split_name(name)[1]}"
         proc = subprocess.Popen(  # noqa: S603 - our own modules, our own interpreter
             [sys.executable, "-m", comp.module],
             env={**env, **own, comp.port_env: str(self.port(name))},
