@@ -3,18 +3,16 @@ long the system took to come back from it.
 
 Recovery, measured after each fault: from the moment the faulted part is back (the process
 restarted, the broker or database answering again, SIGCONT sent, the simulator's faults
-switched off) until the service is *consuming again*: it has committed work since (a row in
-its inbox with a later ``processed_at``: the inbox row is written in the transaction of the
-event's effects; or a row in its outbox with a later ``created_at``: the gateway's BPJS calls
-are intents a worker carries out apart from the consumer, and what a call led to is an
-event), or it has nothing to apply (``/health`` answers and its consumer group has no lag on
-the broker). The first of the two that holds ends the measurement.
+switched off) until the service is *consuming again* (``jkn_demo.fault_probes``): it has
+committed work since (an inbox or outbox row; timed by the row's own timestamp, not by when
+the probe saw it), or its consumer group has committed an offset past where it stood when
+the fault ended, or it has nothing to apply (``/health`` answers and its group has no lag).
+The first of these that holds ends the measurement.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import os
 import random
 import signal
@@ -24,13 +22,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
 import httpx
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient
-from jkn_devstack.credentials import admin_librdkafka_config
 
 from jkn_demo.fault_infra import OwnKafka, OwnPostgres
+from jkn_demo.fault_probes import (
+    first_write_since,
+    group_lag,
+    group_offsets,
+    healthy,
+    offsets_moved,
+)
 from jkn_demo.stack import Stack
 
 __all__ = ["BUS_SERVICES", "SCENARIOS", "Recovery", "Run", "Scenario"]
@@ -43,7 +44,7 @@ PAUSE_S = 15.0  # past the consumers' session timeout (aiokafka's 10 s default)
 class Recovery:
     fault: str
     seconds: float
-    how: str  # "applied" (an event or a write since) or "no lag" (nothing was waiting)
+    how: str  # "applied" (a write since), "committed" (an offset since), "no lag" (nothing waited)
     healthy_s: float | None  # of which until its /health answered (the process up)
 
 
@@ -71,84 +72,41 @@ class Scenario:
     own_postgres: bool = False
 
 
-async def _committed_since(run: Run, service: str, since: datetime) -> bool:
-    schema = service.replace("-", "_")
-    try:
-        conn = await asyncpg.connect(run.admin_url, database=run.database, timeout=2)
-    except (OSError, asyncpg.PostgresError):
-        return False
-    try:
-        return bool(
-            await conn.fetchval(
-                f"SELECT EXISTS (SELECT 1 FROM {schema}.inbox WHERE processed_at > $1)"  # noqa: S608 - our schema names
-                f" OR EXISTS (SELECT 1 FROM {schema}.outbox WHERE created_at > $1)",
-                since,
-            )
-        )
-    except (OSError, asyncpg.PostgresError):
-        return False
-    finally:
-        await conn.close()
-
-
-async def _lag(run: Run, service: str) -> int | None:
-    """The service's consumer group's lag on the broker; None when it cannot be read.
-
-    librdkafka's calls take timeouts (an aiokafka client of a broker coming back can wait
-    for it without end, and ignore its cancellation), so they run in a thread."""
-    return await asyncio.to_thread(
-        _group_lag, run.bootstrap, run.stack.env["JKN_TOPIC_PREFIX"] + service
-    )
-
-
-def _group_lag(bootstrap: str, group: str) -> int | None:
-    config = {**admin_librdkafka_config(bootstrap), "socket.timeout.ms": 3000, "log_level": 0}
-    try:
-        offsets = AdminClient(config).list_consumer_group_offsets(
-            [ConsumerGroupTopicPartitions(group)], request_timeout=3
-        )
-        committed = offsets[group].result(timeout=4).topic_partitions
-        if not committed:
-            return None
-        ends = Consumer({**config, "group.id": f"{group}-lag-probe"})
-        try:
-            lag = 0
-            for tp in committed:
-                _, high = ends.get_watermark_offsets(
-                    TopicPartition(tp.topic, tp.partition), timeout=3
-                )
-                lag += max(high - tp.offset, 0) if tp.offset >= 0 else high
-        finally:
-            ends.close()
-    except (KafkaException, concurrent.futures.TimeoutError):
-        return None
-    return lag
-
-
-async def _healthy(run: Run, service: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=2) as client:
-            answer = await client.get(f"{run.stack.url(service)}/health")
-    except httpx.HTTPError:
-        return False
-    return answer.status_code == 200
+async def _until_healthy(url: str, started: float) -> float:
+    """Seconds from ``started`` until ``url``'s /health answers (polled on its own, so the
+    slower probes of ``consuming_again`` do not delay the reading)."""
+    while True:
+        if await healthy(url):
+            return round(time.monotonic() - started, 2)
+        await asyncio.sleep(0.1)
 
 
 async def consuming_again(run: Run, service: str, fault: str, *, within_s: float = 120.0) -> None:
     """Record how long ``service`` took, from now, to be consuming again (module doc)."""
     since, started = datetime.now(UTC), time.monotonic()
-    how, healthy_s = "timeout", None
-    while time.monotonic() - started < within_s:
-        if healthy_s is None and await _healthy(run, service):
-            healthy_s = round(time.monotonic() - started, 2)
-        if await _committed_since(run, service, since):
-            how = "applied"
-            break
-        if healthy_s is not None and await _lag(run, service) == 0:
-            how = "no lag"
-            break
-        await asyncio.sleep(0.1)
-    run.recoveries.append(Recovery(fault, round(time.monotonic() - started, 2), how, healthy_s))
+    up = asyncio.create_task(_until_healthy(run.stack.url(service), started))
+    group = run.stack.env["JKN_TOPIC_PREFIX"] + service
+    offsets = await asyncio.to_thread(group_offsets, run.bootstrap, group)
+    how, seconds = "timeout", float(within_s)
+    try:
+        while time.monotonic() - started < within_s:
+            first = await first_write_since(run.admin_url, run.database, service, since)
+            if first is not None:
+                how, seconds = "applied", (first - since).total_seconds()
+                break
+            if await asyncio.to_thread(offsets_moved, run.bootstrap, group, offsets):
+                how, seconds = "committed", time.monotonic() - started
+                break
+            if up.done() and await asyncio.to_thread(group_lag, run.bootstrap, group) == 0:
+                how, seconds = "no lag", time.monotonic() - started
+                break
+            await asyncio.sleep(0.1)
+        healthy_s = await asyncio.wait_for(asyncio.shield(up), 10) if how != "timeout" else None
+    except TimeoutError:
+        healthy_s = None
+    finally:
+        up.cancel()
+    run.recoveries.append(Recovery(fault, round(seconds, 2), how, healthy_s))
 
 
 async def _all_consuming(run: Run, fault: str) -> None:
