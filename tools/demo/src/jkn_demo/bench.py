@@ -162,6 +162,11 @@ async def run(
     )
     _say(f"  activated: {sum(1 for v in final.values() if v == 'ParticipantActivated')}")
     _say(f"throughput:                        {rate:.1f} residents/s")
+    intake = run.intake_rows / run.intake_s if run.intake_s else 0.0
+    _say(
+        f"bulk intake: {run.intake_rows} CSV lines, upload to all stored {run.intake_s:.1f} s: "
+        f"{intake:,.0f} rows/s ({intake / 5000:.2f} of the 5,000 target)"
+    )
     if latencies:
         p50 = statistics.median(latencies)
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]

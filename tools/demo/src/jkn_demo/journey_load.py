@@ -55,6 +55,8 @@ class JourneyRun:
     seconds: float = 0.0
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss: dict[str, int] = field(default_factory=dict)
+    intake_rows: int = 0  # the import's lines, and from its upload until all were stored
+    intake_s: float = 0.0
 
 
 async def run_journey(
@@ -88,7 +90,9 @@ async def run_journey(
     approved.raise_for_status()
     accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
     poller = asyncio.create_task(
-        accepted_when_done(client, stack.url("enrollment"), reply.json()["import_id"], accepted)
+        accepted_when_done(
+            client, stack.url("enrollment"), reply.json()["import_id"], accepted, run
+        )
     )
     try:
         await watch_journey(prefix, accepted, started + 1800, run)
@@ -138,13 +142,25 @@ async def watch_journey(
 
 
 async def accepted_when_done(
-    client: httpx.AsyncClient, enrollment: str, import_id: str, out: asyncio.Future[int]
+    client: httpx.AsyncClient,
+    enrollment: str,
+    import_id: str,
+    out: asyncio.Future[int],
+    run: JourneyRun | None = None,
 ) -> None:
-    """Set ``out`` to the number of residents the import accepted, once it is done."""
+    """Set ``out`` to the number of residents the import accepted, once it is done; and
+    ``run``'s intake: the lines read, and the import's own time from upload (its preview)
+    until its last proposal was stored (``started_at`` to ``finished_at``)."""
     while True:
         answer = await client.get(f"{enrollment}/imports/{import_id}", auth=IMPORTER)
         status = answer.raise_for_status().json()
         if status["status"] not in ("preview", "running"):
+            if run is not None and status["finished_at"]:
+                run.intake_rows = int(status["lines_read"])
+                run.intake_s = (
+                    datetime.fromisoformat(status["finished_at"])
+                    - datetime.fromisoformat(status["started_at"])
+                ).total_seconds()
             out.set_result(int(status["accepted"]))
             return
         await asyncio.sleep(1)
