@@ -8,6 +8,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from jkn_demo.replicas import logged_partitions, relay_holders
 from jkn_demo.scaleout_table import problems
 from jkn_demo.stack import REPLICA_PORT_STEP, Stack, split_name
@@ -85,3 +86,34 @@ def test_a_run_with_two_relays_or_none_for_a_service_is_a_problem() -> None:
     assert problems(row) == ["0 relays for verification"]
     row["relay_holders"] = {"audit": ["audit"]}
     assert problems(row) == []
+
+
+class _Started:
+    """Stands for the Popen of a started process: records its environment."""
+
+    started: list[tuple[str, dict[str, str]]] = []  # noqa: RUF012 - one test's record
+
+    def __init__(self, argv: list[str], *, env: dict[str, str], **_: object) -> None:
+        self.pid = 0
+        _Started.started.append((argv[-1], env))
+
+    def poll(self) -> int | None:
+        return None
+
+
+def test_each_bus_process_is_a_static_group_member_under_its_own_name_and_keeps_it_on_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subprocess, "Popen", _Started)
+    _Started.started.clear()
+    stack = Stack(tmp_path, {}, replicas=2)
+    stack.start(("verification", "bpjs-sim"))
+    stack.procs.pop("verification")  # as after a SIGKILL
+    stack.start(("verification",))
+    ids = [(module, env.get("CONSUMER_INSTANCE_ID")) for module, env in _Started.started]
+    assert ids == [
+        ("bpjs_sim", None),  # not a consumer of the bus
+        ("verification", "verification-1"),
+        ("verification", "verification-2"),
+        ("verification", "verification-1"),  # the restarted replica, under its old name
+    ]
