@@ -253,20 +253,25 @@ async def test_a_row_changed_behind_the_trigger_s_back_is_named_by_verify(
     del recorded
     admin = await asyncpg.connect(admin_db)
     try:
-        original = await admin.fetchval("SELECT decision FROM audit.audit_log WHERE seq = 3")
-        event_id = await admin.fetchval("SELECT event_id FROM audit.audit_log WHERE seq = 3")
-        # seq 3 may be any of the five events (they arrive on four topics in no fixed
+        # seq 3 of the journey's chain: the only chain with three rows (the other resident's
+        # has one, or it is the same chain)
+        chain, original, event_id = await admin.fetchrow(
+            "SELECT chain, decision, event_id FROM audit.audit_log WHERE seq = 3"
+        )
+        # seq 3 may be any of the journey's events (they arrive on four topics in no fixed
         # order), so the forged decision must differ from every real one.
         forged = f"{original}-forged"
-        await tamper(admin, "UPDATE audit.audit_log SET decision = $1 WHERE seq = 3", forged)
+        change = "UPDATE audit.audit_log SET decision = $1 WHERE chain = $2 AND seq = 3"
+        await tamper(admin, change, forged, chain)
 
         report = (await http.get("/verify")).json()
         done = cli_verify(database["audit"])
 
-        await tamper(admin, "UPDATE audit.audit_log SET decision = $1 WHERE seq = 3", original)
+        await tamper(admin, change, original, chain)
     finally:
         await admin.close()
-    assert (report["ok"], report["broken_seq"], report["rows"]) == (False, 3, 2)
+    assert (report["ok"], report["broken_chain"], report["broken_seq"]) == (False, chain, 3)
+    assert report["chains"][chain]["rows"] == 2  # the two rows before it verified
     assert report["broken_event_id"] == str(event_id)
     assert done.returncode == 1
     assert "BROKEN at seq 3" in done.stderr

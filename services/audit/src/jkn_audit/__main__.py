@@ -1,5 +1,5 @@
 """``python -m jkn_audit``: serve the audit trail (AUDIT_HTTP_PORT, default 8005);
-``python -m jkn_audit verify``: check the hash chain (exit 0 intact, 1 broken)."""
+``python -m jkn_audit verify``: check every hash chain (exit 0 intact, 1 broken)."""
 
 from __future__ import annotations
 

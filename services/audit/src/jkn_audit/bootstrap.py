@@ -20,7 +20,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build_runtime(bus: BusSettings | None = None) -> ServiceRuntime:
     """Migrations and one consumer of every topic, appending each event to the chain.
-    A small pool: the consumer appends a batch at a time (the chain is serial anyway).
+    A small pool: the consumer appends a batch at a time (to the chains of its partitions).
     """
     return ServiceRuntime(
         bus or bus_settings(),

@@ -1,15 +1,18 @@
-"""The audit log table: append under the chain lock, read a history or an actor's acts,
+"""The audit log table: append under the chains' locks, read a history or an actor's acts,
 stream for verification.
 
-Why one writer at a time. The chain is a total order: each row names its predecessor's
-hash. Two transactions appending at once would both read the same head and fork the chain
-(``UNIQUE (prev_hash)`` would then reject one, which the consumer retries — correct, but a
-failure path). So every append takes a transaction-scoped advisory lock first and reads the
-head *under* it: appends are serialised across connections, processes and replicas, and the
-head read is the last committed one. With one consumer group ("audit") one process
-normally appends, in consumption order, and the lock is uncontended. A consumed batch's
-entries are appended together (``append_all``, just before the batch commits): the lock is
-taken once a batch and held only for the last statements of its transaction.
+Why one writer per chain at a time. Each chain is a total order: each row names its
+predecessor's hash. Two transactions appending to one chain at once would both read the
+same head and fork it (``UNIQUE (prev_hash)`` would then reject one, which the consumer
+retries — correct, but a failure path). So an append takes a transaction-scoped advisory
+lock per chain it touches (``chain_lock``) and reads those chains' heads *under* them:
+appends to one chain are serialised across connections, processes and replicas, and each
+head read is the last committed one. Appends to different chains take different locks and
+do not wait on each other (``domain.chains``: replicas read disjoint partitions, hence
+touch disjoint chains). A batch takes its chains' locks in ascending chain order, so two
+batches wanting the same chains queue instead of deadlocking. A consumed batch's entries
+are appended together (``append_all``, just before the batch commits): the locks are taken
+once a batch and held only for the last statements of its transaction.
 """
 
 from __future__ import annotations
@@ -24,22 +27,28 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
-from jkn_audit.domain.chain import GENESIS, chain_hash
+from jkn_audit.domain.chain import chain_hash, genesis
 from jkn_audit.domain.entries import AuditEntry, utc_iso
 
-__all__ = ["CHAIN_LOCK", "acts", "append_all", "entries_in_order", "history"]
+__all__ = ["acts", "append_all", "chain_lock", "entries_in_order", "history"]
 
-CHAIN_LOCK = int.from_bytes(hashlib.sha256(b"jkn_audit:chain").digest()[:8], "big", signed=True)
+
+def chain_lock(chain: int) -> int:
+    """The advisory lock key of chain ``chain`` (a bigint derived from its number)."""
+    digest = hashlib.sha256(f"jkn_audit:chain:{chain}".encode("ascii")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
 
 _COLUMNS = (
-    "seq, event_id, event_type, schema_version, producer, participant_id, correlation_id,"
-    ' causation_id, occurred_at, recorded_at, topic, partition, "offset", decision, reasons,'
-    " evidence_ref, payload, actor_id, actor_agency, actor_kind"
+    "chain, seq, event_id, event_type, schema_version, producer, participant_id,"
+    ' correlation_id, causation_id, occurred_at, recorded_at, topic, partition, "offset",'
+    " decision, reasons, evidence_ref, payload, actor_id, actor_agency, actor_kind"
 )
 
 
 def _entry(row: asyncpg.Record) -> AuditEntry:
     return AuditEntry(
+        chain=row["chain"],
         seq=row["seq"],
         event_id=str(row["event_id"]),
         event_type=row["event_type"],
@@ -64,28 +73,39 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
 
 
 async def append_all(conn: asyncpg.Connection, drafts: Sequence[AuditEntry]) -> list[AuditEntry]:
-    """Chain ``drafts`` in order after the head and insert them (inside the caller's
-    transaction): one lock, one read of the head and one statement however many there are
-    (a consumed batch's entries). They commit or roll back with the caller's transaction,
-    all of them: a kill mid-batch leaves the chain as it was."""
+    """Chain ``drafts`` in order, each after its own chain's head, and insert them (inside
+    the caller's transaction): one statement taking the touched chains' locks in ascending
+    order, one reading their heads, one INSERT, however many entries there are (a consumed
+    batch's). They commit or roll back with the caller's transaction, all of them: a kill
+    mid-batch leaves every chain as it was."""
     if not drafts:
         return []
-    await conn.execute("SELECT pg_advisory_xact_lock($1)", CHAIN_LOCK)
-    head = await conn.fetchrow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-    seq, previous = (head["seq"], head["hash"]) if head is not None else (0, GENESIS)
+    chains = sorted({draft.chain for draft in drafts})
+    # one simple-protocol round trip, its statements run in this (ascending) order; the
+    # keys are integers computed here, never input
+    await conn.execute("".join(f"SELECT pg_advisory_xact_lock({chain_lock(c)});" for c in chains))
+    # a statement after the locks: its snapshot sees every append committed before them
+    heads = await conn.fetch(
+        "SELECT c.chain, h.seq, h.hash FROM unnest($1::smallint[]) AS c(chain)"
+        " LEFT JOIN LATERAL (SELECT seq, hash FROM audit_log a WHERE a.chain = c.chain"
+        " ORDER BY a.seq DESC LIMIT 1) h ON true",
+        chains,
+    )
+    # (last seq, last hash) of each touched chain; an empty chain: (0, its genesis)
+    tips = {h["chain"]: (h["seq"] or 0, h["hash"] or genesis(h["chain"])) for h in heads}
     entries: list[AuditEntry] = []
     rows: list[tuple[Any, ...]] = []
     for draft in drafts:
-        seq += 1
-        entry = dataclasses.replace(draft, seq=seq)
+        seq, previous = tips[draft.chain]
+        entry = dataclasses.replace(draft, seq=seq + 1)
         hashed = chain_hash(previous, entry.content())
         rows.append((*_values(entry), previous, hashed))
         entries.append(entry)
-        previous = hashed
+        tips[draft.chain] = (seq + 1, hashed)
     await conn.executemany(
         f"INSERT INTO audit_log ({_COLUMNS}, prev_hash, hash)"  # noqa: S608 - constant columns
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-        " $17::jsonb, $18, $19, $20, $21, $22)",
+        " $17, $18::jsonb, $19, $20, $21, $22, $23)",
         rows,
     )
     return entries
@@ -94,6 +114,7 @@ async def append_all(conn: asyncpg.Connection, drafts: Sequence[AuditEntry]) -> 
 def _values(entry: AuditEntry) -> tuple[Any, ...]:
     """The row's values in ``_COLUMNS`` order."""
     return (
+        entry.chain,
         entry.seq,
         entry.event_id,
         entry.event_type,
@@ -120,10 +141,11 @@ def _values(entry: AuditEntry) -> tuple[Any, ...]:
 async def history(
     conn: asyncpg.Connection | PoolConnectionProxy[Any], participant_id: str
 ) -> list[AuditEntry]:
-    """Every entry about one participant, by time of the fact (then by log order)."""
+    """Every entry about one participant, by time of the fact (then by log order: one
+    chain's, but rows from before chains existed are chain 0, before the rest)."""
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM audit_log WHERE participant_id = $1"  # noqa: S608
-        " ORDER BY occurred_at, seq",
+        " ORDER BY occurred_at, chain, seq",
         participant_id,
     )
     return [_entry(r) for r in rows]
@@ -148,7 +170,7 @@ async def acts(
     n = len(named)
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM audit_log WHERE {where}"  # noqa: S608 - constant fragments
-        f" ORDER BY occurred_at, seq OFFSET ${n + 1} LIMIT ${n + 2}",
+        f" ORDER BY occurred_at, chain, seq OFFSET ${n + 1} LIMIT ${n + 2}",
         *(value for _, value in named),
         offset,
         limit,
@@ -159,9 +181,10 @@ async def acts(
 async def entries_in_order(
     conn: asyncpg.Connection | PoolConnectionProxy[Any], *, prefetch: int = 1000
 ) -> AsyncIterator[tuple[AuditEntry, str]]:
-    """Every (entry, stored hash) in ``seq`` order, streamed (call inside a transaction)."""
+    """Every (entry, stored hash), chain by chain, each in ``seq`` order, streamed (call
+    inside a transaction); the primary key (chain, seq) is the order."""
     cursor: Any = conn.cursor(
-        f"SELECT {_COLUMNS}, hash FROM audit_log ORDER BY seq",  # noqa: S608
+        f"SELECT {_COLUMNS}, hash FROM audit_log ORDER BY chain, seq",  # noqa: S608
         prefetch=prefetch,
     )
     async for row in cursor:

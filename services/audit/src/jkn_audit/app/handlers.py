@@ -4,9 +4,10 @@ It runs inside the consumer's inbox transaction, so an event is logged exactly o
 often Kafka delivers it; the inbox row written in this same transaction says where the
 event was read (topic, partition, offset: the unit of work's ``position``).
 
-The entry is drafted here and appended with the rest of its batch (``UnitOfWork.defer``):
-one chain lock, one read of the head and one INSERT statement per consumed batch, just
-before it commits. An event whose handling failed leaves no entry (its savepoint's items
+The entry is drafted here, in its participant's chain (``domain.chains``), and appended with
+the rest of its batch (``UnitOfWork.defer``): one statement taking the locks of the chains
+the batch touches, one reading their heads and one INSERT per consumed batch, just before it
+commits. An event whose handling failed leaves no entry (its savepoint's items
 are dropped); a batch that does not commit leaves none of its entries.
 """
 
@@ -38,7 +39,7 @@ async def on_event(
     flush: Flush,
     clock: Callable[[], datetime] = utcnow,
 ) -> None:
-    """Draft ``event``'s entry and have ``flush`` chain it after the current head."""
+    """Draft ``event``'s entry and have ``flush`` chain it after its chain's head."""
     if uow.position is not None:
         topic, partition, offset = uow.position
     else:

@@ -19,7 +19,7 @@ __all__ = ["Appender", "EntriesInOrder"]
 
 
 class Appender(Protocol):
-    """Appends drafted entries, in order, after the chain's head, in the caller's
+    """Appends drafted entries, in order, each after its chain's head, in the caller's
     transaction, and returns them as stored (their ``seq`` and hashes set)."""
 
     async def __call__(
@@ -28,8 +28,8 @@ class Appender(Protocol):
 
 
 class EntriesInOrder(Protocol):
-    """Every (entry, stored hash) in ``seq`` order, streamed on ``conn`` (the caller holds
-    the transaction, so the walk reads one snapshot)."""
+    """Every (entry, stored hash), chain by chain and each chain in ``seq`` order, streamed
+    on ``conn`` (the caller holds the transaction, so the walk reads one snapshot)."""
 
     def __call__(
         self, conn: asyncpg.Connection | PoolConnectionProxy[Any]

@@ -19,6 +19,8 @@ from typing import Any
 from jkn_contracts import EventBase
 from jkn_contracts.decisions import decision_of
 
+from jkn_audit.domain.chains import chain_of
+
 __all__ = [
     "ACTOR_FIELDS",
     "PERSONAL_FIELDS",
@@ -74,12 +76,16 @@ class AuditEntry:
     actor_id: str | None = None
     actor_agency: str | None = None
     actor_kind: str | None = None
+    chain: int = 0
 
     def content(self) -> dict[str, Any]:
         """What the chain hashes. An actor field that is empty is left out, so an entry
         without an actor hashes exactly as every row appended before actors were recorded
         did: old rows keep verifying, and removing a recorded actor field (or adding one
-        to any row) breaks that row's hash."""
+        to any row) breaks that row's hash. ``chain`` is not hashed: the chain's own
+        genesis, which every hash of it descends from, ties a row to its chain
+        (``domain.chain.genesis``), and rows chained before there were chains hash as
+        they did."""
         # The fields read one by one, not ``dataclasses.asdict``: that deep-copies the
         # payload for nothing (the dict is only serialised) and was ~7 % of audit's CPU.
         # Same keys, same values, so the same canonical JSON and hash.
@@ -91,15 +97,15 @@ class AuditEntry:
         return content
 
 
-_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(AuditEntry))
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(AuditEntry) if f.name != "chain")
 _DUMPED: set[str] = {"event_type", "producer", "payload"}
 
 
 def describe(
     event: EventBase, *, topic: str, partition: int, offset: int, recorded_at: datetime
 ) -> AuditEntry:
-    """The entry of ``event`` read at ``topic``/``partition``/``offset`` (``seq`` 0: the
-    log assigns it when the entry joins the chain)."""
+    """The entry of ``event`` read at ``topic``/``partition``/``offset``, in its
+    participant's chain (``seq`` 0: the log assigns it when the entry joins the chain)."""
     decision, reasons, evidence_ref = decision_of(event)
     # only the three fields read from the JSON form: the others are taken as they are
     envelope = event.model_dump(mode="json", include=_DUMPED)
@@ -124,4 +130,5 @@ def describe(
         actor_id=event.actor.id if event.actor else None,
         actor_agency=event.actor.agency if event.actor else None,
         actor_kind=event.actor.kind if event.actor else None,
+        chain=chain_of(event.participant_id),
     )

@@ -1,5 +1,5 @@
-"""``python -m jkn_audit verify``: walk the chain; exit 0 when intact, 1 naming the first
-broken row (for cron and operators)."""
+"""``python -m jkn_audit verify``: walk every chain; exit 0 when all are intact, 1 naming each
+broken chain's first broken row (for cron and operators)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,21 @@ async def _verify() -> int:
         report = await verify_chain(pool, entries_in_order)
     finally:
         await pool.close()
+    for chain in report.chains:
+        if chain.ok:
+            print(f"chain {chain.chain}: ok, {chain.rows} rows, head {chain.head}")
+        else:
+            print(
+                f"audit chain {chain.chain} BROKEN at seq {chain.broken_seq}"
+                f" (event {chain.broken_event_id}): {chain.reason};"
+                f" {chain.rows} rows before it verified",
+                file=sys.stderr,
+            )
     if report.ok:
-        print(f"audit chain ok: {report.rows} rows, head {report.head}")
+        print(
+            f"audit chain ok: {report.rows} rows in {len(report.chains)} chains, head {report.head}"
+        )
         return 0
-    print(
-        f"audit chain BROKEN at seq {report.broken_seq} (event {report.broken_event_id}):"
-        f" {report.reason}; {report.rows} rows before it verified",
-        file=sys.stderr,
-    )
     print(json.dumps(report.as_dict()))
     return 1
 

@@ -28,6 +28,7 @@ router = APIRouter(tags=["audit"])
 def history_view(entry: AuditEntry) -> dict[str, Any]:
     """One fact as operators read it."""
     return {
+        "chain": entry.chain,
         "seq": entry.seq,
         "when": entry.occurred_at,
         "who": entry.producer,
@@ -94,6 +95,7 @@ async def acts_of(
 
 @router.get("/verify")
 async def verify(request: Request) -> dict[str, Any]:
-    """Walk the whole chain: ``ok`` with the row count and head hash, or the first broken row."""
+    """Walk every chain: ``ok`` with the row count and the heads' anchor, or the first broken
+    row; ``chains``: each chain's own result (``app.verification``)."""
     report = await verify_chain(runtime_of(request).pool, entries_in_order)
     return report.as_dict()
