@@ -17,12 +17,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+from integration.audit.events import activation_told
 from integration.conftest import ADMIN_URL, BOOTSTRAP
 from jkn_audit.bootstrap import build_app, build_runtime
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_contracts import (
     EventBase,
-    NotificationSent,
     ParticipantActivated,
     ParticipantRegistered,
     ParticipantVerified,
@@ -120,18 +120,11 @@ def journey(pid: str) -> list[EventBase]:
             "effective_date": date(2026, 4, 1),
         },
     )
-    told = NotificationSent(
-        participant_id=pid,
+    told = activation_told(
+        pid,
         correlation_id=correlation,
         causation_id=activated.event_id,
         occurred_at=T0 + timedelta(minutes=3),
-        payload={
-            "message_id": uuid.uuid4(),
-            "channel": "dev_sink",
-            "template": "participant_activated",
-            "about_event_type": "ParticipantActivated",
-            "status": "sent",
-        },
     )
     return [registered, verified, activated, told]
 

@@ -9,20 +9,20 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from integration.audit.events import activation_told
 from integration.conftest import BOOTSTRAP
 from jkn_audit.adapters.audit_log import entries_in_order
 from jkn_audit.app.verification import verify_chain
 from jkn_audit.bootstrap import MIGRATIONS
 from jkn_bus import load_migrations
 from jkn_bus.db import bus_migrations, connect_pool, migrate
-from jkn_contracts import NotificationSent, participant_id_for, topic_for
+from jkn_contracts import participant_id_for, topic_for
 from support.kafka import produce
 from support.polling import eventually
 
@@ -30,20 +30,6 @@ pytestmark = pytest.mark.infra
 
 HERE = Path(__file__).parent
 RESIDENTS, EACH = 200, 10  # enough records for several batches of the consumer's 200
-
-
-def notification(pid: str) -> NotificationSent:
-    return NotificationSent(
-        participant_id=pid,
-        correlation_id=uuid.uuid4(),
-        payload={
-            "message_id": uuid.uuid4(),
-            "channel": "dev_sink",
-            "template": "participant_activated",
-            "about_event_type": "ParticipantActivated",
-            "status": "sent",
-        },
-    )
 
 
 @pytest.fixture
@@ -88,7 +74,7 @@ async def test_a_writer_killed_mid_batch_leaves_no_half_batch_and_the_chain_veri
     spawn: list[subprocess.Popen[bytes]],
 ) -> None:
     events = [
-        notification(participant_id_for(f"15710101019{n:05d}", "audit-kill"))
+        activation_told(participant_id_for(f"15710101019{n:05d}", "audit-kill"))
         for n in range(RESIDENTS)
         for _ in range(EACH)
     ]

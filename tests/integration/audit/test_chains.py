@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from integration.audit.events import activation_told
 from integration.conftest import ADMIN_URL
 from jkn_audit.adapters.audit_log import append_all, chain_lock, entries_in_order
 from jkn_audit.app.verification import ChainReport, verify_chain
@@ -24,7 +25,7 @@ from jkn_audit.domain.chains import CHAINS, chain_of
 from jkn_audit.domain.entries import AuditEntry, describe
 from jkn_bus import load_migrations
 from jkn_bus.db import bus_migrations, connect_pool, migrate
-from jkn_contracts import NotificationSent, participant_id_for
+from jkn_contracts import participant_id_for
 from support.polling import eventually
 
 pytestmark = pytest.mark.infra
@@ -40,17 +41,7 @@ def pid_in(chain: int, nth: int = 0) -> str:
 
 
 def draft(pid: str) -> AuditEntry:
-    told = NotificationSent(
-        participant_id=pid,
-        correlation_id=uuid.uuid4(),
-        payload={
-            "message_id": uuid.uuid4(),
-            "channel": "dev_sink",
-            "template": "participant_activated",
-            "about_event_type": "ParticipantActivated",
-            "status": "sent",
-        },
-    )
+    told = activation_told(pid)
     return describe(
         told, topic="jkn.notifications.messages", partition=0, offset=0, recorded_at=NOW
     )
