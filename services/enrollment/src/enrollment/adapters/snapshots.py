@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 from jkn_bus.at_rest import ServiceColumns
 
+from enrollment.adapters.candidate_seal import seal_rows
 from enrollment.adapters.personal import (
     CANDIDATE_FIELDS,
     candidate_key,
@@ -167,14 +168,13 @@ async def _insert_candidates(
 ) -> int:
     if not rows:
         return 0
-    blobs = [
-        await personal.seal(
-            conn,
-            candidate_key(run_id, r["participant_id"]),
-            clear_values({f: r[f] for f in CANDIDATE_FIELDS}),
-        )
-        for r in rows
-    ]
+    sealed_columns = await seal_rows(
+        personal,
+        conn,
+        [candidate_key(run_id, r["participant_id"]) for r in rows],
+        [clear_values({f: r[f] for f in CANDIDATE_FIELDS}) for r in rows],
+        CANDIDATE_FIELDS,
+    )
     await conn.execute(
         _INSERT_CANDIDATES,
         run_id,
@@ -183,7 +183,7 @@ async def _insert_candidates(
         [r["sex"] for r in rows],
         [r["kelurahan"] for r in rows],
         [r["welfare_decile"] for r in rows],
-        *([b[f] for b in blobs] for f in CANDIDATE_FIELDS),
+        *sealed_columns,
     )
     return len(rows)
 

@@ -16,7 +16,12 @@ from enrollment.app.findings_file import FileRejected, header_errors
 from enrollment.domain import HeaderError, LineError, Row, iter_rows, outcome_of
 from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.findings import fingerprint_lines
-from enrollment.domain.snapshot import SNAPSHOT_FIELDS, RegistryRow, validate_registry_row
+from enrollment.domain.snapshot import (
+    SNAPSHOT_FIELDS,
+    RegistryRow,
+    fast_registry_row,
+    validate_registry_row,
+)
 
 __all__ = ["SnapshotParse", "check_header", "file_fingerprint", "file_tail"]
 
@@ -81,42 +86,52 @@ class SnapshotParse:
                 self.read += 1
                 if self.read % _YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
-                outcome = outcome_of(row, lambda r: validate_registry_row(r, today=today))
-                problems = [] if isinstance(outcome, RegistryRow) else outcome
-                found = [LineError(line, e.field, e.rule, e.message) for e in problems]
-                if row.surplus:
-                    found.append(
-                        LineError(
-                            line,
-                            "row",
-                            "TOO_MANY_CELLS",
-                            "The row has cells outside the header's columns. / "
-                            "Baris memiliki sel di luar kolom judul.",
-                        )
-                    )
-                nik = row.get("nik", "")
-                self.last_line, self.last_valid = line, not found
-                if found:
-                    self._reject(line, found)
-                    if len(nik) == 16 and nik.isascii() and nik.isdigit():
-                        # Still proof the person is in the registry (not "tidak ditemukan").
-                        yield (line, self._pid(nik), False, nik, *(None,) * 6)
-                    continue
-                assert isinstance(outcome, RegistryRow)
-                self.valid += 1
-                r = outcome
-                yield (
+                # the common case first: a canonical row (domain.snapshot), checked cheaply
+                fast = None if row.problems or row.surplus else fast_registry_row(row, today=today)
+                record = self._valid(line, fast) if fast else self._checked(line, row, today)
+                if record is not None:
+                    yield record
+
+    def _valid(self, line: int, r: RegistryRow) -> tuple[Any, ...]:
+        self.last_line, self.last_valid = line, True
+        self.valid += 1
+        return (
+            line,
+            self._pid(r.nik),
+            True,
+            r.nik,
+            r.kk,
+            r.name,
+            r.sex,
+            r.birth_date,
+            r.kelurahan,
+            r.welfare_decile,
+        )
+
+    def _checked(self, line: int, row: Row, today: date) -> tuple[Any, ...] | None:
+        """The full check: the record, or None for an invalid row without a usable NIK."""
+        outcome = outcome_of(row, lambda r: validate_registry_row(r, today=today))
+        if isinstance(outcome, RegistryRow) and not row.surplus:
+            return self._valid(line, outcome)
+        problems = [] if isinstance(outcome, RegistryRow) else outcome
+        found = [LineError(line, e.field, e.rule, e.message) for e in problems]
+        if row.surplus:
+            found.append(
+                LineError(
                     line,
-                    self._pid(r.nik),
-                    True,
-                    r.nik,
-                    r.kk,
-                    r.name,
-                    r.sex,
-                    r.birth_date,
-                    r.kelurahan,
-                    r.welfare_decile,
+                    "row",
+                    "TOO_MANY_CELLS",
+                    "The row has cells outside the header's columns. / "
+                    "Baris memiliki sel di luar kolom judul.",
                 )
+            )
+        self.last_line, self.last_valid = line, False
+        self._reject(line, found)
+        nik = row.get("nik", "")
+        if len(nik) == 16 and nik.isascii() and nik.isdigit():
+            # Still proof the person is in the registry (not "tidak ditemukan").
+            return (line, self._pid(nik), False, nik, *(None,) * 6)
+        return None
 
 
 def file_tail(path: Path) -> bytes:

@@ -1,0 +1,82 @@
+"""Refill candidates sealed a batch at a time (enrollment.adapters.candidate_seal).
+
+Specification: ``seal_rows`` writes what ``jkn_bus.at_rest.ServiceColumns.seal`` writes, so
+``ServiceColumns.open`` (every reader of a candidate) opens each value under its own row
+key, and under no other row's or column's; ``None`` stays ``None``; every value has its
+own nonce; the key is the service's current one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from enrollment.adapters.candidate_seal import seal_rows
+from jkn_bus.at_rest import ServiceColumns, ServiceKeys
+from jkn_bus.personal_data import DEV_KEKS, LocalKeks, PersonalDataUnreadable
+
+FIELDS = ("nik", "kk", "name", "birth_date")
+ROWS = [
+    {"nik": "1571014501900001", "kk": "1571010101200001", "name": "Siti Aminah",
+     "birth_date": "1990-01-05"},
+    {"nik": "1571010501900002", "kk": "1571010101200002", "name": "Budi",
+     "birth_date": "1990-01-05"},
+    {"nik": "1571010501900003", "kk": None, "name": "Ani Ñ", "birth_date": "1985-12-31"},
+]  # fmt: skip
+KEYS = ["run-1/P1", "run-1/P2", "run-1/P3"]
+NO_CONNECTION = cast(Any, None)  # the key is known: no statement is run
+
+
+def columns(version: int = 3) -> ServiceColumns:
+    keys = ServiceKeys(
+        LocalKeks.parse(DEV_KEKS), _clear={version: AESGCM.generate_key(bit_length=256)}
+    )
+    return ServiceColumns(keys, "candidates")
+
+
+async def test_every_value_opens_with_the_service_columns_reader_under_its_row_key() -> None:
+    personal = columns()
+
+    sealed = await seal_rows(personal, NO_CONNECTION, KEYS, ROWS, FIELDS)
+
+    assert len(sealed) == len(FIELDS)
+    for i, (key, row) in enumerate(zip(KEYS, ROWS, strict=True)):
+        blobs = {f: sealed[n][i] for n, f in enumerate(FIELDS)}
+        assert await personal.open(NO_CONNECTION, key, blobs) == row
+        assert blobs["name"] is not None
+        assert row["name"].encode() not in blobs["name"]  # sealed, not in clear
+        assert blobs["name"][:5] == bytes([2, 0, 0, 0, 3])  # SERVICE, key version 3
+
+
+async def test_a_value_does_not_open_under_another_row_or_column() -> None:
+    personal = columns()
+    sealed = await seal_rows(personal, NO_CONNECTION, KEYS, ROWS, FIELDS)
+
+    with pytest.raises(PersonalDataUnreadable):
+        await personal.open(NO_CONNECTION, KEYS[1], {"nik": sealed[0][0]})
+    with pytest.raises(PersonalDataUnreadable):
+        await personal.open(NO_CONNECTION, KEYS[0], {"kk": sealed[0][0]})
+
+
+async def test_what_the_service_columns_seal_and_the_batch_seal_agree_but_for_the_nonce() -> None:
+    personal = columns()
+    [[batch]] = await seal_rows(personal, NO_CONNECTION, KEYS[:1], ROWS[:1], ["name"])
+    single = (await personal.seal(NO_CONNECTION, KEYS[0], {"name": ROWS[0]["name"]}))["name"]
+
+    assert batch is not None
+    assert single is not None
+    assert len(batch) == len(single)
+    assert batch[:5] == single[:5]
+    assert await personal.open(NO_CONNECTION, KEYS[0], {"name": batch}) == {"name": "Siti Aminah"}
+
+
+async def test_none_stays_none_and_no_two_values_share_a_nonce() -> None:
+    personal = columns()
+
+    sealed = await seal_rows(personal, NO_CONNECTION, KEYS, ROWS, FIELDS)
+
+    assert sealed[1][2] is None
+    nonces = [blob[5:17] for column in sealed for blob in column if blob is not None]
+    assert len(nonces) == 11
+    assert len(set(nonces)) == len(nonces)
