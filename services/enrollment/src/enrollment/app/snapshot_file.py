@@ -19,7 +19,8 @@ from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import (
     SNAPSHOT_FIELDS,
     RegistryRow,
-    fast_registry_row,
+    RegistryValues,
+    canonical_values,
     validate_registry_row,
 )
 
@@ -87,32 +88,24 @@ class SnapshotParse:
                 if self.read % _YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
                 # the common case first: a canonical row (domain.snapshot), checked cheaply
-                fast = None if row.problems or row.surplus else fast_registry_row(row, today=today)
+                fast = None if row.problems or row.surplus else canonical_values(row, today=today)
                 record = self._valid(line, fast) if fast else self._checked(line, row, today)
                 if record is not None:
                     yield record
 
-    def _valid(self, line: int, r: RegistryRow) -> tuple[Any, ...]:
+    def _valid(self, line: int, values: RegistryValues) -> tuple[Any, ...]:
         self.last_line, self.last_valid = line, True
         self.valid += 1
-        return (
-            line,
-            self._pid(r.nik),
-            True,
-            r.nik,
-            r.kk,
-            r.name,
-            r.sex,
-            r.birth_date,
-            r.kelurahan,
-            r.welfare_decile,
-        )
+        return (line, self._pid(values[0]), True, *values)
 
     def _checked(self, line: int, row: Row, today: date) -> tuple[Any, ...] | None:
         """The full check: the record, or None for an invalid row without a usable NIK."""
         outcome = outcome_of(row, lambda r: validate_registry_row(r, today=today))
         if isinstance(outcome, RegistryRow) and not row.surplus:
-            return self._valid(line, outcome)
+            r = outcome
+            return self._valid(
+                line, (r.nik, r.kk, r.name, r.sex, r.birth_date, r.kelurahan, r.welfare_decile)
+            )
         problems = [] if isinstance(outcome, RegistryRow) else outcome
         found = [LineError(line, e.field, e.rule, e.message) for e in problems]
         if row.surplus:

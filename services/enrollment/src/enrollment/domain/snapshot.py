@@ -30,6 +30,8 @@ __all__ = [
     "DEFAULT_ELIGIBLE_DECILES",
     "SNAPSHOT_FIELDS",
     "RegistryRow",
+    "RegistryValues",
+    "canonical_values",
     "fast_registry_row",
     "parse_deciles",
     "validate_registry_row",
@@ -100,6 +102,8 @@ def validate_registry_row(
     return RegistryRow(nik, kk, name, sex, born, kelurahan, decile)
 
 
+RegistryValues = tuple[str, str, str, str, date, str, int]
+"""A RegistryRow's fields in order: nik, kk, name, sex, birth_date, kelurahan, decile."""
 _CELLS = itemgetter(*SNAPSHOT_FIELDS)
 # A row in canonical form, its cells joined by "\n" (no class below admits "\n", so a
 # cell holding one cannot match): ASCII digits only ("\d" would take "٣"), the NIK's
@@ -126,6 +130,14 @@ def fast_registry_row(fields: Mapping[str, str], *, today: date) -> RegistryRow 
     (a property test holds it to that): it exists because the full check costs about ten
     times as much, and a million-row snapshot is almost all well-formed rows.
     """
+    values = canonical_values(fields, today=today)
+    return None if values is None else RegistryRow(*values)
+
+
+def canonical_values(fields: Mapping[str, str], *, today: date) -> RegistryValues | None:
+    """``fast_registry_row``'s answer as a tuple in RegistryRow's field order: building
+    the frozen RegistryRow costs as much as this check, and the snapshot's COPY wants a
+    tuple."""
     try:
         cells: tuple[str, ...] = _CELLS(fields)
     except KeyError:
@@ -139,7 +151,7 @@ def fast_registry_row(fields: Mapping[str, str], *, today: date) -> RegistryRow 
         return None
     if born > today:
         return None
-    return RegistryRow(nik, kk, name, sex, born, kelurahan, int(decile))
+    return nik, kk, name, sex, born, kelurahan, int(decile)
 
 
 def parse_deciles(text: str) -> tuple[int, ...]:
