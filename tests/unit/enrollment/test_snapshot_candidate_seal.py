@@ -1,4 +1,4 @@
-"""Refill candidates sealed a batch at a time (enrollment.adapters.candidate_seal).
+"""Refill candidates sealed a batch at a time (jkn_bus.at_rest_batch).
 
 Specification: ``seal_rows`` writes what ``jkn_bus.at_rest.ServiceColumns.seal`` writes, so
 ``ServiceColumns.open`` (every reader of a candidate) opens each value under its own row
@@ -12,8 +12,8 @@ from typing import Any, cast
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from enrollment.adapters.candidate_seal import seal_rows
 from jkn_bus.at_rest import ServiceColumns, ServiceKeys
+from jkn_bus.at_rest_batch import seal_rows
 from jkn_bus.personal_data import DEV_KEKS, LocalKeks, PersonalDataUnreadable
 
 FIELDS = ("nik", "kk", "name", "birth_date")

@@ -14,8 +14,8 @@ from typing import Any
 
 import asyncpg
 from jkn_bus.at_rest import ServiceColumns
+from jkn_bus.at_rest_batch import seal_rows
 
-from enrollment.adapters.candidate_seal import seal_rows
 from enrollment.adapters.personal import (
     CANDIDATE_FIELDS,
     candidate_key,

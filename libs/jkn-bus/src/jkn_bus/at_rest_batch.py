@@ -1,31 +1,23 @@
-"""Refill candidates' personal columns sealed a batch at a time (``adapters.snapshots``).
+"""Service-sealed columns of many rows at once (``ServiceColumns``' format, cheaper per row).
 
-A million-row snapshot keeps about half a million candidates, four sealed values each.
-``jkn_bus.at_rest.ServiceColumns.seal`` is awaited once per row and builds a new AES-GCM
-cipher for every value; here the key is asked for once per batch, one cipher seals the
-batch and the nonces come from one call to the system's random source.
-
-What is written is exactly what ``ServiceColumns.seal`` writes, so every reader
-(``ServiceColumns.open``, ``adapters.personal.open_row``) opens it: ``kind SERVICE (1) |
-key version (4, big-endian) | nonce (12, random) | AES-256-GCM ciphertext and tag``, the
-associated data ``jkn-at-rest/<table>.<column>/<row key>`` binding a value to its table,
-column and row. A unit test opens these blobs with ``ServiceColumns.open``, so a change of
-that format cannot go unnoticed here.
+A million-row registry snapshot keeps about half a million refill candidates, four sealed
+values each (enrollment's ``adapters.snapshots``). ``ServiceColumns.seal`` is awaited once
+per row and builds a new AES-GCM cipher for every value; here the key is asked for once per
+batch, one cipher seals the batch and the nonces come from one call to the system's random
+source. The layout, the header and the associated data are ``jkn_bus.at_rest``'s own
+(``_HEADER``, ``_NONCE``, ``_aad``), so every reader of ``ServiceColumns`` opens these values.
 """
 
 from __future__ import annotations
 
 import os
-import struct
 from collections.abc import Mapping, Sequence
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from jkn_bus.at_rest import SERVICE, Conn, ServiceColumns
+
+from jkn_bus.at_rest import _HEADER, _NONCE, SERVICE, Conn, ServiceColumns, _aad
 
 __all__ = ["seal_rows"]
-
-_HEADER = struct.Struct(">BI")  # kind, key version (jkn_bus.at_rest)
-_NONCE = 12
 
 
 async def seal_rows(
@@ -44,7 +36,6 @@ async def seal_rows(
     sealed: list[list[bytes | None]] = []
     at = 0
     for field in fields:
-        prefix = f"jkn-at-rest/{columns.table}.{field}/"
         blobs: list[bytes | None] = []
         for row_key, row in zip(row_keys, rows, strict=True):
             value = row[field]
@@ -53,7 +44,7 @@ async def seal_rows(
                 continue
             nonce = bytes(randomness[at : at + _NONCE])
             at += _NONCE
-            aad = (prefix + row_key).encode()
+            aad = _aad(columns.table, field, row_key)
             blobs.append(header + nonce + encrypt(nonce, value.encode(), aad))
         sealed.append(blobs)
     return sealed
