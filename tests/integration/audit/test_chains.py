@@ -6,6 +6,7 @@ chains never deadlock, the rows stored before migration 0003 are chain 0 and sti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -131,6 +132,25 @@ async def holds(pool: asyncpg.Pool, backend: int, chain: int) -> bool:
     )
 
 
+@contextlib.asynccontextmanager
+async def held_open(pool: asyncpg.Pool, *pids: str) -> AsyncIterator[tuple[Any, int]]:
+    """An append of ``pids``' entries left uncommitted, its chains' locks held, until the
+    block ends (then committed): the appended entries and the holding backend's pid."""
+    async with pool.acquire() as conn:
+        open_tx = conn.transaction()
+        await open_tx.start()
+        try:
+            entries = await append_all(conn, [draft(p) for p in pids])
+            yield entries, await conn.fetchval("SELECT pg_backend_pid()")
+        finally:
+            await open_tx.commit()
+
+
+async def until_waiting(pool: asyncpg.Pool, holder: int) -> None:
+    """Until another backend waits for a lock (fails if none ever does)."""
+    await eventually(lambda: waiting_backend(pool, besides=holder), timeout=30, interval=0.05)
+
+
 async def test_rows_from_before_the_migration_are_chain_0_verify_and_chain_0_goes_on(
     pool: asyncpg.Pool, legacy_head: str
 ) -> None:
@@ -162,39 +182,22 @@ async def test_rows_from_before_the_migration_are_chain_0_verify_and_chain_0_goe
 async def test_an_append_to_another_chain_commits_while_one_chain_s_append_is_open(
     pool: asyncpg.Pool,
 ) -> None:
-    async with pool.acquire() as a:
-        open_a = a.transaction()
-        await open_a.start()
-        try:
-            await append_all(a, [draft(pid_in(1))])
-            backend_a = await a.fetchval("SELECT pg_backend_pid()")
-            assert await holds(pool, backend_a, 1)
-            # chains 2 and 5 in one batch, while chain 1's append is not committed
-            other = await asyncio.wait_for(append(pool, pid_in(5), pid_in(2)), timeout=30)
-            assert await holds(pool, backend_a, 1), "chain 1's append was still open"
-            assert {e.chain for e in other} == {2, 5}
-        finally:
-            await open_a.commit()
+    async with held_open(pool, pid_in(1)) as (_, backend_a):
+        assert await holds(pool, backend_a, 1)
+        # chains 2 and 5 in one batch, while chain 1's append is not committed
+        other = await asyncio.wait_for(append(pool, pid_in(5), pid_in(2)), timeout=30)
+        assert await holds(pool, backend_a, 1), "chain 1's append was still open"
+        assert {e.chain for e in other} == {2, 5}
     assert (await verify(pool)).ok
 
 
 async def test_appends_to_one_chain_queue_on_its_lock_and_link_in_commit_order(
     pool: asyncpg.Pool,
 ) -> None:
-    async with pool.acquire() as a:
-        open_a = a.transaction()
-        await open_a.start()
-        try:
-            (held,) = await append_all(a, [draft(pid_in(4))])
-            backend_a = await a.fetchval("SELECT pg_backend_pid()")
-            second = asyncio.create_task(append(pool, pid_in(4, nth=1)))
-            # the second append waits for chain 4's lock (eventually fails if it never does)
-            await eventually(
-                lambda: waiting_backend(pool, besides=backend_a), timeout=30, interval=0.05
-            )
-            assert not second.done()
-        finally:
-            await open_a.commit()
+    async with held_open(pool, pid_in(4)) as ((held,), backend_a):
+        second = asyncio.create_task(append(pool, pid_in(4, nth=1)))
+        await until_waiting(pool, backend_a)  # the second append, for chain 4's lock
+        assert not second.done()
     (queued,) = await asyncio.wait_for(second, timeout=30)
     assert (queued.chain, queued.seq) == (4, held.seq + 1)
     rows = await pool.fetch(
@@ -207,18 +210,9 @@ async def test_appends_to_one_chain_queue_on_its_lock_and_link_in_commit_order(
 async def test_two_batches_over_the_same_chains_in_opposite_order_do_not_deadlock(
     pool: asyncpg.Pool,
 ) -> None:
-    async with pool.acquire() as a:
-        open_a = a.transaction()
-        await open_a.start()
-        try:
-            await append_all(a, [draft(pid_in(5)), draft(pid_in(1))])
-            backend_a = await a.fetchval("SELECT pg_backend_pid()")
-            other = asyncio.create_task(append(pool, pid_in(1, nth=1), pid_in(5, nth=1)))
-            await eventually(
-                lambda: waiting_backend(pool, besides=backend_a), timeout=30, interval=0.05
-            )
-        finally:
-            await open_a.commit()
+    async with held_open(pool, pid_in(5), pid_in(1)) as (_, backend_a):
+        other = asyncio.create_task(append(pool, pid_in(1, nth=1), pid_in(5, nth=1)))
+        await until_waiting(pool, backend_a)
     entries = await asyncio.wait_for(other, timeout=30)  # no DeadlockDetectedError
     assert sorted(e.chain for e in entries) == [1, 5]
     report = await verify(pool)
