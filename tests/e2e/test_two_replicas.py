@@ -25,7 +25,7 @@ from jkn_devstack.topics import wanted_topics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
 
-PORT_OFFSET = 28000
+PORT_OFFSET = 6000  # ports below 32768, Linux's ephemeral range
 RESIDENTS = 60
 SEED = 17
 KILLED_SERVICE = "verification"
