@@ -87,6 +87,26 @@ async def test_destroying_a_key_erases_every_blob_sealed_under_it(
         await keyring.get(conns["verification"], f"{_pid(4)}.v1")
 
 
+async def test_creating_many_keys_at_once_gives_each_resident_the_key_create_would(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    """An import's chunk creates its residents' keys in one statement: a new resident gets
+    a new key, one who has a key keeps it, an erased one gets the next version."""
+    keyring = Keyring(LocalKeks.parse(f"k1={K1}"))
+    enrollment = conns["enrollment"]
+    has_key, erased, new = _pid(20), _pid(21), _pid(22)
+    kept = await keyring.create(enrollment, has_key)
+    await keyring.create(enrollment, erased)
+    await keyring.destroy(enrollment, erased)
+    keys = await keyring.create_many(enrollment, [has_key, erased, new, new])
+    assert list(keys) == [has_key, erased, new]
+    assert keys[has_key] == kept
+    assert keys[erased].version == 2
+    assert keys[new].version == 1
+    for pid, dek in keys.items():
+        assert await keyring.get(conns["verification"], dek.kid) == dek, pid
+
+
 async def test_rewrap_keeps_every_key_readable_during_and_after(
     database: dict[str, str], conns: dict[str, asyncpg.Connection]
 ) -> None:

@@ -39,12 +39,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from jkn_bus.keyring import Conn, KeyringPort
-from jkn_bus.personal_data import (
-    Dek,
-    KeyEncryptionKeys,
-    PersonalDataUnreadable,
-    kid_for,
-)
+from jkn_bus.personal_data import Dek, KeyEncryptionKeys, PersonalDataUnreadable, kid_for
 
 __all__ = [
     "RESIDENT",
@@ -117,15 +112,16 @@ class ResidentColumns:
         values: Mapping[str, str | None],
         *,
         create: bool = False,
+        dek: Dek | None = None,
     ) -> dict[str, bytes | None]:
         """Each value sealed (``None`` stays ``None``). ``create``: the resident may have
-        no key yet (Dinas Sosial, proposing them)."""
+        no key yet (Dinas Sosial, proposing them). ``dek``: their key, already in hand."""
         if all(v is None for v in values.values()):
             return dict.fromkeys(values)
-        if create:
-            dek = await self.keyring.create(conn, participant_id)
-        else:
-            dek = await self.keyring.current(conn, participant_id)
+        if dek is None:
+            dek = await (self.keyring.create if create else self.keyring.current)(
+                conn, participant_id
+            )
         return {
             column: None
             if value is None

@@ -21,6 +21,7 @@ drop that KEK from configuration.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import asyncpg
@@ -102,6 +103,25 @@ class Keyring:
             wrapped,
         )
         return Dek(participant_id, version, candidate.key)
+
+    async def create_many(self, conn: Conn, participant_ids: Sequence[str]) -> dict[str, Dek]:
+        """``create`` for many residents: the new keys in one statement (an import's chunk),
+        ``create`` one by one only for residents who already have a key row."""
+        wanted = list(dict.fromkeys(participant_ids))
+        candidates = {p: new_dek(p) for p in wanted}
+        wrapped = [self.keks.wrap(candidates[p].key) for p in wanted]
+        for p in wanted:
+            key_memo.forget(p)
+        inserted = await conn.fetch(
+            f"INSERT INTO {TABLE} (participant_id, version, kek_id, wrapped)"  # noqa: S608
+            " SELECT p, 1, k, w FROM unnest($1::text[], $2::text[], $3::bytea[]) AS r(p, k, w)"
+            " ON CONFLICT (participant_id) DO NOTHING RETURNING participant_id",
+            wanted,
+            [kek_id for kek_id, _ in wrapped],
+            [w for _, w in wrapped],
+        )
+        new = {r["participant_id"] for r in inserted}
+        return {p: candidates[p] if p in new else await self.create(conn, p) for p in wanted}
 
     async def get(self, conn: Conn, kid: str) -> Dek:
         """The key a blob names; :class:`PersonalDataErased` when it is destroyed, missing
@@ -194,6 +214,8 @@ class KeyringPort(Protocol):
 
     async def create(self, conn: Conn, participant_id: str) -> Dek: ...
 
+    async def create_many(self, conn: Conn, participant_ids: Sequence[str]) -> dict[str, Dek]: ...
+
     async def get(self, conn: Conn, kid: str) -> Dek: ...
 
     async def current(self, conn: Conn, participant_id: str) -> Dek: ...
@@ -217,19 +239,22 @@ class Sealer:
         *,
         create: bool = False,
         event_id: uuid.UUID | None = None,
+        dek: Dek | None = None,
     ) -> tuple[uuid.UUID, Protected]:
         """``(event_id, blob)``: the id to give the event and its ``personal`` blob, the
         event type's sealed fields (``event.sealed``) taken from ``fields`` (extra ones are
         left out: an event carries what its consumers need). ``create``: the resident may
         have no key yet (Dinas Sosial, proposing them); otherwise an erased resident raises
-        :class:`PersonalDataErased`."""
+        :class:`PersonalDataErased`. ``dek``: the resident's key, when this transaction
+        already has it (``Keyring.create_many``)."""
         sealed_model: type[BaseModel] = event.sealed  # type: ignore[attr-defined]
         data = fields.model_dump() if isinstance(fields, BaseModel) else dict(fields)
         plain = sealed_model.model_validate({k: data.get(k) for k in sealed_model.model_fields})
-        if create:
-            dek = await self.keyring.create(conn, participant_id)
-        else:
-            dek = await self.keyring.current(conn, participant_id)
+        if dek is None:
+            find = self.keyring.create if create else self.keyring.current
+            dek = await find(conn, participant_id)
+        elif dek.participant_id != participant_id:
+            raise PersonalDataUnreadable
         event_id = event_id or uuid.uuid4()
         aad = associated_data(event_id, participant_id, _event_type(event))
         return event_id, seal(dek, plain.model_dump_json().encode(), aad=aad)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from jkn_bus.personal_data import Dek, PersonalDataErased, new_dek, parse_kid
@@ -19,6 +20,9 @@ class MemoryKeyring:
 
     async def create(self, conn: Any, participant_id: str) -> Dek:
         return self.create_now(participant_id)
+
+    async def create_many(self, conn: Any, participant_ids: Sequence[str]) -> dict[str, Dek]:
+        return {p: self.create_now(p) for p in participant_ids}
 
     def items(self) -> list[tuple[str, tuple[int, bytes | None]]]:
         """(participant id, (version, key or None when destroyed)) of every resident."""

@@ -198,8 +198,17 @@ def configure_tracing(
     _configured = True
 
 
+_TRACERS: dict[str, tuple[trace.TracerProvider, trace.Tracer]] = {}
+
+
 def tracer(name: str = "jkn_bus") -> trace.Tracer:
-    return trace.get_tracer(name)
+    """The tracer ``name`` of the current provider, made once per provider (the SDK makes
+    a new Tracer, and its scope, on every ``get_tracer``: a span per event paid for it)."""
+    provider = trace.get_tracer_provider()
+    held = _TRACERS.get(name)
+    if held is None or held[0] is not provider:
+        held = _TRACERS[name] = (provider, provider.get_tracer(name))
+    return held[1]
 
 
 def transaction_span(schema: str) -> AbstractContextManager[trace.Span]:

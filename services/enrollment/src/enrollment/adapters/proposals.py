@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 from jkn_bus.at_rest import ResidentColumns
+from jkn_bus.personal_data import Dek
 from jkn_contracts import Actor
 
 from enrollment.adapters.personal import PROPOSAL_FIELDS, open_row, proposal_values, sealed
@@ -124,22 +125,27 @@ async def insert_many(
     proposals: Sequence[NewProposal],
     *,
     personal: ResidentColumns | None = None,
+    keys: Mapping[str, Dek] | None = None,
 ) -> set[uuid.UUID]:
     """Insert the proposals whose resident has no open proposal; return the ids inserted.
 
     Their personal fields are sealed under each resident's key (``personal``, default
-    ``enrollment.settings.proposal_columns()``), created now when they have none: the
-    ParticipantRegistered sealed in the same transaction reuses it. The inserted rows stay
-    locked by this transaction until it commits, which is the participant row lock the
-    outbox relay's ordering relies on (jkn_bus/relay.py).
+    ``enrollment.settings.proposal_columns()``): ``keys``, the ones the caller created in
+    this transaction (``Keyring.create_many``), else created now in one statement when
+    they have none. The ParticipantRegistered sealed in the same transaction reuses it. The
+    inserted rows stay locked by this transaction until it commits, which is the
+    participant row lock the outbox relay's ordering relies on (jkn_bus/relay.py).
     """
     if not proposals:
         return set()
     personal = personal or proposal_columns()
+    if keys is None:
+        keys = await personal.keyring.create_many(conn, [p.participant_id for p in proposals])
     values = []
     for p in proposals:
         clear = proposal_values(p.proposal)
-        values.append(_row(p, await personal.seal(conn, p.participant_id, clear, create=True)))
+        pid = p.participant_id
+        values.append(_row(p, await personal.seal(conn, pid, clear, dek=keys[pid])))
     columns = list(zip(*values, strict=True))
     rows = await conn.fetch(_INSERT, *columns)
     inserted = {r["proposal_id"] for r in rows}

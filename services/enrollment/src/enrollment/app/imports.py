@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from enrollment.domain import HeaderError, ImportReport, LineError, Proposal, it
 from enrollment.domain import validate_proposal as validate
 from enrollment.domain.csv_import import MAX_CELL_CHARS
 from enrollment.domain.import_progress import Progress, StoredError
+from enrollment.settings import sealer
 
 __all__ = ["ImportRunner", "import_lock_key"]
 
@@ -188,6 +190,9 @@ class ImportRunner(ImportReaper):
         report = ImportReport()
         chunk = _Chunk()
         rows_in_chunk, last_line = 0, skip_to
+        commit = functools.partial(
+            self._commit, conn=conn, import_id=import_id, proposed_by=proposed_by
+        )
         with open_csv(path) as text:
             for line_no, row in iter_rows(text, max_cell_chars=self._max_cell_chars):
                 last_line = max(last_line, line_no)
@@ -211,23 +216,9 @@ class ImportRunner(ImportReaper):
                     progress.rejected += 1
                 rows_in_chunk += 1
                 if rows_in_chunk >= self._chunk_rows:
-                    await self._commit(
-                        conn=conn,
-                        import_id=import_id,
-                        proposed_by=proposed_by,
-                        chunk=chunk,
-                        progress=progress,
-                        last_line=line_no,
-                    )
+                    await commit(chunk=chunk, progress=progress, last_line=line_no)
                     chunk, rows_in_chunk = _Chunk(), 0
-            await self._commit(
-                conn=conn,
-                import_id=import_id,
-                proposed_by=proposed_by,
-                chunk=chunk,
-                progress=progress,
-                last_line=last_line,
-            )
+            await commit(chunk=chunk, progress=progress, last_line=last_line)
 
     async def _commit(
         self,
@@ -257,7 +248,9 @@ class ImportRunner(ImportReaper):
             deferred: Deferred = []  # the chunk's outbox rows: one statement before it commits
             prefix = self._runtime.settings.jkn_topic_prefix
             uow = UnitOfWork(conn, topic_prefix=prefix, actor=proposed_by.actor, deferred=deferred)
-            inserted = await self._store.insert_many(conn, news)
+            # the chunk's residents' keys in one statement, for their rows and their events
+            keys = await sealer().keyring.create_many(conn, [n.participant_id for n in news])
+            inserted = await self._store.insert_many(conn, news, keys=keys)
             for new in news:
                 if new.proposal_id in inserted:
                     # each imported resident's journey is its own trace, linked to the import
@@ -269,7 +262,9 @@ class ImportRunner(ImportReaper):
                             "jkn.import_line": new.import_line or 0,
                         },
                     ):
-                        await uow.emit(await registered_event(uow, new))
+                        await uow.emit(
+                            await registered_event(uow, new, dek=keys[new.participant_id])
+                        )
             errors = chunk.errors + await self._already_proposed(
                 conn, [n for n in news if n.proposal_id not in inserted]
             )

@@ -8,13 +8,14 @@ are in ``app.run_ports``, those of a resident's access and erasure in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
 import asyncpg
 from jkn_bus.at_rest import ResidentColumns, ServiceColumns
+from jkn_bus.personal_data import Dek
 from jkn_contracts import Actor
 
 from enrollment.domain import LineError, Proposal, ProposalStatus
@@ -67,6 +68,7 @@ class ProposalStore(Protocol):
         proposals: Sequence[NewProposal],
         *,
         personal: ResidentColumns | None = None,
+        keys: Mapping[str, Dek] | None = None,
     ) -> set[uuid.UUID]:
         """Store the proposals whose resident has no open one; the ids stored."""
         ...
@@ -163,6 +165,7 @@ class ImportStore(Protocol):
         proposals: Sequence[NewProposal],
         *,
         personal: ResidentColumns | None = None,
+        keys: Mapping[str, Dek] | None = None,
     ) -> set[uuid.UUID]: ...
 
     async def existing_ids(
@@ -258,4 +261,5 @@ class RefillBatches(PendingActs, Protocol):
         proposals: Sequence[NewProposal],
         *,
         personal: ResidentColumns | None = None,
+        keys: Mapping[str, Dek] | None = None,
     ) -> set[uuid.UUID]: ...

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from jkn_bus import UnitOfWork
+from jkn_bus.personal_data import Dek
 from jkn_contracts import Actor, ParticipantRegistered, participant_id_for
 from jkn_contracts.events import RegisteredPayload
 
@@ -154,12 +155,17 @@ def new_proposal(
 
 
 async def registered_event(
-    uow: UnitOfWork, new: NewProposal, *, causation_id: uuid.UUID | None = None
+    uow: UnitOfWork,
+    new: NewProposal,
+    *,
+    causation_id: uuid.UUID | None = None,
+    dek: Dek | None = None,
 ) -> ParticipantRegistered:
     """The proposal's fact, the resident's personal fields sealed under their own key: the
-    one ``insert_many`` created (or found) for the proposal's row in this transaction, read
-    again here. ``causation_id``: the record that carried the command, when it came on the
-    bus (an agency system's submission); a caller's HTTP command has none."""
+    one ``insert_many`` created (or found) for the proposal's row in this transaction,
+    ``dek`` when the caller holds it, else read again here. ``causation_id``: the record
+    that carried the command, when it came on the bus (an agency system's submission); a
+    caller's HTTP command has none."""
     p = new.proposal
     _, personal = await sealer().seal(
         uow.conn,
@@ -167,6 +173,7 @@ async def registered_event(
         new.participant_id,
         p.resident(),
         event_id=new.event_id,
+        dek=dek,
     )
     return ParticipantRegistered(
         event_id=new.event_id,
