@@ -73,6 +73,11 @@ shared_buffers = '128MB'
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%u@%d '
 CONF
+  # statement statistics for `make profile` (Postgres's time per statement, per resident),
+  # when this installation ships the module (Debian's postgresql package does)
+  if [[ -f "$(dirname "$1")/lib/pg_stat_statements.so" ]]; then
+    echo "shared_preload_libraries = 'pg_stat_statements'" >> "$DATA/jkn.conf"
+  fi
   chown "$OWNER" "$DATA/jkn.conf"
 }
 
@@ -84,7 +89,7 @@ up() {
   fi
   local bin; bin="$(pgbin)"
   [[ -f "$DATA/PG_VERSION" ]] || init_cluster "$bin"
-  write_config
+  write_config "$bin"
   say "starting on $HOST:$PORT"
   as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start > /dev/null \
     || { tail -n 20 "$LOG" >&2; die "pg_ctl start failed"; }

@@ -39,5 +39,11 @@ async def test_the_profile_section_counts_what_every_resident_cost_and_graphs_ea
     assert profile.counts.records >= profile.activated * len(JOURNEY_EVENTS)
     # each activated resident was looked up at BPJS, then registered there
     assert profile.counts.bpjs_calls >= 2 * profile.activated
+    # the servers they share: Postgres's and the broker's CPU, Postgres's time by statement
+    assert set(profile.server_cpu_seconds) == {"postgres", "kafka"}
+    assert all(cpu > 0 for cpu in profile.server_cpu_seconds.values())
+    assert any("bpjs_intents" in statement.query for statement in profile.statements)
     table = "\n".join(report(profile))
     assert all(name in table for name in every)
+    assert "postgres (server)" in table
+    assert "Postgres's time by statement" in table

@@ -36,6 +36,12 @@ from jkn_demo.profile_counters import (
     wait_for_no_sessions,
 )
 from jkn_demo.scenario import generate_city, seed_bpjs
+from jkn_demo.shared_servers import (
+    Statement,
+    reset_statements,
+    server_cpu_seconds,
+    top_statements,
+)
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import (
     BOOTSTRAP,
@@ -75,6 +81,9 @@ class Profile:
     idle_seconds: float = 0.0
     idle_cpu_seconds: dict[str, float] = field(default_factory=dict)
     idle_transactions: int = 0
+    # the shared servers over the journey (jkn_demo.shared_servers)
+    server_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
 
 
 async def profile_journey(
@@ -121,8 +130,12 @@ async def profile_journey(
                 await kafka_records(prefix),
                 await bpjs_calls(client, stack.url("bpjs-sim")),
             )
+            counting = await reset_statements()
+            servers = server_cpu_seconds()
             try:
                 await _journey(stack, client, city.proposals, prefix, profile)
+                profile.server_cpu_seconds = _spent(servers, server_cpu_seconds())
+                profile.statements = await top_statements(database) if counting else []
                 records = await kafka_records(prefix)
                 calls = await bpjs_calls(client, stack.url("bpjs-sim"))
             finally:
@@ -162,9 +175,11 @@ async def _at_rest(stack: Stack, database: str, seconds: float, profile: Profile
     profile.idle_seconds = time.monotonic() - started
     profile.idle_transactions = await postgres_transactions(database) - transactions
     cpu_after = stack.cpu_seconds()
-    profile.idle_cpu_seconds = {
-        name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after
-    }
+    profile.idle_cpu_seconds = _spent(cpu_before, cpu_after)
+
+
+def _spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: after[name] - before.get(name, 0.0) for name in after}
 
 
 def _py_spy() -> str:
@@ -227,6 +242,10 @@ def report(profile: Profile) -> list[str]:
         f"{'all':<14} {total * 1000 / per:16.2f} {total / profile.seconds:12.0%} {'':13} "
         f"{idle * 1000 / rest:18.1f}"
     )
+    for name, cpu in sorted(profile.server_cpu_seconds.items()):
+        lines.append(
+            f"{name + ' (server)':<14} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%}"
+        )
     counts = profile.counts
     lines.append(
         f"per resident: {counts.transactions / per:.1f} Postgres transactions, "
@@ -237,6 +256,12 @@ def report(profile: Profile) -> list[str]:
         f"at rest ({profile.idle_seconds:.0f} s before the import): "
         f"{profile.idle_transactions / rest:.0f} Postgres transactions/s"
     )
+    if profile.statements:
+        lines.append("Postgres's time by statement (pg_stat_statements), per resident:")
+        lines += [
+            f"  {st.total_ms / per:7.2f} ms {st.calls / per:6.2f} calls  {st.query[:110]}"
+            for st in profile.statements
+        ]
     return lines
 
 
