@@ -46,6 +46,9 @@ _COLUMNS = (
 )
 
 
+_COPY_COLUMNS = [c.strip().strip('"') for c in _COLUMNS.split(",")] + ["prev_hash", "hash"]
+
+
 def _entry(row: asyncpg.Record) -> AuditEntry:
     return AuditEntry(
         chain=row["chain"],
@@ -75,7 +78,7 @@ def _entry(row: asyncpg.Record) -> AuditEntry:
 async def append_all(conn: asyncpg.Connection, drafts: Sequence[AuditEntry]) -> list[AuditEntry]:
     """Chain ``drafts`` in order, each after its own chain's head, and insert them (inside
     the caller's transaction): one statement taking the touched chains' locks in ascending
-    order, one reading their heads, one INSERT, however many entries there are (a consumed
+    order, one reading their heads, one COPY, however many entries there are (a consumed
     batch's). They commit or roll back with the caller's transaction, all of them: a kill
     mid-batch leaves every chain as it was."""
     if not drafts:
@@ -102,12 +105,9 @@ async def append_all(conn: asyncpg.Connection, drafts: Sequence[AuditEntry]) -> 
         rows.append((*_values(entry), previous, hashed))
         entries.append(entry)
         tips[draft.chain] = (seq + 1, hashed)
-    await conn.executemany(
-        f"INSERT INTO audit_log ({_COLUMNS}, prev_hash, hash)"  # noqa: S608 - constant columns
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-        " $17, $18::jsonb, $19, $20, $21, $22, $23)",
-        rows,
-    )
+    # one binary COPY: a statement per batch, not one per entry (make profile: the audit
+    # INSERT was Postgres's most expensive statement, 8 executions a resident)
+    await conn.copy_records_to_table("audit_log", records=rows, columns=_COPY_COLUMNS)
     return entries
 
 

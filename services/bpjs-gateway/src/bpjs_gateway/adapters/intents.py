@@ -32,15 +32,16 @@ _PARTICIPANT = ", ".join(
     f"p.{c.strip()}" for c in PARTICIPANT_COLUMNS.split(",") if c.strip() != "participant_id"
 )
 _CLAIM = f"""
-WITH heads AS (
-    SELECT DISTINCT ON (participant_id) id
-    FROM bpjs_intents WHERE state IN ('pending', 'in_flight')
-    ORDER BY participant_id, id
-), due AS (
-    SELECT i.id FROM bpjs_intents i JOIN heads USING (id)
-    WHERE i.operation = ANY($1::text[]) AND NOT (i.participant_id = ANY($3::text[]))
+WITH due AS (
+    SELECT i.id FROM bpjs_intents i
+    WHERE i.state IN ('pending', 'in_flight')
+      AND i.operation = ANY($1::text[]) AND NOT (i.participant_id = ANY($3::text[]))
       AND ((i.state = 'pending' AND i.next_attempt_at <= now())
            OR (i.state = 'in_flight' AND i.claimed_at < now() - make_interval(secs => $4)))
+      -- its participant's oldest open intent (migration 0008: walked in due order)
+      AND NOT EXISTS (
+          SELECT FROM bpjs_intents e WHERE e.participant_id = i.participant_id
+          AND e.id < i.id AND e.state IN ('pending', 'in_flight'))
     ORDER BY i.next_attempt_at, i.id
     LIMIT $2
     FOR UPDATE OF i SKIP LOCKED
