@@ -176,6 +176,11 @@ async def run(
     for line in report(steady, steady_share) if steady else []:
         _say(line)
     _resource_report(run.peak_rss, run.cpu_seconds, elapsed, len(final))
+    for name, cpu in sorted(run.server_cpu_seconds.items()):  # shared: run nothing beside
+        _say(
+            f"{name + ' (server)':<14} CPU {cpu:6.1f} s ({cpu / elapsed:4.0%} of one core, "
+            f"{cpu * 1000 / max(len(final), 1):5.1f} ms/resident)"
+        )
     await _raw_kafka_comparison(len(final) or residents, rate)
     await _reconciliation_report(snapshot_rows)
     steady_done = steady is None or steady.final >= steady.accepted

@@ -16,6 +16,7 @@ from jkn_contracts import parse_event
 from jkn_devstack.credentials import admin_kafka_kwargs
 from jkn_devstack.tokens import DevTokenAuth
 
+from jkn_demo.shared_servers import server_cpu_seconds
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP
 
@@ -57,6 +58,8 @@ class JourneyRun:
     peak_rss: dict[str, int] = field(default_factory=dict)
     intake_rows: int = 0  # the import's lines, and from its upload until all were stored
     intake_s: float = 0.0
+    # the shared Postgres server and Kafka broker over the run (jkn_demo.shared_servers)
+    server_cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 async def run_journey(
@@ -74,7 +77,7 @@ async def run_journey(
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample_rss())
-    cpu_before = stack.cpu_seconds()
+    cpu_before, servers_before = stack.cpu_seconds(), server_cpu_seconds()
     started = time.monotonic()
     reply = await client.post(
         f"{stack.url('enrollment')}/imports",
@@ -100,8 +103,11 @@ async def run_journey(
         poller.cancel()
         sampler.cancel()
     run.seconds = time.monotonic() - started
-    cpu_after = stack.cpu_seconds()
+    cpu_after, servers_after = stack.cpu_seconds(), server_cpu_seconds()
     run.cpu_seconds = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+    run.server_cpu_seconds = {
+        name: servers_after[name] - servers_before.get(name, 0.0) for name in servers_after
+    }
     return run
 
 

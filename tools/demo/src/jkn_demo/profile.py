@@ -226,25 +226,25 @@ def report(profile: Profile) -> list[str]:
         f"residents final: {profile.final} of {profile.proposed} proposed "
         f"({profile.activated} activated) in {profile.seconds:.1f} s "
         f"({profile.final / profile.seconds:.1f} residents/s)",
-        f"{'component':<14} {'CPU ms/resident':>16} {'% of a core':>12} {'peak RSS MiB':>13}"
+        f"{'component':<17} {'CPU ms/resident':>16} {'% of a core':>12} {'peak RSS MiB':>13}"
         f" {'at rest: CPU ms/s':>18}",
     ]
     rest = max(profile.idle_seconds, 1e-9)
     for name in sorted(profile.cpu_seconds, key=lambda n: -profile.cpu_seconds[n]):
         cpu = profile.cpu_seconds[name]
         lines.append(
-            f"{name:<14} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%} "
+            f"{name:<17} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%} "
             f"{profile.peak_rss.get(name, 0) / 2**20:13.0f} "
             f"{profile.idle_cpu_seconds.get(name, 0.0) * 1000 / rest:18.1f}"
         )
     total, idle = sum(profile.cpu_seconds.values()), sum(profile.idle_cpu_seconds.values())
     lines.append(
-        f"{'all':<14} {total * 1000 / per:16.2f} {total / profile.seconds:12.0%} {'':13} "
+        f"{'all':<17} {total * 1000 / per:16.2f} {total / profile.seconds:12.0%} {'':13} "
         f"{idle * 1000 / rest:18.1f}"
     )
     for name, cpu in sorted(profile.server_cpu_seconds.items()):
         lines.append(
-            f"{name + ' (server)':<14} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%}"
+            f"{name + ' (server)':<17} {cpu * 1000 / per:16.2f} {cpu / profile.seconds:12.0%}"
         )
     counts = profile.counts
     lines.append(
