@@ -1,7 +1,7 @@
 """`make bench-latency`: the gateway's BPJS throughput when BPJS answers in a realistic
 250 ms, for a few values of ``BPJS_MAX_IN_FLIGHT`` (and ``BPJS_RATE_PER_S``).
 
-One stack (ports +26500 for the command, a fresh database and topic prefix, removed after),
+One stack (ports +9000 for the command, a fresh database and topic prefix, removed after),
 the simulator answering every BPJS call after ``--latency-ms`` (``POST /_sim/faults``). The
 city's proposals are cut into one chunk per row; before each row the gateway alone is
 restarted with that row's settings, then the chunk is imported and followed on the topics
@@ -37,7 +37,7 @@ from jkn_demo.stackenv import BOOTSTRAP, PSEUDONYM_KEY, STATE_DIR, drop_database
 
 __all__ = ["PORT_OFFSET", "latency_bench", "main"]
 
-PORT_OFFSET = 26500  # beside `make run`, `make bench`, `make profile` and the e2e stacks
+PORT_OFFSET = 9000  # beside the other stacks, below 32768 (Linux's ephemeral ports)
 SAMPLE_EVERY_S = 0.5
 # intents the worker could claim now (each participant's oldest open one, pending and due):
 # with slots idle, some waiting means the gateway's own cycle is slow, none that it starves

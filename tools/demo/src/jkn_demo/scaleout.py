@@ -184,7 +184,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--residents", type=int, default=300, help="eligible residents")
     parser.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--port-offset", type=int, default=25000)
+    parser.add_argument("--port-offset", type=int, default=23000)
     parser.add_argument("--out", type=Path, default=Path("test-artifacts/scaleout"))
     return asyncio.run(_main(parser.parse_args(argv)))
 
