@@ -16,7 +16,7 @@ from jkn_contracts import parse_event
 from jkn_devstack.credentials import admin_kafka_kwargs
 from jkn_devstack.tokens import DevTokenAuth
 
-from jkn_demo.shared_servers import server_cpu_seconds
+from jkn_demo.shared_servers import cpu_spent, server_cpu_seconds
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import BOOTSTRAP
 
@@ -104,10 +104,8 @@ async def run_journey(
         sampler.cancel()
     run.seconds = time.monotonic() - started
     cpu_after, servers_after = stack.cpu_seconds(), server_cpu_seconds()
-    run.cpu_seconds = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
-    run.server_cpu_seconds = {
-        name: servers_after[name] - servers_before.get(name, 0.0) for name in servers_after
-    }
+    run.cpu_seconds = cpu_spent(cpu_before, cpu_after)
+    run.server_cpu_seconds = cpu_spent(servers_before, servers_after)
     return run
 
 

@@ -36,12 +36,7 @@ from jkn_demo.profile_counters import (
     wait_for_no_sessions,
 )
 from jkn_demo.scenario import generate_city, seed_bpjs
-from jkn_demo.shared_servers import (
-    Statement,
-    reset_statements,
-    server_cpu_seconds,
-    top_statements,
-)
+from jkn_demo.shared_servers import Statement, cpu_spent, reset_statements, top_statements
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import (
     BOOTSTRAP,
@@ -131,10 +126,8 @@ async def profile_journey(
                 await bpjs_calls(client, stack.url("bpjs-sim")),
             )
             counting = await reset_statements()
-            servers = server_cpu_seconds()
             try:
                 await _journey(stack, client, city.proposals, prefix, profile)
-                profile.server_cpu_seconds = _spent(servers, server_cpu_seconds())
                 profile.statements = await top_statements(database) if counting else []
                 records = await kafka_records(prefix)
                 calls = await bpjs_calls(client, stack.url("bpjs-sim"))
@@ -159,6 +152,7 @@ async def _journey(
     profile.peak_rss = run.peak_rss
     profile.seconds = run.seconds
     profile.cpu_seconds = run.cpu_seconds
+    profile.server_cpu_seconds = run.server_cpu_seconds
     profile.proposed, profile.final, profile.activated = (
         len(run.registered),
         len(run.final),
@@ -175,11 +169,7 @@ async def _at_rest(stack: Stack, database: str, seconds: float, profile: Profile
     profile.idle_seconds = time.monotonic() - started
     profile.idle_transactions = await postgres_transactions(database) - transactions
     cpu_after = stack.cpu_seconds()
-    profile.idle_cpu_seconds = _spent(cpu_before, cpu_after)
-
-
-def _spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    return {name: after[name] - before.get(name, 0.0) for name in after}
+    profile.idle_cpu_seconds = cpu_spent(cpu_before, cpu_after)
 
 
 def _py_spy() -> str:

@@ -23,7 +23,7 @@ import psutil
 
 from jkn_demo.stackenv import ADMIN_URL
 
-__all__ = ["Statement", "reset_statements", "server_cpu_seconds", "top_statements"]
+__all__ = ["Statement", "cpu_spent", "reset_statements", "server_cpu_seconds", "top_statements"]
 
 
 def server_cpu_seconds() -> dict[str, float]:
@@ -45,6 +45,11 @@ def server_cpu_seconds() -> dict[str, float]:
         except psutil.Error:
             continue
     return used
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds per name between two readings (a name first seen after: all of it)."""
+    return {name: after[name] - before.get(name, 0.0) for name in after}
 
 
 def _is_postmaster(proc: psutil.Process) -> bool:
