@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +22,7 @@ import pytest
 from integration.bus.harness import participant, step_event
 from integration.conftest import BOOTSTRAP
 from jkn_bus import outbox
+from jkn_demo.fault_infra import free_port
 from jkn_demo.stackenv import STATE_DIR as SHARED_STATE
 from jkn_devstack.topics import ensure_topics
 from support.polling import eventually
@@ -30,12 +30,6 @@ from support.polling import eventually
 pytestmark = [pytest.mark.infra, pytest.mark.timeout(300)]
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -86,12 +80,12 @@ async def own_broker(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     for name in ("classpath.txt", "classpath.key"):
         if (SHARED_STATE / "kafka" / name).exists():
             shutil.copy(SHARED_STATE / "kafka" / name, state / "kafka" / name)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "JKN_STATE_DIR": str(state),
         "KAFKA_PORT": str(port),
-        "KAFKA_CONTROLLER_PORT": str(_free_port()),
+        "KAFKA_CONTROLLER_PORT": str(free_port()),
         "KAFKA_HEAP": "512m",
     }
     broker = OwnBroker(state, env, f"127.0.0.1:{port}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -38,10 +39,25 @@ __all__ = ["OwnKafka", "OwnPostgres", "clean_run", "free_port", "stack_env"]
 ROOT = Path(__file__).resolve().parents[4]
 
 
+# A broker or cluster killed and started again must bind the same port again. A port the
+# kernel hands out (bind to 0) is in its ephemeral range (32768-60999 on Linux), from which
+# it also gives client sockets their local ports: while the server is down, a client trying
+# to reconnect may be given that very port, and the restart cannot listen (a broker-restart
+# run saw its broker never come back). These ports are below that range and outside every
+# stack's (a stack listens on its offset + 8001..8189).
+_RESTARTABLE_PORTS = range(29500, 30000)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port free now, below the ephemeral range, for a server that will be restarted."""
+    for port in secrets.SystemRandom().sample(_RESTARTABLE_PORTS, len(_RESTARTABLE_PORTS)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 29500-29999")
 
 
 def _script(name: str, action: str, env: dict[str, str]) -> None:
