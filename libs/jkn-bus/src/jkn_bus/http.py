@@ -35,7 +35,16 @@ from jkn_bus.json_depth import JsonDepthMiddleware
 from jkn_bus.logs import configure_logging
 from jkn_bus.service import ServiceRuntime
 
-__all__ = ["create_app", "errors_response", "field_errors", "runtime_of", "serve"]
+__all__ = ["EVENT_LOOP", "create_app", "errors_response", "field_errors", "runtime_of", "serve"]
+
+# The services run on Python's own asyncio loop, not uvloop. Under uvloop a write to a
+# connection the broker has just closed raises RuntimeError ("the handler is closed")
+# where asyncio drops the write and reports the loss through the protocol; aiokafka
+# catches only OSError there (aio-libs/aiokafka#1038), so the exception killed the
+# client's metadata task, and every consumer commit, heartbeat and offset request then
+# waited for metadata forever: after a broker restart a service consumed nothing again
+# (docs/operations.md, "A consumer that stops after a broker restart").
+EVENT_LOOP = "asyncio"
 
 
 def field_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
@@ -198,8 +207,8 @@ def serve(app: FastAPI, runtime: ServiceRuntime) -> None:
         port=runtime.settings.http_port,
         log_config=None,
         access_log=False,
-        # libuv's event loop and a C HTTP parser (dependencies of jkn-bus): the loop's own
-        # work was a large share of each service's CPU under load (make profile)
-        loop="uvloop",
+        loop=EVENT_LOOP,
+        # a C HTTP parser (a dependency of jkn-bus): h11 was a large share of each
+        # service's CPU under load (make profile)
         http="httptools",
     )
