@@ -5,8 +5,9 @@ When the broker has just closed the connection and aiokafka has not noticed yet,
 write must be dropped quietly, as Python's asyncio loop does, and the loss reported through
 the protocol. uvloop raises ``RuntimeError`` instead, which ended aiokafka's metadata task
 and left every commit and heartbeat of a service waiting forever after a broker restart
-(docs/pitfalls.md#uvloop-broker-restart). These tests run the loop uvicorn builds for
-``jkn_bus.http.EVENT_LOOP``, the one ``serve`` runs the services on.
+(docs/pitfalls.md#uvloop-broker-restart). The test runs the loop uvicorn builds for
+``jkn_bus.http.EVENT_LOOP``, the one ``serve`` runs the services on; under uvloop it fails
+with that RuntimeError.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ async def _write_after_the_connection_closed() -> bool:
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         await served.wait()
-        writer.transport.close()  # gone, as a killed broker's connection is ...
-        await asyncio.sleep(0.05)  # ... and the loop has released it: aiokafka's reader
-        # task may not have run yet, so its next request is still written to it
+        # the connection is gone and the loop has released it, but the client has not
+        # read the loss yet: its next request is still written to the connection
+        writer.transport.close()
+        await asyncio.sleep(0.05)
         writer.write(b"\x00\x00\x00\x04ping")  # what aiokafka does next: must not raise
         await asyncio.wait_for(reader.read(), timeout=5)
         return reader.at_eof()

@@ -43,7 +43,7 @@ __all__ = ["EVENT_LOOP", "create_app", "errors_response", "field_errors", "runti
 # catches only OSError there (aio-libs/aiokafka#1038), so the exception killed the
 # client's metadata task, and every consumer commit, heartbeat and offset request then
 # waited for metadata forever: after a broker restart a service consumed nothing again
-# (docs/operations.md, "A consumer that stops after a broker restart").
+# (docs/pitfalls.md#uvloop-broker-restart; tests/unit/bus/test_event_loop.py).
 EVENT_LOOP = "asyncio"
 
 
