@@ -3,15 +3,23 @@
 Specification: ``seal_rows`` writes what ``jkn_bus.at_rest.ServiceColumns.seal`` writes, so
 ``ServiceColumns.open`` (every reader of a candidate) opens each value under its own row
 key, and under no other row's or column's; ``None`` stays ``None``; every value has its
-own nonce; the key is the service's current one.
+own nonce; the key is the service's current one. The snapshot's parse seals a candidate's
+NIK, KK, name and birth date as the candidate's row keeps them, so a staging record holds
+none of them in clear and Postgres copies them to the candidate unchanged.
 """
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_row, sealed
+from enrollment.adapters.snapshots import STAGING_COLUMNS, candidate_sealer
+from enrollment.app.snapshot_file import SnapshotParse
 from jkn_bus.at_rest import ServiceColumns, ServiceKeys
 from jkn_bus.at_rest_batch import seal_rows
 from jkn_bus.personal_data import DEV_KEKS, LocalKeks, PersonalDataUnreadable
@@ -80,3 +88,47 @@ async def test_none_stays_none_and_no_two_values_share_a_nonce() -> None:
     nonces = [blob[5:17] for column in sealed for blob in column if blob is not None]
     assert len(nonces) == 11
     assert len(set(nonces)) == len(nonces)
+
+
+# ---- the parse seals a candidate's fields as its row keeps them ---------------------------
+
+SNAPSHOT = [
+    "nik,kk,name,sex,birth_date,kelurahan,welfare_decile",
+    "1571014501900001,1571010101200001,Siti Aminah,P,1990-01-05,1571011001,3",
+    "1571010501900002,1571010101200002,Budi Santoso,L,1985-12-31,1571011001,7",
+]
+
+
+CLEAR = (b"1571014501900001", b"1571010501900002", b"1571010101200001", b"1571010101200002",
+         b"Siti", b"Budi", b"1990-01-05", b"1985-12-31")  # fmt: skip
+
+
+async def test_a_staging_record_holds_no_personal_field_in_clear_and_opens_as_its_candidate(
+    tmp_path: Path,
+) -> None:
+    personal, run_id = columns(), uuid.uuid4()
+    path = tmp_path / "snapshot.csv"
+    path.write_text("\n".join(SNAPSHOT) + "\n", "utf-8")
+    seal = await candidate_sealer(cast(Any, NO_CONNECTION), run_id, personal)
+    parse = SnapshotParse(path, "pseudonym-key", max_errors=10, eligible=(1, 2, 3, 4), seal=seal)
+
+    siti, budi = [dict(zip(STAGING_COLUMNS, r, strict=True)) async for r in parse.records()]
+
+    for record in (siti, budi):
+        stored = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in record.values())
+        for clear in CLEAR:
+            assert clear not in stored
+    # Siti (decile 3) is a candidate: her row opens under her own run and pseudonym
+    key = candidate_key(run_id, siti["participant_id"])
+    assert await open_row(personal, NO_CONNECTION, key, siti, CANDIDATE_FIELDS) == {
+        "nik": "1571014501900001",
+        "kk": "1571010101200001",
+        "name": "Siti Aminah",
+        "birth_date": date(1990, 1, 5),
+    }
+    with pytest.raises(PersonalDataUnreadable):
+        await personal.open(NO_CONNECTION, candidate_key(uuid.uuid4(), siti["participant_id"]),
+                            {"nik": siti["nik_sealed"]})  # fmt: skip
+    # Budi (decile 7) is not: nothing of his is kept beyond pseudonym, sex, kelurahan, decile
+    assert [budi[sealed(f)] for f in CANDIDATE_FIELDS] == [None] * 4
+    assert (budi["sex"], budi["kelurahan"], budi["welfare_decile"]) == ("L", "1571011001", 7)

@@ -23,6 +23,7 @@ from enrollment.app.snapshot_file import SnapshotParse
 from enrollment.domain.snapshot import (
     SNAPSHOT_FIELDS,
     RegistryRow,
+    RegistryValues,
     fast_registry_row,
     validate_registry_row,
 )
@@ -256,8 +257,16 @@ LINES = [
 ]
 
 
+def clear_seal(_pid: str, values: RegistryValues) -> tuple[bytes, ...]:
+    """A stand-in for the candidate's cipher: the values it would seal, as bytes."""
+    nik, kk, name, _sex, birth_date, _kelurahan, _decile = values
+    return (nik.encode(), kk.encode(), name.encode(), birth_date.isoformat().encode())
+
+
 async def parsed(path: Path) -> tuple[list[tuple[Any, ...]], tuple[Any, ...]]:
-    parse = SnapshotParse(path, "pseudonym-key", max_errors=100)
+    parse = SnapshotParse(
+        path, "pseudonym-key", max_errors=100, eligible=(1, 2, 3, 4), seal=clear_seal
+    )
     records = [r async for r in parse.records()]
     tally = (parse.read, parse.valid, parse.invalid, parse.last_line, parse.last_valid)
     return records, (*tally, [(e.line, e.field, e.rule) for e in parse.errors])
@@ -284,4 +293,11 @@ async def test_the_parse_gives_the_same_records_and_errors_with_and_without_the_
         (7, "NIK_FORMAT"),
         (8, "TOO_MANY_CELLS"),
     ]
-    assert all(r[1] == participant_id_for(r[3], "pseudonym-key") for r in records)
+    # a valid row of an eligible decile carries its personal fields sealed, no other row
+    eligible = [r for r in records if r[2] and r[5] <= 4]
+    assert [r[0] for r in eligible] == [2, 4, 9]
+    assert all(r[6:] == (None,) * 4 for r in records if r not in eligible)
+    assert eligible[1][6:] == (b"1571010501900003", b"1571010101200002", b"Budi", b"1990-01-05")
+    # the pseudonym is the NIK's, for an invalid row too (it is still in the registry)
+    niks = {line: LINES[line - 2].split(",")[0] for line in (2, 3, 4, 5, 6, 8, 9, 10)}
+    assert all(r[1] == participant_id_for(niks[r[0]], "pseudonym-key") for r in records)

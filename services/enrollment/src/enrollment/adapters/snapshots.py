@@ -7,26 +7,21 @@ snapshot at a time uses the staging table (snapshots come once a quarter).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import uuid
-from collections.abc import AsyncIterable, Sequence
+from collections.abc import AsyncIterable, Callable, Sequence
 from typing import Any
 
 import asyncpg
 from jkn_bus.at_rest import ServiceColumns
-from jkn_bus.at_rest_batch import seal_rows
+from jkn_bus.at_rest_batch import BatchSealer
 
-from enrollment.adapters.personal import (
-    CANDIDATE_FIELDS,
-    candidate_key,
-    clear_values,
-    open_row,
-    sealed,
-)
+from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_row, sealed
+from enrollment.domain.snapshot import RegistryValues
 
 __all__ = [
     "STAGING_COLUMNS",
     "best_candidates",
+    "candidate_sealer",
     "candidates_page",
     "diff_into_requests",
     "keep_candidates",
@@ -40,14 +35,13 @@ STAGING_COLUMNS = (
     "line",
     "participant_id",
     "valid",
-    "nik",
-    "kk",
-    "name",
     "sex",
-    "birth_date",
     "kelurahan",
     "welfare_decile",
+    *(sealed(f) for f in CANDIDATE_FIELDS),
 )
+"""A staging record (``app.snapshot_file``): no personal field in clear; those of an
+eligible row sealed as its candidate row keeps them (migration 0014)."""
 
 
 async def load_staging(conn: asyncpg.Connection, records: AsyncIterable[tuple[Any, ...]]) -> None:
@@ -120,19 +114,7 @@ async def diff_into_requests(
     )
 
 
-_CANDIDATE_BATCH = 1000  # rows sealed and copied in per binary COPY (cheaper than INSERT … unnest)
-
-_ELIGIBLE = (
-    "SELECT DISTINCT ON (s.participant_id) s.participant_id, s.line, s.nik, s.kk, s.name,"
-    "  s.sex, s.birth_date, s.kelurahan, s.welfare_decile"
-    " FROM snapshot_staging s"
-    " WHERE s.valid AND s.welfare_decile = ANY($1::int[])"
-    "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id"
-    "                  AND p.status NOT IN ('rejected', 'refused', 'deactivated'))"
-    " ORDER BY s.participant_id, s.line"
-)
 _CANDIDATE_COLUMNS = (
-    "run_id",
     "participant_id",
     "line",
     "sex",
@@ -140,60 +122,44 @@ _CANDIDATE_COLUMNS = (
     "welfare_decile",
     *(sealed(f) for f in CANDIDATE_FIELDS),
 )
+_KEEP = (
+    f"INSERT INTO candidates (run_id, {', '.join(_CANDIDATE_COLUMNS)})"  # noqa: S608 - constants
+    f" SELECT DISTINCT ON (s.participant_id) $1, {', '.join('s.' + c for c in _CANDIDATE_COLUMNS)}"
+    " FROM snapshot_staging s"
+    " WHERE s.valid AND s.welfare_decile = ANY($2::int[])"
+    "  AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.participant_id = s.participant_id"
+    "                  AND p.status NOT IN ('rejected', 'refused', 'deactivated'))"
+    " ORDER BY s.participant_id, s.line"
+)
+
+
+async def candidate_sealer(
+    conn: asyncpg.Connection, run_id: uuid.UUID, personal: ServiceColumns
+) -> Callable[[str, RegistryValues], tuple[bytes | None, ...]]:
+    """What seals a registry row's NIK, KK, name and birth date (``CANDIDATE_FIELDS``) as
+    the run's candidate row keeps them: under ``personal``'s current key, bound to the run
+    and the resident (``candidate_key``). The parse calls it per eligible row, so staging
+    holds them sealed and ``keep_candidates`` copies them as they are."""
+    seal = (await BatchSealer.open(personal, conn)).row_sealer(CANDIDATE_FIELDS)
+    run = candidate_key(run_id, "")  # a candidate's row key is this and its pseudonym
+
+    def seal_row(participant_id: str, values: RegistryValues) -> tuple[bytes | None, ...]:
+        nik, kk, name, _sex, birth_date, _kelurahan, _decile = values
+        return seal(run + participant_id, (nik, kk, name, birth_date.isoformat()))
+
+    return seal_row
 
 
 async def keep_candidates(
-    conn: asyncpg.Connection,
-    run_id: uuid.UUID,
-    eligible: Sequence[int],
-    personal: ServiceColumns,
+    conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
 ) -> int:
     """Keep the snapshot's eligible residents who have no open proposal (never proposed,
-    or their last proposal is over: CLOSED_STATUSES), their NIK, KK, name and birth date
-    sealed by ``personal`` (bound to the run and the resident); return how many."""
-    kept = 0
-    batch: list[asyncpg.Record] = []
-    # the iterator closes its portal once read to the end: staging can be truncated then
-    async for row in conn.cursor(_ELIGIBLE, list(eligible), prefetch=_CANDIDATE_BATCH):
-        batch.append(row)
-        if len(batch) == _CANDIDATE_BATCH:
-            kept += await _insert_candidates(conn, run_id, batch, personal)
-            batch = []
-    kept += await _insert_candidates(conn, run_id, batch, personal)
+    or their last proposal is over: CLOSED_STATUSES), each at their first eligible line,
+    with the NIK, KK, name and birth date the parse sealed for them (``candidate_sealer``);
+    return how many. One statement: the rows never leave Postgres. Empties staging."""
+    status = await conn.execute(_KEEP, run_id, list(eligible))
     await conn.execute("TRUNCATE snapshot_staging")
-    return kept
-
-
-async def _insert_candidates(
-    conn: asyncpg.Connection,
-    run_id: uuid.UUID,
-    rows: Sequence[asyncpg.Record],
-    personal: ServiceColumns,
-) -> int:
-    if not rows:
-        return 0
-    sealed_columns = await seal_rows(
-        personal,
-        conn,
-        [candidate_key(run_id, r["participant_id"]) for r in rows],
-        [clear_values({f: r[f] for f in CANDIDATE_FIELDS}) for r in rows],
-        CANDIDATE_FIELDS,
-    )
-    await conn.copy_records_to_table(
-        "candidates",
-        records=zip(
-            itertools.repeat(run_id),
-            [r["participant_id"] for r in rows],
-            [r["line"] for r in rows],
-            [r["sex"] for r in rows],
-            [r["kelurahan"] for r in rows],
-            [r["welfare_decile"] for r in rows],
-            *sealed_columns,
-            strict=False,  # run_id repeats
-        ),
-        columns=_CANDIDATE_COLUMNS,
-    )
-    return len(rows)
+    return int(status.split()[-1])
 
 
 async def best_candidates(

@@ -10,7 +10,7 @@ implemented by one adapter module (a module matches a Protocol by its functions)
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +27,7 @@ from jkn_contracts import (
 
 from enrollment.app.ports import ProposalStore
 from enrollment.domain import LineError
+from enrollment.domain.snapshot import RegistryValues
 
 __all__ = [
     "Answer",
@@ -208,12 +209,12 @@ class SnapshotStore(Protocol):
         reported_by: str,
     ) -> None: ...
 
+    async def candidate_sealer(
+        self, conn: asyncpg.Connection, run_id: uuid.UUID, personal: ServiceColumns
+    ) -> Callable[[str, RegistryValues], tuple[bytes | None, ...]]: ...
+
     async def keep_candidates(
-        self,
-        conn: asyncpg.Connection,
-        run_id: uuid.UUID,
-        eligible: Sequence[int],
-        personal: ServiceColumns,
+        self, conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
     ) -> int: ...
 
 

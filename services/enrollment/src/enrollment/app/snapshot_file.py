@@ -1,13 +1,21 @@
 """Reading a DTKS/DTSEN snapshot file as a stream: its header, its fingerprint, and its rows
-as staging records (pseudonym, validity, fields), every bad line counted and the first
-ones kept for the report (``app.snapshots`` copies the records into Postgres)."""
+as staging records, every bad line counted and the first ones kept for the report
+(``app.snapshots`` copies the records into Postgres).
+
+A staging record (``adapters.snapshots.STAGING_COLUMNS``) holds no personal data in clear:
+the line, the pseudonym, validity, sex, kelurahan and decile, and, for a valid row in an
+eligible decile (a refill candidate, if nobody proposed them yet), its NIK, KK, name and
+birth date sealed by ``seal`` as the candidate's row will keep them. Sealing while parsing
+lets Postgres take in the COPY on the other core, and the candidates are then copied from
+staging inside Postgres (``keep_candidates``), not read back into Python and sent again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,6 +35,10 @@ from enrollment.domain.snapshot import (
 __all__ = ["SnapshotParse", "check_header", "file_fingerprint", "file_tail"]
 
 _YIELD_EVERY = 5000  # rows between yields to the event loop while parsing
+
+Seal = Callable[[str, RegistryValues], tuple[bytes | None, ...]]
+"""A candidate's personal fields (nik, kk, name, birth_date) sealed, given its pseudonym."""
+_NOT_SEALED = (None, None, None, None)
 
 
 def file_fingerprint(path: Path) -> str:
@@ -61,9 +73,18 @@ class SnapshotParse:
     """Streams staging records out of the file and tallies the lines."""
 
     def __init__(
-        self, path: Path, pseudonym_key: str, max_errors: int, max_cell_chars: int = MAX_CELL_CHARS
+        self,
+        path: Path,
+        pseudonym_key: str,
+        max_errors: int,
+        max_cell_chars: int = MAX_CELL_CHARS,
+        *,
+        eligible: Collection[int] = (),
+        seal: Seal | None = None,
     ) -> None:
+        """``seal`` seals the valid rows whose decile is in ``eligible`` (none: no row)."""
         self._path, self._max_cell_chars = path, max_cell_chars
+        self._eligible, self._seal = frozenset(eligible), seal
         self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
         self._max_errors = max_errors
         self.read = self.valid = self.invalid = 0
@@ -96,7 +117,11 @@ class SnapshotParse:
     def _valid(self, line: int, values: RegistryValues) -> tuple[Any, ...]:
         self.last_line, self.last_valid = line, True
         self.valid += 1
-        return (line, self._pid(values[0]), True, *values)
+        pid = self._pid(values[0])
+        sex, kelurahan, decile = values[3], values[5], values[6]
+        if self._seal is not None and decile in self._eligible:
+            return (line, pid, True, sex, kelurahan, decile, *self._seal(pid, values))
+        return (line, pid, True, sex, kelurahan, decile, *_NOT_SEALED)
 
     def _checked(self, line: int, row: Row, today: date) -> tuple[Any, ...] | None:
         """The full check: the record, or None for an invalid row without a usable NIK."""
@@ -123,7 +148,7 @@ class SnapshotParse:
         nik = row.get("nik", "")
         if len(nik) == 16 and nik.isascii() and nik.isdigit():
             # Still proof the person is in the registry (not "tidak ditemukan").
-            return (line, self._pid(nik), False, nik, *(None,) * 6)
+            return (line, self._pid(nik), False, None, None, None, *_NOT_SEALED)
         return None
 
 

@@ -88,12 +88,19 @@ async def apply_snapshot(
         await service_keys(runtime.settings.database_url).pin(runtime.pool)  # committed first
         run_id = uuid.uuid4()
         key = runtime.settings.jkn_pseudonym_key
-        parse = SnapshotParse(path, key, settings.max_stored_errors, limits.max_cell_chars)
         async with runtime.unit_of_work(actor=actor) as uow:
             conn = uow.conn
             if await store.create_run(
                 conn, run_id, "snapshot", fingerprint, settings.eligible_deciles, actor=actor
             ):
+                parse = SnapshotParse(
+                    path,
+                    key,
+                    settings.max_stored_errors,
+                    limits.max_cell_chars,
+                    eligible=settings.eligible_deciles,
+                    seal=await sql.candidate_sealer(conn, run_id, personal),
+                )
                 await sql.load_staging(conn, parse.records())
                 check_rows(parse.read)
                 if not parse.last_valid and not ends_with_line_break(
@@ -122,9 +129,7 @@ async def apply_snapshot(
                     limits=limits,
                     stores=stores,
                 )
-                candidates = await sql.keep_candidates(
-                    conn, run_id, settings.eligible_deciles, personal
-                )
+                candidates = await sql.keep_candidates(conn, run_id, settings.eligible_deciles)
             else:
                 earlier = await store.find_run(conn, "snapshot", fingerprint)
         if earlier is None:
