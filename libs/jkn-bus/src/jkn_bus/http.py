@@ -166,13 +166,20 @@ def create_app(
             return response
 
     @app.get("/health", tags=["operations"])
-    async def health() -> dict[str, Any]:
-        relay = runtime.relay
-        return {
+    async def health() -> JSONResponse:
+        """200 "ok", or 503 "stalled" when the consumer makes no progress (its
+        ``consumer.stalled`` says why: jkn_bus.liveness); a restart is what helps then."""
+        answer: dict[str, Any] = {
             "service": runtime.settings.service,
             "status": "ok",
-            "relay_active": relay.active.is_set(),
+            "relay_active": runtime.relay.active.is_set(),
         }
+        if runtime.liveness is not None:
+            answer["consumer"] = consumer = runtime.liveness.report()
+            if consumer["stalled"] is not None:
+                answer["status"] = "stalled"
+                return JSONResponse(answer, status_code=503)
+        return JSONResponse(answer)
 
     @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:

@@ -57,9 +57,14 @@ async def update_lag(
 
 
 async def track_lag(
-    consumer: Callable[[], AIOKafkaConsumer | None], service: str, interval_s: float
+    consumer: Callable[[], AIOKafkaConsumer | None],
+    service: str,
+    interval_s: float,
+    on_seen: Callable[[int], None] | None = None,
 ) -> None:
-    """Refresh the gauge every ``interval_s`` while the consumer runs (a background task)."""
+    """Refresh the gauge every ``interval_s`` while the consumer runs (a background task);
+    ``on_seen`` is told the total lag each time the broker answered
+    (``jkn_bus.liveness.ConsumerLiveness.lag_seen``)."""
     reported: set[TopicPartition] = set()
     while True:
         await asyncio.sleep(interval_s)
@@ -67,6 +72,8 @@ async def track_lag(
         if current is None:
             continue
         try:
-            await update_lag(current, service, reported)
+            lags = await update_lag(current, service, reported)
+            if on_seen is not None:
+                on_seen(sum(lags.values()))
         except Exception as exc:  # a metric must never stop the service
             log.warning("consumer lag not updated (%s)", type(exc).__name__)

@@ -29,6 +29,7 @@ from jkn_bus.dev_secrets import refuse_dev_secrets
 from jkn_bus.handler_table import HandlerTable, by_type_name
 from jkn_bus.key_memo import transaction_keys
 from jkn_bus.lag import track_lag
+from jkn_bus.liveness import ConsumerLiveness
 from jkn_bus.relay import OutboxRelay
 from jkn_bus.retention import RetentionPurger, RetentionSettings, Store, bus_stores
 from jkn_bus.settings import BusSettings
@@ -93,6 +94,7 @@ class ServiceRuntime:
         self._purger: RetentionPurger | None = None
         self._purge_task: asyncio.Task[None] | None = None
         self.consumer: EventConsumer | None = None
+        self.liveness: ConsumerLiveness | None = None  # its progress, for /health
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -167,15 +169,23 @@ class ServiceRuntime:
                 max_attempts=s.consumer_max_attempts,
                 actor_key=s.jkn_pseudonym_key,
             )
-            self._broker, subscriber = self._subscribe(self.consumer)
+            self.liveness = liveness = ConsumerLiveness(s.consumer_stall_after_s)
+            self._broker, subscriber = self._subscribe(self.consumer, liveness)
             await self._broker.start()
             # The aiokafka consumer FastStream made for the subscriber (None until started).
             self._lag_task = asyncio.create_task(
-                track_lag(lambda: subscriber.consumer, s.service, s.consumer_lag_interval_s),
+                track_lag(
+                    lambda: subscriber.consumer,
+                    s.service,
+                    s.consumer_lag_interval_s,
+                    liveness.lag_seen,
+                ),
                 name=f"{s.service}-consumer-lag",
             )
 
-    def _subscribe(self, consumer: EventConsumer) -> tuple[KafkaBroker, Any]:
+    def _subscribe(
+        self, consumer: EventConsumer, liveness: ConsumerLiveness
+    ) -> tuple[KafkaBroker, Any]:
         broker = make_broker(
             self.settings.kafka_bootstrap_servers,
             client_id=self.settings.service,
@@ -202,6 +212,7 @@ class ServiceRuntime:
             # Commit once every record of the batch is applied or dead-lettered: a crash
             # before that redelivers the batch, and the inbox absorbs what was applied.
             await msg.ack()
+            liveness.committed()
 
         return broker, subscriber
 

@@ -105,6 +105,13 @@ class BusSettings(BaseSettings):
     consumer_lag_interval_s: float = Field(
         10.0, gt=0, description="How often the jkn_consumer_lag gauge is refreshed."
     )
+    consumer_stall_after_s: float = Field(
+        120.0,
+        gt=0,
+        description="How long records may wait with no batch committed, or the broker leave"
+        " the lag query unanswered, before /health calls the consumer stalled and answers 503"
+        " (jkn_bus.liveness). Above consumer_lag_interval_s and the longest batch.",
+    )
     shutdown_grace_s: float = Field(
         8.0,
         gt=0,
