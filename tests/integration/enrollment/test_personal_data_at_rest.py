@@ -19,7 +19,7 @@ import httpx
 import pytest
 from enrollment.adapters.at_rest import Converted, backfill
 from enrollment.adapters.proposals import find_personal
-from enrollment.adapters.snapshots import best_candidates
+from enrollment.adapters.snapshots import best_candidates, candidates_partition
 from enrollment.app.run_limits import RunLimits
 from enrollment.bootstrap import build_app, build_runtime
 from enrollment.settings import candidate_columns
@@ -190,6 +190,11 @@ async def _legacy_rows(url: str, key: str) -> tuple[uuid.UUID, uuid.UUID, uuid.U
             " VALUES ($1, 'snapshot', $2, 'completed')",
             run_id,
             f"legacy:{run_id}",
+        )
+        # the run's partition, as migration 0015 made one for each run it found
+        partition = candidates_partition(run_id)
+        await conn.execute(
+            f"CREATE TABLE {partition} PARTITION OF candidates FOR VALUES IN ('{run_id}')"
         )
         await conn.execute(
             "INSERT INTO candidates (run_id, participant_id, line, nik, kk, name, sex,"

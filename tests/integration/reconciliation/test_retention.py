@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from enrollment.adapters.retention import enrollment_stores
+from enrollment.adapters.snapshots import candidates_partition
 from jkn_bus import ServiceRuntime, metrics
 from jkn_bus.retention import DAY_S, RetentionPurger, RetentionSettings
 
@@ -27,6 +28,11 @@ async def _run_with_candidates(runtime: ServiceRuntime, *, age_days: float, n: i
         run_id,
         uuid.uuid4().hex,
         age_days * DAY_S,
+    )
+    # the run's partition, as a snapshot's preview makes it (adapters.snapshots)
+    partition = candidates_partition(run_id)
+    await runtime.pool.execute(
+        f"CREATE TABLE {partition} PARTITION OF candidates FOR VALUES IN ('{run_id}')"
     )
     for i in range(n):
         await runtime.pool.execute(

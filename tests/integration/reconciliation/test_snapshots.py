@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
+from enrollment.adapters.snapshots import candidates_partition
 from integration.enrollment.residents import resident
 from integration.reconciliation.conftest import BOOTSTRAP
 from integration.reconciliation.helpers import (
@@ -210,3 +213,41 @@ async def test_a_snapshot_with_a_wrong_header_is_refused_with_422(
     assert ("welfare_decile", "MISSING_COLUMN") in {
         (e["field"], e["rule"]) for e in answer.json()["errors"]
     }
+
+
+async def test_a_runs_candidates_are_a_partition_of_their_own_bound_to_their_run(
+    first_upload: dict[str, Any], runtime: ServiceRuntime
+) -> None:
+    """keep_candidates fills a table of the run's own and attaches it (migration 0015): the
+    partition holds the run's candidates only, with candidates' keys, indexes and foreign
+    key to the run, and a candidate of another run cannot go into it."""
+    run = uuid.UUID(first_upload["run_id"])
+    partition = candidates_partition(run)
+    async with runtime.pool.acquire() as conn:
+        bound = await conn.fetchval(
+            "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c"
+            " JOIN pg_inherits i ON i.inhrelid = c.oid"
+            " WHERE c.relname = $1 AND i.inhparent = 'candidates'::regclass",
+            partition,
+        )
+        assert bound == f"FOR VALUES IN ('{run}')"
+        kept = await conn.fetchval(f"SELECT count(*) FROM {partition}")  # noqa: S608 - a UUID
+        assert kept == await conn.fetchval("SELECT count(*) FROM candidates WHERE run_id = $1", run)
+        assert kept == sum(1 for n in OTHERS if decile_of(n) <= 4)
+        indexes = await conn.fetchval(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = $1", partition
+        )
+        assert indexes == 3  # the primary key, the priority order, the clear-columns index
+        constraints = {
+            r["contype"]
+            for r in await conn.fetch(
+                "SELECT contype::text FROM pg_constraint WHERE conrelid = $1::regclass", partition
+            )
+        }
+        assert {"p", "f"} <= constraints  # its own copy of the key and of the run's foreign key
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute(
+                f"INSERT INTO {partition} (run_id, participant_id, line, sex, kelurahan,"  # noqa: S608
+                " welfare_decile) VALUES ($1, 'Pother', 2, 'L', '1571011001', 1)",
+                uuid.uuid4(),
+            )
