@@ -23,6 +23,18 @@ async def test_the_snapshot_section_finds_exactly_the_absent_and_the_no_longer_p
     assert result["candidates"] > 0
 
 
+async def test_the_snapshot_parsed_by_worker_processes_finds_the_same() -> None:
+    # the same city and snapshot (fixed seed), this time parsed by the service's workers
+    # (enrollment.app.snapshot_shares), whatever the file's size
+    in_process = await snapshot_bench(3_000, city_size=2_000)
+    by_workers = await snapshot_bench(3_000, city_size=2_000, parallel_from_bytes=0)
+
+    for kept in ("rows_valid", "rows_invalid", "requests_emitted", "candidates"):
+        assert by_workers[kept] == in_process[kept]
+    assert by_workers["workers_peak_rss_mb"] > 0  # the workers ran
+    assert in_process["workers_peak_rss_mb"] == 0
+
+
 async def test_the_authentication_section_times_answered_requests_with_and_without_token() -> None:
     # it raises unless the guarded route refuses no token, and every timed request is a 200
     cost = await auth_cost(requests=100, verifications=40)

@@ -118,9 +118,12 @@ def _one_table(*tables: HandlerTable) -> HandlerTable:
 
 
 def snapshot_settings(enrollment: EnrollmentSettings) -> SnapshotSettings:
-    """The welfare deciles the program serves, and the requests sent a transaction."""
+    """The welfare deciles the program serves, the requests sent a transaction, and the
+    processes that parse a large snapshot."""
     return SnapshotSettings(
-        eligible_deciles=enrollment.eligible_deciles, emit_batch=enrollment.reconciliation_batch
+        eligible_deciles=enrollment.eligible_deciles,
+        emit_batch=enrollment.reconciliation_batch,
+        parse_processes=enrollment.snapshot_parse_processes,
     )
 
 

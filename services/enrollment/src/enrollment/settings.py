@@ -182,6 +182,8 @@ class EnrollmentSettings(BaseSettings):
     snapshot_min_row_ratio: float = _env("ENROLLMENT_SNAPSHOT_MIN_ROW_RATIO", 0.8)
     max_refill_batch: int = _env("ENROLLMENT_MAX_REFILL_BATCH", 200)
     reconciliation_batch: int = _env("ENROLLMENT_RECONCILIATION_BATCH", 500, ge=1)
+    # processes parsing a snapshot of 16 MB or more (about 200,000 rows): app.snapshot_shares
+    snapshot_parse_processes: int = _env("ENROLLMENT_SNAPSHOT_PARSE_PROCESSES", 2, ge=1, le=16)
     eligible_deciles: Annotated[tuple[int, ...], NoDecode] = _env(
         "JKN_ELIGIBLE_DECILES", DEFAULT_ELIGIBLE_DECILES
     )

@@ -265,7 +265,8 @@ async def _reconciliation_report(snapshot_rows: int) -> None:
     _say(
         f"snapshot: {snap['rows']:,} rows ({snap['file_mb']} MB) reconciled in {snap['seconds']} s "
         f"({snap['rows_per_s']:,} rows/s), peak RSS {snap['peak_rss_mb']} MiB "
-        f"(before: {snap['rss_before_mb']} MiB)"
+        f"(before: {snap['rss_before_mb']} MiB; its parse workers together:"
+        f" {snap['workers_peak_rss_mb']} MiB)"
     )
     _say(
         f"  against {snap['participants']:,} participants: "

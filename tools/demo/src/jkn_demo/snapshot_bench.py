@@ -9,13 +9,15 @@ binary COPY into staging, SQL diff, candidates, deactivation requests emitted in
 batches through the outbox) on a running enrollment runtime: uploaded (the preview) by one
 officer and approved by another (``approve_run``), with no deactivation-share or row-ratio
 limit (the bench city has far more absent residents than production allows at once).
-Measured: wall seconds of both calls and the peak RSS of this process while they run.
+Measured: wall seconds of both calls, the peak RSS of this process while they run, and
+that of its parse workers together (``app.snapshot_shares``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import subprocess
 import sys
 import tempfile
@@ -76,14 +78,25 @@ async def _enrol_city(runtime: Any, city_size: int, outside_dtks: int) -> dict[s
 
 
 async def _peak_rss(process: psutil.Process, peak: list[int], stop: asyncio.Event) -> None:
+    """``peak``: [this process's peak RSS, its parse workers' (app.snapshot_shares) peak
+    RSS summed over the workers alive at once]."""
     while not stop.is_set():
         peak[0] = max(peak[0], process.memory_info().rss)
+        workers = 0
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # a worker that just ended
+                workers += child.memory_info().rss
+        peak[1] = max(peak[1], workers)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.05)
 
 
-async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> dict[str, Any]:
-    """Reconcile a ``rows``-row snapshot against a city's participants; seconds and RSS."""
+async def snapshot_bench(
+    rows: int = 1_000_000, *, city_size: int = 20_000, parallel_from_bytes: int | None = None
+) -> dict[str, Any]:
+    """Reconcile a ``rows``-row snapshot against a city's participants; seconds and RSS.
+    ``parallel_from_bytes``: the file size from which worker processes parse it (default:
+    the service's, ``SnapshotSettings``)."""
     from enrollment.adapters import run_decisions  # noqa: PLC0415
     from enrollment.app.run_approval import approve_run  # noqa: PLC0415
     from enrollment.app.run_limits import RunLimits  # noqa: PLC0415
@@ -134,13 +147,16 @@ async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> d
         generated_s = time.perf_counter() - started
         await runtime.start()
         enrolled = await _enrol_city(runtime, city_size, outside_dtks=city_size // 20)
-        process, peak, stop = psutil.Process(), [0], asyncio.Event()
+        process, peak, stop = psutil.Process(), [0, 0], asyncio.Event()
         rss_before = process.memory_info().rss
         sampler = asyncio.create_task(_peak_rss(process, peak, stop))
         started = time.perf_counter()
         stores = compose().stores
+        settings = SnapshotSettings()
+        if parallel_from_bytes is not None:
+            settings = dataclasses.replace(settings, parallel_from_bytes=parallel_from_bytes)
         outcome = await apply_snapshot(
-            runtime, snapshot, SnapshotSettings(), uploader, RunLimits(1.0, 0.0), stores=stores
+            runtime, snapshot, settings, uploader, RunLimits(1.0, 0.0), stores=stores
         )
         approved = await approve_run(
             runtime, run_decisions, outcome.run_id, approver, stores=stores
@@ -157,6 +173,7 @@ async def snapshot_bench(rows: int = 1_000_000, *, city_size: int = 20_000) -> d
             "seconds": round(seconds, 2),
             "rows_per_s": round(rows / seconds),
             "peak_rss_mb": round(peak[0] / 2**20, 1),
+            "workers_peak_rss_mb": round(peak[1] / 2**20, 1),
             "rss_before_mb": round(rss_before / 2**20, 1),
             "rows_valid": outcome.rows_valid,
             "rows_invalid": outcome.rows_invalid,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import AsyncIterable, Callable, Sequence
+from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
 import asyncpg
@@ -20,6 +20,7 @@ from enrollment.domain.snapshot import RegistryValues
 
 __all__ = [
     "STAGING_COLUMNS",
+    "CandidateSeal",
     "best_candidates",
     "candidate_sealer",
     "candidates_page",
@@ -135,21 +136,37 @@ _KEEP = (
 )
 
 
+class CandidateSeal:
+    """Seals a registry row's NIK, KK, name and birth date (``CANDIDATE_FIELDS``) as the
+    run's candidate row keeps them: under the service's key ``version``, bound to the run
+    and the resident (``candidate_key``). It can be handed to a worker process
+    (``app.snapshot_shares``): it pickles as its table, key and run, and makes its cipher
+    again there. Its ``repr`` shows no key."""
+
+    def __init__(self, table: str, version: int, key: bytes, run_id: uuid.UUID) -> None:
+        self._state = (table, version, key, run_id)
+        self._seal = BatchSealer(table, version, key).row_sealer(CANDIDATE_FIELDS)
+        self._run = candidate_key(run_id, "")  # a candidate's row key: this and its pseudonym
+
+    def __call__(self, participant_id: str, values: RegistryValues) -> tuple[bytes | None, ...]:
+        nik, kk, name, _sex, birth_date, _kelurahan, _decile = values
+        return self._seal(self._run + participant_id, (nik, kk, name, birth_date.isoformat()))
+
+    def __reduce__(self) -> tuple[type[CandidateSeal], tuple[str, int, bytes, uuid.UUID]]:
+        return CandidateSeal, self._state
+
+    def __repr__(self) -> str:
+        return f"CandidateSeal(table={self._state[0]!r}, run_id={self._state[3]})"
+
+
 async def candidate_sealer(
     conn: asyncpg.Connection, run_id: uuid.UUID, personal: ServiceColumns
-) -> Callable[[str, RegistryValues], tuple[bytes | None, ...]]:
-    """What seals a registry row's NIK, KK, name and birth date (``CANDIDATE_FIELDS``) as
-    the run's candidate row keeps them: under ``personal``'s current key, bound to the run
-    and the resident (``candidate_key``). The parse calls it per eligible row, so staging
-    holds them sealed and ``keep_candidates`` copies them as they are."""
-    seal = (await BatchSealer.open(personal, conn)).row_sealer(CANDIDATE_FIELDS)
-    run = candidate_key(run_id, "")  # a candidate's row key is this and its pseudonym
-
-    def seal_row(participant_id: str, values: RegistryValues) -> tuple[bytes | None, ...]:
-        nik, kk, name, _sex, birth_date, _kelurahan, _decile = values
-        return seal(run + participant_id, (nik, kk, name, birth_date.isoformat()))
-
-    return seal_row
+) -> CandidateSeal:
+    """What seals the run's candidates under ``personal``'s current key (read, or created,
+    in ``conn``). The parse calls it per eligible row, so staging holds them sealed and
+    ``keep_candidates`` copies them as they are."""
+    version, key = await personal.keys.current(conn)
+    return CandidateSeal(personal.table, version, key, run_id)
 
 
 def candidates_partition(run_id: uuid.UUID) -> str:

@@ -46,9 +46,15 @@ def file_fingerprint(path: Path) -> str:
         return fingerprint_lines(f)
 
 
-def _rows(text: Iterable[str], max_cell_chars: int) -> Iterator[tuple[int, Row]]:
+def _rows(
+    text: Iterable[str], max_cell_chars: int, share: tuple[int, int] | None = None
+) -> Iterator[tuple[int, Row]]:
     return iter_rows(
-        text, required=SNAPSHOT_FIELDS, known=SNAPSHOT_FIELDS, max_cell_chars=max_cell_chars
+        text,
+        required=SNAPSHOT_FIELDS,
+        known=SNAPSHOT_FIELDS,
+        max_cell_chars=max_cell_chars,
+        share=share,
     )
 
 
@@ -81,9 +87,11 @@ class SnapshotParse:
         *,
         eligible: Collection[int] = (),
         seal: Seal | None = None,
+        share: tuple[int, int] | None = None,
     ) -> None:
-        """``seal`` seals the valid rows whose decile is in ``eligible`` (none: no row)."""
-        self._path, self._max_cell_chars = path, max_cell_chars
+        """``seal`` seals the valid rows whose decile is in ``eligible`` (none: no row).
+        ``share=(k, n)``: only the rows numbered ``k`` modulo ``n`` (``app.snapshot_shares``)."""
+        self._path, self._max_cell_chars, self._share = path, max_cell_chars, share
         self._eligible, self._seal = frozenset(eligible), seal
         self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
         self._max_errors = max_errors
@@ -102,12 +110,18 @@ class SnapshotParse:
             self.errors += problems
 
     async def records(self) -> AsyncIterator[tuple[Any, ...]]:
+        """The staging records, the event loop let through every few thousand rows."""
+        for at, record in enumerate(self.rows(), start=1):
+            if at % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
+            yield record
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        """The staging records (``records`` without the event loop: a worker process's)."""
         today = date.today()
         with self._path.open(encoding="utf-8", newline="") as text:
-            for line, row in _rows(text, self._max_cell_chars):
+            for line, row in _rows(text, self._max_cell_chars, self._share):
                 self.read += 1
-                if self.read % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)  # let the relay, consumer and HTTP breathe
                 # the common case first: a canonical row (domain.snapshot), checked cheaply
                 fast = None if row.problems or row.surplus else canonical_values(row, today=today)
                 record = self._valid(line, fast) if fast else self._checked(line, row, today)

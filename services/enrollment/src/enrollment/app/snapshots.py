@@ -43,7 +43,14 @@ from enrollment.app.run_limits import (
     truncated,
 )
 from enrollment.app.run_ports import RunStores
-from enrollment.app.snapshot_file import SnapshotParse, check_header, file_fingerprint, file_tail
+from enrollment.app.snapshot_file import (
+    Seal,
+    SnapshotParse,
+    check_header,
+    file_fingerprint,
+    file_tail,
+)
+from enrollment.app.snapshot_shares import ParallelParse
 from enrollment.domain.status import SNAPSHOT_STATUSES
 from enrollment.settings import candidate_columns, service_keys
 
@@ -58,6 +65,23 @@ class SnapshotSettings:
     eligible_deciles: tuple[int, ...] = (1, 2, 3, 4)
     emit_batch: int = 500
     max_stored_errors: int = 10_000  # lines; every invalid line is still counted
+    parse_processes: int = 2  # a file of ``parallel_from_bytes`` or more: app.snapshot_shares
+    parallel_from_bytes: int = 16 << 20  # below, starting the processes costs more than it saves
+
+
+def _parse(
+    path: Path, key: str, settings: SnapshotSettings, limits: RunLimits, seal: Seal
+) -> SnapshotParse | ParallelParse:
+    """One parse in this process, or ``parse_processes`` workers for a large file."""
+    args = (path, key, settings.max_stored_errors, limits.max_cell_chars)
+    if settings.parse_processes > 1 and path.stat().st_size >= settings.parallel_from_bytes:
+        return ParallelParse(
+            *args,
+            eligible=settings.eligible_deciles,
+            seal=seal,
+            processes=settings.parse_processes,
+        )
+    return SnapshotParse(*args, eligible=settings.eligible_deciles, seal=seal)
 
 
 async def apply_snapshot(
@@ -93,14 +117,8 @@ async def apply_snapshot(
             if await store.create_run(
                 conn, run_id, "snapshot", fingerprint, settings.eligible_deciles, actor=actor
             ):
-                parse = SnapshotParse(
-                    path,
-                    key,
-                    settings.max_stored_errors,
-                    limits.max_cell_chars,
-                    eligible=settings.eligible_deciles,
-                    seal=await sql.candidate_sealer(conn, run_id, personal),
-                )
+                seal = await sql.candidate_sealer(conn, run_id, personal)
+                parse = _parse(path, key, settings, limits, seal)
                 await sql.load_staging(conn, parse.records())
                 check_rows(parse.read)
                 if not parse.last_valid and not ends_with_line_break(

@@ -142,8 +142,13 @@ def iter_rows(
     required: Collection[str] = REQUIRED_FIELDS,
     known: Collection[str] = ALL_FIELDS,
     max_cell_chars: int = MAX_CELL_CHARS,
+    share: tuple[int, int] | None = None,
 ) -> Iterator[tuple[int, Row]]:
     """Yield ``(spreadsheet row number, Row)`` for each non-blank data row, lazily.
+
+    ``share=(k, n)``: only the rows whose number is ``k`` modulo ``n`` (the others are read
+    as CSV, to number the rows, and nothing more), so that ``n`` processes reading the same
+    file share its rows (``enrollment.app.snapshot_shares``).
 
     ``text_stream``: lines of text (a file opened with ``newline=""``, an ``io.StringIO``).
     Defaults check proposal columns; pass ``required``/``known`` for other files. Raises
@@ -175,6 +180,7 @@ def iter_rows(
     if errors:
         raise HeaderError(errors)
     line_no = 1
+    k, n = share or (0, 1)
     while True:
         line_no += 1
         try:
@@ -182,12 +188,14 @@ def iter_rows(
         except StopIteration:
             return
         except csv.Error:
+            if line_no % n != k:
+                continue
             # the reader drops what it read of the broken row and goes on with the next line
             broken = Row({column: "" for column in columns if column})
             broken.problems = (_UNREADABLE_ROW,)
             yield line_no, broken
             continue
-        if not any(cell.strip() for cell in cells):
+        if line_no % n != k or not any(cell.strip() for cell in cells):
             continue
         yield line_no, _row(columns, cells, max_cell_chars)
 
