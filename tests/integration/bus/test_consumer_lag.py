@@ -9,7 +9,7 @@ import asyncpg
 import httpx
 import pytest
 from integration.bus.harness import APPLIED_TABLE, participant, record_step, settings, step_event
-from jkn_bus import ServiceRuntime, UnitOfWork, create_app
+from jkn_bus import BusSettings, ServiceRuntime, UnitOfWork, create_app
 from jkn_contracts import DeactivationRequested, topic_for
 from prometheus_client import REGISTRY
 from support.kafka import produce
@@ -30,22 +30,27 @@ def lag_by_partition(topic: str) -> dict[str, float]:
     }
 
 
-async def test_lag_counts_records_until_they_are_applied_then_drops_to_zero(
-    pool: asyncpg.Pool, service_url: str, bootstrap: str, topic_prefix: str
-) -> None:
-    gate = asyncio.Event()
+def held_runtime(base: BusSettings, gate: asyncio.Event, **changes: float) -> ServiceRuntime:
+    """A runtime whose handler records each event once ``gate`` is set, not before."""
 
     async def held(uow: UnitOfWork, event: DeactivationRequested) -> None:
         await gate.wait()
         await record_step(uow, event)
 
-    runtime = ServiceRuntime(
-        settings(service_url, bootstrap, topic_prefix).model_copy(
-            update={"consumer_lag_interval_s": 0.2}
-        ),
+    return ServiceRuntime(
+        base.model_copy(update=changes),
         migrations=[("9000_test_applied.sql", APPLIED_TABLE)],
         consumes=(TOPIC,),
         handlers={DeactivationRequested: held},
+    )
+
+
+async def test_lag_counts_records_until_they_are_applied_then_drops_to_zero(
+    pool: asyncpg.Pool, service_url: str, bootstrap: str, topic_prefix: str
+) -> None:
+    gate = asyncio.Event()
+    runtime = held_runtime(
+        settings(service_url, bootstrap, topic_prefix), gate, consumer_lag_interval_s=0.2
     )
     events = [step_event(participant(n), 1) for n in range(12)]
     topic = topic_for("DeactivationRequested", topic_prefix)
@@ -84,19 +89,12 @@ async def test_health_answers_503_while_records_wait_and_nothing_is_committed_th
     wedged client looks like from outside: records wait, nothing is committed. /health
     says so with a 503 once that lasted ``consumer_stall_after_s``, and is fine again once
     the batch is committed."""
-    gate = asyncio.Event()
-
-    async def stuck(uow: UnitOfWork, event: DeactivationRequested) -> None:
-        await gate.wait()
-        await record_step(uow, event)
-
-    runtime = ServiceRuntime(
-        settings(service_url, bootstrap, topic_prefix).model_copy(
-            update={"consumer_lag_interval_s": 0.2, "consumer_stall_after_s": 2.0}
-        ),
-        migrations=[("9000_test_applied.sql", APPLIED_TABLE)],
-        consumes=(TOPIC,),
-        handlers={DeactivationRequested: stuck},
+    gate = asyncio.Event()  # the handler does not return until it is set
+    runtime = held_runtime(
+        settings(service_url, bootstrap, topic_prefix),
+        gate,
+        consumer_lag_interval_s=0.2,
+        consumer_stall_after_s=2.0,
     )
     events = [step_event(participant(n), 1) for n in range(3)]
     await runtime.start()
