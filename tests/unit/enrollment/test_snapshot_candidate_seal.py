@@ -1,6 +1,6 @@
 """Refill candidates sealed a batch at a time (jkn_bus.at_rest_batch).
 
-Specification: ``seal_rows`` writes what ``jkn_bus.at_rest.ServiceColumns.seal`` writes, so
+Specification: ``BatchSealer`` writes what ``jkn_bus.at_rest.ServiceColumns.seal`` writes, so
 ``ServiceColumns.open`` (every reader of a candidate) opens each value under its own row
 key, and under no other row's or column's; ``None`` stays ``None``; every value has its
 own nonce; the key is the service's current one. The snapshot's parse seals a candidate's
@@ -21,7 +21,7 @@ from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_r
 from enrollment.adapters.snapshots import STAGING_COLUMNS, candidate_sealer
 from enrollment.app.snapshot_file import SnapshotParse
 from jkn_bus.at_rest import ServiceColumns, ServiceKeys
-from jkn_bus.at_rest_batch import seal_rows
+from jkn_bus.at_rest_batch import BatchSealer
 from jkn_bus.personal_data import DEV_KEKS, LocalKeks, PersonalDataUnreadable
 
 FIELDS = ("nik", "kk", "name", "birth_date")
@@ -36,6 +36,20 @@ KEYS = ["run-1/P1", "run-1/P2", "run-1/P3"]
 NO_CONNECTION = cast(Any, None)  # the key is known: no statement is run
 
 
+async def seal_rows(
+    personal: ServiceColumns, keys: list[str], rows: list[dict[str, str | None]], fields: Any
+) -> list[list[bytes | None]]:
+    """Each field's sealed values, row by row, by one BatchSealer: with ``seal`` for the
+    first field, with ``row_sealer`` for them all (both must agree with the reader)."""
+    sealer = await BatchSealer.open(personal, NO_CONNECTION)
+    seal_row = sealer.row_sealer(fields)
+    by_row = [seal_row(key, [row[f] for f in fields]) for key, row in zip(keys, rows, strict=True)]
+    singly = [
+        sealer.seal(key, fields[0], row[fields[0]]) for key, row in zip(keys, rows, strict=True)
+    ]
+    return [singly, *([r[i] for r in by_row] for i in range(1, len(fields)))]
+
+
 def columns(version: int = 3) -> ServiceColumns:
     keys = ServiceKeys(
         LocalKeks.parse(DEV_KEKS), _clear={version: AESGCM.generate_key(bit_length=256)}
@@ -46,7 +60,7 @@ def columns(version: int = 3) -> ServiceColumns:
 async def test_every_value_opens_with_the_service_columns_reader_under_its_row_key() -> None:
     personal = columns()
 
-    sealed = await seal_rows(personal, NO_CONNECTION, KEYS, ROWS, FIELDS)
+    sealed = await seal_rows(personal, KEYS, ROWS, FIELDS)
 
     assert len(sealed) == len(FIELDS)
     for i, (key, row) in enumerate(zip(KEYS, ROWS, strict=True)):
@@ -59,7 +73,7 @@ async def test_every_value_opens_with_the_service_columns_reader_under_its_row_k
 
 async def test_a_value_does_not_open_under_another_row_or_column() -> None:
     personal = columns()
-    sealed = await seal_rows(personal, NO_CONNECTION, KEYS, ROWS, FIELDS)
+    sealed = await seal_rows(personal, KEYS, ROWS, FIELDS)
 
     with pytest.raises(PersonalDataUnreadable):
         await personal.open(NO_CONNECTION, KEYS[1], {"nik": sealed[0][0]})
@@ -69,7 +83,7 @@ async def test_a_value_does_not_open_under_another_row_or_column() -> None:
 
 async def test_what_the_service_columns_seal_and_the_batch_seal_agree_but_for_the_nonce() -> None:
     personal = columns()
-    [[batch]] = await seal_rows(personal, NO_CONNECTION, KEYS[:1], ROWS[:1], ["name"])
+    [[batch]] = await seal_rows(personal, KEYS[:1], ROWS[:1], ["name"])
     single = (await personal.seal(NO_CONNECTION, KEYS[0], {"name": ROWS[0]["name"]}))["name"]
 
     assert batch is not None
@@ -82,7 +96,7 @@ async def test_what_the_service_columns_seal_and_the_batch_seal_agree_but_for_th
 async def test_none_stays_none_and_no_two_values_share_a_nonce() -> None:
     personal = columns()
 
-    sealed = await seal_rows(personal, NO_CONNECTION, KEYS, ROWS, FIELDS)
+    sealed = await seal_rows(personal, KEYS, ROWS, FIELDS)
 
     assert sealed[1][2] is None
     nonces = [blob[5:17] for column in sealed for blob in column if blob is not None]

@@ -12,13 +12,13 @@ reader of ``ServiceColumns`` opens these values.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from jkn_bus.at_rest import _HEADER, _NONCE, SERVICE, Conn, ServiceColumns, _aad
 
-__all__ = ["BatchSealer", "RowSealer", "seal_rows"]
+__all__ = ["BatchSealer", "RowSealer"]
 
 _NONCES_PER_DRAW = 16_384
 
@@ -77,19 +77,3 @@ class BatchSealer:
             return tuple(sealed)
 
         return seal_row
-
-
-async def seal_rows(
-    columns: ServiceColumns,
-    conn: Conn,
-    row_keys: Sequence[str],
-    rows: Sequence[Mapping[str, str | None]],
-    fields: Sequence[str],
-) -> list[list[bytes | None]]:
-    """For each of ``fields``, the sealed value of every row (``None`` stays ``None``), in
-    the order of ``rows``; row ``i`` is bound to ``row_keys[i]``."""
-    sealer = await BatchSealer.open(columns, conn)
-    return [
-        [sealer.seal(k, field, row[field]) for k, row in zip(row_keys, rows, strict=True)]
-        for field in fields
-    ]
