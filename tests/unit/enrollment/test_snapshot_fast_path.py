@@ -13,6 +13,8 @@ and without the fast check.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from enrollment.domain.snapshot import (
     SNAPSHOT_FIELDS,
     RegistryRow,
     RegistryValues,
+    canonical_cells,
+    canonical_values,
     fast_registry_row,
     validate_registry_row,
 )
@@ -242,6 +246,45 @@ def test_a_row_missing_a_column_is_left_to_the_full_check() -> None:
     assert fast_registry_row(row, today=TODAY) is None
 
 
+# ---- the same check on a row's cells as read, in the file's column order -----------------
+
+
+@settings(max_examples=2000)
+@given(row=st.one_of(VALID, broken(), near()), order=st.permutations(SNAPSHOT_FIELDS))
+@example(row=SITI | {"name": " Siti Aminah"}, order=list(SNAPSHOT_FIELDS))
+def test_the_check_of_a_row_s_cells_in_any_column_order_is_the_check_of_its_mapping(
+    row: dict[str, str], order: list[str]
+) -> None:
+    values = canonical_cells(order, today=TODAY, max_cell_chars=4096)
+
+    assert values is not None
+    assert values([row[column] for column in order]) == canonical_values(row, today=TODAY)
+
+
+def test_a_row_with_a_cell_more_or_less_than_the_header_is_left_to_the_full_check() -> None:
+    values = canonical_cells(list(SNAPSHOT_FIELDS), today=TODAY, max_cell_chars=4096)
+    assert values is not None
+    cells = list(SITI.values())
+
+    assert values(cells) is not None
+    assert values([*cells, "extra"]) is None
+    assert values(cells[:-1]) is None
+
+
+@pytest.mark.parametrize(
+    ("columns", "max_cell_chars"),
+    [
+        ([*SNAPSHOT_FIELDS, ""], 4096),  # a blank column in the header
+        (list(SNAPSHOT_FIELDS[:-1]), 4096),  # a column missing
+        (list(SNAPSHOT_FIELDS), 199),  # a canonical name could be over the cell limit
+    ],
+)
+def test_no_fast_check_of_cells_for_a_header_other_than_the_snapshot_s_or_a_low_cell_limit(
+    columns: list[str], max_cell_chars: int
+) -> None:
+    assert canonical_cells(columns, today=TODAY, max_cell_chars=max_cell_chars) is None
+
+
 # ---- the parse: same records with and without the fast check -----------------------------
 
 LINES = [
@@ -278,7 +321,7 @@ async def test_the_parse_gives_the_same_records_and_errors_with_and_without_the_
     path = tmp_path / "snapshot.csv"
     path.write_text(",".join(SNAPSHOT_FIELDS) + "\n" + "\n".join(LINES) + "\n", "utf-8")
     fast = await parsed(path)
-    monkeypatch.setattr(snapshot_file, "canonical_values", lambda *_, **__: None)
+    monkeypatch.setattr(snapshot_file, "canonical_cells", lambda *_, **__: None)
 
     slow = await parsed(path)
 
@@ -301,3 +344,19 @@ async def test_the_parse_gives_the_same_records_and_errors_with_and_without_the_
     # the pseudonym is the NIK's, for an invalid row too (it is still in the registry)
     niks = {line: LINES[line - 2].split(",")[0] for line in (2, 3, 4, 5, 6, 8, 9, 10)}
     assert all(r[1] == participant_id_for(niks[r[0]], "pseudonym-key") for r in records)
+
+
+async def test_the_parse_reads_a_snapshot_with_its_columns_in_another_order_alike(
+    tmp_path: Path,
+) -> None:
+    in_order, reordered = tmp_path / "in_order.csv", tmp_path / "reordered.csv"
+    in_order.write_text(",".join(SNAPSHOT_FIELDS) + "\n" + "\n".join(LINES) + "\n", "utf-8")
+    # the same rows, their columns reversed (a cell past the header's stays past it)
+    rows = [next(csv.reader(io.StringIO(line))) for line in LINES]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        [list(reversed(SNAPSHOT_FIELDS)), *([*reversed(r[:7]), *r[7:]] for r in rows)]
+    )
+    reordered.write_text(out.getvalue(), "utf-8")
+
+    assert await parsed(reordered) == await parsed(in_order)

@@ -214,7 +214,7 @@ class SnapshotStore(Protocol):
     ) -> Callable[[str, RegistryValues], tuple[bytes | None, ...]]: ...
 
     async def keep_candidates(
-        self, conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
+        self, conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int], *, sort_mb: int
     ) -> int: ...
 
 

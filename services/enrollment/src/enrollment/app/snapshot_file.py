@@ -13,7 +13,7 @@ staging inside Postgres (``keep_candidates``), not read back into Python and sen
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import functools
 import hmac
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
 from datetime import date
@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from enrollment.app.findings_file import FileRejected, header_errors
-from enrollment.domain import HeaderError, LineError, Row, iter_rows, outcome_of
-from enrollment.domain.csv_import import MAX_CELL_CHARS
+from enrollment.domain import HeaderError, LineError, Row, outcome_of
+from enrollment.domain.csv_import import MAX_CELL_CHARS, iter_rows_fast
 from enrollment.domain.findings import fingerprint_lines
 from enrollment.domain.snapshot import (
     SNAPSHOT_FIELDS,
     RegistryRow,
     RegistryValues,
-    canonical_values,
+    canonical_cells,
     validate_registry_row,
 )
 
@@ -47,14 +47,17 @@ def file_fingerprint(path: Path) -> str:
 
 
 def _rows(
-    text: Iterable[str], max_cell_chars: int, share: tuple[int, int] | None = None
-) -> Iterator[tuple[int, Row]]:
-    return iter_rows(
+    text: Iterable[str], max_cell_chars: int, share: tuple[int, int] | None, today: date
+) -> Iterator[tuple[int, Row | RegistryValues]]:
+    """The file's rows: a row in canonical form as its values (``canonical_cells``), any
+    other as its ``Row``, to be checked in full."""
+    return iter_rows_fast(
         text,
         required=SNAPSHOT_FIELDS,
         known=SNAPSHOT_FIELDS,
         max_cell_chars=max_cell_chars,
         share=share,
+        fast=functools.partial(canonical_cells, today=today, max_cell_chars=max_cell_chars),
     )
 
 
@@ -62,7 +65,7 @@ def check_header(path: Path, *, max_cell_chars: int = MAX_CELL_CHARS) -> None:
     """Raise FileRejected when the header (or the encoding) is wrong."""
     try:
         with path.open(encoding="utf-8", newline="") as text:
-            next(_rows(text, max_cell_chars), None)
+            next(_rows(text, max_cell_chars, None, date.today()), None)
     except HeaderError as exc:
         raise header_errors(exc) from None
     except UnicodeDecodeError:
@@ -93,16 +96,15 @@ class SnapshotParse:
         ``share=(k, n)``: only the rows numbered ``k`` modulo ``n`` (``app.snapshot_shares``)."""
         self._path, self._max_cell_chars, self._share = path, max_cell_chars, share
         self._eligible, self._seal = frozenset(eligible), seal
-        self._mac = hmac.new(pseudonym_key.encode(), digestmod=hashlib.sha256)
+        self._key = pseudonym_key.encode()
         self._max_errors = max_errors
         self.read = self.valid = self.invalid = 0
         self.last_line, self.last_valid = 0, True
         self.errors: list[LineError] = []
 
     def _pid(self, nik: str) -> str:
-        mac = self._mac.copy()  # = jkn_contracts.participant_id_for, without re-keying
-        mac.update(nik.encode())
-        return "P" + mac.hexdigest()[:24]
+        # = jkn_contracts.participant_id_for, the key encoded once
+        return "P" + hmac.digest(self._key, nik.encode(), "sha256").hex()[:24]
 
     def _reject(self, line: int, problems: list[LineError]) -> None:
         self.invalid += 1
@@ -120,11 +122,14 @@ class SnapshotParse:
         """The staging records (``records`` without the event loop: a worker process's)."""
         today = date.today()
         with self._path.open(encoding="utf-8", newline="") as text:
-            for line, row in _rows(text, self._max_cell_chars, self._share):
+            for line, row in _rows(text, self._max_cell_chars, self._share, today):
                 self.read += 1
-                # the common case first: a canonical row (domain.snapshot), checked cheaply
-                fast = None if row.problems or row.surplus else canonical_values(row, today=today)
-                record = self._valid(line, fast) if fast else self._checked(line, row, today)
+                # the common case: a row in canonical form (domain.snapshot), read as values
+                record = (
+                    self._checked(line, row, today)
+                    if isinstance(row, Row)
+                    else self._valid(line, row)
+                )
                 if record is not None:
                     yield record
 

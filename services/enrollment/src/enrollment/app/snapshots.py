@@ -67,6 +67,7 @@ class SnapshotSettings:
     max_stored_errors: int = 10_000  # lines; every invalid line is still counted
     parse_processes: int = 2  # a file of ``parallel_from_bytes`` or more: app.snapshot_shares
     parallel_from_bytes: int = 16 << 20  # below, starting the processes costs more than it saves
+    sort_mb: int = 256  # Postgres's memory to sort the candidates in (keep_candidates)
 
 
 def _parse(
@@ -147,7 +148,9 @@ async def apply_snapshot(
                     limits=limits,
                     stores=stores,
                 )
-                candidates = await sql.keep_candidates(conn, run_id, settings.eligible_deciles)
+                candidates = await sql.keep_candidates(
+                    conn, run_id, settings.eligible_deciles, sort_mb=settings.sort_mb
+                )
             else:
                 earlier = await store.find_run(conn, "snapshot", fingerprint)
         if earlier is None:

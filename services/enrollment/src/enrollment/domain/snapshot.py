@@ -16,7 +16,7 @@ row with one regular expression and a date; any other row goes to
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -31,6 +31,7 @@ __all__ = [
     "SNAPSHOT_FIELDS",
     "RegistryRow",
     "RegistryValues",
+    "canonical_cells",
     "canonical_values",
     "fast_registry_row",
     "parse_deciles",
@@ -105,6 +106,7 @@ def validate_registry_row(
 RegistryValues = tuple[str, str, str, str, date, str, int]
 """A RegistryRow's fields in order: nik, kk, name, sex, birth_date, kelurahan, decile."""
 _CELLS = itemgetter(*SNAPSHOT_FIELDS)
+_LONGEST_CANONICAL = 200  # characters: the name, the longest cell _CANONICAL admits
 # A row in canonical form, its cells joined by "\n" (no class below admits "\n", so a
 # cell holding one cannot match): ASCII digits only ("\d" would take "٣"), the NIK's
 # region and serial rules of jkn_contracts.nik (lenient: its date is not checked), a KK
@@ -142,6 +144,33 @@ def canonical_values(fields: Mapping[str, str], *, today: date) -> RegistryValue
         cells: tuple[str, ...] = _CELLS(fields)
     except KeyError:
         return None
+    return _canonical(cells, today)
+
+
+def canonical_cells(
+    columns: Sequence[str], *, today: date, max_cell_chars: int
+) -> Callable[[Sequence[str]], RegistryValues | None] | None:
+    """``canonical_values`` of a row's cells as the CSV reader gives them, untrimmed, in the
+    file's column order (``columns``, its header): what the parse of a snapshot asks of a
+    row first (``domain.csv_import.iter_rows``'s ``fast``), before building the row's
+    mapping, which costs as much again. None when the header is not the seven snapshot
+    columns, or a cell of canonical length could be over ``max_cell_chars``.
+
+    It accepts exactly the rows ``canonical_values`` accepts as read (a row of seven cells
+    with no outer spaces, its name at most 200 characters, so no cell over the limit and
+    none trimmed), with the same values; a row it leaves (None) is read and checked the
+    usual way."""
+    if max_cell_chars < _LONGEST_CANONICAL or sorted(columns) != sorted(SNAPSHOT_FIELDS):
+        return None
+    width, order = len(columns), itemgetter(*(columns.index(f) for f in SNAPSHOT_FIELDS))
+
+    def values(cells: Sequence[str]) -> RegistryValues | None:
+        return _canonical(order(cells), today) if len(cells) == width else None
+
+    return values
+
+
+def _canonical(cells: tuple[str, ...], today: date) -> RegistryValues | None:
     if _CANONICAL.fullmatch("\n".join(cells)) is None:
         return None
     nik, kk, name, sex, birth, kelurahan, decile = cells
