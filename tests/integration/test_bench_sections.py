@@ -21,6 +21,12 @@ async def test_the_snapshot_section_finds_exactly_the_absent_and_the_no_longer_p
     assert result["expected_mampu"] > 0
     assert result["requests_emitted"] == result["expected_absent"] + result["expected_mampu"]
     assert result["candidates"] > 0
+    # the run's seconds are the preview's and the approval's
+    assert result["preview_seconds"] > 0
+    assert result["approve_seconds"] > 0
+    assert result["preview_seconds"] + result["approve_seconds"] == pytest.approx(
+        result["seconds"], abs=0.02
+    )
 
 
 async def test_the_snapshot_parsed_by_worker_processes_finds_the_same() -> None:

@@ -264,7 +264,8 @@ async def _reconciliation_report(snapshot_rows: int) -> None:
     snap = await snapshot_bench(snapshot_rows)
     _say(
         f"snapshot: {snap['rows']:,} rows ({snap['file_mb']} MB) reconciled in {snap['seconds']} s "
-        f"({snap['rows_per_s']:,} rows/s), peak RSS {snap['peak_rss_mb']} MiB "
+        f"({snap['rows_per_s']:,} rows/s; the preview {snap['preview_seconds']} s, the approval"
+        f" {snap['approve_seconds']} s), peak RSS {snap['peak_rss_mb']} MiB "
         f"(before: {snap['rss_before_mb']} MiB; its parse workers together:"
         f" {snap['workers_peak_rss_mb']} MiB)"
     )

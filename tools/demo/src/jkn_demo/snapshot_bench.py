@@ -158,6 +158,7 @@ async def snapshot_bench(
         outcome = await apply_snapshot(
             runtime, snapshot, settings, uploader, RunLimits(1.0, 0.0), stores=stores
         )
+        previewed_s = time.perf_counter() - started
         approved = await approve_run(
             runtime, run_decisions, outcome.run_id, approver, stores=stores
         )
@@ -171,6 +172,8 @@ async def snapshot_bench(
             "file_mb": round(snapshot.stat().st_size / 1e6, 1),
             "generate_seconds": round(generated_s, 2),
             "seconds": round(seconds, 2),
+            "preview_seconds": round(previewed_s, 2),
+            "approve_seconds": round(seconds - previewed_s, 2),
             "rows_per_s": round(rows / seconds),
             "peak_rss_mb": round(peak[0] / 2**20, 1),
             "workers_peak_rss_mb": round(peak[1] / 2**20, 1),
