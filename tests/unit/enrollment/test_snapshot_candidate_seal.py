@@ -4,8 +4,9 @@ Specification: ``BatchSealer`` writes what ``jkn_bus.at_rest.ServiceColumns.seal
 ``ServiceColumns.open`` (every reader of a candidate) opens each value under its own row
 key, and under no other row's or column's; ``None`` stays ``None``; every value has its
 own nonce; the key is the service's current one. The snapshot's parse seals a candidate's
-NIK, KK, name and birth date as the candidate's row keeps them, so a staging record holds
-none of them in clear and Postgres copies them to the candidate unchanged.
+NIK, KK, name and birth date as the candidate's row keeps them, one value from which each
+field comes back exactly (``candidate_record``), so a staging record holds none of them in
+clear and Postgres copies them to the candidate unchanged.
 """
 
 from __future__ import annotations
@@ -17,9 +18,15 @@ from typing import Any, cast
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_row, sealed
+from enrollment.adapters.personal import (
+    candidate_fields,
+    candidate_record,
+    open_candidate,
+)
 from enrollment.adapters.snapshots import STAGING_COLUMNS, candidate_sealer
 from enrollment.app.snapshot_file import SnapshotParse
+from hypothesis import given
+from hypothesis import strategies as st
 from jkn_bus.at_rest import ServiceColumns, ServiceKeys
 from jkn_bus.at_rest_batch import BatchSealer
 from jkn_bus.personal_data import DEV_KEKS, LocalKeks, PersonalDataUnreadable
@@ -133,16 +140,49 @@ async def test_a_staging_record_holds_no_personal_field_in_clear_and_opens_as_it
         for clear in CLEAR:
             assert clear not in stored
     # Siti (decile 3) is a candidate: her row opens under her own run and pseudonym
-    key = candidate_key(run_id, siti["participant_id"])
-    assert await open_row(personal, NO_CONNECTION, key, siti, CANDIDATE_FIELDS) == {
+    assert await open_candidate(personal, NO_CONNECTION, {**siti, "run_id": run_id}) == {
         "nik": "1571014501900001",
         "kk": "1571010101200001",
         "name": "Siti Aminah",
         "birth_date": date(1990, 1, 5),
     }
     with pytest.raises(PersonalDataUnreadable):
-        await personal.open(NO_CONNECTION, candidate_key(uuid.uuid4(), siti["participant_id"]),
-                            {"nik": siti["nik_sealed"]})  # fmt: skip
+        await open_candidate(personal, NO_CONNECTION, {**siti, "run_id": uuid.uuid4()})
     # Budi (decile 7) is not: nothing of his is kept beyond pseudonym, sex, kelurahan, decile
-    assert [budi[sealed(f)] for f in CANDIDATE_FIELDS] == [None] * 4
+    assert budi["personal_sealed"] is None
     assert (budi["sex"], budi["kelurahan"], budi["welfare_decile"]) == ("L", "1571011001", 7)
+
+
+# ---- a candidate's four fields as the one value sealed for them ---------------------------
+
+
+@given(
+    nik=st.text(alphabet="0123456789", min_size=16, max_size=16),
+    kk=st.text(alphabet="0123456789", min_size=16, max_size=16),
+    name=st.text(min_size=2, max_size=200),  # any character, separators and digits included
+    born=st.dates(),
+)
+def test_a_candidate_record_gives_back_exactly_its_four_fields(
+    nik: str, kk: str, name: str, born: date
+) -> None:
+    if born.year < 1000:  # an ISO date of fewer than four year digits is not 10 characters
+        born = born.replace(year=born.year + 1000)
+
+    record = candidate_record(nik, kk, name, born.isoformat())
+
+    assert candidate_fields(record) == {"nik": nik, "kk": kk, "name": name, "birth_date": born}
+
+
+@pytest.mark.parametrize(
+    ("nik", "kk", "birth_date", "field"),
+    [
+        ("157101450190001", "1571010101200001", "1990-01-05", "nik"),
+        ("1571014501900001", "15710101012000011", "1990-01-05", "kk"),
+        ("1571014501900001", "1571010101200001", "1990-1-5", "birth_date"),
+    ],
+)
+def test_a_field_not_of_its_width_is_refused_rather_than_misread(
+    nik: str, kk: str, birth_date: str, field: str
+) -> None:
+    with pytest.raises(ValueError, match=field):
+        candidate_record(nik, kk, "Siti Aminah", birth_date)

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_row, sealed
+from enrollment.adapters.personal import open_candidate
 from enrollment.adapters.snapshots import STAGING_COLUMNS, CandidateSeal
 from enrollment.app.snapshot_file import SnapshotParse
 from enrollment.app.snapshot_shares import ParallelParse, WorkerDied
@@ -49,12 +49,11 @@ async def staged(parse: SnapshotParse | ParallelParse) -> dict[int, dict[str, An
     personal = ServiceColumns(ServiceKeys(LocalKeks.parse(DEV_KEKS), _clear={1: KEY}), "candidates")
     by_line: dict[int, dict[str, Any]] = {}
     async for values in parse.records():
-        record = dict(zip(STAGING_COLUMNS, values, strict=True))
-        if record["nik_sealed"] is not None:
-            key = candidate_key(RUN, record["participant_id"])
-            record.update(await open_row(personal, NO_CONNECTION, key, record, CANDIDATE_FIELDS))
-        for field in CANDIDATE_FIELDS:  # sealed anew each time: compared by what they open to
-            record[sealed(field)] = record[sealed(field)] is not None
+        record = dict(zip(STAGING_COLUMNS, values, strict=True), run_id=RUN)
+        if record["personal_sealed"] is not None:
+            record.update(await open_candidate(personal, NO_CONNECTION, record))
+        # sealed anew each time (a fresh nonce): compared by what it opens to
+        record["personal_sealed"] = record["personal_sealed"] is not None
         by_line[record["line"]] = record
     return by_line
 
@@ -91,7 +90,7 @@ async def test_workers_give_what_one_parse_gives(
     assert (read, last_line, last_valid) == (401, 402, False)  # the short last row
     assert valid + invalid == read
     assert len({line for line, _, _ in errors}) == min(invalid, max_errors)
-    assert sum(1 for r in expected.values() if r["nik_sealed"]) > 100  # candidates, opened
+    assert sum(1 for r in expected.values() if r["personal_sealed"]) > 100  # candidates, opened
 
 
 async def test_a_worker_that_cannot_read_the_file_ends_the_parse_with_its_exception(

@@ -26,10 +26,14 @@ from enrollment.domain import Proposal
 
 __all__ = [
     "CANDIDATE_FIELDS",
+    "CANDIDATE_RECORD",
     "PROPOSAL_FIELDS",
     "SealedColumns",
+    "candidate_fields",
     "candidate_key",
+    "candidate_record",
     "clear_values",
+    "open_candidate",
     "open_row",
     "proposal_values",
     "sealed",
@@ -38,7 +42,12 @@ __all__ = [
 PROPOSAL_FIELDS = ("nik", "kk", "name", "birth_date", "address", "phone", "email")
 """A proposal's personal columns (sex, kelurahan and decile are not identifying)."""
 CANDIDATE_FIELDS = ("nik", "kk", "name", "birth_date")
-"""A refill candidate's personal columns."""
+"""A refill candidate's personal fields (each its own sealed column in a run kept before
+migration 0016)."""
+CANDIDATE_RECORD = "personal"
+"""The column (``personal_sealed``) holding a candidate's ``CANDIDATE_FIELDS`` sealed as one
+value, ``candidate_record`` (migration 0016)."""
+_FIXED = (("nik", 16), ("kk", 16), ("birth_date", 10))  # then the name, of any length
 
 
 class SealedColumns(Protocol):
@@ -58,6 +67,43 @@ def candidate_key(run_id: uuid.UUID, participant_id: str) -> str:
     """The row key a candidate's values are bound to: a value copied to another run's or
     resident's row does not open."""
     return f"{run_id}/{participant_id}"
+
+
+def candidate_record(nik: str, kk: str, name: str, birth_date: str) -> str:
+    """A candidate's fields as the one text sealed for them: the NIK, the KK and the ISO
+    birth date, each of fixed width, then the name (so no separator can be confused with
+    a character of it). Raises ValueError for a field not of its width (a checked registry
+    row never has one)."""
+    for (field, width), value in zip(_FIXED, (nik, kk, birth_date), strict=True):
+        if len(value) != width:
+            raise ValueError(f"{field} must be {width} characters")
+    return nik + kk + birth_date + name
+
+
+def candidate_fields(record: str) -> dict[str, Any]:
+    """``candidate_record``'s fields back, the birth date a ``date``."""
+    return {
+        "nik": record[:16],
+        "kk": record[16:32],
+        "name": record[42:],
+        "birth_date": date.fromisoformat(record[32:42]),
+    }
+
+
+async def open_candidate(
+    columns: SealedColumns, conn: asyncpg.Connection, row: asyncpg.Record | Mapping[str, Any]
+) -> dict[str, Any]:
+    """A candidate row's personal fields in clear (``birth_date`` a ``date``), from its one
+    sealed record, or, in a run kept before migration 0016, its four columns (``open_row``).
+    Raises ``PersonalDataErased`` when the service key that sealed them was destroyed."""
+    key = candidate_key(row["run_id"], row["participant_id"])
+    blob = row["personal_sealed"]
+    if blob is None:
+        return await open_row(columns, conn, key, row, CANDIDATE_FIELDS)
+    record = (await columns.open(conn, key, {CANDIDATE_RECORD: blob}))[CANDIDATE_RECORD]
+    if record is None:  # never: the blob is there
+        raise ValueError("a sealed candidate record opened to nothing")
+    return candidate_fields(record)
 
 
 def clear_values(values: Mapping[str, Any]) -> dict[str, str | None]:

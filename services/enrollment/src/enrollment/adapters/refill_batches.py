@@ -16,7 +16,7 @@ import asyncpg
 from jkn_bus.at_rest import ServiceColumns
 from jkn_contracts import Actor
 
-from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_row
+from enrollment.adapters.personal import open_candidate
 from enrollment.adapters.proposals import actor_columns, insert_many
 from enrollment.adapters.proposals import actor_from as maker_of
 from enrollment.adapters.snapshots import mark_candidates
@@ -131,12 +131,4 @@ async def to_propose(
         " ORDER BY m.position FOR UPDATE OF c",
         batch_id,
     )
-    return [
-        {
-            **dict(r),
-            **await open_row(
-                personal, conn, candidate_key(r["run_id"], r["participant_id"]), r, CANDIDATE_FIELDS
-            ),
-        }
-        for r in rows
-    ]
+    return [{**dict(r), **await open_candidate(personal, conn, r)} for r in rows]

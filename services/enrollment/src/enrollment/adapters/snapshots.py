@@ -15,7 +15,13 @@ import asyncpg
 from jkn_bus.at_rest import ServiceColumns
 from jkn_bus.at_rest_batch import BatchSealer
 
-from enrollment.adapters.personal import CANDIDATE_FIELDS, candidate_key, open_row, sealed
+from enrollment.adapters.personal import (
+    CANDIDATE_RECORD,
+    candidate_key,
+    candidate_record,
+    open_candidate,
+    sealed,
+)
 from enrollment.domain.snapshot import RegistryValues
 
 __all__ = [
@@ -40,10 +46,10 @@ STAGING_COLUMNS = (
     "sex",
     "kelurahan",
     "welfare_decile",
-    *(sealed(f) for f in CANDIDATE_FIELDS),
+    sealed(CANDIDATE_RECORD),
 )
 """A staging record (``app.snapshot_file``): no personal field in clear; those of an
-eligible row sealed as its candidate row keeps them (migration 0014)."""
+eligible row sealed as its candidate row keeps them, one value (migration 0016)."""
 
 
 async def load_staging(conn: asyncpg.Connection, records: AsyncIterable[tuple[Any, ...]]) -> None:
@@ -122,7 +128,7 @@ _CANDIDATE_COLUMNS = (
     "sex",
     "kelurahan",
     "welfare_decile",
-    *(sealed(f) for f in CANDIDATE_FIELDS),
+    sealed(CANDIDATE_RECORD),
 )
 _KEEP = (
     "INSERT INTO {partition} (run_id, " + ", ".join(_CANDIDATE_COLUMNS) + ")"  # noqa: S608 - constants, a UUID
@@ -137,20 +143,21 @@ _KEEP = (
 
 
 class CandidateSeal:
-    """Seals a registry row's NIK, KK, name and birth date (``CANDIDATE_FIELDS``) as the
-    run's candidate row keeps them: under the service's key ``version``, bound to the run
-    and the resident (``candidate_key``). It can be handed to a worker process
+    """Seals a registry row's NIK, KK, name and birth date as the run's candidate row keeps
+    them: one value (``candidate_record``) under the service's key ``version``, bound to the
+    run and the resident (``candidate_key``). It can be handed to a worker process
     (``app.snapshot_shares``): it pickles as its table, key and run, and makes its cipher
     again there. Its ``repr`` shows no key."""
 
     def __init__(self, table: str, version: int, key: bytes, run_id: uuid.UUID) -> None:
         self._state = (table, version, key, run_id)
-        self._seal = BatchSealer(table, version, key).row_sealer(CANDIDATE_FIELDS)
+        self._seal = BatchSealer(table, version, key).row_sealer((CANDIDATE_RECORD,))
         self._run = candidate_key(run_id, "")  # a candidate's row key: this and its pseudonym
 
     def __call__(self, participant_id: str, values: RegistryValues) -> tuple[bytes | None, ...]:
         nik, kk, name, _sex, birth_date, _kelurahan, _decile = values
-        return self._seal(self._run + participant_id, (nik, kk, name, birth_date.isoformat()))
+        record = candidate_record(nik, kk, name, birth_date.isoformat())
+        return self._seal(self._run + participant_id, (record,))
 
     def __reduce__(self) -> tuple[type[CandidateSeal], tuple[str, int, bytes, uuid.UUID]]:
         return CandidateSeal, self._state
@@ -219,15 +226,7 @@ async def best_candidates(
         run_id,
         limit,
     )
-    return [
-        {
-            **dict(r),
-            **await open_row(
-                personal, conn, candidate_key(run_id, r["participant_id"]), r, CANDIDATE_FIELDS
-            ),
-        }
-        for r in rows
-    ]
+    return [{**dict(r), **await open_candidate(personal, conn, r)} for r in rows]
 
 
 async def mark_candidates(

@@ -5,9 +5,10 @@ as staging records, every bad line counted and the first ones kept for the repor
 A staging record (``adapters.snapshots.STAGING_COLUMNS``) holds no personal data in clear:
 the line, the pseudonym, validity, sex, kelurahan and decile, and, for a valid row in an
 eligible decile (a refill candidate, if nobody proposed them yet), its NIK, KK, name and
-birth date sealed by ``seal`` as the candidate's row will keep them. Sealing while parsing
-lets Postgres take in the COPY on the other core, and the candidates are then copied from
-staging inside Postgres (``keep_candidates``), not read back into Python and sent again.
+birth date sealed by ``seal``, as one value, as the candidate's row will keep them. Sealing
+while parsing lets Postgres take in the COPY on the other core, and the candidates are then
+copied from staging inside Postgres (``keep_candidates``), not read back into Python and
+sent again.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ __all__ = ["SnapshotParse", "check_header", "file_fingerprint", "file_tail"]
 _YIELD_EVERY = 5000  # rows between yields to the event loop while parsing
 
 Seal = Callable[[str, RegistryValues], tuple[bytes | None, ...]]
-"""A candidate's personal fields (nik, kk, name, birth_date) sealed, given its pseudonym."""
-_NOT_SEALED = (None, None, None, None)
+"""A candidate's personal fields (nik, kk, name, birth_date) sealed as one value, given its
+pseudonym (``adapters.snapshots.CandidateSeal``)."""
+_NOT_SEALED = (None,)
 
 
 def file_fingerprint(path: Path) -> str:
