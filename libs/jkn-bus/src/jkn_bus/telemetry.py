@@ -6,11 +6,11 @@ publish span's context in the Kafka headers; the consumer continues from those h
 So the path HTTP request → outbox → Kafka → next service → its outbox → ... is one trace.
 
 Span attributes carry the pseudonymous participant id, never a NIK or a name. An
-exception leaving a span is recorded by its class, never its text (``ExceptionScrubber``,
+exception leaving a span is recorded by its class, never its text (``SpanScrubber``,
 installed first on the provider, so it holds for every span of the process: OpenTelemetry's
 own ``record_exception`` would put ``str(exc)`` — asyncpg's DETAIL quoting row values,
 pydantic's input values — in ``exception.message`` and the status description). Nor does
-any span carry a request's concrete URL (``RequestUrlScrubber``): FastAPI's own server
+any span carry a request's concrete URL (``SpanScrubber`` too): FastAPI's own server
 spans would record ``url.path`` and ``url.query`` — a receipt code, an id a resident typed
 in —; the route template (``http.route``) says what was called.
 """
@@ -33,8 +33,7 @@ from jkn_bus.scrub import safe_status_description, scrubbed_traceback
 __all__ = [
     "PARTICIPANT_ATTR",
     "URL_ATTRIBUTES",
-    "ExceptionScrubber",
-    "RequestUrlScrubber",
+    "SpanScrubber",
     "configure_tracing",
     "context_from_headers",
     "current_trace_headers",
@@ -67,83 +66,90 @@ URL_ATTRIBUTES = frozenset(
 )
 
 
-class RequestUrlScrubber(SpanProcessor):
-    """No span keeps a concrete URL, client address or user agent (``URL_ATTRIBUTES``):
-    dropped from the attributes a span starts with, and refused by its ``set_attribute``
-    / ``set_attributes`` afterwards, whoever made the span (FastAPI's built-in telemetry
-    records them on its server spans)."""
+class _ScrubbedSpan(Span):
+    """An SDK span that records exceptions by class, keeps a status description only as a
+    code, and refuses URL attributes (``SpanScrubber`` makes every span one)."""
+
+    def set_attribute(self, key: str, value: otel_types.AnyValue) -> None:
+        if key not in URL_ATTRIBUTES:
+            super().set_attribute(key, value)
+
+    def set_attributes(self, attributes: Mapping[str, otel_types.AnyValue]) -> None:
+        super().set_attributes({k: v for k, v in attributes.items() if k not in URL_ATTRIBUTES})
+
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: otel_types.Attributes = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        kept = {k: v for k, v in (attributes or {}).items() if not k.startswith("exception.")}
+        kind = type(exception)
+        self.add_event(
+            "exception",
+            {
+                "exception.type": f"{kind.__module__}.{kind.__qualname__}",
+                "exception.stacktrace": scrubbed_traceback(exception),
+                "exception.escaped": str(escaped),
+                **kept,
+            },
+            timestamp,
+        )
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        if isinstance(status, Status):
+            code, description = status.status_code, status.description
+        else:
+            code = status
+        super().set_status(Status(code, safe_status_description(description)))
+
+
+_PLAIN_SPANS: set[type] = {Span}
+
+
+def _plain(kind: type) -> bool:
+    """Whether ``kind`` is the SDK's span class or one adding nothing to it (the SDK hands
+    out ``_Span``, an empty subclass): a span of it may become a ``_ScrubbedSpan`` without
+    losing any behaviour."""
+    adds = [
+        name
+        for klass in kind.__mro__[: kind.__mro__.index(Span)]
+        for name, value in vars(klass).items()
+        if callable(value) or isinstance(value, property)
+    ]
+    if not issubclass(kind, Span) or adds:
+        return False
+    _PLAIN_SPANS.add(kind)
+    return True
+
+
+class SpanScrubber(SpanProcessor):
+    """Every span records exceptions by class, its status description is a code, and it
+    keeps no concrete URL, client address or user agent (``URL_ATTRIBUTES``), whoever made
+    it (FastAPI's built-in telemetry records them on its server spans).
+
+    On start, the URL attributes the span started with are dropped and the span becomes a
+    ``_ScrubbedSpan`` (the SDK's span with four methods replaced, nothing added to it):
+    ``record_exception`` writes the ``exception`` event with ``exception.type``
+    (module-qualified class), ``exception.escaped`` and a traceback of frames and classes
+    only — no ``exception.message`` —; ``set_status`` keeps a description only as a code
+    (``ValueError: …`` → ``ValueError``; ``jkn_bus.scrub.safe_status_description``); both
+    are what OpenTelemetry calls when an exception leaves ``start_as_current_span``; and
+    ``set_attribute`` / ``set_attributes`` refuse URL attributes. Changing the span's class,
+    rather than binding four closures to each span, costs one assignment a span: a span with
+    nine attributes took 43.1 µs with the closures, 35.4 µs this way and 32.4 µs unscrubbed
+    (medians of five ``timeit`` runs of 10,000 spans each, in one process).
+    """
 
     def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
         started = span._attributes  # still mutable until the span ends
         if isinstance(started, MutableMapping):
             for key in URL_ATTRIBUTES.intersection(started):
                 del started[key]
-        set_attribute, set_attributes = span.set_attribute, span.set_attributes
-
-        def kept_attribute(key: str, value: otel_types.AttributeValue) -> None:
-            if key not in URL_ATTRIBUTES:
-                set_attribute(key, value)
-
-        def kept_attributes(attributes: Mapping[str, otel_types.AttributeValue]) -> None:
-            set_attributes({k: v for k, v in attributes.items() if k not in URL_ATTRIBUTES})
-
-        setattr(span, "set_attribute", kept_attribute)  # noqa: B010
-        setattr(span, "set_attributes", kept_attributes)  # noqa: B010
-
-    def on_end(self, span: ReadableSpan) -> None:
-        return None
-
-    def shutdown(self) -> None:
-        return None
-
-    def force_flush(self, timeout_millis: int = 30000) -> bool:
-        return True
-
-
-class ExceptionScrubber(SpanProcessor):
-    """Every span records exceptions by class, and its status description is a code.
-
-    On start, the span's ``record_exception`` is replaced by one writing the
-    ``exception`` event with ``exception.type`` (module-qualified class),
-    ``exception.escaped`` and a traceback of frames and classes only — no
-    ``exception.message`` —, and its ``set_status`` keeps a description only as a code
-    (``ValueError: …`` → ``ValueError``; ``jkn_bus.scrub.safe_status_description``). Both
-    are what OpenTelemetry calls when an exception leaves ``start_as_current_span``.
-    """
-
-    def on_start(self, span: Span, parent_context: otel_context.Context | None = None) -> None:
-        set_status = span.set_status
-
-        def scrubbed_record_exception(
-            exception: BaseException,
-            attributes: otel_types.Attributes = None,
-            timestamp: int | None = None,
-            escaped: bool = False,
-        ) -> None:
-            kept = {k: v for k, v in (attributes or {}).items() if not k.startswith("exception.")}
-            kind = type(exception)
-            span.add_event(
-                "exception",
-                {
-                    "exception.type": f"{kind.__module__}.{kind.__qualname__}",
-                    "exception.stacktrace": scrubbed_traceback(exception),
-                    "exception.escaped": str(escaped),
-                    **kept,
-                },
-                timestamp,
-            )
-
-        def scrubbed_set_status(
-            status: Status | StatusCode, description: str | None = None
-        ) -> None:
-            if isinstance(status, Status):
-                code, description = status.status_code, status.description
-            else:
-                code = status
-            set_status(Status(code, safe_status_description(description)))
-
-        setattr(span, "record_exception", scrubbed_record_exception)  # noqa: B010
-        setattr(span, "set_status", scrubbed_set_status)  # noqa: B010
+        if type(span) not in _PLAIN_SPANS and not _plain(type(span)):
+            raise TypeError(f"cannot scrub a {type(span).__qualname__}")
+        span.__class__ = _ScrubbedSpan
 
     def on_end(self, span: ReadableSpan) -> None:
         return None
@@ -178,8 +184,7 @@ def configure_tracing(
         return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     # first: before any span is handed out
-    provider.add_span_processor(ExceptionScrubber())
-    provider.add_span_processor(RequestUrlScrubber())
+    provider.add_span_processor(SpanScrubber())
     if otlp_endpoint:
         # each exporter is imported only when configured: they pull in HTTP and protobuf stacks
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415
