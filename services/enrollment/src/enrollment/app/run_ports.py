@@ -10,7 +10,7 @@ implemented by one adapter module (a module matches a Protocol by its functions)
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,7 +27,7 @@ from jkn_contracts import (
 
 from enrollment.app.ports import ProposalStore
 from enrollment.domain import LineError
-from enrollment.domain.snapshot import RegistryValues
+from enrollment.domain.snapshot import Seal
 
 __all__ = [
     "Answer",
@@ -211,7 +211,7 @@ class SnapshotStore(Protocol):
 
     async def candidate_sealer(
         self, conn: asyncpg.Connection, run_id: uuid.UUID, personal: ServiceColumns
-    ) -> Callable[[str, RegistryValues], tuple[bytes | None, ...]]: ...
+    ) -> Seal: ...
 
     async def keep_candidates(
         self, conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int], *, sort_mb: int

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Iterator
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from enrollment.domain.snapshot import (
     SNAPSHOT_FIELDS,
     RegistryRow,
     RegistryValues,
+    Seal,
     canonical_cells,
     validate_registry_row,
 )
@@ -37,9 +38,6 @@ __all__ = ["SnapshotParse", "check_header", "file_fingerprint", "file_tail"]
 
 _YIELD_EVERY = 5000  # rows between yields to the event loop while parsing
 
-Seal = Callable[[str, RegistryValues], tuple[bytes | None, ...]]
-"""A candidate's personal fields (nik, kk, name, birth_date) sealed as one value, given its
-pseudonym (``adapters.snapshots.CandidateSeal``)."""
 _NOT_SEALED = (None,)
 
 

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from enrollment.app.snapshot_file import Seal, SnapshotParse
+from enrollment.app.snapshot_file import SnapshotParse
 from enrollment.domain import LineError
+from enrollment.domain.snapshot import Seal
 
 __all__ = ["ParallelParse", "WorkerDied"]
 

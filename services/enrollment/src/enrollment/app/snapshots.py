@@ -44,13 +44,13 @@ from enrollment.app.run_limits import (
 )
 from enrollment.app.run_ports import RunStores
 from enrollment.app.snapshot_file import (
-    Seal,
     SnapshotParse,
     check_header,
     file_fingerprint,
     file_tail,
 )
 from enrollment.app.snapshot_shares import ParallelParse
+from enrollment.domain.snapshot import Seal
 from enrollment.domain.status import SNAPSHOT_STATUSES
 from enrollment.settings import candidate_columns, service_keys
 

@@ -31,6 +31,7 @@ __all__ = [
     "SNAPSHOT_FIELDS",
     "RegistryRow",
     "RegistryValues",
+    "Seal",
     "canonical_cells",
     "canonical_values",
     "fast_registry_row",
@@ -105,6 +106,9 @@ def validate_registry_row(
 
 RegistryValues = tuple[str, str, str, str, date, str, int]
 """A RegistryRow's fields in order: nik, kk, name, sex, birth_date, kelurahan, decile."""
+Seal = Callable[[str, RegistryValues], tuple[bytes | None, ...]]
+"""A candidate's personal fields (nik, kk, name, birth_date) sealed as one value, given its
+pseudonym (``adapters.snapshots.CandidateSeal``)."""
 _CELLS = itemgetter(*SNAPSHOT_FIELDS)
 _LONGEST_CANONICAL = 200  # characters: the name, the longest cell _CANONICAL admits
 # A row in canonical form, its cells joined by "\n" (no class below admits "\n", so a
