@@ -43,31 +43,30 @@ KEYS = ["run-1/P1", "run-1/P2", "run-1/P3"]
 NO_CONNECTION = cast(Any, None)  # the key is known: no statement is run
 
 
-async def seal_rows(
-    personal: ServiceColumns, keys: list[str], rows: list[dict[str, str | None]], fields: Any
+def seal_rows(
+    keys: list[str], rows: list[dict[str, str | None]], fields: Any, version: int = 3
 ) -> list[list[bytes | None]]:
-    """Each field's sealed values, row by row, by one BatchSealer: with ``seal`` for the
-    first field, with ``row_sealer`` for them all (both must agree with the reader)."""
-    sealer = await BatchSealer.open(personal, NO_CONNECTION)
-    seal_row = sealer.row_sealer(fields)
+    """Each field's sealed values, row by row, by one BatchSealer under the service key
+    ``version`` (what ``columns`` holds)."""
+    seal_row = BatchSealer("candidates", version, KEY).row_sealer(fields)
     by_row = [seal_row(key, [row[f] for f in fields]) for key, row in zip(keys, rows, strict=True)]
-    singly = [
-        sealer.seal(key, fields[0], row[fields[0]]) for key, row in zip(keys, rows, strict=True)
-    ]
-    return [singly, *([r[i] for r in by_row] for i in range(1, len(fields)))]
+    return [[r[i] for r in by_row] for i in range(len(fields))]
+
+
+KEY = AESGCM.generate_key(bit_length=256)
 
 
 def columns(version: int = 3) -> ServiceColumns:
-    keys = ServiceKeys(
-        LocalKeks.parse(DEV_KEKS), _clear={version: AESGCM.generate_key(bit_length=256)}
-    )
+    """The candidates' columns as their readers open them, the service key ``version`` being
+    ``KEY``."""
+    keys = ServiceKeys(LocalKeks.parse(DEV_KEKS), _clear={version: KEY})
     return ServiceColumns(keys, "candidates")
 
 
 async def test_every_value_opens_with_the_service_columns_reader_under_its_row_key() -> None:
     personal = columns()
 
-    sealed = await seal_rows(personal, KEYS, ROWS, FIELDS)
+    sealed = seal_rows(KEYS, ROWS, FIELDS)
 
     assert len(sealed) == len(FIELDS)
     for i, (key, row) in enumerate(zip(KEYS, ROWS, strict=True)):
@@ -80,7 +79,7 @@ async def test_every_value_opens_with_the_service_columns_reader_under_its_row_k
 
 async def test_a_value_does_not_open_under_another_row_or_column() -> None:
     personal = columns()
-    sealed = await seal_rows(personal, KEYS, ROWS, FIELDS)
+    sealed = seal_rows(KEYS, ROWS, FIELDS)
 
     with pytest.raises(PersonalDataUnreadable):
         await personal.open(NO_CONNECTION, KEYS[1], {"nik": sealed[0][0]})
@@ -90,7 +89,7 @@ async def test_a_value_does_not_open_under_another_row_or_column() -> None:
 
 async def test_what_the_service_columns_seal_and_the_batch_seal_agree_but_for_the_nonce() -> None:
     personal = columns()
-    [[batch]] = await seal_rows(personal, KEYS[:1], ROWS[:1], ["name"])
+    [[batch]] = seal_rows(KEYS[:1], ROWS[:1], ["name"])
     single = (await personal.seal(NO_CONNECTION, KEYS[0], {"name": ROWS[0]["name"]}))["name"]
 
     assert batch is not None
@@ -100,10 +99,8 @@ async def test_what_the_service_columns_seal_and_the_batch_seal_agree_but_for_th
     assert await personal.open(NO_CONNECTION, KEYS[0], {"name": batch}) == {"name": "Siti Aminah"}
 
 
-async def test_none_stays_none_and_no_two_values_share_a_nonce() -> None:
-    personal = columns()
-
-    sealed = await seal_rows(personal, KEYS, ROWS, FIELDS)
+def test_none_stays_none_and_no_two_values_share_a_nonce() -> None:
+    sealed = seal_rows(KEYS, ROWS, FIELDS)
 
     assert sealed[1][2] is None
     nonces = [blob[5:17] for column in sealed for blob in column if blob is not None]
