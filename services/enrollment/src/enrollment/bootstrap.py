@@ -119,12 +119,12 @@ def _one_table(*tables: HandlerTable) -> HandlerTable:
 
 def snapshot_settings(enrollment: EnrollmentSettings) -> SnapshotSettings:
     """The welfare deciles the program serves, the requests sent a transaction, the
-    processes that parse a large snapshot and the memory Postgres sorts its candidates in."""
+    processes that parse a large snapshot and the memory Postgres may sort and hash it in."""
     return SnapshotSettings(
         eligible_deciles=enrollment.eligible_deciles,
         emit_batch=enrollment.reconciliation_batch,
         parse_processes=enrollment.snapshot_parse_processes,
-        sort_mb=enrollment.snapshot_sort_mb,
+        work_mem_mb=enrollment.snapshot_work_mem_mb,
     )
 
 

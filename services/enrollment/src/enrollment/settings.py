@@ -184,8 +184,8 @@ class EnrollmentSettings(BaseSettings):
     reconciliation_batch: int = _env("ENROLLMENT_RECONCILIATION_BATCH", 500, ge=1)
     # processes parsing a snapshot of 16 MB or more (about 200,000 rows): app.snapshot_shares
     snapshot_parse_processes: int = _env("ENROLLMENT_SNAPSHOT_PARSE_PROCESSES", 2, ge=1, le=16)
-    # Postgres's memory (work_mem, MB) to sort a snapshot's candidates in: adapters.snapshots
-    snapshot_sort_mb: int = _env("ENROLLMENT_SNAPSHOT_SORT_MB", 256, ge=4, le=4096)
+    # Postgres's memory (work_mem, MB) per sort or hash of a snapshot's loading transaction
+    snapshot_work_mem_mb: int = _env("ENROLLMENT_SNAPSHOT_WORK_MEM_MB", 256, ge=4, le=4096)
     eligible_deciles: Annotated[tuple[int, ...], NoDecode] = _env(
         "JKN_ELIGIBLE_DECILES", DEFAULT_ELIGIBLE_DECILES
     )

@@ -195,7 +195,11 @@ class SnapshotStore(Protocol):
     (proposed in batches through ``app.ports.RefillBatches``)."""
 
     async def load_staging(
-        self, conn: asyncpg.Connection, records: AsyncIterable[tuple[Any, ...]]
+        self,
+        conn: asyncpg.Connection,
+        records: AsyncIterable[tuple[Any, ...]],
+        *,
+        work_mem_mb: int,
     ) -> None: ...
 
     async def diff_into_requests(
@@ -214,7 +218,7 @@ class SnapshotStore(Protocol):
     ) -> Seal: ...
 
     async def keep_candidates(
-        self, conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int], *, sort_mb: int
+        self, conn: asyncpg.Connection, run_id: uuid.UUID, eligible: Sequence[int]
     ) -> int: ...
 
 

@@ -67,7 +67,7 @@ class SnapshotSettings:
     max_stored_errors: int = 10_000  # lines; every invalid line is still counted
     parse_processes: int = 2  # a file of ``parallel_from_bytes`` or more: app.snapshot_shares
     parallel_from_bytes: int = 16 << 20  # below, starting the processes costs more than it saves
-    sort_mb: int = 256  # Postgres's memory to sort the candidates in (keep_candidates)
+    work_mem_mb: int = 256  # Postgres's memory per sort or hash while loading (load_staging)
 
 
 def _parse(
@@ -120,7 +120,7 @@ async def apply_snapshot(
             ):
                 seal = await sql.candidate_sealer(conn, run_id, personal)
                 parse = _parse(path, key, settings, limits, seal)
-                await sql.load_staging(conn, parse.records())
+                await sql.load_staging(conn, parse.records(), work_mem_mb=settings.work_mem_mb)
                 check_rows(parse.read)
                 if not parse.last_valid and not ends_with_line_break(
                     await asyncio.to_thread(file_tail, path)
@@ -148,9 +148,7 @@ async def apply_snapshot(
                     limits=limits,
                     stores=stores,
                 )
-                candidates = await sql.keep_candidates(
-                    conn, run_id, settings.eligible_deciles, sort_mb=settings.sort_mb
-                )
+                candidates = await sql.keep_candidates(conn, run_id, settings.eligible_deciles)
             else:
                 earlier = await store.find_run(conn, "snapshot", fingerprint)
         if earlier is None:
