@@ -82,12 +82,14 @@ def candidate_record(nik: str, kk: str, name: str, birth_date: str) -> str:
 
 def candidate_fields(record: str) -> dict[str, Any]:
     """``candidate_record``'s fields back, the birth date a ``date``."""
-    return {
-        "nik": record[:16],
-        "kk": record[16:32],
-        "name": record[42:],
-        "birth_date": date.fromisoformat(record[32:42]),
-    }
+    fields: dict[str, Any] = {}
+    at = 0
+    for field, width in _FIXED:
+        fields[field] = record[at : at + width]
+        at += width
+    fields["name"] = record[at:]
+    fields["birth_date"] = date.fromisoformat(fields["birth_date"])
+    return fields
 
 
 async def open_candidate(

@@ -60,8 +60,8 @@ async def load_staging(
     ``work_mem_mb``: the memory each sort or hash of the loading transaction may take
     (``work_mem``, for the rest of the transaction). The diff hashes a million staging rows
     and the candidates are sorted by pseudonym: with Postgres's default of 4 MB each spills
-    to disk (``EXPLAIN ANALYZE``: the absent participants' hash in 16 batches, the
-    candidates' sort through 146 MB of disk); with 256 MB, none does."""
+    to disk (``EXPLAIN ANALYZE`` of a million-row snapshot: a hash of staging in 16 batches,
+    the candidates' sort an external merge); with 256 MB, none does."""
     await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOAD_LOCK)
     # SET takes no parameter; the value is an int
     await conn.execute(f"SET LOCAL work_mem = '{int(work_mem_mb)}MB'")
