@@ -1,4 +1,6 @@
-"""Each injected simulator fault surfaces as the client exception a caller can act on."""
+"""Each injected simulator fault surfaces as the client exception a caller can act on,
+whether the client talks to BPJS over the network (aiohttp) or to an in-process app
+(an httpx transport): ``adapters.bpjs_http``."""
 
 from __future__ import annotations
 
@@ -27,6 +29,14 @@ RESIDENT = {
 }
 
 
+@pytest.fixture(params=["in-process", "over-http"])
+def route(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """How the client reaches the simulator: its keywords for ``make_client``."""
+    if request.param == "in-process":
+        return {}
+    return {"base_url": request.getfixturevalue("live_sim"), "transport": None}
+
+
 @pytest.mark.parametrize(
     ("faults", "expected"),
     [
@@ -45,11 +55,26 @@ async def test_each_fault_maps_to_its_client_exception(
     seed: Seeder,
     admin: httpx.AsyncClient,
     make_client: Callable[..., BpjsClient],
+    route: dict[str, Any],
 ) -> None:
     await seed(RESIDENT)
     (await admin.post("/_sim/faults", json=faults)).raise_for_status()
-    async with make_client(timeout=0.5) as client:
-        with pytest.raises(expected):
+    async with make_client(timeout=0.5, **route) as client:
+        with pytest.raises(expected) as raised:
+            await client.peserta_by_nik(RESIDENT["nik"], ON)
+    assert RESIDENT["nik"] not in str(raised.value)  # the look-up's path has it
+
+
+async def test_an_answer_later_than_the_timeout_says_bpjs_did_not_answer_in_time(
+    seed: Seeder,
+    admin: httpx.AsyncClient,
+    make_client: Callable[..., BpjsClient],
+    route: dict[str, Any],
+) -> None:
+    await seed(RESIDENT)
+    (await admin.post("/_sim/faults", json={"latency_ms": 1500})).raise_for_status()
+    async with make_client(timeout=0.5, **route) as client:
+        with pytest.raises(BpjsUnavailable, match=r"did not answer within 0\.5 s"):
             await client.peserta_by_nik(RESIDENT["nik"], ON)
 
 
@@ -58,13 +83,19 @@ async def test_bpjs_unavailable_is_a_transient_error_the_bus_retries() -> None:
 
 
 async def test_clearing_faults_restores_normal_answers(
-    client: BpjsClient, seed: Seeder, admin: httpx.AsyncClient
+    make_client: Callable[..., BpjsClient],
+    route: dict[str, Any],
+    seed: Seeder,
+    admin: httpx.AsyncClient,
 ) -> None:
     await seed(RESIDENT)
     await admin.post("/_sim/faults", json={"http_500_rate": 1.0, "undecryptable": True})
     (await admin.delete("/_sim/faults")).raise_for_status()
     assert (await admin.get("/_sim/faults")).json()["http_500_rate"] == 0.0
-    assert await client.peserta_by_nik(RESIDENT["nik"], ON) is not None
+    async with make_client(**route) as client:
+        found = await client.peserta_by_nik(RESIDENT["nik"], ON)
+    assert found is not None
+    assert found.nik == RESIDENT["nik"]
 
 
 async def test_an_unknown_fault_is_refused(admin: httpx.AsyncClient) -> None:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import re
 import time
 from collections.abc import Callable
 from datetime import date
@@ -30,6 +28,7 @@ import httpx
 from bpjs_bridging import BridgingDecryptError, decrypt_response, headers
 from pydantic import BaseModel, ValidationError
 
+from bpjs_gateway.adapters.bpjs_http import AiohttpSender, HttpxSender, Reply, Sender
 from bpjs_gateway.app.ports import (
     BpjsAuthError,
     BpjsBusinessError,
@@ -50,27 +49,7 @@ __all__ = [
     "BridgingDecryptError",
 ]
 
-_NIK_LIKE = re.compile(r"\d{16}")
 _Record = TypeVar("_Record", bound=BaseModel)
-
-
-class _RedactNiks(logging.Filter):
-    """Masks 16-digit runs in records of the ``httpx`` logger.
-
-    httpx logs every request URL at INFO, and VClaim puts the NIK in the path.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _NIK_LIKE.search(message):
-            record.msg, record.args = _NIK_LIKE.sub("<NIK>", message), None
-        return True
-
-
-def _install_nik_redaction() -> None:
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactNiks) for f in httpx_logger.filters):
-        httpx_logger.addFilter(_RedactNiks())
 
 
 def _model(model: type[_Record], data: Any) -> _Record:
@@ -102,20 +81,20 @@ class BpjsClient:
     ) -> None:
         """One keep-alive pool of ``max_connections`` for every call of the process (the
         intent worker's and the sync's), shared by all their tasks; ``limiter``: the rate
-        limit of this cons-id, which every call waits for (none: unlimited)."""
+        limit of this cons-id, which every call waits for (none: unlimited);
+        ``transport``: an httpx transport to send through instead of the network (an
+        in-process simulator app: ``adapters.bpjs_http``)."""
         self._limiter = limiter
         self._cons_id, self._secret, self._user_key = cons_id, secret, user_key
         self._vclaim, self._pemda = vclaim_path.rstrip("/"), pemda_path.rstrip("/")
-        # httpx's timeout bounds each read; this one bounds the whole call.
+        # the sender's timeout bounds each connect and read; this one the whole call
         self._deadline_s = timeout
         self._clock = clock
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
+        self._http: Sender = (
+            AiohttpSender(base_url, timeout=timeout, max_connections=max_connections)
+            if transport is None
+            else HttpxSender(base_url, transport, timeout=timeout)
         )
-        self._http = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, transport=transport, limits=limits
-        )
-        _install_nik_redaction()
 
     async def __aenter__(self) -> Self:
         return self
@@ -168,23 +147,20 @@ class BpjsClient:
         signed = headers(self._cons_id, self._secret, self._user_key, str(int(self._clock())))
         try:
             async with asyncio.timeout(self._deadline_s):
-                reply = await self._http.request(method, path, headers=signed, json=body)
-        except (TimeoutError, httpx.TimeoutException) as exc:
-            raise BpjsUnavailable(f"BPJS did not answer within {self._deadline_s:g} s") from exc
-        except httpx.TransportError as exc:
-            raise BpjsUnavailable(f"cannot reach BPJS: {type(exc).__name__}") from exc
+                reply = await self._http.send(method, path, signed, body)
+        except TimeoutError:
+            raise BpjsUnavailable(f"BPJS did not answer within {self._deadline_s:g} s") from None
         return self._open_envelope(reply, signed["X-timestamp"])
 
-    def _open_envelope(self, reply: httpx.Response, ts: str) -> Any:
-        if reply.status_code in (401, 403):
-            raise BpjsAuthError(f"BPJS rejected the credentials (HTTP {reply.status_code})")
-        if reply.status_code != 200:
-            raise BpjsUnavailable(f"BPJS answered HTTP {reply.status_code}")
+    def _open_envelope(self, reply: Reply, ts: str) -> Any:
+        if reply.status in (401, 403):
+            raise BpjsAuthError(f"BPJS rejected the credentials (HTTP {reply.status})")
+        if reply.status != 200:
+            raise BpjsUnavailable(f"BPJS answered HTTP {reply.status}")
         try:
             envelope = json.loads(reply.content)
         except ValueError:  # an HTML error page, a truncated body
-            kind = reply.headers.get("content-type", "unknown")
-            raise BpjsUnavailable(f"BPJS answered a non-JSON body ({kind})") from None
+            raise BpjsUnavailable(f"BPJS answered a non-JSON body ({reply.content_type})") from None
         meta = (
             envelope.get("metaData") or envelope.get("metadata")
             if isinstance(envelope, dict)
