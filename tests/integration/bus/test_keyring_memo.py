@@ -1,5 +1,6 @@
 """A resident's data key is read once per transaction (``jkn_bus.key_memo``), and never
-remembered past it or past a rollback: erasure stays immediate for the next transaction."""
+remembered past it or past a rollback: erasure stays immediate for the next transaction.
+A transaction that says whose keys it expects reads them in one statement."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from jkn_bus.key_memo import transaction_keys
+from jkn_bus.key_memo import expect, transaction_keys
 from jkn_bus.keyring import Keyring
 from jkn_bus.personal_data import LocalKeks, PersonalDataErased
 from jkn_contracts import participant_id_for
@@ -32,6 +33,10 @@ class CountingConn:
     async def fetchrow(self, *args: Any) -> Any:
         self.reads += 1
         return await self.conn.fetchrow(*args)
+
+    async def fetch(self, *args: Any) -> Any:
+        self.reads += 1
+        return await self.conn.fetch(*args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.conn, name)
@@ -109,3 +114,50 @@ async def test_a_key_destroyed_in_this_transaction_is_read_again_after_its_savep
                 await KEYRING.current(enrollment, pid)
             await erasure.rollback()
             assert (await KEYRING.current(enrollment, pid)).key == dek.key
+
+
+async def test_a_round_that_expects_its_residents_reads_all_their_keys_in_one_statement(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    pids = [_pid() for _ in range(3)]
+    deks = [await KEYRING.create(conns["enrollment"], pid) for pid in pids]
+    reader = CountingConn(conns["bpjs-gateway"])
+    async with reader.conn.transaction():
+        with transaction_keys():
+            expect([*pids, None])  # a feedback reply has no resident: skipped
+            keys = [await KEYRING.get(reader, dek.kid) for dek in reversed(deks)]  # type: ignore[arg-type]
+    assert [k.key for k in keys] == [dek.key for dek in reversed(deks)]
+    assert reader.reads == 1
+
+
+async def test_an_expected_resident_without_a_key_yet_is_read_again_when_asked_for(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    known, proposed_meanwhile = _pid(), _pid()
+    await KEYRING.create(conns["enrollment"], known)
+    reader = CountingConn(conns["notifications"])
+    with transaction_keys():
+        expect([known, proposed_meanwhile])
+        await KEYRING.current(reader, known)  # type: ignore[arg-type]
+        created = await KEYRING.create(conns["enrollment"], proposed_meanwhile)
+        assert (await KEYRING.current(reader, proposed_meanwhile)).key == created.key  # type: ignore[arg-type]
+    assert reader.reads == 2
+
+
+async def test_a_key_this_transaction_created_is_not_remembered_from_a_read_ahead(
+    conns: dict[str, asyncpg.Connection],
+) -> None:
+    earlier, new = _pid(), _pid()
+    await KEYRING.create(conns["enrollment"], earlier)
+    enrollment = CountingConn(conns["enrollment"])
+    async with enrollment.conn.transaction():
+        with transaction_keys():
+            proposing = enrollment.conn.transaction()  # a handler that fails after proposing
+            await proposing.start()
+            await KEYRING.create(enrollment.conn, new)
+            expect([earlier, new])
+            await KEYRING.current(enrollment, earlier)  # type: ignore[arg-type]
+            await proposing.rollback()
+            with pytest.raises(PersonalDataErased):  # read again: its key went with the savepoint
+                await KEYRING.current(enrollment, new)  # type: ignore[arg-type]
+    assert enrollment.reads == 2

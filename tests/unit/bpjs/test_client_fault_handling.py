@@ -50,6 +50,7 @@ def route(request: pytest.FixtureRequest) -> dict[str, Any]:
     ids=["force-403", "http-500", "html-error", "truncated-body", "undecryptable", "latency"],
 )
 async def test_each_fault_maps_to_its_client_exception(
+    *,
     faults: dict[str, Any],
     expected: type[Exception],
     seed: Seeder,

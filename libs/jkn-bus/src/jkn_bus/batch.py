@@ -42,7 +42,7 @@ from typing import Any, TypeVar, cast
 import asyncpg
 from jkn_contracts import AnyMessage
 
-from jkn_bus import metrics
+from jkn_bus import key_memo, metrics
 from jkn_bus.consumer import INFRA_ERRORS, EventConsumer, Record, TransientError
 from jkn_bus.handler_table import Handler
 from jkn_bus.key_memo import transaction_keys
@@ -165,6 +165,8 @@ async def _in_one_transaction(
         async with consumer.pool.acquire() as pooled, pooled.transaction():
             conn = cast(asyncpg.Connection, pooled)  # the proxy forwards to its Connection
             batch = _Batch(await _claim_inbox(conn, plans))
+            # the fresh events' residents' keys: read together at the first one needed
+            key_memo.expect(_participants(plans, batch.mine))
             unclaim: list[Any] = []
             leftovers: list[_Leftover] = []
             for plan, group in zip(plans, groups, strict=True):
@@ -200,6 +202,15 @@ async def _claim_inbox(conn: asyncpg.Connection, plans: list[_Plan]) -> dict[Any
         [first[i][0].offset for i in ids],
     )
     return {row["event_id"]: first[row["event_id"]][0] for row in rows}
+
+
+def _participants(plans: list[_Plan], mine: dict[Any, Record]) -> list[str | None]:
+    return [
+        getattr(event, "participant_id", None)
+        for plan in plans
+        for record, event, _ in plan.steps
+        if mine.get(event.event_id) is record
+    ]
 
 
 def _claimed(plan: _Plan, mine: dict[Any, Record], start: int) -> list[Any]:

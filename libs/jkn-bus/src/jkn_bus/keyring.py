@@ -142,21 +142,28 @@ class Keyring:
 
     async def _live(self, conn: Conn, participant_id: str) -> Dek | None:
         """The resident's live key, None when they have none; once per transaction inside
-        ``key_memo.transaction_keys`` (a row this transaction wrote is read each time)."""
+        ``key_memo.transaction_keys`` (a row this transaction wrote is read each time),
+        with the keys the transaction said it expects (``key_memo.expect``) read along."""
         known, remembered = key_memo.recall(participant_id)
         if known:
             return remembered
-        row = await conn.fetchrow(
-            "SELECT version, kek_id, wrapped,"  # noqa: S608 - TABLE is this module's constant
+        wanted = key_memo.read_along(participant_id)
+        rows = await conn.fetch(
+            "SELECT participant_id, version, kek_id, wrapped,"  # noqa: S608 - TABLE: constant
             " coalesce(now() IN (created_at, destroyed_at), false) AS own"
-            f" FROM {TABLE} WHERE participant_id = $1",
-            participant_id,
+            f" FROM {TABLE} WHERE participant_id = ANY($1::text[])",
+            wanted,
         )
-        dek = None
-        if row is not None and row["wrapped"] is not None:
-            dek = Dek(participant_id, row["version"], self._unwrap(row))
-        if row is None or not row["own"]:
-            key_memo.remember(participant_id, dek)
+        dek, seen = None, False
+        for row in rows:
+            pid = row["participant_id"]
+            key = None if row["wrapped"] is None else Dek(pid, row["version"], self._unwrap(row))
+            if pid == participant_id:
+                dek, seen = key, True
+            if not row["own"]:
+                key_memo.remember(pid, key)
+        if not seen:  # no key row: none
+            key_memo.remember(participant_id, None)
         return dek
 
     async def destroy(self, conn: Conn, participant_id: str) -> bool:
@@ -213,13 +220,9 @@ class KeyringPort(Protocol):
     """What services use of a keyring (:class:`Keyring`; :class:`MemoryKeyring` in tests)."""
 
     async def create(self, conn: Conn, participant_id: str) -> Dek: ...
-
     async def create_many(self, conn: Conn, participant_ids: Sequence[str]) -> dict[str, Dek]: ...
-
     async def get(self, conn: Conn, kid: str) -> Dek: ...
-
     async def current(self, conn: Conn, participant_id: str) -> Dek: ...
-
     async def destroy(self, conn: Conn, participant_id: str) -> bool: ...
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 import asyncpg
-from jkn_bus import UnitOfWork
+from jkn_bus import UnitOfWork, key_memo
 from jkn_bus.key_memo import transaction_keys
 from jkn_bus.sealed_rows import PersonalColumns
 from jkn_bus.telemetry import current_trace_headers, transaction_span
@@ -61,14 +61,13 @@ FROM claimed c LEFT JOIN participants p USING (participant_id)
 async def _intent(conn: Any, columns: PersonalColumns, row: asyncpg.Record) -> Intent:
     """The claimed row and its participant's; its cause None when it can no longer be
     opened (the resident's key destroyed: an erasure on its way). The cause and the
-    participant's NIK are opened with one read of the resident's key."""
-    with transaction_keys():
-        clear = await columns.open(conn, row["participant_id"], row, ("cause",))
-        participant = (
-            await record_of(conn, dataclasses.replace(columns, table="participants"), row)
-            if row["known"]
-            else None
-        )
+    participant's NIK are opened with the key the claim read (``IntentQueue.claim``)."""
+    clear = await columns.open(conn, row["participant_id"], row, ("cause",))
+    participant = (
+        await record_of(conn, dataclasses.replace(columns, table="participants"), row)
+        if row["known"]
+        else None
+    )
     return Intent(
         id=row["id"],
         participant_id=row["participant_id"],
@@ -164,10 +163,13 @@ class SqlIntentQueue:
             rows = await conn.fetch(
                 _CLAIM, list(operations), limit, list(busy), float(self._lease_s)
             )
-            return [
-                await _intent(conn, self._columns, row)
-                for row in sorted(rows, key=lambda r: r["id"])
-            ]
+            # the round's residents' keys in one read, each used for its cause and NIK
+            with transaction_keys():
+                key_memo.expect(row["participant_id"] for row in rows)
+                return [
+                    await _intent(conn, self._columns, row)
+                    for row in sorted(rows, key=lambda r: r["id"])
+                ]
 
     @contextlib.asynccontextmanager
     async def reading(self, intent: Intent) -> AsyncIterator[UnitOfWork]:

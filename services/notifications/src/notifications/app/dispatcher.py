@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from asyncpg.pool import PoolConnectionProxy
+from jkn_bus import key_memo
 from jkn_bus.service import ServiceRuntime
 from jkn_bus.telemetry import PARTICIPANT_ATTR, context_from_headers, tracer
 from jkn_bus.unit_of_work import UnitOfWork
@@ -123,6 +124,7 @@ class Dispatcher:
             due = await outbox.claim_due(self._batch)
             if not due:
                 return 0
+            key_memo.expect(m.participant_id for m in due)  # one read of the round's keys
             addresses = await outbox.addresses(due)
             spans = {m.message_id: _span(m) for m in due}
             try:
