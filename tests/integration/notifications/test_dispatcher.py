@@ -7,6 +7,7 @@ import asyncio
 import json
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -182,3 +183,39 @@ async def test_each_notification_sent_of_a_round_continues_its_own_message_s_tra
     )
     stated = {r["key"]: json.loads(r["headers"])["traceparent"].split("-")[1] for r in rows}
     assert stated == traces
+
+
+async def test_a_queued_message_wakes_the_dispatchers_and_one_already_queued_does_not(
+    runtime: ServiceRuntime,
+) -> None:
+    heard: list[str] = []
+
+    def hear(_conn: object, _pid: int, channel: str, _payload: str) -> None:
+        heard.append(channel)
+
+    listener = await runtime.pool.acquire()
+    await listener.add_listener(WAKE_CHANNEL, hear)
+    try:
+        first, second = registered(410), registered(411)
+        await decide_together(runtime, [first])  # its greeting queued: a wake-up
+        await decide_together(runtime, [first])  # the same greeting: nothing queued, no wake-up
+        await decide_together(runtime, [second])
+        # one session's notifications arrive in commit order: once the third transaction's
+        # is heard, the second's would have been heard before it
+        await eventually(_async(lambda: len(heard) >= 2))
+        greetings = await runtime.pool.fetchval(
+            "SELECT count(*) FROM messages WHERE participant_id = ANY($1::text[])",
+            [first.participant_id, second.participant_id],
+        )
+    finally:
+        await listener.remove_listener(WAKE_CHANNEL, hear)
+        await runtime.pool.release(listener)
+    assert greetings == 2
+    assert heard == [WAKE_CHANNEL, WAKE_CHANNEL]
+
+
+def _async(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
+    async def checked() -> bool:
+        return check()
+
+    return checked

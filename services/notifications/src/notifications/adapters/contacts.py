@@ -43,11 +43,28 @@ async def remember(
     )
 
 
-async def ensure(conn: asyncpg.Connection, participant_id: str) -> None:
-    """Make sure the participant has a row (the lock target of the dispatcher)."""
-    await conn.execute(
-        "INSERT INTO contacts (participant_id) VALUES ($1) ON CONFLICT DO NOTHING", participant_id
+async def ensure(
+    conn: asyncpg.Connection,
+    columns: NotificationsColumns,
+    participant_id: str,
+    *,
+    read: bool = False,
+) -> StoredContact | None:
+    """Make sure the participant has a row (the lock target of the dispatcher); with
+    ``read``, the contact in clear from the same statement (None when the row is new: a
+    statement does not see its own insert, and a new row knows nothing of them)."""
+    insert = "INSERT INTO contacts (participant_id) VALUES ($1) ON CONFLICT DO NOTHING"
+    if not read:
+        await conn.execute(insert, participant_id)
+        return None
+    row = await conn.fetchrow(
+        f"WITH added AS ({insert}) SELECT {_SELECT} FROM contacts"  # noqa: S608 - constants
+        " WHERE participant_id = $1",
+        participant_id,
     )
+    if row is None:
+        return None
+    return StoredContact(**await columns.contacts.open(conn, participant_id, row, _FIELDS))
 
 
 async def _read(

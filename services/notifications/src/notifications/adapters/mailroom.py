@@ -26,11 +26,10 @@ class SqlMailroom:
     async def remember(self, participant_id: str, resident: Reach) -> None:
         await contacts.remember(self._conn, self._columns, participant_id, resident)
 
-    async def ensure_contact(self, participant_id: str) -> None:
-        await contacts.ensure(self._conn, participant_id)
-
-    async def contact(self, participant_id: str) -> StoredContact | None:
-        return await contacts.get(self._conn, self._columns, participant_id)
+    async def ensure_contact(
+        self, participant_id: str, *, read: bool = False
+    ) -> StoredContact | None:
+        return await contacts.ensure(self._conn, self._columns, participant_id, read=read)
 
     async def queue(self, message: NewMessage) -> bool:
         return await messages.insert(self._conn, self._columns, message)

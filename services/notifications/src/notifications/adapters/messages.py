@@ -84,12 +84,15 @@ async def insert(conn: asyncpg.Connection, columns: NotificationsColumns, m: New
     sealed = await columns.messages.seal(
         conn, about, {"subject": m.subject, "body": m.body}, resident=m.participant_id is not None
     )
+    # the dispatchers' wake-up in the same statement, only when a row was added; NOTIFY is
+    # delivered on commit
     added = await conn.fetchval(
-        "INSERT INTO messages (message_id, idempotency_key, participant_id, correlation_id,"
-        " about_event_id, about_event_type, template, subject_sealed, body_sealed, channel,"
-        " trace_headers, tracking_number, secret)"
+        "WITH added AS (INSERT INTO messages (message_id, idempotency_key, participant_id,"
+        " correlation_id, about_event_id, about_event_type, template, subject_sealed,"
+        " body_sealed, channel, trace_headers, tracking_number, secret)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)"
-        " ON CONFLICT DO NOTHING RETURNING true",
+        " ON CONFLICT DO NOTHING RETURNING true AS added)"
+        " SELECT added, pg_notify($14, '') FROM added",
         m.message_id,
         m.idempotency_key,
         m.participant_id,
@@ -103,9 +106,8 @@ async def insert(conn: asyncpg.Connection, columns: NotificationsColumns, m: New
         json.dumps(current_trace_headers()),
         m.tracking_number,
         m.secret,
+        WAKE_CHANNEL,
     )
-    if added:
-        await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)  # delivered on commit
     return bool(added)
 
 

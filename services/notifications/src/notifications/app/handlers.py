@@ -54,10 +54,9 @@ def handlers(
 
     async def tell(uow: UnitOfWork, event: Any) -> None:
         room = mailroom(uow)
-        await room.ensure_contact(event.participant_id)
         # A deactivation request is news for the kelurahan officer, not for the resident.
         addressed_to_resident = not isinstance(event, DeactivationRequested)
-        known = await room.contact(event.participant_id) if addressed_to_resident else None
+        known = await room.ensure_contact(event.participant_id, read=addressed_to_resident)
         contact = Contact(known.name, known.sex) if known and known.name else None  # type: ignore[arg-type]
         message = render(event, contact)
         if message is None:

@@ -87,12 +87,12 @@ class Mailroom(Protocol):
         """Store (or refresh) how to reach this resident."""
         ...
 
-    async def ensure_contact(self, participant_id: str) -> None:
-        """Make sure the participant has a contact row (the dispatcher's lock target)."""
-        ...
-
-    async def contact(self, participant_id: str) -> StoredContact | None:
-        """The contact in clear; None when the participant has no row."""
+    async def ensure_contact(
+        self, participant_id: str, *, read: bool = False
+    ) -> StoredContact | None:
+        """Make sure the participant has a contact row (the dispatcher's lock target);
+        with ``read``, the contact in clear as it was (None: they had no row), one
+        statement for both."""
         ...
 
     async def queue(self, message: NewMessage) -> bool:
