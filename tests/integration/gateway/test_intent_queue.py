@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from bpjs_gateway.adapters.at_rest import GatewayColumns, gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
-from bpjs_gateway.adapters.intents import SqlIntentQueue, SqlIntentRecorder
+from bpjs_gateway.adapters.intents import _CLAIM, _IN_DUE_ORDER, SqlIntentQueue, SqlIntentRecorder
 from bpjs_gateway.adapters.participants import SqlParticipants
 from bpjs_gateway.app.ports import Intent, ParticipantRecord
 from bpjs_gateway.bootstrap import build_runtime
@@ -219,3 +219,29 @@ async def test_a_claim_brings_the_participant_s_row_as_committed_with_its_nik_op
     assert known.participant is not None
     assert (known.participant.status, known.participant.no_kartu) == ("active", "0001234567890")
     assert known.participant.nik == resident.nik  # opened under the resident's key
+
+
+async def test_a_claim_walks_the_due_intents_in_order_and_stops_at_its_limit(
+    runtime: ServiceRuntime,
+) -> None:
+    """Thousands of intents recorded since the table's statistics were taken: the claim
+    still reads the due index in order (no sort of every open intent), so a claim costs
+    what its limit asks, not what the backlog holds."""
+    async with runtime.pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            await conn.execute(
+                "INSERT INTO bpjs_intents (participant_id, cause_event_id, operation, client_ref)"
+                " SELECT 'backlog-' || n, gen_random_uuid(), 'tambah', gen_random_uuid()"
+                " FROM generate_series(1, 3000) AS n"
+            )
+            await conn.execute(_IN_DUE_ORDER)
+            plan = "\n".join(
+                r[0] for r in await conn.fetch("EXPLAIN " + _CLAIM, ["tambah"], 8, [], 60.0)
+            )
+        finally:
+            await tx.rollback()
+    assert "Index Scan using bpjs_intents_due" in plan
+    assert "Sort" not in plan
+    assert "Bitmap" not in plan
