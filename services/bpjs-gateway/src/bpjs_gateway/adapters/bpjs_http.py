@@ -26,6 +26,7 @@ __all__ = ["AiohttpSender", "HttpxSender", "Reply", "Sender"]
 
 _NIK_LIKE = re.compile(r"\d{16}")
 _JSON = {"Content-Type": "application/json"}
+_KEEPALIVE_S = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,11 @@ class AiohttpSender:
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._max_connections)
+            # an idle connection is dropped after 4 s, before a server's own keep-alive
+            # timeout closes it under a request (uvicorn's is 5 s, httpx kept them 5 s too)
+            connector = aiohttp.TCPConnector(
+                limit=self._max_connections, keepalive_timeout=_KEEPALIVE_S
+            )
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=self._timeout, auto_decompress=True
             )
