@@ -28,7 +28,13 @@ import httpx
 from bpjs_bridging import BridgingDecryptError, decrypt_response, headers
 from pydantic import BaseModel, ValidationError
 
-from bpjs_gateway.adapters.bpjs_http import AiohttpSender, HttpxSender, Reply, Sender
+from bpjs_gateway.adapters.bpjs_http import (
+    AiohttpSender,
+    HttpxSender,
+    Reply,
+    Sender,
+    json_request,
+)
 from bpjs_gateway.app.ports import (
     BpjsAuthError,
     BpjsBusinessError,
@@ -147,7 +153,7 @@ class BpjsClient:
         signed = headers(self._cons_id, self._secret, self._user_key, str(int(self._clock())))
         try:
             async with asyncio.timeout(self._deadline_s):
-                reply = await self._http.send(method, path, signed, body)
+                reply = await self._http.send(method, path, *json_request(signed, body))
         except TimeoutError:
             raise BpjsUnavailable(f"BPJS did not answer within {self._deadline_s:g} s") from None
         return self._open_envelope(reply, signed["X-timestamp"])

@@ -22,10 +22,9 @@ import httpx
 
 from bpjs_gateway.app.ports import BpjsUnavailable
 
-__all__ = ["AiohttpSender", "HttpxSender", "Reply", "Sender"]
+__all__ = ["AiohttpSender", "HttpxSender", "Reply", "Sender", "json_request"]
 
 _NIK_LIKE = re.compile(r"\d{16}")
-_JSON = {"Content-Type": "application/json"}
 _KEEPALIVE_S = 4.0
 
 
@@ -44,17 +43,19 @@ class Sender(Protocol):
     unreadable) :class:`BpjsUnavailable`. The whole call's deadline is the caller's."""
 
     async def send(
-        self, method: str, path: str, headers: dict[str, str], body: Any = None
+        self, method: str, path: str, headers: dict[str, str], content: bytes | None
     ) -> Reply: ...
 
     async def aclose(self) -> None: ...
 
 
-def _encoded(body: Any) -> bytes | None:
-    # as compact as httpx's json=; BPJS signs the headers, not the body
+def json_request(headers: dict[str, str], body: Any) -> tuple[dict[str, str], bytes | None]:
+    """The headers and the content of a request with ``body`` as JSON (None: no body),
+    as compact as httpx's ``json=``; BPJS signs the headers, not the body."""
     if body is None:
-        return None
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return headers, None
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return {**headers, "Content-Type": "application/json"}, content
 
 
 class AiohttpSender:
@@ -80,13 +81,11 @@ class AiohttpSender:
         return self._session
 
     async def send(
-        self, method: str, path: str, headers: dict[str, str], body: Any = None
+        self, method: str, path: str, headers: dict[str, str], content: bytes | None
     ) -> Reply:
-        data = _encoded(body)
-        sent = headers if data is None else {**headers, **_JSON}
         try:
             async with self._open().request(
-                method, self._base + path, headers=sent, data=data
+                method, self._base + path, headers=headers, data=content
             ) as response:
                 content = await response.read()
                 kind = response.headers.get("Content-Type", "unknown")
@@ -130,12 +129,10 @@ class HttpxSender:
         _install_nik_redaction()
 
     async def send(
-        self, method: str, path: str, headers: dict[str, str], body: Any = None
+        self, method: str, path: str, headers: dict[str, str], content: bytes | None
     ) -> Reply:
-        data = _encoded(body)
-        sent = headers if data is None else {**headers, **_JSON}
         try:
-            reply = await self._http.request(method, path, headers=sent, content=data)
+            reply = await self._http.request(method, path, headers=headers, content=content)
         except httpx.TimeoutException as exc:
             raise TimeoutError from exc
         except httpx.TransportError as exc:
