@@ -43,7 +43,12 @@ async def test_the_profile_section_counts_what_every_resident_cost_and_graphs_ea
     assert set(profile.server_cpu_seconds) == {"postgres", "kafka"}
     assert all(cpu > 0 for cpu in profile.server_cpu_seconds.values())
     assert any("bpjs_intents" in statement.query for statement in profile.statements)
+    # each service ran its statements as its own role
+    roles = {"enrollment", "verification", "bpjs_gateway", "notifications", "audit"}
+    assert set(profile.statements_by_role) == roles
+    assert all(calls > 0 for calls in profile.statements_by_role.values())
     table = "\n".join(report(profile))
     assert all(name in table for name in every)
     assert "postgres (server)" in table
     assert "Postgres's time by statement" in table
+    assert "Postgres statements per resident, by service role: " in table

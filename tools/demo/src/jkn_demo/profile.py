@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 from jkn_devstack.topics import delete_topics
 
+from jkn_demo import shared_servers as servers
 from jkn_demo.journey_load import run_journey
 from jkn_demo.profile_counters import (
     Counters,
@@ -79,6 +80,7 @@ class Profile:
     # the shared servers over the journey (jkn_demo.shared_servers)
     server_cpu_seconds: dict[str, float] = field(default_factory=dict)
     statements: list[Statement] = field(default_factory=list)
+    statements_by_role: dict[str, int] = field(default_factory=dict)
 
 
 async def profile_journey(
@@ -128,7 +130,9 @@ async def profile_journey(
             counting = await reset_statements()
             try:
                 await _journey(stack, client, city.proposals, prefix, profile)
-                profile.statements = await top_statements(database) if counting else []
+                if counting:
+                    profile.statements = await top_statements(database)
+                    profile.statements_by_role = await servers.statements_by_role(database)
                 records = await kafka_records(prefix)
                 calls = await bpjs_calls(client, stack.url("bpjs-sim"))
             finally:
@@ -246,6 +250,11 @@ def report(profile: Profile) -> list[str]:
         f"at rest ({profile.idle_seconds:.0f} s before the import): "
         f"{profile.idle_transactions / rest:.0f} Postgres transactions/s"
     )
+    if profile.statements_by_role:
+        lines.append(
+            "Postgres statements per resident, by service role: "
+            + ", ".join(f"{role} {n / per:.1f}" for role, n in profile.statements_by_role.items())
+        )
     if profile.statements:
         lines.append("Postgres's time by statement (pg_stat_statements), per resident:")
         lines += [

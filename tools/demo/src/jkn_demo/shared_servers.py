@@ -99,3 +99,20 @@ async def top_statements(database: str, limit: int = 12) -> list[Statement]:
     finally:
         await conn.close()
     return [Statement(" ".join(r["query"].split()), r["calls"], r["total_exec_time"]) for r in rows]
+
+
+async def statements_by_role(database: str) -> dict[str, int]:
+    """Statements each role ran in ``database`` since the reset (every service logs in as
+    its own role): where a resident's statements come from, the transactions' controls
+    (BEGIN, COMMIT, SAVEPOINT) included."""
+    conn = await asyncpg.connect(ADMIN_URL)
+    try:
+        rows = await conn.fetch(
+            "SELECT r.rolname, sum(s.calls)::bigint AS calls FROM pg_stat_statements s"
+            " JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid"
+            " WHERE d.datname = $1 GROUP BY r.rolname ORDER BY calls DESC",
+            database,
+        )
+    finally:
+        await conn.close()
+    return {r["rolname"]: r["calls"] for r in rows}
