@@ -27,7 +27,7 @@ from jkn_contracts import (
     VerificationRejected,
 )
 
-from notifications.app.ports import Mailroom, NewMessage
+from notifications.app.ports import Mailroom, NewMessage, StoredContact
 from notifications.domain import Contact, choose_channel, idempotency_key, message_id, render
 
 __all__ = ["Routing", "handlers"]
@@ -52,11 +52,15 @@ def handlers(
     ParticipantVerified (the keyring, read-only); ``mailroom``: the contacts and messages on
     the unit of work's connection (their personal columns sealed at rest)."""
 
-    async def tell(uow: UnitOfWork, event: Any) -> None:
+    async def tell(uow: UnitOfWork, event: Any, stored: StoredContact | None = None) -> None:
+        """Queue the event's message; ``stored``: the contact this transaction has just
+        stored (``remember``), else it is read (and its row made, the dispatcher's lock)."""
         room = mailroom(uow)
         # A deactivation request is news for the kelurahan officer, not for the resident.
         addressed_to_resident = not isinstance(event, DeactivationRequested)
-        known = await room.ensure_contact(event.participant_id, read=addressed_to_resident)
+        known = stored or await room.ensure_contact(
+            event.participant_id, read=addressed_to_resident
+        )
         contact = Contact(known.name, known.sex) if known and known.name else None  # type: ignore[arg-type]
         message = render(event, contact)
         if message is None:
@@ -104,8 +108,8 @@ def handlers(
             )
             return
         await mailroom(uow).remember(event.participant_id, reach)
-        if told:
-            await tell(uow, event)
+        if told:  # what was just stored is what a read would answer
+            await tell(uow, event, StoredContact(reach.name, reach.sex, reach.phone, reach.email))
         else:
             log.info(
                 "%s of a resident asked to leave; not announced",
