@@ -37,7 +37,6 @@ from jkn_demo.profile_counters import (
     wait_for_no_sessions,
 )
 from jkn_demo.scenario import generate_city, seed_bpjs
-from jkn_demo.shared_servers import Statement, cpu_spent, reset_statements, top_statements
 from jkn_demo.stack import Stack
 from jkn_demo.stackenv import (
     BOOTSTRAP,
@@ -79,7 +78,7 @@ class Profile:
     idle_transactions: int = 0
     # the shared servers over the journey (jkn_demo.shared_servers)
     server_cpu_seconds: dict[str, float] = field(default_factory=dict)
-    statements: list[Statement] = field(default_factory=list)
+    statements: list[servers.Statement] = field(default_factory=list)
     statements_by_role: dict[str, int] = field(default_factory=dict)
 
 
@@ -127,11 +126,11 @@ async def profile_journey(
                 await kafka_records(prefix),
                 await bpjs_calls(client, stack.url("bpjs-sim")),
             )
-            counting = await reset_statements()
+            counting = await servers.reset_statements()
             try:
                 await _journey(stack, client, city.proposals, prefix, profile)
                 if counting:
-                    profile.statements = await top_statements(database)
+                    profile.statements = await servers.top_statements(database)
                     profile.statements_by_role = await servers.statements_by_role(database)
                 records = await kafka_records(prefix)
                 calls = await bpjs_calls(client, stack.url("bpjs-sim"))
@@ -173,7 +172,7 @@ async def _at_rest(stack: Stack, database: str, seconds: float, profile: Profile
     profile.idle_seconds = time.monotonic() - started
     profile.idle_transactions = await postgres_transactions(database) - transactions
     cpu_after = stack.cpu_seconds()
-    profile.idle_cpu_seconds = cpu_spent(cpu_before, cpu_after)
+    profile.idle_cpu_seconds = servers.cpu_spent(cpu_before, cpu_after)
 
 
 def _py_spy() -> str:

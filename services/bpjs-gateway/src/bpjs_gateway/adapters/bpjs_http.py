@@ -75,9 +75,7 @@ class AiohttpSender:
             connector = aiohttp.TCPConnector(
                 limit=self._max_connections, keepalive_timeout=_KEEPALIVE_S
             )
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, auto_decompress=True
-            )
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         return self._session
 
     async def send(

@@ -24,6 +24,7 @@ __all__ = [
 
 _FIELDS = ("name", "sex", "phone", "email")
 _SELECT = ", ".join(f"{f}, {f}_sealed" for f in _FIELDS)
+_ENSURE = "INSERT INTO contacts (participant_id) VALUES ($1) ON CONFLICT DO NOTHING"
 
 
 async def remember(
@@ -53,25 +54,22 @@ async def ensure(
     """Make sure the participant has a row (the lock target of the dispatcher); with
     ``read``, the contact in clear from the same statement (None when the row is new: a
     statement does not see its own insert, and a new row knows nothing of them)."""
-    insert = "INSERT INTO contacts (participant_id) VALUES ($1) ON CONFLICT DO NOTHING"
     if not read:
-        await conn.execute(insert, participant_id)
+        await conn.execute(_ENSURE, participant_id)
         return None
-    row = await conn.fetchrow(
-        f"WITH added AS ({insert}) SELECT {_SELECT} FROM contacts"  # noqa: S608 - constants
-        " WHERE participant_id = $1",
-        participant_id,
-    )
-    if row is None:
-        return None
-    return StoredContact(**await columns.contacts.open(conn, participant_id, row, _FIELDS))
+    return await _read(conn, columns, participant_id, first=f"WITH added AS ({_ENSURE}) ")
 
 
 async def _read(
-    conn: asyncpg.Connection, columns: NotificationsColumns, participant_id: str, *, lock: bool
+    conn: asyncpg.Connection,
+    columns: NotificationsColumns,
+    participant_id: str,
+    *,
+    lock: bool = False,
+    first: str = "",
 ) -> StoredContact | None:
     row = await conn.fetchrow(
-        f"SELECT {_SELECT} FROM contacts WHERE participant_id = $1"  # noqa: S608 - constant
+        f"{first}SELECT {_SELECT} FROM contacts WHERE participant_id = $1"  # noqa: S608 - constants
         + (" FOR UPDATE" if lock else ""),
         participant_id,
     )
