@@ -3,7 +3,8 @@ running: a recorded intent wakes the worker once and a cause recorded again neit
 a row nor wakes it; an outcome is marked done only together with what it writes; a claim
 that lost its intent (an erasure, a lease taken over) records nothing; a claim taken over
 after its lease comes back as of unknown outcome (looked up before filing again); a claim
-brings the participant's row along, as the previous intent's outcome committed it."""
+brings the participant's row along, as the previous intent's outcome committed it, and the
+personal fields its call sends opened with the round's key (the call reads nothing)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from bpjs_gateway.adapters.at_rest import GatewayColumns, gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.intents import _CLAIM, _IN_DUE_ORDER, SqlIntentQueue, SqlIntentRecorder
 from bpjs_gateway.adapters.participants import SqlParticipants
+from bpjs_gateway.app.common import participant_of, personal_of
 from bpjs_gateway.app.ports import Intent, ParticipantRecord
-from bpjs_gateway.bootstrap import build_runtime
+from bpjs_gateway.bootstrap import build_runtime, dependencies
 from bpjs_gateway.settings import GatewaySettings
 from integration.gateway.conftest import BOOTSTRAP, uncovered_residents, verified
 from jkn_bus import BusSettings, ServiceRuntime
@@ -219,6 +221,57 @@ async def test_a_claim_brings_the_participant_s_row_as_committed_with_its_nik_op
     assert known.participant is not None
     assert (known.participant.status, known.participant.no_kartu) == ("active", "0001234567890")
     assert known.participant.nik == resident.nik  # opened under the resident's key
+
+
+class NoReading(SqlIntentQueue):
+    """A queue whose call may not read anything of its own."""
+
+    def reading(self, intent: Intent) -> Any:
+        raise AssertionError("the call read what the claim should have brought")
+
+
+async def test_a_claimed_tambah_brings_its_resident_opened_and_the_call_reads_nothing(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    resident = next(RESIDENTS)
+    cause = verified(resident)
+    await escrow()
+    await record(runtime, columns, cause)
+    deps = dependencies(GatewaySettings(), BpjsClient("http://127.0.0.1:9", "1", "s", "k"))
+    queue = NoReading(
+        runtime.pool,
+        columns.intents,
+        topic_prefix=runtime.settings.jkn_topic_prefix,
+        schema=runtime.settings.db_schema,
+        lease_s=300,
+        opener=deps.sealer.open,
+    )
+    intent = await claim_of(queue, cause.participant_id)
+
+    assert intent.opened
+    opened = await personal_of(intent, deps, queue)
+    assert (opened.nik, opened.name, opened.birth_date) == (
+        resident.nik,
+        resident.name,
+        resident.birth_date,
+    )
+    assert await participant_of(intent, deps, queue) is None  # read along: no row yet
+    assert resident.nik not in repr(intent)
+
+
+async def test_without_an_opener_the_call_opens_its_resident_itself(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    resident = next(RESIDENTS)
+    cause = verified(resident)
+    await escrow()
+    await record(runtime, columns, cause)
+    deps = dependencies(GatewaySettings(), BpjsClient("http://127.0.0.1:9", "1", "s", "k"))
+    queue = queue_of(runtime, columns, lease_s=300)
+    intent = await claim_of(queue, cause.participant_id)
+
+    assert (intent.opened, intent.personal) == (False, None)
+    assert (await personal_of(intent, deps, queue)).nik == resident.nik
 
 
 async def test_a_claim_walks_the_due_intents_in_order_and_stops_at_its_limit(

@@ -175,6 +175,7 @@ def build_worker(
         topic_prefix=runtime.settings.jkn_topic_prefix,
         schema=runtime.settings.db_schema,
         lease_s=settings.bpjs_intent_lease_s,
+        opener=deps.sealer.open,
     )
     return IntentWorker(
         queue,

@@ -7,13 +7,14 @@ import contextlib
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
 from jkn_bus import UnitOfWork, key_memo
 from jkn_bus.key_memo import transaction_keys
+from jkn_bus.personal_data import PersonalDataErased
 from jkn_bus.sealed_rows import PersonalColumns
 from jkn_bus.telemetry import current_trace_headers, transaction_span
 from jkn_contracts import parse_event
@@ -40,6 +41,13 @@ _PARTICIPANT = ", ".join(
 _IN_DUE_ORDER = (
     "SELECT set_config('enable_sort', 'off', true), set_config('enable_bitmapscan', 'off', true)"
 )
+# The operations whose call sends the cause's personal fields (a look-up's NIK, a tambah's
+# resident): the claim opens them (``Intent.personal``). A kurang sends what the
+# participant's row holds.
+_SENDS_PERSONAL = frozenset({"lookup", "tambah"})
+Opener = Callable[[Any, Any], Awaitable[Any]]
+"""Opens an event's personal fields on a connection (``jkn_bus.keyring.Sealer.open``)."""
+
 _CLAIM = f"""
 WITH due AS (
     SELECT i.id FROM bpjs_intents i
@@ -67,21 +75,30 @@ FROM claimed c LEFT JOIN participants p USING (participant_id)
 """  # noqa: S608 - column names of this package's constant, no input
 
 
-async def _intent(conn: Any, columns: PersonalColumns, row: asyncpg.Record) -> Intent:
+async def _intent(
+    conn: Any, columns: PersonalColumns, row: asyncpg.Record, opener: Opener | None
+) -> Intent:
     """The claimed row and its participant's; its cause None when it can no longer be
-    opened (the resident's key destroyed: an erasure on its way). The cause and the
-    participant's NIK are opened with the key the claim read (``IntentQueue.claim``)."""
+    opened (the resident's key destroyed: an erasure on its way). The cause, its personal
+    fields (``opener``, for the operations whose call sends them) and the participant's
+    NIK are opened with the key the claim read (``IntentQueue.claim``)."""
     clear = await columns.open(conn, row["participant_id"], row, ("cause",))
     participant = (
         await record_of(conn, dataclasses.replace(columns, table="participants"), row)
         if row["known"]
         else None
     )
+    cause = parse_event(clear["cause"]) if clear["cause"] else None
+    opened, personal = False, None
+    if opener is not None and cause is not None and row["operation"] in _SENDS_PERSONAL:
+        opened = True
+        with contextlib.suppress(PersonalDataErased):  # None: the call is skipped, ERASED
+            personal = await opener(conn, cause)
     return Intent(
         id=row["id"],
         participant_id=row["participant_id"],
         operation=row["operation"],
-        cause=parse_event(clear["cause"]) if clear["cause"] else None,
+        cause=cause,
         client_ref=row["client_ref"],
         tgl_berlaku=row["tgl_berlaku"],
         attempts=row["attempts"],
@@ -89,6 +106,8 @@ async def _intent(conn: Any, columns: PersonalColumns, row: asyncpg.Record) -> I
         trace=json.loads(row["trace_headers"]) if row["trace_headers"] else {},
         participant=participant,
         read_along=True,
+        personal=personal,
+        opened=opened,
     )
 
 
@@ -156,9 +175,13 @@ class SqlIntentQueue:
         topic_prefix: str,
         schema: str,
         lease_s: float,
+        opener: Opener | None = None,
     ) -> None:
+        """``opener``: opens a claimed intent's personal fields (``Intent.personal``);
+        None: the call opens them itself (``reading``)."""
         self._pool = pool
         self._columns = columns
+        self._opener = opener
         self._prefix = topic_prefix
         self._schema = schema
         self._lease_s = lease_s
@@ -174,11 +197,12 @@ class SqlIntentQueue:
                 rows = await conn.fetch(
                     _CLAIM, list(operations), limit, list(busy), float(self._lease_s)
                 )
-            # the round's residents' keys in one read, each used for its cause and NIK
+            # the round's residents' keys in one read, each used for its cause, the
+            # cause's personal fields and the participant's NIK
             with transaction_keys():
                 key_memo.expect(row["participant_id"] for row in rows)
                 return [
-                    await _intent(conn, self._columns, row)
+                    await _intent(conn, self._columns, row, self._opener)
                     for row in sorted(rows, key=lambda r: r["id"])
                 ]
 

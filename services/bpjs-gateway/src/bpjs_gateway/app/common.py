@@ -37,7 +37,7 @@ from bpjs_gateway.app.ports import (
 )
 from bpjs_gateway.domain.redaction import redact_niks
 
-__all__ = ["open_sealed", "participant_of", "record_refusal", "settle"]
+__all__ = ["open_sealed", "participant_of", "personal_of", "record_refusal", "settle"]
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +55,41 @@ async def open_sealed(
     try:
         return await deps.sealer.open(uow.conn, event)
     except PersonalDataErased:
-        ERASED_SKIPPED.labels("bpjs-gateway", event.event_type).inc()
-        log.info(
-            "resident erased; %s skipped (%s)",
-            event.event_type,
-            ERASED,
-            extra={"participant_id": event.participant_id},
-        )
+        _skipped(event)
         return None
 
 
+def _skipped(event: Any) -> None:
+    ERASED_SKIPPED.labels("bpjs-gateway", event.event_type).inc()
+    log.info(
+        "resident erased; %s skipped (%s)",
+        event.event_type,
+        ERASED,
+        extra={"participant_id": event.participant_id},
+    )
+
+
+async def personal_of(intent: Intent, deps: Dependencies, queue: IntentQueue) -> Any:
+    """The personal fields of the intent's cause, as the claim opened them
+    (``Intent.opened``), else opened now; None when the resident was erased."""
+    if intent.opened:
+        if intent.personal is None:
+            _skipped(intent.cause)
+        return intent.personal
+    async with queue.reading(intent) as uow:
+        return await open_sealed(uow, intent.cause, deps)
+
+
 async def participant_of(
-    intent: Intent, deps: Dependencies, uow: UnitOfWork
+    intent: Intent, deps: Dependencies, queue: IntentQueue
 ) -> ParticipantRecord | None:
     """The participant's row as the call needs it: the one the claim read along with the
     intent, else read now (no lock: the worker runs one intent of a participant at a
     time, and the outcome's transaction writes the whole row)."""
     if intent.read_along:
         return intent.participant
-    return await deps.repository(uow).get(intent.participant_id)
+    async with queue.reading(intent) as uow:
+        return await deps.repository(uow).get(intent.participant_id)
 
 
 async def record_refusal(

@@ -55,11 +55,7 @@ async def file_kurang(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
     recorded as removed and nothing is filed again. Returns the outcome."""
     event: SlotReleased = intent.cause
     pid = intent.participant_id
-    if intent.read_along:  # the claim read the participant's row: nothing to read here
-        record = intent.participant
-    else:
-        async with queue.reading(intent) as uow:
-            record = await participant_of(intent, deps, uow)
+    record = await participant_of(intent, deps, queue)
     if record is None or record.no_kartu is None or record.status != "active":
         log.info(
             "slot released for a participant without an active card; nothing to remove",

@@ -11,7 +11,7 @@ from jkn_contracts import CoverageCheckRequested, CoverageReported
 from jkn_contracts.events import CoverageReportedPayload
 from jkn_contracts.legacy import CoverageCheckRequestedV1
 
-from bpjs_gateway.app.common import open_sealed, settle
+from bpjs_gateway.app.common import personal_of, settle
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.ports import Intent, IntentQueue
 from bpjs_gateway.domain.membership import membership_of
@@ -25,8 +25,7 @@ async def look_up(intent: Intent, deps: Dependencies, queue: IntentQueue) -> str
     """Look the NIK up at BPJS (VClaim) and report the membership found, or none (an
     erased resident's request is skipped: ``ERASED``, nothing asked)."""
     event: CoverageCheckRequested | CoverageCheckRequestedV1 = intent.cause
-    async with queue.reading(intent) as uow:
-        sealed = await open_sealed(uow, event, deps)
+    sealed = await personal_of(intent, deps, queue)
     if sealed is None:
         return await settle(queue, intent, "erased")
     peserta = await deps.bpjs.peserta_by_nik(sealed.nik, event.payload.check_date)

@@ -200,6 +200,11 @@ class Intent:
     # outcome of the participant's previous intent (it is claimed only once that is done).
     participant: ParticipantRecord | None = field(default=None, repr=False)
     read_along: bool = False
+    # The cause's personal fields as the claim opened them (``opened``; None: the resident
+    # was erased), with the key the claim read for its round: the call needs no key read
+    # of its own. Read by the worker's call alone, for BPJS; never logged (no repr).
+    personal: Any = field(default=None, repr=False)
+    opened: bool = False
 
 
 class IntentRecorder(Protocol):

@@ -14,7 +14,7 @@ from jkn_contracts import ParticipantActivated, ParticipantVerified
 from jkn_contracts.events import ActivatedPayload
 from jkn_contracts.legacy import ParticipantVerifiedV1
 
-from bpjs_gateway.app.common import open_sealed, participant_of, settle
+from bpjs_gateway.app.common import participant_of, personal_of, settle
 from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.filing import Refused, file_once, record_accepted, record_refused
 from bpjs_gateway.app.ports import (
@@ -105,10 +105,9 @@ async def file_tambah(intent: Intent, deps: Dependencies, queue: IntentQueue) ->
     it and nothing is filed again. Returns the outcome."""
     event: ParticipantVerified | ParticipantVerifiedV1 = intent.cause
     pid = intent.participant_id
-    async with queue.reading(intent) as uow:
-        existing = await participant_of(intent, deps, uow)
-        active = existing is not None and existing.status == "active"
-        resident = None if active else await open_sealed(uow, event, deps)
+    existing = await participant_of(intent, deps, queue)
+    active = existing is not None and existing.status == "active"
+    resident = None if active else await personal_of(intent, deps, queue)
     if existing is not None and active:
         return await _already_active(intent, existing, deps, queue)
     if resident is None:
