@@ -83,9 +83,12 @@ class FakeRepository:
     async def record_quota_change(self, change: QuotaChange) -> None:
         self.quota_changes.append(change)
 
-    async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
-        assert participant_id not in self.slots, "a participant never holds two slots"
-        self.slots[participant_id] = (proposal_id, budget_year)
+    async def take_slot(self, proposal: Proposal, quota: Quota) -> None:
+        assert proposal.participant_id not in self.slots, "a participant never holds two slots"
+        assert proposal.budget_year is not None
+        self.slots[proposal.participant_id] = (proposal.proposal_id, proposal.budget_year)
+        await self.save_quota(proposal.budget_year, quota)
+        await self.save_proposal(proposal)
 
     async def slot_year(self, participant_id: str) -> int | None:
         slot = self.slots.get(participant_id)

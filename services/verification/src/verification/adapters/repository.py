@@ -59,6 +59,38 @@ def _reasons_json(proposal: Proposal) -> str:
     return json.dumps([r.model_dump() for r in proposal.reasons])
 
 
+_SAVE_PROPOSAL = (
+    "UPDATE proposals SET status = $2, reasons = $3::jsonb, coverage_request_id = $4,"
+    " budget_year = $5, decided_at = $6, welfare_decile = $7, withdrawal_reason = $8,"
+    " withdrawal_event_id = $9, updated_at = now() WHERE proposal_id = $1"
+)
+# A slot taken: the year's quota ($5: the proposal's budget year), the slot and the
+# proposal, one statement. Its CTEs run whether or not they are read; a CHECK on the quota
+# or the one slot per participant fails the whole statement, as it failed its part before.
+_TAKE_SLOT = (
+    "WITH quota_row AS (UPDATE quota SET total = $11, used = $12, updated_at = now()"  # noqa: S608 - constants only
+    " WHERE budget_year = $5),"
+    " slot AS (INSERT INTO slots (participant_id, proposal_id, budget_year)"
+    " VALUES ($10, $1, $5)) " + _SAVE_PROPOSAL
+)
+
+
+def _proposal_args(proposal: Proposal) -> tuple[Any, ...]:
+    """``_SAVE_PROPOSAL``'s parameters."""
+    withdrawal = proposal.withdrawal
+    return (
+        proposal.proposal_id,
+        proposal.status.value,
+        _reasons_json(proposal),
+        proposal.coverage_request_id,
+        proposal.budget_year,
+        proposal.decided_at,
+        proposal.welfare_decile,
+        withdrawal.reason.value if withdrawal else None,
+        withdrawal.requested_by if withdrawal else None,
+    )
+
+
 class SqlRepository:
     """``Repository`` on an asyncpg connection (see ``app.ports.Repository``)."""
 
@@ -113,20 +145,7 @@ class SqlRepository:
         return bool(inserted)
 
     async def save_proposal(self, proposal: Proposal) -> None:
-        await self._conn.execute(
-            "UPDATE proposals SET status = $2, reasons = $3::jsonb, coverage_request_id = $4,"
-            " budget_year = $5, decided_at = $6, welfare_decile = $7, withdrawal_reason = $8,"
-            " withdrawal_event_id = $9, updated_at = now() WHERE proposal_id = $1",
-            proposal.proposal_id,
-            proposal.status.value,
-            _reasons_json(proposal),
-            proposal.coverage_request_id,
-            proposal.budget_year,
-            proposal.decided_at,
-            proposal.welfare_decile,
-            withdrawal.reason.value if (withdrawal := proposal.withdrawal) else None,
-            withdrawal.requested_by if withdrawal else None,
-        )
+        await self._conn.execute(_SAVE_PROPOSAL, *_proposal_args(proposal))
 
     async def has_open_proposal(self, participant_id: str, *, excluding: uuid.UUID) -> bool:
         found: Any = await self._conn.fetchval(
@@ -197,12 +216,10 @@ class SqlRepository:
             change.event_id,
         )
 
-    async def add_slot(self, participant_id: str, proposal_id: uuid.UUID, budget_year: int) -> None:
+    async def take_slot(self, proposal: Proposal, quota: Quota) -> None:
+        assert proposal.budget_year is not None
         await self._conn.execute(
-            "INSERT INTO slots (participant_id, proposal_id, budget_year) VALUES ($1, $2, $3)",
-            participant_id,
-            proposal_id,
-            budget_year,
+            _TAKE_SLOT, *_proposal_args(proposal), proposal.participant_id, quota.total, quota.used
         )
 
     async def slot_year(self, participant_id: str) -> int | None:

@@ -153,9 +153,11 @@ class Repository(Protocol):
         """Keep who changed a year's quota, with the change (``quota_changes``)."""
         ...
 
-    async def add_slot(
-        self, participant_id: str, proposal_id: uuid.UUID, budget_year: int
-    ) -> None: ...
+    async def take_slot(self, proposal: Proposal, quota: Quota) -> None:
+        """Give ``proposal`` a slot of its ``budget_year``: the slot, the year's quota as
+        ``quota`` (already counting it) and the proposal saved, together (the quota row
+        locked by ``lock_quota``)."""
+        ...
 
     async def slot_year(self, participant_id: str) -> int | None: ...
 

@@ -98,14 +98,12 @@ async def _take_slot(
         uow.conn, ParticipantVerified, proposal.participant_id, proposal.resident
     )
     quota = quota.take()
-    await repo.save_quota(year, quota)
-    await repo.add_slot(proposal.participant_id, proposal.proposal_id, year)
     proposal.status = Status.VERIFIED
     proposal.budget_year = year
     proposal.reasons = []
     if not from_waitlist:
         observe_decision(deps, proposal)
-    await repo.save_proposal(proposal)
+    await repo.take_slot(proposal, quota)
     await uow.emit(
         ParticipantVerified(
             event_id=event_id,
