@@ -1,14 +1,16 @@
 """A resident asked to leave while Dinkes admits them and BPJS registers them is told how
-it ends, not the steps the leaving undoes (docs/domain.md#race-messages)."""
+it ends, not the steps the leaving undoes (docs/domain.md#race-messages); the stored
+contact says whether they are leaving, in the statement that stores or reads it."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from integration.notifications.events import activated, registered, resident
-from integration.notifications.handling import decide_each
+from integration.notifications.handling import MAILROOM, decide_each
+from jkn_bus import UnitOfWork
 from jkn_bus.service import ServiceRuntime
 from jkn_contracts import (
     DeactivationReason,
@@ -18,7 +20,7 @@ from jkn_contracts import (
     ParticipantVerified,
 )
 from jkn_contracts.events import DeactivatedPayload, DeactivationRequestedPayload
-from support.sealed import sealed_event
+from support.sealed import escrow, sealed_event
 
 pytestmark = pytest.mark.infra
 
@@ -106,3 +108,24 @@ async def test_a_resident_proposed_again_after_leaving_is_told_each_step_again(
     await decide_each(runtime, again, verified(again, 303), activated(again))
     told = await templates(runtime, who.participant_id)
     assert told[-2:] == ["participant_verified", "participant_activated"]
+
+
+async def test_the_stored_contact_says_whether_the_resident_is_leaving_until_proposed_again(
+    runtime: ServiceRuntime,
+) -> None:
+    who = registered(760)
+    await escrow()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        room = MAILROOM(UnitOfWork(conn, topic_prefix=runtime.settings.jkn_topic_prefix))
+        reach = resident(760)
+        pid = who.participant_id
+        assert await room.remember(pid, reach) is False  # a new row: nobody asked them to leave
+        await room.mark_leaving(pid, datetime(2026, 2, 1, tzinfo=UTC))
+        assert await room.remember(pid, reach) is True  # refreshing the contact keeps it
+        known = await room.ensure_contact(pid, read=True)
+        assert known is not None
+        assert (known.name, known.leaving) == (reach.name, True)
+        assert await room.remember(pid, reach, proposed_again=True) is False
+        again = await room.ensure_contact(pid, read=True)
+        assert again is not None
+        assert again.leaving is False

@@ -14,7 +14,6 @@ __all__ = [
     "StoredContact",
     "ensure",
     "get",
-    "leaving",
     "lock",
     "lock_due",
     "mark_leaving",
@@ -28,20 +27,30 @@ _ENSURE = "INSERT INTO contacts (participant_id) VALUES ($1) ON CONFLICT DO NOTH
 
 
 async def remember(
-    conn: asyncpg.Connection, columns: NotificationsColumns, participant_id: str, resident: Reach
-) -> None:
-    """Store (or refresh) how to reach this resident."""
+    conn: asyncpg.Connection,
+    columns: NotificationsColumns,
+    participant_id: str,
+    resident: Reach,
+    *,
+    proposed_again: bool = False,
+) -> bool:
+    """Store (or refresh) how to reach this resident, and with ``proposed_again`` clear
+    their leaving; whether they are leaving afterwards (the row as the statement left it)."""
     sealed = await columns.contacts.seal(
         conn, participant_id, {f: getattr(resident, f) for f in _FIELDS}, resident=True
     )
-    await conn.execute(
+    leaving = await conn.fetchval(
         "INSERT INTO contacts (participant_id, name_sealed, sex_sealed, phone_sealed,"
         " email_sealed) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (participant_id) DO UPDATE SET"
         " name = NULL, sex = NULL, phone = NULL, email = NULL, name_sealed = $2,"
-        " sex_sealed = $3, phone_sealed = $4, email_sealed = $5, updated_at = now()",
+        " sex_sealed = $3, phone_sealed = $4, email_sealed = $5, updated_at = now(),"
+        " leaving_since = CASE WHEN $6 THEN NULL ELSE contacts.leaving_since END"
+        " RETURNING leaving_since IS NOT NULL",
         participant_id,
         *(sealed[f] for f in _FIELDS),
+        proposed_again,
     )
+    return bool(leaving)
 
 
 async def ensure(
@@ -69,13 +78,14 @@ async def _read(
     first: str = "",
 ) -> StoredContact | None:
     row = await conn.fetchrow(
-        f"{first}SELECT {_SELECT} FROM contacts WHERE participant_id = $1"  # noqa: S608 - constants
+        f"{first}SELECT {_SELECT}, leaving_since FROM contacts WHERE participant_id = $1"  # noqa: S608 - constants
         + (" FOR UPDATE" if lock else ""),
         participant_id,
     )
     if row is None:
         return None
-    return StoredContact(**await columns.contacts.open(conn, participant_id, row, _FIELDS))
+    opened = await columns.contacts.open(conn, participant_id, row, _FIELDS)
+    return StoredContact(**opened, leaving=row["leaving_since"] is not None)
 
 
 async def get(
@@ -132,11 +142,3 @@ async def mark_leaving(
         participant_id,
         since,
     )
-
-
-async def leaving(conn: asyncpg.Connection, participant_id: str) -> bool:
-    """Was this resident asked to leave, and not proposed again since?"""
-    since = await conn.fetchval(
-        "SELECT leaving_since FROM contacts WHERE participant_id = $1", participant_id
-    )
-    return since is not None

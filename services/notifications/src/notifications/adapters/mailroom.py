@@ -23,8 +23,12 @@ class SqlMailroom:
         self._conn = conn
         self._columns = columns
 
-    async def remember(self, participant_id: str, resident: Reach) -> None:
-        await contacts.remember(self._conn, self._columns, participant_id, resident)
+    async def remember(
+        self, participant_id: str, resident: Reach, *, proposed_again: bool = False
+    ) -> bool:
+        return await contacts.remember(
+            self._conn, self._columns, participant_id, resident, proposed_again=proposed_again
+        )
 
     async def ensure_contact(
         self, participant_id: str, *, read: bool = False
@@ -36,9 +40,6 @@ class SqlMailroom:
 
     async def mark_leaving(self, participant_id: str, since: datetime | None) -> None:
         await contacts.mark_leaving(self._conn, participant_id, since)
-
-    async def leaving(self, participant_id: str) -> bool:
-        return await contacts.leaving(self._conn, participant_id)
 
     async def erase(self, participant_id: str) -> None:
         await erase_resident(self._conn, participant_id)

@@ -45,6 +45,14 @@ class Routing:
     phone_channel: Literal["whatsapp", "sms"] = "whatsapp"
 
 
+def _not_announced(event: Any) -> None:
+    log.info(
+        "%s of a resident asked to leave; not announced",
+        event.event_type,
+        extra={"participant_id": event.participant_id},
+    )
+
+
 def handlers(
     routing: Routing, sealer: Sealer, mailroom: Callable[[UnitOfWork], Mailroom]
 ) -> HandlerTable:
@@ -52,15 +60,25 @@ def handlers(
     ParticipantVerified (the keyring, read-only); ``mailroom``: the contacts and messages on
     the unit of work's connection (their personal columns sealed at rest)."""
 
-    async def tell(uow: UnitOfWork, event: Any, stored: StoredContact | None = None) -> None:
+    async def tell(
+        uow: UnitOfWork,
+        event: Any,
+        stored: StoredContact | None = None,
+        *,
+        unless_leaving: bool = False,
+    ) -> None:
         """Queue the event's message; ``stored``: the contact this transaction has just
-        stored (``remember``), else it is read (and its row made, the dispatcher's lock)."""
+        stored (``remember``), else it is read (and its row made, the dispatcher's lock).
+        ``unless_leaving``: not for a resident asked to leave (a step the leaving undoes)."""
         room = mailroom(uow)
         # A deactivation request is news for the kelurahan officer, not for the resident.
         addressed_to_resident = not isinstance(event, DeactivationRequested)
         known = stored or await room.ensure_contact(
-            event.participant_id, read=addressed_to_resident
+            event.participant_id, read=addressed_to_resident or unless_leaving
         )
+        if unless_leaving and known is not None and known.leaving:
+            _not_announced(event)
+            return
         contact = Contact(known.name, known.sex) if known and known.name else None  # type: ignore[arg-type]
         message = render(event, contact)
         if message is None:
@@ -94,11 +112,18 @@ def handlers(
             ),
         )
 
-    async def remember_and_tell(uow: UnitOfWork, event: Any, *, told: bool = True) -> None:
+    async def remember_and_tell(
+        uow: UnitOfWork, event: Any, *, proposed_again: bool = False
+    ) -> None:
+        """Keep the contact the event seals and tell them, unless they are leaving;
+        ``proposed_again`` (a new proposal) ends their leaving first."""
+        room = mailroom(uow)
         # an erased resident (key destroyed) is not greeted: nothing to greet them by
         try:
             reach = await sealer.open(uow.conn, event)
         except PersonalDataErased:
+            if proposed_again:
+                await room.mark_leaving(event.participant_id, None)
             ERASED_SKIPPED.labels("notifications", event.event_type).inc()
             log.info(
                 "resident erased; %s not told (%s)",
@@ -107,20 +132,15 @@ def handlers(
                 extra={"participant_id": event.participant_id},
             )
             return
-        await mailroom(uow).remember(event.participant_id, reach)
-        if told:  # what was just stored is what a read would answer
-            await tell(uow, event, StoredContact(reach.name, reach.sex, reach.phone, reach.email))
-        else:
-            log.info(
-                "%s of a resident asked to leave; not announced",
-                event.event_type,
-                extra={"participant_id": event.participant_id},
-            )
+        if await room.remember(event.participant_id, reach, proposed_again=proposed_again):
+            _not_announced(event)
+            return
+        # what was just stored is what a read would answer
+        await tell(uow, event, StoredContact(reach.name, reach.sex, reach.phone, reach.email))
 
     async def registered(uow: UnitOfWork, event: Any) -> None:
         # a new proposal: a resident asked to leave earlier is told its steps again
-        await mailroom(uow).mark_leaving(event.participant_id, None)
-        await remember_and_tell(uow, event)
+        await remember_and_tell(uow, event, proposed_again=True)
 
     async def leaving(uow: UnitOfWork, event: Any) -> None:
         # the kelurahan is told; the resident's verification and activation from now on
@@ -132,18 +152,9 @@ def handlers(
         """A ParticipantVerified or ParticipantActivated: the contact is kept (the end is
         worded with it); told unless the resident is leaving."""
         if isinstance(event, ParticipantVerified):
-            await remember_and_tell(
-                uow, event, told=not await mailroom(uow).leaving(event.participant_id)
-            )
-            return
-        if await mailroom(uow).leaving(event.participant_id):
-            log.info(
-                "%s of a resident asked to leave; not announced",
-                event.event_type,
-                extra={"participant_id": event.participant_id},
-            )
-            return
-        await tell(uow, event)
+            await remember_and_tell(uow, event)
+        else:
+            await tell(uow, event, unless_leaving=True)
 
     async def forget(uow: UnitOfWork, event: Any) -> None:
         # Dinas Sosial erased the resident (ResidentDataErased): forget their contact and

@@ -40,12 +40,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class StoredContact:
-    """A resident's contact as stored, in clear (every field None once erased)."""
+    """A resident's contact as stored, in clear (every field None once erased);
+    ``leaving``: Dinas Sosial asked them to leave and they were not proposed again since."""
 
     name: str | None
     sex: str | None
     phone: str | None
     email: str | None
+    leaving: bool = False
 
 
 class Reach(Protocol):
@@ -83,16 +85,20 @@ class NewMessage:
 class Mailroom(Protocol):
     """The address book and the pending messages, inside the handler's transaction."""
 
-    async def remember(self, participant_id: str, resident: Reach) -> None:
-        """Store (or refresh) how to reach this resident."""
+    async def remember(
+        self, participant_id: str, resident: Reach, *, proposed_again: bool = False
+    ) -> bool:
+        """Store (or refresh) how to reach this resident; ``proposed_again``: a new
+        proposal, which ends their leaving (``mark_leaving(None)``). Returns whether they
+        are leaving (``leaving``), from the same statement."""
         ...
 
     async def ensure_contact(
         self, participant_id: str, *, read: bool = False
     ) -> StoredContact | None:
         """Make sure the participant has a contact row (the dispatcher's lock target);
-        with ``read``, the contact in clear as it was (None: they had no row), one
-        statement for both."""
+        with ``read``, the contact in clear as it was, whether they are leaving included
+        (None: they had no row), one statement for both."""
         ...
 
     async def queue(self, message: NewMessage) -> bool:
@@ -102,10 +108,6 @@ class Mailroom(Protocol):
     async def mark_leaving(self, participant_id: str, since: datetime | None) -> None:
         """Note when Dinas Sosial asked this resident to leave (DeactivationRequested), or
         clear it (None: proposed again), docs/domain.md#race-messages."""
-        ...
-
-    async def leaving(self, participant_id: str) -> bool:
-        """Was this resident asked to leave, and not proposed again since?"""
         ...
 
     async def erase(self, participant_id: str) -> None:
