@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import os
 import re
 import secrets
@@ -26,7 +27,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -55,6 +56,7 @@ __all__ = [
     "open_sealed",
     "parse_kid",
     "seal",
+    "skipped_erased",
 ]
 
 ALG = "A256GCM"
@@ -74,6 +76,19 @@ ERASED_SKIPPED = Counter(
     "Events whose resident was erased (data key destroyed): their personal part skipped.",
     ["service", "event_type"],
 )
+
+
+def skipped_erased(log: logging.Logger, service: str, event: Any, what: str) -> None:
+    """An event whose resident was erased: counted (``ERASED_SKIPPED``) and logged by its
+    type, pseudonym and the code ``ERASED`` only; ``what``: what was not done."""
+    ERASED_SKIPPED.labels(service, event.event_type).inc()
+    log.info(
+        "resident erased; %s %s (%s)",
+        event.event_type,
+        what,
+        ERASED,
+        extra={"participant_id": event.participant_id, "code": ERASED},
+    )
 
 
 class PersonalDataErased(Exception):

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Literal
 
 from jkn_bus import UnitOfWork
-from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
+from jkn_bus.personal_data import PersonalDataErased, skipped_erased
 from jkn_contracts import (
     CoverageCheckRequested,
     ParticipantVerified,
@@ -60,13 +60,7 @@ async def open_sealed(
 
 
 def _skipped(event: Any) -> None:
-    ERASED_SKIPPED.labels("bpjs-gateway", event.event_type).inc()
-    log.info(
-        "resident erased; %s skipped (%s)",
-        event.event_type,
-        ERASED,
-        extra={"participant_id": event.participant_id},
-    )
+    skipped_erased(log, "bpjs-gateway", event, "skipped")
 
 
 async def personal_of(intent: Intent, deps: Dependencies, queue: IntentQueue) -> Any:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from jkn_bus import HandlerTable, UnitOfWork
 from jkn_bus.keyring import Sealer
-from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
+from jkn_bus.personal_data import PersonalDataErased, skipped_erased
 from jkn_contracts import (
     DeactivationRequested,
     ParticipantActivated,
@@ -124,13 +124,7 @@ def handlers(
         except PersonalDataErased:
             if proposed_again:
                 await room.mark_leaving(event.participant_id, None)
-            ERASED_SKIPPED.labels("notifications", event.event_type).inc()
-            log.info(
-                "resident erased; %s not told (%s)",
-                event.event_type,
-                ERASED,
-                extra={"participant_id": event.participant_id},
-            )
+            skipped_erased(log, "notifications", event, "not told")
             return
         if await room.remember(event.participant_id, reach, proposed_again=proposed_again):
             _not_announced(event)

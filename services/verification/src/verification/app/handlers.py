@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from jkn_bus import HandlerTable, UnitOfWork
-from jkn_bus.personal_data import ERASED, ERASED_SKIPPED, PersonalDataErased
+from jkn_bus.personal_data import PersonalDataErased, skipped_erased
 from jkn_bus.telemetry import current_trace_headers
 from jkn_contracts import (
     CoverageCheckRequested,
@@ -56,10 +56,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _pid(event: ParticipantRegistered | ParticipantRegisteredV1) -> dict[str, str]:
-    return {"participant_id": event.participant_id, "code": ERASED}
-
-
 async def on_participant_registered(
     uow: UnitOfWork,
     event: ParticipantRegistered | ParticipantRegisteredV1,
@@ -76,8 +72,7 @@ async def on_participant_registered(
     try:
         sealed = await deps.sealer.open(uow.conn, event)
     except PersonalDataErased:
-        ERASED_SKIPPED.labels("verification", event.event_type).inc()
-        log.info("resident erased; proposal skipped (ERASED)", extra=_pid(event))
+        skipped_erased(log, "verification", event, "skipped: no proposal stored")
         return
     resident = Resident(**sealed.model_dump())
     nik = resident.nik
