@@ -21,6 +21,7 @@ from bpjs_gateway.adapters.bpjs_client import BpjsClient
 from bpjs_gateway.adapters.intents import _CLAIM, _IN_DUE_ORDER, SqlIntentQueue, SqlIntentRecorder
 from bpjs_gateway.adapters.participants import SqlParticipants
 from bpjs_gateway.app.common import participant_of, personal_of
+from bpjs_gateway.app.dependencies import Dependencies
 from bpjs_gateway.app.ports import Intent, ParticipantRecord
 from bpjs_gateway.bootstrap import build_runtime, dependencies
 from bpjs_gateway.settings import GatewaySettings
@@ -230,14 +231,23 @@ class NoReading(SqlIntentQueue):
         raise AssertionError("the call read what the claim should have brought")
 
 
-async def test_a_claimed_tambah_brings_its_resident_opened_and_the_call_reads_nothing(
+async def verified_and_recorded(
     runtime: ServiceRuntime, columns: GatewayColumns
-) -> None:
+) -> tuple[Any, Any, Dependencies]:
+    """A new resident, their verified event with its *tambah* recorded, and the worker's
+    dependencies (their BPJS client never called)."""
     resident = next(RESIDENTS)
     cause = verified(resident)
     await escrow()
     await record(runtime, columns, cause)
     deps = dependencies(GatewaySettings(), BpjsClient("http://127.0.0.1:9", "1", "s", "k"))
+    return resident, cause, deps
+
+
+async def test_a_claimed_tambah_brings_its_resident_opened_and_the_call_reads_nothing(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    resident, cause, deps = await verified_and_recorded(runtime, columns)
     queue = NoReading(
         runtime.pool,
         columns.intents,
@@ -262,11 +272,7 @@ async def test_a_claimed_tambah_brings_its_resident_opened_and_the_call_reads_no
 async def test_without_an_opener_the_call_opens_its_resident_itself(
     runtime: ServiceRuntime, columns: GatewayColumns
 ) -> None:
-    resident = next(RESIDENTS)
-    cause = verified(resident)
-    await escrow()
-    await record(runtime, columns, cause)
-    deps = dependencies(GatewaySettings(), BpjsClient("http://127.0.0.1:9", "1", "s", "k"))
+    resident, cause, deps = await verified_and_recorded(runtime, columns)
     queue = queue_of(runtime, columns, lease_s=300)
     intent = await claim_of(queue, cause.participant_id)
 
