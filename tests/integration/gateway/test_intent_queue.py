@@ -28,6 +28,7 @@ from bpjs_gateway.settings import GatewaySettings
 from integration.gateway.conftest import BOOTSTRAP, uncovered_residents, verified
 from jkn_bus import BusSettings, ServiceRuntime
 from jkn_bus.key_memo import transaction_keys
+from jkn_bus.personal_data import PersonalDataErased, PersonalDataUnreadable
 from support.sealed import escrow
 
 pytestmark = pytest.mark.infra
@@ -267,6 +268,41 @@ async def test_a_claimed_tambah_brings_its_resident_opened_and_the_call_reads_no
     )
     assert await participant_of(intent, deps, queue) is None  # read along: no row yet
     assert resident.nik not in repr(intent)
+
+
+async def test_a_claim_whose_resident_cannot_be_opened_still_hands_out_the_round(
+    runtime: ServiceRuntime, columns: GatewayColumns
+) -> None:
+    _, erased, deps = await verified_and_recorded(runtime, columns)
+    _, garbled, _ = await verified_and_recorded(runtime, columns)
+    _, fine, _ = await verified_and_recorded(runtime, columns)
+
+    async def opener(conn: Any, cause: Any) -> Any:
+        if cause.participant_id == erased.participant_id:
+            raise PersonalDataErased(erased.participant_id)
+        if cause.participant_id == garbled.participant_id:
+            raise PersonalDataUnreadable("TAMPERED")
+        return await deps.sealer.open(conn, cause)
+
+    queue = SqlIntentQueue(
+        runtime.pool,
+        columns.intents,
+        topic_prefix=runtime.settings.jkn_topic_prefix,
+        schema=runtime.settings.db_schema,
+        lease_s=300,
+        opener=opener,
+    )
+    claimed = {i.participant_id: i for i in await queue.claim(["tambah"], 100, busy=())}
+
+    # erased: opened, nothing in it (the call is skipped, ERASED)
+    assert (claimed[erased.participant_id].opened, claimed[erased.participant_id].personal) == (
+        True,
+        None,
+    )
+    # unreadable: left to the call, which opens it again and fails alone
+    assert claimed[garbled.participant_id].opened is False
+    assert claimed[fine.participant_id].opened is True
+    assert claimed[fine.participant_id].personal is not None
 
 
 async def test_without_an_opener_the_call_opens_its_resident_itself(

@@ -91,9 +91,14 @@ async def _intent(
     cause = parse_event(clear["cause"]) if clear["cause"] else None
     opened, personal = False, None
     if opener is not None and cause is not None and row["operation"] in _SENDS_PERSONAL:
-        opened = True
-        with contextlib.suppress(PersonalDataErased):  # None: the call is skipped, ERASED
-            personal = await opener(conn, cause)
+        try:
+            opened, personal = True, await opener(conn, cause)
+        except PersonalDataErased:  # None: the call is skipped, ERASED
+            opened = True
+        except Exception:
+            # unreadable: the call opens it again and fails alone (its attempt retried and
+            # counted), not the claim with the round's other intents
+            opened = False
     return Intent(
         id=row["id"],
         participant_id=row["participant_id"],
