@@ -18,7 +18,13 @@ import asyncpg
 import pytest
 from bpjs_gateway.adapters.at_rest import GatewayColumns, gateway_columns
 from bpjs_gateway.adapters.bpjs_client import BpjsClient
-from bpjs_gateway.adapters.intents import _CLAIM, _IN_DUE_ORDER, SqlIntentQueue, SqlIntentRecorder
+from bpjs_gateway.adapters.intents import (
+    _CLAIM,
+    _IN_DUE_ORDER,
+    Opener,
+    SqlIntentQueue,
+    SqlIntentRecorder,
+)
 from bpjs_gateway.adapters.participants import SqlParticipants
 from bpjs_gateway.app.common import participant_of, personal_of
 from bpjs_gateway.app.dependencies import Dependencies
@@ -59,13 +65,21 @@ def columns(runtime: ServiceRuntime) -> GatewayColumns:
     return gateway_columns(runtime.settings.key_encryption_keys())
 
 
-def queue_of(runtime: ServiceRuntime, columns: GatewayColumns, lease_s: float) -> SqlIntentQueue:
-    return SqlIntentQueue(
+def queue_of(
+    runtime: ServiceRuntime,
+    columns: GatewayColumns,
+    lease_s: float,
+    *,
+    opener: Opener | None = None,
+    kind: type[SqlIntentQueue] = SqlIntentQueue,
+) -> SqlIntentQueue:
+    return kind(
         runtime.pool,
         columns.intents,
         topic_prefix=runtime.settings.jkn_topic_prefix,
         schema=runtime.settings.db_schema,
         lease_s=lease_s,
+        opener=opener,
     )
 
 
@@ -249,14 +263,7 @@ async def test_a_claimed_tambah_brings_its_resident_opened_and_the_call_reads_no
     runtime: ServiceRuntime, columns: GatewayColumns
 ) -> None:
     resident, cause, deps = await verified_and_recorded(runtime, columns)
-    queue = NoReading(
-        runtime.pool,
-        columns.intents,
-        topic_prefix=runtime.settings.jkn_topic_prefix,
-        schema=runtime.settings.db_schema,
-        lease_s=300,
-        opener=deps.sealer.open,
-    )
+    queue = queue_of(runtime, columns, lease_s=300, opener=deps.sealer.open, kind=NoReading)
     intent = await claim_of(queue, cause.participant_id)
 
     assert intent.opened
@@ -284,14 +291,7 @@ async def test_a_claim_whose_resident_cannot_be_opened_still_hands_out_the_round
             raise PersonalDataUnreadable("TAMPERED")
         return await deps.sealer.open(conn, cause)
 
-    queue = SqlIntentQueue(
-        runtime.pool,
-        columns.intents,
-        topic_prefix=runtime.settings.jkn_topic_prefix,
-        schema=runtime.settings.db_schema,
-        lease_s=300,
-        opener=opener,
-    )
+    queue = queue_of(runtime, columns, lease_s=300, opener=opener)
     claimed = {i.participant_id: i for i in await queue.claim(["tambah"], 100, busy=())}
 
     # erased: opened, nothing in it (the call is skipped, ERASED)
