@@ -115,6 +115,16 @@ def test_rejects_a_malformed_request_naming_each_field_never_its_value() -> None
     assert not any("12345" in e.message or "1988" in e.message for e in errors)
 
 
+@pytest.mark.parametrize("lang", [["en"], {"en": 1}, 1, True])
+def test_a_language_that_is_not_text_is_a_field_error(lang: object) -> None:
+    errors = read_access_form(
+        {"receipt_code": CODE, "nik": NIK, "birth_date": "1988-07-01", "lang": lang}, None
+    )
+
+    assert isinstance(errors, list)
+    assert [(e.field, e.rule) for e in errors] == [("lang", "LANGUAGE")]
+
+
 def test_rejects_a_body_that_is_not_an_object() -> None:
     errors = read_access_form(["receipt_code"], None)
 

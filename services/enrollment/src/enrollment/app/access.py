@@ -112,7 +112,7 @@ def read_access_form(body: Any, accept_language: str | None) -> AccessForm | lis
         msg = "The birth date must be YYYY-MM-DD. / Tanggal lahir harus TTTT-BB-HH."
         errors.append(_error("birth_date", "DATE_FORMAT", msg))
     lang = body.get("lang")
-    if lang is not None and lang not in {"id", "en"}:
+    if lang is not None and lang not in ("id", "en"):  # any JSON value: a list is unhashable
         errors.append(_error("lang", "LANGUAGE", "Use id or en. / Gunakan id atau en."))
     if errors or birth_date is None or not isinstance(code, str) or not isinstance(nik, str):
         return errors
